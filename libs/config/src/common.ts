@@ -1,0 +1,49 @@
+// Settings every service shares. Each service spreads these into its own spec.
+import { field } from './config';
+
+export const natsConfig = {
+  natsUrl: field.url('HOOKLINE_NATS_URL', {
+    protocols: ['nats:', 'tls:'],
+    default: 'nats://127.0.0.1:4222',
+    doc: 'NATS server(s) with JetStream, comma-separated',
+  }),
+};
+
+export const databaseConfig = {
+  databaseUrl: field.url('HOOKLINE_DATABASE_URL', {
+    protocols: ['postgres:', 'postgresql:'],
+    default: 'postgres://hookline@127.0.0.1:5432/hookline',
+    doc: 'PostgreSQL connection URL',
+  }),
+  databasePoolSize: field.int('HOOKLINE_DATABASE_POOL_SIZE', { default: 10, min: 1, max: 200, doc: 'connections per service' }),
+};
+
+export const httpConfig = {
+  listenHost: field.string('HOOKLINE_LISTEN_HOST', { default: '127.0.0.1', doc: 'address the service listens on' }),
+  listenPort: field.port('HOOKLINE_LISTEN_PORT', { doc: "this service's own HTTP port (0 picks a free one)" }),
+  logLevel: field.oneOf('HOOKLINE_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
+    default: 'info',
+    doc: 'pino log level',
+  }),
+  shutdownGraceMs: field.duration('HOOKLINE_SHUTDOWN_GRACE', {
+    default: 10_000,
+    doc: 'how long in-flight work may take to finish on SIGTERM',
+  }),
+};
+
+export const operatorConfig = {
+  operatorToken: field.secret('HOOKLINE_OPERATOR_TOKEN', {
+    minLength: 24,
+    doc: 'bearer token for operator-only endpoints (tenants, first account)',
+  }),
+};
+
+export type NatsConfig = { natsUrl: string };
+export type DatabaseConfig = { databaseUrl: string; databasePoolSize: number };
+export type HttpConfig = {
+  listenHost: string;
+  listenPort: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  shutdownGraceMs: number;
+};
+export type OperatorConfig = { operatorToken: string };

@@ -1,0 +1,52 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, field, loadConfig, parseDuration } from './config';
+
+describe('loadConfig', () => {
+  const spec = {
+    port: field.port('PORT', { doc: 'port' }),
+    url: field.url('NATS', { protocols: ['nats:'], default: 'nats://x:1', doc: 'nats' }),
+    token: field.secret('TOKEN', { minLength: 8, doc: 'token' }),
+    flag: field.bool('FLAG', { default: false, doc: 'flag' }),
+    retries: field.durations('RETRIES', { default: [1], doc: 'schedule' }),
+  };
+
+  it('returns a frozen object with defaults applied', () => {
+    const c = loadConfig(spec, { PORT: '80', TOKEN: 'abcdefgh', RETRIES: '1h, 2h,500ms' });
+    assert.deepEqual(c, { port: 80, url: 'nats://x:1', token: 'abcdefgh', flag: false, retries: [3_600_000, 7_200_000, 500] });
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('lists every bad variable at once and never echoes a secret', () => {
+    try {
+      loadConfig(spec, { PORT: '99999', NATS: 'http://x', TOKEN: 'short-secret'.slice(0, 5), FLAG: 'maybe' });
+      assert.fail('expected ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 4);
+      assert.match(err.message, /PORT="99999": must be <= 65535/);
+      assert.match(err.message, /NATS="http:\/\/x": must use nats:/);
+      assert.match(err.message, /TOKEN: must be at least 8/);
+      assert.doesNotMatch(err.message, /short/);
+      assert.match(err.message, /FLAG="maybe"/);
+    }
+  });
+
+  it('reports a missing required variable with its purpose', () => {
+    assert.throws(() => loadConfig(spec, { TOKEN: 'abcdefgh' }), /PORT is required \(port\)/);
+  });
+});
+
+describe('parseDuration', () => {
+  const table: [string, number][] = [
+    ['250', 250],
+    ['250ms', 250],
+    ['5s', 5000],
+    ['1.5s', 1500],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['1d', 86_400_000],
+  ];
+  for (const [raw, ms] of table) it(`${raw} -> ${ms}`, () => assert.equal(parseDuration(raw), ms));
+  it('rejects garbage', () => assert.throws(() => parseDuration('soon')));
+});

@@ -1,0 +1,4 @@
+import pkg from '../../../package.json';
+
+/** The platform version every service reports in its logs. */
+export const VERSION: string = pkg.version;

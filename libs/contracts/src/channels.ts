@@ -1,0 +1,11 @@
+// The one typed map from a message channel (a family of subjects) to its payload type.
+// Publishers and consumers take their payload types from here.
+import type { HostEvent } from './host-event';
+
+export interface ChannelMap {
+  /** hookline.events.<tenant>.<topic> */
+  'host-event': HostEvent;
+}
+
+export type Channel = keyof ChannelMap;
+export type PayloadOf<C extends Channel> = ChannelMap[C];

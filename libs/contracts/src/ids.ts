@@ -1,0 +1,27 @@
+// Identifier helpers. Ids derived from an idempotency key are deterministic so that
+// a retried request, a redelivered message or a replay always lands on the same id.
+import { createHash, randomBytes } from 'node:crypto';
+
+function format(bytes: Buffer): string {
+  const h = bytes.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** UUIDv7: time-ordered, so ids sort roughly by creation time. */
+export function uuidv7(now: number = Date.now()): string {
+  const b = randomBytes(16);
+  b.writeUIntBE(now, 0, 6);
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  return format(b);
+}
+
+/** A deterministic UUID (v8 layout, SHA-256 based) for the given name parts. */
+export function stableUuid(...parts: string[]): string {
+  const b = createHash('sha256').update(parts.join('\u0000')).digest().subarray(0, 16);
+  b[6] = (b[6] & 0x0f) | 0x80;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  return format(Buffer.from(b));
+}
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,0 +1,4 @@
+export * from './ids';
+export * from './host-event';
+export * from './streams';
+export * from './channels';

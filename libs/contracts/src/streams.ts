@@ -1,0 +1,85 @@
+// Every JetStream stream and durable consumer the platform uses, declared in one place.
+// Services create or update them idempotently at start (see @hookline/messaging).
+
+export interface StreamSpec {
+  name: string;
+  subjects: string[];
+  /** How long messages are kept. */
+  maxAgeMs: number;
+  /** Window in which a repeated Nats-Msg-Id is recognised as a duplicate. */
+  duplicateWindowMs: number;
+  /** limits: kept until max age; workqueue: removed once acknowledged. */
+  retention: 'limits' | 'workqueue';
+}
+
+export interface ConsumerSpec {
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  /** How long the server waits for an ack before redelivering. */
+  ackWaitMs: number;
+  /** After this many deliveries a message that keeps failing goes to the dead-letter stream. */
+  maxDeliver: number;
+  /** Messages outstanding without ack, across all instances. */
+  maxAckPending: number;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export const STREAMS = {
+  events: {
+    name: 'HOOKLINE_EVENTS',
+    subjects: ['hookline.events.>'],
+    maxAgeMs: 7 * DAY,
+    duplicateWindowMs: DAY,
+    retention: 'limits',
+  },
+  registry: {
+    name: 'HOOKLINE_REGISTRY',
+    subjects: ['hookline.registry.>'],
+    maxAgeMs: 365 * DAY,
+    duplicateWindowMs: HOUR,
+    retention: 'limits',
+  },
+  deliveries: {
+    name: 'HOOKLINE_DELIVERIES',
+    subjects: ['hookline.delivery.>'],
+    maxAgeMs: 30 * DAY,
+    duplicateWindowMs: HOUR,
+    retention: 'limits',
+  },
+  deadLetter: {
+    name: 'HOOKLINE_DEADLETTER',
+    subjects: ['hookline.dlq.>'],
+    maxAgeMs: 30 * DAY,
+    duplicateWindowMs: 2 * 60_000,
+    retention: 'limits',
+  },
+} as const satisfies Record<string, StreamSpec>;
+
+export const CONSUMERS = {
+  auditEvents: {
+    stream: STREAMS.events.name,
+    durable: 'audit-log-events',
+    filterSubject: 'hookline.events.>',
+    ackWaitMs: 30_000,
+    maxDeliver: 20,
+    maxAckPending: 1000,
+  },
+} as const satisfies Record<string, ConsumerSpec>;
+
+export const subjects = {
+  event: (tenantId: string, topic: string) => `hookline.events.${tenantId}.${topic}`,
+  deadLetter: (durable: string) => `hookline.dlq.${durable}`,
+} as const;
+
+/** NATS headers the platform sets and reads. */
+export const HEADERS = {
+  correlationId: 'Hookline-Correlation-Id',
+  msgId: 'Nats-Msg-Id',
+  dlqSubject: 'Hookline-Dlq-Subject',
+  dlqStream: 'Hookline-Dlq-Stream',
+  dlqSeq: 'Hookline-Dlq-Seq',
+  dlqReason: 'Hookline-Dlq-Reason',
+} as const;

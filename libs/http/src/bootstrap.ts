@@ -1,0 +1,86 @@
+// Starts a service: validated config first (refuse to start, listing every problem),
+// then Nest with pino, problem+json errors, a strict JSON body parser, correlation ids,
+// and graceful shutdown on SIGTERM/SIGINT.
+import 'reflect-metadata';
+import { INestApplication, Type, DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import express from 'express';
+import { ConfigError, ConfigSpec, HttpConfig, readConfig } from '@hookline/config';
+import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
+import { ProblemFilter } from './problem.filter';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './problems';
+import { createValidationPipe } from './validation';
+
+export const BODY_LIMIT = '256kb';
+
+/** Loads the service's config or exits with the list of what is wrong. */
+export function loadServiceConfig<T>(service: string, spec: ConfigSpec<T>): Readonly<T> {
+  try {
+    return readConfig(spec);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${service}: refusing to start, ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
+
+export async function runHttpService(module: Type<unknown> | DynamicModule, config: HttpConfig & { service: string }): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
+  const logger = app.get<Logger>(LOGGER);
+  app.useLogger(new PinoNestLogger(logger));
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(correlationMiddleware);
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: false }));
+  app.use(bodyErrorHandler(logger));
+  app.useGlobalFilters(new ProblemFilter(logger));
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.listen(config.listenPort, config.listenHost);
+  const address = app.getHttpServer().address() as { port: number };
+  logger.info({ url: `http://${config.listenHost}:${address.port}` }, `${config.service} listening`);
+  return app;
+}
+
+function correlationMiddleware(req: Request, res: Response, next: NextFunction): void {
+  const given = (req.headers['x-correlation-id'] ?? req.headers['x-request-id']) as string | undefined;
+  correlation.run(given, () => {
+    res.setHeader('X-Correlation-Id', correlation.current() ?? '');
+    next();
+  });
+}
+
+/** A body must be JSON: anything else is a 415 rather than a silently empty body. */
+function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method)) {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json' && !/^application\/[a-z0-9.+-]*\+json$/.test(type)) {
+      next(new UnsupportedMediaTypeError(type || '(none)'));
+      return;
+    }
+  }
+  next();
+}
+
+function bodyErrorHandler(logger: Logger) {
+  const filter = new ProblemFilter(logger);
+  return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
+    const e = err as { type?: string; message?: string };
+    let mapped: unknown = err;
+    if (e.type === 'entity.too.large') mapped = new PayloadTooLargeError(BODY_LIMIT);
+    else if (e.type === 'entity.parse.failed') mapped = new ValidationError([{ field: 'body', message: `malformed JSON: ${e.message ?? ''}`.trim() }]);
+    else if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') mapped = new ValidationError([{ field: 'body', message: String(e.message) }]);
+    else if (!(err instanceof UnsupportedMediaTypeError)) {
+      next(err);
+      return;
+    }
+    const problem = filter.toProblem(mapped, req);
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  };
+}

@@ -1,0 +1,73 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { connect, NatsConnection } from '@nats-io/transport-node';
+import { jetstream, JetStreamClient, jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
+import { LOGGER, Logger } from '@hookline/observability';
+
+export const MESSAGING_OPTIONS = Symbol('HOOKLINE_MESSAGING_OPTIONS');
+
+export interface MessagingOptions {
+  /** Comma-separated NATS URLs. */
+  natsUrl: string;
+  /** Connection name shown by the server (the service name). */
+  name: string;
+}
+
+/** One NATS connection per service: reconnects forever, drained on shutdown. */
+@Injectable()
+export class NatsClient implements OnApplicationShutdown {
+  private connection?: NatsConnection;
+  private jsClient?: JetStreamClient;
+  private jsmClient?: JetStreamManager;
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async connect(): Promise<void> {
+    const nc = await connect({
+      servers: this.options.natsUrl.split(',').map((s) => s.trim()),
+      name: this.options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      waitOnFirstConnect: true,
+      pingInterval: 10_000,
+    });
+    this.connection = nc;
+    this.jsClient = jetstream(nc, { timeout: 5000 });
+    this.jsmClient = await jetstreamManager(nc, { timeout: 5000 });
+    this.logger.info({ server: nc.getServer() }, 'connected to NATS');
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'reconnect') this.logger.warn({ status: s.type }, 'NATS connection status');
+      }
+    })();
+  }
+
+  get nc(): NatsConnection {
+    if (!this.connection) throw new Error('NATS is not connected yet');
+    return this.connection;
+  }
+  get js(): JetStreamClient {
+    if (!this.jsClient) throw new Error('NATS is not connected yet');
+    return this.jsClient;
+  }
+  get jsm(): JetStreamManager {
+    if (!this.jsmClient) throw new Error('NATS is not connected yet');
+    return this.jsmClient;
+  }
+
+  isConnected(): boolean {
+    return !!this.connection && !this.connection.isClosed() && !this.connection.isDraining() && this.connection.getServer() !== '';
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.connection || this.connection.isClosed()) return;
+    try {
+      await this.connection.drain();
+    } catch (err) {
+      this.logger.warn({ err }, 'NATS drain failed; closing');
+      await this.connection.close().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+// Creates or updates the declared streams and durable consumers, idempotently, at
+// start. Several instances starting together may race; "already exists" is fine.
+import { AckPolicy, DeliverPolicy, JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import type { ConsumerSpec, StreamSpec } from '@hookline/contracts';
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: number }).code;
+  return code === 10059 || code === 10014 || /not found/i.test(String((err as Error).message));
+}
+
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  const config = {
+    name: spec.name,
+    subjects: spec.subjects,
+    storage: StorageType.File,
+    retention: spec.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
+    max_age: nanos(spec.maxAgeMs),
+    duplicate_window: nanos(Math.min(spec.duplicateWindowMs, spec.maxAgeMs)),
+    num_replicas: 1,
+  };
+  try {
+    const info = await jsm.streams.info(spec.name);
+    const c = info.config;
+    const same =
+      JSON.stringify([...c.subjects].sort()) === JSON.stringify([...spec.subjects].sort()) &&
+      c.max_age === config.max_age &&
+      c.duplicate_window === config.duplicate_window;
+    if (!same) await jsm.streams.update(spec.name, { subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    try {
+      await jsm.streams.add(config);
+    } catch (addErr) {
+      if (!/already in use|already exists/i.test(String((addErr as Error).message))) throw addErr;
+    }
+  }
+}
+
+export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+  const config = {
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: spec.filterSubject,
+    ack_wait: nanos(spec.ackWaitMs),
+    max_deliver: -1, // the platform dead-letters itself (see settlement.ts), so the server never silently drops
+    max_ack_pending: spec.maxAckPending,
+  };
+  try {
+    const info = await jsm.consumers.info(spec.stream, spec.durable);
+    const c = info.config;
+    if (c.ack_wait !== config.ack_wait || c.max_ack_pending !== config.max_ack_pending || c.filter_subject !== config.filter_subject) {
+      await jsm.consumers.update(spec.stream, spec.durable, {
+        ack_wait: config.ack_wait,
+        max_ack_pending: config.max_ack_pending,
+        filter_subject: config.filter_subject,
+      });
+    }
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(spec.stream, config);
+  }
+}

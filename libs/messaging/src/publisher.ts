@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { HEADERS, type Channel, type PayloadOf } from '@hookline/contracts';
+import { correlation, LOGGER, Logger } from '@hookline/observability';
+import { NatsClient } from './nats-client';
+
+export interface PublishOptions {
+  /** Nats-Msg-Id: the stream drops a repeat within its duplicate window. Reused on every retry. */
+  msgId: string;
+  headers?: Record<string, string>;
+  /** How long to keep retrying while the broker is unreachable. */
+  deadlineMs?: number;
+}
+
+export interface PublishResult {
+  stream: string;
+  seq: number;
+  duplicate: boolean;
+}
+
+export class PublishFailedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PublishFailedError';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Publishes to JetStream and resolves only once the stream has stored the message.
+ * A publish retried after a timeout reuses its Nats-Msg-Id, so a first attempt that
+ * did land shows up as a duplicate PubAck, which counts as success.
+ */
+@Injectable()
+export class JetStreamPublisher {
+  constructor(
+    private readonly client: NatsClient,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async publish<C extends Channel>(_channel: C, subject: string, payload: PayloadOf<C>, opts: PublishOptions): Promise<PublishResult> {
+    return this.publishRaw(subject, JSON.stringify(payload), opts);
+  }
+
+  async publishRaw(subject: string, data: string | Uint8Array, opts: PublishOptions): Promise<PublishResult> {
+    const h = natsHeaders();
+    const corr = correlation.current();
+    if (corr) h.set(HEADERS.correlationId, corr);
+    for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
+    const deadline = Date.now() + (opts.deadlineMs ?? 10_000);
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      try {
+        const ack = await this.client.js.publish(subject, data, { msgID: opts.msgId, headers: h, timeout: 2000 });
+        if (attempt > 1) this.logger.info({ subject, attempt, duplicate: ack.duplicate }, 'publish succeeded after retry');
+        return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
+      } catch (err) {
+        if (Date.now() >= deadline) {
+          throw new PublishFailedError(`could not publish to ${subject} after ${attempt} attempts: ${(err as Error).message}`, { cause: err });
+        }
+        this.logger.warn({ subject, attempt, err: (err as Error).message }, 'publish failed; retrying with the same msg id');
+        await sleep(Math.min(1000, 50 * 2 ** attempt));
+      }
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './correlation';
+export * from './logger';
+export * from './nest-logger';
+export * from './observability.module';
+export * from './readiness';

@@ -1,0 +1,24 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { createLogger, Logger } from './logger';
+import { ReadinessRegistry } from './readiness';
+
+export const LOGGER = Symbol('HOOKLINE_LOGGER');
+
+export interface ServiceIdentity {
+  service: string;
+  version: string;
+  logLevel: string;
+}
+
+@Global()
+@Module({})
+export class ObservabilityModule {
+  static forRoot(identity: ServiceIdentity): DynamicModule {
+    const logger: Logger = createLogger({ service: identity.service, version: identity.version, level: identity.logLevel });
+    return {
+      module: ObservabilityModule,
+      providers: [{ provide: LOGGER, useValue: logger }, ReadinessRegistry],
+      exports: [LOGGER, ReadinessRegistry],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './persistence.module';
+export * from './data-source';
+export * from './cursor';

@@ -1,0 +1,5 @@
+// Every migration, in order. One history for the one database the services share;
+// each table belongs to the service named in its migration's comment.
+import { AuditEvents1764115200000 } from './1764115200000-audit-events';
+
+export const MIGRATIONS = [AuditEvents1764115200000];

@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, VERSION } from '@hookline/config';
+import { CONSUMERS, STREAMS } from '@hookline/contracts';
+import { HttpModule } from '@hookline/http';
+import { MessagingModule } from '@hookline/messaging';
+import { ObservabilityModule } from '@hookline/observability';
+import { PersistenceModule } from '@hookline/persistence';
+import type { AuditLogConfig } from './config';
+import { StoredEvent } from './events/entities/stored-event.entity';
+import { EventsModule } from './events/events.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AuditLogConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forValue(config),
+        ObservabilityModule.forRoot({ service: 'audit-log', version: VERSION, logLevel: config.logLevel }),
+        MessagingModule.forRoot({
+          useFactory: () => ({ natsUrl: config.natsUrl, name: 'audit-log' }),
+          streams: [STREAMS.events],
+          consumers: [CONSUMERS.auditEvents],
+        }),
+        PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [StoredEvent], service: 'audit-log' }),
+        HttpModule.forRoot({ operatorToken: config.operatorToken }),
+        EventsModule,
+      ],
+    };
+  }
+}

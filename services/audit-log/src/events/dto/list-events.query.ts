@@ -1,0 +1,44 @@
+import { Type } from 'class-transformer';
+import { IsISO8601, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { TENANT_ID_RE, TOPIC_RE } from '@hookline/contracts';
+
+export class ListEventsQuery {
+  /** Required with the operator token. */
+  @IsOptional()
+  @Matches(TENANT_ID_RE, { message: 'tenant must be lowercase letters, digits and dashes' })
+  tenant?: string;
+
+  @IsOptional()
+  @Matches(TOPIC_RE, { message: 'topic must be a topic name such as Accounts.Update' })
+  topic?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  objectType?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  objectId?: string;
+
+  @IsOptional()
+  @IsISO8601()
+  from?: string;
+
+  @IsOptional()
+  @IsISO8601()
+  to?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+}

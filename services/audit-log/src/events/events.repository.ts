@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { HostEvent } from '@hookline/contracts';
+import type { Cursor } from '@hookline/persistence';
+import { StoredEvent } from './entities/stored-event.entity';
+
+export interface EventFilter {
+  topic?: string;
+  objectType?: string;
+  objectId?: string;
+  from?: Date;
+  to?: Date;
+}
+
+@Injectable()
+export class EventsRepository {
+  constructor(@InjectRepository(StoredEvent) private readonly repo: Repository<StoredEvent>) {}
+
+  /** Stores the event once: a redelivered message hits the primary key and is ignored. */
+  async insertOnce(event: HostEvent, streamSeq: number): Promise<boolean> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .insert()
+      .values({
+        id: event.id,
+        tenantId: event.tenantId,
+        topic: event.topic,
+        objectType: event.object.type,
+        objectId: event.object.id,
+        objectUnit: event.object.unit ?? null,
+        data: event.data,
+        publishedBy: event.publishedBy,
+        idempotencyKey: event.idempotencyKey ?? null,
+        receivedAt: new Date(event.receivedAt),
+        streamSeq: String(streamSeq),
+      } as QueryDeepPartialEntity<StoredEvent>)
+      .orIgnore()
+      .execute();
+    return (result.raw as unknown[]).length > 0;
+  }
+
+  /** Newest first, keyset-paginated on (received_at, id). */
+  async list(tenantId: string, filter: EventFilter, limit: number, after?: Cursor): Promise<StoredEvent[]> {
+    const q = this.repo.createQueryBuilder('e').where('e.tenant_id = :tenantId', { tenantId });
+    if (filter.topic) q.andWhere('e.topic = :topic', { topic: filter.topic });
+    if (filter.objectType) q.andWhere('e.object_type = :objectType', { objectType: filter.objectType });
+    if (filter.objectId) q.andWhere('e.object_id = :objectId', { objectId: filter.objectId });
+    if (filter.from) q.andWhere('e.received_at >= :from', { from: filter.from });
+    if (filter.to) q.andWhere('e.received_at < :to', { to: filter.to });
+    if (after) q.andWhere('(e.received_at, e.id) < (:at, :id)', { at: after.at, id: after.id });
+    return q.orderBy('e.received_at', 'DESC').addOrderBy('e.id', 'DESC').limit(limit).getMany();
+  }
+
+  async findOne(tenantId: string, id: string): Promise<StoredEvent | null> {
+    return this.repo.findOne({ where: { tenantId, id } });
+  }
+}

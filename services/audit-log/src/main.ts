@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+import { loadServiceConfig, runHttpService } from '@hookline/http';
+import { AppModule } from './app.module';
+import { auditLogConfigSpec } from './config';
+
+const config = loadServiceConfig('audit-log', auditLogConfigSpec);
+void runHttpService(AppModule.forRoot(config), { ...config, service: 'audit-log' });

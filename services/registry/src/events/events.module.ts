@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { EventsController } from './events.controller';
+import { EventsService } from './events.service';
+
+/** Host event ingestion: POST /v1/events onto hookline.events.<tenant>.<topic>. */
+@Module({ controllers: [EventsController], providers: [EventsService] })
+export class EventsModule {}

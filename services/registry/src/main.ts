@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+import { loadServiceConfig, runHttpService } from '@hookline/http';
+import { AppModule } from './app.module';
+import { registryConfigSpec } from './config';
+
+const config = loadServiceConfig('registry', registryConfigSpec);
+void runHttpService(AppModule.forRoot(config), { ...config, service: 'registry' });
