@@ -2,3 +2,4 @@ export * from './ids';
 export * from './host-event';
 export * from './streams';
 export * from './channels';
+export * from './routes';

@@ -1,0 +1,28 @@
+// The public HTTP API is one base URL; these prefixes say which service answers which
+// path. The local gateway and the Kubernetes ingress are both generated from this.
+
+export const SERVICE_NAMES = ['registry', 'dispatcher', 'signer', 'retry-scheduler', 'webhook-listener', 'audit-log'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface PublicRoute {
+  prefix: string;
+  service: ServiceName;
+}
+
+/** Longest prefix wins. */
+export const PUBLIC_ROUTES: readonly PublicRoute[] = [
+  { prefix: '/v1/audit/', service: 'audit-log' },
+  { prefix: '/v1/deliveries', service: 'audit-log' },
+  { prefix: '/hooks/', service: 'webhook-listener' },
+  { prefix: '/v1/', service: 'registry' },
+  { prefix: '/oauth/', service: 'registry' },
+  { prefix: '/.well-known/', service: 'registry' },
+];
+
+export function routeFor(path: string): ServiceName | undefined {
+  let best: PublicRoute | undefined;
+  for (const r of PUBLIC_ROUTES) {
+    if (path.startsWith(r.prefix) && (!best || r.prefix.length > best.prefix.length)) best = r;
+  }
+  return best?.service;
+}

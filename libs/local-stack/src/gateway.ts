@@ -1,0 +1,54 @@
+// The local stand-in for the Kubernetes ingress: one base URL, routed by path prefix.
+import { createServer, request, Server } from 'node:http';
+import { routeFor, type ServiceName } from '@hookline/contracts';
+
+export interface Gateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+export function startGateway(host: string, port: number, upstreams: Record<ServiceName, number>): Promise<Gateway> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    const service = routeFor(path);
+    if (!service) {
+      res.writeHead(404, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ type: 'https://hookline.dev/problems/not-found', title: 'Not found', status: 404, detail: `no route for ${req.method} ${path}` }));
+      return;
+    }
+    const upstream = request(
+      { host: '127.0.0.1', port: upstreams[service], method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' });
+      res.end(JSON.stringify({ type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail: `${service} is not answering` }));
+    });
+    req.pipe(upstream);
+  });
+  server.keepAliveTimeout = 65_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const p = (server.address() as { port: number }).port;
+      resolve({
+        url: `http://${host}:${p}`,
+        close: () => new Promise((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        }),
+      });
+    });
+  });
+}

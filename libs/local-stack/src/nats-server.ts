@@ -1,0 +1,66 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { findNatsServer } from './binaries';
+import { freePort, waitFor } from './ports';
+
+export interface NatsServerHandle {
+  url: string;
+  port: number;
+  storeDir: string;
+  /** SIGKILL (or the given signal) and wait for the process to be gone. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port with the same store. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = netConnect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** A real nats-server with JetStream storing on disk under storeDir. */
+export async function startNatsServer(opts: { storeDir: string; port?: number }): Promise<NatsServerHandle> {
+  const port = opts.port ?? (await freePort());
+  mkdirSync(opts.storeDir, { recursive: true });
+  let child: ChildProcess | undefined;
+  let out = '';
+  const bin = findNatsServer();
+  const handle: NatsServerHandle = {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir: opts.storeDir,
+    async start() {
+      child = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', opts.storeDir, '-n', `hookline-${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = child;
+      c.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+      c.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+      await waitFor(`nats-server on ${port}`, async () => {
+        if (c.exitCode !== null) throw new Error(`nats-server exited: ${out.slice(-2000)}`);
+        return (await portOpen(port)) && /Server is ready/.test(out);
+      }, 20_000, 50);
+    },
+    async kill(signal = 'SIGKILL') {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill(signal);
+      await gone;
+      out = '';
+    },
+    async stop() {
+      await handle.kill('SIGTERM');
+    },
+    output: () => out,
+  };
+  await handle.start();
+  return handle;
+}

@@ -1,0 +1,97 @@
+// A real PostgreSQL cluster in a folder of ours. initdb and postgres refuse to run as
+// root, so as root they run as the "postgres" system user (the Debian package makes it).
+import { execFileSync, spawn, ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { findPostgresBin } from './binaries';
+import { freePort, waitFor } from './ports';
+
+export interface PostgresHandle {
+  port: number;
+  dataDir: string;
+  /** Superuser URL for the given database. */
+  url(database?: string): string;
+  createDatabase(name: string): Promise<string>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function asPostgresUser(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  return { uid, gid };
+}
+
+export async function startPostgres(opts: { dataDir: string; port?: number; fast?: boolean }): Promise<PostgresHandle> {
+  const bin = findPostgresBin();
+  const port = opts.port ?? (await freePort());
+  const owner = asPostgresUser();
+  const pgdata = join(opts.dataDir, 'pgdata');
+  const socketDir = join(opts.dataDir, 'sock');
+  mkdirSync(socketDir, { recursive: true });
+  if (owner) {
+    chownSync(opts.dataDir, owner.uid, owner.gid);
+    chownSync(socketDir, owner.uid, owner.gid);
+  }
+  const ids = owner ? { uid: owner.uid, gid: owner.gid } : {};
+  if (!existsSync(join(pgdata, 'PG_VERSION'))) {
+    execFileSync(join(bin, 'initdb'), ['-D', pgdata, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale'], { ...ids, stdio: 'pipe', cwd: '/' });
+    writeFileSync(join(pgdata, 'postgresql.auto.conf'), "listen_addresses = '127.0.0.1'\nmax_connections = 300\n");
+    if (owner) chownSync(join(pgdata, 'postgresql.auto.conf'), owner.uid, owner.gid);
+  }
+  let child: ChildProcess | undefined;
+  let out = '';
+  const args = ['-D', pgdata, '-p', String(port), '-k', socketDir];
+  // Tests trade crash safety of the OS for speed; a killed postgres process still recovers from WAL.
+  if (opts.fast) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const url = (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`;
+  const handle: PostgresHandle = {
+    port,
+    dataDir: opts.dataDir,
+    url,
+    async start() {
+      child = spawn(join(bin, 'postgres'), args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
+      const c = child;
+      c.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+      c.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+      await waitFor(`postgres on ${port}`, async () => {
+        if (c.exitCode !== null) throw new Error(`postgres exited: ${out.slice(-2000)}`);
+        const client = new Client({ connectionString: url() });
+        try {
+          await client.connect();
+          await client.query('SELECT 1');
+          return true;
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      }, 60_000, 100);
+    },
+    async createDatabase(name: string) {
+      const client = new Client({ connectionString: url() });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`);
+      } finally {
+        await client.end();
+      }
+      return url(name);
+    },
+    async kill(signal = 'SIGKILL') {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill(signal);
+      await gone;
+    },
+    async stop() {
+      // SIGINT is PostgreSQL's "fast shutdown": disconnect clients, checkpoint, exit.
+      await handle.kill('SIGINT');
+    },
+  };
+  await handle.start();
+  return handle;
+}

@@ -1,0 +1,85 @@
+// Runs one Hookline service as a child process, the way a user would start it.
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import type { ServiceName } from '@hookline/contracts';
+import { waitFor } from './ports';
+
+export interface ServiceHandle {
+  name: ServiceName;
+  port: number;
+  url: string;
+  /** Every line the service printed (its pino JSON logs). */
+  lines: string[];
+  start(): Promise<void>;
+  /** SIGTERM and wait for a clean exit. */
+  stop(): Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  pid(): number | undefined;
+  exitCode(): number | null;
+}
+
+export const REPO_ROOT = join(__dirname, '..', '..', '..');
+
+export function serviceEntry(name: ServiceName): string {
+  return join(REPO_ROOT, 'services', name, 'src', 'main.ts');
+}
+
+export function createService(name: ServiceName, port: number, env: Record<string, string>, opts: { logFile?: string; echo?: boolean } = {}): ServiceHandle {
+  let child: ChildProcess | undefined;
+  let log: WriteStream | undefined;
+  const lines: string[] = [];
+  const handle: ServiceHandle = {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    lines,
+    async start() {
+      log ??= opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
+      child = spawn(process.execPath, ['--enable-source-maps', '-r', '@swc-node/register', serviceEntry(name)], {
+        cwd: REPO_ROOT,
+        // eslint-disable-next-line no-restricted-properties -- the child inherits PATH and friends
+        env: { ...process.env, ...env, HOOKLINE_LISTEN_PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const c = child;
+      let partial = '';
+      const onData = (d: Buffer) => {
+        log?.write(d);
+        if (opts.echo) process.stdout.write(d);
+        const text = partial + d.toString();
+        const parts = text.split('\n');
+        partial = parts.pop() ?? '';
+        for (const p of parts) if (p) lines.push(p);
+        if (lines.length > 50_000) lines.splice(0, lines.length - 50_000);
+      };
+      c.stdout?.on('data', onData);
+      c.stderr?.on('data', onData);
+      await waitFor(`${name} to be ready on ${port}`, async () => {
+        if (c.exitCode !== null) throw new Error(`${name} exited with ${c.exitCode}: ${lines.slice(-20).join('\n')}`);
+        const res = await fetch(`http://127.0.0.1:${port}/ready`);
+        return res.status === 200;
+      }, 60_000, 100);
+    },
+    async stop() {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null;
+      const gone = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
+      c.kill('SIGTERM');
+      const timer = setTimeout(() => c.kill('SIGKILL'), 20_000);
+      const code = await gone;
+      clearTimeout(timer);
+      return code;
+    },
+    async kill(signal = 'SIGKILL') {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill(signal);
+      await gone;
+    },
+    pid: () => child?.pid,
+    exitCode: () => child?.exitCode ?? null,
+  };
+  return handle;
+}

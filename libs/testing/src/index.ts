@@ -1,0 +1,4 @@
+export * from './test-env';
+export * from './api-client';
+export * from './test-stack';
+export * from './assertions';

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import type { ServiceName } from '@hookline/contracts';
+import { Stack, startStack } from '@hookline/local-stack';
+import { sharedPostgresUrl, tempDir, uniqueName } from './test-env';
+import { ApiClient } from './api-client';
+
+export interface TestStack extends Stack {
+  operatorToken: string;
+  /** A client that sends the operator token. */
+  operator: ApiClient;
+  /** A client that sends no credentials. */
+  anonymous: ApiClient;
+  /** Every log line every service printed so far. */
+  allLogLines(): string[];
+}
+
+/** Starts the whole platform for one test file: its own nats-server, its own database. */
+export async function startTestStack(opts: { env?: Record<string, string>; services?: readonly ServiceName[] } = {}): Promise<TestStack> {
+  const dir = tempDir('stack');
+  const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
+  const stack = await startStack({
+    dataDir: dir.path,
+    postgresAdminUrl: sharedPostgresUrl(),
+    database: uniqueName('e2e'),
+    fastPostgres: true,
+    services: opts.services,
+    env: { HOOKLINE_OPERATOR_TOKEN: operatorToken, HOOKLINE_LOG_LEVEL: 'info', HOOKLINE_SHUTDOWN_GRACE: '5s', ...opts.env },
+  });
+  const stop = stack.stop.bind(stack);
+  return {
+    ...stack,
+    operatorToken,
+    operator: new ApiClient(stack.url, operatorToken),
+    anonymous: new ApiClient(stack.url),
+    allLogLines: () => Object.values(stack.services).flatMap((s) => s.lines),
+    async stop() {
+      await stop();
+      dir.remove();
+    },
+  };
+}

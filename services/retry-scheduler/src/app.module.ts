@@ -1,0 +1,25 @@
+// retry-scheduler: Owns when each failed delivery is tried again, and when it is given up.
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, VERSION } from '@hookline/config';
+import { STREAMS } from '@hookline/contracts';
+import { HttpModule } from '@hookline/http';
+import { MessagingModule } from '@hookline/messaging';
+import { ObservabilityModule } from '@hookline/observability';
+import { PersistenceModule } from '@hookline/persistence';
+import type { RetrySchedulerConfig } from './config';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: RetrySchedulerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forValue(config),
+        ObservabilityModule.forRoot({ service: 'retry-scheduler', version: VERSION, logLevel: config.logLevel }),
+        MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, name: 'retry-scheduler' }), streams: [STREAMS.deliveries] }),
+        PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'retry-scheduler' }),
+        HttpModule.forRoot({ operatorToken: config.operatorToken }),
+      ],
+    };
+  }
+}

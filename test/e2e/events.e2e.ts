@@ -1,0 +1,148 @@
+// The first event path: POST /v1/events -> JetStream -> audit-log -> GET /v1/audit/events.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { SERVICE_NAMES } from '@hookline/contracts';
+import { assertProblem, eventually, startTestStack, TestStack } from '@hookline/testing';
+
+const event = (over: Record<string, unknown> = {}) => ({
+  tenant: 'acme',
+  topic: 'Accounts.Update',
+  object: { type: 'account', id: '42', unit: 'u-1' },
+  data: { name: 'Ada' },
+  ...over,
+});
+
+describe('host events', () => {
+  let stack: TestStack;
+  before(async () => {
+    stack = await startTestStack();
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('every service answers /health and /ready', async () => {
+    for (const name of SERVICE_NAMES) {
+      const s = stack.services[name];
+      const health = await fetch(`${s.url}/health`);
+      assert.equal(health.status, 200, name);
+      const ready = await fetch(`${s.url}/ready`);
+      const body = (await ready.json()) as { checks: Record<string, string> };
+      assert.equal(ready.status, 200, `${name}: ${JSON.stringify(body)}`);
+      assert.equal(body.checks.nats, 'ok');
+      assert.equal(body.checks.postgres, 'ok');
+    }
+  });
+
+  it('accepts an event with 202 and an id, and the audit log stores it', async () => {
+    const res = await stack.operator.post('/v1/events', event({ data: { n: 'first' } }));
+    assert.equal(res.status, 202, res.text);
+    assert.match(res.body.id, /^[0-9a-f-]{36}$/);
+    const stored = await eventually('the event in the audit log', async () => {
+      const r = await stack.operator.get(`/v1/audit/events/${res.body.id}?tenant=acme`);
+      return r.status === 200 ? r.body : undefined;
+    });
+    assert.equal(stored.topic, 'Accounts.Update');
+    assert.deepEqual(stored.object, { type: 'account', id: '42', unit: 'u-1' });
+    assert.deepEqual(stored.data, { n: 'first' });
+    assert.equal(stored.publishedBy, 'operator');
+  });
+
+  it('the same Idempotency-Key twice yields one event with the same id', async () => {
+    const key = `key-${Date.now()}`;
+    const a = await stack.operator.post('/v1/events', event({ topic: 'Idem.Test' }), { 'idempotency-key': key });
+    const b = await stack.operator.post('/v1/events', event({ topic: 'Idem.Test' }), { 'idempotency-key': key });
+    assert.equal(a.status, 202);
+    assert.equal(b.status, 202);
+    assert.equal(a.body.id, b.body.id);
+    assert.equal(b.body.duplicate, true);
+    await eventually('the event stored', async () => (await stack.operator.get(`/v1/audit/events/${a.body.id}?tenant=acme`)).status === 200);
+    // Give a second copy every chance to arrive before counting.
+    await new Promise((r) => setTimeout(r, 500));
+    const list = await stack.operator.get('/v1/audit/events?tenant=acme&topic=Idem.Test');
+    assert.equal(list.body.data.length, 1);
+  });
+
+  it('rejects bad input with a problem+json that names the field', async () => {
+    assertProblem(await stack.operator.post('/v1/events', event({ topic: undefined })), 400, 'topic');
+    assertProblem(await stack.operator.post('/v1/events', event({ topic: 'has space' })), 400, 'topic');
+    assertProblem(await stack.operator.post('/v1/events', event({ topic: 42 })), 400, 'topic');
+    assertProblem(await stack.operator.post('/v1/events', event({ object: { type: 'account' } })), 400, 'object.id');
+    assertProblem(await stack.operator.post('/v1/events', event({ object: { type: 7, id: '1' } })), 400, 'object.type');
+    assertProblem(await stack.operator.post('/v1/events', event({ object: 'x' })), 400, 'object');
+    assertProblem(await stack.operator.post('/v1/events', event({ data: [1, 2] })), 400, 'data');
+    assertProblem(await stack.operator.post('/v1/events', event({ tenant: undefined })), 400, 'tenant');
+    assertProblem(await stack.operator.post('/v1/events', event({ extra: true })), 400, 'extra');
+    assertProblem(await stack.operator.post('/v1/events', '{"topic": "A",'), 400, 'body');
+    assertProblem(await stack.operator.post('/v1/events', '[]'), 400);
+    assertProblem(await stack.operator.post('/v1/events', 'topic=A', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'body');
+    assertProblem(await stack.operator.post('/v1/events', event(), { 'idempotency-key': 'x'.repeat(300) }), 400, 'Idempotency-Key');
+    const big = event({ data: { blob: 'x'.repeat(257 * 1024) } });
+    assertProblem(await stack.operator.post('/v1/events', big), 413, 'body');
+  });
+
+  it('answers 401 problem+json without the operator token, and with a wrong one', async () => {
+    assertProblem(await stack.anonymous.post('/v1/events', event()), 401);
+    assertProblem(await stack.anonymous.withToken('wrong-token-wrong-token-wrong').post('/v1/events', event()), 401);
+    assertProblem(await stack.anonymous.get('/v1/audit/events?tenant=acme'), 401);
+  });
+
+  it('lists newest first with cursor pagination and filters', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await stack.operator.post('/v1/events', event({ tenant: 'pages', topic: 'Page.Test', data: { i } }));
+      ids.push(r.body.id);
+    }
+    await stack.operator.post('/v1/events', event({ tenant: 'pages', topic: 'Other.Topic' }));
+    await eventually('all 7 stored', async () => (await stack.operator.get('/v1/audit/events?tenant=pages&topic=Page.Test&limit=100')).body.data.length === 7);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await stack.operator.get(`/v1/audit/events?tenant=pages&topic=Page.Test&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(page.status, 200);
+      assert.ok(page.body.data.length <= 3);
+      seen.push(...page.body.data.map((e: { id: string }) => e.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    assert.deepEqual(seen, [...ids].reverse());
+    assertProblem(await stack.operator.get('/v1/audit/events?tenant=pages&cursor=garbage'), 400, 'cursor');
+    assertProblem(await stack.operator.get('/v1/audit/events?tenant=pages&limit=100000'), 400, 'limit');
+    assertProblem(await stack.operator.get('/v1/audit/events'), 400, 'tenant');
+    const other = await stack.operator.get('/v1/audit/events?tenant=acme&topic=Page.Test');
+    assert.equal(other.body.data.length, 0, 'another tenant sees nothing');
+  });
+
+  it('takes events published directly on NATS by a host application inside the cluster', async () => {
+    const nc = await connect({ servers: stack.nats.url });
+    try {
+      const js = jetstream(nc);
+      const body = JSON.stringify({ object: { type: 'visit', id: 'v-9', unit: 'u-2' }, data: { direct: true } });
+      const ack = await js.publish('hookline.events.acme.Visits.Completed', body, { msgID: 'host-msg-1' });
+      assert.equal(ack.duplicate, false);
+      const again = await js.publish('hookline.events.acme.Visits.Completed', body, { msgID: 'host-msg-1' });
+      assert.equal(again.duplicate, true);
+    } finally {
+      await nc.close();
+    }
+    const list = await eventually('the direct event', async () => {
+      const r = await stack.operator.get('/v1/audit/events?tenant=acme&topic=Visits.Completed');
+      return r.body.data.length > 0 ? r.body.data : undefined;
+    });
+    assert.equal(list.length, 1);
+    assert.equal(list[0].publishedBy, 'nats');
+    assert.deepEqual(list[0].data, { direct: true });
+  });
+
+  it('answers unknown routes with a 404 problem', async () => {
+    assertProblem(await stack.operator.get('/v1/nothing-here'), 404);
+    assertProblem(await stack.operator.get('/elsewhere'), 404);
+  });
+
+  it('never logs the operator token', () => {
+    const lines = stack.allLogLines();
+    assert.ok(lines.length > 0);
+    assert.ok(!lines.some((l) => l.includes(stack.operatorToken)));
+  });
+});

@@ -1,0 +1,26 @@
+// `npm test`: installs what is missing, then lint, type check, and every test tier
+// (unit, integration, end-to-end) against a real nats-server and PostgreSQL.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureNodeModules, ensureSystemPackages } from '../deploy/local/prereqs.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+ensureNodeModules(root);
+ensureSystemPackages();
+
+const args = process.argv.slice(2);
+const quick = args.includes('--no-lint');
+function step(name, cmd, cmdArgs, env = {}) {
+  console.log(`\n[hookline test] ${name}`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', ...env } });
+  if (r.status !== 0) {
+    console.error(`[hookline test] ${name} failed`);
+    process.exit(r.status ?? 1);
+  }
+}
+if (!quick) {
+  step('type check', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  step('lint', process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), '--max-warnings=0', '.']);
+}
+step('tests', process.execPath, ['-r', '@swc-node/register', join(root, 'test/run-suites.ts'), ...args.filter((a) => a !== '--no-lint')]);
