@@ -21,6 +21,7 @@ function step(name, cmd, cmdArgs, env = {}) {
 }
 if (!quick) {
   step('type check', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  step('project graph', process.execPath, [join(root, 'node_modules/nx/bin/nx.js'), 'show', 'projects']);
   step('lint', process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), '--max-warnings=0', '.']);
 }
 step('tests', process.execPath, ['-r', '@swc-node/register', join(root, 'test/run-suites.ts'), ...args.filter((a) => a !== '--no-lint')]);

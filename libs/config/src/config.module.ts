@@ -15,5 +15,6 @@ export class ConfigModule {
 
 /** Reads and validates the environment: the one place in the codebase that touches process.env. */
 export function readConfig<T>(spec: ConfigSpec<T>): Readonly<T> {
+  // eslint-disable-next-line no-restricted-properties -- the one place the environment is read
   return loadConfig(spec, process.env);
 }

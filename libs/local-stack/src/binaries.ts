@@ -3,7 +3,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 function onPath(name: string, extra: string[] = []): string | undefined {
-  // eslint-disable-next-line no-restricted-properties -- locating binaries, not configuration
   const dirs = [...(process.env.PATH ?? '').split(delimiter), ...extra];
   for (const d of dirs) {
     const p = join(d, name);

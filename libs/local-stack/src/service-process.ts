@@ -38,7 +38,6 @@ export function createService(name: ServiceName, port: number, env: Record<strin
       log ??= opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
       child = spawn(process.execPath, ['--enable-source-maps', '-r', '@swc-node/register', serviceEntry(name)], {
         cwd: REPO_ROOT,
-        // eslint-disable-next-line no-restricted-properties -- the child inherits PATH and friends
         env: { ...process.env, ...env, HOOKLINE_LISTEN_PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

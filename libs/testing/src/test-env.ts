@@ -5,7 +5,6 @@ import { join } from 'node:path';
 
 /** Superuser URL of the PostgreSQL server the runner started, if any. */
 export function sharedPostgresUrl(): string | undefined {
-  // eslint-disable-next-line no-restricted-properties -- test wiring, not service configuration
   return process.env.HOOKLINE_TEST_PG_URL;
 }
 

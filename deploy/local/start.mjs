@@ -1,0 +1,35 @@
+// `npm start`: the whole platform on this machine. Installs what is missing (npm
+// packages, nats-server, PostgreSQL), then hands over to stack.ts.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { ensureNodeModules, ensureSystemPackages } from './prereqs.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+ensureNodeModules(root);
+ensureSystemPackages();
+
+// Secrets the services need, made once per data folder and kept there (mode 600).
+const dataDir = resolve(root, process.env.HOOKLINE_DATA_DIR ?? '.data');
+mkdirSync(dataDir, { recursive: true });
+const secretsFile = join(dataDir, 'secrets.json');
+const secrets = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
+let generated = false;
+if (!process.env.HOOKLINE_OPERATOR_TOKEN && !secrets.HOOKLINE_OPERATOR_TOKEN) {
+  secrets.HOOKLINE_OPERATOR_TOKEN = `op_${randomBytes(24).toString('base64url')}`;
+  generated = true;
+}
+if (!process.env.HOOKLINE_ENCRYPTION_KEY && !secrets.HOOKLINE_ENCRYPTION_KEY) {
+  secrets.HOOKLINE_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+}
+writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+for (const [k, v] of Object.entries(secrets)) process.env[k] ??= v;
+process.env.HOOKLINE_DATA_DIR = dataDir;
+if (generated) process.env.HOOKLINE_OPERATOR_TOKEN_GENERATED = '1';
+
+const require = createRequire(import.meta.url);
+process.chdir(root);
+require('@swc-node/register');
+require('./stack.ts');
