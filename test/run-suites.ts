@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const pick = (files: string[]) => (filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files);
   const tiers: Tier[] = [
-    { name: 'unit', files: pick(find(['libs', 'services'], '.spec.ts')), concurrency: 2 },
+    { name: 'unit', files: pick(find(['libs', 'services', 'test'], '.spec.ts')), concurrency: 2 },
     { name: 'integration', files: pick(find(['libs', 'services'], '.integration.ts')), concurrency: 2 },
     { name: 'end-to-end', files: pick(find(['test'], '.e2e.ts')), concurrency: 1 },
   ].filter((t) => t.files.length > 0);
