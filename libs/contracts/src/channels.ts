@@ -1,10 +1,17 @@
 // The one typed map from a message channel (a family of subjects) to its payload type.
 // Publishers and consumers take their payload types from here.
+import type { DeliveryLifecycleEvent, DispatchOrder, FailedOrder } from './delivery';
 import type { HostEvent } from './host-event';
 
 export interface ChannelMap {
   /** hookline.events.<tenant>.<topic> */
   'host-event': HostEvent;
+  /** hookline.delivery.<tenant>.<type> */
+  'delivery-lifecycle': DeliveryLifecycleEvent;
+  /** hookline.dispatch.due.<tenant> */
+  'dispatch-due': DispatchOrder;
+  /** hookline.dispatch.failed.<tenant> */
+  'dispatch-failed': FailedOrder;
 }
 
 export type Channel = keyof ChannelMap;

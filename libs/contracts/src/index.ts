@@ -3,3 +3,4 @@ export * from './host-event';
 export * from './streams';
 export * from './channels';
 export * from './routes';
+export * from './delivery';

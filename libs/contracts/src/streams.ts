@@ -49,6 +49,14 @@ export const STREAMS = {
     duplicateWindowMs: HOUR,
     retention: 'limits',
   },
+  /** Work: orders to attempt now (due) and attempts that failed (failed). Removed once acked. */
+  dispatch: {
+    name: 'HOOKLINE_DISPATCH',
+    subjects: ['hookline.dispatch.>'],
+    maxAgeMs: 30 * DAY,
+    duplicateWindowMs: HOUR,
+    retention: 'workqueue',
+  },
   deadLetter: {
     name: 'HOOKLINE_DEADLETTER',
     subjects: ['hookline.dlq.>'],
@@ -66,6 +74,39 @@ export const CONSUMERS = {
     ackWaitMs: 30_000,
     maxDeliver: 20,
     maxAckPending: 1000,
+  },
+  dispatcherEvents: {
+    stream: STREAMS.events.name,
+    durable: 'dispatcher-events',
+    filterSubject: 'hookline.events.>',
+    ackWaitMs: 30_000,
+    maxDeliver: 20,
+    maxAckPending: 2000,
+  },
+  dispatcherOrders: {
+    stream: 'HOOKLINE_DISPATCH',
+    durable: 'dispatcher-orders',
+    filterSubject: 'hookline.dispatch.due.>',
+    // An attempt may take up to the total HTTP deadline plus signing; the handler also heartbeats.
+    ackWaitMs: 60_000,
+    maxDeliver: 50,
+    maxAckPending: 10_000,
+  },
+  retrySchedulerFailed: {
+    stream: 'HOOKLINE_DISPATCH',
+    durable: 'retry-scheduler-failed',
+    filterSubject: 'hookline.dispatch.failed.>',
+    ackWaitMs: 30_000,
+    maxDeliver: 50,
+    maxAckPending: 5000,
+  },
+  auditDeliveries: {
+    stream: STREAMS.deliveries.name,
+    durable: 'audit-log-deliveries',
+    filterSubject: 'hookline.delivery.>',
+    ackWaitMs: 30_000,
+    maxDeliver: 20,
+    maxAckPending: 10_000,
   },
 } as const satisfies Record<string, ConsumerSpec>;
 

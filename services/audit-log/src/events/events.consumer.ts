@@ -12,15 +12,16 @@ export class EventsConsumer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.host.register(CONSUMERS.auditEvents, 'host-event', async (msg) => {
-      let event;
-      try {
-        event = normalizeHostEvent(msg.subject, msg.payload, msg);
-      } catch (err) {
-        if (err instanceof InvalidEventError) throw new PoisonMessageError(err.message);
-        throw err;
-      }
-      await this.events.insertOnce(event, msg.streamSeq);
+    this.host.registerBatch(CONSUMERS.auditEvents, 'host-event', async (msgs) => {
+      const events = msgs.map((msg) => {
+        try {
+          return { event: normalizeHostEvent(msg.subject, msg.payload, msg), streamSeq: msg.streamSeq };
+        } catch (err) {
+          if (err instanceof InvalidEventError) throw new PoisonMessageError(err.message);
+          throw err;
+        }
+      });
+      await this.events.insertMany(events);
     });
   }
 }

@@ -18,27 +18,37 @@ export interface EventFilter {
 export class EventsRepository {
   constructor(@InjectRepository(StoredEvent) private readonly repo: Repository<StoredEvent>) {}
 
-  /** Stores the event once: a redelivered message hits the primary key and is ignored. */
-  async insertOnce(event: HostEvent, streamSeq: number): Promise<boolean> {
-    const result = await this.repo
+  /**
+   * Stores each event once, many in one statement: a redelivered message hits the
+   * primary key and is ignored.
+   */
+  async insertMany(events: { event: HostEvent; streamSeq: number }[]): Promise<void> {
+    if (events.length === 0) return;
+    const unique = new Map(events.map((e) => [e.event.id, e]));
+    await this.repo
       .createQueryBuilder()
       .insert()
-      .values({
-        id: event.id,
-        tenantId: event.tenantId,
-        topic: event.topic,
-        objectType: event.object.type,
-        objectId: event.object.id,
-        objectUnit: event.object.unit ?? null,
-        data: event.data,
-        publishedBy: event.publishedBy,
-        idempotencyKey: event.idempotencyKey ?? null,
-        receivedAt: new Date(event.receivedAt),
-        streamSeq: String(streamSeq),
-      } as QueryDeepPartialEntity<StoredEvent>)
+      .values(
+        [...unique.values()].map(
+          ({ event, streamSeq }) =>
+            ({
+              id: event.id,
+              tenantId: event.tenantId,
+              topic: event.topic,
+              objectType: event.object.type,
+              objectId: event.object.id,
+              objectUnit: event.object.unit ?? null,
+              data: event.data,
+              publishedBy: event.publishedBy,
+              idempotencyKey: event.idempotencyKey ?? null,
+              receivedAt: new Date(event.receivedAt),
+              streamSeq: String(streamSeq),
+            }) as QueryDeepPartialEntity<StoredEvent>,
+        ),
+      )
       .orIgnore()
+      .updateEntity(false)
       .execute();
-    return (result.raw as unknown[]).length > 0;
   }
 
   /** Newest first, keyset-paginated on (received_at, id). */

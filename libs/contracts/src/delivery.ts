@@ -1,0 +1,148 @@
+// One outbound delivery's life, as events on hookline.delivery.<tenant>.<type>, and the
+// work orders that drive attempts on hookline.dispatch.{due,failed}.<tenant>. Every kind
+// of outbound traffic (webhooks, push notifications, integration requests, hookup
+// notifications) shares these.
+import { stableUuid } from './ids';
+
+export type DeliveryKind = 'webhook' | 'push' | 'integration' | 'hookup';
+
+export type DeliveryStatus = 'pending' | 'scheduled' | 'succeeded' | 'failed' | 'filtered' | 'cancelled' | 'purged';
+
+/** What happened to one attempt, classified so logs and metrics can group failures. */
+export type AttemptErrorClass =
+  | 'http-status'
+  | 'contract'
+  | 'timeout'
+  | 'connect'
+  | 'dns'
+  | 'tls'
+  | 'ssrf-blocked'
+  | 'redirect'
+  | 'auth'
+  | 'cancelled'
+  | 'internal';
+
+interface Base {
+  deliveryId: string;
+  tenantId: string;
+  kind: DeliveryKind;
+  at: string;
+}
+
+export interface DeliveryCreated extends Base {
+  type: 'created';
+  eventId: string;
+  topic: string;
+  receiverId: string;
+  receiverName: string;
+  url: string;
+  /** The exact body sent on every attempt. */
+  body: string;
+  /** The object unit, kept for filtering the log. */
+  unit?: string;
+}
+
+export interface DeliveryFiltered extends Base {
+  type: 'filtered';
+  eventId: string;
+  topic: string;
+  receiverId: string;
+  receiverName: string;
+  reason: string;
+}
+
+export interface DeliveryAttempted extends Base {
+  type: 'attempted';
+  attempt: number;
+  ok: boolean;
+  durationMs: number;
+  statusCode?: number;
+  errorClass?: AttemptErrorClass;
+  error?: string;
+  /** Request headers as sent, with secrets replaced by "[redacted]". */
+  requestHeaders: Record<string, string>;
+  responseBody?: string;
+  responseTruncated?: boolean;
+  manual?: boolean;
+}
+
+export interface DeliveryScheduled extends Base {
+  type: 'scheduled';
+  /** The attempt number that is due at dueAt. */
+  attempt: number;
+  dueAt: string;
+}
+
+export interface DeliverySucceeded extends Base {
+  type: 'succeeded';
+  attempt: number;
+}
+
+export interface DeliveryFailed extends Base {
+  type: 'failed';
+  attempts: number;
+  reason: string;
+}
+
+export interface DeliveryCancelled extends Base {
+  type: 'cancelled';
+  reason: string;
+}
+
+export interface DeliveryPurged extends Base {
+  type: 'purged';
+  reason: string;
+}
+
+export type DeliveryLifecycleEvent =
+  | DeliveryCreated
+  | DeliveryFiltered
+  | DeliveryAttempted
+  | DeliveryScheduled
+  | DeliverySucceeded
+  | DeliveryFailed
+  | DeliveryCancelled
+  | DeliveryPurged;
+
+/** "Attempt this delivery now." Carries everything the attempt needs except the secrets. */
+export interface DispatchOrder {
+  deliveryId: string;
+  tenantId: string;
+  kind: DeliveryKind;
+  eventId: string;
+  topic: string;
+  receiverId: string;
+  /** 1 for the first attempt; a resend continues the count. */
+  attempt: number;
+  body: string;
+  createdAt: string;
+  manual?: boolean;
+}
+
+/** An order whose attempt failed, handed to the retry-scheduler with what it needs to decide. */
+export interface FailedOrder {
+  order: DispatchOrder;
+  attemptedAt: string;
+  retryAfter?: string;
+  errorClass: AttemptErrorClass;
+  /** A failure that no retry can fix (receiver deleted): give up at once. */
+  final?: boolean;
+}
+
+export function deliveryIdFor(eventId: string, receiverId: string): string {
+  return stableUuid('delivery', eventId, receiverId);
+}
+
+export const deliverySubjects = {
+  lifecycle: (tenantId: string, type: DeliveryLifecycleEvent['type']) => `hookline.delivery.${tenantId}.${type}`,
+  due: (tenantId: string) => `hookline.dispatch.due.${tenantId}`,
+  failed: (tenantId: string) => `hookline.dispatch.failed.${tenantId}`,
+} as const;
+
+/** Nats-Msg-Ids: each fact is published once however often its producer retries. */
+export const deliveryMsgIds = {
+  lifecycle: (e: DeliveryLifecycleEvent) =>
+    `${e.deliveryId}:${e.type}${'attempt' in e ? `:${e.attempt}` : ''}`,
+  due: (o: DispatchOrder) => `${o.deliveryId}:due:${o.attempt}${o.manual ? `:m:${o.createdAt}` : ''}`,
+  failed: (o: DispatchOrder) => `${o.deliveryId}:failed:${o.attempt}`,
+} as const;

@@ -1,0 +1,187 @@
+// The messaging library against a real nats-server: provisioning, publish dedupe,
+// settlement (ack, nak with delay, dead-letter), batches and graceful stop.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { ConsumerSpec, StreamSpec } from '@hookline/contracts';
+import { createLogger } from '@hookline/observability';
+import { NatsServerHandle, startNatsServer } from '@hookline/local-stack';
+import { tempDir } from '@hookline/testing';
+import { ConsumerHost } from './consumer-host';
+import { PoisonMessageError, RetryableError } from './errors';
+import { NatsClient } from './nats-client';
+import { ensureConsumer, ensureStream } from './provisioner';
+import { JetStreamPublisher } from './publisher';
+
+const quiet = createLogger({ service: 'test', version: '0', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+
+const stream: StreamSpec = { name: 'T_EVENTS', subjects: ['t.events.>'], maxAgeMs: 3_600_000, duplicateWindowMs: 60_000, retention: 'limits' };
+const dlq: StreamSpec = { name: 'HOOKLINE_DEADLETTER', subjects: ['hookline.dlq.>'], maxAgeMs: 3_600_000, duplicateWindowMs: 60_000, retention: 'limits' };
+const consumerSpec = (durable: string, filter: string): ConsumerSpec => ({ stream: stream.name, durable, filterSubject: filter, ackWaitMs: 5000, maxDeliver: 3, maxAckPending: 100 });
+
+async function messagingFor(url: string) {
+  const client = new NatsClient({ natsUrl: url, name: 'test' }, quiet);
+  await client.connect();
+  const publisher = new JetStreamPublisher(client, quiet);
+  const host = new ConsumerHost(client, publisher, quiet);
+  return { client, publisher, host };
+}
+
+const until = async (what: string, check: () => boolean | Promise<boolean>, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+describe('messaging against nats-server', () => {
+  let nats: NatsServerHandle;
+  const dir = tempDir('nats');
+  before(async () => {
+    nats = await startNatsServer({ storeDir: dir.path });
+  });
+  after(async () => {
+    await nats?.stop();
+    dir.remove();
+  });
+
+  it('creates streams and consumers idempotently and updates changed settings', async () => {
+    const { client } = await messagingFor(nats.url);
+    try {
+      await ensureStream(client.jsm, stream);
+      await ensureStream(client.jsm, stream);
+      await ensureStream(client.jsm, { ...stream, subjects: ['t.events.>', 't.more.>'] });
+      const info = await client.jsm.streams.info(stream.name);
+      assert.deepEqual(info.config.subjects.sort(), ['t.events.>', 't.more.>']);
+      await ensureStream(client.jsm, stream);
+      await ensureStream(client.jsm, dlq);
+      const spec = consumerSpec('c-prov', 't.events.prov');
+      await ensureConsumer(client.jsm, spec);
+      await ensureConsumer(client.jsm, { ...spec, ackWaitMs: 7000 });
+      const ci = await client.jsm.consumers.info(stream.name, 'c-prov');
+      assert.equal(ci.config.ack_wait, 7000 * 1_000_000);
+    } finally {
+      await client.onApplicationShutdown();
+    }
+  });
+
+  it('a repeated msg id is a duplicate PubAck and counts as success', async () => {
+    const { client, publisher } = await messagingFor(nats.url);
+    try {
+      const a = await publisher.publishRaw('t.events.dup', '{"a":1}', { msgId: 'same-id' });
+      const b = await publisher.publishRaw('t.events.dup', '{"a":1}', { msgId: 'same-id' });
+      assert.equal(a.duplicate, false);
+      assert.equal(b.duplicate, true);
+      assert.equal(a.seq, b.seq);
+    } finally {
+      await client.onApplicationShutdown();
+    }
+  });
+
+  it('a publish made while nats-server is down succeeds once it is back, without a second copy', async () => {
+    const { client, publisher } = await messagingFor(nats.url);
+    try {
+      await nats.kill('SIGKILL');
+      const pending = publisher.publishRaw('t.events.outage', '{"x":1}', { msgId: 'outage-1', deadlineMs: 20_000 });
+      await new Promise((r) => setTimeout(r, 500));
+      await nats.start();
+      const res = await pending;
+      assert.equal(res.stream, stream.name);
+      const again = await publisher.publishRaw('t.events.outage', '{"x":1}', { msgId: 'outage-1' });
+      assert.equal(again.duplicate, true);
+    } finally {
+      await client.onApplicationShutdown();
+    }
+  });
+
+  it('acks on success, naks and redelivers on a retryable error, dead-letters poison', async () => {
+    const { client, publisher, host } = await messagingFor(nats.url);
+    const spec = consumerSpec('c-settle', 't.events.settle');
+    await ensureConsumer(client.jsm, spec);
+    const seen: Record<string, number> = {};
+    host.register(spec, 'host-event', async (msg) => {
+      const kind = (msg.payload as unknown as { kind: string }).kind;
+      seen[kind] = (seen[kind] ?? 0) + 1;
+      if (kind === 'flaky' && seen[kind] < 3) throw new RetryableError('not yet', 50);
+      if (kind === 'poison') throw new PoisonMessageError('cannot ever work');
+      if (kind === 'broken') throw new Error('always fails');
+    });
+    host.onApplicationBootstrap();
+    try {
+      for (const kind of ['ok', 'flaky', 'poison', 'broken']) await publisher.publishRaw('t.events.settle', JSON.stringify({ kind }), { msgId: `settle-${kind}` });
+      await publisher.publishRaw('t.events.settle', 'not json{', { msgId: 'settle-garbage' });
+      await until('every message settled', async () => {
+        const info = await client.jsm.consumers.info(stream.name, 'c-settle');
+        return info.num_ack_pending === 0 && info.num_pending === 0 && seen.broken === 3;
+      }, 20_000);
+      assert.equal(seen.ok, 1);
+      assert.equal(seen.flaky, 3, 'redelivered until it worked');
+      assert.equal(seen.poison, 1, 'poison is not retried');
+      assert.equal(seen.broken, 3, 'an unknown error is retried up to maxDeliver');
+      const dl = await client.jsm.streams.info('HOOKLINE_DEADLETTER', { subjects_filter: '>' });
+      assert.equal(dl.state.subjects?.['hookline.dlq.c-settle'], 3, 'poison, garbage and the exhausted one');
+      const m = await client.jsm.streams.getMessage('HOOKLINE_DEADLETTER', { last_by_subj: 'hookline.dlq.c-settle' });
+      assert.ok(m?.header.get('Hookline-Dlq-Reason'));
+      assert.equal(m?.header.get('Hookline-Dlq-Subject'), 't.events.settle');
+    } finally {
+      await host.onModuleDestroy();
+      await client.onApplicationShutdown();
+    }
+  });
+
+  it('batches messages, and isolates a poison message inside a batch', async () => {
+    const { client, publisher, host } = await messagingFor(nats.url);
+    const spec = consumerSpec('c-batch', 't.events.batch');
+    await ensureConsumer(client.jsm, spec);
+    const batches: number[] = [];
+    const handled = new Set<number>();
+    host.registerBatch(spec, 'host-event', async (msgs) => {
+      batches.push(msgs.length);
+      const ns = msgs.map((m) => (m.payload as unknown as { n: number }).n);
+      if (ns.includes(13)) throw new PoisonMessageError('13 is poison');
+      for (const n of ns) handled.add(n);
+    }, { maxBatch: 50, maxWaitMs: 50 });
+    try {
+      await Promise.all(Array.from({ length: 200 }, (_, n) => publisher.publishRaw('t.events.batch', JSON.stringify({ n }), { msgId: `batch-${n}` })));
+      host.onApplicationBootstrap();
+      await until('all but the poison handled', () => handled.size === 199, 20_000);
+      assert.ok(!handled.has(13));
+      assert.ok(batches.some((b) => b > 1), `batches: ${batches.join(',')}`);
+      assert.ok(Math.max(...batches) <= 50);
+    } finally {
+      await host.onModuleDestroy();
+      await client.onApplicationShutdown();
+    }
+  });
+
+  it('graceful stop lets in-flight handlers finish and ack', async () => {
+    const { client, publisher, host } = await messagingFor(nats.url);
+    const spec = consumerSpec('c-stop', 't.events.stop');
+    await ensureConsumer(client.jsm, spec);
+    let started = 0;
+    let finished = 0;
+    host.register(spec, 'host-event', async () => {
+      started++;
+      await new Promise((r) => setTimeout(r, 300));
+      finished++;
+    }, { concurrency: 4 });
+    for (let i = 0; i < 4; i++) await publisher.publishRaw('t.events.stop', '{}', { msgId: `stop-${i}` });
+    host.onApplicationBootstrap();
+    await until('handlers running', () => started === 4);
+    await host.onModuleDestroy();
+    assert.equal(finished, 4);
+    const nc = await connect({ servers: nats.url });
+    try {
+      const info = await (await jetstreamManager(nc)).consumers.info(stream.name, 'c-stop');
+      assert.equal(info.num_ack_pending, 0);
+      assert.equal(info.num_pending, 0);
+    } finally {
+      await nc.close();
+      await client.onApplicationShutdown();
+    }
+  });
+});
