@@ -1,5 +1,6 @@
 // Every migration, in order. One history for the one database the services share;
 // each table belongs to the service named in its migration's comment.
 import { AuditEvents1764115200000 } from './1764115200000-audit-events';
+import { Deliveries1764115300000 } from './1764115300000-deliveries';
 
-export const MIGRATIONS = [AuditEvents1764115200000];
+export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000];
