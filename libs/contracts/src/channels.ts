@@ -2,10 +2,13 @@
 // Publishers and consumers take their payload types from here.
 import type { DeliveryLifecycleEvent, DispatchOrder, FailedOrder } from './delivery';
 import type { HostEvent } from './host-event';
+import type { RegistryChange } from './registry';
 
 export interface ChannelMap {
   /** hookline.events.<tenant>.<topic> */
   'host-event': HostEvent;
+  /** hookline.registry.<tenant>.<entity>.<action> */
+  'registry-change': RegistryChange;
   /** hookline.delivery.<tenant>.<type> */
   'delivery-lifecycle': DeliveryLifecycleEvent;
   /** hookline.dispatch.due.<tenant> */

@@ -4,3 +4,4 @@ export * from './streams';
 export * from './channels';
 export * from './routes';
 export * from './delivery';
+export * from './registry';

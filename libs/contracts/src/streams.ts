@@ -100,6 +100,14 @@ export const CONSUMERS = {
     maxDeliver: 50,
     maxAckPending: 5000,
   },
+  auditRegistry: {
+    stream: STREAMS.registry.name,
+    durable: 'audit-log-registry',
+    filterSubject: 'hookline.registry.>',
+    ackWaitMs: 30_000,
+    maxDeliver: 20,
+    maxAckPending: 1000,
+  },
   auditDeliveries: {
     stream: STREAMS.deliveries.name,
     durable: 'audit-log-deliveries',

@@ -1,0 +1,127 @@
+// The registry's entities as they travel on hookline.registry.<tenant>.<entity>.<action>:
+// one RegistryChange per write, published from the registry's transactional outbox.
+// Projections (the audit log, the dispatcher's view of accounts and units) are built
+// from these, so every view carries the entity's full state after the change.
+
+/** Ids the host application gives its units and users (they appear in host events). */
+export const ENTITY_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+/**
+ * A permission: which actions, on which units (a unit covers every unit below it; "*"
+ * is the whole tenant), for which topics ("*" is every topic; patterns use NATS
+ * wildcards: `*` is exactly one word, a final `>` one or more, e.g. "Accounts.*").
+ */
+export interface Grant {
+  actions: string[];
+  units: '*' | string[];
+  topics: '*' | string[];
+}
+
+export interface TenantView {
+  id: string;
+  name: string;
+  /** The API base URL the tenant's accounts must use, when it differs from the platform's. */
+  baseUrl: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UnitView {
+  id: string;
+  tenant: string;
+  name: string;
+  parentId: string | null;
+  /** Ids from the root down to this unit itself. */
+  path: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UserView {
+  id: string;
+  tenant: string;
+  displayName: string;
+  /** The units the user may see (each with everything below it), or "*" for all. */
+  units: '*' | string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AccountView {
+  id: string;
+  tenant: string;
+  name: string;
+  description: string | null;
+  enabled: boolean;
+  grants: Grant[];
+  /** When the API token and TOTP secret were last (re)issued. */
+  credentialsIssuedAt: string;
+  lastLoginAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Who made a change. */
+export type Actor =
+  | { kind: 'operator' }
+  | { kind: 'account'; accountId: string; accountName?: string }
+  | { kind: 'user'; userId: string; userName?: string; accountId: string; accountName?: string }
+  | { kind: 'system'; reason: string };
+
+export type RegistryEntity = 'tenant' | 'unit' | 'user' | 'account';
+
+/**
+ * created / updated / deleted: the entity's state changed (before/after show how).
+ * credentials-reset: an account got a new API token and TOTP secret (never in the event).
+ * login: an account logged in. impersonated: an account obtained a token acting as a user.
+ */
+export type RegistryAction = 'created' | 'updated' | 'deleted' | 'credentials-reset' | 'login' | 'impersonated';
+
+export interface RegistryChange<V = Record<string, unknown>> {
+  /** The outbox row id; also the Nats-Msg-Id, so a re-published row is a duplicate. */
+  id: string;
+  tenantId: string;
+  entity: RegistryEntity;
+  entityId: string;
+  action: RegistryAction;
+  actor: Actor;
+  at: string;
+  before: V | null;
+  after: V | null;
+  /** What else the reader needs (login: token id and expiry; impersonated: the account). */
+  detail?: Record<string, unknown>;
+}
+
+export function registryChangeSubject(tenantId: string, entity: RegistryEntity, action: RegistryAction): string {
+  return `hookline.registry.${tenantId}.${entity}.${action}`;
+}
+
+/** "operator", "account Ada (id)", "user Bob (id) through account Ada (id)". */
+export function describeActor(actor: Actor): string {
+  const named = (name: string | undefined, id: string) => (name ? `${name} (${id})` : id);
+  switch (actor.kind) {
+    case 'operator':
+      return 'operator';
+    case 'account':
+      return `account ${named(actor.accountName, actor.accountId)}`;
+    case 'user':
+      return `user ${named(actor.userName, actor.userId)} through account ${named(actor.accountName, actor.accountId)}`;
+    case 'system':
+      return `system (${actor.reason})`;
+  }
+}
+
+/** Keys whose values are never stored in a change or shown by the audit log, at any depth. */
+const SECRET_KEY_RE = /(secret|password|hash|salt|privatekey)/i;
+const SECRET_KEYS = new Set(['token', 'apitoken', 'accesstoken', 'access_token', 'refresh_token', 'subject_token', 'actor_token', 'totp', 'credentials', 'authorization']);
+
+/** Replaces every secret-looking value with "[redacted]" (defence in depth: views carry none). */
+export function redactSecrets<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = SECRET_KEY_RE.test(k) || SECRET_KEYS.has(k.toLowerCase()) ? '[redacted]' : redactSecrets(v);
+    return out as T;
+  }
+  return value;
+}
