@@ -7,6 +7,7 @@ import { ObservabilityModule } from '@hookline/observability';
 import { PersistenceModule } from '@hookline/persistence';
 import type { AuditLogConfig } from './config';
 import { StoredEvent } from './events/entities/stored-event.entity';
+import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EventsModule } from './events/events.module';
 
 @Module({})
@@ -19,12 +20,13 @@ export class AppModule {
         ObservabilityModule.forRoot({ service: 'audit-log', version: VERSION, logLevel: config.logLevel }),
         MessagingModule.forRoot({
           useFactory: () => ({ natsUrl: config.natsUrl, name: 'audit-log' }),
-          streams: [STREAMS.events],
-          consumers: [CONSUMERS.auditEvents],
+          streams: [STREAMS.events, STREAMS.deliveries, STREAMS.dispatch],
+          consumers: [CONSUMERS.auditEvents, CONSUMERS.auditDeliveries],
         }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [StoredEvent], service: 'audit-log' }),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
         EventsModule,
+        DeliveriesModule,
       ],
     };
   }

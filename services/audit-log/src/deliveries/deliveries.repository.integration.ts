@@ -1,0 +1,76 @@
+// The webhook log against a real PostgreSQL: batches in any order converge on one row.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import type { DeliveryLifecycleEvent } from '@hookline/contracts';
+import { dataSourceOptions, runMigrations } from '@hookline/persistence';
+import { sharedPostgresUrl, uniqueName } from '@hookline/testing';
+import { project } from './delivery-projection';
+import { DeliveriesRepository } from './deliveries.repository';
+
+const adminUrl = sharedPostgresUrl();
+const base = { tenantId: 't1', kind: 'webhook' as const };
+
+function life(id: string): DeliveryLifecycleEvent[] {
+  const d = { ...base, deliveryId: id };
+  return [
+    { ...d, type: 'created', at: '2026-01-01T00:00:00.000Z', eventId: '00000000-0000-4000-8000-000000000001', topic: 'A.b', receiverId: 'r1', receiverName: 'R', url: 'http://x', body: '{"a":1}' },
+    { ...d, type: 'attempted', at: '2026-01-01T00:00:01.000Z', attempt: 1, ok: false, durationMs: 3, statusCode: 503, errorClass: 'http-status', requestHeaders: { 'x-hub-signature': '[redacted]' } },
+    { ...d, type: 'scheduled', at: '2026-01-01T00:00:01.000Z', attempt: 2, dueAt: '2026-01-01T01:00:01.000Z' },
+    { ...d, type: 'attempted', at: '2026-01-01T01:00:01.000Z', attempt: 2, ok: true, durationMs: 2, statusCode: 200, requestHeaders: {} },
+    { ...d, type: 'succeeded', at: '2026-01-01T01:00:01.000Z', attempt: 2 },
+  ];
+}
+
+describe('DeliveriesRepository', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
+  let ds: DataSource;
+  let repo: DeliveriesRepository;
+  before(async () => {
+    const name = uniqueName('deliv');
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = adminUrl!.replace(/\/[^/]*$/, `/${name}`);
+    await runMigrations(url);
+    ds = new DataSource(dataSourceOptions(url, 2, 'test'));
+    await ds.initialize();
+    repo = new DeliveriesRepository(ds);
+  });
+  after(async () => {
+    await ds?.destroy();
+  });
+
+  it('batches applied in reverse order converge on the final state', async () => {
+    const id = '11111111-1111-4111-8111-111111111111';
+    const events = life(id).map((event, i) => ({ event, seq: i + 1 }));
+    for (const e of [...events].reverse()) {
+      const p = project([e]);
+      await repo.apply(p.deliveries, p.attempts);
+    }
+    // and again, as a redelivery would
+    const all = project(events);
+    await repo.apply(all.deliveries, all.attempts);
+    const d = await repo.findOne('t1', id);
+    assert.equal(d?.status, 'succeeded');
+    assert.equal(d?.attempts, 2);
+    assert.equal(d?.last_status_code, 200);
+    assert.equal(d?.body, '{"a":1}');
+    assert.equal(d?.next_attempt_at, null);
+    const attempts = await repo.attempts('t1', id);
+    assert.deepEqual(attempts.map((a) => [a.attempt, a.status_code]), [[1, 503], [2, 200]]);
+    assert.equal(await repo.findOne('other-tenant', id), undefined);
+  });
+
+  it('lists newest first with filters', async () => {
+    const ids = ['22222222-2222-4222-8222-000000000001', '22222222-2222-4222-8222-000000000002'];
+    for (const [i, id] of ids.entries()) {
+      const p = project([{ event: { ...base, deliveryId: id, type: 'created', at: `2026-02-0${i + 1}T00:00:00.000Z`, eventId: '00000000-0000-4000-8000-000000000002', topic: 'List.t', receiverId: 'r2', receiverName: 'R2', url: 'http://y', body: '{}' }, seq: 100 + i }]);
+      await repo.apply(p.deliveries, p.attempts);
+    }
+    const rows = await repo.list('t1', { receiverId: 'r2' }, 10);
+    assert.deepEqual(rows.map((r) => r.id), [...ids].reverse());
+    assert.equal((await repo.list('t1', { status: 'succeeded' }, 10)).length, 1);
+  });
+});

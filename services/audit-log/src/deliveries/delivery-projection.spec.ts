@@ -1,0 +1,48 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DeliveryLifecycleEvent } from '@hookline/contracts';
+import { project } from './delivery-projection';
+
+const base = { deliveryId: 'd1', tenantId: 't', kind: 'webhook' as const };
+const created: DeliveryLifecycleEvent = { ...base, type: 'created', at: '2026-01-01T00:00:00.000Z', eventId: 'e1', topic: 'A.b', receiverId: 'r1', receiverName: 'R', url: 'http://x', body: '{}' };
+const attempt1: DeliveryLifecycleEvent = { ...base, type: 'attempted', at: '2026-01-01T00:00:01.000Z', attempt: 1, ok: false, durationMs: 5, statusCode: 500, errorClass: 'http-status', requestHeaders: {} };
+const scheduled: DeliveryLifecycleEvent = { ...base, type: 'scheduled', at: '2026-01-01T00:00:01.100Z', attempt: 2, dueAt: '2026-01-01T01:00:01.000Z' };
+const attempt2: DeliveryLifecycleEvent = { ...base, type: 'attempted', at: '2026-01-01T01:00:02.000Z', attempt: 2, ok: true, durationMs: 4, statusCode: 204, requestHeaders: {} };
+const succeeded: DeliveryLifecycleEvent = { ...base, type: 'succeeded', at: '2026-01-01T01:00:02.100Z', attempt: 2 };
+
+describe('delivery projection', () => {
+  it('folds a whole life into one row with the last status and every attempt', () => {
+    const { deliveries, attempts } = project([created, attempt1, scheduled, attempt2, succeeded].map((event, i) => ({ event, seq: i + 1 })));
+    assert.equal(deliveries.length, 1);
+    const d = deliveries[0];
+    assert.equal(d.status, 'succeeded');
+    assert.equal(d.status_seq, 5);
+    assert.equal(d.attempts, 2);
+    assert.equal(d.last_status_code, 204);
+    assert.equal(d.next_attempt_at, null);
+    assert.equal(d.body, '{}');
+    assert.equal(attempts.length, 2);
+  });
+
+  it('does not depend on the order the batch arrived in', () => {
+    const inOrder = project([created, attempt1, scheduled].map((event, i) => ({ event, seq: i + 1 })));
+    const shuffled = project([{ event: scheduled, seq: 3 }, { event: created, seq: 1 }, { event: attempt1, seq: 2 }]);
+    assert.deepEqual(shuffled, inOrder);
+    assert.equal(inOrder.deliveries[0].status, 'scheduled');
+    assert.equal(inOrder.deliveries[0].next_attempt_at, '2026-01-01T01:00:01.000Z');
+  });
+
+  it('keeps a status-only patch when created is in another batch', () => {
+    const { deliveries } = project([{ event: succeeded, seq: 9 }]);
+    assert.equal(deliveries[0].status, 'succeeded');
+    assert.equal(deliveries[0].body, null);
+    assert.equal(deliveries[0].status_seq, 9);
+  });
+
+  it('records the reason of a filtered delivery, without a body', () => {
+    const { deliveries } = project([{ event: { ...base, type: 'filtered', at: created.at, eventId: 'e1', topic: 'A.b', receiverId: 'r1', receiverName: 'R', reason: 'unit u-2 outside grants' }, seq: 1 }]);
+    assert.equal(deliveries[0].status, 'filtered');
+    assert.equal(deliveries[0].status_reason, 'unit u-2 outside grants');
+    assert.equal(deliveries[0].body, null);
+  });
+});

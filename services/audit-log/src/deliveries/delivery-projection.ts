@@ -1,0 +1,129 @@
+// Folds delivery lifecycle events into row patches for the webhook log. Pure, and
+// independent of arrival order: each status-bearing fact carries its stream sequence,
+// and the database keeps a fact only if it is newer than what it already has.
+import type { DeliveryLifecycleEvent } from '@hookline/contracts';
+
+export interface DeliveryRowPatch {
+  id: string;
+  tenant_id: string;
+  kind: string;
+  created_at: string;
+  event_id: string | null;
+  topic: string | null;
+  receiver_id: string | null;
+  receiver_name: string | null;
+  url: string | null;
+  unit: string | null;
+  body: string | null;
+  status: string | null;
+  status_seq: number;
+  status_reason: string | null;
+  next_attempt_at: string | null;
+  attempts: number;
+  last_status_code: number | null;
+  last_error_class: string | null;
+  last_attempt_at: string | null;
+  last_attempt_seq: number;
+}
+
+export interface AttemptRow {
+  delivery_id: string;
+  tenant_id: string;
+  attempt: number;
+  at: string;
+  ok: boolean;
+  duration_ms: number;
+  status_code: number | null;
+  error_class: string | null;
+  error: string | null;
+  request_headers: Record<string, string>;
+  response_body: string | null;
+  response_truncated: boolean;
+  manual: boolean;
+}
+
+const STATUS_OF: Partial<Record<DeliveryLifecycleEvent['type'], string>> = {
+  created: 'pending',
+  filtered: 'filtered',
+  scheduled: 'scheduled',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  purged: 'purged',
+};
+
+export function project(events: { event: DeliveryLifecycleEvent; seq: number }[]): { deliveries: DeliveryRowPatch[]; attempts: AttemptRow[] } {
+  const rows = new Map<string, DeliveryRowPatch>();
+  const attempts: AttemptRow[] = [];
+  for (const { event: e, seq } of [...events].sort((a, b) => a.seq - b.seq)) {
+    let row = rows.get(e.deliveryId);
+    if (!row) {
+      row = {
+        id: e.deliveryId,
+        tenant_id: e.tenantId,
+        kind: e.kind,
+        created_at: e.at,
+        event_id: null,
+        topic: null,
+        receiver_id: null,
+        receiver_name: null,
+        url: null,
+        unit: null,
+        body: null,
+        status: null,
+        status_seq: 0,
+        status_reason: null,
+        next_attempt_at: null,
+        attempts: 0,
+        last_status_code: null,
+        last_error_class: null,
+        last_attempt_at: null,
+        last_attempt_seq: 0,
+      };
+      rows.set(e.deliveryId, row);
+    }
+    if (e.at < row.created_at) row.created_at = e.at;
+    if (e.type === 'created' || e.type === 'filtered') {
+      row.event_id = e.eventId;
+      row.topic = e.topic;
+      row.receiver_id = e.receiverId;
+      row.receiver_name = e.receiverName;
+      row.created_at = e.at;
+    }
+    if (e.type === 'created') {
+      row.url = e.url;
+      row.body = e.body;
+      row.unit = e.unit ?? null;
+    }
+    const status = STATUS_OF[e.type];
+    if (status) {
+      row.status = status;
+      row.status_seq = seq;
+      row.next_attempt_at = e.type === 'scheduled' ? e.dueAt : null;
+      row.status_reason = e.type === 'filtered' || e.type === 'failed' || e.type === 'cancelled' || e.type === 'purged' ? e.reason : null;
+    }
+    if (e.type === 'attempted') {
+      row.attempts = Math.max(row.attempts, e.attempt);
+      row.last_status_code = e.statusCode ?? null;
+      row.last_error_class = e.errorClass ?? null;
+      row.last_attempt_at = e.at;
+      row.last_attempt_seq = seq;
+      attempts.push({
+        delivery_id: e.deliveryId,
+        tenant_id: e.tenantId,
+        attempt: e.attempt,
+        at: e.at,
+        ok: e.ok,
+        duration_ms: e.durationMs,
+        status_code: e.statusCode ?? null,
+        error_class: e.errorClass ?? null,
+        error: e.error ?? null,
+        request_headers: e.requestHeaders,
+        response_body: e.responseBody ?? null,
+        response_truncated: e.responseTruncated ?? false,
+        manual: e.manual ?? false,
+      });
+    }
+  }
+  return { deliveries: [...rows.values()], attempts };
+}
