@@ -26,6 +26,9 @@ export default [
             { sourceTag: 'scope:messaging', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:observability'] },
             { sourceTag: 'scope:persistence', onlyDependOnLibsWithTags: ['scope:config', 'scope:observability'] },
             { sourceTag: 'scope:http', onlyDependOnLibsWithTags: ['scope:config', 'scope:observability'] },
+            // The outbound pipeline: pure policy (delivery) and the one SSRF-safe HTTP client (egress).
+            { sourceTag: 'scope:delivery', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:egress', onlyDependOnLibsWithTags: ['scope:delivery', 'scope:config', 'scope:observability'] },
           ],
         },
       ],

@@ -1,0 +1,172 @@
+// The parameters of the one outbound pipeline. Webhooks, push notifications,
+// custom-integration requests and installation hookup notifications are all a
+// DeliveryPlan: where to send, how the request is shaped, how it is authenticated,
+// what counts as success, when to retry, and what the log may show. A plan holds no
+// secret: authentication names a credential that only the signer can read.
+
+/** How the payload travels. */
+export type RequestShape =
+  /** POST (or PUT/PATCH) with the payload as a JSON body. */
+  | { kind: 'json'; method?: 'POST' | 'PUT' | 'PATCH' }
+  /** POST with the payload's fields as application/x-www-form-urlencoded. */
+  | { kind: 'form'; method?: 'POST' | 'PUT' | 'PATCH' }
+  /** GET (or DELETE) with the payload's fields appended to the URL's query string; no body. */
+  | { kind: 'query'; method?: 'GET' | 'DELETE' };
+
+export const WEBSUB_ALGORITHMS = ['sha1', 'sha256', 'sha384', 'sha512'] as const;
+export type WebSubAlgorithm = (typeof WEBSUB_ALGORITHMS)[number];
+
+/**
+ * How the request is authenticated. Every kind but `none` names a credential held
+ * by the signer; the non-secret parameters are repeated here so the plan says what
+ * the request will look like (and the admin views can show it).
+ */
+export type AuthScheme =
+  | { kind: 'none' }
+  /** X-Hub-Signature: <algorithm>=<hex HMAC of the raw body>. */
+  | { kind: 'websub'; credentialId: string; algorithm: WebSubAlgorithm }
+  /** webhook-id, webhook-timestamp, webhook-signature: v1,<base64> (https://www.standardwebhooks.com). */
+  | { kind: 'standard-webhooks'; credentialId: string }
+  /** Client-credentials grant against tokenUrl; the access token goes in Authorization: Bearer. */
+  | { kind: 'oauth2'; credentialId: string; tokenUrl: string; clientId: string; scope?: string; audience?: string }
+  /**
+   * A stored token sent verbatim in one header, e.g. push notifications'
+   * `Authorization: <jwt>` (no "Bearer"); prefix "Bearer " for a static bearer token.
+   */
+  | { kind: 'token-header'; credentialId: string; header: string; prefix: string }
+  /** Static headers whose values are secret (custom integrations' extra headers). */
+  | { kind: 'static-headers'; credentialId: string; headerNames: string[] };
+
+export type AuthKind = AuthScheme['kind'];
+
+/** What counts as a delivered request. */
+export type SuccessCriterion =
+  | { kind: '2xx' }
+  /** 2xx and a JSON body { Success: true, Code: 0 | "0", Message: string } (push notifications). */
+  | { kind: 'push-notification' };
+
+export interface RetryPolicy {
+  /**
+   * Wait before each retry, measured from the previous attempt: schedule[0] after the
+   * first attempt, schedule[1] after the first retry, ... Its length is the number of
+   * retries; when it is used up the delivery has failed for good.
+   */
+  schedule: readonly number[];
+  /** Up to this many ms are added at random to each wait (never subtracted) to spread bursts. */
+  jitterMs: number;
+  /** A receiver's Retry-After may lengthen a wait up to this many ms from now, never more. */
+  maxRetryAfterMs: number;
+  /** Give up once the next attempt would fall later than this long after the delivery was created. */
+  expireAfterMs?: number;
+}
+
+/** What the log may show of a request. */
+export interface RedactionPolicy {
+  /** Request header names (case-insensitive) whose values are shown as [redacted]. */
+  secretHeaders: readonly string[];
+  /** Dotted paths of JSON body fields shown as [redacted] (e.g. "client_secret" in hookup notifications). */
+  secretBodyFields: readonly string[];
+}
+
+export interface DeliveryProfile {
+  request: RequestShape;
+  auth: AuthScheme;
+  success: SuccessCriterion;
+  retry: RetryPolicy;
+  redaction: RedactionPolicy;
+  /** Replaces the User-Agent `Hookline/<version>` (push notifications require "DataNotifier"). */
+  userAgent?: string;
+}
+
+/** A profile bound to its destination. */
+export interface DeliveryPlan extends DeliveryProfile {
+  url: string;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** The seed's schedule: 1h after the first attempt, then 2h, 6h, 24h after each previous one. */
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = Object.freeze([HOUR, 2 * HOUR, 6 * HOUR, 24 * HOUR]);
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
+  schedule: DEFAULT_RETRY_SCHEDULE,
+  jitterMs: 0,
+  maxRetryAfterMs: DAY,
+});
+
+/** Headers that carry a credential or a signature whichever the scheme; always redacted. */
+export const ALWAYS_SECRET_HEADERS: readonly string[] = Object.freeze([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-hub-signature',
+  'x-hub-signature-256',
+  'webhook-signature',
+]);
+
+/** The request headers the log must hide for an auth scheme (static header names included). */
+export function secretHeadersFor(auth: AuthScheme): string[] {
+  const names = new Set(ALWAYS_SECRET_HEADERS);
+  if (auth.kind === 'token-header') names.add(auth.header.toLowerCase());
+  if (auth.kind === 'static-headers') for (const h of auth.headerNames) names.add(h.toLowerCase());
+  return [...names];
+}
+
+/** Event webhooks (seed §3): JSON POST, any 2xx, 1h/2h/6h/24h. */
+export function webhookProfile(auth: AuthScheme, retry: RetryPolicy = DEFAULT_RETRY_POLICY): DeliveryProfile {
+  return {
+    request: { kind: 'json' },
+    auth,
+    success: { kind: '2xx' },
+    retry,
+    redaction: { secretHeaders: secretHeadersFor(auth), secretBodyFields: [] },
+  };
+}
+
+/**
+ * Push notifications: JSON POST with `User-Agent: DataNotifier` and `Authorization: <jwt>`
+ * (when a JWT is configured), the response contract, and undelivered notifications
+ * dropped after notification_days_before days.
+ */
+export function pushNotificationProfile(opts: { jwtCredentialId?: string; expireAfterDays: number; retry?: RetryPolicy }): DeliveryProfile {
+  const auth: AuthScheme = opts.jwtCredentialId
+    ? { kind: 'token-header', credentialId: opts.jwtCredentialId, header: 'Authorization', prefix: '' }
+    : { kind: 'none' };
+  return {
+    request: { kind: 'json' },
+    auth,
+    success: { kind: 'push-notification' },
+    retry: { ...(opts.retry ?? DEFAULT_RETRY_POLICY), expireAfterMs: opts.expireAfterDays * DAY },
+    redaction: { secretHeaders: secretHeadersFor(auth), secretBodyFields: [] },
+    userAgent: 'DataNotifier',
+  };
+}
+
+/** Custom-integration background requests: GET with a query string or POST with form data; static headers are never logged. */
+export function customIntegrationProfile(opts: { method: 'GET' | 'POST'; headersCredentialId?: string; headerNames?: string[]; retry?: RetryPolicy }): DeliveryProfile {
+  const auth: AuthScheme =
+    opts.headersCredentialId && opts.headerNames?.length
+      ? { kind: 'static-headers', credentialId: opts.headersCredentialId, headerNames: opts.headerNames }
+      : { kind: 'none' };
+  return {
+    request: opts.method === 'GET' ? { kind: 'query', method: 'GET' } : { kind: 'form', method: 'POST' },
+    auth,
+    success: { kind: '2xx' },
+    // A user is waiting on the page for the outcome: one attempt unless told otherwise.
+    retry: opts.retry ?? { schedule: [], jitterMs: 0, maxRetryAfterMs: 0 },
+    redaction: { secretHeaders: secretHeadersFor(auth), secretBodyFields: [] },
+  };
+}
+
+/** Installation hookup notifications: JSON POST carrying new client credentials, whose secret the log never shows. */
+export function hookupProfile(retry: RetryPolicy = DEFAULT_RETRY_POLICY): DeliveryProfile {
+  const auth: AuthScheme = { kind: 'none' };
+  return {
+    request: { kind: 'json' },
+    auth,
+    success: { kind: '2xx' },
+    retry,
+    redaction: { secretHeaders: secretHeadersFor(auth), secretBodyFields: ['client_secret'] },
+  };
+}

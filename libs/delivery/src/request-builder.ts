@@ -1,0 +1,133 @@
+// Turns a plan and one attempt's facts into the exact request: method, URL, headers
+// and body bytes. Authentication headers are not computed here (only the signer holds
+// secrets); the builder hands out the exact bytes and ids the signer must sign, and
+// withAuthHeaders merges the signer's answer in.
+import type { DeliveryPlan, RequestShape } from './delivery-plan';
+
+/** Headers naming the delivery; the delivery id is the same on every retry so receivers can deduplicate. */
+export const DELIVERY_HEADERS = {
+  deliveryId: 'Hookline-Delivery-Id',
+  eventId: 'Hookline-Event-Id',
+  topic: 'Hookline-Topic',
+  attemptAt: 'Hookline-Attempt-At',
+  /** Standard Webhooks' names for the same id and the attempt time, sent whatever the auth scheme. */
+  webhookId: 'webhook-id',
+  webhookTimestamp: 'webhook-timestamp',
+} as const;
+
+export type FormScalar = string | number | boolean;
+/** The payload of form and query-string shapes: flat fields, a list repeating the field. */
+export type FormFields = Readonly<Record<string, FormScalar | readonly FormScalar[]>>;
+
+export interface AttemptFacts {
+  /** JSON shape: any JSON value. Form and query shapes: FormFields. */
+  payload: unknown;
+  deliveryId: string;
+  eventId: string;
+  topic: string;
+  attemptAt: Date;
+  /** The platform version, for User-Agent: Hookline/<version>. */
+  version: string;
+}
+
+/** Exactly what the signer signs for this attempt. */
+export interface SigningInput {
+  deliveryId: string;
+  /** Unix seconds of the attempt (webhook-timestamp). */
+  timestampSeconds: number;
+  /** The exact body bytes sent (empty when there is no body). */
+  body: Buffer;
+}
+
+export interface OutboundRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The exact bytes sent, or undefined for a bodiless request. */
+  body: Buffer | undefined;
+  signing: SigningInput;
+}
+
+export class InvalidPayloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidPayloadError';
+  }
+}
+
+function formPairs(payload: unknown): [string, string][] {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new InvalidPayloadError('form and query-string payloads must be an object of fields');
+  }
+  const pairs: [string, string][] = [];
+  const scalar = (name: string, v: unknown): string => {
+    if (typeof v === 'string') return v;
+    if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') return String(v);
+    throw new InvalidPayloadError(`field "${name}" must be a string, number or boolean (or a list of them)`);
+  };
+  for (const [name, value] of Object.entries(payload)) {
+    if (Array.isArray(value)) for (const v of value) pairs.push([name, scalar(name, v)]);
+    else pairs.push([name, scalar(name, value)]);
+  }
+  return pairs;
+}
+
+function methodOf(shape: RequestShape): string {
+  return shape.method ?? (shape.kind === 'query' ? 'GET' : 'POST');
+}
+
+export function buildRequest(plan: DeliveryPlan, facts: AttemptFacts): OutboundRequest {
+  let url: URL;
+  try {
+    url = new URL(plan.url);
+  } catch {
+    throw new InvalidPayloadError(`"${plan.url}" is not a URL`);
+  }
+  const headers: Record<string, string> = {};
+  let body: Buffer | undefined;
+  switch (plan.request.kind) {
+    case 'json': {
+      const text = JSON.stringify(facts.payload);
+      if (text === undefined) throw new InvalidPayloadError('the payload is not JSON-serialisable');
+      body = Buffer.from(text, 'utf8');
+      headers['Content-Type'] = 'application/json';
+      break;
+    }
+    case 'form': {
+      body = Buffer.from(new URLSearchParams(formPairs(facts.payload)).toString(), 'utf8');
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      break;
+    }
+    case 'query': {
+      for (const [k, v] of formPairs(facts.payload)) url.searchParams.append(k, v);
+      break;
+    }
+  }
+  const timestampSeconds = Math.floor(facts.attemptAt.getTime() / 1000);
+  headers['User-Agent'] = plan.userAgent ?? `Hookline/${facts.version}`;
+  headers[DELIVERY_HEADERS.deliveryId] = facts.deliveryId;
+  headers[DELIVERY_HEADERS.eventId] = facts.eventId;
+  headers[DELIVERY_HEADERS.topic] = facts.topic;
+  headers[DELIVERY_HEADERS.attemptAt] = facts.attemptAt.toISOString();
+  headers[DELIVERY_HEADERS.webhookId] = facts.deliveryId;
+  headers[DELIVERY_HEADERS.webhookTimestamp] = String(timestampSeconds);
+  return {
+    method: methodOf(plan.request),
+    url: url.toString(),
+    headers,
+    body,
+    signing: { deliveryId: facts.deliveryId, timestampSeconds, body: body ?? Buffer.alloc(0) },
+  };
+}
+
+/**
+ * Adds the signer's headers. They replace a header of the same name in any case
+ * (webhook-id and webhook-timestamp come back equal to the builder's).
+ */
+export function withAuthHeaders(req: OutboundRequest, authHeaders: Readonly<Record<string, string>>): OutboundRequest {
+  const headers: Record<string, string> = {};
+  const replaced = new Set(Object.keys(authHeaders).map((h) => h.toLowerCase()));
+  for (const [k, v] of Object.entries(req.headers)) if (!replaced.has(k.toLowerCase())) headers[k] = v;
+  for (const [k, v] of Object.entries(authHeaders)) headers[k] = v;
+  return { ...req, headers };
+}
