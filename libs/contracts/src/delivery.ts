@@ -10,15 +10,16 @@ export type DeliveryStatus = 'pending' | 'scheduled' | 'succeeded' | 'failed' | 
 
 /** What happened to one attempt, classified so logs and metrics can group failures. */
 export type AttemptErrorClass =
-  | 'http-status'
-  | 'contract'
   | 'timeout'
-  | 'connect'
+  | 'connect-refused'
   | 'dns'
   | 'tls'
   | 'ssrf-blocked'
   | 'redirect'
-  | 'auth'
+  | 'http-status'
+  | 'contract'
+  | 'network'
+  | 'signing'
   | 'cancelled'
   | 'internal';
 

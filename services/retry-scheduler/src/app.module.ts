@@ -1,12 +1,13 @@
 // retry-scheduler: Owns when each failed delivery is tried again, and when it is given up.
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, VERSION } from '@hookline/config';
-import { STREAMS } from '@hookline/contracts';
+import { CONSUMERS, STREAMS } from '@hookline/contracts';
 import { HttpModule } from '@hookline/http';
 import { MessagingModule } from '@hookline/messaging';
 import { ObservabilityModule } from '@hookline/observability';
 import { PersistenceModule } from '@hookline/persistence';
 import type { RetrySchedulerConfig } from './config';
+import { ScheduleModule } from './schedule/schedule.module';
 
 @Module({})
 export class AppModule {
@@ -16,9 +17,14 @@ export class AppModule {
       imports: [
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'retry-scheduler', version: VERSION, logLevel: config.logLevel }),
-        MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, name: 'retry-scheduler' }), streams: [STREAMS.deliveries] }),
+        MessagingModule.forRoot({
+          useFactory: () => ({ natsUrl: config.natsUrl, name: 'retry-scheduler' }),
+          streams: [STREAMS.deliveries, STREAMS.dispatch],
+          consumers: [CONSUMERS.retrySchedulerFailed],
+        }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'retry-scheduler' }),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
+        ScheduleModule,
       ],
     };
   }

@@ -1,4 +1,30 @@
-import { databaseConfig, httpConfig, natsConfig, operatorConfig, type DatabaseConfig, type HttpConfig, type NatsConfig, type OperatorConfig } from '@hookline/config';
+import {
+  databaseConfig,
+  field,
+  httpConfig,
+  natsConfig,
+  operatorConfig,
+  type DatabaseConfig,
+  type HttpConfig,
+  type NatsConfig,
+  type OperatorConfig,
+} from '@hookline/config';
 
-export const retrySchedulerConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig };
-export type RetrySchedulerConfig = NatsConfig & DatabaseConfig & HttpConfig & OperatorConfig;
+export const retrySchedulerConfigSpec = {
+  ...natsConfig,
+  ...databaseConfig,
+  ...httpConfig,
+  ...operatorConfig,
+  retrySchedule: field.durations('HOOKLINE_RETRY_SCHEDULE', {
+    default: [3_600_000, 7_200_000, 21_600_000, 86_400_000],
+    doc: 'wait before each retry, counted from the previous attempt (the seed: 1h,2h,6h,24h); its length is the number of retries',
+  }),
+  retryJitterMs: field.duration('HOOKLINE_RETRY_JITTER', { default: 0, doc: 'up to this much is added at random to each wait (never subtracted)' }),
+  maxRetryAfterMs: field.duration('HOOKLINE_RETRY_MAX_RETRY_AFTER', { default: 86_400_000, doc: "how far a receiver's Retry-After may push a retry out" }),
+  pollIntervalMs: field.duration('HOOKLINE_RETRY_POLL_INTERVAL', { default: 500, doc: 'how often due retries are looked for' }),
+};
+
+export type RetrySchedulerConfig = NatsConfig &
+  DatabaseConfig &
+  HttpConfig &
+  OperatorConfig & { retrySchedule: number[]; retryJitterMs: number; maxRetryAfterMs: number; pollIntervalMs: number };

@@ -2,5 +2,6 @@
 // each table belongs to the service named in its migration's comment.
 import { AuditEvents1764115200000 } from './1764115200000-audit-events';
 import { Deliveries1764115300000 } from './1764115300000-deliveries';
+import { DeliverySchedule1764115400000 } from './1764115400000-delivery-schedule';
 
-export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000];
+export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000, DeliverySchedule1764115400000];

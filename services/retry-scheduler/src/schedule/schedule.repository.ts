@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { DispatchOrder } from '@hookline/contracts';
+
+export interface ScheduledRow {
+  delivery_id: string;
+  tenant_id: string;
+  receiver_id: string;
+  attempt: number;
+  dispatch_order: DispatchOrder;
+}
+
+/** The agenda of retries. Every method names the tenant unless it works across all of them by design (the poller). */
+@Injectable()
+export class ScheduleRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** Records the next attempt; an older or equal attempt never replaces a newer one. */
+  async upsert(order: DispatchOrder, dueAt: Date): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO delivery_schedule (delivery_id, tenant_id, receiver_id, kind, attempt, due_at, created_at, dispatch_order)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (delivery_id) DO UPDATE SET attempt = EXCLUDED.attempt, due_at = EXCLUDED.due_at, dispatch_order = EXCLUDED.dispatch_order
+       WHERE delivery_schedule.attempt < EXCLUDED.attempt`,
+      [order.deliveryId, order.tenantId, order.receiverId, order.kind, order.attempt, dueAt, order.createdAt, JSON.stringify(order)],
+    );
+  }
+
+  /**
+   * Takes up to `limit` due rows and hands them to `publish` inside one transaction:
+   * rows are deleted only if every publish succeeded, so a crash in between repeats the
+   * publish (deduplicated by its msg id) instead of losing the retry. SKIP LOCKED lets
+   * several scheduler instances share the work.
+   */
+  async takeDue(now: Date, limit: number, publish: (rows: ScheduledRow[]) => Promise<void>): Promise<number> {
+    return this.ds.transaction(async (em) => {
+      const rows: ScheduledRow[] = await em.query(
+        `DELETE FROM delivery_schedule WHERE delivery_id IN (
+           SELECT delivery_id FROM delivery_schedule WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING delivery_id, tenant_id, receiver_id, attempt, dispatch_order`,
+        [now, limit],
+      );
+      if (rows.length > 0) await publish(rows);
+      return rows.length;
+    });
+  }
+
+  /** Removes every waiting retry of a receiver (it was deleted) and returns what was removed. */
+  async removeForReceiver(tenantId: string, receiverId: string): Promise<ScheduledRow[]> {
+    return this.ds.query(
+      `DELETE FROM delivery_schedule WHERE tenant_id = $1 AND receiver_id = $2 RETURNING delivery_id, tenant_id, receiver_id, attempt, dispatch_order`,
+      [tenantId, receiverId],
+    );
+  }
+
+  async count(tenantId: string): Promise<number> {
+    const r = await this.ds.query('SELECT count(*)::int AS n FROM delivery_schedule WHERE tenant_id = $1', [tenantId]);
+    return r[0].n;
+  }
+}
