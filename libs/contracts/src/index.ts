@@ -5,3 +5,4 @@ export * from './channels';
 export * from './routes';
 export * from './delivery';
 export * from './registry';
+export * from './receivers';

@@ -1,0 +1,37 @@
+// Webhook receivers and the topic catalogue, as the registry publishes them in change
+// events (entity "receiver" / "topic"). Secrets never travel here: the signer holds them.
+
+/** How a receiver authenticates the webhooks it gets (seed §3.1, plus Standard Webhooks). */
+export type ReceiverAuth =
+  | { protocol: 'none' }
+  | { protocol: 'websub'; algorithm: 'sha1' | 'sha256' | 'sha384' | 'sha512' }
+  | { protocol: 'standard-webhooks' }
+  | { protocol: 'oauth2'; tokenUrl: string; clientId: string; scope?: string; audience?: string };
+
+export interface ReceiverView {
+  id: string;
+  tenant: string;
+  name: string;
+  url: string;
+  /** Topic names or patterns (Accounts.* , Accounts.>) from the tenant's catalogue. */
+  topics: string[];
+  /** The API account that "receives": its grants decide which events this receiver may see. */
+  accountId: string;
+  auth: ReceiverAuth;
+  enabled: boolean;
+  /** Soft delete: no new deliveries, pending retries cancelled, still listed and its log readable. */
+  deletedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TopicView {
+  tenant: string;
+  /** A topic name, e.g. Accounts.Update. */
+  name: string;
+  description: string | null;
+  /** A JSON example of the event's data, for documentation. */
+  example: Record<string, unknown> | null;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,75 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AccountView, HostEvent, ReceiverView, RegistryChange, UnitView } from '@hookline/contracts';
+import { RegistryView } from '../registry-view/registry-view';
+import { fanOut, webhookBody } from './fan-out';
+
+const now = '2026-01-01T00:00:00.000Z';
+let seq = 0;
+function change(entity: string, entityId: string, after: unknown, action = 'created'): RegistryChange {
+  return { id: `c${++seq}`, tenantId: 't', entity: entity as RegistryChange['entity'], entityId, action: action as RegistryChange['action'], actor: { kind: 'operator' }, at: now, before: null, after: after as Record<string, unknown> };
+}
+const unit = (id: string, path: string[]): UnitView => ({ id, tenant: 't', name: id, parentId: path.length > 1 ? path[path.length - 2] : null, path, createdAt: now, updatedAt: now });
+const account = (id: string, over: Partial<AccountView> = {}): AccountView => ({
+  id, tenant: 't', name: id, description: null, enabled: true, credentialsIssuedAt: now, lastLoginAt: null, createdAt: now, updatedAt: now,
+  grants: [{ actions: ['webhooks:receive'], units: ['north'], topics: ['Accounts.*'] }], ...over,
+});
+const receiver = (id: string, accountId: string, topics: string[], over: Partial<ReceiverView> = {}): ReceiverView => ({
+  id, tenant: 't', name: id, url: 'http://r', topics, accountId, auth: { protocol: 'none' }, enabled: true, deletedAt: null, createdAt: now, updatedAt: now, ...over,
+});
+const event = (topic: string, unitId?: string): HostEvent => ({ id: 'e', tenantId: 't', topic, object: { type: 'account', id: '1', ...(unitId ? { unit: unitId } : {}) }, data: {}, receivedAt: now, publishedBy: 'test' });
+
+function view(): RegistryView {
+  const v = new RegistryView();
+  const changes = [
+    change('unit', 'north', unit('north', ['north'])),
+    change('unit', 'oslo', unit('oslo', ['north', 'oslo'])),
+    change('unit', 'south', unit('south', ['south'])),
+    change('account', 'a1', account('a1')),
+    change('account', 'off', account('off', { enabled: false })),
+    change('receiver', 'r1', receiver('r1', 'a1', ['Accounts.*'])),
+    change('receiver', 'r-all', receiver('r-all', 'a1', ['>'])),
+    change('receiver', 'r-off', receiver('r-off', 'off', ['Accounts.Update'])),
+    change('receiver', 'r-gone', receiver('r-gone', 'a1', ['Accounts.Update'], { deletedAt: now })),
+    change('receiver', 'r-other', receiver('r-other', 'a1', ['Visits.*'])),
+  ];
+  changes.forEach((c, i) => v.apply(c, i + 1));
+  return v;
+}
+
+const summary = (d: ReturnType<typeof fanOut>) => Object.fromEntries(d.map((x) => [x.receiver.id, x.send ? 'send' : x.reason]));
+
+describe('fanOut', () => {
+  it('sends to receivers whose topic matches and whose account may see the unit (below a granted unit too)', () => {
+    assert.deepEqual(summary(fanOut(view(), event('Accounts.Update', 'oslo'))), {
+      r1: 'send',
+      'r-all': 'send',
+      'r-off': 'the receiving account off (off) is disabled',
+    });
+  });
+  it('filters by unit, with the reason', () => {
+    const d = summary(fanOut(view(), event('Accounts.Update', 'south')));
+    assert.match(d.r1, /unit south is outside the units account a1/);
+  });
+  it('filters an object outside any unit when the grant names units', () => {
+    assert.match(summary(fanOut(view(), event('Accounts.Update')))['r1'], /outside any unit/);
+  });
+  it('filters by topic grant, with the reason', () => {
+    const d = summary(fanOut(view(), event('Visits.Done', 'north')));
+    assert.match(d['r-all'], /no webhooks:receive grant for topic Visits.Done/);
+    assert.match(d['r-other'], /no webhooks:receive grant/);
+  });
+  it('takes a grant change into account at once', () => {
+    const v = view();
+    v.apply(change('account', 'a1', account('a1', { grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] }), 'updated'), 100);
+    assert.deepEqual(summary(fanOut(v, event('Visits.Done', 'south'))), { 'r-all': 'send', 'r-other': 'send' });
+  });
+  it('ignores a change it has already applied (replay)', () => {
+    const v = view();
+    v.apply(change('receiver', 'r1', receiver('r1', 'a1', ['Accounts.*'], { enabled: false }), 'updated'), 3);
+    assert.ok(v.receivers('t').some((r) => r.id === 'r1'));
+  });
+  it('the body names the event and carries its object and data', () => {
+    assert.deepEqual(JSON.parse(webhookBody(event('A.b', 'u'))), { id: 'e', topic: 'A.b', tenant: 't', occurredAt: now, object: { type: 'account', id: '1', unit: 'u' }, data: {} });
+  });
+});

@@ -1,0 +1,36 @@
+// Which receivers get a host event, and why the others that asked for its topic do not.
+// Pure: the registry view is the input.
+import { actionGranted, allows, topicMatches, topicsMatch } from '@hookline/auth';
+import type { HostEvent, ReceiverView } from '@hookline/contracts';
+import type { RegistryView } from '../registry-view/registry-view';
+
+export type FanOutDecision = { receiver: ReceiverView; send: true } | { receiver: ReceiverView; send: false; reason: string };
+
+export function fanOut(view: RegistryView, event: HostEvent): FanOutDecision[] {
+  const out: FanOutDecision[] = [];
+  for (const receiver of view.receivers(event.tenantId)) {
+    if (!receiver.topics.some((p) => topicMatches(p, event.topic))) continue;
+    out.push(decide(view, event, receiver));
+  }
+  return out;
+}
+
+function decide(view: RegistryView, event: HostEvent, receiver: ReceiverView): FanOutDecision {
+  const account = view.account(event.tenantId, receiver.accountId);
+  const who = account ? `account ${account.name} (${account.id})` : `account ${receiver.accountId}`;
+  if (!account) return { receiver, send: false, reason: `the receiving ${who} does not exist` };
+  if (!account.enabled) return { receiver, send: false, reason: `the receiving ${who} is disabled` };
+  const topicGranted = account.grants.some((g) => actionGranted(g.actions, 'webhooks:receive') && topicsMatch(g.topics, event.topic));
+  if (!topicGranted) return { receiver, send: false, reason: `${who} has no webhooks:receive grant for topic ${event.topic}` };
+  const unitPath = event.object.unit ? view.unitPath(event.tenantId, event.object.unit) : undefined;
+  if (!allows(account.grants, 'webhooks:receive', { topic: event.topic, unitPath })) {
+    const where = event.object.unit ? `unit ${event.object.unit}` : 'an object outside any unit';
+    return { receiver, send: false, reason: `${where} is outside the units ${who} may receive webhooks for` };
+  }
+  return { receiver, send: true };
+}
+
+/** The JSON body every webhook carries (the same bytes on every attempt). */
+export function webhookBody(event: HostEvent): string {
+  return JSON.stringify({ id: event.id, topic: event.topic, tenant: event.tenantId, occurredAt: event.receivedAt, object: event.object, data: event.data });
+}
