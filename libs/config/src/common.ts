@@ -38,6 +38,12 @@ export const operatorConfig = {
   }),
 };
 
+export const encryptionConfig = {
+  encryptionKey: field.key32('HOOKLINE_ENCRYPTION_KEY', {
+    doc: 'key that encrypts secrets at rest (TOTP secrets, signing keys): 32 bytes as base64 or 64 hex characters',
+  }),
+};
+
 export type NatsConfig = { natsUrl: string };
 export type DatabaseConfig = { databaseUrl: string; databasePoolSize: number };
 export type HttpConfig = {
@@ -47,3 +53,4 @@ export type HttpConfig = {
   shutdownGraceMs: number;
 };
 export type OperatorConfig = { operatorToken: string };
+export type EncryptionConfig = { encryptionKey: Buffer };

@@ -1,0 +1,234 @@
+// Grant matching: pure functions over grants, unit paths and topic patterns. Every
+// service asks the same question ("may this account do X on this object?") through
+// these, so the rules live in one place and in one table test.
+import type { Grant } from '@hookline/contracts';
+
+export type { Grant };
+
+/** Every action a grant may name. "<x>:write" implies "<x>:read". */
+export const ACTIONS = [
+  'events:publish',
+  'webhooks:receive',
+  'receivers:read',
+  'receivers:write',
+  'logs:read',
+  'units:read',
+  'units:write',
+  'users:read',
+  'users:write',
+  'users:impersonate',
+  'accounts:read',
+  'accounts:write',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Actions whose targets have a topic; for the others a grant's topics do not matter. */
+export const TOPIC_SCOPED_ACTIONS: readonly string[] = ['events:publish', 'webhooks:receive', 'receivers:read', 'receivers:write', 'logs:read'];
+
+export function isAction(value: string): value is Action {
+  return (ACTIONS as readonly string[]).includes(value);
+}
+
+/** Words of letters, digits, "_" or "-"; a word may be `*` (exactly one word) and the last may be `>` (one or more). */
+export const TOPIC_PATTERN_RE = /^(\*|>|[A-Za-z0-9_-]{1,64})(\.(\*|>|[A-Za-z0-9_-]{1,64})){0,7}$/;
+
+export function isTopicPattern(value: string): boolean {
+  if (!TOPIC_PATTERN_RE.test(value)) return false;
+  const words = value.split('.');
+  return words.every((w, i) => w !== '>' || i === words.length - 1);
+}
+
+/**
+ * What an object is, for a permission check. `unitPath` is the object's unit and its
+ * ancestors (any order; root first by convention); an object without one belongs to the
+ * tenant as a whole and needs a grant on the whole tenant. `topic` only matters for
+ * topic-scoped actions.
+ */
+export interface Target {
+  topic?: string;
+  unitPath?: readonly string[];
+}
+
+/** Looks up a unit's path (root first, ending with the unit itself); undefined when unknown. */
+export type UnitPathLookup = (unitId: string) => readonly string[] | undefined;
+
+export function actionGranted(actions: readonly string[], action: string): boolean {
+  if (actions.includes(action)) return true;
+  const m = /^(.+):read$/.exec(action);
+  return !!m && actions.includes(`${m[1]}:write`);
+}
+
+export function topicMatches(pattern: string, topic: string): boolean {
+  if (pattern === '*' || pattern === '>') return true;
+  const p = pattern.split('.');
+  const t = topic.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return t.length > i;
+    if (i >= t.length) return false;
+    if (p[i] !== '*' && p[i] !== t[i]) return false;
+  }
+  return p.length === t.length;
+}
+
+/** True when every topic `inner` matches is also matched by `outer`. */
+export function patternCovers(outer: string, inner: string): boolean {
+  if (outer === '*' || outer === '>') return true;
+  if (inner === '*' || inner === '>') return false;
+  const o = outer.split('.');
+  const n = inner.split('.');
+  for (let i = 0; i < o.length; i++) {
+    if (o[i] === '>') return n.length > i;
+    if (i >= n.length || n[i] === '>') return false;
+    if (o[i] === '*') continue;
+    if (o[i] !== n[i]) return false;
+  }
+  return o.length === n.length;
+}
+
+export function topicsMatch(topics: Grant['topics'], topic: string): boolean {
+  return topics === '*' || topics.some((p) => topicMatches(p, topic));
+}
+
+/** Does a grant's unit list cover an object with this unit path (undefined: a tenant-level object)? */
+export function unitsCover(units: Grant['units'], unitPath: readonly string[] | undefined): boolean {
+  if (units === '*') return true;
+  if (!unitPath || unitPath.length === 0) return false;
+  return units.some((u) => unitPath.includes(u));
+}
+
+function grantAllows(g: Grant, action: string, target: Target): boolean {
+  if (!actionGranted(g.actions, action)) return false;
+  if (!unitsCover(g.units, target.unitPath)) return false;
+  if (target.topic !== undefined && TOPIC_SCOPED_ACTIONS.includes(action) && !topicsMatch(g.topics, target.topic)) return false;
+  return true;
+}
+
+/**
+ * The one question: do these grants allow `action` on `target`? For example, may an
+ * account receive a webhook: allows(grants, 'webhooks:receive', { topic, unitPath }).
+ */
+export function allows(grants: readonly Grant[], action: string, target: Target = {}): boolean {
+  return grants.some((g) => grantAllows(g, action, target));
+}
+
+/** Whether the grants name the action at all, on any unit or topic (the coarse check at the edge). */
+export function holdsAction(grants: readonly Grant[], action: string): boolean {
+  return grants.some((g) => actionGranted(g.actions, action) && (g.units === '*' || g.units.length > 0));
+}
+
+/** The units (each with everything below it) where `action` is granted, or "*" for the whole tenant. */
+export function unitScope(grants: readonly Grant[], action: string): '*' | string[] {
+  const out = new Set<string>();
+  for (const g of grants) {
+    if (!actionGranted(g.actions, action)) continue;
+    if (g.units === '*') return '*';
+    for (const u of g.units) out.add(u);
+  }
+  return [...out];
+}
+
+/** One (units, topics) pair per grant that names the action: for filtering lists in SQL. */
+export function scopesFor(grants: readonly Grant[], action: string): { units: Grant['units']; topics: Grant['topics'] }[] {
+  return grants.filter((g) => actionGranted(g.actions, action)).map((g) => ({ units: g.units, topics: g.topics }));
+}
+
+/**
+ * The units both sides can see. A unit covers its subtree, so the intersection of two
+ * subtrees is the deeper one when one lies inside the other, and nothing otherwise.
+ */
+export function intersectUnits(a: Grant['units'], b: Grant['units'], pathOf: UnitPathLookup): '*' | string[] {
+  if (a === '*') return b === '*' ? '*' : [...b];
+  if (b === '*') return [...a];
+  const out = new Set<string>();
+  for (const x of a) {
+    for (const y of b) {
+      if (x === y || (pathOf(y) ?? [y]).includes(x)) out.add(y);
+      else if ((pathOf(x) ?? [x]).includes(y)) out.add(x);
+    }
+  }
+  return [...out];
+}
+
+/**
+ * The grants a token acting as a user carries: the account's, limited to the units the
+ * user may see, without the right to impersonate again.
+ */
+export function impersonationGrants(accountGrants: readonly Grant[], userUnits: Grant['units'], pathOf: UnitPathLookup): Grant[] {
+  const out: Grant[] = [];
+  for (const g of accountGrants) {
+    const actions = g.actions.filter((a) => a !== 'users:impersonate');
+    const units = intersectUnits(g.units, userUnits, pathOf);
+    if (actions.length === 0 || (units !== '*' && units.length === 0)) continue;
+    out.push({ actions, units, topics: g.topics });
+  }
+  return out;
+}
+
+export interface UncoveredGrant {
+  action: string;
+  unit: string;
+  topic?: string;
+}
+
+/**
+ * Which parts of `requested` the `holder` could not grant itself: nobody hands out more
+ * than they hold, so an account with accounts:write cannot mint a stronger account.
+ * Returns the first part that is not covered, or undefined when all are.
+ */
+export function uncoveredGrant(holder: readonly Grant[], requested: readonly Grant[], pathOf: UnitPathLookup): UncoveredGrant | undefined {
+  const unitCovered = (h: Grant['units'], unit: string) => h === '*' || (unit !== '*' && h.some((x) => (pathOf(unit) ?? [unit]).includes(x)));
+  for (const r of requested) {
+    const units = r.units === '*' ? ['*'] : r.units;
+    for (const action of r.actions) {
+      const topical = TOPIC_SCOPED_ACTIONS.includes(action);
+      const topics = !topical ? [undefined] : r.topics === '*' ? ['*'] : r.topics;
+      for (const unit of units) {
+        for (const topic of topics) {
+          const ok = holder.some(
+            (h) =>
+              actionGranted(h.actions, action) &&
+              unitCovered(h.units, unit) &&
+              (topic === undefined || h.topics === '*' || h.topics.some((p) => patternCovers(p, topic))),
+          );
+          if (!ok) return { action, unit, ...(topic !== undefined ? { topic } : {}) };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Sorted, de-duplicated grants without empty ones, so equal permissions compare equal. */
+export function normalizeGrants(grants: readonly Grant[]): Grant[] {
+  const uniq = (xs: string[]) => [...new Set(xs)].sort();
+  return grants
+    .map((g) => ({
+      actions: uniq(g.actions),
+      units: g.units === '*' ? ('*' as const) : uniq(g.units),
+      topics: g.topics === '*' || g.topics.some((t) => t === '*' || t === '>') ? ('*' as const) : uniq(g.topics),
+    }))
+    .filter((g) => g.actions.length > 0 && (g.units === '*' || g.units.length > 0) && (g.topics === '*' || g.topics.length > 0));
+}
+
+/** Every unit id a set of grants names (to check they exist in the tenant). */
+export function unitsNamed(grants: readonly Grant[]): string[] {
+  return [...new Set(grants.flatMap((g) => (g.units === '*' ? [] : g.units)))];
+}
+
+/** A unit's path from the root down to itself, given each unit's parent (for projections). */
+export function unitPathFrom(parentOf: (unitId: string) => string | null | undefined, unitId: string, maxDepth = 64): string[] {
+  const path = [unitId];
+  let cur: string | null | undefined = parentOf(unitId);
+  while (cur && path.length < maxDepth && !path.includes(cur)) {
+    path.unshift(cur);
+    cur = parentOf(cur);
+  }
+  return path;
+}
+
+/** A topic pattern as a POSIX regular expression (PostgreSQL `~`), anchored. */
+export function topicPatternRegex(pattern: string): string {
+  if (pattern === '*' || pattern === '>') return '^.+$';
+  const words = pattern.split('.').map((w) => (w === '*' ? '[^.]+' : w === '>' ? '.+' : w));
+  return `^${words.join('\\.')}$`;
+}
