@@ -4,7 +4,7 @@
 export interface StreamSpec {
   name: string;
   subjects: string[];
-  /** How long messages are kept. */
+  /** How long messages are kept; 0 keeps them forever. */
   maxAgeMs: number;
   /** Window in which a repeated Nats-Msg-Id is recognised as a duplicate. */
   duplicateWindowMs: number;
@@ -38,7 +38,8 @@ export const STREAMS = {
   registry: {
     name: 'HOOKLINE_REGISTRY',
     subjects: ['hookline.registry.>'],
-    maxAgeMs: 365 * DAY,
+    // Kept forever: the read views (the dispatcher's, the listener's) are rebuilt by replaying it.
+    maxAgeMs: 0,
     duplicateWindowMs: HOUR,
     retention: 'limits',
   },

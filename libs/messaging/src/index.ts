@@ -5,3 +5,4 @@ export * from './provisioner';
 export * from './publisher';
 export * from './consumer-host';
 export * from './messaging.module';
+export * from './stream-follower';

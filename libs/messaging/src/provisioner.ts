@@ -16,7 +16,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     storage: StorageType.File,
     retention: spec.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     max_age: nanos(spec.maxAgeMs),
-    duplicate_window: nanos(Math.min(spec.duplicateWindowMs, spec.maxAgeMs)),
+    duplicate_window: nanos(spec.maxAgeMs > 0 ? Math.min(spec.duplicateWindowMs, spec.maxAgeMs) : spec.duplicateWindowMs),
     num_replicas: 1,
   };
   try {
@@ -26,7 +26,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
       JSON.stringify([...c.subjects].sort()) === JSON.stringify([...spec.subjects].sort()) &&
       c.max_age === config.max_age &&
       c.duplicate_window === config.duplicate_window;
-    if (!same) await jsm.streams.update(spec.name, { subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window });
+    if (!same) await jsm.streams.update(spec.name, { ...c, subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window });
   } catch (err) {
     if (!isNotFound(err)) throw err;
     try {
