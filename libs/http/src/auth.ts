@@ -1,12 +1,51 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+// Authentication at the HTTP edge: every route needs the operator token or an access
+// token (a JWT from POST /v1/auth/login or /oauth/token) unless marked @Public().
+// The guard turns the credential into a Principal on the request; @Requires() and
+// @OperatorOnly() state what a route needs, and services check objects themselves.
+import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, Optional, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import { UnauthorizedError } from './problems';
+import {
+  ACCESS_TOKEN_VERIFIER,
+  AccessTokenVerifier,
+  looksLikeJwt,
+  OPERATOR,
+  PRINCIPAL_REFRESHER,
+  principalHolds,
+  type Principal,
+  type PrincipalRefresher,
+} from '@hookline/auth';
+import { ForbiddenError, UnauthorizedError } from './problems';
+
+export type { Principal };
 
 const PUBLIC = 'hookline:public';
+const OPERATOR_ONLY = 'hookline:operator-only';
+const REQUIRES = 'hookline:requires';
+
+/** Injection token for the operator token the guard compares against. */
+export const OPERATOR_TOKEN = Symbol('HOOKLINE_OPERATOR_TOKEN');
+
 /** Marks a route that needs no credentials (health, well-known documents, login). */
 export const Public = () => SetMetadata(PUBLIC, true);
+
+/** Operator work (tenants): an access token gets 403 whatever its grants. */
+export const OperatorOnly = () => SetMetadata(OPERATOR_ONLY, true);
+
+/**
+ * The actions a route needs, on at least some unit or topic; the operator has them all.
+ * This is the coarse check at the edge: the service still checks the object itself
+ * (its tenant, unit and topic) against the principal's grants.
+ */
+export const Requires = (...actions: string[]) => SetMetadata(REQUIRES, actions);
+
+/** The authenticated caller, as a handler parameter. */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
+  const principal = ctx.switchToHttp().getRequest<Request>().principal;
+  if (!principal) throw new UnauthorizedError();
+  return principal;
+});
 
 export function bearerToken(req: Request): string | undefined {
   const h = req.headers.authorization;
@@ -22,28 +61,44 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-export type Principal = { kind: 'operator' };
-
 declare module 'express' {
   interface Request {
     principal?: Principal;
   }
 }
 
-/** Until API accounts exist every admin endpoint takes the operator token. */
 @Injectable()
-export class OperatorAuthGuard implements CanActivate {
+export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly operatorToken: string,
+    @Inject(OPERATOR_TOKEN) private readonly operatorToken: string,
+    @Optional() @Inject(ACCESS_TOKEN_VERIFIER) private readonly verifier?: AccessTokenVerifier,
+    @Optional() @Inject(PRINCIPAL_REFRESHER) private readonly refresher?: PrincipalRefresher,
   ) {}
 
-  canActivate(ctx: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest<Request>();
-    const token = bearerToken(req);
-    if (!token || !safeEqual(token, this.operatorToken)) throw new UnauthorizedError();
-    req.principal = { kind: 'operator' };
+    const principal = await this.authenticate(bearerToken(req));
+    if (!principal) throw new UnauthorizedError();
+    req.principal = principal;
+    if (this.reflector.getAllAndOverride<boolean>(OPERATOR_ONLY, targets) && principal.kind !== 'operator') {
+      throw new ForbiddenError('this endpoint needs the operator token');
+    }
+    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRES, targets) ?? [];
+    const missing = required.filter((a) => !principalHolds(principal, a));
+    if (missing.length > 0) throw new ForbiddenError(`this endpoint needs the ${missing.join(', ')} permission`);
     return true;
+  }
+
+  /** The operator token, or a valid access token (re-checked against current state where the service can). */
+  async authenticate(token: string | undefined): Promise<Principal | undefined> {
+    if (!token) return undefined;
+    if (safeEqual(token, this.operatorToken)) return OPERATOR;
+    if (!this.verifier || !looksLikeJwt(token)) return undefined;
+    const principal = await this.verifier.verify(token);
+    if (!principal) return undefined;
+    return this.refresher ? this.refresher.refresh(principal) : principal;
   }
 }

@@ -37,6 +37,8 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   app.use(correlationMiddleware);
   app.use(requireJsonBody);
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: false }));
+  // OAuth 2.0 token requests are form-encoded (RFC 6749 §4); requireJsonBody lets them through only under /oauth/.
+  app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
   app.use(bodyErrorHandler(logger));
   app.useGlobalFilters(new ProblemFilter(logger));
   app.useGlobalPipes(createValidationPipe());
@@ -55,12 +57,13 @@ function correlationMiddleware(req: Request, res: Response, next: NextFunction):
   });
 }
 
-/** A body must be JSON: anything else is a 415 rather than a silently empty body. */
+/** A body must be JSON (or a form, for OAuth 2.0 endpoints): anything else is a 415 rather than a silently empty body. */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method)) {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/json' && !/^application\/[a-z0-9.+-]*\+json$/.test(type)) {
+    const form = type === 'application/x-www-form-urlencoded' && req.path.startsWith('/oauth/');
+    if (!form && type !== 'application/json' && !/^application\/[a-z0-9.+-]*\+json$/.test(type)) {
       next(new UnsupportedMediaTypeError(type || '(none)'));
       return;
     }

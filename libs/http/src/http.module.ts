@@ -1,15 +1,20 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD, Reflector } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { HealthController } from './health.controller';
-import { OperatorAuthGuard } from './auth';
+import { AuthGuard, OPERATOR_TOKEN } from './auth';
 
 @Module({})
 export class HttpModule {
+  /**
+   * Health endpoints and the authentication guard on every route. The guard takes the
+   * operator token, and access tokens too when the service imports AuthModule.forRoot()
+   * from @hookline/auth.
+   */
   static forRoot(opts: { operatorToken: string }): DynamicModule {
     return {
       module: HttpModule,
       controllers: [HealthController],
-      providers: [{ provide: APP_GUARD, useFactory: (r: Reflector) => new OperatorAuthGuard(r, opts.operatorToken), inject: [Reflector] }],
+      providers: [{ provide: OPERATOR_TOKEN, useValue: opts.operatorToken }, { provide: APP_GUARD, useClass: AuthGuard }],
     };
   }
 }

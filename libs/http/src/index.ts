@@ -5,3 +5,4 @@ export * from './auth';
 export * from './health.controller';
 export * from './http.module';
 export * from './bootstrap';
+export * from './authorization';

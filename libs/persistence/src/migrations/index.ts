@@ -3,5 +3,7 @@
 import { AuditEvents1764115200000 } from './1764115200000-audit-events';
 import { Deliveries1764115300000 } from './1764115300000-deliveries';
 import { DeliverySchedule1764115400000 } from './1764115400000-delivery-schedule';
+import { RegistryAccounts1764200000000 } from './1764200000000-registry-accounts';
+import { AuditChanges1764200000100 } from './1764200000100-audit-changes';
 
-export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000, DeliverySchedule1764115400000];
+export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000, DeliverySchedule1764115400000, RegistryAccounts1764200000000, AuditChanges1764200000100];
