@@ -1,0 +1,218 @@
+// The one HTTP client for all outbound traffic (webhooks, push notifications,
+// custom-integration requests, hookup notifications, OAuth2 token requests). It never
+// follows redirects, checks every address it connects to (see guarded-connector.ts),
+// bounds each request by a connect timeout and a total deadline, reads at most a capped
+// response body, and pools keep-alive connections per origin. Expected failures come
+// back as values, classified for the delivery log, never as exceptions.
+import { Agent, type Dispatcher } from 'undici';
+import type { AttemptErrorClass } from '@hookline/delivery';
+import type { Logger } from '@hookline/observability';
+import { AddressPolicy, isLocalhostName, LOCALHOST_ADDRESSES } from './address-policy';
+import { classifyError, DeadlineExceededError, SsrfBlockedError } from './egress-errors';
+import { guardedConnector, type Resolver } from './guarded-connector';
+import { parseIp } from './ip-address';
+
+export interface EgressOptions {
+  /** CIDR ranges reachable although blocked by default (e.g. 127.0.0.0/8 for local development). */
+  allowlist?: readonly string[];
+  /** Default 5 s. */
+  connectTimeoutMs?: number;
+  /** The whole exchange, connect to last body byte; default 15 s. A request may ask for less or more. */
+  deadlineMs?: number;
+  /** Response body bytes kept; default 64 KiB. */
+  maxResponseBytes?: number;
+  /** Bytes past the cap that are read and thrown away to keep the connection reusable; beyond it the connection is closed. Default 256 KiB. */
+  maxDrainBytes?: number;
+  /** Keep-alive connections per origin; default 64. */
+  connectionsPerOrigin?: number;
+  /** How long an idle pooled connection is kept; default 30 s (capped by the server's keep-alive hint). */
+  keepAliveTimeoutMs?: number;
+  /** Hostname resolution; tests swap it to point names at loopback. */
+  resolver?: Resolver;
+  /** Blocked destinations are logged here at warn (no headers or bodies). */
+  logger?: Pick<Logger, 'warn'>;
+}
+
+export interface EgressRequest {
+  method: string;
+  url: string;
+  headers?: Readonly<Record<string, string>>;
+  body?: Uint8Array | string;
+  /** Overrides the client's deadline for this request. */
+  deadlineMs?: number;
+  maxResponseBytes?: number;
+  /** Aborts the request early (a shutdown); reported as a timeout. */
+  signal?: AbortSignal;
+}
+
+export interface EgressResponse {
+  kind: 'response';
+  status: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** The first maxResponseBytes of the body, as UTF-8. */
+  body: string;
+  bodyTruncated: boolean;
+  durationMs: number;
+}
+
+export interface EgressFailure {
+  kind: 'error';
+  errorClass: AttemptErrorClass;
+  reason: string;
+  durationMs: number;
+}
+
+export type EgressResult = EgressResponse | EgressFailure;
+
+const DEFAULTS = {
+  connectTimeoutMs: 5000,
+  deadlineMs: 15_000,
+  maxResponseBytes: 64 * 1024,
+  maxDrainBytes: 256 * 1024,
+  connectionsPerOrigin: 64,
+  keepAliveTimeoutMs: 30_000,
+};
+
+export class EgressClient {
+  readonly policy: AddressPolicy;
+  private readonly agent: Agent;
+  private readonly opts: typeof DEFAULTS;
+  private readonly logger?: Pick<Logger, 'warn'>;
+
+  constructor(options: EgressOptions = {}) {
+    this.opts = {
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      deadlineMs: options.deadlineMs ?? DEFAULTS.deadlineMs,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULTS.maxResponseBytes,
+      maxDrainBytes: options.maxDrainBytes ?? DEFAULTS.maxDrainBytes,
+      connectionsPerOrigin: options.connectionsPerOrigin ?? DEFAULTS.connectionsPerOrigin,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULTS.keepAliveTimeoutMs,
+    };
+    this.logger = options.logger;
+    this.policy = new AddressPolicy(options.allowlist ?? []);
+    this.agent = new Agent({
+      connect: guardedConnector({ policy: this.policy, resolver: options.resolver, connectTimeoutMs: this.opts.connectTimeoutMs }),
+      connections: this.opts.connectionsPerOrigin,
+      pipelining: 1,
+      keepAliveTimeout: this.opts.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: this.opts.keepAliveTimeoutMs,
+      // The deadline below bounds the whole exchange; these only catch a silent peer early.
+      headersTimeout: this.opts.deadlineMs,
+      bodyTimeout: this.opts.deadlineMs,
+      // undici 7 follows no redirect unless a redirect interceptor is composed in; none is.
+    });
+  }
+
+  /**
+   * Checks a URL before any connection: scheme, literal addresses, localhost names.
+   * Hostnames are checked again, with what they resolve to, when connecting. The
+   * registry can call this to refuse a receiver URL early.
+   */
+  checkUrl(raw: string): { ok: true; url: URL } | { ok: false; error: SsrfBlockedError } {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return { ok: false, error: new SsrfBlockedError(raw, 'url', `"${raw}" is not a URL`) };
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return { ok: false, error: new SsrfBlockedError(url.hostname, 'scheme', `only http and https are allowed, not ${url.protocol}`) };
+    }
+    // The WHATWG parser has already turned 2130706433, 0x7f.1 and 0177.0.0.1 into 127.0.0.1.
+    const host = url.hostname;
+    if (host === '') return { ok: false, error: new SsrfBlockedError(raw, 'url', 'the URL has no host') };
+    const literal = parseIp(host);
+    const candidates = literal ? [host] : isLocalhostName(host) ? LOCALHOST_ADDRESSES : [];
+    for (const address of candidates) {
+      const v = this.policy.check(address);
+      if (!v.allowed) return { ok: false, error: new SsrfBlockedError(host, v.category, literal ? v.reason : `${host} means this machine: ${v.reason}`) };
+    }
+    return { ok: true, url };
+  }
+
+  async request(req: EgressRequest): Promise<EgressResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+    const checked = this.checkUrl(req.url);
+    if (!checked.ok) return this.failure(checked.error, elapsed());
+    const url = checked.url;
+    const deadlineMs = req.deadlineMs ?? this.opts.deadlineMs;
+    const cap = req.maxResponseBytes ?? this.opts.maxResponseBytes;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DeadlineExceededError(deadlineMs)), deadlineMs);
+    const onOuterAbort = () => controller.abort(new DeadlineExceededError(Math.round(elapsed())));
+    req.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    let res: Dispatcher.ResponseData | undefined;
+    try {
+      res = await this.agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: req.headers as Record<string, string> | undefined,
+        body: req.body,
+        signal: controller.signal,
+        headersTimeout: deadlineMs,
+        bodyTimeout: deadlineMs,
+      });
+      const { body, truncated } = await this.readCapped(res.body, cap);
+      return { kind: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body, bodyTruncated: truncated, durationMs: elapsed() };
+    } catch (err) {
+      res?.body.destroy();
+      // An abort surfaces as undici's own error; the deadline is the reason that matters.
+      const reason = controller.signal.aborted ? (controller.signal.reason as unknown) : err;
+      return this.failure(reason, elapsed());
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  /** Keeps the first `cap` bytes; drains a modest overflow so the connection can be reused, and closes it on more. */
+  private async readCapped(stream: Dispatcher.ResponseData['body'], cap: number): Promise<{ body: string; truncated: boolean }> {
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let seen = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      seen += chunk.length;
+      if (kept < cap) {
+        const part = chunk.length <= cap - kept ? chunk : chunk.subarray(0, cap - kept);
+        chunks.push(part);
+        kept += part.length;
+      }
+      if (seen - kept > this.opts.maxDrainBytes) {
+        stream.destroy();
+        break;
+      }
+    }
+    let text = Buffer.concat(chunks, kept).toString('utf8');
+    // A cut through a multi-byte character leaves a replacement character: drop it.
+    if (seen > kept && text.endsWith('\uFFFD')) text = text.slice(0, -1);
+    return { body: text, truncated: seen > kept };
+  }
+
+  private failure(err: unknown, durationMs: number): EgressFailure {
+    const f = classifyError(err);
+    if (f.errorClass === 'ssrf-blocked') this.logger?.warn({ errorClass: f.errorClass, reason: f.reason }, 'outbound request blocked');
+    return { kind: 'error', errorClass: f.errorClass, reason: f.reason, durationMs };
+  }
+
+  /** Closes pooled connections; in-flight requests finish first. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  /** Closes everything now, failing in-flight requests. */
+  async destroy(): Promise<void> {
+    await this.agent.destroy();
+  }
+}
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}

@@ -1,0 +1,7 @@
+export * from './ip-address';
+export * from './address-policy';
+export * from './egress-errors';
+export * from './guarded-connector';
+export * from './egress-client';
+export * from './egress.config';
+export * from './egress.module';
