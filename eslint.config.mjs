@@ -29,7 +29,7 @@ export default [
             // Grant matching, credentials and token verification: pure, shared by every service.
             { sourceTag: 'scope:auth', onlyDependOnLibsWithTags: ['scope:contracts'] },
             // The outbound pipeline: pure policy (delivery) and the one SSRF-safe HTTP client (egress).
-            { sourceTag: 'scope:delivery', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:delivery', onlyDependOnLibsWithTags: ['scope:contracts'] },
             { sourceTag: 'scope:egress', onlyDependOnLibsWithTags: ['scope:delivery', 'scope:config', 'scope:observability'] },
           ],
         },

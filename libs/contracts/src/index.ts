@@ -6,3 +6,5 @@ export * from './routes';
 export * from './delivery';
 export * from './registry';
 export * from './receivers';
+export * from './signer';
+export * from './rpc';

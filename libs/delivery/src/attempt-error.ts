@@ -1,6 +1,8 @@
 // Why a delivery attempt failed, as a small closed set: the log filters on it, the
 // retry scheduler may treat classes differently, and every transport (egress, the
-// signer's token fetch) maps its own errors onto it.
+// signer's token fetch) maps its own errors onto it. The type itself is the one the
+// delivery events carry (@hookline/contracts); this adds the runtime list and labels.
+import type { AttemptErrorClass as ContractAttemptErrorClass } from '@hookline/contracts';
 
 export const ATTEMPT_ERROR_CLASSES = [
   /** No answer (connect, headers or the whole exchange) before the deadline. */
@@ -23,9 +25,17 @@ export const ATTEMPT_ERROR_CLASSES = [
   'network',
   /** No auth headers could be had for the attempt (signer down, credential missing, token endpoint failing). */
   'signing',
+  /** The delivery was cancelled (receiver deleted) before or during the attempt. */
+  'cancelled',
+  /** The platform itself failed to make the attempt. */
+  'internal',
 ] as const;
 
 export type AttemptErrorClass = (typeof ATTEMPT_ERROR_CLASSES)[number];
+
+// Compile-time proof that this list and the contract's type are the same set.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _sameAsContract: Same<AttemptErrorClass, ContractAttemptErrorClass> = true;
 
 /** A classified failure of one attempt: the class for filtering, the reason for people. */
 export interface AttemptFailure {
@@ -46,6 +56,8 @@ const LABELS: Record<AttemptErrorClass, string> = {
   contract: 'response broke the contract',
   network: 'network error',
   signing: 'could not authenticate the request',
+  cancelled: 'cancelled',
+  internal: 'platform error',
 };
 
 /** A short human label for a class, as the log view shows it. */

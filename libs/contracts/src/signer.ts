@@ -1,0 +1,265 @@
+// The signer's request/reply API on core NATS. The signer is the only holder of
+// delivery secrets: the registry creates and rotates credentials through it, and the
+// dispatcher asks it for each attempt's authentication headers, never seeing a secret.
+// The JSON schemas below are the published contract; the signer validates every
+// request against them.
+import { RPC_ERROR_CODES } from './rpc';
+
+export const SIGNER_SUBJECTS = {
+  /** The auth headers for one attempt. */
+  sign: 'hookline.signer.sign',
+  /** Store a new credential (generating the secret unless given). */
+  createCredential: 'hookline.signer.credentials.create',
+  /** Replace a credential's secret; HMAC schemes keep the old one valid for an overlap. */
+  rotateCredential: 'hookline.signer.credentials.rotate',
+  /** Destroy a credential and every version of its secret. */
+  revokeCredential: 'hookline.signer.credentials.revoke',
+  /** The non-secret facts of a credential (scheme, parameters, versions). */
+  describeCredential: 'hookline.signer.credentials.describe',
+} as const;
+
+/** Queue group the signer's instances share, so each request is answered once. */
+export const SIGNER_QUEUE = 'signer';
+
+export const CREDENTIAL_SCHEMES = ['websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers'] as const;
+export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
+
+/** A credential as the registry hands it over. Omitted HMAC secrets are generated. */
+export type CredentialSpec =
+  | { scheme: 'websub'; algorithm: 'sha1' | 'sha256' | 'sha384' | 'sha512'; secret?: string }
+  | { scheme: 'standard-webhooks'; /** whsec_<base64 of 24-64 bytes> */ secret?: string }
+  | { scheme: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: string; scope?: string; audience?: string }
+  | { scheme: 'token-header'; header: string; prefix: string; token: string }
+  | { scheme: 'static-headers'; headers: Record<string, string> };
+
+export interface CreateCredentialRequest {
+  tenantId: string;
+  /** The caller's reference, e.g. the receiver id; unique per tenant. */
+  credentialId: string;
+  spec: CredentialSpec;
+  /** A retried create with the same key returns the first result instead of a conflict. */
+  idempotencyKey?: string;
+}
+
+export interface CredentialIssued {
+  tenantId: string;
+  credentialId: string;
+  scheme: CredentialScheme;
+  version: number;
+  createdAt: string;
+  /** The HMAC secret (websub, standard-webhooks), to show the user once. */
+  secret?: string;
+}
+
+export interface RotateCredentialRequest {
+  tenantId: string;
+  credentialId: string;
+  /** New material of the same scheme; omitted for HMAC schemes, a secret is generated. */
+  spec?: CredentialSpec;
+  /** How long the previous secret keeps signing (HMAC schemes); default 24 h, 0 ends it now. */
+  overlapSeconds?: number;
+}
+
+export interface CredentialRotated extends CredentialIssued {
+  /** Until when the previous version still signs (HMAC schemes with an overlap). */
+  previousValidUntil?: string;
+}
+
+export interface RevokeCredentialRequest {
+  tenantId: string;
+  credentialId: string;
+}
+
+export interface CredentialRevoked {
+  revoked: boolean;
+}
+
+export interface DescribeCredentialRequest {
+  tenantId: string;
+  credentialId: string;
+}
+
+export interface CredentialDescription {
+  tenantId: string;
+  credentialId: string;
+  scheme: CredentialScheme;
+  /** Non-secret parameters: algorithm, tokenUrl, clientId, scope, audience, header, prefix, header names. */
+  params: Record<string, string | string[]>;
+  versions: { version: number; createdAt: string; validUntil?: string }[];
+}
+
+export interface SignRequest {
+  tenantId: string;
+  credentialId: string;
+  /** The scheme the caller's plan expects; a mismatch is refused rather than signing the wrong way. */
+  scheme: CredentialScheme;
+  /** The delivery id (webhook-id); the same on every retry. */
+  deliveryId: string;
+  /** The attempt's unix seconds (webhook-timestamp); each attempt is signed afresh. */
+  timestamp: number;
+  /** The exact body bytes, base64 (HMAC schemes need them; others ignore them). */
+  body?: string;
+  /** oauth2: fetch a new token even if one is cached (after the receiver answered 401). */
+  forceRefresh?: boolean;
+}
+
+export interface SignResult {
+  /** Headers to add to the request, secret-bearing ones included: never log them. */
+  headers: Record<string, string>;
+  /** The credential versions that signed, newest first. */
+  versions: number[];
+}
+
+// ---- JSON schemas (draft-07) -----------------------------------------------------
+
+const id = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$' } as const;
+const headerName = { type: 'string', pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$" } as const;
+const headerValue = { type: 'string', maxLength: 8192, pattern: '^[^\\r\\n\\u0000]*$' } as const;
+const secret = { type: 'string', minLength: 16, maxLength: 1024 } as const;
+const isoTime = { type: 'string', format: 'date-time' } as const;
+const scheme = { enum: CREDENTIAL_SCHEMES } as const;
+
+export const CREDENTIAL_SPEC_SCHEMA = {
+  oneOf: [
+    {
+      type: 'object',
+      required: ['scheme', 'algorithm'],
+      additionalProperties: false,
+      properties: { scheme: { const: 'websub' }, algorithm: { enum: ['sha1', 'sha256', 'sha384', 'sha512'] }, secret },
+    },
+    {
+      type: 'object',
+      required: ['scheme'],
+      additionalProperties: false,
+      properties: { scheme: { const: 'standard-webhooks' }, secret: { type: 'string', pattern: '^whsec_[A-Za-z0-9+/]{32,88}={0,2}$' } },
+    },
+    {
+      type: 'object',
+      required: ['scheme', 'tokenUrl', 'clientId', 'clientSecret'],
+      additionalProperties: false,
+      properties: {
+        scheme: { const: 'oauth2' },
+        tokenUrl: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2048 },
+        clientId: { type: 'string', minLength: 1, maxLength: 512 },
+        clientSecret: { type: 'string', minLength: 1, maxLength: 2048 },
+        scope: { type: 'string', maxLength: 1024 },
+        audience: { type: 'string', maxLength: 1024 },
+      },
+    },
+    {
+      type: 'object',
+      required: ['scheme', 'header', 'prefix', 'token'],
+      additionalProperties: false,
+      properties: { scheme: { const: 'token-header' }, header: headerName, prefix: { type: 'string', maxLength: 32, pattern: '^[^\\r\\n\\u0000]*$' }, token: { ...headerValue, minLength: 1 } },
+    },
+    {
+      type: 'object',
+      required: ['scheme', 'headers'],
+      additionalProperties: false,
+      properties: {
+        scheme: { const: 'static-headers' },
+        headers: { type: 'object', minProperties: 1, maxProperties: 20, propertyNames: headerName, additionalProperties: headerValue },
+      },
+    },
+  ],
+} as const;
+
+const issued = {
+  type: 'object',
+  required: ['tenantId', 'credentialId', 'scheme', 'version', 'createdAt'],
+  additionalProperties: false,
+  properties: { tenantId: id, credentialId: id, scheme, version: { type: 'integer', minimum: 1 }, createdAt: isoTime, secret: { type: 'string' } },
+} as const;
+
+function reply(result: object) {
+  return {
+    oneOf: [
+      { type: 'object', required: ['ok', 'result'], additionalProperties: false, properties: { ok: { const: true }, result } },
+      {
+        type: 'object',
+        required: ['ok', 'error'],
+        additionalProperties: false,
+        properties: {
+          ok: { const: false },
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            additionalProperties: false,
+            properties: { code: { enum: RPC_ERROR_CODES }, message: { type: 'string' }, errorClass: { type: 'string' } },
+          },
+        },
+      },
+    ],
+  };
+}
+
+/** Request and reply schema of every signer subject. */
+export const SIGNER_SCHEMAS = {
+  [SIGNER_SUBJECTS.sign]: {
+    request: {
+      type: 'object',
+      required: ['tenantId', 'credentialId', 'scheme', 'deliveryId', 'timestamp'],
+      additionalProperties: false,
+      properties: {
+        tenantId: id,
+        credentialId: id,
+        scheme,
+        deliveryId: id,
+        timestamp: { type: 'integer', minimum: 0, maximum: 253402300799 },
+        body: { type: 'string', contentEncoding: 'base64', pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+        forceRefresh: { type: 'boolean' },
+      },
+    },
+    response: reply({
+      type: 'object',
+      required: ['headers', 'versions'],
+      additionalProperties: false,
+      properties: { headers: { type: 'object', additionalProperties: { type: 'string' } }, versions: { type: 'array', items: { type: 'integer' } } },
+    }),
+  },
+  [SIGNER_SUBJECTS.createCredential]: {
+    request: {
+      type: 'object',
+      required: ['tenantId', 'credentialId', 'spec'],
+      additionalProperties: false,
+      properties: { tenantId: id, credentialId: id, spec: CREDENTIAL_SPEC_SCHEMA, idempotencyKey: { type: 'string', minLength: 1, maxLength: 200 } },
+    },
+    response: reply(issued),
+  },
+  [SIGNER_SUBJECTS.rotateCredential]: {
+    request: {
+      type: 'object',
+      required: ['tenantId', 'credentialId'],
+      additionalProperties: false,
+      properties: { tenantId: id, credentialId: id, spec: CREDENTIAL_SPEC_SCHEMA, overlapSeconds: { type: 'integer', minimum: 0, maximum: 30 * 86400 } },
+    },
+    response: reply({ ...issued, properties: { ...issued.properties, previousValidUntil: isoTime } }),
+  },
+  [SIGNER_SUBJECTS.revokeCredential]: {
+    request: { type: 'object', required: ['tenantId', 'credentialId'], additionalProperties: false, properties: { tenantId: id, credentialId: id } },
+    response: reply({ type: 'object', required: ['revoked'], additionalProperties: false, properties: { revoked: { type: 'boolean' } } }),
+  },
+  [SIGNER_SUBJECTS.describeCredential]: {
+    request: { type: 'object', required: ['tenantId', 'credentialId'], additionalProperties: false, properties: { tenantId: id, credentialId: id } },
+    response: reply({
+      type: 'object',
+      required: ['tenantId', 'credentialId', 'scheme', 'params', 'versions'],
+      additionalProperties: false,
+      properties: {
+        tenantId: id,
+        credentialId: id,
+        scheme,
+        params: { type: 'object', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } },
+        versions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['version', 'createdAt'],
+            additionalProperties: false,
+            properties: { version: { type: 'integer' }, createdAt: isoTime, validUntil: isoTime },
+          },
+        },
+      },
+    }),
+  },
+} as const;
