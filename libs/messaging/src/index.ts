@@ -6,3 +6,4 @@ export * from './publisher';
 export * from './consumer-host';
 export * from './messaging.module';
 export * from './stream-follower';
+export * from './rpc';

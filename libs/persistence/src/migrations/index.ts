@@ -5,5 +5,6 @@ import { Deliveries1764115300000 } from './1764115300000-deliveries';
 import { DeliverySchedule1764115400000 } from './1764115400000-delivery-schedule';
 import { RegistryAccounts1764200000000 } from './1764200000000-registry-accounts';
 import { AuditChanges1764200000100 } from './1764200000100-audit-changes';
+import { DeliveryCredentials1764300000000 } from './1764300000000-delivery-credentials';
 
-export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000, DeliverySchedule1764115400000, RegistryAccounts1764200000000, AuditChanges1764200000100];
+export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000, DeliverySchedule1764115400000, RegistryAccounts1764200000000, AuditChanges1764200000100, DeliveryCredentials1764300000000];
