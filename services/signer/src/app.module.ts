@@ -2,11 +2,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, VERSION } from '@hookline/config';
 import { STREAMS } from '@hookline/contracts';
+import { EgressModule, egressOptionsFrom } from '@hookline/egress';
 import { HttpModule } from '@hookline/http';
 import { MessagingModule } from '@hookline/messaging';
 import { ObservabilityModule } from '@hookline/observability';
 import { PersistenceModule } from '@hookline/persistence';
 import type { SignerConfig } from './config';
+import { DeliveryCredential } from './credentials/entities/delivery-credential.entity';
+import { SigningModule } from './signing/signing.module';
 
 @Module({})
 export class AppModule {
@@ -17,8 +20,11 @@ export class AppModule {
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'signer', version: VERSION, logLevel: config.logLevel }),
         MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, name: 'signer' }), streams: [STREAMS.deliveries] }),
-        PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'signer' }),
+        PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [DeliveryCredential], service: 'signer' }),
+        // OAuth2 token requests are outbound traffic like any delivery: same SSRF guard.
+        EgressModule.forRoot(egressOptionsFrom(config)),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
+        SigningModule,
       ],
     };
   }

@@ -1,0 +1,101 @@
+// A credential as handed over by the registry, split into what may be shown (params)
+// and what is sealed (the secret material), with the checks a JSON schema cannot make.
+import { randomBytes } from 'node:crypto';
+import type { CredentialScheme, CredentialSpec } from '@hookline/contracts';
+import { DELIVERY_HEADERS, generateStandardWebhooksSecret, standardWebhooksKey } from '@hookline/delivery';
+
+export type CredentialParams = Record<string, string | string[]>;
+
+export interface SplitSpec {
+  scheme: CredentialScheme;
+  params: CredentialParams;
+  /** The material to seal: a secret, a token, or the JSON of a header map. */
+  secret: string;
+  /** True when the platform made the secret up (it is then shown once). */
+  generated: boolean;
+}
+
+/** Headers the platform sets itself or that frame the request; a credential may not override them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'x-hub-signature',
+  'x-hub-signature-256',
+  ...Object.values(DELIVERY_HEADERS).map((h) => h.toLowerCase()),
+  'webhook-signature',
+]);
+
+export class InvalidCredentialError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidCredentialError';
+  }
+}
+
+function checkHeaderName(name: string): void {
+  if (RESERVED_HEADERS.has(name.toLowerCase())) throw new InvalidCredentialError(`the header ${name} is set by the platform and cannot be a credential`);
+}
+
+/** Validates the spec's semantics and splits it. */
+export function splitSpec(spec: CredentialSpec): SplitSpec {
+  switch (spec.scheme) {
+    case 'websub': {
+      const generated = spec.secret === undefined;
+      return { scheme: spec.scheme, params: { algorithm: spec.algorithm }, secret: spec.secret ?? randomBytes(32).toString('base64url'), generated };
+    }
+    case 'standard-webhooks': {
+      if (spec.secret !== undefined) {
+        try {
+          standardWebhooksKey(spec.secret);
+        } catch (err) {
+          throw new InvalidCredentialError((err as Error).message);
+        }
+      }
+      return { scheme: spec.scheme, params: {}, secret: spec.secret ?? generateStandardWebhooksSecret(), generated: spec.secret === undefined };
+    }
+    case 'oauth2': {
+      let url: URL;
+      try {
+        url = new URL(spec.tokenUrl);
+      } catch {
+        throw new InvalidCredentialError('tokenUrl is not a URL');
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidCredentialError('tokenUrl must be http or https');
+      if (url.username || url.password) throw new InvalidCredentialError('tokenUrl must not carry credentials');
+      const params: CredentialParams = { tokenUrl: spec.tokenUrl, clientId: spec.clientId };
+      if (spec.scope !== undefined) params.scope = spec.scope;
+      if (spec.audience !== undefined) params.audience = spec.audience;
+      return { scheme: spec.scheme, params, secret: spec.clientSecret, generated: false };
+    }
+    case 'token-header':
+      checkHeaderName(spec.header);
+      return { scheme: spec.scheme, params: { header: spec.header, prefix: spec.prefix }, secret: spec.token, generated: false };
+    case 'static-headers': {
+      const names = Object.keys(spec.headers);
+      for (const n of names) checkHeaderName(n);
+      const lower = names.map((n) => n.toLowerCase());
+      if (new Set(lower).size !== lower.length) throw new InvalidCredentialError('header names must differ in more than case');
+      return { scheme: spec.scheme, params: { headerNames: names }, secret: JSON.stringify(spec.headers), generated: false };
+    }
+  }
+}
+
+/** For HMAC schemes a rotation without new material generates a fresh secret. */
+export function generatedSpec(scheme: CredentialScheme, params: CredentialParams): CredentialSpec | undefined {
+  if (scheme === 'websub') return { scheme, algorithm: params.algorithm as 'sha1' | 'sha256' | 'sha384' | 'sha512' };
+  if (scheme === 'standard-webhooks') return { scheme };
+  return undefined;
+}
+
+/** Schemes whose receivers verify with a secret they hold, so an old and a new one can overlap. */
+export function isHmacScheme(scheme: string): boolean {
+  return scheme === 'websub' || scheme === 'standard-webhooks';
+}

@@ -1,0 +1,51 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SIGNER_SUBJECTS } from '@hookline/contracts';
+import { checkRequest, replyProblems } from './request-validator';
+
+const sign = { tenantId: 'acme', credentialId: 'rcv-1', scheme: 'websub', deliveryId: '0196f3a2-7c1e-7d2a-9b3c-1a2b3c4d5e6f', timestamp: 1767225600, body: Buffer.from('{}').toString('base64') };
+
+describe('request schemas', () => {
+  it('accepts a sign request', () => assert.equal(checkRequest(SIGNER_SUBJECTS.sign, sign).ok, true));
+  const badSign: [string, unknown, RegExp][] = [
+    ['a missing delivery id', { ...sign, deliveryId: undefined }, /deliveryId/],
+    ['an unknown field', { ...sign, secret: 'x' }, /additional properties \(secret\)/],
+    ['a fractional timestamp', { ...sign, timestamp: 1.5 }, /timestamp/],
+    ['a body that is not base64', { ...sign, body: 'not base64!' }, /body/],
+    ['an unknown scheme', { ...sign, scheme: 'md5' }, /scheme/],
+    ['an id with a newline', { ...sign, tenantId: 'a\nb' }, /tenantId/],
+    ['not an object', 'sign me', /object/],
+  ];
+  for (const [name, data, message] of badSign) {
+    it(`refuses ${name}`, () => {
+      const r = checkRequest(SIGNER_SUBJECTS.sign, data);
+      assert.equal(r.ok, false);
+      if (!r.ok) assert.match(r.message, message);
+    });
+  }
+  const creates: [string, unknown, boolean][] = [
+    ['websub without a secret', { scheme: 'websub', algorithm: 'sha256' }, true],
+    ['websub with a short secret', { scheme: 'websub', algorithm: 'sha256', secret: 'short' }, false],
+    ['standard webhooks with a whsec_ secret', { scheme: 'standard-webhooks', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, true],
+    ['standard webhooks with a raw secret', { scheme: 'standard-webhooks', secret: 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, false],
+    ['oauth2', { scheme: 'oauth2', tokenUrl: 'https://auth.example/token', clientId: 'c', clientSecret: 's', audience: 'a' }, true],
+    ['oauth2 without a secret', { scheme: 'oauth2', tokenUrl: 'https://auth.example/token', clientId: 'c' }, false],
+    ['a push-notification JWT header', { scheme: 'token-header', header: 'Authorization', prefix: '', token: 'eyJ.x.y' }, true],
+    ['a header value with CRLF', { scheme: 'token-header', header: 'Authorization', prefix: '', token: 'a\r\nX-Evil: 1' }, false],
+    ['a header name with a space', { scheme: 'static-headers', headers: { 'X Api': 'v' } }, false],
+    ['static headers', { scheme: 'static-headers', headers: { 'X-Api-Key': 'v' } }, true],
+  ];
+  for (const [name, spec, ok] of creates) {
+    it(`create: ${ok ? 'accepts' : 'refuses'} ${name}`, () => {
+      assert.equal(checkRequest(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId: 'r1', spec }).ok, ok);
+    });
+  }
+});
+
+describe('reply schemas', () => {
+  it('accept the envelopes the signer sends', () => {
+    assert.equal(replyProblems(SIGNER_SUBJECTS.sign, { ok: true, result: { headers: { 'X-Hub-Signature': 'sha256=00' }, versions: [1] } }), undefined);
+    assert.equal(replyProblems(SIGNER_SUBJECTS.sign, { ok: false, error: { code: 'not-found', message: 'x' } }), undefined);
+    assert.notEqual(replyProblems(SIGNER_SUBJECTS.sign, { ok: false, error: { code: 'nope', message: 'x' } }), undefined);
+  });
+});

@@ -1,0 +1,88 @@
+// The signer's NATS face: request/reply handlers for signing and for the credential
+// lifecycle, each request checked against its published schema, domain errors mapped
+// to reply codes. Credential changes are broadcast so every instance drops its cache.
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { SIGNER_QUEUE, SIGNER_SUBJECTS, type RpcReply, type RpcRequestOf, type RpcResultOf, type RpcSubject } from '@hookline/contracts';
+import { NatsClient, NatsRpc } from '@hookline/messaging';
+import { LOGGER, Logger } from '@hookline/observability';
+import { InvalidCredentialError } from '../credentials/credential-spec';
+import { CredentialConflictError, CredentialNotFoundError, CredentialsService } from '../credentials/credentials.service';
+import { TokenEndpointError } from '../oauth2/client-credentials';
+import { checkRequest } from './request-validator';
+import { MissingBodyError, SchemeMismatchError, SigningService } from './signing.service';
+
+/** Core NATS (no queue group): every signer instance hears that a credential changed. */
+export const INVALIDATE_SUBJECT = 'hookline.signer.invalidate';
+
+function toReply<T>(err: unknown): RpcReply<T> {
+  if (err instanceof InvalidCredentialError || err instanceof MissingBodyError) return { ok: false, error: { code: 'invalid-request', message: err.message } };
+  if (err instanceof CredentialNotFoundError) return { ok: false, error: { code: 'not-found', message: err.message } };
+  if (err instanceof CredentialConflictError) return { ok: false, error: { code: 'conflict', message: err.message } };
+  if (err instanceof SchemeMismatchError) return { ok: false, error: { code: 'scheme-mismatch', message: err.message } };
+  if (err instanceof TokenEndpointError) return { ok: false, error: { code: 'token-endpoint', message: err.message, errorClass: err.errorClass } };
+  throw err;
+}
+
+@Injectable()
+export class SigningResponder implements OnApplicationBootstrap {
+  constructor(
+    private readonly rpc: NatsRpc,
+    private readonly nats: NatsClient,
+    private readonly signing: SigningService,
+    private readonly credentials: CredentialsService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.handle(SIGNER_SUBJECTS.sign, (r) => this.signing.sign(r));
+    this.handle(SIGNER_SUBJECTS.createCredential, async (r) => {
+      const out = await this.credentials.create(r);
+      this.changed(r.tenantId, r.credentialId, 'created', out.version);
+      return out;
+    });
+    this.handle(SIGNER_SUBJECTS.rotateCredential, async (r) => {
+      const out = await this.credentials.rotate(r);
+      this.changed(r.tenantId, r.credentialId, 'rotated', out.version);
+      return out;
+    });
+    this.handle(SIGNER_SUBJECTS.revokeCredential, async (r) => {
+      const out = await this.credentials.revoke(r);
+      this.changed(r.tenantId, r.credentialId, 'revoked');
+      return out;
+    });
+    this.handle(SIGNER_SUBJECTS.describeCredential, (r) => this.credentials.describe(r));
+
+    const sub = this.nats.nc.subscribe(INVALIDATE_SUBJECT);
+    void (async () => {
+      for await (const m of sub) {
+        try {
+          const { tenantId, credentialId } = JSON.parse(m.string()) as { tenantId: string; credentialId: string };
+          this.credentials.forget(tenantId, credentialId);
+        } catch {
+          /* not ours to answer; the cache period is the backstop */
+        }
+      }
+    })();
+  }
+
+  private handle<S extends RpcSubject>(subject: S, fn: (request: RpcRequestOf<S>) => Promise<RpcResultOf<S>>): void {
+    this.rpc.serve(
+      subject,
+      async (data) => {
+        const checked = checkRequest(subject, data);
+        if (!checked.ok) return { ok: false, error: { code: 'invalid-request', message: checked.message } };
+        try {
+          return { ok: true, result: await fn(checked.request) };
+        } catch (err) {
+          return toReply<RpcResultOf<S>>(err);
+        }
+      },
+      { queue: SIGNER_QUEUE },
+    );
+  }
+
+  private changed(tenantId: string, credentialId: string, what: string, version?: number): void {
+    this.logger.info({ tenantId, credentialId, version }, `delivery credential ${what}`);
+    this.nats.nc.publish(INVALIDATE_SUBJECT, JSON.stringify({ tenantId, credentialId }));
+  }
+}
