@@ -1,5 +1,34 @@
 import nx from '@nx/eslint-plugin';
 
+// Which projects may import which, by tag. A dependency must satisfy every constraint
+// whose source tag the importing project has.
+const depConstraints = [
+  // Services compose libraries; they never import each other or the test tooling.
+  { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
+  // The leaves: shared vocabulary with no dependencies of their own.
+  { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'scope:config', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'scope:observability', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'scope:messaging', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:observability'] },
+  { sourceTag: 'scope:persistence', onlyDependOnLibsWithTags: ['scope:config', 'scope:observability'] },
+  { sourceTag: 'scope:http', onlyDependOnLibsWithTags: ['scope:config', 'scope:observability', 'scope:auth'] },
+  // Grant matching, credentials and token verification: pure, shared by every service.
+  { sourceTag: 'scope:auth', onlyDependOnLibsWithTags: ['scope:contracts'] },
+  // The outbound pipeline: pure policy (delivery) and the one SSRF-safe HTTP client (egress).
+  { sourceTag: 'scope:delivery', onlyDependOnLibsWithTags: ['scope:contracts'] },
+  { sourceTag: 'scope:egress', onlyDependOnLibsWithTags: ['scope:delivery', 'scope:config', 'scope:observability'] },
+];
+
+// Tests (unit and integration, beside the code) may also use the test tooling: the
+// local stack (nats-server, PostgreSQL) and the test helpers.
+const TEST_TOOLING = ['type:tooling', 'scope:testing', 'scope:local-stack'];
+const testDepConstraints = depConstraints.map((c) => ({ ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, ...TEST_TOOLING] }));
+
+const boundaryOptions = { enforceBuildableLibDependency: false, banTransitiveDependencies: false, allow: [] };
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -7,39 +36,17 @@ export default [
   {
     files: ['**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          banTransitiveDependencies: false,
-          allow: [],
-          depConstraints: [
-            // Services compose libraries; they never import each other or the test tooling.
-            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
-            // The leaves: shared vocabulary with no dependencies of their own.
-            { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:config', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:observability', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'scope:messaging', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:observability'] },
-            { sourceTag: 'scope:persistence', onlyDependOnLibsWithTags: ['scope:config', 'scope:observability'] },
-            { sourceTag: 'scope:http', onlyDependOnLibsWithTags: ['scope:config', 'scope:observability', 'scope:auth'] },
-            // Grant matching, credentials and token verification: pure, shared by every service.
-            { sourceTag: 'scope:auth', onlyDependOnLibsWithTags: ['scope:contracts'] },
-            // The outbound pipeline: pure policy (delivery) and the one SSRF-safe HTTP client (egress).
-            { sourceTag: 'scope:delivery', onlyDependOnLibsWithTags: ['scope:contracts'] },
-            { sourceTag: 'scope:egress', onlyDependOnLibsWithTags: ['scope:delivery', 'scope:config', 'scope:observability'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', { ...boundaryOptions, depConstraints }],
       // Configuration is read and validated once, by @hookline/config.
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through @hookline/config.' }],
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-function-type': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.integration.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', { ...boundaryOptions, depConstraints: testDepConstraints }] },
   },
   {
     files: ['**/*.mjs', 'bench/**', 'test/**', 'libs/testing/**', 'libs/local-stack/**'],
