@@ -2,3 +2,4 @@ export * from './test-env';
 export * from './api-client';
 export * from './test-stack';
 export * from './assertions';
+export * from './accounts';

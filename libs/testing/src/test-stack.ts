@@ -18,13 +18,14 @@ export interface TestStack extends Stack {
 export async function startTestStack(opts: { env?: Record<string, string>; services?: readonly ServiceName[] } = {}): Promise<TestStack> {
   const dir = tempDir('stack');
   const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
+  const encryptionKey = randomBytes(32).toString('base64');
   const stack = await startStack({
     dataDir: dir.path,
     postgresAdminUrl: sharedPostgresUrl(),
     database: uniqueName('e2e'),
     fastPostgres: true,
     services: opts.services,
-    env: { HOOKLINE_OPERATOR_TOKEN: operatorToken, HOOKLINE_LOG_LEVEL: 'info', HOOKLINE_SHUTDOWN_GRACE: '5s', ...opts.env },
+    env: { HOOKLINE_OPERATOR_TOKEN: operatorToken, HOOKLINE_ENCRYPTION_KEY: encryptionKey, HOOKLINE_LOG_LEVEL: 'info', HOOKLINE_SHUTDOWN_GRACE: '5s', ...opts.env },
   });
   const stop = stack.stop.bind(stack);
   return {

@@ -1,12 +1,28 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@hookline/auth';
 import { ConfigModule, VERSION } from '@hookline/config';
 import { STREAMS } from '@hookline/contracts';
 import { HttpModule } from '@hookline/http';
 import { MessagingModule } from '@hookline/messaging';
 import { ObservabilityModule } from '@hookline/observability';
 import { PersistenceModule } from '@hookline/persistence';
+import { AccountsModule } from './accounts/accounts.module';
+import { Account } from './accounts/entities/account.entity';
+import { RegistryAuthModule } from './auth/auth.module';
+import { LoginThrottleRow } from './auth/entities/login-throttle.entity';
+import { SigningKey } from './auth/entities/signing-key.entity';
 import type { RegistryConfig } from './config';
 import { EventsModule } from './events/events.module';
+import { OutboxEntry } from './outbox/entities/outbox-entry.entity';
+import { OutboxModule } from './outbox/outbox.module';
+import { Tenant } from './tenants/entities/tenant.entity';
+import { TenantsModule } from './tenants/tenants.module';
+import { Unit } from './units/entities/unit.entity';
+import { UnitsModule } from './units/units.module';
+import { User } from './users/entities/user.entity';
+import { UsersModule } from './users/users.module';
+
+const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry];
 
 @Module({})
 export class AppModule {
@@ -17,8 +33,15 @@ export class AppModule {
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'registry', version: VERSION, logLevel: config.logLevel }),
         MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, name: 'registry' }), streams: [STREAMS.events, STREAMS.registry] }),
-        PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'registry' }),
+        PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: ENTITIES, service: 'registry' }),
+        AuthModule.forRoot(),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
+        OutboxModule,
+        TenantsModule,
+        UnitsModule,
+        UsersModule,
+        AccountsModule,
+        RegistryAuthModule,
         EventsModule,
       ],
     };

@@ -1,4 +1,43 @@
-import { databaseConfig, httpConfig, natsConfig, operatorConfig, type DatabaseConfig, type HttpConfig, type NatsConfig, type OperatorConfig } from '@hookline/config';
+import {
+  databaseConfig,
+  encryptionConfig,
+  field,
+  httpConfig,
+  natsConfig,
+  operatorConfig,
+  type DatabaseConfig,
+  type EncryptionConfig,
+  type HttpConfig,
+  type NatsConfig,
+  type OperatorConfig,
+} from '@hookline/config';
 
-export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig };
-export type RegistryConfig = NatsConfig & DatabaseConfig & HttpConfig & OperatorConfig;
+const accountsConfig = {
+  publicUrl: field.url('HOOKLINE_PUBLIC_URL', {
+    protocols: ['http:', 'https:'],
+    optional: true,
+    doc: 'the API base URL login hands to accounts (default: the URL the login request came in on); a tenant may override it',
+  }),
+  accessTokenTtlMs: field.duration('HOOKLINE_ACCESS_TOKEN_TTL', { default: 15 * 60_000, doc: 'lifetime of access tokens from login and token exchange' }),
+  signingKeyRotationMs: field.duration('HOOKLINE_SIGNING_KEY_ROTATION', { default: 30 * 86_400_000, doc: 'how long one access-token signing key is used before a new one is made' }),
+  loginMaxFailures: field.int('HOOKLINE_LOGIN_MAX_FAILURES', { default: 5, min: 1, max: 1000, doc: 'failed logins per account within 15 minutes before it is throttled' }),
+  loginMaxFailuresPerIp: field.int('HOOKLINE_LOGIN_MAX_FAILURES_PER_IP', { default: 30, min: 1, max: 100_000, doc: 'failed logins per client address within 15 minutes before it is throttled' }),
+  loginBlockMs: field.duration('HOOKLINE_LOGIN_BLOCK', { default: 60_000, doc: 'first throttling period; doubles with each further failure, up to 15 minutes' }),
+  outboxPollMs: field.duration('HOOKLINE_OUTBOX_POLL', { default: 500, doc: 'how often the change outbox is checked for rows another instance wrote' }),
+};
+
+export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...accountsConfig };
+
+export type RegistryConfig = NatsConfig &
+  DatabaseConfig &
+  HttpConfig &
+  OperatorConfig &
+  EncryptionConfig & {
+    publicUrl?: string;
+    accessTokenTtlMs: number;
+    signingKeyRotationMs: number;
+    loginMaxFailures: number;
+    loginMaxFailuresPerIp: number;
+    loginBlockMs: number;
+    outboxPollMs: number;
+  };

@@ -1,6 +1,5 @@
-import { Body, Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
-import type { Request } from 'express';
-import { ValidationError } from '@hookline/http';
+import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { CurrentPrincipal, Requires, ValidationError, type Principal } from '@hookline/http';
 import { PublishEventDto } from './dto/publish-event.dto';
 import { AcceptedEvent, EventsService } from './events.service';
 
@@ -12,11 +11,11 @@ export class EventsController {
 
   @Post()
   @HttpCode(202)
-  async publish(@Body() dto: PublishEventDto, @Headers('idempotency-key') key: string | undefined, @Req() req: Request): Promise<AcceptedEvent> {
+  @Requires('events:publish')
+  async publish(@CurrentPrincipal() p: Principal, @Body() dto: PublishEventDto, @Headers('idempotency-key') key: string | undefined): Promise<AcceptedEvent> {
     if (key !== undefined && !IDEMPOTENCY_KEY_RE.test(key)) {
       throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }]);
     }
-    const by = req.principal?.kind === 'operator' ? 'operator' : 'unknown';
-    return this.events.accept(dto.tenant, dto, by, key);
+    return this.events.accept(p, dto, key);
   }
 }

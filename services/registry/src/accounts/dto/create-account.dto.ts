@@ -1,0 +1,28 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsDefined, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { TENANT_ID_RE } from '@hookline/contracts';
+import { GrantDto } from './grant.dto';
+
+export class CreateAccountDto {
+  /** Only with the operator token (which creates a tenant's first account); an account creates accounts in its own tenant. */
+  @IsOptional()
+  @Matches(TENANT_ID_RE, { message: 'tenant must be lowercase letters, digits and dashes' })
+  tenant?: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @IsDefined()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => GrantDto)
+  grants: GrantDto[];
+}

@@ -1,0 +1,29 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { GrantDto } from './grant.dto';
+
+export class UpdateAccountDto {
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name?: string;
+
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsString()
+  @MaxLength(2000)
+  description?: string | null;
+
+  /** false disables the account: it cannot log in, and its access tokens stop working. */
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  /** Replaces all grants. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => GrantDto)
+  grants?: GrantDto[];
+}
