@@ -68,7 +68,8 @@ export type Actor =
   | { kind: 'user'; userId: string; userName?: string; accountId: string; accountName?: string }
   | { kind: 'system'; reason: string };
 
-export type RegistryEntity = 'tenant' | 'unit' | 'user' | 'account';
+/** receiver and topic are written by the receivers feature (see receivers.ts). */
+export type RegistryEntity = 'tenant' | 'unit' | 'user' | 'account' | 'receiver' | 'topic';
 
 /**
  * created / updated / deleted: the entity's state changed (before/after show how).
@@ -124,4 +125,28 @@ export function redactSecrets<T>(value: T): T {
     return out as T;
   }
   return value;
+}
+
+const ENTITIES: readonly string[] = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic'];
+const ACTIONS: readonly string[] = ['created', 'updated', 'deleted', 'credentials-reset', 'login', 'impersonated'];
+
+export class InvalidChangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidChangeError';
+  }
+}
+
+/** Checks a message from HOOKLINE_REGISTRY is a RegistryChange; throws InvalidChangeError naming what is wrong. */
+export function parseRegistryChange(raw: unknown): RegistryChange {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidChangeError('a change must be a JSON object');
+  const c = raw as Record<string, unknown>;
+  for (const k of ['id', 'tenantId', 'entityId', 'at'] as const) if (typeof c[k] !== 'string' || c[k] === '') throw new InvalidChangeError(`${k} must be a non-empty string`);
+  if (!ENTITIES.includes(c.entity as string)) throw new InvalidChangeError(`entity ${String(c.entity)} is unknown`);
+  if (!ACTIONS.includes(c.action as string)) throw new InvalidChangeError(`action ${String(c.action)} is unknown`);
+  const actor = c.actor as Record<string, unknown> | undefined;
+  if (!actor || typeof actor !== 'object' || !['operator', 'account', 'user', 'system'].includes(actor.kind as string)) throw new InvalidChangeError('actor is missing or unknown');
+  if (Number.isNaN(Date.parse(c.at as string))) throw new InvalidChangeError('at must be a timestamp');
+  for (const k of ['before', 'after'] as const) if (c[k] !== null && (typeof c[k] !== 'object' || Array.isArray(c[k]))) throw new InvalidChangeError(`${k} must be an object or null`);
+  return c as unknown as RegistryChange;
 }
