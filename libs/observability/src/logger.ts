@@ -52,6 +52,15 @@ export const REDACT_PATHS = [
   '*.headers.cookie',
   '*.headers["x-hub-signature"]',
   '*.headers["webhook-signature"]',
+  // Delivery credentials (signer) and outbound request headers as sent (capitalised names).
+  'clientSecret',
+  'sealedSecret',
+  '*.clientSecret',
+  '*.sealedSecret',
+  '*["X-Hub-Signature"]',
+  '*.headers.Authorization',
+  '*.headers["X-Hub-Signature"]',
+  '*.headers["proxy-authorization"]',
 ];
 
 export interface LoggerOptions {
