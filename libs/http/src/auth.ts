@@ -1,7 +1,9 @@
 // Authentication at the HTTP edge: every route needs the operator token or an access
 // token (a JWT from POST /v1/auth/login or /oauth/token) unless marked @Public().
-// The guard turns the credential into a Principal on the request; @Requires() and
-// @OperatorOnly() state what a route needs, and services check objects themselves.
+// The guard turns the credential into a Principal on the request. It fails closed: a
+// route takes access tokens only when it says so, with @Requires(...actions) or
+// @Authenticated(); any other route is operator-only. Services then check the objects
+// themselves (tenant, unit, topic) against the principal's grants.
 import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, Optional, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -23,6 +25,7 @@ export type { Principal };
 const PUBLIC = 'hookline:public';
 const OPERATOR_ONLY = 'hookline:operator-only';
 const REQUIRES = 'hookline:requires';
+const ANY_PRINCIPAL = 'hookline:any-principal';
 
 /** Injection token for the operator token the guard compares against. */
 export const OPERATOR_TOKEN = Symbol('HOOKLINE_OPERATOR_TOKEN');
@@ -30,8 +33,11 @@ export const OPERATOR_TOKEN = Symbol('HOOKLINE_OPERATOR_TOKEN');
 /** Marks a route that needs no credentials (health, well-known documents, login). */
 export const Public = () => SetMetadata(PUBLIC, true);
 
-/** Operator work (tenants): an access token gets 403 whatever its grants. */
+/** Operator work (tenants): an access token gets 403 whatever its grants. Also what a route without @Requires or @Authenticated gets. */
 export const OperatorOnly = () => SetMetadata(OPERATOR_ONLY, true);
+
+/** Any authenticated caller, whatever its grants (e.g. "who am I"). */
+export const Authenticated = () => SetMetadata(ANY_PRINCIPAL, true);
 
 /**
  * The actions a route needs, on at least some unit or topic; the operator has them all.
@@ -83,11 +89,13 @@ export class AuthGuard implements CanActivate {
     const principal = await this.authenticate(bearerToken(req));
     if (!principal) throw new UnauthorizedError();
     req.principal = principal;
-    if (this.reflector.getAllAndOverride<boolean>(OPERATOR_ONLY, targets) && principal.kind !== 'operator') {
+    if (principal.kind === 'operator') return true;
+    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRES, targets);
+    const anyPrincipal = this.reflector.getAllAndOverride<boolean>(ANY_PRINCIPAL, targets);
+    if (this.reflector.getAllAndOverride<boolean>(OPERATOR_ONLY, targets) || (required === undefined && !anyPrincipal)) {
       throw new ForbiddenError('this endpoint needs the operator token');
     }
-    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRES, targets) ?? [];
-    const missing = required.filter((a) => !principalHolds(principal, a));
+    const missing = (required ?? []).filter((a) => !principalHolds(principal, a));
     if (missing.length > 0) throw new ForbiddenError(`this endpoint needs the ${missing.join(', ')} permission`);
     return true;
   }

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@hookline/auth';
 import { ConfigModule, VERSION } from '@hookline/config';
 import { CONSUMERS, STREAMS } from '@hookline/contracts';
 import { HttpModule } from '@hookline/http';
@@ -6,6 +7,9 @@ import { MessagingModule } from '@hookline/messaging';
 import { ObservabilityModule } from '@hookline/observability';
 import { PersistenceModule } from '@hookline/persistence';
 import type { AuditLogConfig } from './config';
+import { ChangesModule } from './changes/changes.module';
+import { ProjectedUnit } from './changes/entities/projected-unit.entity';
+import { StoredChange } from './changes/entities/stored-change.entity';
 import { StoredEvent } from './events/entities/stored-event.entity';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EventsModule } from './events/events.module';
@@ -20,12 +24,15 @@ export class AppModule {
         ObservabilityModule.forRoot({ service: 'audit-log', version: VERSION, logLevel: config.logLevel }),
         MessagingModule.forRoot({
           useFactory: () => ({ natsUrl: config.natsUrl, name: 'audit-log' }),
-          streams: [STREAMS.events, STREAMS.deliveries, STREAMS.dispatch],
-          consumers: [CONSUMERS.auditEvents, CONSUMERS.auditDeliveries],
+          streams: [STREAMS.events, STREAMS.deliveries, STREAMS.dispatch, STREAMS.registry],
+          consumers: [CONSUMERS.auditEvents, CONSUMERS.auditDeliveries, CONSUMERS.auditRegistry],
         }),
-        PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [StoredEvent], service: 'audit-log' }),
+        PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [StoredEvent, StoredChange, ProjectedUnit], service: 'audit-log' }),
+        // Access tokens are verified here against the public keys in auth_signing_keys.
+        AuthModule.forRoot(),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
         EventsModule,
+        ChangesModule,
         DeliveriesModule,
       ],
     };

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { CurrentPrincipal, Public, type Principal } from '@hookline/http';
+import { Authenticated, CurrentPrincipal, Public, type Principal } from '@hookline/http';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { GRANT_TYPE_TOKEN_EXCHANGE, parseTokenExchange } from './token-exchange';
@@ -24,6 +24,7 @@ export class AuthController {
 
   /** Who the presented token belongs to and what it may do. */
   @Get('v1/auth/me')
+  @Authenticated()
   me(@CurrentPrincipal() p: Principal) {
     return this.auth.whoAmI(p);
   }
