@@ -5,3 +5,4 @@ export * from './request-builder';
 export * from './success-criteria';
 export * from './signatures';
 export * from './redaction';
+export * from './signing-request';

@@ -69,3 +69,15 @@ export function evaluateResponse(criterion: SuccessCriterion, res: ResponseLike)
       return pushNotificationVerdict(res);
   }
 }
+
+/** An attempt's transport outcome (egress's result has this shape). */
+export type TransportResult = ({ kind: 'response' } & ResponseLike) | { kind: 'error'; errorClass: AttemptFailure['errorClass']; reason: string };
+
+/**
+ * The verdict on one attempt: a transport failure as classified, otherwise the
+ * profile's criterion applied to the response.
+ */
+export function judgeAttempt(criterion: SuccessCriterion, result: TransportResult): Verdict {
+  if (result.kind === 'error') return { ok: false, errorClass: result.errorClass, reason: result.reason };
+  return evaluateResponse(criterion, result);
+}

@@ -1,0 +1,22 @@
+// What the dispatcher asks the signer for one attempt, derived from the plan's auth
+// scheme and the builder's signing input (the signer's subject and types live in
+// @hookline/contracts).
+import type { SignRequest } from '@hookline/contracts';
+import type { AuthScheme } from './delivery-plan';
+import type { SigningInput } from './request-builder';
+
+/** The sign request for an attempt, or undefined when the scheme needs no signer (`none`). */
+export function signRequestFor(auth: AuthScheme, tenantId: string, signing: SigningInput, opts: { forceRefresh?: boolean } = {}): SignRequest | undefined {
+  if (auth.kind === 'none') return undefined;
+  const hmac = auth.kind === 'websub' || auth.kind === 'standard-webhooks';
+  return {
+    tenantId,
+    credentialId: auth.credentialId,
+    scheme: auth.kind,
+    deliveryId: signing.deliveryId,
+    timestamp: signing.timestampSeconds,
+    // Only HMAC schemes read the body; the others save the bytes on the wire.
+    ...(hmac ? { body: signing.body.toString('base64') } : {}),
+    ...(auth.kind === 'oauth2' && opts.forceRefresh ? { forceRefresh: true } : {}),
+  };
+}
