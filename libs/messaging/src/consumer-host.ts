@@ -5,7 +5,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { HEADERS, subjects, type Channel, type ConsumerSpec, type PayloadOf } from '@hookline/contracts';
 import { correlation, LOGGER, Logger } from '@hookline/observability';
-import { PoisonMessageError } from './errors';
+import { DeferredError, PoisonMessageError } from './errors';
 import { NatsClient } from './nats-client';
 import { JetStreamPublisher } from './publisher';
 import { DEFAULT_SETTLEMENT, settle, SettlementPolicy } from './settlement';
@@ -224,7 +224,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     if (s.kind === 'nak') {
-      this.logger.warn(
+      this.logger[error instanceof DeferredError ? 'debug' : 'warn'](
         { durable: reg.spec.durable, seq: m.seq, delivery: m.info.deliveryCount, delayMs: s.delayMs, err: (error as Error)?.message ?? String(error) },
         'handler failed; will retry',
       );

@@ -13,3 +13,14 @@ export class PoisonMessageError extends Error {
     this.name = 'PoisonMessageError';
   }
 }
+
+/**
+ * Not now, and not the message's fault (its receiver is busy): nak with a delay that
+ * never counts toward dead-lettering, however often it happens.
+ */
+export class DeferredError extends Error {
+  constructor(message: string, readonly delayMs: number) {
+    super(message);
+    this.name = 'DeferredError';
+  }
+}

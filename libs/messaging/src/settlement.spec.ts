@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PoisonMessageError, RetryableError } from './errors';
+import { DeferredError, PoisonMessageError, RetryableError } from './errors';
 import { backoffDelay, settle, SettlementPolicy } from './settlement';
 
 const policy: SettlementPolicy = { maxDeliver: 5, baseDelayMs: 100, maxDelayMs: 1000 };
@@ -16,6 +16,7 @@ describe('settle', () => {
     ['poison is dead-lettered at once', new PoisonMessageError('bad json'), 1, { kind: 'dead-letter', reason: 'bad json' }],
     ['the last delivery is dead-lettered', new Error('still down'), 5, { kind: 'dead-letter', reason: 'gave up after 5 deliveries: still down' }],
     ['a thrown non-error counts as an error', 'boom', 1, { kind: 'nak', delayMs: 100 }],
+    ['a deferral naks with its delay even past the delivery budget', new DeferredError('busy', 250), 500, { kind: 'nak', delayMs: 250 }],
   ];
   for (const [name, error, count, expected] of table) it(name, () => assert.deepEqual(settle(error, count, policy), expected));
 });

@@ -2,7 +2,7 @@
 // whole policy is a table test: ack on success, nak with a growing delay on a
 // retryable or unknown error, dead-letter + term only on poison or when the
 // delivery budget is spent. Never term on every thrown error.
-import { PoisonMessageError, RetryableError } from './errors';
+import { DeferredError, PoisonMessageError, RetryableError } from './errors';
 
 export type Settlement =
   | { kind: 'ack' }
@@ -25,6 +25,7 @@ export function backoffDelay(deliveryCount: number, policy: SettlementPolicy): n
 export function settle(error: unknown, deliveryCount: number, policy: SettlementPolicy = DEFAULT_SETTLEMENT): Settlement {
   if (error === undefined) return { kind: 'ack' };
   if (error instanceof PoisonMessageError) return { kind: 'dead-letter', reason: error.message };
+  if (error instanceof DeferredError) return { kind: 'nak', delayMs: Math.max(error.delayMs, 0) };
   if (deliveryCount >= policy.maxDeliver) {
     const why = error instanceof Error ? error.message : String(error);
     return { kind: 'dead-letter', reason: `gave up after ${deliveryCount} deliveries: ${why}` };

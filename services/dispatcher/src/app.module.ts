@@ -1,12 +1,17 @@
-// dispatcher: Consumes host events, finds the receivers allowed to get each one, and sends every delivery over HTTP.
+// dispatcher: consumes host events, finds the receivers allowed to get each one, and
+// sends every delivery over HTTP.
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, VERSION } from '@hookline/config';
-import { STREAMS } from '@hookline/contracts';
+import { CONSUMERS, STREAMS } from '@hookline/contracts';
+import { EgressModule, egressOptionsFrom } from '@hookline/egress';
 import { HttpModule } from '@hookline/http';
 import { MessagingModule } from '@hookline/messaging';
 import { ObservabilityModule } from '@hookline/observability';
 import { PersistenceModule } from '@hookline/persistence';
+import { AttemptsModule } from './attempts/attempts.module';
 import type { DispatcherConfig } from './config';
+import { FanOutModule } from './fan-out/fan-out.module';
+import { RegistryViewModule } from './registry-view/registry-view.module';
 
 @Module({})
 export class AppModule {
@@ -16,9 +21,17 @@ export class AppModule {
       imports: [
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'dispatcher', version: VERSION, logLevel: config.logLevel }),
-        MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, name: 'dispatcher' }), streams: [STREAMS.events, STREAMS.registry, STREAMS.deliveries] }),
+        MessagingModule.forRoot({
+          useFactory: () => ({ natsUrl: config.natsUrl, name: 'dispatcher' }),
+          streams: [STREAMS.events, STREAMS.registry, STREAMS.deliveries, STREAMS.dispatch],
+          consumers: [CONSUMERS.dispatcherEvents, CONSUMERS.dispatcherOrders],
+        }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'dispatcher' }),
+        EgressModule.forRoot(egressOptionsFrom(config)),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
+        RegistryViewModule,
+        FanOutModule,
+        AttemptsModule,
       ],
     };
   }

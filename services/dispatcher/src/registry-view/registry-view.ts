@@ -30,7 +30,7 @@ export class RegistryView {
     this.lastSeq = seq;
     const t = this.tenant(change.tenantId);
     const map: Map<string, unknown> | undefined =
-      change.entity === 'account' ? t.accounts : (change.entity as string) === 'receiver' ? t.receivers : change.entity === 'unit' ? t.units : undefined;
+      change.entity === 'account' ? t.accounts : change.entity === 'receiver' ? t.receivers : change.entity === 'unit' ? t.units : undefined;
     if (!map) {
       if (change.entity === 'tenant' && change.action === 'deleted') this.tenants.delete(change.tenantId);
       return;

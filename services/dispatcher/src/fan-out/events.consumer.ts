@@ -1,0 +1,66 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import {
+  CONSUMERS,
+  deliveryIdFor,
+  deliveryMsgIds,
+  deliverySubjects,
+  InvalidEventError,
+  normalizeHostEvent,
+  type DeliveryLifecycleEvent,
+  type DispatchOrder,
+} from '@hookline/contracts';
+import { ConsumerHost, JetStreamPublisher, PoisonMessageError } from '@hookline/messaging';
+import { RegistryViewProvider } from '../registry-view/registry-view.provider';
+import { fanOut, webhookBody } from './fan-out';
+
+/**
+ * Host events in, one delivery per allowed receiver out: a "created" fact and an order
+ * for the first attempt (or a "filtered" fact with the reason). Ids are derived from
+ * (event, receiver), so a redelivered event publishes duplicates the streams drop.
+ */
+@Injectable()
+export class EventsConsumer implements OnModuleInit {
+  constructor(
+    private readonly host: ConsumerHost,
+    private readonly publisher: JetStreamPublisher,
+    private readonly registry: RegistryViewProvider,
+  ) {}
+
+  onModuleInit(): void {
+    this.host.register(
+      CONSUMERS.dispatcherEvents,
+      'host-event',
+      async (msg) => {
+        let event;
+        try {
+          event = normalizeHostEvent(msg.subject, msg.payload, msg);
+        } catch (err) {
+          if (err instanceof InvalidEventError) throw new PoisonMessageError(err.message);
+          throw err;
+        }
+        const decisions = fanOut(this.registry.view, event);
+        if (decisions.length === 0) return;
+        const at = new Date().toISOString();
+        const body = webhookBody(event);
+        await Promise.all(
+          decisions.map(async (d) => {
+            const deliveryId = deliveryIdFor(event.id, d.receiver.id);
+            const common = { deliveryId, tenantId: event.tenantId, kind: 'webhook' as const, at, eventId: event.id, topic: event.topic, receiverId: d.receiver.id, receiverName: d.receiver.name };
+            if (!d.send) {
+              await this.lifecycle({ ...common, type: 'filtered', reason: d.reason });
+              return;
+            }
+            await this.lifecycle({ ...common, type: 'created', url: d.receiver.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) });
+            const order: DispatchOrder = { deliveryId, tenantId: event.tenantId, kind: 'webhook', eventId: event.id, topic: event.topic, receiverId: d.receiver.id, attempt: 1, body, createdAt: at };
+            await this.publisher.publish('dispatch-due', deliverySubjects.due(event.tenantId), order, { msgId: deliveryMsgIds.due(order) });
+          }),
+        );
+      },
+      { concurrency: 64 },
+    );
+  }
+
+  private async lifecycle(e: DeliveryLifecycleEvent): Promise<void> {
+    await this.publisher.publish('delivery-lifecycle', deliverySubjects.lifecycle(e.tenantId, e.type), e, { msgId: deliveryMsgIds.lifecycle(e) });
+  }
+}
