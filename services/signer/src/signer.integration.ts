@@ -192,6 +192,12 @@ describe('signer over NATS and PostgreSQL', { skip: !adminUrl && 'HOOKLINE_TEST_
     assert.deepEqual(again, first);
     await refused(SIGNER_SUBJECTS.createCredential, { ...req, idempotencyKey: 'k-2' }, 'conflict');
     await refused(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId: 'rcv-idem', spec: { scheme: 'standard-webhooks' } }, 'conflict');
+    // Still a conflict once rotations have removed version 1.
+    await ok(SIGNER_SUBJECTS.rotateCredential, { tenantId: 'acme', credentialId: 'rcv-idem', overlapSeconds: 0 });
+    await ok(SIGNER_SUBJECTS.rotateCredential, { tenantId: 'acme', credentialId: 'rcv-idem', overlapSeconds: 0 });
+    await refused(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId: 'rcv-idem', spec: { scheme: 'standard-webhooks' } }, 'conflict');
+    const described = await ok(SIGNER_SUBJECTS.describeCredential, { tenantId: 'acme', credentialId: 'rcv-idem' });
+    assert.deepEqual(described.versions.map((v) => v.version), [3]);
   });
 
   it('push notifications: the JWT goes verbatim into Authorization, no Bearer', async () => {

@@ -18,11 +18,13 @@ export class CredentialsRepository {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  /** Inserts version 1; false if the credential already exists. */
+  /** Inserts version 1; undefined if the credential already exists. */
   async insertFirst(tenantId: string, credentialId: string, next: NewVersion, idempotencyKey: string | undefined): Promise<DeliveryCredential | undefined> {
     const rows = (await this.dataSource.query(
+      // Version 1 may be gone after rotations; the credential still exists then.
       `INSERT INTO delivery_credentials (tenant_id, credential_id, version, scheme, params, sealed_secret, idempotency_key)
-       VALUES ($1, $2, 1, $3, $4, $5, $6)
+       SELECT $1, $2, 1, $3, $4, $5, $6
+       WHERE NOT EXISTS (SELECT 1 FROM delivery_credentials WHERE tenant_id = $1 AND credential_id = $2)
        ON CONFLICT DO NOTHING
        RETURNING created_at`,
       [tenantId, credentialId, next.scheme, JSON.stringify(next.params), next.seal(1), idempotencyKey ?? null],
