@@ -29,3 +29,29 @@ describe('configuration', () => {
     });
   }
 });
+
+describe('the encryption key', () => {
+  // The services that keep secrets at rest (TOTP secrets and signing keys; delivery credentials).
+  for (const name of ['registry', 'signer'] as const) {
+    const run = (key: string | undefined) =>
+      spawnSync(process.execPath, ['-r', '@swc-node/register', serviceEntry(name)], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH, HOOKLINE_LISTEN_PORT: '0', HOOKLINE_OPERATOR_TOKEN: 'x'.repeat(32), ...(key !== undefined ? { HOOKLINE_ENCRYPTION_KEY: key } : {}) },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+
+    it(`${name} refuses to start without HOOKLINE_ENCRYPTION_KEY`, () => {
+      const r = run(undefined);
+      assert.equal(r.status, 78, r.stderr);
+      assert.match(r.stderr, /HOOKLINE_ENCRYPTION_KEY is required/);
+    });
+
+    it(`${name} refuses a key that is not 32 bytes, without echoing it`, () => {
+      const r = run('c2hvcnQta2V5LXNob3J0LWtleQ==');
+      assert.equal(r.status, 78, r.stderr);
+      assert.match(r.stderr, /HOOKLINE_ENCRYPTION_KEY: must be 32 bytes/);
+      assert.doesNotMatch(r.stderr, /c2hvcnQta2V5/);
+    });
+  }
+});

@@ -67,7 +67,7 @@ describe('registry outbox', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not se
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
-    const url = adminUrl!.replace(/\/[^/]*$/, `/${name}`);
+    const url = String(adminUrl).replace(/\/[^/]*$/, `/${name}`);
     await runMigrations(url);
     ds = new DataSource({ ...dataSourceOptions(url, 4, 'test'), entities: [OutboxEntry] });
     await ds.initialize();
