@@ -32,7 +32,7 @@ describe('DeliveriesRepository', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is n
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
-    const url = adminUrl!.replace(/\/[^/]*$/, `/${name}`);
+    const url = String(adminUrl).replace(/\/[^/]*$/, `/${name}`);
     await runMigrations(url);
     ds = new DataSource(dataSourceOptions(url, 2, 'test'));
     await ds.initialize();

@@ -24,7 +24,7 @@ describe('EventsRepository', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not s
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
-    const url = adminUrl!.replace(/\/[^/]*$/, `/${name}`);
+    const url = String(adminUrl).replace(/\/[^/]*$/, `/${name}`);
     assert.ok((await runMigrations(url)).length > 0);
     assert.deepEqual(await runMigrations(url), [], 'a second run applies nothing');
     ds = new DataSource({ ...dataSourceOptions(url, 2, 'test'), entities: [StoredEvent] });
