@@ -419,11 +419,14 @@ describe('API accounts', () => {
   });
 
   it('disabling an account stops its tokens and its logins; a credential reset replaces both secrets', async () => {
-    const worker = remember(await createAccount(adminApi, { name: 'worker', grants: [{ actions: ['units:read'], units: '*' }] }));
+    const worker = remember(await createAccount(adminApi, { name: 'worker', grants: [{ actions: ['units:read', 'logs:read'], units: '*' }] }));
     const { client } = await login(stack.anonymous, worker);
     assert.equal((await client.get('/v1/units')).status, 200);
+    assert.equal((await client.get('/v1/audit/changes')).status, 200);
     assert.equal((await adminApi.patch(`/v1/accounts/${worker.id}`, { enabled: false })).status, 200);
+    // The registry refuses at once; audit-log as soon as the change reaches it.
     assertProblem(await client.get('/v1/units'), 401);
+    await eventually('audit-log refusing the disabled account', async () => (await client.get('/v1/audit/changes')).status === 401);
     assertProblem(await stack.anonymous.post('/v1/auth/login', { account: worker.id, token: worker.token, totp: await worker.nextCode() }), 403);
     const disabled = await adminApi.get('/v1/accounts?enabled=false');
     assert.deepEqual(disabled.body.data.map((a: { name: string }) => a.name), ['worker']);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { redactSecrets, type RegistryChange, type UnitView } from '@hookline/contracts';
 import type { Cursor } from '@hookline/persistence';
 import { ProjectedUnit } from './entities/projected-unit.entity';
@@ -84,9 +84,22 @@ export class ChangesRepository {
     return this.dataSource.getRepository(StoredChange).findOne({ where: { tenantId, id } });
   }
 
-  /** A projected unit's path, for tests and diagnostics. */
-  async unitPath(tenantId: string, id: string): Promise<string[] | undefined> {
-    const u = await this.dataSource.getRepository(ProjectedUnit).findOne({ where: { tenantId, id, deleted: false } });
-    return u?.path;
+  /** The state-changing history of one entity (logins and impersonations left out), oldest first. */
+  async stateChanges(tenantId: string, entity: string, entityId: string): Promise<{ action: string; after: Record<string, unknown> | null }[]> {
+    return this.dataSource
+      .getRepository(StoredChange)
+      .createQueryBuilder('c')
+      .select(['c.action', 'c.after'])
+      .where('c.tenant_id = :tenantId AND c.entity = :entity AND c.entity_id = :entityId', { tenantId, entity, entityId })
+      .andWhere("c.action IN ('created', 'updated', 'deleted', 'credentials-reset')")
+      .orderBy('c.stream_seq', 'ASC')
+      .getMany();
+  }
+
+  /** Projected unit paths of the given units that exist. */
+  async unitPaths(tenantId: string, ids: string[]): Promise<Map<string, string[]>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource.getRepository(ProjectedUnit).find({ where: { tenantId, id: In([...new Set(ids)]), deleted: false } });
+    return new Map(rows.map((u) => [u.id, u.path]));
   }
 }
