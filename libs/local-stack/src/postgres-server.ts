@@ -26,7 +26,16 @@ function asPostgresUser(): { uid: number; gid: number } | undefined {
   return { uid, gid };
 }
 
-export async function startPostgres(opts: { dataDir: string; port?: number; fast?: boolean }): Promise<PostgresHandle> {
+export interface PostgresOptions {
+  dataDir: string;
+  port?: number;
+  /** Trade OS-crash safety for speed (fsync off); a killed postgres still recovers from WAL. */
+  fast?: boolean;
+  /** Extra server settings passed as `-c name=value` (e.g. shared_preload_libraries for pg_stat_statements). */
+  settings?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export async function startPostgres(opts: PostgresOptions): Promise<PostgresHandle> {
   const bin = findPostgresBin();
   const port = opts.port ?? (await freePort());
   const owner = asPostgresUser();
@@ -48,6 +57,7 @@ export async function startPostgres(opts: { dataDir: string; port?: number; fast
   const args = ['-D', pgdata, '-p', String(port), '-k', socketDir];
   // Tests trade crash safety of the OS for speed; a killed postgres process still recovers from WAL.
   if (opts.fast) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  for (const [name, value] of Object.entries(opts.settings ?? {})) args.push('-c', `${name}=${String(value)}`);
   const url = (db = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${db}`;
   const handle: PostgresHandle = {
     port,

@@ -27,6 +27,8 @@ export interface StackOptions {
   services?: readonly ServiceName[];
   echo?: boolean;
   fastPostgres?: boolean;
+  /** Extra settings for the PostgreSQL the stack starts (ignored with postgresAdminUrl). */
+  postgresSettings?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface Stack {
@@ -65,7 +67,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     let postgres: PostgresHandle | undefined;
     let adminUrl = opts.postgresAdminUrl;
     if (!adminUrl) {
-      postgres = await startPostgres({ dataDir: join(opts.dataDir, 'postgres'), port: opts.pgPort, fast: opts.fastPostgres });
+      postgres = await startPostgres({ dataDir: join(opts.dataDir, 'postgres'), port: opts.pgPort, fast: opts.fastPostgres, settings: opts.postgresSettings });
       started.push(postgres);
       adminUrl = postgres.url();
     }
@@ -86,7 +88,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       services[name] = createService(name, port, env, { logFile: join(opts.dataDir, 'logs', `${name}.log`), echo: opts.echo });
     }
     const running = names.map((n) => services[n]);
-    started.push({ stop: () => Promise.all(running.map((s) => s.stop())) });
+    // Every handle, not only those started here: a caller may start the others later
+    // (stop() of a handle that never ran is a no-op).
+    started.push({ stop: () => Promise.all(SERVICE_NAMES.map((n) => services[n].stop())) });
     await Promise.all(running.map((s) => s.start()));
     const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, services[n].port])) as Record<ServiceName, number>;
     const gateway = await startGateway(host, httpPort, ports);

@@ -1,0 +1,107 @@
+// The platform under test: the whole stack from @hookline/local-stack in a temporary
+// folder, plus the bench's own connections to its nats-server, PostgreSQL and gateway.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Pool } from 'undici';
+import { CONSUMERS, SERVICE_NAMES } from '@hookline/contracts';
+import { startStack, type Stack } from '@hookline/local-stack';
+import { ApiClient } from '@hookline/testing';
+import { nowMs, sleep } from '../lib/clock';
+import { onCleanup } from '../lib/cleanup';
+import type { BenchOptions } from '../lib/options';
+
+export interface BenchStack {
+  stack: Stack;
+  dataDir: string;
+  operatorToken: string;
+  operator: ApiClient;
+  /** Keep-alive pool to the gateway for load (POST /v1/events). */
+  gateway: Pool;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  /** Superuser URL of the database the services use. */
+  databaseUrl: string;
+  startServices(): Promise<void>;
+  /** Waits until every platform consumer has nothing pending or unacknowledged. */
+  quiet(maxMs: number): Promise<boolean>;
+}
+
+/** Every durable the platform runs; "quiet" means all of them are caught up. */
+export const PLATFORM_CONSUMERS = [
+  CONSUMERS.dispatcherEvents,
+  CONSUMERS.auditEvents,
+  CONSUMERS.dispatcherOrders,
+  CONSUMERS.retrySchedulerFailed,
+  CONSUMERS.auditDeliveries,
+  CONSUMERS.auditRegistry,
+] as const;
+
+export async function consumerBacklog(jsm: JetStreamManager, spec: { stream: string; durable: string }): Promise<{ pending: number; ackPending: number }> {
+  try {
+    const info = await jsm.consumers.info(spec.stream, spec.durable);
+    return { pending: info.num_pending, ackPending: info.num_ack_pending };
+  } catch {
+    return { pending: 0, ackPending: 0 };
+  }
+}
+
+/** Starts nats-server, PostgreSQL (with pg_stat_statements preloaded), migrations and the gateway; services come later. */
+export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hookline-bench-'));
+  // As root, PostgreSQL runs as the postgres user, which must be able to reach its folder inside.
+  chmodSync(dataDir, 0o755);
+  onCleanup('temporary folder', async () => {
+    if (o.keep) console.log(`[bench] kept ${dataDir} (logs in ${join(dataDir, 'logs')})`);
+    else rmSync(dataDir, { recursive: true, force: true });
+  });
+  const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
+  const stack = await startStack({
+    dataDir,
+    services: [],
+    fastPostgres: o.fastPostgres,
+    postgresSettings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all', max_connections: 300 },
+    env: {
+      HOOKLINE_OPERATOR_TOKEN: operatorToken,
+      HOOKLINE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
+      HOOKLINE_EGRESS_DEADLINE: o.egressDeadline,
+      HOOKLINE_LOG_LEVEL: 'warn',
+      HOOKLINE_SHUTDOWN_GRACE: '5s',
+    },
+  });
+  onCleanup('stack (services, gateway, PostgreSQL, nats-server)', () => stack.stop());
+  const nc = await connect({ servers: stack.nats.url, name: 'bench' });
+  onCleanup('bench NATS connection', () => nc.drain().catch(() => nc.close()));
+  const gateway = new Pool(stack.url, { connections: 256, pipelining: 1 });
+  onCleanup('gateway pool', () => gateway.close());
+  const jsm = await jetstreamManager(nc);
+  const bench: BenchStack = {
+    stack,
+    dataDir,
+    operatorToken,
+    operator: new ApiClient(stack.url, operatorToken),
+    gateway,
+    nc,
+    js: jetstream(nc, { timeout: 10_000 }),
+    jsm,
+    databaseUrl: stack.databaseUrl,
+    async startServices() {
+      await Promise.all(SERVICE_NAMES.map((n) => stack.services[n].start()));
+    },
+    async quiet(maxMs) {
+      const deadline = nowMs() + maxMs;
+      for (;;) {
+        const all = await Promise.all(PLATFORM_CONSUMERS.map((c) => consumerBacklog(jsm, c)));
+        if (all.every((b) => b.pending === 0 && b.ackPending === 0)) return true;
+        if (nowMs() > deadline) return false;
+        await sleep(100);
+      }
+    },
+  };
+  return bench;
+}

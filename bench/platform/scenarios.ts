@@ -1,0 +1,304 @@
+// The platform scenarios. Each one has its own tenant (so no receiver sees another
+// scenario's events), starts from a quiet platform, and is bounded in count and time.
+import { Pool } from 'undici';
+import { CONSUMERS } from '@hookline/contracts';
+import { nowMs, sleep } from '../lib/clock';
+import { closedLoop, openLoop, until } from '../lib/load';
+import { eventData } from '../lib/payload';
+import type { BenchOptions } from '../lib/options';
+import type { ReceiverFarm } from '../lib/receiver-farm';
+import type { Results } from '../lib/results';
+import { rate, round, summarize } from '../lib/stats';
+import { consumerBacklog, type BenchStack } from './bench-stack';
+import { feedWindowed, type FeedResult } from './feed';
+import { PgStats } from './pg-stats';
+import { awaitReceiversLive, createTenant, type BenchTenant } from './tenant';
+
+export interface Ctx {
+  o: BenchOptions;
+  b: BenchStack;
+  farm: ReceiverFarm;
+  results: Results;
+  pg: PgStats;
+}
+
+async function settle(ctx: Ctx, what: string, maxMs = 60_000): Promise<void> {
+  if (!(await ctx.b.quiet(maxMs))) ctx.results.errors.push(`the platform was not quiet ${Math.round(maxMs / 1000)} s after ${what}`);
+}
+
+/** Waits until the webhook log has projected every lifecycle event published so far. */
+async function logCaughtUp(ctx: Ctx, maxMs: number): Promise<number | undefined> {
+  const ok = await until(
+    async () => {
+      const d = await consumerBacklog(ctx.b.jsm, CONSUMERS.auditDeliveries);
+      const o = await consumerBacklog(ctx.b.jsm, CONSUMERS.dispatcherOrders);
+      return d.pending === 0 && d.ackPending === 0 && o.pending === 0 && o.ackPending === 0;
+    },
+    maxMs,
+    20,
+  );
+  return ok ? nowMs() : undefined;
+}
+
+async function readyTenant(ctx: Ctx, name: string, receivers: number): Promise<BenchTenant> {
+  const t = await createTenant(ctx.b, ctx.farm, name, receivers);
+  if (receivers > 0) await awaitReceiversLive(t, ctx.farm);
+  await settle(ctx, `setting up ${name}`);
+  return t;
+}
+
+function checkSignatures(ctx: Ctx, t: BenchTenant, what: string): { checked: number; bad: number; duplicates: number } {
+  const c = ctx.farm.sum(t.indexes);
+  if (c.sigBad > 0) ctx.results.errors.push(`${what}: ${c.sigBad} of ${c.sigChecked} sampled X-Hub-Signature headers did not verify`);
+  if (c.sigChecked === 0 && c.unique > 0) ctx.results.errors.push(`${what}: no signature was checked`);
+  return { checked: c.sigChecked, bad: c.sigBad, duplicates: c.duplicates };
+}
+
+/** POST /v1/events, 202 after the JetStream ack: through the gateway, and straight to the registry. */
+export async function accepted(ctx: Ctx): Promise<void> {
+  const { o, b, results } = ctx;
+  await readyTenant(ctx, 'bench-ingest', 0);
+  const run = async (pool: 'gateway' | 'registry') => {
+    const direct = pool === 'registry' ? new Pool(b.stack.services.registry.url, { connections: o.acceptedConcurrency }) : undefined;
+    const client = direct ?? b.gateway;
+    try {
+      const op = async (i: number) => {
+        const res = await client.request({
+          path: '/v1/events',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${b.operatorToken}` },
+          body: JSON.stringify({ tenant: 'bench-ingest', topic: 'Bench.Ingest', object: { type: 'order', id: String(i) }, data: eventData(i, nowMs()) }),
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== 202) throw new Error(`${res.statusCode} ${text.slice(0, 200)}`);
+      };
+      await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: Math.min(1000, o.accepted), maxMs: 5000, op });
+      return await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: o.accepted, maxMs: o.acceptedSeconds * 1000, op });
+    } finally {
+      await direct?.close();
+    }
+  };
+  const viaGateway = await run('gateway');
+  results.add({
+    id: 'platform.accepted',
+    section: 'platform',
+    label: `accepted events (POST /v1/events via gateway, ${o.acceptedConcurrency} concurrent)`,
+    value: rate(viaGateway.ops, viaGateway.elapsedMs),
+    unit: 'events/s',
+    ratioTo: 'baseline.js.sequential',
+    extra: { ...viaGateway },
+  });
+  if (viaGateway.errors) results.errors.push(`accepted (gateway): ${viaGateway.errors} errors (${viaGateway.firstError})`);
+  await settle(ctx, 'accepted events');
+  const direct = await run('registry');
+  results.add({
+    id: 'platform.accepted.direct',
+    section: 'platform',
+    label: `accepted events (POST straight to the registry, no gateway hop)`,
+    value: rate(direct.ops, direct.elapsedMs),
+    unit: 'events/s',
+    ratioTo: 'baseline.js.sequential',
+    extra: { ...direct },
+  });
+  if (direct.errors) results.errors.push(`accepted (direct): ${direct.errors} errors (${direct.firstError})`);
+  await settle(ctx, 'accepted events (direct)');
+}
+
+function feedRow(f: FeedResult, loggedAt: number | undefined) {
+  const deliveredMs = f.endedAt - f.startedAt;
+  const loggedMs = loggedAt ? Math.max(loggedAt, f.endedAt) - f.startedAt : undefined;
+  return { deliveredMs, loggedMs, deliveredRate: rate(f.delivered, deliveredMs), loggedRate: loggedMs ? rate(f.delivered, loggedMs) : 0 };
+}
+
+/** 1 event -> 1 receiver, websub-signed, attempt logged; also counts PostgreSQL statements. */
+export async function delivered(ctx: Ctx): Promise<void> {
+  const { o, b, farm, results, pg } = ctx;
+  const t = await readyTenant(ctx, 'bench-delivered', 1);
+  const before = await pg.reset();
+  const f = await feedWindowed({
+    total: o.delivered,
+    window: o.window,
+    perEvent: 1,
+    maxMs: o.scenarioSeconds * 1000,
+    publish: (i) => t.publish(i, o.feed),
+    received: () => farm.unique(t.indexes),
+    lastReceivedAt: () => farm.lastAt(t.indexes),
+  });
+  const loggedAt = await logCaughtUp(ctx, 60_000);
+  // Background work (pollers) keeps counting while we wait; the snapshot is taken as soon as the log caught up.
+  const after = await pg.snapshot();
+  const r = feedRow(f, loggedAt);
+  if (!f.complete) results.errors.push(`delivered: only ${f.delivered} of ${f.events} deliveries arrived within ${o.scenarioSeconds} s`);
+  if (f.publishErrors) results.errors.push(`delivered: ${f.publishErrors} publish errors (${f.firstError})`);
+  const sig = checkSignatures(ctx, t, 'delivered');
+  results.add({
+    id: 'platform.delivered',
+    section: 'platform',
+    label: `delivered webhooks, 1 event -> 1 receiver (websub, attempt logged; feed ${o.feed}, ${o.window} outstanding)`,
+    value: r.loggedRate,
+    unit: 'deliveries/s',
+    ratioTo: 'baseline.undici',
+    note: loggedAt ? undefined : 'the log did not catch up in 60 s',
+    extra: { ...f, ...r, signatures: sig },
+  });
+  // What the log shows: every delivery succeeded, with its attempt.
+  const [row] = await pg.query<{ succeeded: string; attempts: string }>(
+    `SELECT count(*) FILTER (WHERE status = 'succeeded')::text AS succeeded, (SELECT count(*) FROM delivery_attempts WHERE tenant_id = $1)::text AS attempts FROM deliveries WHERE tenant_id = $1`,
+    [t.id],
+  );
+  const inLog = Number(row?.succeeded ?? 0);
+  const expected = farm.unique(t.indexes);
+  if (inLog !== expected) results.errors.push(`delivered: the log shows ${inLog} succeeded deliveries, the receiver got ${expected}`);
+  const api = await b.operator.get(`/v1/deliveries?tenant=${t.id}&status=succeeded&limit=1`);
+  if (api.status !== 200 || !Array.isArray(api.body?.data) || api.body.data.length !== 1) results.errors.push(`delivered: GET /v1/deliveries answered ${api.status}: ${api.text.slice(0, 200)}`);
+
+  const d = PgStats.delta(before, after);
+  results.add({
+    id: 'platform.pg',
+    section: 'platform',
+    label: `PostgreSQL statements per delivered webhook (${d.method})`,
+    value: f.delivered > 0 ? round(d.statements / f.delivered, 3) : NaN,
+    unit: d.method === 'pg_stat_statements' ? 'statements' : 'transactions',
+    note: `${d.statements} ${d.method === 'pg_stat_statements' ? 'statements' : 'commits'} for ${f.delivered} deliveries; ${d.tupInserted} rows inserted, ${d.tupUpdated} updated`,
+    extra: { ...d, deliveries: f.delivered, logRows: { succeeded: inLog, attempts: Number(row?.attempts ?? 0) } },
+  });
+  await settle(ctx, 'delivered');
+}
+
+/** Publish-to-receiver latency with events arriving at half the measured maximum rate. */
+export async function latency(ctx: Ctx): Promise<void> {
+  const { o, farm, results } = ctx;
+  const max = results.get('platform.delivered')?.value;
+  if (!max) {
+    results.errors.push('latency: skipped, it needs the delivered rate');
+    return;
+  }
+  const t = await readyTenant(ctx, 'bench-latency', 1);
+  const ratePerSec = Math.max(1, Math.floor(max / 2));
+  for (const feed of ['http', 'nats'] as const) {
+    const opts = { ratePerSec, maxInFlight: 2000, op: (i: number) => t.publish(i, feed) };
+    await openLoop({ ...opts, durationMs: 2000, maxOps: ratePerSec * 2 });
+    await settle(ctx, 'latency warm-up', 30_000);
+    await farm.recordLatency(true);
+    const base = farm.unique(t.indexes);
+    const run = await openLoop({ ...opts, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds });
+    await until(() => farm.unique(t.indexes) - base >= run.ops, 30_000, 20);
+    await farm.recordLatency(false);
+    const lat = summarize(await farm.latencies());
+    const label = feed === 'http' ? 'POST /v1/events' : 'JetStream publish';
+    if (run.errors || run.skipped) results.errors.push(`latency (${feed}): ${run.errors} errors, ${run.skipped} skipped (${run.firstError ?? 'too many in flight'})`);
+    const extra = { ratePerSec, feed, sent: run.ops, received: farm.unique(t.indexes) - base, ...lat };
+    results.add({ id: `platform.latency.${feed}.p50`, section: 'platform', label: `latency p50, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p50, unit: 'ms', extra });
+    results.add({ id: `platform.latency.${feed}.p99`, section: 'platform', label: `latency p99, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p99, unit: 'ms', extra });
+    await settle(ctx, `latency (${feed})`);
+  }
+}
+
+/** 1 event -> N receivers. */
+export async function fanout(ctx: Ctx): Promise<void> {
+  const { o, farm, results } = ctx;
+  const n = o.fanoutReceivers;
+  const t = await readyTenant(ctx, 'bench-fanout', n);
+  const f = await feedWindowed({
+    total: o.fanoutEvents,
+    window: o.window * n,
+    perEvent: n,
+    maxMs: o.scenarioSeconds * 1000,
+    publish: (i) => t.publish(i, o.feed),
+    received: () => farm.unique(t.indexes),
+    lastReceivedAt: () => farm.lastAt(t.indexes),
+  });
+  const loggedAt = await logCaughtUp(ctx, 60_000);
+  const r = feedRow(f, loggedAt);
+  if (!f.complete) results.errors.push(`fan-out: only ${f.delivered} of ${f.events * n} deliveries arrived within ${o.scenarioSeconds} s`);
+  results.add({
+    id: 'platform.fanout',
+    section: 'platform',
+    label: `fan-out, 1 event -> ${n} receivers (deliveries, logged)`,
+    value: r.loggedRate,
+    unit: 'deliveries/s',
+    ratioTo: 'platform.delivered',
+    note: `${rate(f.events, r.loggedMs ?? r.deliveredMs)} events/s`,
+    extra: { ...f, ...r, signatures: checkSignatures(ctx, t, 'fan-out') },
+  });
+  await settle(ctx, 'fan-out');
+}
+
+/** N events queued while the dispatcher is stopped, then drained; compared with the steady rate. */
+export async function backlog(ctx: Ctx): Promise<void> {
+  const { o, b, farm, results } = ctx;
+  const t = await readyTenant(ctx, 'bench-backlog', 1);
+  const dispatcher = b.stack.services.dispatcher;
+  await dispatcher.stop();
+  const base = farm.unique(t.indexes);
+  const pub = await closedLoop({ concurrency: o.feed === 'nats' ? 256 : 64, maxOps: o.backlog, maxMs: 180_000, op: (i) => t.publish(i, o.feed) });
+  if (pub.errors) results.errors.push(`backlog: ${pub.errors} publish errors (${pub.firstError})`);
+  console.log(`[bench]   (queued ${pub.ops} events in ${(pub.elapsedMs / 1000).toFixed(1)} s with the dispatcher stopped)`);
+  const startAt = nowMs();
+  await dispatcher.start();
+  const readyAt = nowMs();
+  const drained = await until(() => farm.unique(t.indexes) - base >= pub.ops, o.backlogTimeoutSeconds * 1000, 20);
+  const got = farm.unique(t.indexes) - base;
+  const lastAt = drained ? farm.lastAt(t.indexes) : nowMs();
+  const loggedAt = drained ? await logCaughtUp(ctx, 120_000) : undefined;
+  const drainMs = lastAt - readyAt;
+  const loggedMs = loggedAt ? loggedAt - readyAt : undefined;
+  if (!drained) results.errors.push(`backlog: ${got} of ${pub.ops} delivered within ${o.backlogTimeoutSeconds} s of the dispatcher's start`);
+  results.add({
+    id: 'platform.backlog',
+    section: 'platform',
+    label: `backlog drain, ${pub.ops.toLocaleString('en-US')} events queued with the dispatcher stopped (logged)`,
+    value: loggedMs ? rate(got, loggedMs) : rate(got, drainMs),
+    unit: 'deliveries/s',
+    ratioTo: 'platform.delivered',
+    note: `${drained ? 'drained' : 'NOT drained'} in ${(drainMs / 1000).toFixed(1)} s after the dispatcher was ready (start took ${((readyAt - startAt) / 1000).toFixed(1)} s)`,
+    extra: { queued: pub.ops, delivered: got, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, signatures: checkSignatures(ctx, t, 'backlog') },
+  });
+  await settle(ctx, 'backlog', 120_000);
+}
+
+/** N receivers, one of which hangs until the egress deadline: the others' rate against all healthy. */
+export async function isolation(ctx: Ctx): Promise<void> {
+  const { o, farm, results } = ctx;
+  const n = o.fanoutReceivers;
+  const t = await readyTenant(ctx, 'bench-isolation', n);
+  const [hanging, ...healthy] = t.indexes;
+  await farm.configure(hanging, { mode: 'hang' });
+  const f = await feedWindowed({
+    total: o.isolationEvents,
+    window: o.window * (n - 1),
+    perEvent: n - 1,
+    maxMs: o.scenarioSeconds * 1000,
+    publish: (i) => t.publish(i, o.feed),
+    received: () => farm.unique(healthy),
+    lastReceivedAt: () => farm.lastAt(healthy),
+  });
+  const hung = farm.counts(hanging);
+  const ms = f.endedAt - f.startedAt;
+  const perReceiver = rate(f.delivered, ms) / (n - 1);
+  const fan = results.get('platform.fanout');
+  const healthyBaseline = fan ? fan.value / n : undefined;
+  if (!f.complete) results.errors.push(`isolation: only ${f.delivered} of ${f.events * (n - 1)} healthy deliveries arrived within ${o.scenarioSeconds} s`);
+  results.add({
+    id: 'platform.isolation.perReceiver',
+    section: 'platform',
+    label: `isolation: per healthy receiver while 1 of ${n} hangs ${o.egressDeadline}`,
+    value: round(perReceiver, 1),
+    unit: 'deliveries/s',
+    note: healthyBaseline ? `all ${n} healthy: ${round(healthyBaseline, 1)}/s per receiver` : undefined,
+    extra: { ...f, healthyRate: rate(f.delivered, ms), hungRequests: hung.requests, healthyBaselinePerReceiver: healthyBaseline, signatures: checkSignatures(ctx, t, 'isolation') },
+  });
+  results.add({
+    id: 'platform.isolation',
+    section: 'platform',
+    label: `isolation: healthy receivers' rate, 1 of ${n} hanging vs all ${n} healthy`,
+    value: healthyBaseline ? round(perReceiver / healthyBaseline, 3) : NaN,
+    unit: 'x',
+    note: `${hung.requests} requests to the hanging receiver, each held until the deadline`,
+  });
+  // Let the hanging receiver answer again, so what is left drains before the stack stops.
+  await farm.configure(hanging, { mode: 'ok' });
+  await sleep(100);
+  await settle(ctx, 'isolation', 30_000);
+}
+

@@ -1,0 +1,116 @@
+// The run's table, its targets, the JSON under bench/results/ and the README's table.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
+import { join } from 'node:path';
+import { findNatsServer } from '@hookline/local-stack';
+import { formatValue, type Machine, type Results, type RunResult, type Target } from './lib/results';
+
+export const REPO_ROOT = join(__dirname, '..');
+export const RESULTS_DIR = join(__dirname, 'results');
+const README = join(REPO_ROOT, 'README.md');
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
+
+export function machine(postgresVersion: string): Machine {
+  let nats = 'unknown';
+  try {
+    nats = execFileSync(findNatsServer(), ['--version']).toString().trim();
+  } catch {
+    /* not fatal */
+  }
+  return {
+    cores: cpus().length,
+    cpuModel: cpus()[0]?.model?.trim() ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    os: `${osType()} ${release()}`,
+    natsServer: nats,
+    postgres: postgresVersion,
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+export function targets(results: Results): Target[] {
+  const out: Target[] = [];
+  const t = (name: string, actual: number | undefined, op: Target['op'], threshold: number, unit: string) => {
+    const a = actual ?? NaN;
+    out.push({ name, actual: a, op, threshold, unit, pass: Number.isFinite(a) && (op === '>=' ? a >= threshold : a <= threshold) });
+  };
+  const delivered = results.get('platform.delivered');
+  t('delivered webhooks/s vs raw undici', delivered ? results.ratio(delivered) : undefined, '>=', 0.25, 'x');
+  t('p99 latency at half load (POST /v1/events -> receiver)', results.get('platform.latency.http.p99')?.value, '<=', 50, 'ms');
+  const backlog = results.get('platform.backlog');
+  t('backlog drain vs steady delivery rate', backlog ? results.ratio(backlog) : undefined, '>=', 0.8, 'x');
+  t('isolation: healthy receivers while 1 of 10 hangs', results.get('platform.isolation')?.value, '>=', 0.9, 'x');
+  t('PostgreSQL statements per delivered webhook', results.get('platform.pg')?.value, '<=', 0.2, '');
+  return out;
+}
+
+function fmtRatio(results: Results, id: string): string {
+  const row = results.get(id);
+  if (!row) return '';
+  const r = results.ratio(row);
+  if (r === undefined) return '';
+  const base = results.get(row.ratioTo ?? '');
+  return `${r.toFixed(2)}x ${base ? shortName(base.id) : ''}`;
+}
+
+function shortName(id: string): string {
+  const names: Record<string, string> = {
+    'baseline.undici': 'undici',
+    'baseline.js.sequential': 'JS publish (awaited)',
+    'baseline.pg.single': 'single-row',
+    'platform.delivered': 'steady 1:1',
+  };
+  return names[id] ?? id;
+}
+
+function pad(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => `| ${r.map((cell, c) => (cell ?? '').padEnd(widths[c])).join(' | ')} |`).join('\n');
+}
+
+/** Markdown tables: what was measured, then the targets. */
+export function tables(results: Results, ts: Target[]): string {
+  const head = ['', 'measurement', 'result', 'ratio'];
+  const rows = results.rows.map((r) => [r.section, r.label, formatValue(r.value, r.unit), fmtRatio(results, r.id)]);
+  const measured = pad([head, head.map((h) => '-'.repeat(Math.max(3, h.length))), ...rows]);
+  const th = ['target', 'measured', 'goal', ''];
+  const trows = ts.map((x) => [x.name, Number.isFinite(x.actual) ? `${x.actual.toFixed(x.unit === 'ms' ? 1 : 3)}${x.unit === 'ms' ? ' ms' : x.unit}` : 'n/a', `${x.op} ${x.threshold}${x.unit === 'ms' ? ' ms' : x.unit}`, x.pass ? 'PASS' : 'MISS']);
+  const target = pad([th, th.map((h) => '-'.repeat(Math.max(3, h.length))), ...trows]);
+  return `${measured}\n\n${target}`;
+}
+
+export function machineLine(m: Machine): string {
+  return `${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory, Node ${m.node}, ${m.os}, ${m.natsServer}, ${m.postgres}; load average ${m.loadAverage.join(' ')} at the start`;
+}
+
+export function saveResults(run: RunResult): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = run.startedAt.replace(/[:.]/g, '-');
+  const file = join(RESULTS_DIR, `${stamp}${run.quick ? '-quick' : ''}.json`);
+  const text = `${JSON.stringify(run, null, 2)}\n`;
+  writeFileSync(file, text);
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), text);
+  return file;
+}
+
+/** Replaces the generated part of README.md's Benchmarks section. */
+export function updateReadme(run: RunResult, table: string): boolean {
+  if (!existsSync(README)) return false;
+  const text = readFileSync(README, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) return false;
+  const body = [
+    START,
+    `Run ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC${run.quick ? ' (quick)' : ''}, ${Math.round(run.durationSeconds)} s, on ${machineLine(run.machine)}.`,
+    `PostgreSQL statements counted with ${run.pgStatementsMethod ?? 'n/a'}.`,
+    '',
+    table,
+    END,
+  ].join('\n');
+  writeFileSync(README, text.slice(0, a) + body + text.slice(b + END.length));
+  return true;
+}

@@ -1,0 +1,127 @@
+// `npm run bench`: baselines on this machine, then the platform, then a table of ratios
+// and targets, written to bench/results/. Everything it starts is stopped at the end,
+// on an error and on Ctrl-C. All traffic stays on 127.0.0.1.
+import { Client } from 'pg';
+import { httpBaselines } from './baselines/http';
+import { jetstreamBaselines } from './baselines/jetstream';
+import { postgresBaselines } from './baselines/postgres';
+import { cleanup, installSignalHandlers, onCleanup } from './lib/cleanup';
+import { nowMs } from './lib/clock';
+import { parseOptions, type BenchOptions } from './lib/options';
+import { ReceiverFarm } from './lib/receiver-farm';
+import { Results, type RunResult } from './lib/results';
+import { startBenchStack } from './platform/bench-stack';
+import { PgStats } from './platform/pg-stats';
+import { accepted, backlog, delivered, fanout, isolation, latency, type Ctx } from './platform/scenarios';
+import { machine, machineLine, saveResults, tables, targets, updateReadme } from './report';
+
+async function postgresVersion(url: string): Promise<string> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const r = await db.query<{ v: string }>("SELECT split_part(version(), ' on ', 1) AS v");
+    return r.rows[0]?.v ?? 'PostgreSQL';
+  } finally {
+    await db.end();
+  }
+}
+
+async function step(name: string, o: BenchOptions, results: Results, fn: () => Promise<void>): Promise<void> {
+  if (o.skip.has(name)) return;
+  const started = nowMs();
+  console.log(`[bench] ${name}…`);
+  try {
+    await fn();
+  } catch (err) {
+    results.errors.push(`${name}: ${(err as Error).stack ?? String(err)}`);
+    console.error(`[bench] ${name} failed: ${(err as Error).message}`);
+  }
+  console.log(`[bench] ${name} took ${((nowMs() - started) / 1000).toFixed(1)} s`);
+}
+
+async function main(): Promise<void> {
+  let o: BenchOptions;
+  try {
+    o = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exitCode = 2;
+    return;
+  }
+  installSignalHandlers();
+  const startedAt = new Date();
+  const t0 = nowMs();
+  const results = new Results();
+  console.log(`[bench] ${o.quick ? 'quick' : 'full'} run; starting nats-server and PostgreSQL…`);
+
+  const b = await startBenchStack(o);
+  const farm = new ReceiverFarm();
+  onCleanup('receivers', () => farm.close());
+  const pgAdmin = b.stack.postgres?.url() ?? b.databaseUrl;
+  const m = machine(await postgresVersion(pgAdmin));
+  console.log(`[bench] machine: ${machineLine(m)}`);
+
+  // Baselines: the same machine, the same nats-server and PostgreSQL, before any service runs.
+  await step('http', o, results, () => httpBaselines(o, farm, results));
+  await step('jetstream', o, results, () => jetstreamBaselines(o, b.stack.nats.url, results));
+  await step('postgres', o, results, async () => {
+    const url = b.stack.postgres ? await b.stack.postgres.createDatabase('bench_baseline') : b.databaseUrl;
+    await postgresBaselines(o, url, results);
+  });
+
+  const platform = ['accepted', 'delivered', 'latency', 'fanout', 'backlog', 'isolation'].filter((s) => !o.skip.has(s));
+  let pgMethod: string | undefined;
+  if (platform.length > 0) {
+    console.log('[bench] starting the six services…');
+    const s0 = nowMs();
+    await b.startServices();
+    console.log(`[bench] services ready in ${((nowMs() - s0) / 1000).toFixed(1)} s`);
+    const pg = await PgStats.open(b.databaseUrl);
+    onCleanup('statistics connection', () => pg.close());
+    pgMethod = pg.how;
+    const ctx: Ctx = { o, b, farm, results, pg };
+    await step('accepted', o, results, () => accepted(ctx));
+    await step('delivered', o, results, () => delivered(ctx));
+    await step('latency', o, results, () => latency(ctx));
+    await step('fanout', o, results, () => fanout(ctx));
+    await step('backlog', o, results, () => backlog(ctx));
+    await step('isolation', o, results, () => isolation(ctx));
+  }
+
+  const ts = targets(results);
+  const table = tables(results, ts);
+  const run: RunResult = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationSeconds: Math.round((nowMs() - t0) / 1000),
+    quick: o.quick,
+    options: { ...o, skip: [...o.skip] },
+    machine: m,
+    rows: results.rows,
+    targets: ts,
+    pgStatementsMethod: pgMethod,
+    errors: results.errors,
+  };
+  console.log(`\nHookline benchmarks — ${machineLine(m)}\n`);
+  console.log(table);
+  if (pgMethod) console.log(`\nPostgreSQL statements counted with ${pgMethod}.`);
+  if (results.errors.length > 0) {
+    console.log(`\n${results.errors.length} problem(s):`);
+    for (const e of results.errors) console.log(`  - ${e}`);
+  }
+  if (o.save) console.log(`\n[bench] results: ${saveResults(run)} (and bench/results/latest.json)`);
+  if (o.updateReadme) console.log(updateReadme(run, table) ? '[bench] README.md Benchmarks table updated' : '[bench] README.md has no bench markers; not updated');
+  if (results.errors.length > 0) process.exitCode = 1;
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(`[bench] failed: ${(err as Error).stack ?? String(err)}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    console.log('[bench] stopping everything the bench started…');
+    await cleanup();
+    // Nothing of ours is left running; leftover handles (keep-alive sockets) must not hold the exit.
+    setTimeout(() => process.exit(), 1000).unref();
+  });
