@@ -109,6 +109,14 @@ export const CONSUMERS = {
     maxDeliver: 20,
     maxAckPending: 1000,
   },
+  retrySchedulerReceivers: {
+    stream: 'HOOKLINE_REGISTRY',
+    durable: 'retry-scheduler-receiver-deletions',
+    filterSubject: 'hookline.registry.*.receiver.deleted',
+    ackWaitMs: 30_000,
+    maxDeliver: 50,
+    maxAckPending: 100,
+  },
   auditDeliveries: {
     stream: STREAMS.deliveries.name,
     durable: 'audit-log-deliveries',

@@ -17,6 +17,9 @@ export class StreamFollower {
   private appliedSeq = 0;
   private stopped = false;
   private caughtUpWaiters: (() => void)[] = [];
+  private seqWaiters: { seq: number; resolve: () => void }[] = [];
+  private infoInFlight?: Promise<number>;
+  private infoQueued?: Promise<number>;
 
   constructor(
     private readonly client: NatsClient,
@@ -34,6 +37,34 @@ export class StreamFollower {
     return this.caughtUp ? Promise.resolve() : new Promise((r) => this.caughtUpWaiters.push(r));
   }
 
+  /**
+   * Resolves once the projection holds every message the stream had when this was
+   * called, so a decision made next sees every change published before it. Stream-info
+   * requests are shared: one in flight, one queued for callers that came after it left.
+   */
+  async upToDate(timeoutMs = 5000): Promise<void> {
+    const target = await this.lastSeqNow();
+    if (this.appliedSeq >= target) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.stream} view is behind (at ${this.appliedSeq}, needs ${target})`)), timeoutMs);
+      this.seqWaiters.push({ seq: target, resolve: () => (clearTimeout(timer), resolve()) });
+    });
+  }
+
+  private lastSeqNow(): Promise<number> {
+    if (!this.infoInFlight) {
+      this.infoInFlight = this.client.jsm.streams.info(this.stream).then((i) => i.state.last_seq).finally(() => (this.infoInFlight = undefined));
+      return this.infoInFlight;
+    }
+    this.infoQueued ??= this.infoInFlight
+      .catch(() => 0)
+      .then(() => {
+        this.infoQueued = undefined;
+        return this.lastSeqNow();
+      });
+    return this.infoQueued;
+  }
+
   async start(): Promise<void> {
     const info = await this.client.jsm.streams.info(this.stream);
     this.targetSeq = info.state.last_seq;
@@ -47,6 +78,11 @@ export class StreamFollower {
   }
 
   private check(): void {
+    if (this.seqWaiters.length > 0) {
+      const ready = this.seqWaiters.filter((w) => w.seq <= this.appliedSeq);
+      this.seqWaiters = this.seqWaiters.filter((w) => w.seq > this.appliedSeq);
+      for (const w of ready) w.resolve();
+    }
     if (!this.caughtUp) return;
     for (const w of this.caughtUpWaiters.splice(0)) w();
   }

@@ -3,3 +3,4 @@ export * from './api-client';
 export * from './test-stack';
 export * from './assertions';
 export * from './accounts';
+export * from './receiver';

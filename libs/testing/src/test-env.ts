@@ -8,6 +8,11 @@ export function sharedPostgresUrl(): string | undefined {
   return process.env.HOOKLINE_TEST_PG_URL;
 }
 
+/** Where to keep service logs after a test stack stops, if anywhere. */
+export function keepLogsDir(): string | undefined {
+  return process.env.HOOKLINE_TEST_KEEP_LOGS || undefined;
+}
+
 export function tempDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `hookline-${prefix}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };

@@ -1,7 +1,9 @@
+import { cpSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ServiceName } from '@hookline/contracts';
 import { Stack, startStack } from '@hookline/local-stack';
-import { sharedPostgresUrl, tempDir, uniqueName } from './test-env';
+import { keepLogsDir, sharedPostgresUrl, tempDir, uniqueName } from './test-env';
 import { ApiClient } from './api-client';
 
 export interface TestStack extends Stack {
@@ -36,6 +38,9 @@ export async function startTestStack(opts: { env?: Record<string, string>; servi
     allLogLines: () => Object.values(stack.services).flatMap((s) => s.lines),
     async stop() {
       await stop();
+      // HOOKLINE_TEST_KEEP_LOGS=<dir> keeps each stack's service logs for a post-mortem.
+      const keep = keepLogsDir();
+      if (keep) cpSync(join(dir.path, 'logs'), join(keep, basename(dir.path)), { recursive: true });
       dir.remove();
     },
   };

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@hookline/auth';
 import { ConfigModule, VERSION } from '@hookline/config';
 import { STREAMS } from '@hookline/contracts';
+import { EgressModule, egressOptionsFrom } from '@hookline/egress';
 import { HttpModule } from '@hookline/http';
 import { MessagingModule } from '@hookline/messaging';
 import { ObservabilityModule } from '@hookline/observability';
@@ -15,14 +16,18 @@ import type { RegistryConfig } from './config';
 import { EventsModule } from './events/events.module';
 import { OutboxEntry } from './outbox/entities/outbox-entry.entity';
 import { OutboxModule } from './outbox/outbox.module';
+import { Receiver } from './receivers/entities/receiver.entity';
+import { ReceiversModule } from './receivers/receivers.module';
 import { Tenant } from './tenants/entities/tenant.entity';
 import { TenantsModule } from './tenants/tenants.module';
+import { Topic } from './topics/entities/topic.entity';
+import { TopicsModule } from './topics/topics.module';
 import { Unit } from './units/entities/unit.entity';
 import { UnitsModule } from './units/units.module';
 import { User } from './users/entities/user.entity';
 import { UsersModule } from './users/users.module';
 
-const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry];
+const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry, Topic, Receiver];
 
 @Module({})
 export class AppModule {
@@ -35,6 +40,8 @@ export class AppModule {
         MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, name: 'registry' }), streams: [STREAMS.events, STREAMS.registry] }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: ENTITIES, service: 'registry' }),
         AuthModule.forRoot(),
+        // Receiver and token URLs are checked against the same SSRF rules the dispatcher applies.
+        EgressModule.forRoot(egressOptionsFrom(config)),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
         OutboxModule,
         TenantsModule,
@@ -43,6 +50,8 @@ export class AppModule {
         AccountsModule,
         RegistryAuthModule,
         EventsModule,
+        TopicsModule,
+        ReceiversModule,
       ],
     };
   }

@@ -11,6 +11,7 @@ import {
   type NatsConfig,
   type OperatorConfig,
 } from '@hookline/config';
+import { egressConfig, type EgressConfig } from '@hookline/egress';
 
 const accountsConfig = {
   publicUrl: field.url('HOOKLINE_PUBLIC_URL', {
@@ -26,13 +27,14 @@ const accountsConfig = {
   outboxPollMs: field.duration('HOOKLINE_OUTBOX_POLL', { default: 500, doc: 'how often the change outbox is checked for rows another instance wrote' }),
 };
 
-export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...accountsConfig };
+export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig };
 
 export type RegistryConfig = NatsConfig &
   DatabaseConfig &
   HttpConfig &
   OperatorConfig &
-  EncryptionConfig & {
+  EncryptionConfig &
+  EgressConfig & {
     publicUrl?: string;
     accessTokenTtlMs: number;
     signingKeyRotationMs: number;

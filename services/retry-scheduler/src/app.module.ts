@@ -19,8 +19,8 @@ export class AppModule {
         ObservabilityModule.forRoot({ service: 'retry-scheduler', version: VERSION, logLevel: config.logLevel }),
         MessagingModule.forRoot({
           useFactory: () => ({ natsUrl: config.natsUrl, name: 'retry-scheduler' }),
-          streams: [STREAMS.deliveries, STREAMS.dispatch],
-          consumers: [CONSUMERS.retrySchedulerFailed],
+          streams: [STREAMS.deliveries, STREAMS.dispatch, STREAMS.registry],
+          consumers: [CONSUMERS.retrySchedulerFailed, CONSUMERS.retrySchedulerReceivers],
         }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'retry-scheduler' }),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),

@@ -9,7 +9,7 @@ import {
   type DeliveryLifecycleEvent,
   type DispatchOrder,
 } from '@hookline/contracts';
-import { ConsumerHost, JetStreamPublisher, PoisonMessageError } from '@hookline/messaging';
+import { ConsumerHost, JetStreamPublisher, PoisonMessageError, RetryableError } from '@hookline/messaging';
 import { RegistryViewProvider } from '../registry-view/registry-view.provider';
 import { fanOut, webhookBody } from './fan-out';
 
@@ -37,6 +37,13 @@ export class EventsConsumer implements OnModuleInit {
         } catch (err) {
           if (err instanceof InvalidEventError) throw new PoisonMessageError(err.message);
           throw err;
+        }
+        // Receivers, grants and units as they are now: every change published before this
+        // event was taken up is in the view before it is fanned out.
+        try {
+          await this.registry.upToDate();
+        } catch (err) {
+          throw new RetryableError((err as Error).message, 1000);
         }
         const decisions = fanOut(this.registry.view, event);
         if (decisions.length === 0) return;

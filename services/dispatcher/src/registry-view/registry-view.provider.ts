@@ -37,6 +37,12 @@ export class RegistryViewProvider implements OnApplicationBootstrap, OnModuleDes
     this.logger.info({ seq: this.view.lastSeq }, 'registry view caught up');
   }
 
+  /** Waits until the view holds every registry change published before now (see StreamFollower.upToDate). */
+  async upToDate(): Promise<void> {
+    if (!this.follower) throw new Error('the registry view has not started');
+    await this.follower.upToDate();
+  }
+
   onModuleDestroy(): void {
     this.follower?.stop();
   }

@@ -40,7 +40,8 @@ export class ChangeLog {
       recorded = tx.changes.length > 0;
       return r;
     });
-    if (recorded) this.relay.wake();
+    // Read-your-writes for the stream: answer once the change events are published.
+    if (recorded) await this.relay.flushed();
     return result;
   }
 }

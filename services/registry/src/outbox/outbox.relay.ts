@@ -19,6 +19,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private wakeUp?: () => void;
   private pending = false;
   private lastPurge = 0;
+  /** Drain cycles started; flushed() waits for one that began after it was called. */
+  private cyclesStarted = 0;
+  private flushWaiters: { cycle: number; resolve: () => void }[] = [];
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -43,13 +46,33 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.wakeUp?.();
   }
 
+  /**
+   * Resolves once a drain cycle that began after this call has finished, i.e. every
+   * row committed before the call is on the stream: an API write answers after its
+   * change event is published, so a reader of the stream sees it right away. Gives up
+   * waiting after timeoutMs (the rows are committed and will still go out).
+   */
+  flushed(timeoutMs = 3000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.flushWaiters.push({ cycle: this.cyclesStarted + 1, resolve: () => (clearTimeout(timer), resolve()) });
+      this.wake();
+    });
+  }
+
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
       let published = 0;
       try {
         this.pending = false;
+        const cycle = ++this.cyclesStarted;
         published = await this.outbox.drain(BATCH, (rows) => this.publish(rows));
+        if (published < BATCH) {
+          const ready = this.flushWaiters.filter((w) => w.cycle <= cycle);
+          this.flushWaiters = this.flushWaiters.filter((w) => w.cycle > cycle);
+          for (const w of ready) w.resolve();
+        }
         failures = 0;
         await this.purge();
       } catch (err) {

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { DuePoller } from './due-poller';
 import { FailedOrdersConsumer } from './failed-orders.consumer';
+import { ReceiverDeletionsConsumer } from './receiver-deletions.consumer';
 import { ScheduleRepository } from './schedule.repository';
 import { ScheduleService } from './schedule.service';
 
 /** Retries: failed attempts in, due orders out, on the schedule the configuration gives. */
-@Module({ providers: [ScheduleRepository, ScheduleService, FailedOrdersConsumer, DuePoller], exports: [ScheduleService] })
+@Module({ providers: [ScheduleRepository, ScheduleService, FailedOrdersConsumer, ReceiverDeletionsConsumer, DuePoller], exports: [ScheduleService] })
 export class ScheduleModule {}

@@ -36,9 +36,11 @@ export class ScheduleRepository {
   async takeDue(now: Date, limit: number, publish: (rows: ScheduledRow[]) => Promise<void>): Promise<number> {
     return this.ds.transaction(async (em) => {
       const rows: ScheduledRow[] = await em.query(
-        `DELETE FROM delivery_schedule WHERE delivery_id IN (
-           SELECT delivery_id FROM delivery_schedule WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING delivery_id, tenant_id, receiver_id, attempt, dispatch_order`,
+        `WITH taken AS (
+           DELETE FROM delivery_schedule WHERE delivery_id IN (
+             SELECT delivery_id FROM delivery_schedule WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+           RETURNING delivery_id, tenant_id, receiver_id, attempt, dispatch_order)
+         SELECT * FROM taken`,
         [now, limit],
       );
       if (rows.length > 0) await publish(rows);
@@ -49,7 +51,9 @@ export class ScheduleRepository {
   /** Removes every waiting retry of a receiver (it was deleted) and returns what was removed. */
   async removeForReceiver(tenantId: string, receiverId: string): Promise<ScheduledRow[]> {
     return this.ds.query(
-      `DELETE FROM delivery_schedule WHERE tenant_id = $1 AND receiver_id = $2 RETURNING delivery_id, tenant_id, receiver_id, attempt, dispatch_order`,
+      `WITH removed AS (
+         DELETE FROM delivery_schedule WHERE tenant_id = $1 AND receiver_id = $2 RETURNING delivery_id, tenant_id, receiver_id, attempt, dispatch_order)
+       SELECT * FROM removed`,
       [tenantId, receiverId],
     );
   }

@@ -1,0 +1,288 @@
+import { Injectable } from '@nestjs/common';
+import { actorOf, topicMatches, type Principal } from '@hookline/auth';
+import {
+  SIGNER_SUBJECTS,
+  uuidv7,
+  UUID_RE,
+  type CredentialSpec,
+  type ReceiverAuth,
+  type ReceiverView,
+  type RpcReply,
+} from '@hookline/contracts';
+import { EgressClient } from '@hookline/egress';
+import { ConflictError, FieldProblem, ForbiddenError, NotFoundError, ServiceUnavailableError, tenantScope, ValidationError } from '@hookline/http';
+import { NatsRpc } from '@hookline/messaging';
+import { AccountsRepository } from '../accounts/accounts.repository';
+import { ChangeLog } from '../outbox/change-log';
+import { Page, PageRequest, parsePage, toPage } from '../paging';
+import { TenantsRepository } from '../tenants/tenants.repository';
+import { TopicsRepository } from '../topics/topics.repository';
+import type { ReceiverAuthDto } from './dto/receiver.dto';
+import { Receiver } from './entities/receiver.entity';
+import { canSeeReceiver, topicsNotWritable } from './receiver-access';
+import { receiverView, ReceiversRepository } from './receivers.repository';
+
+export interface ReceiverInput {
+  tenant?: string;
+  name: string;
+  url: string;
+  topics: string[];
+  accountId: string;
+  auth: ReceiverAuthDto;
+  enabled?: boolean;
+}
+
+export type ReceiverPatch = Partial<Omit<ReceiverInput, 'tenant'>>;
+
+/** The created receiver, and its secret: shown this once, never again. */
+export interface ReceiverWithSecret {
+  receiver: ReceiverView;
+  secret?: string;
+  previousSecretValidUntil?: string;
+}
+
+/** The signer keeps each receiver's secret under this id (the dispatcher asks for it by the same). */
+export function credentialIdOf(receiverId: string): string {
+  return `receiver:${receiverId}`;
+}
+
+function publicAuth(a: ReceiverAuthDto): ReceiverAuth {
+  switch (a.protocol) {
+    case 'none':
+      return { protocol: 'none' };
+    case 'websub':
+      return { protocol: 'websub', algorithm: a.algorithm ?? 'sha256' };
+    case 'standard-webhooks':
+      return { protocol: 'standard-webhooks' };
+    case 'oauth2':
+      return { protocol: 'oauth2', tokenUrl: a.tokenUrl ?? '', clientId: a.clientId ?? '', ...(a.scope ? { scope: a.scope } : {}), ...(a.audience ? { audience: a.audience } : {}) };
+  }
+}
+
+function credentialSpec(a: ReceiverAuthDto): CredentialSpec | undefined {
+  switch (a.protocol) {
+    case 'none':
+      return undefined;
+    case 'websub':
+      return { scheme: 'websub', algorithm: a.algorithm ?? 'sha256', ...(a.secret ? { secret: a.secret } : {}) };
+    case 'standard-webhooks':
+      return { scheme: 'standard-webhooks', ...(a.secret ? { secret: a.secret } : {}) };
+    case 'oauth2':
+      return {
+        scheme: 'oauth2',
+        tokenUrl: a.tokenUrl ?? '',
+        clientId: a.clientId ?? '',
+        clientSecret: a.clientSecret ?? '',
+        ...(a.scope ? { scope: a.scope } : {}),
+        ...(a.audience ? { audience: a.audience } : {}),
+      };
+  }
+}
+
+@Injectable()
+export class ReceiversService {
+  constructor(
+    private readonly receivers: ReceiversRepository,
+    private readonly topics: TopicsRepository,
+    private readonly accounts: AccountsRepository,
+    private readonly tenants: TenantsRepository,
+    private readonly changes: ChangeLog,
+    private readonly egress: EgressClient,
+    private readonly rpc: NatsRpc,
+  ) {}
+
+  async create(p: Principal, input: ReceiverInput): Promise<ReceiverWithSecret> {
+    const tenantId = tenantScope(p, input.tenant);
+    this.authorizeTopics(p, input.topics);
+    if (!(await this.tenants.find(tenantId))) throw new NotFoundError(`tenant ${tenantId}`);
+    await this.validate(tenantId, { url: input.url, topics: input.topics, accountId: input.accountId, auth: input.auth });
+    const id = uuidv7();
+    // The secret goes to the signer first: a receiver row never exists without its credential.
+    const issued = await this.issueCredential(tenantId, id, input.auth);
+    try {
+      const view = await this.changes.transaction(async (tx) => {
+        const r: Receiver = {
+          tenantId,
+          id,
+          name: input.name,
+          url: input.url,
+          topics: [...new Set(input.topics)],
+          accountId: input.accountId,
+          auth: publicAuth(input.auth),
+          enabled: input.enabled ?? true,
+          deletedAt: null,
+          createdAt: tx.now,
+          updatedAt: tx.now,
+        };
+        await this.receivers.insert(tx.em, r);
+        const v = receiverView(r);
+        await tx.record({ tenantId, entity: 'receiver', entityId: id, action: 'created', actor: actorOf(p), before: null, after: { ...v } });
+        return v;
+      });
+      return { receiver: view, ...(issued?.secret ? { secret: issued.secret } : {}) };
+    } catch (err) {
+      if (issued) await this.rpc.call(SIGNER_SUBJECTS.revokeCredential, { tenantId, credentialId: credentialIdOf(id) });
+      throw err;
+    }
+  }
+
+  async list(p: Principal, input: PageRequest & { tenant?: string; deleted?: 'true' | 'false'; accountId?: string; topic?: string }): Promise<Page<ReceiverView>> {
+    const tenantId = tenantScope(p, input.tenant);
+    const { limit, after } = parsePage(input);
+    const deleted = input.deleted === undefined ? undefined : input.deleted === 'true';
+    // Visibility is per receiver (its topics); read a little more so most pages come out full.
+    const rows = await this.receivers.list(tenantId, { deleted, accountId: input.accountId, topic: input.topic }, limit + 1, after);
+    return toPage(
+      rows.filter((r) => canSeeReceiver(p, r.topics)),
+      limit,
+      (r) => r.id,
+      receiverView,
+    );
+  }
+
+  async get(p: Principal, tenant: string | undefined, id: string): Promise<ReceiverView> {
+    return receiverView(await this.visible(p, tenantScope(p, tenant), id));
+  }
+
+  async update(p: Principal, tenant: string | undefined, id: string, input: ReceiverPatch): Promise<ReceiverWithSecret> {
+    const tenantId = tenantScope(p, tenant);
+    const current = await this.visible(p, tenantId, id);
+    if (current.deletedAt) throw new ConflictError(`receiver ${id} is deleted`);
+    this.authorizeTopics(p, current.topics);
+    if (input.topics) this.authorizeTopics(p, input.topics);
+    await this.validate(tenantId, { url: input.url, topics: input.topics, accountId: input.accountId, auth: input.auth });
+    let issued: { secret?: string } | undefined;
+    if (input.auth) {
+      // New authentication, new credential: the old one is destroyed, the new secret shown once.
+      await this.rpc.call(SIGNER_SUBJECTS.revokeCredential, { tenantId, credentialId: credentialIdOf(id) });
+      issued = await this.issueCredential(tenantId, id, input.auth);
+    }
+    const view = await this.changes.transaction(async (tx) => {
+      const r = await this.receivers.find(tenantId, id, tx.em, true);
+      if (!r) throw new NotFoundError(`receiver ${id}`);
+      const patch: Partial<Receiver> = { updatedAt: tx.now };
+      if (input.name !== undefined) patch.name = input.name;
+      if (input.url !== undefined) patch.url = input.url;
+      if (input.topics !== undefined) patch.topics = [...new Set(input.topics)];
+      if (input.accountId !== undefined) patch.accountId = input.accountId;
+      if (input.enabled !== undefined) patch.enabled = input.enabled;
+      if (input.auth !== undefined) patch.auth = publicAuth(input.auth);
+      await this.receivers.update(tx.em, tenantId, id, patch);
+      const after = { ...r, ...patch };
+      await tx.record({ tenantId, entity: 'receiver', entityId: id, action: 'updated', actor: actorOf(p), before: { ...receiverView(r) }, after: { ...receiverView(after) } });
+      return receiverView(after);
+    });
+    return { receiver: view, ...(issued?.secret ? { secret: issued.secret } : {}) };
+  }
+
+  /**
+   * A new secret. HMAC protocols: generated unless given, and the previous one keeps
+   * signing during the overlap so receivers can switch without a gap. OAuth2: the new
+   * client secret must be given.
+   */
+  async rotateSecret(p: Principal, tenant: string | undefined, id: string, input: { overlapSeconds?: number; secret?: string }): Promise<ReceiverWithSecret> {
+    const tenantId = tenantScope(p, tenant);
+    const r = await this.visible(p, tenantId, id);
+    if (r.deletedAt) throw new ConflictError(`receiver ${id} is deleted`);
+    this.authorizeTopics(p, r.topics);
+    if (r.auth.protocol === 'none') throw new ConflictError(`receiver ${id} uses no authentication, so it has no secret to rotate`);
+    let spec: CredentialSpec | undefined;
+    if (r.auth.protocol === 'oauth2') {
+      if (!input.secret) throw new ValidationError([{ field: 'secret', message: 'the new OAuth2 client secret is required' }]);
+      spec = { scheme: 'oauth2', tokenUrl: r.auth.tokenUrl, clientId: r.auth.clientId, clientSecret: input.secret, ...(r.auth.scope ? { scope: r.auth.scope } : {}), ...(r.auth.audience ? { audience: r.auth.audience } : {}) };
+    } else if (input.secret) {
+      spec = r.auth.protocol === 'websub' ? { scheme: 'websub', algorithm: r.auth.algorithm, secret: input.secret } : { scheme: 'standard-webhooks', secret: input.secret };
+    }
+    const reply = await this.rpc.call(SIGNER_SUBJECTS.rotateCredential, {
+      tenantId,
+      credentialId: credentialIdOf(id),
+      ...(spec ? { spec } : {}),
+      ...(input.overlapSeconds !== undefined ? { overlapSeconds: input.overlapSeconds } : {}),
+    });
+    const rotated = this.unwrap(reply, 'secret');
+    await this.changes.transaction(async (tx) => {
+      await tx.record({
+        tenantId,
+        entity: 'receiver',
+        entityId: id,
+        action: 'credentials-reset',
+        actor: actorOf(p),
+        before: null,
+        after: { ...receiverView(r) },
+        detail: { version: rotated.version, ...(rotated.previousValidUntil ? { previousValidUntil: rotated.previousValidUntil } : {}) },
+      });
+    });
+    return {
+      receiver: receiverView(r),
+      ...(rotated.secret ? { secret: rotated.secret } : {}),
+      ...(rotated.previousValidUntil ? { previousSecretValidUntil: rotated.previousValidUntil } : {}),
+    };
+  }
+
+  /** Soft delete: no new deliveries, waiting retries cancelled; still listed, its log still readable. */
+  async delete(p: Principal, tenant: string | undefined, id: string): Promise<ReceiverView> {
+    const tenantId = tenantScope(p, tenant);
+    const current = await this.visible(p, tenantId, id);
+    this.authorizeTopics(p, current.topics);
+    if (current.deletedAt) return receiverView(current);
+    const view = await this.changes.transaction(async (tx) => {
+      const r = await this.receivers.find(tenantId, id, tx.em, true);
+      if (!r) throw new NotFoundError(`receiver ${id}`);
+      const patch = { deletedAt: tx.now, updatedAt: tx.now };
+      await this.receivers.update(tx.em, tenantId, id, patch);
+      const after = { ...r, ...patch };
+      await tx.record({ tenantId, entity: 'receiver', entityId: id, action: 'deleted', actor: actorOf(p), before: { ...receiverView(r) }, after: { ...receiverView(after) } });
+      return receiverView(after);
+    });
+    // The secret is of no further use; a failure here leaves it sealed in the signer, never exposed.
+    await this.rpc.call(SIGNER_SUBJECTS.revokeCredential, { tenantId, credentialId: credentialIdOf(id) });
+    return view;
+  }
+
+  private async visible(p: Principal, tenantId: string, id: string): Promise<Receiver> {
+    const r = UUID_RE.test(id) ? await this.receivers.find(tenantId, id) : null;
+    if (!r || !canSeeReceiver(p, r.topics)) throw new NotFoundError(`receiver ${id}`);
+    return r;
+  }
+
+  private authorizeTopics(p: Principal, topics: readonly string[]): void {
+    const denied = topicsNotWritable(p, topics);
+    if (denied.length > 0) throw new ForbiddenError(`the receivers:write permission (on the whole tenant) does not cover topic ${denied.join(', ')}`);
+  }
+
+  /** URL safety, catalogue topics and the receiving account, all reported together. */
+  private async validate(tenantId: string, input: { url?: string; topics?: string[]; accountId?: string; auth?: ReceiverAuthDto }): Promise<void> {
+    const problems: FieldProblem[] = [];
+    const urlProblem = (field: string, url: string) => {
+      const checked = this.egress.checkUrl(url);
+      if (!checked.ok) problems.push({ field, message: `${url} is not allowed: ${checked.error.message}` });
+    };
+    if (input.url !== undefined) urlProblem('url', input.url);
+    if (input.auth?.protocol === 'oauth2' && input.auth.tokenUrl) urlProblem('auth.tokenUrl', input.auth.tokenUrl);
+    if (input.topics) {
+      const catalogue = await this.topics.names(tenantId);
+      for (const t of input.topics) {
+        const isPattern = t.split('.').some((w) => w === '*' || w === '>');
+        const known = isPattern ? catalogue.some((c) => topicMatches(t, c)) : catalogue.includes(t);
+        if (!known) problems.push({ field: 'topics', message: isPattern ? `${t} matches no topic in the tenant's catalogue` : `${t} is not in the tenant's topic catalogue (POST /v1/topics)` });
+      }
+    }
+    if (input.accountId !== undefined && !(await this.accounts.find(tenantId, input.accountId))) {
+      problems.push({ field: 'accountId', message: `no API account ${input.accountId} in this tenant` });
+    }
+    if (problems.length > 0) throw new ValidationError(problems);
+  }
+
+  private async issueCredential(tenantId: string, receiverId: string, auth: ReceiverAuthDto): Promise<{ secret?: string } | undefined> {
+    const spec = credentialSpec(auth);
+    if (!spec) return undefined;
+    const reply = await this.rpc.call(SIGNER_SUBJECTS.createCredential, { tenantId, credentialId: credentialIdOf(receiverId), spec, idempotencyKey: receiverId });
+    return this.unwrap(reply, 'auth');
+  }
+
+  private unwrap<T>(reply: RpcReply<T>, field: string): T {
+    if (reply.ok) return reply.result;
+    if (reply.error.code === 'invalid-request') throw new ValidationError([{ field, message: reply.error.message }]);
+    throw new ServiceUnavailableError(`the signer could not store the secret (${reply.error.code}); try again`, 2);
+  }
+}
