@@ -1,0 +1,175 @@
+// The retry schedule (compressed: 1s, 2s, 3s, 4s stands for 1h, 2h, 6h, 24h), recovery
+// mid-schedule, Retry-After, and restarts of the dispatcher and of nats-server mid-run
+// losing nothing, with every duplicate carrying the same delivery id and body.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAccount, eventually, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
+
+const TENANT = 'retries';
+const SCHEDULE_MS = [1000, 2000, 3000, 4000];
+
+describe('webhook retries', () => {
+  let stack: TestStack;
+  let accountId: string;
+  const receivers: TestReceiver[] = [];
+  let n = 0;
+
+  async function setupReceiver(respond: TestReceiver['respond']) {
+    const r = await startReceiver(respond);
+    receivers.push(r);
+    const res = await stack.operator.post('/v1/receivers', { tenant: TENANT, name: `r${++n}`, url: r.url, topics: ['Orders.*'], accountId, auth: { protocol: 'websub' } });
+    assert.equal(res.status, 201, res.text);
+    return { r, id: res.body.receiver.id as string };
+  }
+
+  async function publish(data: Record<string, unknown> = {}) {
+    const res = await stack.operator.post('/v1/events', { tenant: TENANT, topic: 'Orders.Paid', object: { type: 'order', id: String(++n) }, data });
+    assert.equal(res.status, 202, res.text);
+    return res.body.id as string;
+  }
+
+  async function finalDelivery(receiverId: string, eventId: string, status: string, timeoutMs = 40_000) {
+    return eventually(`${status} delivery`, async () => {
+      const list = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${receiverId}&limit=500`);
+      return list.body.data.find((d: { eventId: string; status: string }) => d.eventId === eventId && d.status === status);
+    }, timeoutMs);
+  }
+
+  before(async () => {
+    stack = await startTestStack({
+      env: {
+        HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
+        HOOKLINE_RETRY_SCHEDULE: SCHEDULE_MS.map((ms) => `${ms}ms`).join(','),
+        HOOKLINE_RETRY_POLL_INTERVAL: '50ms',
+        HOOKLINE_RETRY_MAX_RETRY_AFTER: '10s',
+      },
+    });
+    assert.equal((await stack.operator.post('/v1/tenants', { id: TENANT, name: 'Retries' })).status, 201);
+    assert.equal((await stack.operator.post('/v1/topics', { tenant: TENANT, name: 'Orders.Paid' })).status, 201);
+    accountId = (await createAccount(stack.operator, { tenant: TENANT, name: 'receiving', grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] })).id;
+  });
+  after(async () => {
+    for (const r of receivers) await r.close();
+    await stack?.stop();
+  });
+
+  it('follows the schedule after each previous attempt and ends in failed after the 4th retry', async () => {
+    const { r, id } = await setupReceiver(() => ({ status: 503, body: 'down for maintenance' }));
+    const eventId = await publish();
+    const d = await finalDelivery(id, eventId, 'failed');
+    assert.equal(d.attempts, 5);
+    assert.equal(d.lastStatusCode, 503);
+    const times = r.requests.map((q) => q.at);
+    assert.equal(times.length, 5);
+    for (let i = 1; i < times.length; i++) {
+      const gap = times[i] - times[i - 1];
+      assert.ok(gap >= SCHEDULE_MS[i - 1] - 50, `retry ${i} came ${gap} ms after the previous attempt, before its ${SCHEDULE_MS[i - 1]} ms`);
+    }
+    assert.equal(new Set(r.requests.map((q) => q.headers['webhook-id'])).size, 1, 'the same delivery id on every attempt');
+    assert.equal(new Set(r.requests.map((q) => q.body)).size, 1, 'the same body on every attempt');
+    assert.equal(new Set(r.requests.map((q) => q.headers['x-hub-signature'])).size, 1);
+    const detail = await stack.operator.get(`/v1/deliveries/${d.id}?tenant=${TENANT}`);
+    assert.equal(detail.body.attemptLog.length, 5);
+    assert.match(detail.body.statusReason, /failed after 5 attempts/);
+    for (const a of detail.body.attemptLog) {
+      assert.equal(a.statusCode, 503);
+      assert.equal(a.errorClass, 'http-status');
+      assert.equal(a.responseBody, 'down for maintenance');
+    }
+    // Nothing more after the final state.
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.equal(r.requests.length, 5);
+  });
+
+  it('recovers to succeeded mid-schedule', async () => {
+    const { r, id } = await setupReceiver((_q, i) => (i < 2 ? { status: 500 } : { status: 200 }));
+    const eventId = await publish({ recover: true });
+    const d = await finalDelivery(id, eventId, 'succeeded');
+    assert.equal(d.attempts, 3);
+    assert.equal(d.lastStatusCode, 200);
+    assert.equal(d.nextAttemptAt, null);
+    assert.equal(r.requests.length, 3);
+  });
+
+  it('a scheduled delivery shows its next attempt time', async () => {
+    let calls = 0;
+    const { id } = await setupReceiver(() => (++calls === 1 ? { status: 500 } : { status: 200 }));
+    const eventId = await publish();
+    const d = await finalDelivery(id, eventId, 'scheduled', 10_000);
+    assert.ok(d.nextAttemptAt && Date.parse(d.nextAttemptAt) > Date.parse(d.lastAttemptAt));
+    await finalDelivery(id, eventId, 'succeeded');
+  });
+
+  it('Retry-After lengthens a wait but never shortens it', async () => {
+    const { r, id } = await setupReceiver((_q, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '3' } } : i === 1 ? { status: 429, headers: { 'retry-after': '0' } } : { status: 200 }));
+    const eventId = await publish();
+    await finalDelivery(id, eventId, 'succeeded');
+    const [a, b, c] = r.requests.map((q) => q.at);
+    assert.ok(b - a >= 2950, `Retry-After: 3 waited only ${b - a} ms`);
+    assert.ok(c - b >= SCHEDULE_MS[1] - 50, `Retry-After: 0 shortened the wait to ${c - b} ms`);
+  });
+
+  it('a receiver that redirects is not followed: a 3xx is a failure', async () => {
+    const target = await startReceiver();
+    receivers.push(target);
+    const { id } = await setupReceiver(() => ({ status: 302, headers: { location: `${target.url}/elsewhere` } }));
+    const eventId = await publish();
+    const d = await eventually('the first failed attempt', async () => {
+      const x = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${id}`);
+      const found = x.body.data.find((q: { eventId: string }) => q.eventId === eventId);
+      return found && found.attempts >= 1 ? found : undefined;
+    });
+    assert.equal(d.lastErrorClass, 'redirect');
+    assert.equal(target.requests.length, 0, 'the redirect target was never called');
+  });
+
+  it('restarts of the dispatcher and of nats-server mid-run lose nothing; duplicates carry the same delivery id and body', async () => {
+    const { r, id } = await setupReceiver(() => ({ status: 200 }));
+    const total = 120;
+    const eventIds: string[] = [];
+    const publisher = (async () => {
+      for (let i = 0; i < total; i++) {
+        const res = await eventually('event accepted', async () => {
+          const x = await stack.operator.post('/v1/events', { tenant: TENANT, topic: 'Orders.Paid', object: { type: 'order', id: `bulk-${i}` }, data: { i } }, { 'idempotency-key': `bulk-${i}` });
+          return x.status === 202 ? x : undefined;
+        }, 60_000, 200);
+        eventIds.push(res.body.id);
+        await new Promise((res2) => setTimeout(res2, 15));
+      }
+    })();
+    await eventually('deliveries flowing', async () => r.requests.length > 20);
+    await stack.services.dispatcher.kill('SIGKILL');
+    await stack.services.dispatcher.start();
+    await eventually('more deliveries', async () => r.requests.length > 60, 30_000);
+    await stack.nats.kill('SIGKILL');
+    await new Promise((res) => setTimeout(res, 300));
+    await stack.nats.start();
+    await publisher;
+    assert.equal(new Set(eventIds).size, total);
+    // Ledger: every event reached the receiver; duplicates are the same delivery, byte for byte.
+    await eventually('every event delivered', async () => {
+      const got = new Set(r.requests.map((q) => JSON.parse(q.body).id));
+      return eventIds.every((e) => got.has(e));
+    }, 60_000);
+    const byDelivery = new Map<string, { event: string; bodies: Set<string> }>();
+    for (const q of r.requests) {
+      const d = q.headers['webhook-id'];
+      const entry = byDelivery.get(d) ?? { event: JSON.parse(q.body).id, bodies: new Set() };
+      entry.bodies.add(q.body);
+      byDelivery.set(d, entry);
+    }
+    assert.equal(byDelivery.size, total, 'one delivery id per event');
+    for (const [, e] of byDelivery) assert.equal(e.bodies.size, 1, 'a duplicate carries the same body');
+    // Every delivery ends in exactly one final state, and the log caught up.
+    await eventually('all deliveries succeeded in the log', async () => {
+      let all: { status: string }[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${id}&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+        all = all.concat(page.body.data);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return all.length === total && all.every((d) => d.status === 'succeeded');
+    }, 60_000);
+  });
+});
