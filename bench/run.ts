@@ -1,6 +1,7 @@
 // `npm run bench`: baselines on this machine, then the platform, then a table of ratios
 // and targets, written to bench/results/. Everything it starts is stopped at the end,
 // on an error and on Ctrl-C. All traffic stays on 127.0.0.1.
+import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { httpBaselines } from './baselines/http';
 import { jetstreamBaselines } from './baselines/jetstream';
@@ -8,10 +9,12 @@ import { postgresBaselines } from './baselines/postgres';
 import { cleanup, installSignalHandlers, onCleanup } from './lib/cleanup';
 import { nowMs } from './lib/clock';
 import { parseOptions, type BenchOptions } from './lib/options';
+import { profilesIn, summarizeProfile, type ProfileSummary } from './lib/profile';
 import { ReceiverFarm } from './lib/receiver-farm';
 import { Results, type RunResult } from './lib/results';
 import { startBenchStack } from './platform/bench-stack';
 import { PgStats } from './platform/pg-stats';
+import { SERVICE_NAMES } from '@hookline/contracts';
 import { accepted, backlog, delivered, fanout, isolation, latency, type Ctx } from './platform/scenarios';
 import { machine, machineLine, saveResults, tables, targets, updateReadme } from './report';
 
@@ -52,16 +55,18 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const t0 = nowMs();
   const results = new Results();
-  console.log(`[bench] ${o.quick ? 'quick' : 'full'} run; starting nats-server and PostgreSQL…`);
+  console.log(`[bench] ${o.quick ? 'quick' : 'full'} run; starting the stack (nats-server, PostgreSQL, six services)…`);
 
+  const s0 = nowMs();
   const b = await startBenchStack(o);
+  console.log(`[bench] stack ready in ${((nowMs() - s0) / 1000).toFixed(1)} s`);
   const farm = new ReceiverFarm();
   onCleanup('receivers', () => farm.close());
   const pgAdmin = b.stack.postgres?.url() ?? b.databaseUrl;
   const m = machine(await postgresVersion(pgAdmin));
   console.log(`[bench] machine: ${machineLine(m)}`);
 
-  // Baselines: the same machine, the same nats-server and PostgreSQL, before any service runs.
+  // Baselines: the same machine, the same nats-server and PostgreSQL; the services are idle.
   await step('http', o, results, () => httpBaselines(o, farm, results));
   await step('jetstream', o, results, () => jetstreamBaselines(o, b.stack.nats.url, results));
   await step('postgres', o, results, async () => {
@@ -69,13 +74,10 @@ async function main(): Promise<void> {
     await postgresBaselines(o, url, results);
   });
 
-  const platform = ['accepted', 'delivered', 'latency', 'fanout', 'backlog', 'isolation'].filter((s) => !o.skip.has(s));
+  const platform = ['accepted', 'delivered', 'latency', 'fanout', 'isolation', 'backlog'].filter((s) => !o.skip.has(s));
   let pgMethod: string | undefined;
   if (platform.length > 0) {
-    console.log('[bench] starting the six services…');
-    const s0 = nowMs();
-    await b.startServices();
-    console.log(`[bench] services ready in ${((nowMs() - s0) / 1000).toFixed(1)} s`);
+    b.profileFromHere();
     const pg = await PgStats.open(b.databaseUrl);
     onCleanup('statistics connection', () => pg.close());
     pgMethod = pg.how;
@@ -84,8 +86,23 @@ async function main(): Promise<void> {
     await step('delivered', o, results, () => delivered(ctx));
     await step('latency', o, results, () => latency(ctx));
     await step('fanout', o, results, () => fanout(ctx));
-    await step('backlog', o, results, () => backlog(ctx));
     await step('isolation', o, results, () => isolation(ctx));
+    // Last: a backlog that does not drain in time would otherwise spill into what follows.
+    await step('backlog', o, results, () => backlog(ctx));
+  }
+
+  const profiles: (ProfileSummary & { service: string })[] = [];
+  if (o.profile && platform.length > 0) {
+    // V8 writes a profile when its process exits.
+    await Promise.all(SERVICE_NAMES.map((n) => b.stack.services[n].stop()));
+    for (const file of profilesIn(b.profileDir)) {
+      const p = summarizeProfile(file);
+      const service = b.servicePids.get(p.pid) ?? `pid ${p.pid}`;
+      profiles.push({ ...p, service });
+      console.log(`\n[bench] profile of ${service} (${(p.totalMs / 1000).toFixed(1)} s on CPU, start-up included)`);
+      console.log(`  by area:     ${p.byArea.map((a) => `${a.area} ${a.pct}%`).join(', ')}`);
+      for (const f of p.byFunction) console.log(`  ${String(f.pct).padStart(5)}%  ${f.name}`);
+    }
   }
 
   const ts = targets(results);
@@ -99,8 +116,10 @@ async function main(): Promise<void> {
     machine: m,
     rows: results.rows,
     targets: ts,
+    loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
     pgStatementsMethod: pgMethod,
     errors: results.errors,
+    ...(profiles.length > 0 ? { profiles } : {}),
   };
   console.log(`\nHookline benchmarks — ${machineLine(m)}\n`);
   console.log(table);

@@ -25,15 +25,19 @@ export async function httpBaselines(o: BenchOptions, farm: ReceiverFarm, results
       await res.body.text();
       if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
     };
-    await closedLoop({ concurrency: c, maxOps: warmupOps(o), maxMs: 5000, op });
+    await closedLoop({ concurrency: c, maxOps: warmupOps(o), maxMs: o.quick ? 1000 : 5000, op });
+    const cpu0 = process.cpuUsage();
     const r = await closedLoop({ concurrency: c, maxOps: o.httpRequests, maxMs: o.httpSeconds * 1000, op });
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMsPerRequest = r.ops > 0 ? Math.round(((cpu.user + cpu.system) / 1000 / r.ops) * 1000) / 1000 : NaN;
     results.add({
       id: 'baseline.undici',
       section: 'baseline',
       label: `undici ${'request'} POST 1 KB, ${c} concurrent`,
       value: rate(r.ops, r.elapsedMs),
       unit: 'req/s',
-      extra: { ...r, concurrency: c },
+      note: `${cpuMsPerRequest} ms CPU per request, client and receiver together`,
+      extra: { ...r, concurrency: c, cpuMsPerRequest },
     });
     if (r.errors) results.errors.push(`undici baseline: ${r.errors} errors (${r.firstError})`);
   } finally {
@@ -47,7 +51,7 @@ export async function httpBaselines(o: BenchOptions, farm: ReceiverFarm, results
       const res = await client.post(receiver.url, rawBody(i, nowMs()), { headers: { 'content-type': 'application/json' }, responseType: 'text' });
       if (res.status !== 200) throw new Error(`status ${res.status}`);
     };
-    await closedLoop({ concurrency: c, maxOps: warmupOps(o), maxMs: 5000, op });
+    await closedLoop({ concurrency: c, maxOps: warmupOps(o), maxMs: o.quick ? 1000 : 5000, op });
     const r = await closedLoop({ concurrency: c, maxOps: o.httpRequests, maxMs: o.httpSeconds * 1000, op });
     results.add({
       id: 'baseline.axios',

@@ -12,7 +12,8 @@ import type { Results } from '../lib/results';
 const STREAM = 'BENCH_RAW';
 
 export async function jetstreamBaselines(o: BenchOptions, natsUrl: string, results: Results): Promise<void> {
-  const nc = await connect({ servers: natsUrl, name: 'bench-baseline' });
+  // noAsyncTraces: no Error (with its stack) made up front for every publish; the raw ceiling.
+  const nc = await connect({ servers: natsUrl, name: 'bench-baseline', noAsyncTraces: true });
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.delete(STREAM).catch(() => undefined);

@@ -7,6 +7,8 @@ export interface BenchOptions {
   save: boolean;
   updateReadme: boolean;
   keep: boolean;
+  /** Services run with --cpu-prof; the profiles' hottest functions are printed at the end. */
+  profile: boolean;
   fastPostgres: boolean;
   /** How the delivery scenarios put events in: JetStream publish (the in-cluster path) or POST /v1/events. */
   feed: 'nats' | 'http';
@@ -43,6 +45,7 @@ const DEFAULTS: BenchOptions = {
   save: true,
   updateReadme: false,
   keep: false,
+  profile: false,
   fastPostgres: false,
   feed: 'nats',
   httpConcurrency: 32,
@@ -57,34 +60,34 @@ const DEFAULTS: BenchOptions = {
   accepted: 30_000,
   acceptedConcurrency: 64,
   acceptedSeconds: 15,
-  delivered: 20_000,
-  window: 64,
-  fanoutEvents: 2_000,
+  delivered: 10_000,
+  window: 32,
+  fanoutEvents: 1_000,
   fanoutReceivers: 10,
   latencySeconds: 20,
   backlog: 100_000,
-  backlogTimeoutSeconds: 240,
-  isolationEvents: 2_000,
+  backlogTimeoutSeconds: 150,
+  isolationEvents: 1_000,
   egressDeadline: '2s',
   scenarioSeconds: 60,
 };
 
 const QUICK: Partial<BenchOptions> = {
-  httpRequests: 30_000,
-  httpSeconds: 3,
+  httpRequests: 20_000,
+  httpSeconds: 2,
   jsSequential: 2_000,
   jsPipelined: 20_000,
   pgSingle: 1_000,
   pgBatched: 20_000,
-  accepted: 3_000,
-  acceptedSeconds: 4,
-  delivered: 2_000,
-  fanoutEvents: 300,
-  latencySeconds: 5,
-  backlog: 5_000,
-  backlogTimeoutSeconds: 60,
-  isolationEvents: 300,
-  scenarioSeconds: 30,
+  accepted: 2_000,
+  acceptedSeconds: 3,
+  delivered: 1_500,
+  fanoutEvents: 150,
+  latencySeconds: 3,
+  backlog: 2_000,
+  backlogTimeoutSeconds: 30,
+  isolationEvents: 150,
+  scenarioSeconds: 20,
 };
 
 const NUMERIC: Record<string, keyof BenchOptions> = {
@@ -123,6 +126,7 @@ export const USAGE = `npm run bench -- [flags]
   --no-save               do not write bench/results/
   --update-readme         replace the table in README.md's Benchmarks section
   --keep                  keep the temporary data folder (logs) after the run
+  --profile               run the services with --cpu-prof and print each one's hottest functions
   --egress-deadline 2s    HOOKLINE_EGRESS_DEADLINE for the platform (the isolation scenario's hang)
 ${Object.keys(NUMERIC)
   .map((k) => `  --${k} N`)
@@ -146,6 +150,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (flag === '--no-save') o.save = false;
     else if (flag === '--update-readme') o.updateReadme = true;
     else if (flag === '--keep') o.keep = true;
+    else if (flag === '--profile') o.profile = true;
     else if (flag === '--fast-pg') o.fastPostgres = true;
     else if (flag === '--feed') {
       const f = value(flag, inline);

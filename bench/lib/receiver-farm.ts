@@ -1,7 +1,7 @@
 // The main thread's handle on the receiver worker (receiver-worker.ts).
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { FIELD, FIELDS, MAX_RECEIVERS, type FarmReply, type FarmRequest, type ReceiverMode } from './receiver-protocol';
+import { ANY_SLOT, COUNTER_SLOTS, FIELD, FIELDS, MAX_RECEIVERS, type FarmReply, type FarmRequest, type ReceiverMode } from './receiver-protocol';
 
 type Request = FarmRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
@@ -13,6 +13,10 @@ export interface ReceiverCounts {
   rejected: number;
   sigChecked: number;
   sigBad: number;
+}
+
+interface AtomicsWithWaitAsync {
+  waitAsync(a: Int32Array, index: number, value: number, timeoutMs: number): { async: boolean; value: Promise<string> | string };
 }
 
 export interface Receiver {
@@ -30,7 +34,7 @@ export class ReceiverFarm {
   private closed = false;
 
   constructor(opts: { verifyEvery?: number } = {}) {
-    const counters = new SharedArrayBuffer(MAX_RECEIVERS * FIELDS * 4);
+    const counters = new SharedArrayBuffer(COUNTER_SLOTS * 4);
     const times = new SharedArrayBuffer(MAX_RECEIVERS * 2 * 8);
     this.counters = new Int32Array(counters);
     this.times = new Float64Array(times);
@@ -121,6 +125,13 @@ export class ReceiverFarm {
       for (const k of Object.keys(total) as (keyof ReceiverCounts)[]) total[k] += c[k];
     }
     return total;
+  }
+
+  /** Resolves when any receiver gets a new delivery, or after timeoutMs (no polling loop burning the CPU). */
+  async progress(timeoutMs: number): Promise<void> {
+    const seen = Atomics.load(this.counters, ANY_SLOT);
+    const w = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(this.counters, ANY_SLOT, seen, timeoutMs);
+    if (w.async) await w.value;
   }
 
   /** When the last new delivery reached any of these receivers (nowMs), or 0. */

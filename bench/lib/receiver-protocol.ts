@@ -8,6 +8,9 @@ export const MAX_RECEIVERS = 64;
 /** Int32 counters per receiver, in this order. */
 export const FIELD = { requests: 0, unique: 1, duplicates: 2, hung: 3, rejected: 4, sigChecked: 5, sigBad: 6 } as const;
 export const FIELDS = 7;
+/** After the per-receiver counters: one Int32 bumped (and notified) on every new delivery at any receiver. */
+export const ANY_SLOT = MAX_RECEIVERS * FIELDS;
+export const COUNTER_SLOTS = ANY_SLOT + 1;
 
 export interface WorkerData {
   counters: SharedArrayBuffer;

@@ -6,7 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { nowMs } from './clock';
-import { FIELD, FIELDS, MAX_RECEIVERS, type FarmRequest, type ReceiverMode, type WorkerData } from './receiver-protocol';
+import { ANY_SLOT, FIELD, FIELDS, MAX_RECEIVERS, type FarmRequest, type ReceiverMode, type WorkerData } from './receiver-protocol';
 
 interface Receiver {
   server: Server;
@@ -27,6 +27,15 @@ const LATENCY_CAP = 1_000_000;
 const SENT_AT = /"sentAt":(\d+(?:\.\d+)?)/;
 
 const add = (i: number, field: number, n = 1) => Atomics.add(counters, i * FIELDS + field, n);
+
+/** A new delivery arrived: count it and wake a main thread waiting for progress. */
+function arrived(i: number, at: number): void {
+  add(i, FIELD.unique);
+  if (times[i * 2] === 0) times[i * 2] = at;
+  times[i * 2 + 1] = at;
+  Atomics.add(counters, ANY_SLOT, 1);
+  Atomics.notify(counters, ANY_SLOT);
+}
 
 function verify(secret: string, header: string | string[] | undefined, body: Buffer): boolean {
   if (typeof header !== 'string' || !header.startsWith('sha256=')) return false;
@@ -60,15 +69,9 @@ function handle(i: number, req: IncomingMessage, res: ServerResponse): void {
       if (r.seen.has(id)) add(i, FIELD.duplicates);
       else {
         r.seen.add(id);
-        add(i, FIELD.unique);
-        if (times[i * 2] === 0) times[i * 2] = at;
-        times[i * 2 + 1] = at;
+        arrived(i, at);
       }
-    } else {
-      add(i, FIELD.unique);
-      if (times[i * 2] === 0) times[i * 2] = at;
-      times[i * 2 + 1] = at;
-    }
+    } else arrived(i, at);
     if (r.secret) {
       const n = Atomics.load(counters, i * FIELDS + FIELD.requests);
       // Verifying every signature would cost the receiver more than the request; a sample proves it.

@@ -45,8 +45,10 @@ export interface RunResult {
   machine: Machine;
   rows: Row[];
   targets: Target[];
+  loadAverageAtEnd: number[];
   pgStatementsMethod?: string;
   errors: string[];
+  profiles?: unknown[];
 }
 
 export class Results {

@@ -1,7 +1,7 @@
 // The platform under test: the whole stack from @hookline/local-stack in a temporary
 // folder, plus the bench's own connections to its nats-server, PostgreSQL and gateway.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
@@ -12,6 +12,7 @@ import { startStack, type Stack } from '@hookline/local-stack';
 import { ApiClient } from '@hookline/testing';
 import { nowMs, sleep } from '../lib/clock';
 import { onCleanup } from '../lib/cleanup';
+import { findPid, type CpuGroups } from '../lib/cpu';
 import type { BenchOptions } from '../lib/options';
 
 export interface BenchStack {
@@ -26,9 +27,16 @@ export interface BenchStack {
   jsm: JetStreamManager;
   /** Superuser URL of the database the services use. */
   databaseUrl: string;
-  startServices(): Promise<void>;
   /** Waits until every platform consumer has nothing pending or unacknowledged. */
   quiet(maxMs: number): Promise<boolean>;
+  /** The processes whose CPU time a scenario reports. */
+  cpuGroups(): CpuGroups;
+  /** Which service each process id seen so far was (profiles are named by pid). */
+  servicePids: Map<number, string>;
+  /** Where --profile puts the services' CPU profiles. */
+  profileDir: string;
+  /** With --profile: the services forget what they recorded so far (their start-up). */
+  profileFromHere(): void;
 }
 
 /** Every durable the platform runs; "quiet" means all of them are caught up. */
@@ -50,7 +58,11 @@ export async function consumerBacklog(jsm: JetStreamManager, spec: { stream: str
   }
 }
 
-/** Starts nats-server, PostgreSQL (with pg_stat_statements preloaded), migrations and the gateway; services come later. */
+/**
+ * Starts nats-server, PostgreSQL (with pg_stat_statements preloaded), the migrations,
+ * the six services and the gateway. The services start at once, while the ports the
+ * stack picked are still free (they idle through the baselines).
+ */
 export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookline-bench-'));
   // As root, PostgreSQL runs as the postgres user, which must be able to reach its folder inside.
@@ -60,9 +72,9 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
     else rmSync(dataDir, { recursive: true, force: true });
   });
   const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
+  const profileDir = join(dataDir, 'profiles');
   const stack = await startStack({
     dataDir,
-    services: [],
     fastPostgres: o.fastPostgres,
     postgresSettings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all', max_connections: 300 },
     env: {
@@ -72,10 +84,12 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
       HOOKLINE_EGRESS_DEADLINE: o.egressDeadline,
       HOOKLINE_LOG_LEVEL: 'warn',
       HOOKLINE_SHUTDOWN_GRACE: '5s',
+      ...(o.profile ? { NODE_OPTIONS: `--require ${join(__dirname, '..', 'lib', 'profile-hook.js')}`, HOOKLINE_BENCH_PROFILE_DIR: profileDir } : {}),
     },
   });
   onCleanup('stack (services, gateway, PostgreSQL, nats-server)', () => stack.stop());
-  const nc = await connect({ servers: stack.nats.url, name: 'bench' });
+  // noAsyncTraces: no Error (with its stack) made up front for every request and publish.
+  const nc = await connect({ servers: stack.nats.url, name: 'bench', noAsyncTraces: true });
   onCleanup('bench NATS connection', () => nc.drain().catch(() => nc.close()));
   const gateway = new Pool(stack.url, { connections: 256, pipelining: 1 });
   onCleanup('gateway pool', () => gateway.close());
@@ -90,8 +104,28 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
     js: jetstream(nc, { timeout: 10_000 }),
     jsm,
     databaseUrl: stack.databaseUrl,
-    async startServices() {
-      await Promise.all(SERVICE_NAMES.map((n) => stack.services[n].start()));
+    servicePids: new Map(),
+    profileDir,
+    profileFromHere() {
+      if (!o.profile) return;
+      for (const n of SERVICE_NAMES) {
+        const pid = stack.services[n].pid();
+        if (pid !== undefined && stack.services[n].exitCode() === null) process.kill(pid, 'SIGUSR2');
+      }
+    },
+    cpuGroups() {
+      const groups: CpuGroups = {};
+      for (const n of SERVICE_NAMES) {
+        const pid = stack.services[n].pid();
+        if (pid !== undefined) bench.servicePids.set(pid, n);
+        groups[n] = { pid, tree: true };
+      }
+      groups['nats-server'] = { pid: findPid(['nats-server', `-p ${stack.nats.port}`]), tree: true };
+      const pidFile = stack.postgres ? join(stack.postgres.dataDir, 'pgdata', 'postmaster.pid') : undefined;
+      const pgPid = pidFile && existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
+      groups.postgres = { pid: pgPid, tree: true };
+      groups['bench (load, receivers)'] = { pid: process.pid, tree: false };
+      return groups;
     },
     async quiet(maxMs) {
       const deadline = nowMs() + maxMs;
@@ -103,5 +137,6 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
       }
     },
   };
+  bench.cpuGroups();
   return bench;
 }

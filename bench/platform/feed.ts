@@ -1,7 +1,7 @@
 // Feeding the platform at its own pace: events are published while fewer than `window`
 // deliveries are outstanding (published but not yet received), so the rate measured is
 // what the pipeline sustains with a short queue, not how fast a backlog builds up.
-import { nowMs, sleep } from '../lib/clock';
+import { nowMs } from '../lib/clock';
 
 export interface FeedResult {
   events: number;
@@ -24,6 +24,8 @@ export async function feedWindowed(opts: {
   /** Deliveries received so far at the receivers that count. */
   received: () => number;
   lastReceivedAt: () => number;
+  /** Resolves at the next delivery (or after the timeout). */
+  progress: (timeoutMs: number) => Promise<void>;
   maxPublishesInFlight?: number;
 }): Promise<FeedResult> {
   const startedAt = nowMs();
@@ -37,8 +39,12 @@ export async function feedWindowed(opts: {
   const running = new Set<Promise<void>>();
   while (issued < opts.total && nowMs() < deadline) {
     const outstanding = (issued - publishErrors) * opts.perEvent - (opts.received() - base);
-    if (inFlight >= maxInFlight || outstanding + opts.perEvent > opts.window) {
-      await sleep(1);
+    if (inFlight >= maxInFlight) {
+      await Promise.race(running);
+      continue;
+    }
+    if (outstanding + opts.perEvent > opts.window) {
+      await opts.progress(20);
       continue;
     }
     const i = issued++;
@@ -57,7 +63,7 @@ export async function feedWindowed(opts: {
   }
   await Promise.all([...running]);
   const expected = (issued - publishErrors) * opts.perEvent;
-  while (opts.received() - base < expected && nowMs() < deadline) await sleep(5);
+  while (opts.received() - base < expected && nowMs() < deadline) await opts.progress(20);
   const delivered = opts.received() - base;
   const complete = delivered >= expected;
   return {

@@ -52,8 +52,10 @@ export class PgStats {
     if (this.method === 'pg_stat_statements') {
       const sum = await this.db.query<{ n: string | null }>(`SELECT sum(calls)::text AS n FROM pg_stat_statements WHERE ${statsFilter}`, [this.database]);
       statements = Number(sum.rows[0]?.n ?? 0);
+      // Grouped by how a statement starts: a multi-row INSERT has one text per batch size.
       const rows = await this.db.query<{ query: string; calls: string }>(
-        `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls::text AS calls FROM pg_stat_statements WHERE ${statsFilter} ORDER BY calls DESC LIMIT 8`,
+        `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS query, sum(calls)::text AS calls FROM pg_stat_statements WHERE ${statsFilter}
+         GROUP BY 1 ORDER BY sum(calls) DESC LIMIT 8`,
         [this.database],
       );
       top = rows.rows.map((r) => ({ query: r.query.slice(0, 140), calls: Number(r.calls) }));

@@ -1,8 +1,10 @@
 // The platform scenarios. Each one has its own tenant (so no receiver sees another
 // scenario's events), starts from a quiet platform, and is bounded in count and time.
+import { cpus } from 'node:os';
 import { Pool } from 'undici';
 import { CONSUMERS } from '@hookline/contracts';
 import { nowMs, sleep } from '../lib/clock';
+import { cpuDelta, sampleCpu, type CpuSample } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
 import { eventData } from '../lib/payload';
 import type { BenchOptions } from '../lib/options';
@@ -20,6 +22,25 @@ export interface Ctx {
   farm: ReceiverFarm;
   results: Results;
   pg: PgStats;
+}
+
+/** CPU seconds per process group from now until end(); printed with the cost per operation. */
+function cpuMeter(ctx: Ctx): { end(ops: number, what: string): { seconds: CpuSample; msPerOp: CpuSample } } {
+  const before = sampleCpu(ctx.b.cpuGroups());
+  return {
+    end(ops, what) {
+      const seconds = cpuDelta(before, sampleCpu(ctx.b.cpuGroups()));
+      const msPerOp: CpuSample = {};
+      for (const [k, v] of Object.entries(seconds)) msPerOp[k] = ops > 0 ? round((v * 1000) / ops, 3) : NaN;
+      const total = Object.values(seconds).reduce((a, b) => a + b, 0);
+      const parts = Object.entries(msPerOp)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      console.log(`[bench]     cpu: ${round(total, 1)} s in all, ${ops > 0 ? round((total * 1000) / ops, 2) : NaN} ms per ${what} (${parts})`);
+      return { seconds, msPerOp };
+    },
+  };
 }
 
 async function settle(ctx: Ctx, what: string, maxMs = 60_000): Promise<void> {
@@ -72,13 +93,15 @@ export async function accepted(ctx: Ctx): Promise<void> {
         const text = await res.body.text();
         if (res.statusCode !== 202) throw new Error(`${res.statusCode} ${text.slice(0, 200)}`);
       };
-      await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: Math.min(1000, o.accepted), maxMs: 5000, op });
+      await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: Math.min(o.quick ? 300 : 1000, o.accepted), maxMs: o.quick ? 1500 : 5000, op });
       return await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: o.accepted, maxMs: o.acceptedSeconds * 1000, op });
     } finally {
       await direct?.close();
     }
   };
+  const cpuA = cpuMeter(ctx);
   const viaGateway = await run('gateway');
+  const cpuAccepted = cpuA.end(viaGateway.ops, 'event');
   results.add({
     id: 'platform.accepted',
     section: 'platform',
@@ -86,7 +109,7 @@ export async function accepted(ctx: Ctx): Promise<void> {
     value: rate(viaGateway.ops, viaGateway.elapsedMs),
     unit: 'events/s',
     ratioTo: 'baseline.js.sequential',
-    extra: { ...viaGateway },
+    extra: { ...viaGateway, cpu: cpuAccepted },
   });
   if (viaGateway.errors) results.errors.push(`accepted (gateway): ${viaGateway.errors} errors (${viaGateway.firstError})`);
   await settle(ctx, 'accepted events');
@@ -115,6 +138,7 @@ export async function delivered(ctx: Ctx): Promise<void> {
   const { o, b, farm, results, pg } = ctx;
   const t = await readyTenant(ctx, 'bench-delivered', 1);
   const before = await pg.reset();
+  const cpu = cpuMeter(ctx);
   const f = await feedWindowed({
     total: o.delivered,
     window: o.window,
@@ -123,10 +147,12 @@ export async function delivered(ctx: Ctx): Promise<void> {
     publish: (i) => t.publish(i, o.feed),
     received: () => farm.unique(t.indexes),
     lastReceivedAt: () => farm.lastAt(t.indexes),
+    progress: (ms) => farm.progress(ms),
   });
   const loggedAt = await logCaughtUp(ctx, 60_000);
   // Background work (pollers) keeps counting while we wait; the snapshot is taken as soon as the log caught up.
   const after = await pg.snapshot();
+  const cpuUse = cpu.end(f.delivered, 'delivery');
   const r = feedRow(f, loggedAt);
   if (!f.complete) results.errors.push(`delivered: only ${f.delivered} of ${f.events} deliveries arrived within ${o.scenarioSeconds} s`);
   if (f.publishErrors) results.errors.push(`delivered: ${f.publishErrors} publish errors (${f.firstError})`);
@@ -139,7 +165,22 @@ export async function delivered(ctx: Ctx): Promise<void> {
     unit: 'deliveries/s',
     ratioTo: 'baseline.undici',
     note: loggedAt ? undefined : 'the log did not catch up in 60 s',
-    extra: { ...f, ...r, signatures: sig },
+    extra: { ...f, ...r, signatures: sig, cpu: cpuUse },
+  });
+  const cpuTotal = Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0);
+  const heaviest = Object.entries(cpuUse.msPerOp)
+    .sort((a, z) => z[1] - a[1])
+    .slice(0, 4)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  results.add({
+    id: 'platform.delivered.cpu',
+    section: 'platform',
+    label: 'CPU per delivered webhook, all processes (bench included)',
+    value: round(cpuTotal, 2),
+    unit: 'ms',
+    note: `${heaviest}; at this cost ${cpus().length} idle cores would deliver at most ~${Math.round((cpus().length * 1000) / cpuTotal)}/s`,
+    extra: { ...cpuUse },
   });
   // What the log shows: every delivery succeeded, with its attempt.
   const [row] = await pg.query<{ succeeded: string; attempts: string }>(
@@ -162,6 +203,7 @@ export async function delivered(ctx: Ctx): Promise<void> {
     note: `${d.statements} ${d.method === 'pg_stat_statements' ? 'statements' : 'commits'} for ${f.delivered} deliveries; ${d.tupInserted} rows inserted, ${d.tupUpdated} updated`,
     extra: { ...d, deliveries: f.delivered, logRows: { succeeded: inLog, attempts: Number(row?.attempts ?? 0) } },
   });
+  for (const q of d.top) console.log(`[bench]     ${String(q.calls).padStart(6)}  ${q.query}`);
   await settle(ctx, 'delivered');
 }
 
@@ -176,20 +218,29 @@ export async function latency(ctx: Ctx): Promise<void> {
   const t = await readyTenant(ctx, 'bench-latency', 1);
   const ratePerSec = Math.max(1, Math.floor(max / 2));
   for (const feed of ['http', 'nats'] as const) {
-    const opts = { ratePerSec, maxInFlight: 2000, op: (i: number) => t.publish(i, feed) };
-    await openLoop({ ...opts, durationMs: 2000, maxOps: ratePerSec * 2 });
+    let acks: number[] = [];
+    const op = async (i: number) => {
+      const s0 = nowMs();
+      await t.publish(i, feed);
+      acks.push(nowMs() - s0);
+    };
+    const opts = { ratePerSec, maxInFlight: 2000, op };
+    await openLoop({ ...opts, durationMs: o.quick ? 1000 : 2000, maxOps: ratePerSec * 2 });
     await settle(ctx, 'latency warm-up', 30_000);
     await farm.recordLatency(true);
+    acks = [];
     const base = farm.unique(t.indexes);
     const run = await openLoop({ ...opts, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds });
+    const ack = summarize(acks);
     await until(() => farm.unique(t.indexes) - base >= run.ops, 30_000, 20);
     await farm.recordLatency(false);
     const lat = summarize(await farm.latencies());
     const label = feed === 'http' ? 'POST /v1/events' : 'JetStream publish';
     if (run.errors || run.skipped) results.errors.push(`latency (${feed}): ${run.errors} errors, ${run.skipped} skipped (${run.firstError ?? 'too many in flight'})`);
-    const extra = { ratePerSec, feed, sent: run.ops, received: farm.unique(t.indexes) - base, ...lat };
-    results.add({ id: `platform.latency.${feed}.p50`, section: 'platform', label: `latency p50, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p50, unit: 'ms', extra });
-    results.add({ id: `platform.latency.${feed}.p99`, section: 'platform', label: `latency p99, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p99, unit: 'ms', extra });
+    const extra = { ratePerSec, feed, sent: run.ops, received: farm.unique(t.indexes) - base, ...lat, publishAck: ack };
+    const ackWhat = feed === 'http' ? '202' : 'PubAck';
+    results.add({ id: `platform.latency.${feed}.p50`, section: 'platform', label: `latency p50, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p50, unit: 'ms', note: `${ackWhat} after ${ack.p50} ms`, extra });
+    results.add({ id: `platform.latency.${feed}.p99`, section: 'platform', label: `latency p99, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p99, unit: 'ms', note: `${ackWhat} after ${ack.p99} ms`, extra });
     await settle(ctx, `latency (${feed})`);
   }
 }
@@ -199,6 +250,7 @@ export async function fanout(ctx: Ctx): Promise<void> {
   const { o, farm, results } = ctx;
   const n = o.fanoutReceivers;
   const t = await readyTenant(ctx, 'bench-fanout', n);
+  const cpu = cpuMeter(ctx);
   const f = await feedWindowed({
     total: o.fanoutEvents,
     window: o.window * n,
@@ -207,8 +259,10 @@ export async function fanout(ctx: Ctx): Promise<void> {
     publish: (i) => t.publish(i, o.feed),
     received: () => farm.unique(t.indexes),
     lastReceivedAt: () => farm.lastAt(t.indexes),
+    progress: (ms) => farm.progress(ms),
   });
   const loggedAt = await logCaughtUp(ctx, 60_000);
+  const cpuUse = cpu.end(f.delivered, 'delivery');
   const r = feedRow(f, loggedAt);
   if (!f.complete) results.errors.push(`fan-out: only ${f.delivered} of ${f.events * n} deliveries arrived within ${o.scenarioSeconds} s`);
   results.add({
@@ -219,7 +273,7 @@ export async function fanout(ctx: Ctx): Promise<void> {
     unit: 'deliveries/s',
     ratioTo: 'platform.delivered',
     note: `${rate(f.events, r.loggedMs ?? r.deliveredMs)} events/s`,
-    extra: { ...f, ...r, signatures: checkSignatures(ctx, t, 'fan-out') },
+    extra: { ...f, ...r, signatures: checkSignatures(ctx, t, 'fan-out'), cpu: cpuUse },
   });
   await settle(ctx, 'fan-out');
 }
@@ -237,10 +291,14 @@ export async function backlog(ctx: Ctx): Promise<void> {
   const startAt = nowMs();
   await dispatcher.start();
   const readyAt = nowMs();
+  b.cpuGroups(); // notes the new dispatcher's pid
+  b.profileFromHere();
+  const cpu = cpuMeter(ctx);
   const drained = await until(() => farm.unique(t.indexes) - base >= pub.ops, o.backlogTimeoutSeconds * 1000, 20);
   const got = farm.unique(t.indexes) - base;
   const lastAt = drained ? farm.lastAt(t.indexes) : nowMs();
   const loggedAt = drained ? await logCaughtUp(ctx, 120_000) : undefined;
+  const cpuUse = cpu.end(got, 'delivery');
   const drainMs = lastAt - readyAt;
   const loggedMs = loggedAt ? loggedAt - readyAt : undefined;
   if (!drained) results.errors.push(`backlog: ${got} of ${pub.ops} delivered within ${o.backlogTimeoutSeconds} s of the dispatcher's start`);
@@ -252,7 +310,7 @@ export async function backlog(ctx: Ctx): Promise<void> {
     unit: 'deliveries/s',
     ratioTo: 'platform.delivered',
     note: `${drained ? 'drained' : 'NOT drained'} in ${(drainMs / 1000).toFixed(1)} s after the dispatcher was ready (start took ${((readyAt - startAt) / 1000).toFixed(1)} s)`,
-    extra: { queued: pub.ops, delivered: got, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, signatures: checkSignatures(ctx, t, 'backlog') },
+    extra: { queued: pub.ops, delivered: got, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, signatures: checkSignatures(ctx, t, 'backlog'), cpu: cpuUse },
   });
   await settle(ctx, 'backlog', 120_000);
 }
@@ -264,6 +322,7 @@ export async function isolation(ctx: Ctx): Promise<void> {
   const t = await readyTenant(ctx, 'bench-isolation', n);
   const [hanging, ...healthy] = t.indexes;
   await farm.configure(hanging, { mode: 'hang' });
+  const cpu = cpuMeter(ctx);
   const f = await feedWindowed({
     total: o.isolationEvents,
     window: o.window * (n - 1),
@@ -272,7 +331,9 @@ export async function isolation(ctx: Ctx): Promise<void> {
     publish: (i) => t.publish(i, o.feed),
     received: () => farm.unique(healthy),
     lastReceivedAt: () => farm.lastAt(healthy),
+    progress: (ms) => farm.progress(ms),
   });
+  const cpuUse = cpu.end(f.delivered, 'healthy delivery');
   const hung = farm.counts(hanging);
   const ms = f.endedAt - f.startedAt;
   const perReceiver = rate(f.delivered, ms) / (n - 1);
@@ -286,7 +347,7 @@ export async function isolation(ctx: Ctx): Promise<void> {
     value: round(perReceiver, 1),
     unit: 'deliveries/s',
     note: healthyBaseline ? `all ${n} healthy: ${round(healthyBaseline, 1)}/s per receiver` : undefined,
-    extra: { ...f, healthyRate: rate(f.delivered, ms), hungRequests: hung.requests, healthyBaselinePerReceiver: healthyBaseline, signatures: checkSignatures(ctx, t, 'isolation') },
+    extra: { ...f, healthyRate: rate(f.delivered, ms), hungRequests: hung.requests, healthyBaselinePerReceiver: healthyBaseline, signatures: checkSignatures(ctx, t, 'isolation'), cpu: cpuUse },
   });
   results.add({
     id: 'platform.isolation',
