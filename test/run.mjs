@@ -1,6 +1,7 @@
 // `npm test`: installs what is missing, then lint, type check, and every test tier
 // (unit, integration, end-to-end) against a real nats-server and PostgreSQL.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNodeModules, ensureSystemPackages } from '../deploy/local/prereqs.mjs';
@@ -21,7 +22,10 @@ function step(name, cmd, cmdArgs, env = {}) {
 }
 if (!quick) {
   step('type check', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
-  step('project graph', process.execPath, [join(root, 'node_modules/nx/bin/nx.js'), 'show', 'projects']);
+  // nx moved its entry point between versions (bin/nx.js, dist/bin/nx.js): ask its package.json.
+  const nxPkg = JSON.parse(readFileSync(join(root, 'node_modules/nx/package.json'), 'utf8'));
+  const nxBin = join(root, 'node_modules/nx', typeof nxPkg.bin === 'string' ? nxPkg.bin : nxPkg.bin.nx);
+  step('project graph', process.execPath, [nxBin, 'show', 'projects']);
   step('lint', process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), '--max-warnings=0', '.']);
 }
 step('tests', process.execPath, ['-r', '@swc-node/register', join(root, 'test/run-suites.ts'), ...args.filter((a) => a !== '--no-lint')]);
