@@ -99,7 +99,7 @@ async function main(): Promise<void> {
       const p = summarizeProfile(file);
       const service = b.servicePids.get(p.pid) ?? `pid ${p.pid}`;
       profiles.push({ ...p, service });
-      console.log(`\n[bench] profile of ${service} (${(p.totalMs / 1000).toFixed(1)} s on CPU, start-up included)`);
+      console.log(`\n[bench] profile of ${service} (${(p.totalMs / 1000).toFixed(1)} s on CPU during the scenarios)`);
       console.log(`  by area:     ${p.byArea.map((a) => `${a.area} ${a.pct}%`).join(', ')}`);
       for (const f of p.byFunction) console.log(`  ${String(f.pct).padStart(5)}%  ${f.name}`);
     }

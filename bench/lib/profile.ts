@@ -48,7 +48,8 @@ export function summarizeProfile(file: string, top = 12): ProfileSummary {
     const n = byId.get(id);
     if (!n) continue;
     const { functionName, url, lineNumber } = n.callFrame;
-    if (functionName === '(idle)') continue;
+    // (idle) is no work; a url-less "dispatch" is the inspector itself (profile-hook.js restarting the profiler).
+    if (functionName === '(idle)' || (functionName === 'dispatch' && !url)) continue;
     total += us;
     const short = url.replace(/^.*\/(node_modules|libs|services)\//, '$1/');
     const name = `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();

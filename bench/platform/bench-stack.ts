@@ -58,6 +58,15 @@ export async function consumerBacklog(jsm: JetStreamManager, spec: { stream: str
   }
 }
 
+/** How many times the server has handed out messages of this consumer (redeliveries included). */
+export async function consumerDeliveries(jsm: JetStreamManager, spec: { stream: string; durable: string }): Promise<number> {
+  try {
+    return (await jsm.consumers.info(spec.stream, spec.durable)).delivered.consumer_seq;
+  } catch {
+    return NaN;
+  }
+}
+
 /**
  * Starts nats-server, PostgreSQL (with pg_stat_statements preloaded), the migrations,
  * the six services and the gateway. The services start at once, while the ports the

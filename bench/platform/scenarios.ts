@@ -11,7 +11,7 @@ import type { BenchOptions } from '../lib/options';
 import type { ReceiverFarm } from '../lib/receiver-farm';
 import type { Results } from '../lib/results';
 import { rate, round, summarize } from '../lib/stats';
-import { consumerBacklog, type BenchStack } from './bench-stack';
+import { consumerBacklog, consumerDeliveries, type BenchStack } from './bench-stack';
 import { feedWindowed, type FeedResult } from './feed';
 import { PgStats } from './pg-stats';
 import { awaitReceiversLive, createTenant, type BenchTenant } from './tenant';
@@ -138,6 +138,7 @@ export async function delivered(ctx: Ctx): Promise<void> {
   const { o, b, farm, results, pg } = ctx;
   const t = await readyTenant(ctx, 'bench-delivered', 1);
   const before = await pg.reset();
+  const orders0 = await consumerDeliveries(b.jsm, CONSUMERS.dispatcherOrders);
   const cpu = cpuMeter(ctx);
   const f = await feedWindowed({
     total: o.delivered,
@@ -153,6 +154,7 @@ export async function delivered(ctx: Ctx): Promise<void> {
   // Background work (pollers) keeps counting while we wait; the snapshot is taken as soon as the log caught up.
   const after = await pg.snapshot();
   const cpuUse = cpu.end(f.delivered, 'delivery');
+  const orderDeliveries = (await consumerDeliveries(b.jsm, CONSUMERS.dispatcherOrders)) - orders0;
   const r = feedRow(f, loggedAt);
   if (!f.complete) results.errors.push(`delivered: only ${f.delivered} of ${f.events} deliveries arrived within ${o.scenarioSeconds} s`);
   if (f.publishErrors) results.errors.push(`delivered: ${f.publishErrors} publish errors (${f.firstError})`);
@@ -165,7 +167,7 @@ export async function delivered(ctx: Ctx): Promise<void> {
     unit: 'deliveries/s',
     ratioTo: 'baseline.undici',
     note: loggedAt ? undefined : 'the log did not catch up in 60 s',
-    extra: { ...f, ...r, signatures: sig, cpu: cpuUse },
+    extra: { ...f, ...r, signatures: sig, cpu: cpuUse, orderDeliveries, orderDeliveriesPerDelivery: round(orderDeliveries / Math.max(1, f.delivered), 2) },
   });
   const cpuTotal = Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0);
   const heaviest = Object.entries(cpuUse.msPerOp)
@@ -288,6 +290,7 @@ export async function backlog(ctx: Ctx): Promise<void> {
   const pub = await closedLoop({ concurrency: o.feed === 'nats' ? 256 : 64, maxOps: o.backlog, maxMs: 180_000, op: (i) => t.publish(i, o.feed) });
   if (pub.errors) results.errors.push(`backlog: ${pub.errors} publish errors (${pub.firstError})`);
   console.log(`[bench]   (queued ${pub.ops} events in ${(pub.elapsedMs / 1000).toFixed(1)} s with the dispatcher stopped)`);
+  const orders0 = await consumerDeliveries(b.jsm, CONSUMERS.dispatcherOrders);
   const startAt = nowMs();
   await dispatcher.start();
   const readyAt = nowMs();
@@ -299,6 +302,9 @@ export async function backlog(ctx: Ctx): Promise<void> {
   const lastAt = drained ? farm.lastAt(t.indexes) : nowMs();
   const loggedAt = drained ? await logCaughtUp(ctx, 120_000) : undefined;
   const cpuUse = cpu.end(got, 'delivery');
+  const orderDeliveries = (await consumerDeliveries(b.jsm, CONSUMERS.dispatcherOrders)) - orders0;
+  const handedOut = round(orderDeliveries / Math.max(1, got), 1);
+  console.log(`[bench]     the dispatcher was handed ${orderDeliveries} orders (${handedOut} per delivery made): deferred orders come back again and again`);
   const drainMs = lastAt - readyAt;
   const loggedMs = loggedAt ? loggedAt - readyAt : undefined;
   if (!drained) results.errors.push(`backlog: ${got} of ${pub.ops} delivered within ${o.backlogTimeoutSeconds} s of the dispatcher's start`);
@@ -310,35 +316,45 @@ export async function backlog(ctx: Ctx): Promise<void> {
     unit: 'deliveries/s',
     ratioTo: 'platform.delivered',
     note: `${drained ? 'drained' : 'NOT drained'} in ${(drainMs / 1000).toFixed(1)} s after the dispatcher was ready (start took ${((readyAt - startAt) / 1000).toFixed(1)} s)`,
-    extra: { queued: pub.ops, delivered: got, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, signatures: checkSignatures(ctx, t, 'backlog'), cpu: cpuUse },
+    extra: { queued: pub.ops, delivered: got, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, orderDeliveries, orderDeliveriesPerDelivery: handedOut, signatures: checkSignatures(ctx, t, 'backlog'), cpu: cpuUse },
   });
-  await settle(ctx, 'backlog', 120_000);
+  // Last scenario: what did not drain is stopped with the stack.
+  if (drained) await settle(ctx, 'backlog', 120_000);
 }
 
-/** N receivers, one of which hangs until the egress deadline: the others' rate against all healthy. */
+/**
+ * N receivers: first all healthy, then one of them hangs until the egress deadline.
+ * The other receivers' rate in the second phase against the first (same tenant, one
+ * right after the other, so the machine is as busy in both).
+ */
 export async function isolation(ctx: Ctx): Promise<void> {
   const { o, farm, results } = ctx;
   const n = o.fanoutReceivers;
   const t = await readyTenant(ctx, 'bench-isolation', n);
   const [hanging, ...healthy] = t.indexes;
+  const phase = async (first: number, counted: number[], perEvent: number) =>
+    feedWindowed({
+      total: o.isolationEvents,
+      window: o.window * perEvent,
+      perEvent,
+      maxMs: o.scenarioSeconds * 1000,
+      publish: (i) => t.publish(first + i, o.feed),
+      received: () => farm.unique(counted),
+      lastReceivedAt: () => farm.lastAt(counted),
+      progress: (ms) => farm.progress(ms),
+    });
+  const all = await phase(0, t.indexes, n);
+  await settle(ctx, 'isolation (all healthy)');
+  const allPerReceiver = rate(all.delivered, all.endedAt - all.startedAt) / n;
+
   await farm.configure(hanging, { mode: 'hang' });
+  const hung0 = farm.counts(hanging).hung;
   const cpu = cpuMeter(ctx);
-  const f = await feedWindowed({
-    total: o.isolationEvents,
-    window: o.window * (n - 1),
-    perEvent: n - 1,
-    maxMs: o.scenarioSeconds * 1000,
-    publish: (i) => t.publish(i, o.feed),
-    received: () => farm.unique(healthy),
-    lastReceivedAt: () => farm.lastAt(healthy),
-    progress: (ms) => farm.progress(ms),
-  });
+  const f = await phase(o.isolationEvents, healthy, n - 1);
   const cpuUse = cpu.end(f.delivered, 'healthy delivery');
-  const hung = farm.counts(hanging);
-  const ms = f.endedAt - f.startedAt;
-  const perReceiver = rate(f.delivered, ms) / (n - 1);
-  const fan = results.get('platform.fanout');
-  const healthyBaseline = fan ? fan.value / n : undefined;
+  const hung = farm.counts(hanging).hung - hung0;
+  const perReceiver = rate(f.delivered, f.endedAt - f.startedAt) / (n - 1);
+  if (!all.complete) results.errors.push(`isolation: only ${all.delivered} of ${all.events * n} deliveries arrived within ${o.scenarioSeconds} s (all healthy)`);
   if (!f.complete) results.errors.push(`isolation: only ${f.delivered} of ${f.events * (n - 1)} healthy deliveries arrived within ${o.scenarioSeconds} s`);
   results.add({
     id: 'platform.isolation.perReceiver',
@@ -346,20 +362,19 @@ export async function isolation(ctx: Ctx): Promise<void> {
     label: `isolation: per healthy receiver while 1 of ${n} hangs ${o.egressDeadline}`,
     value: round(perReceiver, 1),
     unit: 'deliveries/s',
-    note: healthyBaseline ? `all ${n} healthy: ${round(healthyBaseline, 1)}/s per receiver` : undefined,
-    extra: { ...f, healthyRate: rate(f.delivered, ms), hungRequests: hung.requests, healthyBaselinePerReceiver: healthyBaseline, signatures: checkSignatures(ctx, t, 'isolation'), cpu: cpuUse },
+    note: `all ${n} healthy just before: ${round(allPerReceiver, 1)}/s per receiver`,
+    extra: { allHealthy: all, oneHanging: f, hungRequests: hung, allPerReceiver, signatures: checkSignatures(ctx, t, 'isolation'), cpu: cpuUse },
   });
   results.add({
     id: 'platform.isolation',
     section: 'platform',
     label: `isolation: healthy receivers' rate, 1 of ${n} hanging vs all ${n} healthy`,
-    value: healthyBaseline ? round(perReceiver / healthyBaseline, 3) : NaN,
+    value: allPerReceiver > 0 ? round(perReceiver / allPerReceiver, 3) : NaN,
     unit: 'x',
-    note: `${hung.requests} requests to the hanging receiver, each held until the deadline`,
+    note: `${hung} requests to the hanging receiver, each held until the deadline`,
   });
-  // Let the hanging receiver answer again, so what is left drains before the stack stops.
+  // Let the hanging receiver answer again, so what is left drains before the next scenario.
   await farm.configure(hanging, { mode: 'ok' });
   await sleep(100);
-  await settle(ctx, 'isolation', 30_000);
+  await settle(ctx, 'isolation', 60_000);
 }
-
