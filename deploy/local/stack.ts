@@ -10,6 +10,8 @@ async function main(): Promise<void> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith('HOOKLINE_') && v !== undefined) env[k] = v;
   delete env.HOOKLINE_HTTP_PORT;
+  // On one machine the receivers you try things with live on this machine too; in production this stays empty.
+  env.HOOKLINE_EGRESS_ALLOWLIST ??= '127.0.0.0/8,::1/128';
   delete env.HOOKLINE_LISTEN_PORT;
   console.log(`[hookline] starting with data under ${dataDir}`);
   const stack = await startStack({

@@ -109,6 +109,18 @@ describe('webhook retries', () => {
     assert.ok(c - b >= SCHEDULE_MS[1] - 50, `Retry-After: 0 shortened the wait to ${c - b} ms`);
   });
 
+  it('resending a delivery that waits for its retry sends it now, and its success ends the wait', async () => {
+    const { r, id } = await setupReceiver((_q, i) => (i === 0 ? { status: 503, headers: { 'retry-after': '6' } } : { status: 200 }));
+    const eventId = await publish();
+    const waiting = await finalDelivery(id, eventId, 'scheduled', 10_000);
+    const res = await stack.operator.post(`/v1/deliveries/${waiting.id}/resend?tenant=${TENANT}`);
+    assert.equal(res.status, 202, res.text);
+    const done = await finalDelivery(id, eventId, 'succeeded', 5000);
+    assert.equal(done.attempts, 2);
+    await new Promise((res2) => setTimeout(res2, 7000));
+    assert.equal(r.requests.length, 2, 'the scheduled retry was dropped after the resend succeeded');
+  });
+
   it('a receiver that redirects is not followed: a 3xx is a failure', async () => {
     const target = await startReceiver();
     receivers.push(target);

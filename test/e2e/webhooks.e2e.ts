@@ -3,8 +3,11 @@
 // taking effect), soft delete, resend, and the webhook log.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
+import { REPO_ROOT } from '@hookline/local-stack';
 import { assertProblem, createAccount, eventually, startReceiver, startTestStack, TestAccount, TestReceiver, TestStack } from '@hookline/testing';
 
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
@@ -50,8 +53,6 @@ describe('event webhooks', () => {
     stack = await startTestStack({
       env: {
         HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
-        HOOKLINE_RETRY_SCHEDULE: '1s,1s,1s,1s',
-        HOOKLINE_RETRY_POLL_INTERVAL: '100ms',
         HOOKLINE_EGRESS_DEADLINE: '3s',
       },
     });
@@ -169,11 +170,13 @@ describe('event webhooks', () => {
       const jwks = createRemoteJWKSet(new URL(`${oauth.issuer.url}/jwks`));
       const seenTokens = new Set<string>();
       let rejectFirstToken = false;
+      const verifyErrors: string[] = [];
       const r = await receiver(async (req) => {
         const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
         try {
           await jwtVerify(token, jwks, { issuer: oauth.issuer.url });
-        } catch {
+        } catch (err) {
+          verifyErrors.push((err as Error).message);
           return { status: 401 };
         }
         if (rejectFirstToken && seenTokens.size === 1 && seenTokens.has(token)) return { status: 401 };
@@ -188,7 +191,12 @@ describe('event webhooks', () => {
       const listed = await stack.operator.get(`/v1/receivers/${rec.id}?tenant=${TENANT}`);
       assert.ok(!listed.text.includes('client-secret-value'));
       await Promise.all(Array.from({ length: 8 }, () => publish('Accounts.Update', 'north')));
-      await eventually('8 webhooks', async () => r.requests.filter((q) => q.headers.authorization).length >= 8);
+      const verified = await eventually('8 verified webhooks', async () => {
+        const ds = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${rec.id}&status=succeeded`);
+        return ds.body.data.length >= 8 ? ds.body.data : undefined;
+      });
+      assert.equal(verified.length, 8);
+      assert.deepEqual(verifyErrors, [], 'every token verifies against the issuer');
       assert.equal(tokenRequests, 1, 'one token request for many concurrent sends');
       assert.equal(seenTokens.size, 1);
       // Now the receiver stops accepting the cached token: one refresh, then success. (The
@@ -276,6 +284,23 @@ describe('event webhooks', () => {
     });
     assert.equal(detail.attemptLog[1].manual, true);
     assertProblem(await stack.operator.post(`/v1/deliveries/00000000-0000-4000-8000-000000000000/resend?tenant=${TENANT}`), 404);
+  });
+
+  it('npm run demo shows the whole path against a running stack', async () => {
+    // Not spawnSync: the gateway the demo talks to runs in this process.
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['-r', '@swc-node/register', join(REPO_ROOT, 'deploy/local/demo.ts')],
+        { cwd: REPO_ROOT, env: { PATH: process.env.PATH, HOOKLINE_URL: stack.url, HOOKLINE_OPERATOR_TOKEN: stack.operatorToken }, encoding: 'utf8', timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /signature valid -> 503 \(turned away this once\)/);
+    assert.match(r.stdout, /scheduled last=503 attempts=1/);
+    assert.match(r.stdout, /attempt 2 \(resend\) at .*: 200 ok/);
+    assert.doesNotMatch(r.stdout, /INVALID/);
   });
 
   it('the webhook log filters by receiver, topic, status and time, newest first, and never crosses tenants', async () => {

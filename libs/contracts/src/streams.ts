@@ -117,6 +117,14 @@ export const CONSUMERS = {
     maxDeliver: 50,
     maxAckPending: 100,
   },
+  retrySchedulerSucceeded: {
+    stream: STREAMS.deliveries.name,
+    durable: 'retry-scheduler-succeeded',
+    filterSubject: 'hookline.delivery.*.succeeded',
+    ackWaitMs: 30_000,
+    maxDeliver: 50,
+    maxAckPending: 10_000,
+  },
   auditDeliveries: {
     stream: STREAMS.deliveries.name,
     durable: 'audit-log-deliveries',

@@ -20,7 +20,7 @@ export class AppModule {
         MessagingModule.forRoot({
           useFactory: () => ({ natsUrl: config.natsUrl, name: 'retry-scheduler' }),
           streams: [STREAMS.deliveries, STREAMS.dispatch, STREAMS.registry],
-          consumers: [CONSUMERS.retrySchedulerFailed, CONSUMERS.retrySchedulerReceivers],
+          consumers: [CONSUMERS.retrySchedulerFailed, CONSUMERS.retrySchedulerReceivers, CONSUMERS.retrySchedulerSucceeded],
         }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'retry-scheduler' }),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),

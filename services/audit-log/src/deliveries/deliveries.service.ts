@@ -6,8 +6,8 @@ import { decodeCursor, encodeCursor } from '@hookline/persistence';
 import { AttemptRecord, DeliveriesRepository, DeliveryFilter, DeliveryRow } from './deliveries.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** A resend makes sense once a delivery has settled; one still in flight is retried anyway. */
-const RESENDABLE = new Set(['succeeded', 'failed']);
+/** Settled deliveries, and ones waiting for a retry (the resend goes now; success ends the wait). */
+const RESENDABLE = new Set(['succeeded', 'failed', 'scheduled']);
 
 export function summary(d: DeliveryRow) {
   return {
@@ -84,7 +84,7 @@ export class DeliveriesService {
     const d = UUID.test(id) ? await this.repo.findOne(tenantId, id) : undefined;
     if (!d) throw new NotFoundError(`delivery ${id}`);
     if (!d.status || !RESENDABLE.has(d.status) || d.body === null || !d.event_id || !d.topic || !d.receiver_id) {
-      throw new ConflictError(`a ${d.status} delivery cannot be resent; only succeeded or failed ones can`);
+      throw new ConflictError(`a ${d.status} delivery cannot be resent; only succeeded, failed or scheduled ones can`);
     }
     const order: DispatchOrder = {
       deliveryId: d.id,

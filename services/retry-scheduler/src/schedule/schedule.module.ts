@@ -4,7 +4,8 @@ import { FailedOrdersConsumer } from './failed-orders.consumer';
 import { ReceiverDeletionsConsumer } from './receiver-deletions.consumer';
 import { ScheduleRepository } from './schedule.repository';
 import { ScheduleService } from './schedule.service';
+import { SucceededConsumer } from './succeeded.consumer';
 
 /** Retries: failed attempts in, due orders out, on the schedule the configuration gives. */
-@Module({ providers: [ScheduleRepository, ScheduleService, FailedOrdersConsumer, ReceiverDeletionsConsumer, DuePoller], exports: [ScheduleService] })
+@Module({ providers: [ScheduleRepository, ScheduleService, FailedOrdersConsumer, ReceiverDeletionsConsumer, SucceededConsumer, DuePoller], exports: [ScheduleService] })
 export class ScheduleModule {}

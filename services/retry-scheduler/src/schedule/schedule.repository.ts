@@ -58,6 +58,16 @@ export class ScheduleRepository {
     );
   }
 
+  /** Drops waiting retries of deliveries that have succeeded meanwhile (a manual resend got through). */
+  async removeDeliveries(deliveryIds: string[]): Promise<void> {
+    if (deliveryIds.length > 0) await this.ds.query('DELETE FROM delivery_schedule WHERE delivery_id = ANY($1::uuid[])', [deliveryIds]);
+  }
+
+  async isScheduled(tenantId: string, deliveryId: string): Promise<boolean> {
+    const r = await this.ds.query('SELECT 1 FROM delivery_schedule WHERE tenant_id = $1 AND delivery_id = $2', [tenantId, deliveryId]);
+    return r.length > 0;
+  }
+
   async count(tenantId: string): Promise<number> {
     const r = await this.ds.query('SELECT count(*)::int AS n FROM delivery_schedule WHERE tenant_id = $1', [tenantId]);
     return r[0].n;

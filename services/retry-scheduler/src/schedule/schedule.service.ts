@@ -23,6 +23,8 @@ export class ScheduleService {
   /** The agenda row is written before the "scheduled" fact is published; a crash in between repeats both harmlessly. */
   async onFailed(failed: FailedOrder, now = new Date()): Promise<void> {
     const { order } = failed;
+    // A failed resend of a delivery that still waits for its retry changes nothing: the schedule goes on.
+    if (order.manual && (await this.repo.isScheduled(order.tenantId, order.deliveryId))) return;
     const d = decide(failed, this.policy, now);
     if (d.kind === 'retry') {
       const next: DispatchOrder = { ...order, attempt: d.attempt };
@@ -40,6 +42,11 @@ export class ScheduleService {
         rows.map((r) => this.publisher.publish('dispatch-due', deliverySubjects.due(r.tenant_id), r.dispatch_order, { msgId: deliveryMsgIds.due(r.dispatch_order) })),
       );
     });
+  }
+
+  /** Deliveries that succeeded need no retry (a resend got through before the scheduled retry). */
+  async onSucceeded(deliveryIds: string[]): Promise<void> {
+    await this.repo.removeDeliveries(deliveryIds);
   }
 
   /** A deleted receiver gets no more attempts: its waiting retries are cancelled. */
