@@ -15,6 +15,8 @@ interface Refs {
   account: string;
   event: string;
   change: string;
+  receiver: string;
+  topic: string;
 }
 
 type Probe = [name: string, call: (c: ApiClient, r: Refs) => Promise<ApiResponse>];
@@ -26,14 +28,30 @@ const GHOST: Refs = {
   account: '01900000-0000-7000-8000-0000000000aa',
   event: '01900000-0000-7000-8000-0000000000bb',
   change: '01900000-0000-7000-8000-0000000000cc',
+  receiver: '01900000-0000-7000-8000-0000000000dd',
+  topic: 'Ghost.Topic',
 };
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** Every route that takes an id or a tenant, in every method. */
-function probes(subjectToken: () => string): Probe[] {
+function probes(subjectToken: () => string, ownAccount: () => string): Probe[] {
+  const receiver = (over: Record<string, unknown>) => ({ name: 'intruder', url: 'http://127.0.0.1:9/hook', topics: ['Alpha.Topic'], accountId: ownAccount(), auth: { protocol: 'none' }, ...over });
   return [
+    ['GET receiver', (c, r) => c.get(`/v1/receivers/${r.receiver}`)],
+    ['PATCH receiver', (c, r) => c.patch(`/v1/receivers/${r.receiver}`, { name: 'taken over' })],
+    ['DELETE receiver', (c, r) => c.delete(`/v1/receivers/${r.receiver}`)],
+    ['POST receiver secret rotation', (c, r) => c.post(`/v1/receivers/${r.receiver}/rotate-secret`)],
+    ['POST receiver for its account', (c, r) => c.post('/v1/receivers', receiver({ accountId: r.account }))],
+    ['POST receiver on its topic', (c, r) => c.post('/v1/receivers', receiver({ topics: [r.topic] }))],
+    ['POST receiver into tenant', (c, r) => c.post('/v1/receivers', receiver({ tenant: r.tenant }))],
+    ['GET receivers of tenant', (c, r) => c.get(`/v1/receivers?tenant=${r.tenant}`)],
+    ['GET topic', (c, r) => c.get(`/v1/topics/${r.topic}`)],
+    ['PATCH topic', (c, r) => c.patch(`/v1/topics/${r.topic}`, { description: 'taken over' })],
+    ['DELETE topic', (c, r) => c.delete(`/v1/topics/${r.topic}`)],
+    ['POST topic into tenant', (c, r) => c.post('/v1/topics', { tenant: r.tenant, name: 'Intruder.Topic' })],
+    ['GET topics of tenant', (c, r) => c.get(`/v1/topics?tenant=${r.tenant}`)],
     ['GET unit', (c, r) => c.get(`/v1/units/${r.unit}`)],
     ['PATCH unit', (c, r) => c.patch(`/v1/units/${r.unit}`, { name: 'taken over' })],
     ['DELETE unit', (c, r) => c.delete(`/v1/units/${r.unit}`)],
@@ -85,6 +103,10 @@ function probes(subjectToken: () => string): Probe[] {
 
 /** Lists and filters: 200, and nothing of the other tenant in them. */
 const LISTS: [string, (r: Refs) => string][] = [
+  ['receivers', () => '/v1/receivers?limit=500'],
+  ['receivers of its account', (r) => `/v1/receivers?accountId=${r.account}`],
+  ['receivers of its topic', (r) => `/v1/receivers?topic=${r.topic}`],
+  ['topics', () => '/v1/topics?limit=500'],
   ['units', () => '/v1/units?limit=500'],
   ['units below its unit', (r) => `/v1/units?under=${r.unit}`],
   ['units whose parent is its unit', (r) => `/v1/units?parentId=${r.unit}`],
@@ -115,7 +137,7 @@ describe('cross-tenant isolation', () => {
   let alphaToken = '';
 
   before(async () => {
-    stack = await startTestStack({ services: ['registry', 'audit-log'] });
+    stack = await startTestStack({ services: ['registry', 'audit-log', 'signer'], env: { HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8' } });
     const everything = [{ actions: [...ACTIONS], units: '*' as const }];
     for (const t of ['alpha', 'beta']) {
       assert.equal((await stack.operator.post('/v1/tenants', { id: t, name: t })).status, 201);
@@ -139,7 +161,11 @@ describe('cross-tenant isolation', () => {
     assert.equal(asUser.status, 200, asUser.text);
     alphaUserApi = stack.anonymous.withToken(asUser.body.access_token);
 
-    const betaAccount = await createAccount(betaApi, { name: 'robot', grants: [{ actions: ['events:publish'], units: '*' }] });
+    const betaAccount = await createAccount(betaApi, { name: 'robot', grants: [{ actions: ['events:publish', 'webhooks:receive'], units: '*' }] });
+    assert.equal((await alphaApi.post('/v1/topics', { name: 'Alpha.Topic' })).status, 201);
+    assert.equal((await betaApi.post('/v1/topics', { name: 'Beta.Only' })).status, 201);
+    const betaReceiver = await betaApi.post('/v1/receivers', { name: 'beta hook', url: 'http://127.0.0.1:9/hook', topics: ['Beta.Only'], accountId: betaAccount.id, auth: { protocol: 'none' } });
+    assert.equal(betaReceiver.status, 201, betaReceiver.text);
     const event = await betaApi.post('/v1/events', { topic: 'Accounts.Update', object: { type: 'account', id: 'beta-object', unit: 'b-root' } });
     assert.equal(event.status, 202);
     const change = await eventually('beta changes in the log', async () => {
@@ -147,7 +173,7 @@ describe('cross-tenant isolation', () => {
       return r.body.data?.[0];
     });
     await eventually('beta event in the log', async () => (await betaApi.get(`/v1/audit/events/${event.body.id}`)).status === 200);
-    beta = { tenant: 'beta', unit: 'b-root', user: 'u-beta', account: betaAccount.id, event: event.body.id, change: change.id };
+    beta = { tenant: 'beta', unit: 'b-root', user: 'u-beta', account: betaAccount.id, event: event.body.id, change: change.id, receiver: betaReceiver.body.receiver.id, topic: 'Beta.Only' };
   });
   after(async () => {
     await stack?.stop();
@@ -156,7 +182,7 @@ describe('cross-tenant isolation', () => {
   it("the other tenant's ids answer exactly like ids that exist nowhere, on every endpoint", async () => {
     const statuses: Record<number, number> = {};
     for (const [who, client] of [['account', alphaApi], ['user through account', alphaUserApi]] as [string, ApiClient][]) {
-      for (const [name, call] of probes(() => alphaToken)) {
+      for (const [name, call] of probes(() => alphaToken, () => alphaAdmin.id)) {
         const foreign = await call(client, beta);
         const ghost = await call(client, GHOST);
         const label = `${who}: ${name}`;
@@ -169,7 +195,7 @@ describe('cross-tenant isolation', () => {
       }
     }
     // Operator work (tenants; deliveries until they take access tokens) is 403 for everyone; the rest is 404 or a 400 naming the unknown reference.
-    assert.ok((statuses[404] ?? 0) >= 40, JSON.stringify(statuses));
+    assert.ok((statuses[404] ?? 0) >= 50, JSON.stringify(statuses));
   });
 
   it("lists and filters never show the other tenant's anything", async () => {
@@ -212,6 +238,9 @@ describe('cross-tenant isolation', () => {
     assert.deepEqual(units, ['b-child', 'b-root', 'hq']);
     const users = (await betaApi.get('/v1/users?limit=500')).body.data.map((u: { id: string }) => u.id).sort();
     assert.deepEqual(users, ['same', 'u-beta']);
+    const receiver = (await betaApi.get(`/v1/receivers/${beta.receiver}`)).body;
+    assert.deepEqual([receiver.name, receiver.deletedAt, receiver.enabled], ['beta hook', null, true]);
+    assert.equal((await betaApi.get(`/v1/topics/${beta.topic}`)).status, 200);
     const changes = (await betaApi.get('/v1/audit/changes?limit=500')).body.data;
     assert.ok(changes.every((c: { by: string }) => !c.by.includes(alphaAdmin.id)), 'no change in beta was made by alpha');
   });
