@@ -19,6 +19,9 @@ export const ACTIONS = [
   'users:impersonate',
   'accounts:read',
   'accounts:write',
+  /** Push-notification settings, the type catalogue and the enable flags (a unit's flag: a grant on that unit). */
+  'push:read',
+  'push:write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

@@ -8,3 +8,4 @@ export * from './registry';
 export * from './receivers';
 export * from './signer';
 export * from './rpc';
+export * from './push';

@@ -68,15 +68,24 @@ export type Actor =
   | { kind: 'user'; userId: string; userName?: string; accountId: string; accountName?: string }
   | { kind: 'system'; reason: string };
 
-/** receiver and topic are written by the receivers feature (see receivers.ts). */
-export type RegistryEntity = 'tenant' | 'unit' | 'user' | 'account' | 'receiver' | 'topic';
+/**
+ * receiver and topic are written by the receivers feature (see receivers.ts);
+ * push-settings, push-type and push-flag by the push feature (see push.ts).
+ * push-notification is the one entity not written by the registry: the retry-scheduler
+ * records each deletion of expired, undelivered notifications as a change of it
+ * (action "purged", actor system) so the audit log says how many and which.
+ */
+export const REGISTRY_ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification'] as const;
+export type RegistryEntity = (typeof REGISTRY_ENTITIES)[number];
 
 /**
  * created / updated / deleted: the entity's state changed (before/after show how).
  * credentials-reset: an account got a new API token and TOTP secret (never in the event).
  * login: an account logged in. impersonated: an account obtained a token acting as a user.
+ * purged: undelivered push notifications expired and were deleted (detail: count and ids).
  */
-export type RegistryAction = 'created' | 'updated' | 'deleted' | 'credentials-reset' | 'login' | 'impersonated';
+export const REGISTRY_ACTIONS = ['created', 'updated', 'deleted', 'credentials-reset', 'login', 'impersonated', 'purged'] as const;
+export type RegistryAction = (typeof REGISTRY_ACTIONS)[number];
 
 export interface RegistryChange<V = Record<string, unknown>> {
   /** The outbox row id; also the Nats-Msg-Id, so a re-published row is a duplicate. */
@@ -114,7 +123,7 @@ export function describeActor(actor: Actor): string {
 
 /** Keys whose values are never stored in a change or shown by the audit log, at any depth. */
 const SECRET_KEY_RE = /(secret|password|hash|salt|privatekey)/i;
-const SECRET_KEYS = new Set(['token', 'apitoken', 'accesstoken', 'access_token', 'refresh_token', 'subject_token', 'actor_token', 'totp', 'credentials', 'authorization']);
+const SECRET_KEYS = new Set(['token', 'apitoken', 'accesstoken', 'access_token', 'refresh_token', 'subject_token', 'actor_token', 'totp', 'credentials', 'authorization', 'jwt', 'notification_jwt']);
 
 /** Replaces every secret-looking value with "[redacted]" (defence in depth: views carry none). */
 export function redactSecrets<T>(value: T): T {
@@ -127,8 +136,8 @@ export function redactSecrets<T>(value: T): T {
   return value;
 }
 
-const ENTITIES: readonly string[] = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic'];
-const ACTIONS: readonly string[] = ['created', 'updated', 'deleted', 'credentials-reset', 'login', 'impersonated'];
+const ENTITIES: readonly string[] = REGISTRY_ENTITIES;
+const ACTIONS: readonly string[] = REGISTRY_ACTIONS;
 
 export class InvalidChangeError extends Error {
   constructor(message: string) {

@@ -58,6 +58,11 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
   /** Give up once the next attempt would fall later than this long after the delivery was created. */
   expireAfterMs?: number;
+  /**
+   * With expireAfterMs: the schedule's last wait repeats until the expiry instead of
+   * ending the retries (push notifications are retried until they expire).
+   */
+  untilExpiry?: boolean;
 }
 
 /** What the log may show of a request. */
@@ -129,7 +134,13 @@ export function webhookProfile(auth: AuthScheme, retry: RetryPolicy = DEFAULT_RE
  * (when a JWT is configured), the response contract, and undelivered notifications
  * dropped after notification_days_before days.
  */
-export function pushNotificationProfile(opts: { jwtCredentialId?: string; expireAfterDays: number; retry?: RetryPolicy }): DeliveryProfile {
+export function pushNotificationProfile(opts: {
+  jwtCredentialId?: string;
+  expireAfterDays: number;
+  retry?: RetryPolicy;
+  /** The length of a "day" (24 h; tests compress it, HOOKLINE_PUSH_DAY_LENGTH). */
+  dayMs?: number;
+}): DeliveryProfile {
   const auth: AuthScheme = opts.jwtCredentialId
     ? { kind: 'token-header', credentialId: opts.jwtCredentialId, header: 'Authorization', prefix: '' }
     : { kind: 'none' };
@@ -137,7 +148,8 @@ export function pushNotificationProfile(opts: { jwtCredentialId?: string; expire
     request: { kind: 'json' },
     auth,
     success: { kind: 'push-notification' },
-    retry: { ...(opts.retry ?? DEFAULT_RETRY_POLICY), expireAfterMs: opts.expireAfterDays * DAY },
+    // Retried on the schedule (its last wait repeating) until the notification expires.
+    retry: { ...(opts.retry ?? DEFAULT_RETRY_POLICY), expireAfterMs: opts.expireAfterDays * (opts.dayMs ?? DAY), untilExpiry: true },
     redaction: { secretHeaders: secretHeadersFor(auth), secretBodyFields: [] },
     userAgent: 'DataNotifier',
   };

@@ -132,3 +132,38 @@ describe('expiry (push notifications: undelivered ones are dropped after N days)
     assert.equal(d.kind, 'give-up');
   });
 });
+
+describe('retrying until the expiry (push notifications)', () => {
+  const week = pushNotificationProfile({ expireAfterDays: 7 }).retry;
+  // [attemptsSoFar, last attempt at (h after creation), next attempt (h) or give-up]
+  const table: [number, number, number | 'give-up'][] = [
+    [4, 9, 33],
+    // Past the schedule's end its last wait (24 h) repeats...
+    [5, 33, 57],
+    [9, 129, 153],
+    // ...until the next attempt would fall after the 7-day expiry.
+    [10, 153, 'give-up'],
+  ];
+  for (const [attempts, lastH, expected] of table) {
+    it(`${attempts} attempts, the last at ${lastH}h -> ${expected === 'give-up' ? expected : `${expected}h`}`, () => {
+      const d = nextAttempt(week, { attemptsSoFar: attempts, lastAttemptAt: at(lastH * H), createdAt: t0, now: at(lastH * H) });
+      if (expected === 'give-up') assert.equal(d.kind, 'give-up');
+      else assert.deepEqual(d, { kind: 'retry', at: at(expected * H), retryNumber: attempts });
+    });
+  }
+  it('a webhook policy (no expiry) still ends with its schedule', () => {
+    const d = nextAttempt({ ...DEFAULT_RETRY_POLICY, untilExpiry: true }, { attemptsSoFar: 5, lastAttemptAt: at(33 * H), createdAt: t0, now: at(33 * H) });
+    assert.equal(d.kind, 'give-up');
+  });
+  it('an empty schedule never retries', () => {
+    const d = nextAttempt({ ...week, schedule: [] }, { attemptsSoFar: 1, lastAttemptAt: t0, createdAt: t0, now: t0 });
+    assert.equal(d.kind, 'give-up');
+  });
+  it('the day can be compressed (tests: HOOKLINE_PUSH_DAY_LENGTH)', () => {
+    const p = pushNotificationProfile({ expireAfterDays: 5, dayMs: 1000, retry: retryPolicy({ schedule: [1000, 2000] }) }).retry;
+    assert.equal(p.expireAfterMs, 5000);
+    assert.equal(p.untilExpiry, true);
+    assert.deepEqual(nextAttempt(p, { attemptsSoFar: 3, lastAttemptAt: at(3000), createdAt: t0, now: at(3000) }), { kind: 'retry', at: at(5000), retryNumber: 3 });
+    assert.equal(nextAttempt(p, { attemptsSoFar: 4, lastAttemptAt: at(5000), createdAt: t0, now: at(5000) }).kind, 'give-up');
+  });
+});

@@ -50,7 +50,9 @@ function fmt(ms: number): string {
 /** Decides the next attempt after a failed one. */
 export function nextAttempt(policy: RetryPolicy, input: RetryInput): RetryDecision {
   const retriesSoFar = Math.max(0, input.attemptsSoFar - 1);
-  if (retriesSoFar >= policy.schedule.length) {
+  // Retrying until the expiry: past the schedule's end its last wait repeats.
+  const repeatLast = policy.untilExpiry === true && policy.expireAfterMs !== undefined && policy.schedule.length > 0;
+  if (retriesSoFar >= policy.schedule.length && !repeatLast) {
     return {
       kind: 'give-up',
       reason:
@@ -65,7 +67,7 @@ export function nextAttempt(policy: RetryPolicy, input: RetryInput): RetryDecisi
     return { kind: 'give-up', reason: `expired: undelivered ${fmt(policy.expireAfterMs ?? 0)} after creation` };
   }
 
-  let at = input.lastAttemptAt.getTime() + policy.schedule[retriesSoFar];
+  let at = input.lastAttemptAt.getTime() + policy.schedule[Math.min(retriesSoFar, policy.schedule.length - 1)];
   // Retry-After only ever lengthens the wait, and only up to the clamp.
   const retryAfter = parseRetryAfter(input.retryAfterHeader, input.now);
   if (retryAfter !== undefined) at = Math.max(at, now + Math.min(retryAfter, policy.maxRetryAfterMs));
@@ -80,7 +82,7 @@ export function nextAttempt(policy: RetryPolicy, input: RetryInput): RetryDecisi
 }
 
 /** Builds a policy from configured durations (HOOKLINE_RETRY_SCHEDULE etc.), checking them. */
-export function retryPolicy(opts: { schedule: readonly number[]; jitterMs?: number; maxRetryAfterMs?: number; expireAfterMs?: number }): RetryPolicy {
+export function retryPolicy(opts: { schedule: readonly number[]; jitterMs?: number; maxRetryAfterMs?: number; expireAfterMs?: number; untilExpiry?: boolean }): RetryPolicy {
   for (const d of opts.schedule) if (!Number.isFinite(d) || d < 0) throw new RangeError(`retry wait ${d} must be a non-negative number of ms`);
   const jitterMs = opts.jitterMs ?? 0;
   if (jitterMs < 0) throw new RangeError('jitterMs must be >= 0');
@@ -90,5 +92,6 @@ export function retryPolicy(opts: { schedule: readonly number[]; jitterMs?: numb
     jitterMs,
     maxRetryAfterMs: opts.maxRetryAfterMs ?? Math.max(longest, 0),
     ...(opts.expireAfterMs !== undefined ? { expireAfterMs: opts.expireAfterMs } : {}),
+    ...(opts.untilExpiry ? { untilExpiry: true } : {}),
   };
 }

@@ -16,6 +16,10 @@ import type { RegistryConfig } from './config';
 import { EventsModule } from './events/events.module';
 import { OutboxEntry } from './outbox/entities/outbox-entry.entity';
 import { OutboxModule } from './outbox/outbox.module';
+import { PushFlag } from './push/entities/push-flag.entity';
+import { PushSettings } from './push/entities/push-settings.entity';
+import { PushType } from './push/entities/push-type.entity';
+import { PushModule } from './push/push.module';
 import { Receiver } from './receivers/entities/receiver.entity';
 import { ReceiversModule } from './receivers/receivers.module';
 import { Tenant } from './tenants/entities/tenant.entity';
@@ -27,7 +31,7 @@ import { UnitsModule } from './units/units.module';
 import { User } from './users/entities/user.entity';
 import { UsersModule } from './users/users.module';
 
-const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry, Topic, Receiver];
+const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry, Topic, Receiver, PushSettings, PushType, PushFlag];
 
 @Module({})
 export class AppModule {
@@ -52,6 +56,7 @@ export class AppModule {
         EventsModule,
         TopicsModule,
         ReceiversModule,
+        PushModule,
       ],
     };
   }

@@ -7,5 +7,6 @@ import { RegistryAccounts1764200000000 } from './1764200000000-registry-accounts
 import { AuditChanges1764200000100 } from './1764200000100-audit-changes';
 import { DeliveryCredentials1764300000000 } from './1764300000000-delivery-credentials';
 import { Receivers1764400000000 } from './1764400000000-receivers';
+import { PushNotifications1764500000000 } from './1764500000000-push-notifications';
 
-export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000, DeliverySchedule1764115400000, RegistryAccounts1764200000000, AuditChanges1764200000100, DeliveryCredentials1764300000000, Receivers1764400000000];
+export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000, DeliverySchedule1764115400000, RegistryAccounts1764200000000, AuditChanges1764200000100, DeliveryCredentials1764300000000, Receivers1764400000000, PushNotifications1764500000000];

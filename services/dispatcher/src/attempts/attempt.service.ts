@@ -7,12 +7,12 @@ import { CONFIG, VERSION } from '@hookline/config';
 import {
   deliveryMsgIds,
   deliverySubjects,
+  pushTypeOfReceiverId,
   SIGNER_SUBJECTS,
   type AttemptErrorClass,
   type DeliveryLifecycleEvent,
   type DispatchOrder,
   type FailedOrder,
-  type ReceiverView,
 } from '@hookline/contracts';
 import {
   buildRequest,
@@ -29,6 +29,7 @@ import { EgressClient, type EgressResult } from '@hookline/egress';
 import { JetStreamPublisher, NatsRpc } from '@hookline/messaging';
 import type { DispatcherConfig } from '../config';
 import { RegistryViewProvider } from '../registry-view/registry-view.provider';
+import { pushPlan } from './push-plan';
 import { receiverPlan } from './receiver-plan';
 
 const MAX_STORED_RESPONSE = 8 * 1024;
@@ -50,18 +51,30 @@ export class AttemptService {
     @Inject(CONFIG) private readonly config: DispatcherConfig,
   ) {}
 
-  receiverOf(order: DispatchOrder): ReceiverView | undefined {
-    return this.registry.view.receiver(order.tenantId, order.receiverId);
+  /** The plan for this order as the registry view has it now, or why the delivery can no longer go out. */
+  planOf(order: DispatchOrder): { plan: DeliveryPlan } | { cancel: string } {
+    const view = this.registry.view;
+    const pushType = order.kind === 'push' ? pushTypeOfReceiverId(order.receiverId) : undefined;
+    if (pushType !== undefined) {
+      // Push notifications go wherever notification_server_url points now, with the JWT set now.
+      if (!view.pushType(order.tenantId, pushType)) return { cancel: `the push notification type ${pushType} was removed` };
+      const plan = pushPlan(view.pushSettings(order.tenantId));
+      return plan ? { plan } : { cancel: 'notification_server_url is no longer set' };
+    }
+    const receiver = view.receiver(order.tenantId, order.receiverId);
+    if (!receiver || receiver.deletedAt !== null || !receiver.enabled) {
+      return { cancel: !receiver ? 'the receiver no longer exists' : receiver.deletedAt ? 'the receiver was deleted' : 'the receiver is disabled' };
+    }
+    return { plan: receiverPlan(receiver) };
   }
 
   async attempt(order: DispatchOrder): Promise<void> {
-    const receiver = this.receiverOf(order);
-    if (!receiver || receiver.deletedAt !== null || !receiver.enabled) {
-      const why = !receiver ? 'the receiver no longer exists' : receiver.deletedAt ? 'the receiver was deleted' : 'the receiver is disabled';
-      await this.lifecycle({ type: 'cancelled', deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, at: new Date().toISOString(), reason: why });
+    const target = this.planOf(order);
+    if ('cancel' in target) {
+      await this.lifecycle({ type: 'cancelled', deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, at: new Date().toISOString(), reason: target.cancel });
       return;
     }
-    const plan = receiverPlan(receiver);
+    const { plan } = target;
     const attemptAt = new Date();
     const outcome = await this.send(plan, order, attemptAt);
     const { verdict, result, request } = outcome;

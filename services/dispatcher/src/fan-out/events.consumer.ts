@@ -6,17 +6,22 @@ import {
   deliverySubjects,
   InvalidEventError,
   normalizeHostEvent,
+  pushDeliveryIdFor,
+  pushReceiverId,
   type DeliveryLifecycleEvent,
   type DispatchOrder,
+  type HostEvent,
 } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, PoisonMessageError, RetryableError } from '@hookline/messaging';
 import { RegistryViewProvider } from '../registry-view/registry-view.provider';
 import { fanOut, webhookBody } from './fan-out';
+import { pushBody, pushFanOut, type PushDecision } from './push-fan-out';
 
 /**
- * Host events in, one delivery per allowed receiver out: a "created" fact and an order
- * for the first attempt (or a "filtered" fact with the reason). Ids are derived from
- * (event, receiver), so a redelivered event publishes duplicates the streams drop.
+ * Host events in, one delivery per allowed receiver and per push notification type of
+ * the event's topic out: a "created" fact and an order for the first attempt (or a
+ * "filtered" fact with the reason). Ids are derived from (event, receiver) and (event,
+ * push type), so a redelivered event publishes duplicates the streams drop.
  */
 @Injectable()
 export class EventsConsumer implements OnModuleInit {
@@ -46,8 +51,11 @@ export class EventsConsumer implements OnModuleInit {
           throw new RetryableError((err as Error).message, 1000);
         }
         const decisions = fanOut(this.registry.view, event);
-        if (decisions.length === 0) return;
+        const pushes = pushFanOut(this.registry.view, event);
+        if (decisions.length === 0 && pushes.length === 0) return;
         const at = new Date().toISOString();
+        await Promise.all(pushes.map((d) => this.push(event, d, at)));
+        if (decisions.length === 0) return;
         const body = webhookBody(event);
         await Promise.all(
           decisions.map(async (d) => {
@@ -65,6 +73,22 @@ export class EventsConsumer implements OnModuleInit {
       },
       { concurrency: 64 },
     );
+  }
+
+  /** One push notification: to the tenant's notification_server_url, through the same attempts, retries and log. */
+  private async push(event: HostEvent, d: PushDecision, at: string): Promise<void> {
+    const type = d.type.type;
+    const deliveryId = pushDeliveryIdFor(event.id, type);
+    const receiverId = pushReceiverId(type);
+    const common = { deliveryId, tenantId: event.tenantId, kind: 'push' as const, at, eventId: event.id, topic: event.topic, receiverId, receiverName: type };
+    if (!d.send) {
+      await this.lifecycle({ ...common, type: 'filtered', reason: d.reason });
+      return;
+    }
+    const body = pushBody(type, event);
+    await this.lifecycle({ ...common, type: 'created', url: d.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) });
+    const order: DispatchOrder = { deliveryId, tenantId: event.tenantId, kind: 'push', eventId: event.id, topic: event.topic, receiverId, attempt: 1, body, createdAt: at };
+    await this.publisher.publish('dispatch-due', deliverySubjects.due(event.tenantId), order, { msgId: deliveryMsgIds.due(order) });
   }
 
   private async lifecycle(e: DeliveryLifecycleEvent): Promise<void> {

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { TENANT_ID_RE } from '@hookline/contracts';
+import { REGISTRY_ENTITIES, TENANT_ID_RE } from '@hookline/contracts';
 
 export const ACTOR_FILTER_RE = /^(operator|account:[^\s]{1,128}|user:[^\s]{1,128})$/;
 
@@ -13,7 +13,7 @@ export class TenantQuery {
 
 export class ListChangesQuery extends TenantQuery {
   @IsOptional()
-  @IsIn(['tenant', 'unit', 'user', 'account', 'receiver', 'topic'], { message: 'entity must be one of tenant, unit, user, account, receiver, topic' })
+  @IsIn(REGISTRY_ENTITIES, { message: `entity must be one of ${REGISTRY_ENTITIES.join(', ')}` })
   entity?: string;
 
   @IsOptional()
