@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { REPO_ROOT } from '@hookline/local-stack';
-import { assertProblem, createAccount, eventually, startReceiver, startTestStack, TestAccount, TestReceiver, TestStack } from '@hookline/testing';
+import { assertProblem, createAccount, eventually, login, startReceiver, startTestStack, TestAccount, TestReceiver, TestStack } from '@hookline/testing';
 
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
 type Octokit = typeof import('@octokit/webhooks-methods', { with: { 'resolution-mode': 'import' } });
@@ -284,6 +284,29 @@ describe('event webhooks', () => {
     });
     assert.equal(detail.attemptLog[1].manual, true);
     assertProblem(await stack.operator.post(`/v1/deliveries/00000000-0000-4000-8000-000000000000/resend?tenant=${TENANT}`), 404);
+  });
+
+  it('an account reads the log within its logs:read grants, and needs receivers:write to resend', async () => {
+    const r = await receiver();
+    const { receiver: rec } = await createReceiver({ url: r.url, topics: ['Accounts.*', 'Visits.Done'] });
+    const northEvent = await publish('Accounts.Update', 'oslo');
+    const southEvent = await publish('Accounts.Update', 'south');
+    const north = await deliveryOf(rec.id, northEvent, 'succeeded');
+    const south = await deliveryOf(rec.id, southEvent, 'filtered');
+    const auditor = await createAccount(stack.operator, { tenant: TENANT, name: 'auditor', grants: [{ actions: ['logs:read'], units: ['north'], topics: ['Accounts.*'] }] });
+    const { client } = await login(stack.anonymous, auditor);
+    const list = await client.get(`/v1/deliveries?receiver=${rec.id}&limit=500`);
+    assert.equal(list.status, 200, list.text);
+    const ids = list.body.data.map((d: { id: string }) => d.id);
+    assert.ok(ids.includes(north.id));
+    assert.ok(!ids.includes(south.id), 'a delivery about a unit outside the grant stays hidden');
+    assert.equal((await client.get(`/v1/deliveries/${north.id}`)).status, 200);
+    assertProblem(await client.get(`/v1/deliveries/${south.id}`), 404);
+    assertProblem(await client.get(`/v1/deliveries?tenant=someone-else`), 404);
+    assertProblem(await client.post(`/v1/deliveries/${north.id}/resend`), 403);
+    const nobody = await createAccount(stack.operator, { tenant: TENANT, name: 'nobody', grants: [{ actions: ['events:publish'], units: '*', topics: '*' }] });
+    const { client: nobodyClient } = await login(stack.anonymous, nobody);
+    assertProblem(await nobodyClient.get('/v1/deliveries'), 403);
   });
 
   it('npm run demo shows the whole path against a running stack', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Grant } from '@hookline/contracts';
 import type { Principal } from '@hookline/auth';
 import { ForbiddenError } from '@hookline/http';
-import { visibilityOf } from './events.service';
+import { visibilityOf } from './visibility';
 
 const account = (grants: Grant[]): Principal => ({ kind: 'account', tenantId: 'acme', accountId: 'a', grants, tokenId: 'j', issuedAt: 0, expiresAt: 0 });
 

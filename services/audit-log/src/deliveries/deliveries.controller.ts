@@ -1,12 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ValidationError } from '@hookline/http';
+import { CurrentPrincipal, Requires, type Principal } from '@hookline/http';
 import { ListDeliveriesQuery, TenantQuery } from './dto/list-deliveries.query';
 import { DeliveriesService } from './deliveries.service';
-
-function requireTenant(tenant: string | undefined): string {
-  if (!tenant) throw new ValidationError([{ field: 'tenant', message: 'tenant is required with the operator token' }]);
-  return tenant;
-}
 
 /** The webhook log: every outbound delivery (webhooks, push notifications, ...), newest first. */
 @Controller('v1/deliveries')
@@ -14,9 +9,11 @@ export class DeliveriesController {
   constructor(private readonly deliveries: DeliveriesService) {}
 
   @Get()
-  list(@Query() q: ListDeliveriesQuery) {
+  @Requires('logs:read')
+  list(@CurrentPrincipal() p: Principal, @Query() q: ListDeliveriesQuery) {
     return this.deliveries.list(
-      requireTenant(q.tenant),
+      p,
+      q.tenant,
       { receiverId: q.receiver, topic: q.topic, status: q.status, kind: q.kind, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined },
       q.limit ?? 50,
       q.cursor,
@@ -24,13 +21,15 @@ export class DeliveriesController {
   }
 
   @Get(':id')
-  get(@Param('id') id: string, @Query() q: TenantQuery) {
-    return this.deliveries.get(requireTenant(q.tenant), id);
+  @Requires('logs:read')
+  get(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: TenantQuery) {
+    return this.deliveries.get(p, q.tenant, id);
   }
 
   @Post(':id/resend')
   @HttpCode(202)
-  resend(@Param('id') id: string, @Query() q: TenantQuery) {
-    return this.deliveries.resend(requireTenant(q.tenant), id);
+  @Requires('logs:read', 'receivers:write')
+  resend(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: TenantQuery) {
+    return this.deliveries.resend(p, q.tenant, id);
   }
 }

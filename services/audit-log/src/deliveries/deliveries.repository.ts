@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Cursor } from '@hookline/persistence';
+import { applyVisibility, type Visibility } from '../visibility';
 import type { AttemptRow, DeliveryRowPatch } from './delivery-projection';
 
 export interface DeliveryFilter {
@@ -23,6 +24,12 @@ export interface DeliveryRow extends Omit<DeliveryRowPatch, 'created_at' | 'next
 export interface AttemptRecord extends Omit<AttemptRow, 'at'> {
   at: Date;
 }
+
+const LIST_COLUMNS = [
+  'id', 'tenant_id', 'kind', 'event_id', 'topic', 'receiver_id', 'receiver_name', 'url', 'unit', 'status', 'status_reason',
+  'next_attempt_at', 'attempts', 'last_status_code', 'last_error_class', 'last_attempt_at', 'created_at', 'updated_at',
+];
+const VISIBILITY_COLUMNS = { alias: 'd', unit: 'unit', topic: 'topic' };
 
 const PATCH_COLUMNS = `id uuid, tenant_id text, kind text, created_at timestamptz, event_id uuid, topic text, receiver_id text,
   receiver_name text, url text, unit text, body text, status text, status_seq bigint, status_reason text,
@@ -78,36 +85,28 @@ export class DeliveriesRepository {
     }
   }
 
-  /** Newest first, keyset-paginated on (created_at, id). */
-  async list(tenantId: string, f: DeliveryFilter, limit: number, after?: Cursor): Promise<DeliveryRow[]> {
-    const where = ['tenant_id = $1'];
-    const params: unknown[] = [tenantId];
-    const add = (sql: string, v: unknown) => {
-      params.push(v);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (f.receiverId) add('receiver_id = ?', f.receiverId);
-    if (f.topic) add('topic = ?', f.topic);
-    if (f.status) add('status = ?', f.status);
-    if (f.kind) add('kind = ?', f.kind);
-    if (f.from) add('created_at >= ?', f.from);
-    if (f.to) add('created_at < ?', f.to);
-    if (after) {
-      params.push(after.at, after.id);
-      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
-    params.push(limit);
-    return this.ds.query(
-      `SELECT id, tenant_id, kind, event_id, topic, receiver_id, receiver_name, url, unit, status, status_reason, next_attempt_at, attempts,
-              last_status_code, last_error_class, last_attempt_at, created_at, updated_at
-       FROM deliveries WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
+  /** Newest first, keyset-paginated on (created_at, id), limited to what the reader may see. */
+  async list(tenantId: string, f: DeliveryFilter, limit: number, after?: Cursor, visibility: Visibility = '*'): Promise<DeliveryRow[]> {
+    const q = this.ds
+      .createQueryBuilder()
+      .select(LIST_COLUMNS.map((c) => `d.${c}`))
+      .from('deliveries', 'd')
+      .where('d.tenant_id = :tenantId', { tenantId });
+    applyVisibility(q, visibility, VISIBILITY_COLUMNS);
+    if (f.receiverId) q.andWhere('d.receiver_id = :receiverId', { receiverId: f.receiverId });
+    if (f.topic) q.andWhere('d.topic = :topic', { topic: f.topic });
+    if (f.status) q.andWhere('d.status = :status', { status: f.status });
+    if (f.kind) q.andWhere('d.kind = :kind', { kind: f.kind });
+    if (f.from) q.andWhere('d.created_at >= :from', { from: f.from });
+    if (f.to) q.andWhere('d.created_at < :to', { to: f.to });
+    if (after) q.andWhere('(d.created_at, d.id) < (:at::timestamptz, :cid::uuid)', { at: after.at, cid: after.id });
+    return q.orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').limit(limit).getRawMany<DeliveryRow>();
   }
 
-  async findOne(tenantId: string, id: string): Promise<DeliveryRow | undefined> {
-    const rows: DeliveryRow[] = await this.ds.query('SELECT * FROM deliveries WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
-    return rows[0];
+  async findOne(tenantId: string, id: string, visibility: Visibility = '*'): Promise<DeliveryRow | undefined> {
+    const q = this.ds.createQueryBuilder().select('d.*').from('deliveries', 'd').where('d.tenant_id = :tenantId AND d.id = :id', { tenantId, id });
+    applyVisibility(q, visibility, VISIBILITY_COLUMNS);
+    return q.getRawOne<DeliveryRow>();
   }
 
   async attempts(tenantId: string, deliveryId: string): Promise<AttemptRecord[]> {

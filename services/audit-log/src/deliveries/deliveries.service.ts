@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { deliveryMsgIds, deliverySubjects, type DeliveryKind, type DispatchOrder } from '@hookline/contracts';
-import { ConflictError, NotFoundError, ValidationError } from '@hookline/http';
+import type { Principal } from '@hookline/auth';
+import { authorize, ConflictError, NotFoundError, tenantScope, ValidationError } from '@hookline/http';
 import { JetStreamPublisher } from '@hookline/messaging';
 import { decodeCursor, encodeCursor } from '@hookline/persistence';
+import { visibilityOf } from '../visibility';
 import { AttemptRecord, DeliveriesRepository, DeliveryFilter, DeliveryRow } from './deliveries.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -50,13 +52,14 @@ export class DeliveriesService {
     private readonly publisher: JetStreamPublisher,
   ) {}
 
-  async list(tenantId: string, filter: DeliveryFilter, limit: number, cursor?: string) {
+  async list(p: Principal, tenant: string | undefined, filter: DeliveryFilter, limit: number, cursor?: string) {
+    const tenantId = tenantScope(p, tenant);
     let after;
     if (cursor !== undefined) {
       after = decodeCursor(cursor);
       if (!after) throw new ValidationError([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
     }
-    const rows = await this.repo.list(tenantId, filter, limit + 1, after);
+    const rows = await this.repo.list(tenantId, filter, limit + 1, after, visibilityOf(p));
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -65,8 +68,9 @@ export class DeliveriesService {
     };
   }
 
-  async get(tenantId: string, id: string) {
-    const d = UUID.test(id) ? await this.repo.findOne(tenantId, id) : undefined;
+  async get(p: Principal, tenant: string | undefined, id: string) {
+    const tenantId = tenantScope(p, tenant);
+    const d = UUID.test(id) ? await this.repo.findOne(tenantId, id, visibilityOf(p)) : undefined;
     if (!d) throw new NotFoundError(`delivery ${id}`);
     const attempts = await this.repo.attempts(tenantId, id);
     const last = attempts[attempts.length - 1];
@@ -80,9 +84,12 @@ export class DeliveriesService {
   }
 
   /** Sends the delivery again, with the same delivery id, as the next attempt. */
-  async resend(tenantId: string, id: string): Promise<{ deliveryId: string; attempt: number }> {
-    const d = UUID.test(id) ? await this.repo.findOne(tenantId, id) : undefined;
+  async resend(p: Principal, tenant: string | undefined, id: string): Promise<{ deliveryId: string; attempt: number }> {
+    const tenantId = tenantScope(p, tenant);
+    const d = UUID.test(id) ? await this.repo.findOne(tenantId, id, visibilityOf(p)) : undefined;
     if (!d) throw new NotFoundError(`delivery ${id}`);
+    // Sending again is a change to a receiver's traffic: it needs receivers:write for the topic too.
+    if (d.topic) authorize(p, 'receivers:write', { topic: d.topic }, `deliveries of topic ${d.topic}`);
     if (!d.status || !RESENDABLE.has(d.status) || d.body === null || !d.event_id || !d.topic || !d.receiver_id) {
       throw new ConflictError(`a ${d.status} delivery cannot be resent; only succeeded, failed or scheduled ones can`);
     }

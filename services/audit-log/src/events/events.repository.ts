@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository, SelectQueryBuilder } from 'typeorm';
+import { Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { HostEvent } from '@hookline/contracts';
 import type { Cursor } from '@hookline/persistence';
+import { applyVisibility, type Visibility } from '../visibility';
 import { StoredEvent } from './entities/stored-event.entity';
 
 export interface EventFilter {
@@ -15,28 +16,6 @@ export interface EventFilter {
 }
 
 /** "*" or one clause per logs:read grant: the event's unit inside the grant's units, and its topic matching. */
-export type Visibility = '*' | { units: '*' | string[]; topicRegexes: '*' | string[] }[];
-
-/** Adds the visibility clauses; an event's unit is looked up in the unit tree projected from registry changes. */
-function visible(q: SelectQueryBuilder<StoredEvent>, v: Visibility): void {
-  if (v === '*') return;
-  const clauses = v.map((s, i) => {
-    const parts: string[] = [];
-    if (s.units !== '*') {
-      parts.push(
-        `(e.object_unit = ANY(:units${i}::text[]) OR EXISTS (SELECT 1 FROM audit_units au WHERE au.tenant_id = e.tenant_id AND au.id = e.object_unit AND NOT au.deleted AND au.path && :units${i}::text[]))`,
-      );
-      q.setParameter(`units${i}`, s.units);
-    }
-    if (s.topicRegexes !== '*') {
-      parts.push(`e.topic ~ ANY(:topics${i}::text[])`);
-      q.setParameter(`topics${i}`, s.topicRegexes);
-    }
-    return parts.length ? `(${parts.join(' AND ')})` : 'TRUE';
-  });
-  q.andWhere(`(${clauses.join(' OR ')})`);
-}
-
 @Injectable()
 export class EventsRepository {
   constructor(@InjectRepository(StoredEvent) private readonly repo: Repository<StoredEvent>) {}
@@ -77,7 +56,7 @@ export class EventsRepository {
   /** Newest first, keyset-paginated on (received_at, id). */
   async list(tenantId: string, filter: EventFilter, limit: number, after?: Cursor, visibility: Visibility = '*'): Promise<StoredEvent[]> {
     const q = this.repo.createQueryBuilder('e').where('e.tenant_id = :tenantId', { tenantId });
-    visible(q, visibility);
+    applyVisibility(q, visibility, { alias: 'e', unit: 'object_unit', topic: 'topic' });
     if (filter.topic) q.andWhere('e.topic = :topic', { topic: filter.topic });
     if (filter.objectType) q.andWhere('e.object_type = :objectType', { objectType: filter.objectType });
     if (filter.objectId) q.andWhere('e.object_id = :objectId', { objectId: filter.objectId });
@@ -89,7 +68,7 @@ export class EventsRepository {
 
   async findOne(tenantId: string, id: string, visibility: Visibility = '*'): Promise<StoredEvent | null> {
     const q = this.repo.createQueryBuilder('e').where('e.tenant_id = :tenantId AND e.id = :id', { tenantId, id });
-    visible(q, visibility);
+    applyVisibility(q, visibility, { alias: 'e', unit: 'object_unit', topic: 'topic' });
     return q.getOne();
   }
 }

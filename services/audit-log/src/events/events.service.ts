@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { scopesFor, topicPatternRegex, type Principal } from '@hookline/auth';
-import { ForbiddenError, NotFoundError, tenantScope, ValidationError } from '@hookline/http';
+import type { Principal } from '@hookline/auth';
+import { NotFoundError, tenantScope, ValidationError } from '@hookline/http';
 import { decodeCursor, encodeCursor } from '@hookline/persistence';
 import { StoredEvent } from './entities/stored-event.entity';
-import { EventFilter, EventsRepository, Visibility } from './events.repository';
+import { visibilityOf } from '../visibility';
+import { EventFilter, EventsRepository } from './events.repository';
 
 export interface ListEventsInput extends Omit<EventFilter, 'from' | 'to'> {
   tenant?: string;
@@ -25,18 +26,6 @@ export function eventView(e: StoredEvent) {
     receivedAt: e.receivedAt.toISOString(),
     storedAt: e.storedAt.toISOString(),
   };
-}
-
-/**
- * Which events a principal may read: with logs:read, those whose unit and topic one of
- * its logs:read grants covers (an event outside any unit needs the whole tenant).
- */
-export function visibilityOf(p: Principal): Visibility {
-  if (p.kind === 'operator') return '*';
-  const scopes = scopesFor(p.grants, 'logs:read');
-  if (scopes.length === 0) throw new ForbiddenError('the event log needs the logs:read permission');
-  if (scopes.some((s) => s.units === '*' && s.topics === '*')) return '*';
-  return scopes.map((s) => ({ units: s.units, topicRegexes: s.topics === '*' ? '*' : s.topics.map(topicPatternRegex) }));
 }
 
 /** The host-event history (GET /v1/audit/events), as each principal may see it. */
