@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const ts = targets(results);
+  const ts = targets(results, o.feed);
   const table = tables(results, ts);
   const run: RunResult = {
     startedAt: startedAt.toISOString(),

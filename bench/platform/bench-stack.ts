@@ -133,7 +133,8 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
       const pidFile = stack.postgres ? join(stack.postgres.dataDir, 'pgdata', 'postmaster.pid') : undefined;
       const pgPid = pidFile && existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
       groups.postgres = { pid: pgPid, tree: true };
-      groups['bench (load, receivers)'] = { pid: process.pid, tree: false };
+      // The local gateway runs inside the process that starts the stack: here, the bench.
+      groups['bench (load, receivers, gateway)'] = { pid: process.pid, tree: false };
       return groups;
     },
     async quiet(maxMs) {

@@ -219,7 +219,8 @@ export async function latency(ctx: Ctx): Promise<void> {
   }
   const t = await readyTenant(ctx, 'bench-latency', 1);
   const ratePerSec = Math.max(1, Math.floor(max / 2));
-  for (const feed of ['http', 'nats'] as const) {
+  // The feed the maximum was measured with first (the target reads it), then the other.
+  for (const feed of o.feed === 'nats' ? (['nats', 'http'] as const) : (['http', 'nats'] as const)) {
     let acks: number[] = [];
     const op = async (i: number) => {
       const s0 = nowMs();
