@@ -61,6 +61,10 @@ export const REDACT_PATHS = [
   '*.headers.Authorization',
   '*.headers["X-Hub-Signature"]',
   '*.headers["proxy-authorization"]',
+  // Push notifications: the JWT sent as Authorization (the registry hands it to the signer).
+  'notification_jwt',
+  '*.notification_jwt',
+  '*.spec.token',
 ];
 
 export interface LoggerOptions {

@@ -1,4 +1,5 @@
-// retry-scheduler: Owns when each failed delivery is tried again, and when it is given up.
+// retry-scheduler: Owns when each failed delivery is tried again, and when it is given up
+// (push notifications: deleted once notification_days_before has passed).
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, VERSION } from '@hookline/config';
 import { CONSUMERS, STREAMS } from '@hookline/contracts';
@@ -7,6 +8,7 @@ import { MessagingModule } from '@hookline/messaging';
 import { ObservabilityModule } from '@hookline/observability';
 import { PersistenceModule } from '@hookline/persistence';
 import type { RetrySchedulerConfig } from './config';
+import { PushSettingsModule } from './push-settings/push-settings.module';
 import { ScheduleModule } from './schedule/schedule.module';
 
 @Module({})
@@ -24,6 +26,7 @@ export class AppModule {
         }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'retry-scheduler' }),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
+        PushSettingsModule,
         ScheduleModule,
       ],
     };

@@ -5,10 +5,23 @@ import {
   natsConfig,
   operatorConfig,
   type DatabaseConfig,
+  type FieldSpec,
   type HttpConfig,
   type NatsConfig,
   type OperatorConfig,
 } from '@hookline/config';
+
+/** A duration that must be more than zero. */
+function positive<F extends FieldSpec<number> & { env: string }>(f: F): F {
+  return {
+    ...f,
+    parse: (raw: string) => {
+      const v = f.parse(raw);
+      if (v <= 0) throw new Error('must be more than zero');
+      return v;
+    },
+  };
+}
 
 export const retrySchedulerConfigSpec = {
   ...natsConfig,
@@ -22,9 +35,21 @@ export const retrySchedulerConfigSpec = {
   retryJitterMs: field.duration('HOOKLINE_RETRY_JITTER', { default: 0, doc: 'up to this much is added at random to each wait (never subtracted)' }),
   maxRetryAfterMs: field.duration('HOOKLINE_RETRY_MAX_RETRY_AFTER', { default: 86_400_000, doc: "how far a receiver's Retry-After may push a retry out" }),
   pollIntervalMs: field.duration('HOOKLINE_RETRY_POLL_INTERVAL', { default: 500, doc: 'how often due retries are looked for' }),
+  pushDayMs: positive(
+    field.duration('HOOKLINE_PUSH_DAY_LENGTH', {
+      default: 86_400_000,
+      doc: "the length of one of notification_days_before's days (24h; tests compress it, e.g. 1s)",
+    }),
+  ),
+  pushExpirySweepMs: positive(
+    field.duration('HOOKLINE_PUSH_EXPIRY_SWEEP', {
+      default: 60_000,
+      doc: 'how often waiting push notifications are checked against notification_days_before (also at once when it changes)',
+    }),
+  ),
 };
 
 export type RetrySchedulerConfig = NatsConfig &
   DatabaseConfig &
   HttpConfig &
-  OperatorConfig & { retrySchedule: number[]; retryJitterMs: number; maxRetryAfterMs: number; pollIntervalMs: number };
+  OperatorConfig & { retrySchedule: number[]; retryJitterMs: number; maxRetryAfterMs: number; pollIntervalMs: number; pushDayMs: number; pushExpirySweepMs: number };

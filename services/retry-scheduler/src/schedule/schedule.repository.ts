@@ -48,6 +48,30 @@ export class ScheduleRepository {
     });
   }
 
+  /**
+   * Takes up to `limit` waiting push notifications created at or before their tenant's
+   * cutoff (now minus its notification_days_before; `defaultCutoff` for tenants that
+   * set none) and hands them to `purge` in one transaction, as takeDue does: they are
+   * gone only if every fact about their deletion was published.
+   */
+  async takeExpiredPush(cutoffs: { tenantId: string; cutoff: Date }[], defaultCutoff: Date, limit: number, purge: (rows: ScheduledRow[]) => Promise<void>): Promise<number> {
+    return this.ds.transaction(async (em) => {
+      const rows: ScheduledRow[] = await em.query(
+        `WITH cutoffs AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("tenantId" text, cutoff timestamptz)),
+         taken AS (
+           DELETE FROM delivery_schedule WHERE delivery_id IN (
+             SELECT s.delivery_id FROM delivery_schedule s LEFT JOIN cutoffs c ON c."tenantId" = s.tenant_id
+             WHERE s.kind = 'push' AND s.created_at <= COALESCE(c.cutoff, $2)
+             ORDER BY s.created_at LIMIT $3 FOR UPDATE OF s SKIP LOCKED)
+           RETURNING delivery_id, tenant_id, receiver_id, attempt, dispatch_order)
+         SELECT * FROM taken`,
+        [JSON.stringify(cutoffs), defaultCutoff, limit],
+      );
+      if (rows.length > 0) await purge(rows);
+      return rows.length;
+    });
+  }
+
   /** Removes every waiting retry of a receiver (it was deleted) and returns what was removed. */
   async removeForReceiver(tenantId: string, receiverId: string): Promise<ScheduledRow[]> {
     return this.ds.query(
