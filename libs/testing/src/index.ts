@@ -4,3 +4,6 @@ export * from './test-stack';
 export * from './assertions';
 export * from './accounts';
 export * from './receiver';
+export * from './ledger';
+export * from './raw-servers';
+export * from './pg-dump';

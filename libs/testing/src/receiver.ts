@@ -25,7 +25,9 @@ export interface TestReceiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(respond?: TestReceiver['respond']): Promise<TestReceiver> {
+/** host: the loopback address to listen on (default 127.0.0.1; e.g. 127.0.0.2 as a stand-in for a public address). */
+export async function startReceiver(respond?: TestReceiver['respond'], opts: { host?: string } = {}): Promise<TestReceiver> {
+  const host = opts.host ?? '127.0.0.1';
   const requests: ReceivedRequest[] = [];
   let connections = 0;
   const open = new Set<ServerResponse>();
@@ -61,8 +63,8 @@ export async function startReceiver(respond?: TestReceiver['respond']): Promise<
     });
   });
   server.on('connection', () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   receiver.port = (server.address() as { port: number }).port;
-  receiver.url = `http://127.0.0.1:${receiver.port}`;
+  receiver.url = `http://${host.includes(':') ? `[${host}]` : host}:${receiver.port}`;
   return receiver;
 }

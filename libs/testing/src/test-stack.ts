@@ -17,13 +17,23 @@ export interface TestStack extends Stack {
 }
 
 /** Starts the whole platform for one test file: its own nats-server, its own database. */
-export async function startTestStack(opts: { env?: Record<string, string>; services?: readonly ServiceName[] } = {}): Promise<TestStack> {
+export interface TestStackOptions {
+  env?: Record<string, string>;
+  services?: readonly ServiceName[];
+  /**
+   * Start a PostgreSQL of the stack's own (stack.postgres) instead of using the runner's
+   * shared one, so that a test can kill and restart it without touching other files.
+   */
+  ownPostgres?: boolean;
+}
+
+export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
   const dir = tempDir('stack');
   const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
   const encryptionKey = randomBytes(32).toString('base64');
   const stack = await startStack({
     dataDir: dir.path,
-    postgresAdminUrl: sharedPostgresUrl(),
+    postgresAdminUrl: opts.ownPostgres ? undefined : sharedPostgresUrl(),
     database: uniqueName('e2e'),
     fastPostgres: true,
     services: opts.services,
