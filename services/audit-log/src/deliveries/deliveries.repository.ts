@@ -89,7 +89,8 @@ export class DeliveriesRepository {
   async list(tenantId: string, f: DeliveryFilter, limit: number, after?: Cursor, visibility: Visibility = '*'): Promise<DeliveryRow[]> {
     const q = this.ds
       .createQueryBuilder()
-      .select(LIST_COLUMNS.map((c) => `d.${c}`))
+      // Aliased: TypeORM maps an ORDER BY that names a plain selection through entity metadata, which a raw table has none of.
+      .select(LIST_COLUMNS.map((c) => `d.${c} AS "${c}"`))
       .from('deliveries', 'd')
       .where('d.tenant_id = :tenantId', { tenantId });
     applyVisibility(q, visibility, VISIBILITY_COLUMNS);
