@@ -18,10 +18,11 @@ export interface Page<T> {
 
 export const DEFAULT_LIMIT = 50;
 
-export function parsePage(req: PageRequest): { limit: number; after?: Cursor } {
+/** idPattern: what the id half of a cursor must look like where the id column is typed (uuid). */
+export function parsePage(req: PageRequest, idPattern?: RegExp): { limit: number; after?: Cursor } {
   const limit = req.limit ?? DEFAULT_LIMIT;
   if (req.cursor === undefined) return { limit };
-  const after = decodeCursor(req.cursor);
+  const after = decodeCursor(req.cursor, idPattern);
   if (!after) throw new ValidationError([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
   return { limit, after };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { principalAllows, type Principal } from '@hookline/auth';
-import { describeActor } from '@hookline/contracts';
+import { describeActor, UUID_RE } from '@hookline/contracts';
 import { ForbiddenError, NotFoundError, tenantScope, ValidationError } from '@hookline/http';
 import { decodeCursor, encodeCursor } from '@hookline/persistence';
 import { ChangeFilter, ChangesRepository } from './changes.repository';
@@ -57,7 +57,7 @@ export class ChangesService {
     const limit = input.limit ?? 50;
     let after;
     if (input.cursor !== undefined) {
-      after = decodeCursor(input.cursor);
+      after = decodeCursor(input.cursor, UUID_RE);
       if (!after) throw new ValidationError([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
     }
     const filter: ChangeFilter = {

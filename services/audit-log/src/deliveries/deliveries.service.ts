@@ -56,7 +56,7 @@ export class DeliveriesService {
     const tenantId = tenantScope(p, tenant);
     let after;
     if (cursor !== undefined) {
-      after = decodeCursor(cursor);
+      after = decodeCursor(cursor, UUID);
       if (!after) throw new ValidationError([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
     }
     const rows = await this.repo.list(tenantId, filter, limit + 1, after, visibilityOf(p));

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@hookline/auth';
+import { UUID_RE } from '@hookline/contracts';
 import { NotFoundError, tenantScope, ValidationError } from '@hookline/http';
 import { decodeCursor, encodeCursor } from '@hookline/persistence';
 import { StoredEvent } from './entities/stored-event.entity';
@@ -39,7 +40,7 @@ export class EventsService {
     const limit = input.limit ?? 50;
     let after;
     if (input.cursor !== undefined) {
-      after = decodeCursor(input.cursor);
+      after = decodeCursor(input.cursor, UUID_RE);
       if (!after) throw new ValidationError([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
     }
     const rows = await this.events.list(

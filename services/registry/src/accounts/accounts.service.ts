@@ -99,7 +99,7 @@ export class AccountsService {
   async list(p: Principal, input: ListAccountsInput): Promise<Page<AccountView>> {
     const tenantId = tenantScope(p, input.tenant);
     this.requireAction(p, 'accounts:read');
-    const { limit, after } = parsePage(input);
+    const { limit, after } = parsePage(input, UUID_RE);
     const enabled = input.enabled === undefined ? undefined : input.enabled === 'true';
     const rows = await this.accounts.list(tenantId, { enabled, q: input.q, action: input.action }, limit + 1, after);
     return toPage(rows, limit, (a) => a.id, accountView);

@@ -128,7 +128,7 @@ export class ReceiversService {
 
   async list(p: Principal, input: PageRequest & { tenant?: string; deleted?: 'true' | 'false'; accountId?: string; topic?: string }): Promise<Page<ReceiverView>> {
     const tenantId = tenantScope(p, input.tenant);
-    const { limit, after } = parsePage(input);
+    const { limit, after } = parsePage(input, UUID_RE);
     const deleted = input.deleted === undefined ? undefined : input.deleted === 'true';
     // Visibility is per receiver (its topics); read a little more so most pages come out full.
     const rows = await this.receivers.list(tenantId, { deleted, accountId: input.accountId, topic: input.topic }, limit + 1, after);
