@@ -16,7 +16,6 @@ export interface TestStack extends Stack {
   allLogLines(): string[];
 }
 
-/** Starts the whole platform for one test file: its own nats-server, its own database. */
 export interface TestStackOptions {
   env?: Record<string, string>;
   services?: readonly ServiceName[];
@@ -27,6 +26,7 @@ export interface TestStackOptions {
   ownPostgres?: boolean;
 }
 
+/** Starts the whole platform for one test file: its own nats-server, its own database. */
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
   const dir = tempDir('stack');
   const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
