@@ -1,0 +1,69 @@
+// The retry agenda's expiry query against a real PostgreSQL: each tenant's cutoff (or
+// the default), push notifications only, and nothing removed unless the purge published.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import type { DispatchOrder } from '@hookline/contracts';
+import { dataSourceOptions, runMigrations } from '@hookline/persistence';
+import { sharedPostgresUrl, uniqueName } from '@hookline/testing';
+import { ScheduleRepository } from './schedule.repository';
+
+const adminUrl = sharedPostgresUrl();
+const t0 = Date.parse('2026-01-01T00:00:00.000Z');
+const at = (s: number) => new Date(t0 + s * 1000);
+let n = 0;
+
+function order(tenantId: string, kind: 'push' | 'webhook', createdS: number): DispatchOrder {
+  const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+  return { deliveryId: id, tenantId, kind, eventId: id, topic: 'A.b', receiverId: kind === 'push' ? 'push:a.b' : 'r', attempt: 2, body: '{}', createdAt: at(createdS).toISOString() };
+}
+
+describe('ScheduleRepository.takeExpiredPush', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
+  let ds: DataSource;
+  let repo: ScheduleRepository;
+  before(async () => {
+    const name = uniqueName('sched');
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = String(adminUrl).replace(/\/[^/]*$/, `/${name}`);
+    await runMigrations(url);
+    ds = new DataSource(dataSourceOptions(url, 2, 'test'));
+    await ds.initialize();
+    repo = new ScheduleRepository(ds);
+  });
+  after(async () => {
+    await ds?.destroy();
+  });
+
+  it("takes push notifications past their tenant's cutoff (or the default), nothing else, and keeps them when the purge fails", async () => {
+    // now = 100 s; tenant a keeps 10 s (cutoff 90 s), b sets nothing (default cutoff 50 s).
+    const aOld = order('a', 'push', 80);
+    const aNew = order('a', 'push', 95);
+    const bOld = order('b', 'push', 40);
+    const bMid = order('b', 'push', 80);
+    const hook = order('a', 'webhook', 0);
+    for (const o of [aOld, aNew, bOld, bMid, hook]) await repo.upsert(o, at(1000));
+    const cutoffs = [{ tenantId: 'a', cutoff: at(90) }];
+
+    await assert.rejects(repo.takeExpiredPush(cutoffs, at(50), 100, async () => Promise.reject(new Error('broker down'))));
+    assert.equal((await repo.count('a')) + (await repo.count('b')), 5, 'a failed purge removes nothing');
+
+    let taken: string[] = [];
+    const count = await repo.takeExpiredPush(cutoffs, at(50), 100, async (rows) => {
+      taken = rows.map((r) => r.delivery_id);
+    });
+    assert.equal(count, 2);
+    assert.deepEqual(taken.sort(), [aOld.deliveryId, bOld.deliveryId].sort());
+    assert.equal(await repo.isScheduled('a', aNew.deliveryId), true);
+    assert.equal(await repo.isScheduled('b', bMid.deliveryId), true);
+    assert.equal(await repo.isScheduled('a', hook.deliveryId), true, 'webhooks never expire this way');
+
+    // A lowered setting: tenant b now keeps 10 s too.
+    const more = await repo.takeExpiredPush([...cutoffs, { tenantId: 'b', cutoff: at(90) }], at(50), 100, async () => undefined);
+    assert.equal(more, 1);
+    assert.equal(await repo.isScheduled('b', bMid.deliveryId), false);
+  });
+});
