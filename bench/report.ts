@@ -74,8 +74,8 @@ function pad(rows: string[][]): string {
 
 /** Markdown tables: what was measured, then the targets. */
 export function tables(results: Results, ts: Target[]): string {
-  const head = ['', 'measurement', 'result', 'ratio'];
-  const rows = results.rows.map((r) => [r.section, r.label, formatValue(r.value, r.unit), fmtRatio(results, r.id)]);
+  const head = ['', 'measurement', 'result', 'ratio', 'note'];
+  const rows = results.rows.map((r) => [r.section, r.label, formatValue(r.value, r.unit), fmtRatio(results, r.id), r.note ?? '']);
   const measured = pad([head, head.map((h) => '-'.repeat(Math.max(3, h.length))), ...rows]);
   const th = ['target', 'measured', 'goal', ''];
   const trows = ts.map((x) => [x.name, Number.isFinite(x.actual) ? `${x.actual.toFixed(x.unit === 'ms' ? 1 : 3)}${x.unit === 'ms' ? ' ms' : x.unit}` : 'n/a', `${x.op} ${x.threshold}${x.unit === 'ms' ? ' ms' : x.unit}`, x.pass ? 'PASS' : 'MISS']);

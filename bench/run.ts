@@ -1,6 +1,7 @@
 // `npm run bench`: baselines on this machine, then the platform, then a table of ratios
 // and targets, written to bench/results/. Everything it starts is stopped at the end,
 // on an error and on Ctrl-C. All traffic stays on 127.0.0.1.
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { httpBaselines } from './baselines/http';
@@ -42,6 +43,16 @@ async function step(name: string, o: BenchOptions, results: Results, fn: () => P
   console.log(`[bench] ${name} took ${((nowMs() - started) / 1000).toFixed(1)} s`);
 }
 
+/** The table of a results file written before, without measuring anything. */
+function render(o: BenchOptions & { render?: string }): void {
+  const run = JSON.parse(readFileSync(o.render as string, 'utf8')) as RunResult;
+  const results = new Results();
+  results.rows.push(...run.rows);
+  const table = tables(results, run.targets);
+  console.log(`Hookline benchmarks — ${machineLine(run.machine)}\n\n${table}`);
+  if (o.updateReadme) console.log(updateReadme(run, table) ? '[bench] README.md Benchmarks table updated' : '[bench] README.md has no bench markers; not updated');
+}
+
 async function main(): Promise<void> {
   let o: BenchOptions;
   try {
@@ -49,6 +60,10 @@ async function main(): Promise<void> {
   } catch (err) {
     console.error((err as Error).message);
     process.exitCode = 2;
+    return;
+  }
+  if (o.render) {
+    render(o);
     return;
   }
   installSignalHandlers();

@@ -7,6 +7,8 @@ export interface BenchOptions {
   save: boolean;
   updateReadme: boolean;
   keep: boolean;
+  /** Render this results file (table, README) instead of measuring. */
+  render?: string;
   /** Services run with --cpu-prof; the profiles' hottest functions are printed at the end. */
   profile: boolean;
   fastPostgres: boolean;
@@ -125,6 +127,7 @@ export const USAGE = `npm run bench -- [flags]
   --fast-pg               PostgreSQL with fsync off (default: durable settings)
   --no-save               do not write bench/results/
   --update-readme         replace the table in README.md's Benchmarks section
+  --render FILE           print (and with --update-readme, put in the README) the table of a results file; measures nothing
   --keep                  keep the temporary data folder (logs) after the run
   --profile               run the services with --cpu-prof and print each one's hottest functions
   --egress-deadline 2s    HOOKLINE_EGRESS_DEADLINE for the platform (the isolation scenario's hang)
@@ -151,6 +154,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     else if (flag === '--update-readme') o.updateReadme = true;
     else if (flag === '--keep') o.keep = true;
     else if (flag === '--profile') o.profile = true;
+    else if (flag === '--render') o.render = value(flag, inline);
     else if (flag === '--fast-pg') o.fastPostgres = true;
     else if (flag === '--feed') {
       const f = value(flag, inline);

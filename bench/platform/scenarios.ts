@@ -102,6 +102,7 @@ export async function accepted(ctx: Ctx): Promise<void> {
   const cpuA = cpuMeter(ctx);
   const viaGateway = await run('gateway');
   const cpuAccepted = cpuA.end(viaGateway.ops, 'event');
+  const perEvent = round(Object.values(cpuAccepted.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 2);
   results.add({
     id: 'platform.accepted',
     section: 'platform',
@@ -109,6 +110,7 @@ export async function accepted(ctx: Ctx): Promise<void> {
     value: rate(viaGateway.ops, viaGateway.elapsedMs),
     unit: 'events/s',
     ratioTo: 'baseline.js.sequential',
+    note: `${perEvent} ms CPU per event (registry ${cpuAccepted.msPerOp.registry ?? NaN})`,
     extra: { ...viaGateway, cpu: cpuAccepted },
   });
   if (viaGateway.errors) results.errors.push(`accepted (gateway): ${viaGateway.errors} errors (${viaGateway.firstError})`);
@@ -316,7 +318,7 @@ export async function backlog(ctx: Ctx): Promise<void> {
     value: loggedMs ? rate(got, loggedMs) : rate(got, drainMs),
     unit: 'deliveries/s',
     ratioTo: 'platform.delivered',
-    note: `${drained ? 'drained' : 'NOT drained'} in ${(drainMs / 1000).toFixed(1)} s after the dispatcher was ready (start took ${((readyAt - startAt) / 1000).toFixed(1)} s)`,
+    note: `${drained ? 'drained' : 'NOT drained'} in ${(drainMs / 1000).toFixed(1)} s after the dispatcher was ready (start took ${((readyAt - startAt) / 1000).toFixed(1)} s); ${handedOut} order hand-outs and ${round(Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 1)} ms CPU per delivery`,
     extra: { queued: pub.ops, delivered: got, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, orderDeliveries, orderDeliveriesPerDelivery: handedOut, signatures: checkSignatures(ctx, t, 'backlog'), cpu: cpuUse },
   });
   // Last scenario: what did not drain is stopped with the stack.
