@@ -26,7 +26,7 @@ import {
   type Verdict,
 } from '@hookline/delivery';
 import { EgressClient, type EgressResult } from '@hookline/egress';
-import { JetStreamPublisher, NatsRpc } from '@hookline/messaging';
+import { JetStreamPublisher, NatsRpc, RetryableError } from '@hookline/messaging';
 import type { DispatcherConfig } from '../config';
 import { RegistryViewProvider } from '../registry-view/registry-view.provider';
 import { pushPlan } from './push-plan';
@@ -69,7 +69,18 @@ export class AttemptService {
   }
 
   async attempt(order: DispatchOrder): Promise<void> {
-    const target = this.planOf(order);
+    let target = this.planOf(order);
+    if ('cancel' in target) {
+      // Only a view that holds every registry change may cancel: a dispatcher that has just
+      // (re)started takes orders while it still replays the registry, and would otherwise
+      // cancel deliveries to receivers it has not read yet.
+      try {
+        await this.registry.upToDate();
+      } catch (err) {
+        throw new RetryableError((err as Error).message, 1000);
+      }
+      target = this.planOf(order);
+    }
     if ('cancel' in target) {
       await this.lifecycle({ type: 'cancelled', deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, at: new Date().toISOString(), reason: target.cancel });
       return;
