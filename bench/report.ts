@@ -93,7 +93,8 @@ export function saveResults(run: RunResult): string {
   const file = join(RESULTS_DIR, `${stamp}${run.quick ? '-quick' : ''}.json`);
   const text = `${JSON.stringify(run, null, 2)}\n`;
   writeFileSync(file, text);
-  writeFileSync(join(RESULTS_DIR, 'latest.json'), text);
+  // latest.json is the latest full run (the README's table); a smoke run has its own.
+  writeFileSync(join(RESULTS_DIR, run.quick ? 'latest-quick.json' : 'latest.json'), text);
   return file;
 }
 

@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     console.log(`\n${results.errors.length} problem(s):`);
     for (const e of results.errors) console.log(`  - ${e}`);
   }
-  if (o.save) console.log(`\n[bench] results: ${saveResults(run)} (and bench/results/latest.json)`);
+  if (o.save) console.log(`\n[bench] results: ${saveResults(run)} (and bench/results/${o.quick ? 'latest-quick' : 'latest'}.json)`);
   if (o.updateReadme) console.log(updateReadme(run, table) ? '[bench] README.md Benchmarks table updated' : '[bench] README.md has no bench markers; not updated');
   if (results.errors.length > 0) process.exitCode = 1;
 }
