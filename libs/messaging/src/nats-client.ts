@@ -32,6 +32,8 @@ export class NatsClient implements OnApplicationShutdown {
       reconnectTimeWait: 250,
       waitOnFirstConnect: true,
       pingInterval: 10_000,
+      // Async stack traces cost a stack capture on every publish and request (measured: 13-16 % of the dispatcher's CPU).
+      noAsyncTraces: true,
     });
     this.connection = nc;
     this.jsClient = jetstream(nc, { timeout: 5000 });

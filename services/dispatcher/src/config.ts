@@ -17,7 +17,7 @@ export const dispatcherConfigSpec = {
   ...httpConfig,
   ...operatorConfig,
   ...egressConfig,
-  attemptConcurrency: field.int('HOOKLINE_DISPATCH_CONCURRENCY', { default: 256, min: 1, max: 10_000, doc: 'attempts in flight at once per dispatcher' }),
+  attemptConcurrency: field.int('HOOKLINE_DISPATCH_CONCURRENCY', { default: 512, min: 1, max: 10_000, doc: 'attempts in flight at once per dispatcher' }),
   perReceiverConcurrency: field.int('HOOKLINE_DISPATCH_PER_RECEIVER_CONCURRENCY', {
     default: 32,
     min: 1,

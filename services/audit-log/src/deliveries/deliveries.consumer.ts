@@ -26,7 +26,8 @@ export class DeliveriesConsumer implements OnModuleInit {
         const { deliveries, attempts } = project(msgs.map((m) => ({ event: m.payload, seq: m.streamSeq })));
         await this.repo.apply(deliveries, attempts);
       },
-      { maxBatch: 1000, maxWaitMs: 25, concurrency: 1 },
+      // A longer window means fewer, larger statements (the log is a projection; 200 ms late is fine).
+      { maxBatch: 1000, maxWaitMs: 200, concurrency: 1 },
     );
   }
 }

@@ -22,6 +22,6 @@ export class EventsConsumer implements OnModuleInit {
         }
       });
       await this.events.insertMany(events);
-    });
+    }, { maxBatch: 1000, maxWaitMs: 200, concurrency: 1 });
   }
 }

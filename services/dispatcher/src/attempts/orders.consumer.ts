@@ -4,21 +4,25 @@ import { CONSUMERS } from '@hookline/contracts';
 import { ConsumerHost, DeferredError, PoisonMessageError } from '@hookline/messaging';
 import type { DispatcherConfig } from '../config';
 import { AttemptService } from './attempt.service';
+import { deferDelay, ReceiverGate } from './receiver-gate';
 
 /**
  * Orders to attempt now. Many run at once, but never more than a few per receiver: a
  * receiver that hangs until its timeout holds only its own slots, and its further
- * orders wait their turn (deferred, not failed), so the other receivers keep their rate.
+ * orders wait their turn (a short queue here, then deferred with a growing delay, never
+ * failed), so the other receivers keep their rate.
  */
 @Injectable()
 export class OrdersConsumer implements OnModuleInit {
-  private readonly inFlight = new Map<string, number>();
+  private readonly gate: ReceiverGate;
 
   constructor(
     private readonly host: ConsumerHost,
     private readonly attempts: AttemptService,
     @Inject(CONFIG) private readonly config: DispatcherConfig,
-  ) {}
+  ) {
+    this.gate = new ReceiverGate(config.perReceiverConcurrency, config.perReceiverConcurrency);
+  }
 
   onModuleInit(): void {
     this.host.register(
@@ -28,17 +32,15 @@ export class OrdersConsumer implements OnModuleInit {
         const order = msg.payload;
         if (!order?.deliveryId || !order.tenantId || !order.receiverId || typeof order.body !== 'string') throw new PoisonMessageError('not a dispatch order');
         const key = `${order.tenantId}/${order.receiverId}`;
-        const busy = this.inFlight.get(key) ?? 0;
-        if (busy >= this.config.perReceiverConcurrency) throw new DeferredError(`receiver ${key} is busy`, 200 + Math.floor(Math.random() * 300));
-        this.inFlight.set(key, busy + 1);
+        const admission = this.gate.admit(key);
+        if (admission.kind === 'full') throw new DeferredError(`receiver ${key} is busy`, deferDelay(msg.deliveryCount));
         const heartbeat = setInterval(() => msg.working(), 10_000);
         try {
+          if (admission.kind === 'queued') await admission.ready;
           await this.attempts.attempt(order);
         } finally {
           clearInterval(heartbeat);
-          const left = (this.inFlight.get(key) ?? 1) - 1;
-          if (left <= 0) this.inFlight.delete(key);
-          else this.inFlight.set(key, left);
+          this.gate.release(key);
         }
       },
       { concurrency: this.config.attemptConcurrency },

@@ -19,7 +19,7 @@ export class SucceededConsumer implements OnModuleInit {
         const ids = msgs.filter((m) => m.payload?.type === 'succeeded' && typeof m.payload.deliveryId === 'string').map((m) => m.payload.deliveryId);
         await this.schedule.onSucceeded(ids);
       },
-      { maxBatch: 1000, maxWaitMs: 50, concurrency: 1 },
+      { maxBatch: 1000, maxWaitMs: 500, concurrency: 1 },
     );
   }
 }
