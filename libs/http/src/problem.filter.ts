@@ -4,6 +4,20 @@ import type { Request, Response } from 'express';
 import type { Logger } from '@hookline/observability';
 import { DomainError, PROBLEM_BASE, ProblemBody, TooManyRequestsError, ServiceUnavailableError } from './problems';
 
+// PostgreSQL (or the way to it) is down or restarting: connection refused or cut, the
+// server shutting down, starting up or in recovery (SQLSTATE class 08 and 57P01-57P03).
+const DATABASE_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/** Whether an error means the database cannot be reached right now (a retry later will do), not that the request is wrong. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string' && DATABASE_UNAVAILABLE_CODES.has(e.code)) return true;
+    if (typeof e.message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(e.message)) return true;
+    e = (e.driverError ?? e.cause) as typeof e;
+  }
+  return false;
+}
+
 /** Maps every error to application/problem+json; unexpected ones get an id shared by the log line and the response. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -12,6 +26,11 @@ export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
+    if (isDatabaseUnavailable(exception)) {
+      // An outage of a dependency, not a bug: 503 with Retry-After, so clients retry.
+      this.logger.warn({ err: (exception as Error).message, method: req.method, path: req.path }, 'database unavailable');
+      exception = new ServiceUnavailableError('the database is not reachable right now; try again shortly', 2);
+    }
     const problem = this.toProblem(exception, req);
     if (exception instanceof TooManyRequestsError) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     if (exception instanceof ServiceUnavailableError) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
