@@ -1,4 +1,4 @@
-import { cpSync } from 'node:fs';
+import { chmodSync, cpSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ServiceName } from '@hookline/contracts';
@@ -29,13 +29,18 @@ export interface TestStackOptions {
 /** Starts the whole platform for one test file: its own nats-server, its own database. */
 export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
   const dir = tempDir('stack');
+  // mkdtemp makes the folder 0700; PostgreSQL runs as its own user (when we are root) and
+  // must be able to reach its data folder inside.
+  if (opts.ownPostgres) chmodSync(dir.path, 0o711);
   const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
   const encryptionKey = randomBytes(32).toString('base64');
   const stack = await startStack({
     dataDir: dir.path,
     postgresAdminUrl: opts.ownPostgres ? undefined : sharedPostgresUrl(),
     database: uniqueName('e2e'),
-    fastPostgres: true,
+    // A PostgreSQL a test crashes keeps production's durability (fsync, synchronous commit):
+    // with synchronous_commit off an immediate shutdown loses commits it had acknowledged.
+    fastPostgres: !opts.ownPostgres,
     services: opts.services,
     env: { HOOKLINE_OPERATOR_TOKEN: operatorToken, HOOKLINE_ENCRYPTION_KEY: encryptionKey, HOOKLINE_LOG_LEVEL: 'info', HOOKLINE_SHUTDOWN_GRACE: '5s', ...opts.env },
   });
