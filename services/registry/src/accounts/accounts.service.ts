@@ -157,8 +157,10 @@ export class AccountsService {
         entityId: id,
         action: 'credentials-reset',
         actor: actorOf(p),
-        before: { credentialsIssuedAt: account.credentialsIssuedAt.toISOString() },
-        after: { credentialsIssuedAt: after.credentialsIssuedAt.toISOString() },
+        // The full views, as every change carries: projections replace what they hold with
+        // `after` (the dispatcher's view took a partial one for an account with no name, disabled).
+        before: { ...accountView(account) },
+        after: { ...accountView(after) },
       });
       return { account: accountView(after), credentials: credentials.issued };
     });
