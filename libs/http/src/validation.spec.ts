@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createValidationPipe, findNul } from './validation';
+import { IsString } from 'class-validator';
+import { createValidationPipe, findUnstorable, IsOmittable } from './validation';
 import { ValidationError } from './problems';
 
-describe('validation: NUL characters', () => {
+describe('validation: text PostgreSQL cannot store', () => {
   const cases: [unknown, string, string | undefined][] = [
     ['plain', 'id', undefined],
     ['a\u0000b', 'id', 'id'],
@@ -12,9 +13,13 @@ describe('validation: NUL characters', () => {
     [{ data: { ['k\u0000']: 1 } }, '', 'data.k\u0000'],
     [{ list: ['a', 'b\u0000'] }, '', 'list.1'],
     [{ n: 1, b: true, z: null }, '', undefined],
+    ['\uD800', 'id', 'id'],
+    ['a\uDFFF', 'id', 'id'],
+    [{ ['\uDFFF\uD800']: 'x' }, '', '\uDFFF\uD800'],
+    ['💥 paired surrogates are fine', 'id', undefined],
   ];
   for (const [value, path, want] of cases) {
-    it(`finds ${JSON.stringify(want)} in ${JSON.stringify(value)}`, () => assert.equal(findNul(value, path), want));
+    it(`finds ${JSON.stringify(want)} in ${JSON.stringify(value)}`, () => assert.equal(findUnstorable(value, path), want));
   }
 
   it('the pipe refuses them in bodies, queries and path parameters, naming the field', async () => {
@@ -23,4 +28,18 @@ describe('validation: NUL characters', () => {
     await assert.rejects(pipe.transform({ q: '\u0000' }, { type: 'query', metatype: Object }), ValidationError);
     assert.equal(await pipe.transform('fine', { type: 'param', data: 'id', metatype: String }), 'fine');
   });
+});
+
+class Patch {
+  @IsOmittable()
+  @IsString()
+  name?: string;
+}
+
+describe('validation: IsOmittable', () => {
+  const pipe = createValidationPipe();
+  const meta = { type: 'body' as const, metatype: Patch };
+  it('lets a field be left out', async () => assert.equal(((await pipe.transform({}, meta)) as Patch).name, undefined));
+  it('validates a value', async () => assert.equal(((await pipe.transform({ name: 'x' }, meta)) as Patch).name, 'x'));
+  it('refuses null (where @IsOptional would let it through)', async () => assert.rejects(pipe.transform({ name: null }, meta), ValidationError));
 });

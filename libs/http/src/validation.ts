@@ -1,4 +1,5 @@
 import { ArgumentMetadata, ValidationPipe, ValidationError as CvError } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import { FieldProblem, ValidationError } from './problems';
 
 /** Flattens class-validator's tree into dotted field paths such as "object.type". */
@@ -12,29 +13,42 @@ export function flattenValidationErrors(errors: CvError[], prefix = ''): FieldPr
   return out;
 }
 
+// Text PostgreSQL cannot store: the NUL character (not in text or jsonb) and unpaired
+// UTF-16 surrogates (jsonb refuses their \u escapes; text would silently get U+FFFD).
+// eslint-disable-next-line no-control-regex -- finding U+0000 is the point
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
- * Where a value holds the NUL character (U+0000), as a dotted field path. JSON and URLs
- * may carry it, but PostgreSQL text and jsonb cannot store it: without this check such
- * input fails in the database (a 500), or worse, is accepted and then cannot be projected.
+ * Where a value holds text PostgreSQL cannot store, as a dotted field path. JSON and URLs
+ * may carry it; without this check such input fails in the database (a 500), or worse,
+ * is accepted and then cannot be projected.
  */
-export function findNul(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || 'body' : undefined;
+export function findUnstorable(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? path || 'body' : undefined;
   if (value === null || typeof value !== 'object') return undefined;
   for (const [k, v] of Object.entries(value)) {
     const child = path ? `${path}.${k}` : k;
-    if (k.includes('\u0000')) return child;
-    const hit = findNul(v, child);
+    if (UNSTORABLE.test(k)) return child;
+    const hit = findUnstorable(v, child);
     if (hit) return hit;
   }
   return undefined;
 }
 
-/** class-validator's pipe, after a check every input gets whatever its DTO: no NUL characters. */
+/**
+ * Like @IsOptional, but only a field left out is skipped: null is validated like any
+ * other value (and refused by the validators after it). For fields that cannot be null.
+ */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_object: unknown, value: unknown) => value !== undefined);
+}
+
+/** class-validator's pipe, after a check every input gets whatever its DTO: only text PostgreSQL can store. */
 class HooklineValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
-      const field = findNul(value, metadata.data ?? '');
-      if (field) throw new ValidationError([{ field, message: `${field} must not contain the NUL character (U+0000)` }]);
+      const field = findUnstorable(value, metadata.data ?? '');
+      if (field) throw new ValidationError([{ field, message: `${field} must be valid Unicode text without the NUL character (U+0000)` }]);
     }
     return super.transform(value, metadata);
   }

@@ -1,9 +1,10 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsNotEmpty, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { IsOmittable } from '@hookline/http';
 import { GrantDto } from './grant.dto';
 
 export class UpdateAccountDto {
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
@@ -15,12 +16,12 @@ export class UpdateAccountDto {
   description?: string | null;
 
   /** false disables the account: it cannot log in, and its access tokens stop working. */
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 
   /** Replaces all grants. */
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(50)
   @ValidateNested({ each: true })

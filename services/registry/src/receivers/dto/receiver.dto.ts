@@ -22,6 +22,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { TENANT_ID_RE } from '@hookline/contracts';
+import { IsOmittable } from '@hookline/http';
 import { TenantListQueryDto } from '../../paging';
 
 export const PROTOCOLS = ['none', 'websub', 'standard-webhooks', 'oauth2'] as const;
@@ -111,43 +112,43 @@ export class CreateReceiverDto {
 }
 
 export class UpdateReceiverDto {
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   name?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsUrl(URL_OPTIONS, { message: 'url must be an http or https URL' })
   @MaxLength(2048)
   url?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(100)
   @Matches(TOPIC_PATTERN, { each: true, message: 'each topic must be a topic name or pattern such as Accounts.Update or Accounts.*' })
   topics?: string[];
 
-  @IsOptional()
+  @IsOmittable()
   @IsUUID()
   accountId?: string;
 
   /** Replaces the authentication (a new secret is issued for HMAC protocols). */
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   @ValidateNested()
   @Type(() => ReceiverAuthDto)
   auth?: ReceiverAuthDto;
 
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 }
 
 export class RotateSecretDto {
   /** How long the previous secret keeps signing (seconds, default 86400; 0 ends it now). */
-  @IsOptional()
+  @IsOmittable()
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -155,7 +156,7 @@ export class RotateSecretDto {
   overlapSeconds?: number;
 
   /** websub / standard-webhooks: your own new secret; oauth2: the new client secret (required). */
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MinLength(1)
   @MaxLength(2048)

@@ -1,7 +1,8 @@
-import { IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength, ValidateIf } from 'class-validator';
+import { IsNotEmpty, IsString, IsUrl, MaxLength, ValidateIf } from 'class-validator';
+import { IsOmittable } from '@hookline/http';
 
 export class UpdateTenantDto {
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)

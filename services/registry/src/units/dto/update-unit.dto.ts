@@ -1,8 +1,9 @@
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsNotEmpty, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { ENTITY_ID_RE } from '@hookline/contracts';
+import { IsOmittable } from '@hookline/http';
 
 export class UpdateUnitDto {
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)

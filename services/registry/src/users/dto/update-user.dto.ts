@@ -1,14 +1,15 @@
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsOmittable } from '@hookline/http';
 import { IsUnitList } from '../../unit-list.validator';
 
 export class UpdateUserDto {
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   displayName?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsUnitList()
   units?: '*' | string[];
 }
