@@ -1,5 +1,6 @@
 import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { TENANT_ID_RE } from '@hookline/contracts';
+import { IsOmittable } from '@hookline/http';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true };
 
@@ -31,7 +32,8 @@ export class UpdatePushSettingsDto {
   notification_server_url?: string | null;
 
   /** Sent verbatim as `Authorization: <jwt>`; "" removes it (no Authorization header then). Write-only. */
-  @IsOptional()
+  // Omittable, not optional: null would mark a JWT as set without storing one.
+  @IsOmittable()
   @IsString()
   @MaxLength(8192)
   @Matches(JWT_RE, { message: 'notification_jwt must be printable ASCII (it is sent as a header value)' })

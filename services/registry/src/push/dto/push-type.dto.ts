@@ -1,5 +1,6 @@
 import { IsBoolean, IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ENTITY_ID_RE, TENANT_ID_RE, TOPIC_RE } from '@hookline/contracts';
+import { IsOmittable } from '@hookline/http';
 import { TenantListQueryDto } from '../../paging';
 
 const TYPE_MESSAGE = 'type must be dot-separated words of letters, digits, "_" or "-" (for example appointment.booked)';
@@ -33,7 +34,8 @@ export class CreatePushTypeDto {
 }
 
 export class UpdatePushTypeDto {
-  @IsOptional()
+  // Omittable, not optional: a null topic would reach a NOT NULL column (a 500).
+  @IsOmittable()
   @IsString()
   @Matches(TOPIC_RE, { message: TOPIC_MESSAGE })
   topic?: string;
