@@ -4,7 +4,7 @@
 // reached every receiver that should get it, duplicates carry the same delivery id and
 // body (and a valid signature), every delivery ends succeeded in the log exactly once,
 // and every durable consumer drains.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServiceName } from '@hookline/contracts';
 import { createAccount, DeliveryLedger, eventually, listAllDeliveries, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
@@ -85,27 +85,29 @@ describe('fault injection: crashes', () => {
     assert.notEqual(svc.pid(), pid, `${name} runs as a new process`);
   }
 
-  async function crashMidRun(name: string, crash: () => Promise<void>, total = 90) {
+  async function crashMidRun(t: TestContext, name: string, crash: () => Promise<void>, total = 90) {
     const s = await scenario(name);
     const pub = publishInBackground(s.ledger, total);
     // Mid-run: a third published, and deliveries flowing to every receiver.
     await eventually('deliveries flowing', async () => pub.published() >= total / 3 && s.receivers.all.server.requests.length >= 10 && s.receivers.flaky.server.requests.length >= 10, 60_000);
     await crash();
     await pub.done;
+    const started = Date.now();
     const result = await s.ledger.verify(150_000);
+    t.diagnostic(`${total} events, ${result.deliveries} deliveries, ${result.requests} requests (${result.duplicates} repeats: retries and redeliveries); settled ${Date.now() - started} ms after the last publish`);
     assert.equal(s.ledger.events.length, total);
     // Paid goes to all three receivers, Refunded to two.
     assert.equal(result.deliveries, total * 3 - Math.floor(total / 2));
     return { ...s, result };
   }
 
-  it('SIGKILL of the dispatcher mid-run loses nothing', async () => {
-    const { result } = await crashMidRun('dispatcher', () => killAndRestart('dispatcher'));
+  it('SIGKILL of the dispatcher mid-run loses nothing', async (t) => {
+    const { result } = await crashMidRun(t, 'dispatcher', () => killAndRestart('dispatcher'));
     assert.ok(result.requests >= result.deliveries);
   });
 
-  it('SIGKILL of the signer mid-run loses nothing: the unsigned attempts are retried and signed later', async () => {
-    const { tenant, receivers } = await crashMidRun('signer', async () => {
+  it('SIGKILL of the signer mid-run loses nothing: the unsigned attempts are retried and signed later', async (t) => {
+    const { tenant, receivers } = await crashMidRun(t, 'signer', async () => {
       await stack.services.signer.kill('SIGKILL');
       // Long enough that attempts in between find no signer.
       await sleep(1500);
@@ -119,14 +121,14 @@ describe('fault injection: crashes', () => {
     assert.equal(detail.body.attemptLog.at(-1).ok, true);
   });
 
-  it('SIGKILL of the retry-scheduler mid-run loses nothing: every turned-away first attempt is retried', async () => {
-    const { tenant, receivers } = await crashMidRun('retry', () => killAndRestart('retry-scheduler'));
+  it('SIGKILL of the retry-scheduler mid-run loses nothing: every turned-away first attempt is retried', async (t) => {
+    const { tenant, receivers } = await crashMidRun(t, 'retry', () => killAndRestart('retry-scheduler'));
     const flaky = await listAllDeliveries(stack.operator, tenant, `receiver=${receivers.flaky.id}`);
     assert.ok(flaky.every((d) => d.attempts >= 2 && d.status === 'succeeded'), 'every delivery to the flaky receiver went through a retry');
   });
 
-  it('SIGKILL of nats-server mid-run loses nothing: it comes back with its store, services reconnect', async () => {
-    await crashMidRun('nats', async () => {
+  it('SIGKILL of nats-server mid-run loses nothing: it comes back with its store, services reconnect', async (t) => {
+    await crashMidRun(t, 'nats', async () => {
       await stack.nats.kill('SIGKILL');
       await sleep(1000);
       await stack.nats.start();

@@ -182,7 +182,50 @@ export class DeliveryLedger {
       return true;
     }, left(), 200);
 
-    // 2. What each receiver got: only what it should, every duplicate the same delivery id and body.
+    // 2. The log: every expected delivery once, in its final state, under the id the receiver saw.
+    const mine = new Set(this.receivers.map((r) => r.id));
+    let settled = new Map<string, DeliverySummary>();
+    await eventually('every delivery in its final state in the log', async () => {
+      const all = (await listAllDeliveries(this.opts.client, this.opts.tenant)).filter((d) => mine.has(d.receiver.id) && byId.has(d.eventId));
+      const ids = new Set<string>();
+      const pairs = new Map<string, DeliverySummary>();
+      for (const d of all) {
+        assert.ok(!ids.has(d.id), `delivery ${d.id} is listed twice`);
+        ids.add(d.id);
+        const key = `${d.receiver.id}/${d.eventId}`;
+        assert.ok(!pairs.has(key), `two deliveries (${pairs.get(key)?.id}, ${d.id}) for one event and receiver`);
+        pairs.set(key, d);
+      }
+      const wrong: string[] = [];
+      for (const r of this.receivers) {
+        for (const e of this.events) {
+          if (!this.wants(r, e)) continue;
+          const d = pairs.get(`${r.id}/${e.id}`);
+          const want = r.finalStatus ?? 'succeeded';
+          if (!d) wrong.push(`${String(e.data.ledger)} -> ${r.id}: not in the log`);
+          else if (d.status !== want) wrong.push(`${String(e.data.ledger)} -> ${r.id}: ${d.status}, not ${want}`);
+        }
+      }
+      for (const [key, d] of pairs) {
+        const [rid, eid] = key.split('/');
+        const r = this.receivers.find((x) => x.id === rid);
+        const e = byId.get(eid);
+        assert.ok(r && e && this.wants(r, e), `delivery ${d.id} (${d.status}) should not exist`);
+      }
+      if (wrong.length > 0) throw new Error(`${wrong.length} not settled, e.g. ${wrong.slice(0, 5).join(', ')}`);
+      settled = pairs;
+      return true;
+    }, left(), 250);
+
+    // 3. The queues drained, and nothing was given up on.
+    await eventually('every durable consumer drained', async () => {
+      const busy = await busyConsumers(this.opts.natsUrl);
+      if (busy.length > 0) throw new Error(busy.join('; '));
+      return true;
+    }, left(), 250);
+    assert.equal(await deadLetterCount(this.opts.natsUrl), 0, 'messages were dead-lettered');
+
+    // 4. Everything each receiver got, now that nothing more is coming: only what it should, every duplicate the same delivery id and body.
     const seen = new Map<string, string>(); // `${receiver}/${event}` -> delivery id
     let requests = 0;
     let duplicates = 0;
@@ -217,50 +260,8 @@ export class DeliveryLedger {
       }
     }
 
-    // 3. The log: every expected delivery once, in its final state, under the id the receiver saw.
-    const mine = new Set(this.receivers.map((r) => r.id));
-    let deliveries = 0;
-    await eventually('every delivery in its final state in the log', async () => {
-      const all = (await listAllDeliveries(this.opts.client, this.opts.tenant)).filter((d) => mine.has(d.receiver.id) && byId.has(d.eventId));
-      const ids = new Set<string>();
-      const pairs = new Map<string, DeliverySummary>();
-      for (const d of all) {
-        assert.ok(!ids.has(d.id), `delivery ${d.id} is listed twice`);
-        ids.add(d.id);
-        const key = `${d.receiver.id}/${d.eventId}`;
-        assert.ok(!pairs.has(key), `two deliveries (${pairs.get(key)?.id}, ${d.id}) for one event and receiver`);
-        pairs.set(key, d);
-      }
-      const wrong: string[] = [];
-      for (const r of this.receivers) {
-        for (const e of this.events) {
-          if (!this.wants(r, e)) continue;
-          const d = pairs.get(`${r.id}/${e.id}`);
-          const want = r.finalStatus ?? 'succeeded';
-          if (!d) wrong.push(`${String(e.data.ledger)} -> ${r.id}: not in the log`);
-          else if (d.status !== want) wrong.push(`${String(e.data.ledger)} -> ${r.id}: ${d.status}, not ${want}`);
-          else assert.equal(d.id, seen.get(`${r.id}/${e.id}`), `the log's delivery id for ${String(e.data.ledger)} is not the one the receiver saw`);
-        }
-      }
-      for (const [key, d] of pairs) {
-        const [rid, eid] = key.split('/');
-        const r = this.receivers.find((x) => x.id === rid);
-        const e = byId.get(eid);
-        assert.ok(r && e && this.wants(r, e), `delivery ${d.id} (${d.status}) should not exist`);
-      }
-      if (wrong.length > 0) throw new Error(`${wrong.length} not settled, e.g. ${wrong.slice(0, 5).join(', ')}`);
-      deliveries = pairs.size;
-      return true;
-    }, left(), 250);
-
-    // 4. The queues drained, and nothing was given up on.
-    await eventually('every durable consumer drained', async () => {
-      const busy = await busyConsumers(this.opts.natsUrl);
-      if (busy.length > 0) throw new Error(busy.join('; '));
-      return true;
-    }, left(), 250);
-    assert.equal(await deadLetterCount(this.opts.natsUrl), 0, 'messages were dead-lettered');
-    return { requests, duplicates, deliveries };
+    for (const [key, d] of settled) assert.equal(d.id, seen.get(key), `the log's delivery id for ${key} is not the one the receiver saw`);
+    return { requests, duplicates, deliveries: settled.size };
   }
 
   private wants(r: LedgerReceiverSpec, e: LedgerEvent): boolean {
