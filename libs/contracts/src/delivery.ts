@@ -74,9 +74,18 @@ export interface DeliveryScheduled extends Base {
   dueAt: string;
 }
 
+/** What one attempt did, as the log keeps it. */
+export type DeliveryAttemptRecord = Omit<DeliveryAttempted, 'deliveryId' | 'tenantId' | 'kind' | 'type' | 'attempt'>;
+
 export interface DeliverySucceeded extends Base {
   type: 'succeeded';
   attempt: number;
+  /**
+   * The attempt that succeeded. The dispatcher sends it here instead of a separate
+   * "attempted" fact, so a delivery that succeeds costs one fact, not two; a succeeded
+   * fact without it follows its own "attempted" fact.
+   */
+  record?: DeliveryAttemptRecord;
 }
 
 export interface DeliveryFailed extends Base {

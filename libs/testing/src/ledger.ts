@@ -185,6 +185,7 @@ export class DeliveryLedger {
     // 2. The log: every expected delivery once, in its final state, under the id the receiver saw.
     const mine = new Set(this.receivers.map((r) => r.id));
     let settled = new Map<string, DeliverySummary>();
+    let unsettled: { delivery: DeliverySummary; receiver: LedgerReceiverSpec }[] = [];
     await eventually('every delivery in its final state in the log', async () => {
       const all = (await listAllDeliveries(this.opts.client, this.opts.tenant)).filter((d) => mine.has(d.receiver.id) && byId.has(d.eventId));
       const ids = new Set<string>();
@@ -197,13 +198,17 @@ export class DeliveryLedger {
         pairs.set(key, d);
       }
       const wrong: string[] = [];
+      unsettled = [];
       for (const r of this.receivers) {
         for (const e of this.events) {
           if (!this.wants(r, e)) continue;
           const d = pairs.get(`${r.id}/${e.id}`);
           const want = r.finalStatus ?? 'succeeded';
           if (!d) wrong.push(`${String(e.data.ledger)} -> ${r.id}: not in the log`);
-          else if (d.status !== want) wrong.push(`${String(e.data.ledger)} -> ${r.id}: ${d.status}, not ${want}`);
+          else if (d.status !== want) {
+            wrong.push(`${String(e.data.ledger)} -> ${r.id}: ${d.status}, not ${want}`);
+            unsettled.push({ delivery: d, receiver: r });
+          }
         }
       }
       for (const [key, d] of pairs) {
@@ -215,7 +220,9 @@ export class DeliveryLedger {
       if (wrong.length > 0) throw new Error(`${wrong.length} not settled, e.g. ${wrong.slice(0, 5).join(', ')}`);
       settled = pairs;
       return true;
-    }, left(), 250);
+    }, left(), 250).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await this.explain(unsettled.slice(0, 3))}`);
+    });
 
     // 3. The queues drained, and nothing was given up on.
     await eventually('every durable consumer drained', async () => {
@@ -262,6 +269,17 @@ export class DeliveryLedger {
 
     for (const [key, d] of settled) assert.equal(d.id, seen.get(key), `the log's delivery id for ${key} is not the one the receiver saw`);
     return { requests, duplicates, deliveries: settled.size };
+  }
+
+  /** What the log and the receiver each know of deliveries that did not settle, for the failure message. */
+  private async explain(items: { delivery: DeliverySummary; receiver: LedgerReceiverSpec }[]): Promise<string> {
+    const lines: string[] = [];
+    for (const { delivery: d, receiver: r } of items) {
+      const detail = await this.opts.client.get(`/v1/deliveries/${d.id}?tenant=${encodeURIComponent(this.opts.tenant)}`).catch((e: Error) => ({ status: 0, body: e.message }));
+      const got = r.server.requests.filter((q) => q.headers['hookline-delivery-id'] === d.id).map((q) => `${new Date(q.at).toISOString()} (attempt at ${q.headers['hookline-attempt-at'] ?? '?'})`);
+      lines.push(`delivery ${d.id} to receiver ${r.id}: the receiver got ${got.length} request(s) [${got.join('; ')}]; the log says ${JSON.stringify(detail.body)}`);
+    }
+    return lines.join('\n');
   }
 
   private wants(r: LedgerReceiverSpec, e: LedgerEvent): boolean {

@@ -63,6 +63,33 @@ describe('DeliveriesRepository', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is n
     assert.equal(await repo.findOne('other-tenant', id), undefined);
   });
 
+  it('late facts in later batches do not move a delivery backwards: a stale "scheduled", a late "created"', async () => {
+    const id = '33333333-3333-4333-8333-333333333333';
+    const [created, attempted1, scheduled] = life(id);
+    const apply = async (event: DeliveryLifecycleEvent, seq: number) => {
+      const p = project([{ event, seq }]);
+      await repo.apply(p.deliveries, p.attempts);
+    };
+    // The first order was attempted and succeeded before "created" was stored.
+    const success: DeliveryLifecycleEvent = { ...base, deliveryId: id, type: 'succeeded', at: '2026-01-01T00:00:01.500Z', attempt: 2, record: { at: '2026-01-01T00:00:01.400Z', ok: true, durationMs: 2, statusCode: 204, requestHeaders: {} } };
+    await apply(attempted1, 10);
+    await apply(scheduled, 11);
+    await apply(success, 12);
+    await apply(created, 13);
+    // The failure of attempt 1 is delivered again and scheduled again, after attempt 2 succeeded.
+    await apply(scheduled, 14);
+    const d = await repo.findOne('t1', id);
+    assert.equal(d?.status, 'succeeded');
+    assert.equal(d?.next_attempt_at, null);
+    assert.equal(d?.attempts, 2);
+    assert.equal(d?.body, '{"a":1}');
+    assert.deepEqual((await repo.attempts('t1', id)).map((a) => [a.attempt, a.status_code]), [[1, 503], [2, 204]]);
+    // A genuinely new schedule (attempt 3, after a resend failed) still applies.
+    await apply({ ...base, deliveryId: id, type: 'attempted', at: '2026-01-02T00:00:00.000Z', attempt: 3, ok: false, durationMs: 1, statusCode: 500, requestHeaders: {}, manual: true }, 15);
+    await apply({ ...base, deliveryId: id, type: 'scheduled', at: '2026-01-02T00:00:00.000Z', attempt: 4, dueAt: '2026-01-02T01:00:00.000Z' }, 16);
+    assert.equal((await repo.findOne('t1', id))?.status, 'scheduled');
+  });
+
   it('lists newest first with filters', async () => {
     const ids = ['22222222-2222-4222-8222-000000000001', '22222222-2222-4222-8222-000000000002'];
     for (const [i, id] of ids.entries()) {

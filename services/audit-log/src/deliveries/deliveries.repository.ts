@@ -32,8 +32,18 @@ const LIST_COLUMNS = [
 const VISIBILITY_COLUMNS = { alias: 'd', unit: 'unit', topic: 'topic' };
 
 const PATCH_COLUMNS = `id uuid, tenant_id text, kind text, created_at timestamptz, event_id uuid, topic text, receiver_id text,
-  receiver_name text, url text, unit text, body text, status text, status_seq bigint, status_reason text,
+  receiver_name text, url text, unit text, body text, status text, status_seq bigint, status_attempt int, status_reason text,
   next_attempt_at timestamptz, attempts int, last_status_code int, last_error_class text, last_attempt_at timestamptz, last_attempt_seq bigint`;
+
+/**
+ * Whether a patch's status replaces the stored one: it is newer, and it does not move the
+ * delivery backwards (see delivery-projection.ts): "pending" only fills a row that has no
+ * status from a fact yet, and "scheduled" for an attempt already recorded is stale.
+ * EXCLUDED.attempts is the patch's own count, so a batch that records the attempt counts.
+ */
+const TAKES_STATUS = `(EXCLUDED.status_seq > d.status_seq
+  AND NOT (EXCLUDED.status = 'pending' AND d.status_seq > 0)
+  AND NOT (EXCLUDED.status = 'scheduled' AND EXCLUDED.status_attempt <= GREATEST(d.attempts, EXCLUDED.attempts)))`;
 
 /**
  * The webhook log. Writes are whole batches in one statement each (the projection is
@@ -47,9 +57,9 @@ export class DeliveriesRepository {
     if (deliveries.length > 0) {
       await this.ds.query(
         `INSERT INTO deliveries AS d (id, tenant_id, kind, created_at, event_id, topic, receiver_id, receiver_name, url, unit, body,
-            status, status_seq, status_reason, next_attempt_at, attempts, last_status_code, last_error_class, last_attempt_at, last_attempt_seq)
+            status, status_seq, status_attempt, status_reason, next_attempt_at, attempts, last_status_code, last_error_class, last_attempt_at, last_attempt_seq)
          SELECT id, tenant_id, kind, created_at, event_id, topic, receiver_id, receiver_name, url, unit, body,
-            COALESCE(status, 'pending'), status_seq, status_reason, next_attempt_at, attempts, last_status_code, last_error_class, last_attempt_at, last_attempt_seq
+            COALESCE(status, 'pending'), status_seq, status_attempt, status_reason, next_attempt_at, attempts, last_status_code, last_error_class, last_attempt_at, last_attempt_seq
          FROM jsonb_to_recordset($1::jsonb) AS x(${PATCH_COLUMNS})
          ON CONFLICT (id) DO UPDATE SET
            created_at = LEAST(d.created_at, EXCLUDED.created_at),
@@ -60,10 +70,11 @@ export class DeliveriesRepository {
            url = COALESCE(d.url, EXCLUDED.url),
            unit = COALESCE(d.unit, EXCLUDED.unit),
            body = COALESCE(d.body, EXCLUDED.body),
-           status = CASE WHEN EXCLUDED.status_seq > d.status_seq THEN EXCLUDED.status ELSE d.status END,
-           status_reason = CASE WHEN EXCLUDED.status_seq > d.status_seq THEN EXCLUDED.status_reason ELSE d.status_reason END,
-           next_attempt_at = CASE WHEN EXCLUDED.status_seq > d.status_seq THEN EXCLUDED.next_attempt_at ELSE d.next_attempt_at END,
-           status_seq = GREATEST(d.status_seq, EXCLUDED.status_seq),
+           status = CASE WHEN ${TAKES_STATUS} THEN EXCLUDED.status ELSE d.status END,
+           status_reason = CASE WHEN ${TAKES_STATUS} THEN EXCLUDED.status_reason ELSE d.status_reason END,
+           next_attempt_at = CASE WHEN ${TAKES_STATUS} THEN EXCLUDED.next_attempt_at ELSE d.next_attempt_at END,
+           status_seq = CASE WHEN ${TAKES_STATUS} THEN EXCLUDED.status_seq ELSE d.status_seq END,
+           status_attempt = CASE WHEN ${TAKES_STATUS} THEN EXCLUDED.status_attempt ELSE d.status_attempt END,
            attempts = GREATEST(d.attempts, EXCLUDED.attempts),
            last_status_code = CASE WHEN EXCLUDED.last_attempt_seq > d.last_attempt_seq THEN EXCLUDED.last_status_code ELSE d.last_status_code END,
            last_error_class = CASE WHEN EXCLUDED.last_attempt_seq > d.last_attempt_seq THEN EXCLUDED.last_error_class ELSE d.last_error_class END,

@@ -45,4 +45,32 @@ describe('delivery projection', () => {
     assert.equal(deliveries[0].status_reason, 'unit u-2 outside grants');
     assert.equal(deliveries[0].body, null);
   });
+
+  it('a succeeded fact that carries its attempt counts as the attempt too', () => {
+    const oneFact: DeliveryLifecycleEvent = { ...base, type: 'succeeded', at: '2026-01-01T00:00:01.200Z', attempt: 1, record: { at: '2026-01-01T00:00:01.000Z', ok: true, durationMs: 7, statusCode: 202, requestHeaders: { 'x-hub-signature': '[redacted]' } } };
+    const { deliveries, attempts } = project([{ event: created, seq: 1 }, { event: oneFact, seq: 2 }]);
+    assert.equal(deliveries[0].status, 'succeeded');
+    assert.equal(deliveries[0].attempts, 1);
+    assert.equal(deliveries[0].last_status_code, 202);
+    assert.equal(deliveries[0].last_attempt_at, '2026-01-01T00:00:01.000Z');
+    assert.deepEqual(attempts.map((a) => [a.delivery_id, a.attempt, a.ok, a.status_code, a.at]), [['d1', 1, true, 202, '2026-01-01T00:00:01.000Z']]);
+  });
+
+  it('"created" stored after the attempt that succeeded does not make the delivery pending again', () => {
+    const { deliveries } = project([{ event: succeeded, seq: 4 }, { event: created, seq: 5 }]);
+    assert.equal(deliveries[0].status, 'succeeded');
+    assert.equal(deliveries[0].body, '{}', 'but its body and receiver are kept');
+    assert.equal(deliveries[0].status_seq, 4);
+  });
+
+  it('a "scheduled" fact delivered again after its attempt was recorded is stale', () => {
+    const again = project([attempt1, scheduled, attempt2, succeeded, scheduled].map((event, i) => ({ event, seq: i + 1 })));
+    assert.equal(again.deliveries[0].status, 'succeeded');
+    assert.equal(again.deliveries[0].status_seq, 4);
+    // A new schedule after a later failure still applies.
+    const third: DeliveryLifecycleEvent = { ...base, type: 'scheduled', at: '2026-01-01T02:00:00.000Z', attempt: 3, dueAt: '2026-01-01T08:00:00.000Z' };
+    const failedTwice = project([attempt1, scheduled, { ...attempt2, ok: false, statusCode: 500 }, third].map((event, i) => ({ event, seq: i + 1 })));
+    assert.equal(failedTwice.deliveries[0].status, 'scheduled');
+    assert.equal(failedTwice.deliveries[0].status_attempt, 3);
+  });
 });

@@ -1,7 +1,12 @@
 // Folds delivery lifecycle events into row patches for the webhook log. Pure, and
 // independent of arrival order: each status-bearing fact carries its stream sequence,
 // and the database keeps a fact only if it is newer than what it already has.
-import type { DeliveryLifecycleEvent } from '@hookline/contracts';
+//
+// Two facts never move a status backwards, however late they arrive: "created" only
+// fills an empty status (the first order may be attempted before its "created" fact is
+// stored), and "scheduled" for attempt N is stale once attempt N has been recorded (an
+// at-least-once redelivery of a failure that has since been retried).
+import type { DeliveryAttemptRecord, DeliveryLifecycleEvent } from '@hookline/contracts';
 
 export interface DeliveryRowPatch {
   id: string;
@@ -17,6 +22,8 @@ export interface DeliveryRowPatch {
   body: string | null;
   status: string | null;
   status_seq: number;
+  /** For a "scheduled" status, the attempt it waits for (stale once that attempt is recorded). */
+  status_attempt: number | null;
   status_reason: string | null;
   next_attempt_at: string | null;
   attempts: number;
@@ -72,6 +79,7 @@ export function project(events: { event: DeliveryLifecycleEvent; seq: number }[]
         body: null,
         status: null,
         status_seq: 0,
+        status_attempt: null,
         status_reason: null,
         next_attempt_at: null,
         attempts: 0,
@@ -95,35 +103,40 @@ export function project(events: { event: DeliveryLifecycleEvent; seq: number }[]
       row.body = e.body;
       row.unit = e.unit ?? null;
     }
+    // The attempt first: a succeeded fact that carries it counts it before its status is judged.
+    if (e.type === 'attempted') recordAttempt(row, attempts, e, e, seq);
+    if (e.type === 'succeeded' && e.record) recordAttempt(row, attempts, e, { ...e.record, attempt: e.attempt }, seq);
     const status = STATUS_OF[e.type];
-    if (status) {
+    if (status && !(e.type === 'created' && row.status !== null) && !(e.type === 'scheduled' && row.attempts >= e.attempt)) {
       row.status = status;
       row.status_seq = seq;
+      row.status_attempt = e.type === 'scheduled' ? e.attempt : null;
       row.next_attempt_at = e.type === 'scheduled' ? e.dueAt : null;
       row.status_reason = e.type === 'filtered' || e.type === 'failed' || e.type === 'cancelled' || e.type === 'purged' ? e.reason : null;
     }
-    if (e.type === 'attempted') {
-      row.attempts = Math.max(row.attempts, e.attempt);
-      row.last_status_code = e.statusCode ?? null;
-      row.last_error_class = e.errorClass ?? null;
-      row.last_attempt_at = e.at;
-      row.last_attempt_seq = seq;
-      attempts.push({
-        delivery_id: e.deliveryId,
-        tenant_id: e.tenantId,
-        attempt: e.attempt,
-        at: e.at,
-        ok: e.ok,
-        duration_ms: e.durationMs,
-        status_code: e.statusCode ?? null,
-        error_class: e.errorClass ?? null,
-        error: e.error ?? null,
-        request_headers: e.requestHeaders,
-        response_body: e.responseBody ?? null,
-        response_truncated: e.responseTruncated ?? false,
-        manual: e.manual ?? false,
-      });
-    }
   }
   return { deliveries: [...rows.values()], attempts };
+}
+
+function recordAttempt(row: DeliveryRowPatch, attempts: AttemptRow[], of: { deliveryId: string; tenantId: string }, r: DeliveryAttemptRecord & { attempt: number }, seq: number): void {
+  row.attempts = Math.max(row.attempts, r.attempt);
+  row.last_status_code = r.statusCode ?? null;
+  row.last_error_class = r.errorClass ?? null;
+  row.last_attempt_at = r.at;
+  row.last_attempt_seq = seq;
+  attempts.push({
+    delivery_id: of.deliveryId,
+    tenant_id: of.tenantId,
+    attempt: r.attempt,
+    at: r.at,
+    ok: r.ok,
+    duration_ms: r.durationMs,
+    status_code: r.statusCode ?? null,
+    error_class: r.errorClass ?? null,
+    error: r.error ?? null,
+    request_headers: r.requestHeaders,
+    response_body: r.responseBody ?? null,
+    response_truncated: r.responseTruncated ?? false,
+    manual: r.manual ?? false,
+  });
 }

@@ -1,6 +1,7 @@
 // One attempt of one delivery: build the request, get its auth headers from the signer,
 // send it through the SSRF-safe egress client, judge the answer, and record what
-// happened. Failures are facts (published for the log and the retry-scheduler), not
+// happened (a success as one "succeeded" fact that carries its attempt; a failure as
+// an "attempted" fact and an order for the retry-scheduler). Failures are facts (published for the log and the retry-scheduler), not
 // exceptions; only an unreachable broker makes the order come back later.
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, VERSION } from '@hookline/config';
@@ -10,6 +11,7 @@ import {
   pushTypeOfReceiverId,
   SIGNER_SUBJECTS,
   type AttemptErrorClass,
+  type DeliveryAttemptRecord,
   type DeliveryLifecycleEvent,
   type DispatchOrder,
   type FailedOrder,
@@ -91,13 +93,8 @@ export class AttemptService {
     const { verdict, result, request } = outcome;
     const response = result?.kind === 'response' ? result : undefined;
     const logged = request ? requestForLog(plan.redaction, request) : undefined;
-    await this.lifecycle({
-      type: 'attempted',
-      deliveryId: order.deliveryId,
-      tenantId: order.tenantId,
-      kind: order.kind,
+    const record: DeliveryAttemptRecord = {
       at: attemptAt.toISOString(),
-      attempt: order.attempt,
       ok: verdict.ok,
       durationMs: Math.round(outcome.durationMs),
       ...(response ? { statusCode: response.status } : {}),
@@ -107,11 +104,14 @@ export class AttemptService {
         ? { responseBody: response.body.slice(0, MAX_STORED_RESPONSE), responseTruncated: response.bodyTruncated || response.body.length > MAX_STORED_RESPONSE }
         : {}),
       ...(order.manual ? { manual: true } : {}),
-    });
+    };
+    const of = { deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, attempt: order.attempt };
     if (verdict.ok) {
-      await this.lifecycle({ type: 'succeeded', deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, at: new Date().toISOString(), attempt: order.attempt });
+      // One fact for a success: the attempt travels inside it.
+      await this.lifecycle({ type: 'succeeded', ...of, at: new Date().toISOString(), record });
       return;
     }
+    await this.lifecycle({ type: 'attempted', ...of, ...record });
     const failed: FailedOrder = {
       order,
       attemptedAt: attemptAt.toISOString(),

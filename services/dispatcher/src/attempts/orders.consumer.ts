@@ -4,13 +4,13 @@ import { CONSUMERS } from '@hookline/contracts';
 import { ConsumerHost, DeferredError, PoisonMessageError } from '@hookline/messaging';
 import type { DispatcherConfig } from '../config';
 import { AttemptService } from './attempt.service';
-import { deferDelay, ReceiverGate } from './receiver-gate';
+import { ReceiverGate } from './receiver-gate';
 
 /**
  * Orders to attempt now. Many run at once, but never more than a few per receiver: a
  * receiver that hangs until its timeout holds only its own slots, and its further
- * orders wait their turn (a short queue here, then deferred with a growing delay, never
- * failed), so the other receivers keep their rate.
+ * orders wait their turn (a short queue here, then handed back to come back about when
+ * the receiver has room, never failed), so the other receivers keep their rate.
  */
 @Injectable()
 export class OrdersConsumer implements OnModuleInit {
@@ -33,7 +33,7 @@ export class OrdersConsumer implements OnModuleInit {
         if (!order?.deliveryId || !order.tenantId || !order.receiverId || typeof order.body !== 'string') throw new PoisonMessageError('not a dispatch order');
         const key = `${order.tenantId}/${order.receiverId}`;
         const admission = this.gate.admit(key);
-        if (admission.kind === 'full') throw new DeferredError(`receiver ${key} is busy`, deferDelay(msg.deliveryCount));
+        if (admission.kind === 'full') throw new DeferredError(`receiver ${key} is busy`, admission.retryInMs);
         const heartbeat = setInterval(() => msg.working(), 10_000);
         try {
           if (admission.kind === 'queued') await admission.ready;

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deferDelay, ReceiverGate } from './receiver-gate';
+import { ReceiverGate } from './receiver-gate';
 
 describe('ReceiverGate', () => {
   it('runs up to the limit, queues up to the queue, refuses beyond', () => {
@@ -23,7 +23,7 @@ describe('ReceiverGate', () => {
     g.release('a');
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(order, ['first']);
-    assert.deepEqual(g.stats('a'), { running: 1, waiting: 1 });
+    assert.deepEqual({ ...g.stats('a'), msPerCompletion: undefined }, { running: 1, waiting: 1, msPerCompletion: undefined });
     g.release('a');
     g.release('a');
     await new Promise((r) => setImmediate(r));
@@ -32,7 +32,66 @@ describe('ReceiverGate', () => {
   });
 });
 
-describe('deferDelay', () => {
-  const table: [number, number][] = [[1, 500], [2, 1000], [3, 2000], [7, 30_000], [500, 30_000]];
-  for (const [n, ms] of table) it(`delivery ${n} -> ${ms} ms`, () => assert.equal(deferDelay(n), ms));
+describe('ReceiverGate pacing of handed-back orders', () => {
+  const pacing = { warmup: 4, initialMsPerCompletion: 5, minDelayMs: 1, maxDelayMs: 60_000 };
+  /** A lane that is full (2 running, 2 waiting) and completes one attempt every `gapMs`. */
+  function busyLane(gapMs: number) {
+    let t = 1_000;
+    const g = new ReceiverGate(2, 2, pacing, () => t);
+    for (let i = 0; i < 4; i++) g.admit('a');
+    for (let i = 0; i < 8; i++) {
+      t += gapMs;
+      g.release('a');
+      g.admit('a'); // the next order takes the freed place in the queue
+    }
+    return { g, advance: (ms: number) => (t += ms) };
+  }
+
+  it('gives handed-back orders return times one completion apart, after the queue ahead of them', () => {
+    const { g } = busyLane(10);
+    assert.equal(g.stats('a').msPerCompletion, 10);
+    const delays = [0, 1, 2, 3].map(() => {
+      const a = g.admit('a');
+      assert.equal(a.kind, 'full');
+      return a.kind === 'full' ? a.retryInMs : -1;
+    });
+    // Two queued ahead: the first returns after half the queue has drained plus one completion.
+    assert.deepEqual(delays, [20, 30, 40, 50]);
+  });
+
+  it('a slow receiver sends its orders away for longer than a fast one, and never beyond the cap', () => {
+    const fast = busyLane(2).g.admit('a');
+    const slow = busyLane(500).g.admit('a');
+    assert.ok(fast.kind === 'full' && slow.kind === 'full');
+    assert.ok(slow.retryInMs > 50 * fast.retryInMs, `${slow.retryInMs} vs ${fast.retryInMs}`);
+    const { g } = busyLane(30_000);
+    const capped = Array.from({ length: 5 }, () => g.admit('a'));
+    for (const a of capped) assert.ok(a.kind === 'full' && a.retryInMs <= 60_000);
+  });
+
+  it('starts over from now once the return times given out have passed', () => {
+    const { g, advance } = busyLane(10);
+    for (let i = 0; i < 100; i++) g.admit('a');
+    advance(10_000);
+    const a = g.admit('a');
+    assert.ok(a.kind === 'full');
+    assert.equal(a.retryInMs, 20);
+  });
+
+  it('learns the rate only while the lane is full: idle gaps do not slow it down', () => {
+    let t = 0;
+    const g = new ReceiverGate(2, 2, pacing, () => t);
+    for (let i = 0; i < 20; i++) {
+      g.admit('b');
+      t += 1000;
+      g.admit('a');
+      g.release('a'); // one at a time, an idle second apart: never full
+    }
+    g.release('b');
+    assert.equal(g.stats('a').running, 0);
+    for (let i = 0; i < 4; i++) g.admit('a');
+    const a = g.admit('a');
+    assert.ok(a.kind === 'full');
+    assert.equal(a.retryInMs, 10, 'the initial 5 ms per completion: one waiting ahead plus one');
+  });
 });

@@ -2,12 +2,37 @@
 // order, for a free slot (up to a small queue per receiver); only beyond that queue is
 // it handed back to the broker. Waiting locally instead of handing back keeps a long
 // backlog for one receiver from cycling through JetStream again and again.
+//
+// An order handed back is told when to return: the gate measures how fast each busy
+// receiver completes attempts and gives the handed-back orders return times one
+// completion apart, after those already given out, so each comes back about when its
+// receiver's queue has room for it. A fast receiver's backlog then costs about two
+// hand-outs per delivery instead of a return every few hundred milliseconds, and a
+// hanging receiver's orders stay away as long as its slots are held.
 
-export type Admission = { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | { kind: 'full' };
+export type Admission = { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | { kind: 'full'; retryInMs: number };
+
+export interface GatePacing {
+  /** Completions measured before the lane's own rate is trusted. */
+  warmup: number;
+  /** Milliseconds per completion assumed before the warmup. */
+  initialMsPerCompletion: number;
+  /** Shortest and longest time an order is sent away for. */
+  minDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_PACING: GatePacing = { warmup: 16, initialMsPerCompletion: 5, minDelayMs: 20, maxDelayMs: 60_000 };
 
 interface Lane {
   running: number;
   waiting: (() => void)[];
+  completions: number;
+  lastCompletionAt: number;
+  /** Smoothed milliseconds between completions while the lane is busy. */
+  msPerCompletion: number;
+  /** The latest return time given to an order handed back. */
+  returnAt: number;
 }
 
 export class ReceiverGate {
@@ -16,27 +41,32 @@ export class ReceiverGate {
   constructor(
     private readonly maxRunning: number,
     private readonly maxWaiting: number,
+    private readonly pacing: GatePacing = DEFAULT_PACING,
+    private readonly now: () => number = Date.now,
   ) {}
 
   admit(key: string): Admission {
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { running: 0, waiting: [] };
+      lane = { running: 0, waiting: [], completions: 0, lastCompletionAt: this.now(), msPerCompletion: this.pacing.initialMsPerCompletion, returnAt: 0 };
       this.lanes.set(key, lane);
     }
     if (lane.running < this.maxRunning) {
       lane.running++;
       return { kind: 'run' };
     }
-    if (lane.waiting.length >= this.maxWaiting) return { kind: 'full' };
-    const l = lane;
-    // The slot passes straight to the waiter (running stays the same), so nobody can jump the queue.
-    return { kind: 'queued', ready: new Promise<void>((resolve) => l.waiting.push(resolve)) };
+    if (lane.waiting.length < this.maxWaiting) {
+      const l = lane;
+      // The slot passes straight to the waiter (running stays the same), so nobody can jump the queue.
+      return { kind: 'queued', ready: new Promise<void>((resolve) => l.waiting.push(resolve)) };
+    }
+    return { kind: 'full', retryInMs: this.returnSlot(lane) };
   }
 
   release(key: string): void {
     const lane = this.lanes.get(key);
     if (!lane) return;
+    this.measure(lane);
     const next = lane.waiting.shift();
     if (next) {
       next();
@@ -46,13 +76,31 @@ export class ReceiverGate {
     if (lane.running <= 0) this.lanes.delete(key);
   }
 
-  stats(key: string): { running: number; waiting: number } {
+  stats(key: string): { running: number; waiting: number; msPerCompletion?: number } {
     const lane = this.lanes.get(key);
-    return { running: lane?.running ?? 0, waiting: lane?.waiting.length ?? 0 };
+    if (!lane) return { running: 0, waiting: 0 };
+    return { running: lane.running, waiting: lane.waiting.length, msPerCompletion: lane.msPerCompletion };
   }
-}
 
-/** How long an order that found its receiver's queue full stays away: doubling per return, capped. */
-export function deferDelay(deliveryCount: number, baseMs = 500, maxMs = 30_000): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.min(16, Math.max(0, deliveryCount - 1)));
+  /** Exponentially smoothed gap between completions; only gaps while the lane was full say how fast it drains. */
+  private measure(lane: Lane): void {
+    const t = this.now();
+    const gap = t - lane.lastCompletionAt;
+    lane.lastCompletionAt = t;
+    if (lane.waiting.length === 0 && lane.running < this.maxRunning) return;
+    lane.completions++;
+    const weight = lane.completions <= this.pacing.warmup ? 1 / lane.completions : 0.05;
+    lane.msPerCompletion += weight * (gap - lane.msPerCompletion);
+  }
+
+  /** The next free return time, one completion after the last one given out. */
+  private returnSlot(lane: Lane): number {
+    const t = this.now();
+    // The orders already queued here go first: a returning order finds room once that many completions have happened.
+    const start = Math.max(lane.returnAt, t + lane.msPerCompletion * (lane.waiting.length / 2));
+    const per = Math.max(lane.msPerCompletion, 0.1);
+    const at = Math.min(start + per, t + this.pacing.maxDelayMs);
+    lane.returnAt = at;
+    return Math.round(Math.min(this.pacing.maxDelayMs, Math.max(this.pacing.minDelayMs, at - t)));
+  }
 }

@@ -65,9 +65,8 @@ export class EventsConsumer implements OnModuleInit {
               await this.lifecycle({ ...common, type: 'filtered', reason: d.reason });
               return;
             }
-            await this.lifecycle({ ...common, type: 'created', url: d.receiver.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) });
             const order: DispatchOrder = { deliveryId, tenantId: event.tenantId, kind: 'webhook', eventId: event.id, topic: event.topic, receiverId: d.receiver.id, attempt: 1, body, createdAt: at };
-            await this.publisher.publish('dispatch-due', deliverySubjects.due(event.tenantId), order, { msgId: deliveryMsgIds.due(order) });
+            await this.createAndOrder({ ...common, type: 'created', url: d.receiver.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) }, order);
           }),
         );
       },
@@ -86,9 +85,17 @@ export class EventsConsumer implements OnModuleInit {
       return;
     }
     const body = pushBody(type, event);
-    await this.lifecycle({ ...common, type: 'created', url: d.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) });
     const order: DispatchOrder = { deliveryId, tenantId: event.tenantId, kind: 'push', eventId: event.id, topic: event.topic, receiverId, attempt: 1, body, createdAt: at };
-    await this.publisher.publish('dispatch-due', deliverySubjects.due(event.tenantId), order, { msgId: deliveryMsgIds.due(order) });
+    await this.createAndOrder({ ...common, type: 'created', url: d.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) }, order);
+  }
+
+  /**
+   * The "created" fact and the first order, published side by side: the order may be
+   * attempted before "created" is stored, which the log allows for ("created" never
+   * replaces a later status). The event is acked only once both are stored.
+   */
+  private async createAndOrder(created: DeliveryLifecycleEvent & { type: 'created' }, order: DispatchOrder): Promise<void> {
+    await Promise.all([this.lifecycle(created), this.publisher.publish('dispatch-due', deliverySubjects.due(order.tenantId), order, { msgId: deliveryMsgIds.due(order) })]);
   }
 
   private async lifecycle(e: DeliveryLifecycleEvent): Promise<void> {
