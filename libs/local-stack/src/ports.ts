@@ -1,14 +1,52 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/**
+ * A port that was free a moment ago on 127.0.0.1, picked below the kernel's ephemeral
+ * range. The port is bound later by another process (a service, nats-server,
+ * PostgreSQL), often again after a restart; a port from the ephemeral range can be taken
+ * in between as the local end of any outgoing connection (the tests open thousands on
+ * loopback), which made a restart fail with EADDRINUSE now and then. Below that range
+ * only another listener can take it.
+ */
+export async function freePort(): Promise<number> {
+  const [low] = ephemeralRange();
+  const from = Math.max(10_000, low - 12_000);
+  for (let i = 0; i < 50; i++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    if (await bindable(port)) return port;
+  }
+  return listenOnce(0);
+}
+
+/** The kernel's range for the local ends of outgoing connections. */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low > 11_000 && high > low) return [low, high];
+  } catch {
+    // Not Linux: use the IANA range.
+  }
+  return [49_152, 65_535];
+}
+
+async function bindable(port: number): Promise<boolean> {
+  try {
+    await listenOnce(port);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
+      const bound = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(bound));
     });
   });
 }

@@ -63,6 +63,16 @@ describe('DeliveriesRepository', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is n
     assert.equal(await repo.findOne('other-tenant', id), undefined);
   });
 
+  it('lists newest first with filters', async () => {
+    const ids = ['22222222-2222-4222-8222-000000000001', '22222222-2222-4222-8222-000000000002'];
+    for (const [i, id] of ids.entries()) {
+      const p = project([{ event: { ...base, deliveryId: id, type: 'created', at: `2026-02-0${i + 1}T00:00:00.000Z`, eventId: '00000000-0000-4000-8000-000000000002', topic: 'List.t', receiverId: 'r2', receiverName: 'R2', url: 'http://y', body: '{}' }, seq: 100 + i }]);
+      await repo.apply(p.deliveries, p.attempts);
+    }
+    const rows = await repo.list('t1', { receiverId: 'r2' }, 10);
+    assert.deepEqual(rows.map((r) => r.id), [...ids].reverse());
+    assert.equal((await repo.list('t1', { status: 'succeeded' }, 10)).length, 1);
+  });
   it('late facts in later batches do not move a delivery backwards: a stale "scheduled", a late "created"', async () => {
     const id = '33333333-3333-4333-8333-333333333333';
     const [created, attempted1, scheduled] = life(id);
@@ -90,14 +100,19 @@ describe('DeliveriesRepository', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is n
     assert.equal((await repo.findOne('t1', id))?.status, 'scheduled');
   });
 
-  it('lists newest first with filters', async () => {
-    const ids = ['22222222-2222-4222-8222-000000000001', '22222222-2222-4222-8222-000000000002'];
-    for (const [i, id] of ids.entries()) {
-      const p = project([{ event: { ...base, deliveryId: id, type: 'created', at: `2026-02-0${i + 1}T00:00:00.000Z`, eventId: '00000000-0000-4000-8000-000000000002', topic: 'List.t', receiverId: 'r2', receiverName: 'R2', url: 'http://y', body: '{}' }, seq: 100 + i }]);
+  it('a copy of an order failing after its first copy succeeded leaves the delivery succeeded, across batches', async () => {
+    const id = '44444444-4444-4444-8444-444444444444';
+    const [created, attempted1, scheduled] = life(id);
+    const ok1: DeliveryLifecycleEvent = { ...base, deliveryId: id, type: 'succeeded', at: '2026-01-01T00:00:00.500Z', attempt: 1, record: { at: '2026-01-01T00:00:00.400Z', ok: true, durationMs: 2, statusCode: 204, requestHeaders: {} } };
+    let seq = 20;
+    for (const event of [created, ok1, { ...attempted1, errorClass: 'signing' as const, statusCode: undefined }, scheduled]) {
+      const p = project([{ event, seq: seq++ }]);
       await repo.apply(p.deliveries, p.attempts);
     }
-    const rows = await repo.list('t1', { receiverId: 'r2' }, 10);
-    assert.deepEqual(rows.map((r) => r.id), [...ids].reverse());
-    assert.equal((await repo.list('t1', { status: 'succeeded' }, 10)).length, 1);
+    const d = await repo.findOne('t1', id);
+    assert.equal(d?.status, 'succeeded');
+    assert.equal(d?.next_attempt_at, null);
+    assert.deepEqual((await repo.attempts('t1', id)).map((a) => [a.attempt, a.ok]), [[1, true]], 'the first record of attempt 1 is kept');
   });
+
 });

@@ -37,13 +37,18 @@ const PATCH_COLUMNS = `id uuid, tenant_id text, kind text, created_at timestampt
 
 /**
  * Whether a patch's status replaces the stored one: it is newer, and it does not move the
- * delivery backwards (see delivery-projection.ts): "pending" only fills a row that has no
- * status from a fact yet, and "scheduled" for an attempt already recorded is stale.
- * EXCLUDED.attempts is the patch's own count, so a batch that records the attempt counts.
+ * delivery backwards (the rules in delivery-projection.ts): "pending" only fills a row
+ * that has no status from a fact yet; "scheduled" is stale for an attempt already
+ * recorded or after a success of the attempt before it or later; "failed" is stale after
+ * a success at or beyond its count. EXCLUDED.attempts is the patch's own count, so a
+ * batch that records the attempt counts.
  */
 const TAKES_STATUS = `(EXCLUDED.status_seq > d.status_seq
   AND NOT (EXCLUDED.status = 'pending' AND d.status_seq > 0)
-  AND NOT (EXCLUDED.status = 'scheduled' AND EXCLUDED.status_attempt <= GREATEST(d.attempts, EXCLUDED.attempts)))`;
+  AND NOT (EXCLUDED.status = 'scheduled' AND (EXCLUDED.status_attempt <= GREATEST(d.attempts, EXCLUDED.attempts)
+           OR (d.status = 'succeeded' AND COALESCE(d.status_attempt, 0) >= EXCLUDED.status_attempt - 1)))
+  AND NOT (EXCLUDED.status = 'failed' AND d.status = 'succeeded' AND COALESCE(d.status_attempt, 0) >= EXCLUDED.status_attempt))`;
+// (A row written before status_attempt existed has none: COALESCE lets newer facts through.)
 
 /**
  * The webhook log. Writes are whole batches in one statement each (the projection is

@@ -73,4 +73,24 @@ describe('delivery projection', () => {
     assert.equal(failedTwice.deliveries[0].status, 'scheduled');
     assert.equal(failedTwice.deliveries[0].status_attempt, 3);
   });
+
+  it('a copy of an order failing after the first copy succeeded does not reopen the delivery (as after a broker crash)', () => {
+    const ok1: DeliveryLifecycleEvent = { ...base, type: 'succeeded', at: '2026-01-01T00:00:01.000Z', attempt: 1, record: { at: '2026-01-01T00:00:00.900Z', ok: true, durationMs: 5, statusCode: 204, requestHeaders: {} } };
+    const copyFailed: DeliveryLifecycleEvent = { ...attempt1, errorClass: 'signing', statusCode: undefined };
+    const giveUp: DeliveryLifecycleEvent = { ...base, type: 'failed', at: '2026-01-01T00:00:03.000Z', attempts: 1, reason: 'not retryable' };
+    for (const late of [scheduled, giveUp]) {
+      const { deliveries } = project([created, ok1, copyFailed, late].map((event, i) => ({ event, seq: i + 1 })));
+      assert.equal(deliveries[0].status, 'succeeded', late.type);
+      assert.equal(deliveries[0].status_attempt, 1);
+    }
+  });
+
+  it('a failed manual resend of a succeeded delivery is scheduled, and can fail for good', () => {
+    const resendFailed: DeliveryLifecycleEvent = { ...attempt2, attempt: 3, ok: false, statusCode: 500, manual: true };
+    const again: DeliveryLifecycleEvent = { ...base, type: 'scheduled', at: '2026-01-01T02:00:00.000Z', attempt: 4, dueAt: '2026-01-01T03:00:00.000Z' };
+    const after = project([attempt1, scheduled, attempt2, succeeded, resendFailed, again].map((event, i) => ({ event, seq: i + 1 })));
+    assert.equal(after.deliveries[0].status, 'scheduled');
+    const gaveUp = project([attempt2, succeeded, resendFailed, { ...base, type: 'failed' as const, at: '2026-01-01T02:00:00.000Z', attempts: 3, reason: 'x' }].map((event, i) => ({ event, seq: i + 1 })));
+    assert.equal(gaveUp.deliveries[0].status, 'failed');
+  });
 });

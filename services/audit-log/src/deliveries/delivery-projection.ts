@@ -2,10 +2,14 @@
 // independent of arrival order: each status-bearing fact carries its stream sequence,
 // and the database keeps a fact only if it is newer than what it already has.
 //
-// Two facts never move a status backwards, however late they arrive: "created" only
-// fills an empty status (the first order may be attempted before its "created" fact is
-// stored), and "scheduled" for attempt N is stale once attempt N has been recorded (an
-// at-least-once redelivery of a failure that has since been retried).
+// Late facts never move a status backwards, however they arrive: "created" only fills
+// an empty status (the first order may be attempted before its "created" fact is
+// stored); "scheduled" for attempt N is stale once attempt N has been recorded (an
+// at-least-once redelivery of a failure that has since been retried), or once attempt
+// N-1 or later succeeded (a duplicate copy of an order failing after the first copy got
+// through, as after a broker crash); "failed" after K attempts is stale once attempt K
+// or later succeeded. A manual resend continues the count, so what it schedules or
+// gives up on is newer than the success it follows and still applies.
 import type { DeliveryAttemptRecord, DeliveryLifecycleEvent } from '@hookline/contracts';
 
 export interface DeliveryRowPatch {
@@ -22,7 +26,7 @@ export interface DeliveryRowPatch {
   body: string | null;
   status: string | null;
   status_seq: number;
-  /** For a "scheduled" status, the attempt it waits for (stale once that attempt is recorded). */
+  /** The attempt a status is about: the one a "scheduled" waits for, the one that succeeded, the count a "failed" gave up after. */
   status_attempt: number | null;
   status_reason: string | null;
   next_attempt_at: string | null;
@@ -107,15 +111,24 @@ export function project(events: { event: DeliveryLifecycleEvent; seq: number }[]
     if (e.type === 'attempted') recordAttempt(row, attempts, e, e, seq);
     if (e.type === 'succeeded' && e.record) recordAttempt(row, attempts, e, { ...e.record, attempt: e.attempt }, seq);
     const status = STATUS_OF[e.type];
-    if (status && !(e.type === 'created' && row.status !== null) && !(e.type === 'scheduled' && row.attempts >= e.attempt)) {
+    if (status && !isStale(row, e)) {
       row.status = status;
       row.status_seq = seq;
-      row.status_attempt = e.type === 'scheduled' ? e.attempt : null;
+      row.status_attempt = e.type === 'scheduled' || e.type === 'succeeded' ? e.attempt : e.type === 'failed' ? e.attempts : null;
       row.next_attempt_at = e.type === 'scheduled' ? e.dueAt : null;
       row.status_reason = e.type === 'filtered' || e.type === 'failed' || e.type === 'cancelled' || e.type === 'purged' ? e.reason : null;
     }
   }
   return { deliveries: [...rows.values()], attempts };
+}
+
+/** The rules above; repeated in SQL in deliveries.repository.ts for facts in different batches. */
+function isStale(row: DeliveryRowPatch, e: DeliveryLifecycleEvent): boolean {
+  const succeededAt = row.status === 'succeeded' ? (row.status_attempt ?? 0) : -1;
+  if (e.type === 'created') return row.status !== null;
+  if (e.type === 'scheduled') return row.attempts >= e.attempt || succeededAt >= e.attempt - 1;
+  if (e.type === 'failed') return succeededAt >= e.attempts;
+  return false;
 }
 
 function recordAttempt(row: DeliveryRowPatch, attempts: AttemptRow[], of: { deliveryId: string; tenantId: string }, r: DeliveryAttemptRecord & { attempt: number }, seq: number): void {

@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { CONSUMERS } from '@hookline/contracts';
+import { CONSUMERS, deliveryMsgIds } from '@hookline/contracts';
 import { ConsumerHost, DeferredError, PoisonMessageError } from '@hookline/messaging';
 import type { DispatcherConfig } from '../config';
 import { AttemptService } from './attempt.service';
+import { OrderDedup } from './order-dedup';
 import { ReceiverGate } from './receiver-gate';
 
 /**
@@ -15,13 +16,15 @@ import { ReceiverGate } from './receiver-gate';
 @Injectable()
 export class OrdersConsumer implements OnModuleInit {
   private readonly gate: ReceiverGate;
+  private readonly dedup = new OrderDedup();
 
   constructor(
     private readonly host: ConsumerHost,
     private readonly attempts: AttemptService,
     @Inject(CONFIG) private readonly config: DispatcherConfig,
   ) {
-    this.gate = new ReceiverGate(config.perReceiverConcurrency, config.perReceiverConcurrency);
+    // A queue twice the slots: orders handed back and returning a little early still find room.
+    this.gate = new ReceiverGate(config.perReceiverConcurrency, 2 * config.perReceiverConcurrency);
   }
 
   onModuleInit(): void {
@@ -31,16 +34,27 @@ export class OrdersConsumer implements OnModuleInit {
       async (msg) => {
         const order = msg.payload;
         if (!order?.deliveryId || !order.tenantId || !order.receiverId || typeof order.body !== 'string') throw new PoisonMessageError('not a dispatch order');
-        const key = `${order.tenantId}/${order.receiverId}`;
-        const admission = this.gate.admit(key);
-        if (admission.kind === 'full') throw new DeferredError(`receiver ${key} is busy`, admission.retryInMs);
-        const heartbeat = setInterval(() => msg.working(), 10_000);
+        const orderKey = deliveryMsgIds.due(order);
+        const state = this.dedup.begin(orderKey);
+        // Its attempt is over and every fact of it published: this copy is acked, not sent again.
+        if (state === 'done') return;
+        if (state === 'running') throw new DeferredError(`order ${orderKey} is being attempted already`, 2000);
+        let completed = false;
         try {
-          if (admission.kind === 'queued') await admission.ready;
-          await this.attempts.attempt(order);
+          const key = `${order.tenantId}/${order.receiverId}`;
+          const admission = this.gate.admit(key);
+          if (admission.kind === 'full') throw new DeferredError(`receiver ${key} is busy`, admission.retryInMs);
+          const heartbeat = setInterval(() => msg.working(), 10_000);
+          try {
+            if (admission.kind === 'queued') await admission.ready;
+            await this.attempts.attempt(order);
+            completed = true;
+          } finally {
+            clearInterval(heartbeat);
+            this.gate.release(key);
+          }
         } finally {
-          clearInterval(heartbeat);
-          this.gate.release(key);
+          this.dedup.finish(orderKey, completed);
         }
       },
       { concurrency: this.config.attemptConcurrency },

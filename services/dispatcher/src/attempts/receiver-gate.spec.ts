@@ -33,7 +33,7 @@ describe('ReceiverGate', () => {
 });
 
 describe('ReceiverGate pacing of handed-back orders', () => {
-  const pacing = { warmup: 4, initialMsPerCompletion: 5, minDelayMs: 1, maxDelayMs: 60_000 };
+  const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000 };
   /** A lane that is full (2 running, 2 waiting) and completes one attempt every `gapMs`. */
   function busyLane(gapMs: number) {
     let t = 1_000;
@@ -57,6 +57,24 @@ describe('ReceiverGate pacing of handed-back orders', () => {
     });
     // Two queued ahead: the first returns after half the queue has drained plus one completion.
     assert.deepEqual(delays, [20, 30, 40, 50]);
+  });
+
+  it('by default spaces return times half a completion apart: early rather than late', () => {
+    let t = 0;
+    const g = new ReceiverGate(1, 1, undefined, () => t);
+    g.admit('a');
+    g.admit('a');
+    for (let i = 0; i < 40; i++) {
+      t += 100;
+      g.release('a');
+      g.admit('a');
+    }
+    const delays = [0, 1, 2].map(() => {
+      const a = g.admit('a');
+      return a.kind === 'full' ? a.retryInMs : -1;
+    });
+    // 100 ms per completion; one queued ahead (half of it counted), then 50 ms apart.
+    assert.deepEqual(delays, [75, 125, 175]);
   });
 
   it('a slow receiver sends its orders away for longer than a fast one, and never beyond the cap', () => {

@@ -6,8 +6,8 @@
 // An order handed back is told when to return: the gate measures how fast each busy
 // receiver completes attempts and gives the handed-back orders return times one
 // completion apart, after those already given out, so each comes back about when its
-// receiver's queue has room for it. A fast receiver's backlog then costs about two
-// hand-outs per delivery instead of a return every few hundred milliseconds, and a
+// receiver's queue has room for it (a little early rather than late). A fast
+// receiver's backlog then costs about two hand-outs per delivery instead of a return every few hundred milliseconds, and a
 // hanging receiver's orders stay away as long as its slots are held.
 
 export type Admission = { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | { kind: 'full'; retryInMs: number };
@@ -17,12 +17,18 @@ export interface GatePacing {
   warmup: number;
   /** Milliseconds per completion assumed before the warmup. */
   initialMsPerCompletion: number;
+  /**
+   * Return times are spaced this fraction of a completion apart. Below 1 on purpose: an
+   * order back too early is only handed back once more, one back too late leaves the
+   * receiver idle while its backlog waits in the broker.
+   */
+  spacing: number;
   /** Shortest and longest time an order is sent away for. */
   minDelayMs: number;
   maxDelayMs: number;
 }
 
-export const DEFAULT_PACING: GatePacing = { warmup: 16, initialMsPerCompletion: 5, minDelayMs: 20, maxDelayMs: 60_000 };
+export const DEFAULT_PACING: GatePacing = { warmup: 16, initialMsPerCompletion: 1, spacing: 0.5, minDelayMs: 20, maxDelayMs: 60_000 };
 
 interface Lane {
   running: number;
@@ -97,8 +103,8 @@ export class ReceiverGate {
   private returnSlot(lane: Lane): number {
     const t = this.now();
     // The orders already queued here go first: a returning order finds room once that many completions have happened.
-    const start = Math.max(lane.returnAt, t + lane.msPerCompletion * (lane.waiting.length / 2));
-    const per = Math.max(lane.msPerCompletion, 0.1);
+    const per = Math.max(lane.msPerCompletion * this.pacing.spacing, 0.1);
+    const start = Math.max(lane.returnAt, t + per * (lane.waiting.length / 2));
     const at = Math.min(start + per, t + this.pacing.maxDelayMs);
     lane.returnAt = at;
     return Math.round(Math.min(this.pacing.maxDelayMs, Math.max(this.pacing.minDelayMs, at - t)));

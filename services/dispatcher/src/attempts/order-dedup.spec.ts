@@ -1,0 +1,35 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { OrderDedup } from './order-dedup';
+
+describe('OrderDedup', () => {
+  it('a copy handed out while the first is attempted is told so; once finished, copies are done', () => {
+    const d = new OrderDedup();
+    assert.equal(d.begin('d1:due:1'), 'new');
+    assert.equal(d.begin('d1:due:1'), 'running');
+    assert.equal(d.begin('d1:due:2'), 'new', 'another attempt of the same delivery is another order');
+    d.finish('d1:due:1', true);
+    assert.equal(d.begin('d1:due:1'), 'done');
+  });
+
+  it('an order that did not complete may be claimed again', () => {
+    const d = new OrderDedup();
+    d.begin('x');
+    d.finish('x', false);
+    assert.equal(d.begin('x'), 'new');
+  });
+
+  it('forgets finished orders after keepMs and beyond maxFinished, oldest first', () => {
+    let t = 0;
+    const d = new OrderDedup(2, 1000, () => t);
+    for (const k of ['a', 'b', 'c']) {
+      d.begin(k);
+      d.finish(k, true);
+      t += 100;
+    }
+    assert.equal(d.begin('a'), 'new', 'pushed out by the size bound');
+    assert.equal(d.begin('b'), 'done');
+    t += 1000;
+    assert.equal(d.begin('c'), 'new', 'expired');
+  });
+});
