@@ -43,7 +43,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+/** Creates the database on the server at adminUrl unless it exists; its URL. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {

@@ -7,3 +7,4 @@ export * from './receiver';
 export * from './ledger';
 export * from './raw-servers';
 export * from './pg-dump';
+export * from './test-database';

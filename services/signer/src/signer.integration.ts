@@ -14,8 +14,7 @@ import { ConfigError, loadConfig } from '@hookline/config';
 import { SIGNER_SUBJECTS, type RpcReply, type RpcRequestOf, type RpcResultOf, type RpcSubject } from '@hookline/contracts';
 import { EgressClient } from '@hookline/egress';
 import { startNatsServer, type NatsServerHandle } from '@hookline/local-stack';
-import { runMigrations } from '@hookline/persistence';
-import { sharedPostgresUrl, tempDir, uniqueName } from '@hookline/testing';
+import { createTestDatabase, sharedPostgresUrl, tempDir, type TestDatabase } from '@hookline/testing';
 import { AppModule } from './app.module';
 import { signerConfigSpec } from './config';
 import { fetchClientCredentialsToken, TokenEndpointError } from './oauth2/client-credentials';
@@ -34,6 +33,7 @@ describe('signer over NATS and PostgreSQL', { skip: !adminUrl && 'HOOKLINE_TEST_
   let nats: NatsServerHandle;
   let app: INestApplicationContext;
   let nc: NatsConnection;
+  let database: TestDatabase;
   let db: Client;
   let oauth: InstanceType<OAuth2Mock['OAuth2Server']>;
   const tokenRequests: IncomingMessage[] = [];
@@ -61,13 +61,8 @@ describe('signer over NATS and PostgreSQL', { skip: !adminUrl && 'HOOKLINE_TEST_
 
   before(async () => {
     nats = await startNatsServer({ storeDir: `${dir.path}/nats` });
-    const name = uniqueName('signer');
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const databaseUrl = (adminUrl ?? '').replace(/\/[^/]*$/, `/${name}`);
-    await runMigrations(databaseUrl);
+    database = await createTestDatabase('signer');
+    const databaseUrl = database.url;
     db = new Client({ connectionString: databaseUrl });
     await db.connect();
 
@@ -101,6 +96,7 @@ describe('signer over NATS and PostgreSQL', { skip: !adminUrl && 'HOOKLINE_TEST_
     await nc?.close();
     await app?.close();
     await db?.end();
+    await database?.drop();
     await oauth?.stop();
     await nats?.stop();
     dir.remove();

@@ -1,11 +1,8 @@
 // The webhook log against a real PostgreSQL: batches in any order converge on one row.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import type { DeliveryLifecycleEvent } from '@hookline/contracts';
-import { dataSourceOptions, runMigrations } from '@hookline/persistence';
-import { sharedPostgresUrl, uniqueName } from '@hookline/testing';
+import { createTestDataSource, sharedPostgresUrl, type TestDataSource } from '@hookline/testing';
 import { project } from './delivery-projection';
 import { DeliveriesRepository } from './deliveries.repository';
 
@@ -24,22 +21,14 @@ function life(id: string): DeliveryLifecycleEvent[] {
 }
 
 describe('DeliveriesRepository', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
-  let ds: DataSource;
+  let db: TestDataSource;
   let repo: DeliveriesRepository;
   before(async () => {
-    const name = uniqueName('deliv');
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = String(adminUrl).replace(/\/[^/]*$/, `/${name}`);
-    await runMigrations(url);
-    ds = new DataSource(dataSourceOptions(url, 2, 'test'));
-    await ds.initialize();
-    repo = new DeliveriesRepository(ds);
+    db = await createTestDataSource('deliv');
+    repo = new DeliveriesRepository(db.dataSource);
   });
   after(async () => {
-    await ds?.destroy();
+    await db?.drop();
   });
 
   it('batches applied in reverse order converge on the final state', async () => {

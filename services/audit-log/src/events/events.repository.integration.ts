@@ -1,11 +1,9 @@
 // audit_events against a real PostgreSQL: migrations, idempotent batch insert, keyset pages.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { uuidv7, type HostEvent } from '@hookline/contracts';
-import { dataSourceOptions, runMigrations } from '@hookline/persistence';
-import { sharedPostgresUrl, uniqueName } from '@hookline/testing';
+import { runMigrations } from '@hookline/persistence';
+import { createTestDataSource, sharedPostgresUrl, type TestDataSource } from '@hookline/testing';
 import { StoredEvent } from './entities/stored-event.entity';
 import { EventsRepository } from './events.repository';
 
@@ -16,23 +14,16 @@ function ev(tenantId: string, i: number, at: number): HostEvent {
 }
 
 describe('EventsRepository', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
-  let ds: DataSource;
+  let db: TestDataSource;
   let repo: EventsRepository;
   before(async () => {
-    const name = uniqueName('audit');
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = String(adminUrl).replace(/\/[^/]*$/, `/${name}`);
-    assert.ok((await runMigrations(url)).length > 0);
-    assert.deepEqual(await runMigrations(url), [], 'a second run applies nothing');
-    ds = new DataSource({ ...dataSourceOptions(url, 2, 'test'), entities: [StoredEvent] });
-    await ds.initialize();
-    repo = new EventsRepository(ds.getRepository(StoredEvent));
+    db = await createTestDataSource('audit', { entities: [StoredEvent] });
+    assert.ok(db.migrations.length > 0);
+    assert.deepEqual(await runMigrations(db.url), [], 'a second run applies nothing');
+    repo = new EventsRepository(db.dataSource.getRepository(StoredEvent));
   });
   after(async () => {
-    await ds?.destroy();
+    await db?.drop();
   });
 
   it('stores each event once however often it arrives', async () => {

@@ -4,7 +4,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -12,8 +11,7 @@ import { STREAMS, type RegistryChange } from '@hookline/contracts';
 import { NatsServerHandle, startNatsServer } from '@hookline/local-stack';
 import { ensureStream, JetStreamPublisher, NatsClient } from '@hookline/messaging';
 import { createLogger } from '@hookline/observability';
-import { dataSourceOptions, runMigrations } from '@hookline/persistence';
-import { sharedPostgresUrl, tempDir, uniqueName } from '@hookline/testing';
+import { createTestDataSource, sharedPostgresUrl, tempDir, type TestDataSource } from '@hookline/testing';
 import type { RegistryConfig } from '../config';
 import { ChangeLog } from './change-log';
 import { OutboxEntry } from './entities/outbox-entry.entity';
@@ -37,6 +35,7 @@ const change = (entityId: string) => ({ tenantId: 't-outbox', entity: 'unit' as 
 describe('registry outbox', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
   const dir = tempDir('outbox');
   let nats: NatsServerHandle;
+  let db: TestDataSource;
   let ds: DataSource;
   let client: NatsClient;
   let relay: OutboxRelay;
@@ -62,15 +61,8 @@ describe('registry outbox', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not se
 
   before(async () => {
     nats = await startNatsServer({ storeDir: dir.path });
-    const name = uniqueName('outbox');
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = String(adminUrl).replace(/\/[^/]*$/, `/${name}`);
-    await runMigrations(url);
-    ds = new DataSource({ ...dataSourceOptions(url, 4, 'test'), entities: [OutboxEntry] });
-    await ds.initialize();
+    db = await createTestDataSource('outbox', { poolSize: 4, entities: [OutboxEntry] });
+    ds = db.dataSource;
     client = new NatsClient({ natsUrl: nats.url, name: 'test' }, quiet);
     await client.connect();
     await ensureStream(client.jsm, STREAMS.registry);
@@ -82,7 +74,7 @@ describe('registry outbox', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not se
   after(async () => {
     await relay?.onModuleDestroy();
     await client?.onApplicationShutdown();
-    await ds?.destroy();
+    await db?.drop();
     await nats?.stop();
     dir.remove();
   });

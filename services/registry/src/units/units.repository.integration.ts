@@ -2,11 +2,9 @@
 // unit paths answer "is X below Y", and a TOTP step is consumed once however many race.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { uuidv7 } from '@hookline/contracts';
-import { dataSourceOptions, runMigrations } from '@hookline/persistence';
-import { sharedPostgresUrl, uniqueName } from '@hookline/testing';
+import { createTestDataSource, sharedPostgresUrl, type TestDataSource } from '@hookline/testing';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { Account } from '../accounts/entities/account.entity';
 import { Tenant } from '../tenants/entities/tenant.entity';
@@ -18,6 +16,7 @@ import { UnitsRepository } from './units.repository';
 const adminUrl = sharedPostgresUrl();
 
 describe('registry repositories', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
+  let db: TestDataSource;
   let ds: DataSource;
   let units: UnitsRepository;
   let users: UsersRepository;
@@ -25,15 +24,8 @@ describe('registry repositories', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is 
   const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i));
 
   before(async () => {
-    const name = uniqueName('registry');
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = String(adminUrl).replace(/\/[^/]*$/, `/${name}`);
-    await runMigrations(url);
-    ds = new DataSource({ ...dataSourceOptions(url, 8, 'test'), entities: [Tenant, Unit, User, Account] });
-    await ds.initialize();
+    db = await createTestDataSource('registry', { poolSize: 8, entities: [Tenant, Unit, User, Account] });
+    ds = db.dataSource;
     units = new UnitsRepository(ds);
     users = new UsersRepository(ds);
     accounts = new AccountsRepository(ds);
@@ -46,7 +38,7 @@ describe('registry repositories', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is 
     assert.equal(await add('t1', ['n']), false, 'a second insert of the same id is refused');
   });
   after(async () => {
-    await ds?.destroy();
+    await db?.drop();
   });
 
   it('paths, descendants and lists stay inside the tenant', async () => {

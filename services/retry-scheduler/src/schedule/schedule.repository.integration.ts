@@ -2,11 +2,8 @@
 // the default), push notifications only, and nothing removed unless the purge published.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import type { DispatchOrder } from '@hookline/contracts';
-import { dataSourceOptions, runMigrations } from '@hookline/persistence';
-import { sharedPostgresUrl, uniqueName } from '@hookline/testing';
+import { createTestDataSource, sharedPostgresUrl, type TestDataSource } from '@hookline/testing';
 import { ScheduleRepository } from './schedule.repository';
 
 const adminUrl = sharedPostgresUrl();
@@ -20,22 +17,14 @@ function order(tenantId: string, kind: 'push' | 'webhook', createdS: number): Di
 }
 
 describe('ScheduleRepository.takeExpiredPush', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
-  let ds: DataSource;
+  let db: TestDataSource;
   let repo: ScheduleRepository;
   before(async () => {
-    const name = uniqueName('sched');
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = String(adminUrl).replace(/\/[^/]*$/, `/${name}`);
-    await runMigrations(url);
-    ds = new DataSource(dataSourceOptions(url, 2, 'test'));
-    await ds.initialize();
-    repo = new ScheduleRepository(ds);
+    db = await createTestDataSource('sched');
+    repo = new ScheduleRepository(db.dataSource);
   });
   after(async () => {
-    await ds?.destroy();
+    await db?.drop();
   });
 
   it("takes push notifications past their tenant's cutoff (or the default), nothing else, and keeps them when the purge fails", async () => {
