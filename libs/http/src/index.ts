@@ -1,5 +1,6 @@
 export * from './problems';
 export * from './validation';
+export * from './paging';
 export * from './problem.filter';
 export * from './auth';
 export * from './health.controller';

@@ -1,9 +1,8 @@
 // Keyset pagination for the registry's lists: newest first on (created_at, id), with
 // the opaque cursors of @hookline/persistence.
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
 import { TENANT_ID_RE } from '@hookline/contracts';
-import { ValidationError } from '@hookline/http';
+import { PageQuery, ValidationError } from '@hookline/http';
 import { decodeCursor, encodeCursor, type Cursor } from '@hookline/persistence';
 
 export interface PageRequest {
@@ -34,21 +33,6 @@ export function toPage<R extends { createdAt: Date }, T>(rows: R[], limit: numbe
   return { data: page.map(view), nextCursor: rows.length > limit && last ? encodeCursor({ at: last.createdAt.toISOString(), id: idOf(last) }) : null };
 }
 
-/** limit and cursor, shared by every list in the registry; feature queries extend it. */
-export class ListQueryDto {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-}
-
 /** The operator names the tenant on tenant-scoped routes; an account may leave it out. */
 export class TenantQueryDto {
   @IsOptional()
@@ -56,7 +40,8 @@ export class TenantQueryDto {
   tenant?: string;
 }
 
-export class TenantListQueryDto extends ListQueryDto {
+/** limit and cursor (@hookline/http's PageQuery) and tenant: what every tenant-scoped list extends. */
+export class TenantListQueryDto extends PageQuery {
   @IsOptional()
   @Matches(TENANT_ID_RE, { message: 'tenant must be lowercase letters, digits and dashes' })
   tenant?: string;

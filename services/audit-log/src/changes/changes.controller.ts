@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { CurrentPrincipal, Requires, type Principal } from '@hookline/http';
 import { ChangesService } from './changes.service';
-import { ListChangesQuery, TenantQuery } from './dto/list-changes.query';
+import { TenantQuery } from '../tenant-query';
+import { ListChangesQuery } from './dto/list-changes.query';
 
 @Controller('v1/audit/changes')
 export class ChangesController {

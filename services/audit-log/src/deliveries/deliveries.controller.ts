@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CurrentPrincipal, Requires, type Principal } from '@hookline/http';
-import { ListDeliveriesQuery, TenantQuery } from './dto/list-deliveries.query';
+import { TenantQuery } from '../tenant-query';
+import { ListDeliveriesQuery } from './dto/list-deliveries.query';
 import { DeliveriesService } from './deliveries.service';
 
 /** The webhook log: every outbound delivery (webhooks, push notifications, ...), newest first. */

@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { CurrentPrincipal, OperatorOnly, type Principal } from '@hookline/http';
-import { ListQueryDto } from '../paging';
+import { CurrentPrincipal, OperatorOnly, PageQuery, type Principal } from '@hookline/http';
 import { CreateTenantDto } from './dto/create-tenant.dto';
 import { UpdateTenantDto } from './dto/update-tenant.dto';
 import { TenantsService } from './tenants.service';
@@ -17,7 +16,7 @@ export class TenantsController {
   }
 
   @Get()
-  list(@CurrentPrincipal() p: Principal, @Query() q: ListQueryDto) {
+  list(@CurrentPrincipal() p: Principal, @Query() q: PageQuery) {
     return this.tenants.list(p, q);
   }
 

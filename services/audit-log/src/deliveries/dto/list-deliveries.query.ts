@@ -1,18 +1,11 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsISO8601, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { TENANT_ID_RE, TOPIC_RE } from '@hookline/contracts';
+import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { TOPIC_RE } from '@hookline/contracts';
+import { TenantPageQuery } from '../../tenant-query';
 
 export const DELIVERY_STATUSES = ['pending', 'scheduled', 'succeeded', 'failed', 'filtered', 'cancelled', 'purged'] as const;
 export const DELIVERY_KINDS = ['webhook', 'push', 'integration', 'hookup'] as const;
 
-export class TenantQuery {
-  /** Required with the operator token. */
-  @IsOptional()
-  @Matches(TENANT_ID_RE, { message: 'tenant must be lowercase letters, digits and dashes' })
-  tenant?: string;
-}
-
-export class ListDeliveriesQuery extends TenantQuery {
+export class ListDeliveriesQuery extends TenantPageQuery {
   @IsOptional()
   @IsString()
   @MaxLength(128)
@@ -37,16 +30,4 @@ export class ListDeliveriesQuery extends TenantQuery {
   @IsOptional()
   @IsISO8601()
   to?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
 }

@@ -1,8 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsISO8601, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { TENANT_ID_RE, TOPIC_RE } from '@hookline/contracts';
+import { PageQuery } from '@hookline/http';
 
-export class ListEventsQuery {
+export class ListEventsQuery extends PageQuery {
   /** Required with the operator token. */
   @IsOptional()
   @Matches(TENANT_ID_RE, { message: 'tenant must be lowercase letters, digits and dashes' })
@@ -29,16 +29,4 @@ export class ListEventsQuery {
   @IsOptional()
   @IsISO8601()
   to?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
 }

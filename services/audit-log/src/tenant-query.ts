@@ -1,0 +1,20 @@
+// The tenant a request reads: required with the operator token; an account reads its own
+// tenant. On its own for one record, with limit and cursor for the lists.
+import { IsOptional, Matches } from 'class-validator';
+import { TENANT_ID_RE } from '@hookline/contracts';
+import { PageQuery } from '@hookline/http';
+
+const TENANT_MESSAGE = 'tenant must be lowercase letters, digits and dashes';
+
+export class TenantQuery {
+  @IsOptional()
+  @Matches(TENANT_ID_RE, { message: TENANT_MESSAGE })
+  tenant?: string;
+}
+
+/** A list's filters come first, then limit and cursor, then tenant: the order problems are reported in. */
+export class TenantPageQuery extends PageQuery {
+  @IsOptional()
+  @Matches(TENANT_ID_RE, { message: TENANT_MESSAGE })
+  tenant?: string;
+}
