@@ -1,6 +1,6 @@
 // The one typed map from a message channel (a family of subjects) to its payload type.
 // Publishers and consumers take their payload types from here.
-import type { DeliveryLifecycleEvent, DispatchOrder, FailedOrder } from './delivery';
+import type { DeliveryLifecycleEvent, DispatchOrder, FailedOrder, ResendSucceeded } from './delivery';
 import type { HostEvent } from './host-event';
 import type { RegistryChange } from './registry';
 
@@ -15,6 +15,8 @@ export interface ChannelMap {
   'dispatch-due': DispatchOrder;
   /** hookline.dispatch.failed.<tenant> */
   'dispatch-failed': FailedOrder;
+  /** hookline.dispatch.resent.<tenant> */
+  'dispatch-resent': ResendSucceeded;
 }
 
 export type Channel = keyof ChannelMap;

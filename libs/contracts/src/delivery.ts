@@ -139,6 +139,17 @@ export interface FailedOrder {
   final?: boolean;
 }
 
+/**
+ * "A manual resend of this delivery succeeded": tells the retry-scheduler to drop a retry
+ * still waiting for it. Only resends need it: a retry the scheduler released has already
+ * left its agenda, and a first attempt never was on it.
+ */
+export interface ResendSucceeded {
+  deliveryId: string;
+  tenantId: string;
+  attempt: number;
+}
+
 export function deliveryIdFor(eventId: string, receiverId: string): string {
   return stableUuid('delivery', eventId, receiverId);
 }
@@ -147,6 +158,7 @@ export const deliverySubjects = {
   lifecycle: (tenantId: string, type: DeliveryLifecycleEvent['type']) => `hookline.delivery.${tenantId}.${type}`,
   due: (tenantId: string) => `hookline.dispatch.due.${tenantId}`,
   failed: (tenantId: string) => `hookline.dispatch.failed.${tenantId}`,
+  resendSucceeded: (tenantId: string) => `hookline.dispatch.resent.${tenantId}`,
 } as const;
 
 /** Nats-Msg-Ids: each fact is published once however often its producer retries. */
@@ -155,4 +167,5 @@ export const deliveryMsgIds = {
     `${e.deliveryId}:${e.type}${'attempt' in e ? `:${e.attempt}` : ''}`,
   due: (o: DispatchOrder) => `${o.deliveryId}:due:${o.attempt}${o.manual ? `:m:${o.createdAt}` : ''}`,
   failed: (o: DispatchOrder) => `${o.deliveryId}:failed:${o.attempt}`,
+  resendSucceeded: (r: ResendSucceeded) => `${r.deliveryId}:resent:${r.attempt}`,
 } as const;

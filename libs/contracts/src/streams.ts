@@ -117,13 +117,13 @@ export const CONSUMERS = {
     maxDeliver: 50,
     maxAckPending: 100,
   },
-  retrySchedulerSucceeded: {
-    stream: STREAMS.deliveries.name,
-    durable: 'retry-scheduler-succeeded',
-    filterSubject: 'hookline.delivery.*.succeeded',
+  retrySchedulerResent: {
+    stream: 'HOOKLINE_DISPATCH',
+    durable: 'retry-scheduler-resent',
+    filterSubject: 'hookline.dispatch.resent.>',
     ackWaitMs: 30_000,
     maxDeliver: 50,
-    maxAckPending: 10_000,
+    maxAckPending: 1000,
   },
   auditDeliveries: {
     stream: STREAMS.deliveries.name,
@@ -148,4 +148,14 @@ export const HEADERS = {
   dlqStream: 'Hookline-Dlq-Stream',
   dlqSeq: 'Hookline-Dlq-Seq',
   dlqReason: 'Hookline-Dlq-Reason',
+} as const;
+
+/**
+ * Durable consumers that earlier versions declared and this one no longer reads; the
+ * service that owned each deletes it at start, so an upgraded installation does not keep
+ * a consumer whose pending count only grows.
+ */
+export const RETIRED_CONSUMERS = {
+  /** Replaced by retrySchedulerResent: only a manual resend's success can end a waiting retry. */
+  retrySchedulerSucceeded: { stream: 'HOOKLINE_DELIVERIES', durable: 'retry-scheduler-succeeded' },
 } as const;

@@ -12,7 +12,7 @@ import { tempDir } from '@hookline/testing';
 import { ConsumerHost } from './consumer-host';
 import { PoisonMessageError, RetryableError } from './errors';
 import { NatsClient } from './nats-client';
-import { ensureConsumer, ensureStream } from './provisioner';
+import { ensureConsumer, ensureStream, retireConsumer } from './provisioner';
 import { JetStreamPublisher } from './publisher';
 
 const quiet = createLogger({ service: 'test', version: '0', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -64,6 +64,11 @@ describe('messaging against nats-server', () => {
       await ensureConsumer(client.jsm, { ...spec, ackWaitMs: 7000 });
       const ci = await client.jsm.consumers.info(stream.name, 'c-prov');
       assert.equal(ci.config.ack_wait, 7000 * 1_000_000);
+      // A consumer no longer declared is deleted once; deleting one that is gone is fine.
+      await ensureConsumer(client.jsm, consumerSpec('c-retired', 't.events.old'));
+      assert.equal(await retireConsumer(client.jsm, stream.name, 'c-retired'), true);
+      assert.equal(await retireConsumer(client.jsm, stream.name, 'c-retired'), false);
+      await assert.rejects(client.jsm.consumers.info(stream.name, 'c-retired'));
     } finally {
       await client.onApplicationShutdown();
     }

@@ -62,3 +62,14 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
     await jsm.consumers.add(spec.stream, config);
   }
 }
+
+/** Deletes a durable consumer that is no longer declared; one that is already gone is fine. */
+export async function retireConsumer(jsm: JetStreamManager, stream: string, durable: string): Promise<boolean> {
+  try {
+    await jsm.consumers.delete(stream, durable);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}

@@ -2,7 +2,7 @@
 // (push notifications: deleted once notification_days_before has passed).
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, VERSION } from '@hookline/config';
-import { CONSUMERS, STREAMS } from '@hookline/contracts';
+import { CONSUMERS, RETIRED_CONSUMERS, STREAMS } from '@hookline/contracts';
 import { HttpModule } from '@hookline/http';
 import { MessagingModule } from '@hookline/messaging';
 import { ObservabilityModule } from '@hookline/observability';
@@ -22,7 +22,8 @@ export class AppModule {
         MessagingModule.forRoot({
           useFactory: () => ({ natsUrl: config.natsUrl, name: 'retry-scheduler' }),
           streams: [STREAMS.deliveries, STREAMS.dispatch, STREAMS.registry],
-          consumers: [CONSUMERS.retrySchedulerFailed, CONSUMERS.retrySchedulerReceivers, CONSUMERS.retrySchedulerSucceeded],
+          consumers: [CONSUMERS.retrySchedulerFailed, CONSUMERS.retrySchedulerReceivers, CONSUMERS.retrySchedulerResent],
+          retiredConsumers: [RETIRED_CONSUMERS.retrySchedulerSucceeded],
         }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'retry-scheduler' }),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),

@@ -109,6 +109,11 @@ export class AttemptService {
     if (verdict.ok) {
       // One fact for a success: the attempt travels inside it.
       await this.lifecycle({ type: 'succeeded', ...of, at: new Date().toISOString(), record });
+      // A resend may have overtaken a retry still waiting in the retry-scheduler's agenda.
+      if (order.manual) {
+        const resent = { deliveryId: order.deliveryId, tenantId: order.tenantId, attempt: order.attempt };
+        await this.publisher.publish('dispatch-resent', deliverySubjects.resendSucceeded(order.tenantId), resent, { msgId: deliveryMsgIds.resendSucceeded(resent) });
+      }
       return;
     }
     await this.lifecycle({ type: 'attempted', ...of, ...record });

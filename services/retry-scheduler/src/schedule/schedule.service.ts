@@ -103,8 +103,8 @@ export class ScheduleService {
     }
   }
 
-  /** Deliveries that succeeded need no retry (a resend got through before the scheduled retry). */
-  async onSucceeded(deliveryIds: string[]): Promise<void> {
+  /** A resend got through before the scheduled retry: the delivery needs no retry. */
+  async onResendSucceeded(deliveryIds: string[]): Promise<void> {
     await this.repo.removeDeliveries(deliveryIds);
   }
 
