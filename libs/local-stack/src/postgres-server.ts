@@ -29,7 +29,11 @@ function asPostgresUser(): { uid: number; gid: number } | undefined {
 export interface PostgresOptions {
   dataDir: string;
   port?: number;
-  /** Trade OS-crash safety for speed (fsync off); a killed postgres still recovers from WAL. */
+  /**
+   * Trade durability for speed (fsync, synchronous_commit and full_page_writes off), for
+   * throwaway test databases only: a commit returns before its WAL is written, so a killed
+   * server can lose its last commits. Fault tests that kill PostgreSQL run one without it.
+   */
   fast?: boolean;
   /** Extra server settings passed as `-c name=value` (e.g. shared_preload_libraries for pg_stat_statements). */
   settings?: Readonly<Record<string, string | number | boolean>>;
