@@ -43,8 +43,10 @@ export interface BenchStack {
 export const PLATFORM_CONSUMERS = [
   CONSUMERS.dispatcherEvents,
   CONSUMERS.auditEvents,
+  CONSUMERS.dispatcherFirstAttempts,
   CONSUMERS.dispatcherOrders,
   CONSUMERS.retrySchedulerFailed,
+  CONSUMERS.retrySchedulerResent,
   CONSUMERS.auditDeliveries,
   CONSUMERS.auditRegistry,
 ] as const;
@@ -59,6 +61,11 @@ export async function consumerBacklog(jsm: JetStreamManager, spec: { stream: str
 }
 
 /** How many times the server has handed out messages of this consumer (redeliveries included). */
+/** Orders handed to the dispatcher so far: first attempts ("created" facts) and retries, redeliveries included. */
+export async function orderHandOuts(jsm: JetStreamManager): Promise<number> {
+  return (await consumerDeliveries(jsm, CONSUMERS.dispatcherFirstAttempts)) + (await consumerDeliveries(jsm, CONSUMERS.dispatcherOrders));
+}
+
 export async function consumerDeliveries(jsm: JetStreamManager, spec: { stream: string; durable: string }): Promise<number> {
   try {
     return (await jsm.consumers.info(spec.stream, spec.durable)).delivered.consumer_seq;

@@ -11,7 +11,7 @@ import type { BenchOptions } from '../lib/options';
 import type { ReceiverFarm } from '../lib/receiver-farm';
 import type { Results } from '../lib/results';
 import { rate, round, summarize } from '../lib/stats';
-import { consumerBacklog, consumerDeliveries, type BenchStack } from './bench-stack';
+import { consumerBacklog, orderHandOuts, type BenchStack } from './bench-stack';
 import { feedWindowed, type FeedResult } from './feed';
 import { PgStats } from './pg-stats';
 import { awaitReceiversLive, createTenant, type BenchTenant } from './tenant';
@@ -53,7 +53,8 @@ async function logCaughtUp(ctx: Ctx, maxMs: number): Promise<number | undefined>
     async () => {
       const d = await consumerBacklog(ctx.b.jsm, CONSUMERS.auditDeliveries);
       const o = await consumerBacklog(ctx.b.jsm, CONSUMERS.dispatcherOrders);
-      return d.pending === 0 && d.ackPending === 0 && o.pending === 0 && o.ackPending === 0;
+      const f = await consumerBacklog(ctx.b.jsm, CONSUMERS.dispatcherFirstAttempts);
+      return d.pending === 0 && d.ackPending === 0 && o.pending === 0 && o.ackPending === 0 && f.pending === 0 && f.ackPending === 0;
     },
     maxMs,
     20,
@@ -140,7 +141,7 @@ export async function delivered(ctx: Ctx): Promise<void> {
   const { o, b, farm, results, pg } = ctx;
   const t = await readyTenant(ctx, 'bench-delivered', 1);
   const before = await pg.reset();
-  const orders0 = await consumerDeliveries(b.jsm, CONSUMERS.dispatcherOrders);
+  const orders0 = await orderHandOuts(b.jsm);
   const cpu = cpuMeter(ctx);
   const f = await feedWindowed({
     total: o.delivered,
@@ -156,7 +157,7 @@ export async function delivered(ctx: Ctx): Promise<void> {
   // Background work (pollers) keeps counting while we wait; the snapshot is taken as soon as the log caught up.
   const after = await pg.snapshot();
   const cpuUse = cpu.end(f.delivered, 'delivery');
-  const orderDeliveries = (await consumerDeliveries(b.jsm, CONSUMERS.dispatcherOrders)) - orders0;
+  const orderDeliveries = (await orderHandOuts(b.jsm)) - orders0;
   const r = feedRow(f, loggedAt);
   if (!f.complete) results.errors.push(`delivered: only ${f.delivered} of ${f.events} deliveries arrived within ${o.scenarioSeconds} s`);
   if (f.publishErrors) results.errors.push(`delivered: ${f.publishErrors} publish errors (${f.firstError})`);
@@ -293,7 +294,7 @@ export async function backlog(ctx: Ctx): Promise<void> {
   const pub = await closedLoop({ concurrency: o.feed === 'nats' ? 256 : 64, maxOps: o.backlog, maxMs: 180_000, op: (i) => t.publish(i, o.feed) });
   if (pub.errors) results.errors.push(`backlog: ${pub.errors} publish errors (${pub.firstError})`);
   console.log(`[bench]   (queued ${pub.ops} events in ${(pub.elapsedMs / 1000).toFixed(1)} s with the dispatcher stopped)`);
-  const orders0 = await consumerDeliveries(b.jsm, CONSUMERS.dispatcherOrders);
+  const orders0 = await orderHandOuts(b.jsm);
   const startAt = nowMs();
   await dispatcher.start();
   const readyAt = nowMs();
@@ -305,7 +306,7 @@ export async function backlog(ctx: Ctx): Promise<void> {
   const lastAt = drained ? farm.lastAt(t.indexes) : nowMs();
   const loggedAt = drained ? await logCaughtUp(ctx, 120_000) : undefined;
   const cpuUse = cpu.end(got, 'delivery');
-  const orderDeliveries = (await consumerDeliveries(b.jsm, CONSUMERS.dispatcherOrders)) - orders0;
+  const orderDeliveries = (await orderHandOuts(b.jsm)) - orders0;
   const handedOut = round(orderDeliveries / Math.max(1, got), 1);
   console.log(`[bench]     the dispatcher was handed ${orderDeliveries} orders (${handedOut} per delivery made): deferred orders come back again and again`);
   const drainMs = lastAt - readyAt;

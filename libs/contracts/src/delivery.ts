@@ -1,5 +1,6 @@
 // One outbound delivery's life, as events on hookline.delivery.<tenant>.<type>, and the
-// work orders that drive attempts on hookline.dispatch.{due,failed}.<tenant>. Every kind
+// work orders that drive attempts on hookline.dispatch.{due,failed}.<tenant> (the first
+// attempt's order is the "created" fact itself). Every kind
 // of outbound traffic (webhooks, push notifications, integration requests, hookup
 // notifications) shares these.
 import { stableUuid } from './ids';
@@ -148,6 +149,11 @@ export interface ResendSucceeded {
   deliveryId: string;
   tenantId: string;
   attempt: number;
+}
+
+/** The order for a delivery's first attempt, which its "created" fact stands for. */
+export function firstOrderOf(c: DeliveryCreated): DispatchOrder {
+  return { deliveryId: c.deliveryId, tenantId: c.tenantId, kind: c.kind, eventId: c.eventId, topic: c.topic, receiverId: c.receiverId, attempt: 1, body: c.body, createdAt: c.at };
 }
 
 export function deliveryIdFor(eventId: string, receiverId: string): string {

@@ -22,6 +22,12 @@ export interface ConsumerSpec {
   maxDeliver: number;
   /** Messages outstanding without ack, across all instances. */
   maxAckPending: number;
+  /**
+   * Where a newly created consumer starts: every message in the stream (the default), or
+   * only those published after it exists (for a consumer added to a stream that already
+   * holds messages it must not act on, as on an upgraded installation).
+   */
+  startAt?: 'all' | 'new';
 }
 
 const HOUR = 3_600_000;
@@ -83,6 +89,22 @@ export const CONSUMERS = {
     ackWaitMs: 30_000,
     maxDeliver: 20,
     maxAckPending: 2000,
+  },
+  /**
+   * First attempts: a delivery's "created" fact is its first order (it carries everything
+   * the attempt needs), so a delivery crosses JetStream once less than with an order of
+   * its own. Retries and resends come as orders on HOOKLINE_DISPATCH (dispatcherOrders).
+   */
+  dispatcherFirstAttempts: {
+    stream: 'HOOKLINE_DELIVERIES',
+    durable: 'dispatcher-first-attempts',
+    filterSubject: 'hookline.delivery.*.created',
+    ackWaitMs: 60_000,
+    maxDeliver: 50,
+    maxAckPending: 10_000,
+    // Added in a later version: on an upgraded installation the stream already holds every
+    // earlier delivery's "created" fact, whose first attempts went out as orders.
+    startAt: 'new',
   },
   dispatcherOrders: {
     stream: 'HOOKLINE_DISPATCH',

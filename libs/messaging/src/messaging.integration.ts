@@ -64,6 +64,13 @@ describe('messaging against nats-server', () => {
       await ensureConsumer(client.jsm, { ...spec, ackWaitMs: 7000 });
       const ci = await client.jsm.consumers.info(stream.name, 'c-prov');
       assert.equal(ci.config.ack_wait, 7000 * 1_000_000);
+      // startAt 'new': a consumer added to a stream that already holds messages starts after them.
+      const js = client.js;
+      await js.publish('t.events.late', 'before');
+      await ensureConsumer(client.jsm, { ...consumerSpec('c-new', 't.events.late'), startAt: 'new' });
+      await js.publish('t.events.late', 'after');
+      const late = await client.jsm.consumers.info(stream.name, 'c-new');
+      assert.equal(late.num_pending, 1, 'only the message published after the consumer was created');
       // A consumer no longer declared is deleted once; deleting one that is gone is fine.
       await ensureConsumer(client.jsm, consumerSpec('c-retired', 't.events.old'));
       assert.equal(await retireConsumer(client.jsm, stream.name, 'c-retired'), true);

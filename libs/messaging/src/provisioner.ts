@@ -41,7 +41,7 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
   const config = {
     durable_name: spec.durable,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    deliver_policy: spec.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
     filter_subject: spec.filterSubject,
     ack_wait: nanos(spec.ackWaitMs),
     max_deliver: -1, // the platform dead-letters itself (see settlement.ts), so the server never silently drops

@@ -24,7 +24,7 @@ export class AppModule {
         MessagingModule.forRoot({
           useFactory: () => ({ natsUrl: config.natsUrl, name: 'dispatcher' }),
           streams: [STREAMS.events, STREAMS.registry, STREAMS.deliveries, STREAMS.dispatch],
-          consumers: [CONSUMERS.dispatcherEvents, CONSUMERS.dispatcherOrders],
+          consumers: [CONSUMERS.dispatcherEvents, CONSUMERS.dispatcherFirstAttempts, CONSUMERS.dispatcherOrders],
         }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'dispatcher' }),
         EgressModule.forRoot(egressOptionsFrom(config)),

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { CONSUMERS, deliveryMsgIds } from '@hookline/contracts';
+import { CONSUMERS, deliveryMsgIds, firstOrderOf, type DispatchOrder } from '@hookline/contracts';
 import { ConsumerHost, DeferredError, PoisonMessageError } from '@hookline/messaging';
 import type { DispatcherConfig } from '../config';
 import { AttemptService } from './attempt.service';
@@ -8,7 +8,8 @@ import { OrderDedup } from './order-dedup';
 import { ReceiverGate } from './receiver-gate';
 
 /**
- * Orders to attempt now. Many run at once, but never more than a few per receiver: a
+ * Orders to attempt now: first attempts (a delivery's "created" fact) and retries and
+ * resends (orders on hookline.dispatch.due). Many run at once, but never more than a few per receiver: a
  * receiver that hangs until its timeout holds only its own slots, and its further
  * orders wait their turn (a short queue here, then handed back to come back about when
  * the receiver has room, never failed), so the other receivers keep their rate.
@@ -28,36 +29,45 @@ export class OrdersConsumer implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    const { attemptConcurrency } = this.config;
+    // First attempts: the "created" fact is the order.
     this.host.register(
-      CONSUMERS.dispatcherOrders,
-      'dispatch-due',
+      CONSUMERS.dispatcherFirstAttempts,
+      'delivery-lifecycle',
       async (msg) => {
-        const order = msg.payload;
-        if (!order?.deliveryId || !order.tenantId || !order.receiverId || typeof order.body !== 'string') throw new PoisonMessageError('not a dispatch order');
-        const orderKey = deliveryMsgIds.due(order);
-        const state = this.dedup.begin(orderKey);
-        // Its attempt is over and every fact of it published: this copy is acked, not sent again.
-        if (state === 'done') return;
-        if (state === 'running') throw new DeferredError(`order ${orderKey} is being attempted already`, 2000);
-        let completed = false;
-        try {
-          const key = `${order.tenantId}/${order.receiverId}`;
-          const admission = this.gate.admit(key);
-          if (admission.kind === 'full') throw new DeferredError(`receiver ${key} is busy`, admission.retryInMs);
-          const heartbeat = setInterval(() => msg.working(), 10_000);
-          try {
-            if (admission.kind === 'queued') await admission.ready;
-            await this.attempts.attempt(order);
-            completed = true;
-          } finally {
-            clearInterval(heartbeat);
-            this.gate.release(key);
-          }
-        } finally {
-          this.dedup.finish(orderKey, completed);
-        }
+        const created = msg.payload;
+        if (created?.type !== 'created') throw new PoisonMessageError('not a created delivery');
+        await this.run(firstOrderOf(created), () => msg.working());
       },
-      { concurrency: this.config.attemptConcurrency },
+      { concurrency: attemptConcurrency },
     );
+    // Retries and resends.
+    this.host.register(CONSUMERS.dispatcherOrders, 'dispatch-due', (msg) => this.run(msg.payload, () => msg.working()), { concurrency: attemptConcurrency });
+  }
+
+  private async run(order: DispatchOrder, working: () => void): Promise<void> {
+    if (!order?.deliveryId || !order.tenantId || !order.receiverId || typeof order.body !== 'string') throw new PoisonMessageError('not a dispatch order');
+    const orderKey = deliveryMsgIds.due(order);
+    const state = this.dedup.begin(orderKey);
+    // Its attempt is over and every fact of it published: this copy is acked, not sent again.
+    if (state === 'done') return;
+    if (state === 'running') throw new DeferredError(`order ${orderKey} is being attempted already`, 2000);
+    let completed = false;
+    try {
+      const key = `${order.tenantId}/${order.receiverId}`;
+      const admission = this.gate.admit(key);
+      if (admission.kind === 'full') throw new DeferredError(`receiver ${key} is busy`, admission.retryInMs);
+      const heartbeat = setInterval(working, 10_000);
+      try {
+        if (admission.kind === 'queued') await admission.ready;
+        await this.attempts.attempt(order);
+        completed = true;
+      } finally {
+        clearInterval(heartbeat);
+        this.gate.release(key);
+      }
+    } finally {
+      this.dedup.finish(orderKey, completed);
+    }
   }
 }

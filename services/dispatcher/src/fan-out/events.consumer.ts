@@ -9,7 +9,6 @@ import {
   pushDeliveryIdFor,
   pushReceiverId,
   type DeliveryLifecycleEvent,
-  type DispatchOrder,
   type HostEvent,
 } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, PoisonMessageError, RetryableError } from '@hookline/messaging';
@@ -19,9 +18,9 @@ import { pushBody, pushFanOut, type PushDecision } from './push-fan-out';
 
 /**
  * Host events in, one delivery per allowed receiver and per push notification type of
- * the event's topic out: a "created" fact and an order for the first attempt (or a
- * "filtered" fact with the reason). Ids are derived from (event, receiver) and (event,
- * push type), so a redelivered event publishes duplicates the streams drop.
+ * the event's topic out: a "created" fact, which is also the order for the first attempt
+ * (or a "filtered" fact with the reason). Ids are derived from (event, receiver) and
+ * (event, push type), so a redelivered event publishes duplicates the streams drop.
  */
 @Injectable()
 export class EventsConsumer implements OnModuleInit {
@@ -65,8 +64,7 @@ export class EventsConsumer implements OnModuleInit {
               await this.lifecycle({ ...common, type: 'filtered', reason: d.reason });
               return;
             }
-            const order: DispatchOrder = { deliveryId, tenantId: event.tenantId, kind: 'webhook', eventId: event.id, topic: event.topic, receiverId: d.receiver.id, attempt: 1, body, createdAt: at };
-            await this.createAndOrder({ ...common, type: 'created', url: d.receiver.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) }, order);
+            await this.lifecycle({ ...common, type: 'created', url: d.receiver.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) });
           }),
         );
       },
@@ -85,17 +83,7 @@ export class EventsConsumer implements OnModuleInit {
       return;
     }
     const body = pushBody(type, event);
-    const order: DispatchOrder = { deliveryId, tenantId: event.tenantId, kind: 'push', eventId: event.id, topic: event.topic, receiverId, attempt: 1, body, createdAt: at };
-    await this.createAndOrder({ ...common, type: 'created', url: d.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) }, order);
-  }
-
-  /**
-   * The "created" fact and the first order, published side by side: the order may be
-   * attempted before "created" is stored, which the log allows for ("created" never
-   * replaces a later status). The event is acked only once both are stored.
-   */
-  private async createAndOrder(created: DeliveryLifecycleEvent & { type: 'created' }, order: DispatchOrder): Promise<void> {
-    await Promise.all([this.lifecycle(created), this.publisher.publish('dispatch-due', deliverySubjects.due(order.tenantId), order, { msgId: deliveryMsgIds.due(order) })]);
+    await this.lifecycle({ ...common, type: 'created', url: d.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) });
   }
 
   private async lifecycle(e: DeliveryLifecycleEvent): Promise<void> {
