@@ -59,7 +59,7 @@ describe('ReceiverGate pacing of handed-back orders', () => {
     assert.deepEqual(delays, [20, 30, 40, 50]);
   });
 
-  it('by default spaces return times half a completion apart: early rather than late', () => {
+  it('by default spaces return times a little less than a completion apart: early rather than late', () => {
     let t = 0;
     const g = new ReceiverGate(1, 1, undefined, () => t);
     g.admit('a');
@@ -73,8 +73,8 @@ describe('ReceiverGate pacing of handed-back orders', () => {
       const a = g.admit('a');
       return a.kind === 'full' ? a.retryInMs : -1;
     });
-    // 100 ms per completion; one queued ahead (half of it counted), then 50 ms apart.
-    assert.deepEqual(delays, [75, 125, 175]);
+    // 100 ms per completion, spaced 80 ms; one queued ahead (half of it counted), then 80 ms apart.
+    assert.deepEqual(delays, [120, 200, 280]);
   });
 
   it('a slow receiver sends its orders away for longer than a fast one, and never beyond the cap', () => {

@@ -19,8 +19,9 @@ export interface GatePacing {
   initialMsPerCompletion: number;
   /**
    * Return times are spaced this fraction of a completion apart. Below 1 on purpose: an
-   * order back too early is only handed back once more, one back too late leaves the
-   * receiver idle while its backlog waits in the broker.
+   * order back too early is only handed back once more (and the queue, twice the slots,
+   * absorbs some), one back too late leaves the receiver idle while its backlog waits in
+   * the broker. Measured on a 100,000-event backlog: 0.5 cost 3.1 hand-outs per delivery.
    */
   spacing: number;
   /** Shortest and longest time an order is sent away for. */
@@ -28,7 +29,7 @@ export interface GatePacing {
   maxDelayMs: number;
 }
 
-export const DEFAULT_PACING: GatePacing = { warmup: 16, initialMsPerCompletion: 1, spacing: 0.5, minDelayMs: 20, maxDelayMs: 60_000 };
+export const DEFAULT_PACING: GatePacing = { warmup: 16, initialMsPerCompletion: 1, spacing: 0.8, minDelayMs: 20, maxDelayMs: 60_000 };
 
 interface Lane {
   running: number;
