@@ -1,6 +1,6 @@
 // The one typed map from a message channel (a family of subjects) to its payload type.
 // Publishers and consumers take their payload types from here.
-import type { DeliveryLifecycleEvent, DispatchOrder, FailedOrder, ResendSucceeded } from './delivery';
+import type { DeliveryLifecycleEvent, DispatchOrder, FailedOrder, ParkedOrder, ResendSucceeded } from './delivery';
 import type { HostEvent } from './host-event';
 import type { RegistryChange } from './registry';
 
@@ -17,6 +17,8 @@ export interface ChannelMap {
   'dispatch-failed': FailedOrder;
   /** hookline.dispatch.resent.<tenant> */
   'dispatch-resent': ResendSucceeded;
+  /** hookline.dispatch.parked.<tenant> */
+  'dispatch-parked': ParkedOrder;
 }
 
 export type Channel = keyof ChannelMap;

@@ -128,6 +128,18 @@ export interface DispatchOrder {
   body: string;
   createdAt: string;
   manual?: boolean;
+  /**
+   * How many times this attempt was parked: set aside in the retry-scheduler's agenda
+   * because its receiver was busy for longer than a hand-back should last. Part of the
+   * order's identity, so each release is a new message and not a duplicate.
+   */
+  parked?: number;
+}
+
+/** An order set aside until its receiver should have room, kept in the retry-scheduler's agenda. */
+export interface ParkedOrder {
+  order: DispatchOrder;
+  dueAt: string;
 }
 
 /** An order whose attempt failed, handed to the retry-scheduler with what it needs to decide. */
@@ -165,13 +177,15 @@ export const deliverySubjects = {
   due: (tenantId: string) => `hookline.dispatch.due.${tenantId}`,
   failed: (tenantId: string) => `hookline.dispatch.failed.${tenantId}`,
   resendSucceeded: (tenantId: string) => `hookline.dispatch.resent.${tenantId}`,
+  parked: (tenantId: string) => `hookline.dispatch.parked.${tenantId}`,
 } as const;
 
 /** Nats-Msg-Ids: each fact is published once however often its producer retries. */
 export const deliveryMsgIds = {
   lifecycle: (e: DeliveryLifecycleEvent) =>
     `${e.deliveryId}:${e.type}${'attempt' in e ? `:${e.attempt}` : ''}`,
-  due: (o: DispatchOrder) => `${o.deliveryId}:due:${o.attempt}${o.manual ? `:m:${o.createdAt}` : ''}`,
+  due: (o: DispatchOrder) => `${o.deliveryId}:due:${o.attempt}${o.manual ? `:m:${o.createdAt}` : ''}${o.parked ? `:p${o.parked}` : ''}`,
+  parked: (o: DispatchOrder) => `${o.deliveryId}:parked:${o.attempt}${o.manual ? `:m:${o.createdAt}` : ''}:p${o.parked ?? 0}`,
   failed: (o: DispatchOrder) => `${o.deliveryId}:failed:${o.attempt}`,
   resendSucceeded: (r: ResendSucceeded) => `${r.deliveryId}:resent:${r.attempt}`,
 } as const;

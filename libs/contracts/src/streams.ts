@@ -139,6 +139,14 @@ export const CONSUMERS = {
     maxDeliver: 50,
     maxAckPending: 100,
   },
+  retrySchedulerParked: {
+    stream: 'HOOKLINE_DISPATCH',
+    durable: 'retry-scheduler-parked',
+    filterSubject: 'hookline.dispatch.parked.>',
+    ackWaitMs: 30_000,
+    maxDeliver: 50,
+    maxAckPending: 5000,
+  },
   retrySchedulerResent: {
     stream: 'HOOKLINE_DISPATCH',
     durable: 'retry-scheduler-resent',

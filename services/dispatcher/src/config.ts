@@ -24,6 +24,10 @@ export const dispatcherConfigSpec = {
     max: 10_000,
     doc: 'attempts in flight at once to one receiver; beyond it the receiver waits its turn, so a slow receiver cannot take every slot',
   }),
+  parkAfterMs: field.duration('HOOKLINE_DISPATCH_PARK_AFTER', {
+    default: 30_000,
+    doc: 'an order whose receiver will not have room for longer than this is parked in the retry-scheduler\'s agenda instead of handed back to JetStream, so a slow receiver\'s backlog cannot fill the consumer\'s ack window',
+  }),
   signerTimeoutMs: field.duration('HOOKLINE_SIGNER_TIMEOUT', { default: 5000, doc: 'how long an attempt waits for its signature' }),
 };
 
@@ -31,4 +35,4 @@ export type DispatcherConfig = NatsConfig &
   DatabaseConfig &
   HttpConfig &
   OperatorConfig &
-  EgressConfig & { attemptConcurrency: number; perReceiverConcurrency: number; signerTimeoutMs: number };
+  EgressConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; signerTimeoutMs: number };

@@ -22,7 +22,7 @@ export class AppModule {
         MessagingModule.forRoot({
           useFactory: () => ({ natsUrl: config.natsUrl, name: 'retry-scheduler' }),
           streams: [STREAMS.deliveries, STREAMS.dispatch, STREAMS.registry],
-          consumers: [CONSUMERS.retrySchedulerFailed, CONSUMERS.retrySchedulerReceivers, CONSUMERS.retrySchedulerResent],
+          consumers: [CONSUMERS.retrySchedulerFailed, CONSUMERS.retrySchedulerReceivers, CONSUMERS.retrySchedulerResent, CONSUMERS.retrySchedulerParked],
           retiredConsumers: [RETIRED_CONSUMERS.retrySchedulerSucceeded],
         }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'retry-scheduler' }),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { CONSUMERS, deliveryMsgIds, firstOrderOf, type DispatchOrder } from '@hookline/contracts';
-import { ConsumerHost, DeferredError, PoisonMessageError } from '@hookline/messaging';
+import { CONSUMERS, deliveryMsgIds, deliverySubjects, firstOrderOf, type DispatchOrder, type ParkedOrder } from '@hookline/contracts';
+import { ConsumerHost, DeferredError, JetStreamPublisher, PoisonMessageError } from '@hookline/messaging';
 import type { DispatcherConfig } from '../config';
 import { AttemptService } from './attempt.service';
 import { OrderDedup } from './order-dedup';
@@ -12,7 +12,8 @@ import { ReceiverGate } from './receiver-gate';
  * resends (orders on hookline.dispatch.due). Many run at once, but never more than a few per receiver: a
  * receiver that hangs until its timeout holds only its own slots, and its further
  * orders wait their turn (a short queue here, then handed back to come back about when
- * the receiver has room, never failed), so the other receivers keep their rate.
+ * the receiver has room, or parked in the retry-scheduler's agenda when that is far off;
+ * never failed), so the other receivers keep their rate.
  */
 @Injectable()
 export class OrdersConsumer implements OnModuleInit {
@@ -22,6 +23,7 @@ export class OrdersConsumer implements OnModuleInit {
   constructor(
     private readonly host: ConsumerHost,
     private readonly attempts: AttemptService,
+    private readonly publisher: JetStreamPublisher,
     @Inject(CONFIG) private readonly config: DispatcherConfig,
   ) {
     // A queue twice the slots: orders handed back and returning a little early still find room.
@@ -45,6 +47,11 @@ export class OrdersConsumer implements OnModuleInit {
     this.host.register(CONSUMERS.dispatcherOrders, 'dispatch-due', (msg) => this.run(msg.payload, () => msg.working()), { concurrency: attemptConcurrency });
   }
 
+  private async park(order: DispatchOrder, forMs: number): Promise<void> {
+    const parked: ParkedOrder = { order: { ...order, parked: (order.parked ?? 0) + 1 }, dueAt: new Date(Date.now() + forMs).toISOString() };
+    await this.publisher.publish('dispatch-parked', deliverySubjects.parked(order.tenantId), parked, { msgId: deliveryMsgIds.parked(parked.order) });
+  }
+
   private async run(order: DispatchOrder, working: () => void): Promise<void> {
     if (!order?.deliveryId || !order.tenantId || !order.receiverId || typeof order.body !== 'string') throw new PoisonMessageError('not a dispatch order');
     const orderKey = deliveryMsgIds.due(order);
@@ -56,7 +63,13 @@ export class OrdersConsumer implements OnModuleInit {
     try {
       const key = `${order.tenantId}/${order.receiverId}`;
       const admission = this.gate.admit(key);
-      if (admission.kind === 'full') throw new DeferredError(`receiver ${key} is busy`, admission.retryInMs);
+      if (admission.kind === 'full') {
+        if (admission.retryInMs <= this.config.parkAfterMs) throw new DeferredError(`receiver ${key} is busy`, admission.retryInMs);
+        // Busy for long: into the agenda (durable, out of the ack window) until its turn.
+        await this.park(order, admission.retryInMs);
+        completed = true;
+        return;
+      }
       const heartbeat = setInterval(working, 10_000);
       try {
         if (admission.kind === 'queued') await admission.ready;

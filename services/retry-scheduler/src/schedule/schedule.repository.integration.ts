@@ -55,4 +55,23 @@ describe('ScheduleRepository.takeExpiredPush', { skip: !adminUrl && 'HOOKLINE_TE
     assert.equal(more, 1);
     assert.equal(await repo.isScheduled('b', bMid.deliveryId), false);
   });
+
+  it('a parked order waits under its attempt; a later park moves its turn, an older one and a later attempt win over it', async () => {
+    const first: DispatchOrder = { ...order('p', 'webhook', 0), attempt: 1, parked: 1 };
+    await repo.upsertParked(first, at(10));
+    await repo.upsertParked({ ...first, parked: 2 }, at(20));
+    await repo.upsertParked(first, at(5)); // a repeated older park
+    let due: number[] = [];
+    await repo.takeDue(at(15), 100, async (rows) => {
+      due = rows.filter((r) => r.tenant_id === 'p').map((r) => r.dispatch_order.parked ?? 0);
+    });
+    assert.deepEqual(due, [], 'not due before the later park\'s turn');
+    // A retry of a later attempt replaces the parked row; a park of the old attempt does not replace the retry.
+    await repo.upsert({ ...first, attempt: 2, parked: undefined }, at(30));
+    await repo.upsertParked({ ...first, parked: 3 }, at(25));
+    await repo.takeDue(at(40), 100, async (rows) => {
+      due = rows.filter((r) => r.tenant_id === 'p').map((r) => r.attempt);
+    });
+    assert.deepEqual(due, [2]);
+  });
 });

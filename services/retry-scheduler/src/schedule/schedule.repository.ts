@@ -28,6 +28,21 @@ export class ScheduleRepository {
   }
 
   /**
+   * Records a parked order: a newer park of the same attempt moves its turn; an agenda row
+   * for a later attempt is never replaced.
+   */
+  async upsertParked(order: DispatchOrder, dueAt: Date): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO delivery_schedule (delivery_id, tenant_id, receiver_id, kind, attempt, due_at, created_at, dispatch_order)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at, dispatch_order = EXCLUDED.dispatch_order
+       WHERE delivery_schedule.attempt = EXCLUDED.attempt
+         AND COALESCE((delivery_schedule.dispatch_order->>'parked')::int, 0) < COALESCE((EXCLUDED.dispatch_order->>'parked')::int, 0)`,
+      [order.deliveryId, order.tenantId, order.receiverId, order.kind, order.attempt, dueAt, order.createdAt, JSON.stringify(order)],
+    );
+  }
+
+  /**
    * Takes up to `limit` due rows and hands them to `publish` inside one transaction:
    * rows are deleted only if every publish succeeded, so a crash in between repeats the
    * publish (deduplicated by its msg id) instead of losing the retry. SKIP LOCKED lets

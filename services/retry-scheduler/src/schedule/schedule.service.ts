@@ -10,6 +10,7 @@ import {
   type DeliveryLifecycleEvent,
   type DispatchOrder,
   type FailedOrder,
+  type ParkedOrder,
   type RegistryChange,
 } from '@hookline/contracts';
 import { pushNotificationProfile, retryPolicy, type RetryPolicy } from '@hookline/delivery';
@@ -59,7 +60,9 @@ export class ScheduleService {
       d = decide(failed, this.policy, now);
     }
     if (d.kind === 'retry') {
-      const next: DispatchOrder = { ...order, attempt: d.attempt };
+      // A retry is a new order: how often the failed one was parked does not carry over.
+      const { parked: _parked, ...rest } = order;
+      const next: DispatchOrder = { ...rest, attempt: d.attempt };
       await this.repo.upsert(next, d.at);
       await this.lifecycle({ type: 'scheduled', deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, at: now.toISOString(), attempt: d.attempt, dueAt: d.at.toISOString() });
       return;
@@ -101,6 +104,15 @@ export class ScheduleService {
       total += n;
       if (n < limit) return total;
     }
+  }
+
+  /**
+   * A parked order waits in the agenda like a retry, under the same attempt number and
+   * without a "scheduled" fact: it was never tried, its receiver was busy. It is released,
+   * cancelled with its receiver, or (a push notification) expired like any other row.
+   */
+  async onParked(parked: ParkedOrder): Promise<void> {
+    await this.repo.upsertParked(parked.order, new Date(parked.dueAt));
   }
 
   /** A resend got through before the scheduled retry: the delivery needs no retry. */

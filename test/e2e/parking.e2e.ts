@@ -1,0 +1,85 @@
+// A receiver that is busy for long gets its further orders parked in the retry-scheduler's
+// agenda (acked, out of the dispatcher consumer's ack window) instead of handed back to
+// JetStream again and again: the other receivers go on at once, and when the slow one's
+// turn comes every parked order is released and delivered, once, under its delivery id.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { CONSUMERS } from '@hookline/contracts';
+import { createAccount, DeliveryLedger, listAllDeliveries, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('parking orders of a busy receiver', () => {
+  let stack: TestStack;
+  const servers: TestReceiver[] = [];
+
+  before(async () => {
+    stack = await startTestStack({
+      env: {
+        HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
+        // Two at a time per receiver; anything not due within 300 ms is parked.
+        HOOKLINE_DISPATCH_PER_RECEIVER_CONCURRENCY: '2',
+        HOOKLINE_DISPATCH_PARK_AFTER: '300ms',
+        HOOKLINE_RETRY_POLL_INTERVAL: '100ms',
+      },
+    });
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+    await stack?.stop();
+  });
+
+  it('parks the slow receiver’s orders, keeps the fast one going, and delivers everything once', async (t) => {
+    const tenant = 'parking';
+    assert.equal((await stack.operator.post('/v1/tenants', { id: tenant, name: tenant })).status, 201);
+    assert.equal((await stack.operator.post('/v1/topics', { tenant, name: 'Orders.Paid' })).status, 201);
+    const account = await createAccount(stack.operator, { tenant, name: 'receiving', grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] });
+    const ledger = new DeliveryLedger({ client: stack.operator, tenant, natsUrl: stack.nats.url, name: tenant });
+    const add = async (label: string, respond?: TestReceiver['respond']) => {
+      const server = await startReceiver(respond);
+      servers.push(server);
+      const res = await stack.operator.post('/v1/receivers', { tenant, name: label, url: `${server.url}/${label}`, topics: ['Orders.*'], accountId: account.id, auth: { protocol: 'websub' } });
+      assert.equal(res.status, 201, res.text);
+      ledger.addReceiver({ id: res.body.receiver.id, server, topics: ['Orders.*'], websub: { secret: res.body.secret } });
+      return server;
+    };
+    // Each request to the slow receiver takes 400 ms: 30 orders take at least 6 s at two at a time.
+    const slow = await add('slow', async () => {
+      await sleep(400);
+      return { status: 200 };
+    });
+    const fast = await add('fast');
+
+    const nc = await connect({ servers: stack.nats.url });
+    const jsm = await jetstreamManager(nc);
+    const parkedBefore = (await jsm.consumers.info(CONSUMERS.retrySchedulerParked.stream, CONSUMERS.retrySchedulerParked.durable)).delivered.consumer_seq;
+    try {
+      const total = 30;
+      for (let i = 0; i < total; i++) await ledger.publish('Orders.Paid', { i });
+      const result = await ledger.verify(120_000);
+      t.diagnostic(`${total} events, ${result.deliveries} deliveries, ${result.requests} requests`);
+      assert.equal(result.deliveries, 2 * total);
+
+      const parked = (await jsm.consumers.info(CONSUMERS.retrySchedulerParked.stream, CONSUMERS.retrySchedulerParked.durable)).delivered.consumer_seq - parkedBefore;
+      t.diagnostic(`${parked} orders parked`);
+      assert.ok(parked > 0, 'the slow receiver’s orders were parked');
+      // The fast receiver did not wait for the slow one.
+      const lastFast = Math.max(...fast.requests.map((q) => q.at));
+      const lastSlow = Math.max(...slow.requests.map((q) => q.at));
+      assert.ok(lastFast < lastSlow, 'the fast receiver had everything before the slow one was through');
+      // Parking is not a retry: every delivery succeeded at its first attempt, each request once.
+      const slowLog = await listAllDeliveries(stack.operator, tenant);
+      assert.ok(slowLog.every((d) => d.status === 'succeeded' && d.attempts === 1), JSON.stringify(slowLog.filter((d) => d.attempts !== 1).slice(0, 3)));
+      assert.equal(slow.requests.length, total, 'one request per delivery');
+      // Nothing left waiting in the dispatcher consumers' windows.
+      for (const c of [CONSUMERS.dispatcherFirstAttempts, CONSUMERS.dispatcherOrders]) {
+        const info = await jsm.consumers.info(c.stream, c.durable);
+        assert.equal(info.num_ack_pending, 0, c.durable);
+      }
+    } finally {
+      await nc.close();
+    }
+  });
+});
