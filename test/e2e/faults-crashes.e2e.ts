@@ -7,7 +7,7 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServiceName } from '@hookline/contracts';
-import { createAccount, DeliveryLedger, eventually, listAllDeliveries, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
+import { DeliveryLedger, eventually, ledgerTenant, listAllDeliveries, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,19 +37,12 @@ describe('fault injection: crashes', () => {
    * of its deliveries passes through the retry-scheduler.
    */
   async function scenario(name: string) {
-    const tenant = `crash-${name}`;
-    assert.equal((await stack.operator.post('/v1/tenants', { id: tenant, name })).status, 201);
-    for (const topic of ['Orders.Paid', 'Orders.Refunded']) assert.equal((await stack.operator.post('/v1/topics', { tenant, name: topic })).status, 201);
-    const account = await createAccount(stack.operator, { tenant, name: 'receiving', grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] });
-    const ledger = new DeliveryLedger({ client: stack.operator, tenant, natsUrl: stack.nats.url, name: tenant });
+    const t = await ledgerTenant(stack, `crash-${name}`);
     const add = async (label: string, topics: string[], auth: Record<string, unknown>, respond?: TestReceiver['respond']) => {
       const server = await startReceiver(respond);
       servers.push(server);
-      const res = await stack.operator.post('/v1/receivers', { tenant, name: label, url: `${server.url}/${label}`, topics, accountId: account.id, auth });
-      assert.equal(res.status, 201, res.text);
-      const websub = auth.protocol === 'websub' ? { secret: res.body.secret as string, algorithm: auth.algorithm as 'sha256' | 'sha512' } : undefined;
-      ledger.addReceiver({ id: res.body.receiver.id, server, topics, websub });
-      return { id: res.body.receiver.id as string, server };
+      const { id } = await t.add(label, server, { topics, auth });
+      return { id, server };
     };
     const all = await add('all', ['Orders.*'], { protocol: 'websub', algorithm: 'sha256' });
     const paid = await add('paid', ['Orders.Paid'], { protocol: 'websub', algorithm: 'sha512' });
@@ -60,7 +53,7 @@ describe('fault injection: crashes', () => {
       seenOnce.add(id);
       return { status: 503, body: 'first attempts are turned away' };
     });
-    return { tenant, ledger, receivers: { all, paid, flaky } };
+    return { tenant: t.tenant, ledger: t.ledger, receivers: { all, paid, flaky } };
   }
 
   /** Publishes `total` events (Paid and Refunded in turn) at a steady pace, in the background. */

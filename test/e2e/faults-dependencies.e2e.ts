@@ -6,9 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createAccount,
-  DeliveryLedger,
   eventually,
+  ledgerTenant,
   listAllDeliveries,
   startReceiver,
   startTestStack,
@@ -43,17 +42,9 @@ describe('fault injection: PostgreSQL, failing and trickling receivers', () => {
   });
 
   async function tenantWithAccount(tenant: string) {
-    assert.equal((await stack.operator.post('/v1/tenants', { id: tenant, name: tenant })).status, 201);
-    for (const topic of ['Orders.Paid', 'Orders.Refunded']) assert.equal((await stack.operator.post('/v1/topics', { tenant, name: topic })).status, 201);
-    const account = await createAccount(stack.operator, { tenant, name: 'receiving', grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] });
-    const ledger = new DeliveryLedger({ client: stack.operator, tenant, natsUrl: stack.nats.url, name: tenant });
-    const add = async (label: string, server: { url: string; requests: TestReceiver['requests'] }, topics: string[] = ['Orders.*']) => {
-      const res = await stack.operator.post('/v1/receivers', { tenant, name: label, url: `${server.url}/${label}`, topics, accountId: account.id, auth: { protocol: 'websub' } });
-      assert.equal(res.status, 201, res.text);
-      ledger.addReceiver({ id: res.body.receiver.id, server, topics, websub: { secret: res.body.secret } });
-      return res.body.receiver.id as string;
-    };
-    return { tenant, ledger, add };
+    const t = await ledgerTenant(stack, tenant);
+    const add = async (label: string, server: { url: string; requests: TestReceiver['requests'] }, topics: string[] = ['Orders.*']) => (await t.add(label, server, { topics })).id;
+    return { tenant, ledger: t.ledger, add };
   }
 
   async function receiver(respond?: TestReceiver['respond']) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { CONSUMERS } from '@hookline/contracts';
-import { createAccount, DeliveryLedger, listAllDeliveries, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
+import { ledgerTenant, listAllDeliveries, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -32,17 +32,11 @@ describe('parking orders of a busy receiver', () => {
   });
 
   it('parks the slow receiver’s orders, keeps the fast one going, and delivers everything once', async (t) => {
-    const tenant = 'parking';
-    assert.equal((await stack.operator.post('/v1/tenants', { id: tenant, name: tenant })).status, 201);
-    assert.equal((await stack.operator.post('/v1/topics', { tenant, name: 'Orders.Paid' })).status, 201);
-    const account = await createAccount(stack.operator, { tenant, name: 'receiving', grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] });
-    const ledger = new DeliveryLedger({ client: stack.operator, tenant, natsUrl: stack.nats.url, name: tenant });
+    const { tenant, ledger, add: register } = await ledgerTenant(stack, 'parking', ['Orders.Paid']);
     const add = async (label: string, respond?: TestReceiver['respond']) => {
       const server = await startReceiver(respond);
       servers.push(server);
-      const res = await stack.operator.post('/v1/receivers', { tenant, name: label, url: `${server.url}/${label}`, topics: ['Orders.*'], accountId: account.id, auth: { protocol: 'websub' } });
-      assert.equal(res.status, 201, res.text);
-      ledger.addReceiver({ id: res.body.receiver.id, server, topics: ['Orders.*'], websub: { secret: res.body.secret } });
+      await register(label, server);
       return server;
     };
     // Each request to the slow receiver takes 400 ms: 30 orders take at least 6 s at two at a time.

@@ -8,3 +8,4 @@ export * from './ledger';
 export * from './raw-servers';
 export * from './pg-dump';
 export * from './test-database';
+export * from './ledger-tenant';
