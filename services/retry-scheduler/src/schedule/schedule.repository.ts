@@ -18,12 +18,11 @@ export class ScheduleRepository {
 
   /** Records the next attempt; an older or equal attempt never replaces a newer one. */
   async upsert(order: DispatchOrder, dueAt: Date): Promise<void> {
-    await this.ds.query(
-      `INSERT INTO delivery_schedule (delivery_id, tenant_id, receiver_id, kind, attempt, due_at, created_at, dispatch_order)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (delivery_id) DO UPDATE SET attempt = EXCLUDED.attempt, due_at = EXCLUDED.due_at, dispatch_order = EXCLUDED.dispatch_order
+    await this.insertRow(
+      order,
+      dueAt,
+      `DO UPDATE SET attempt = EXCLUDED.attempt, due_at = EXCLUDED.due_at, dispatch_order = EXCLUDED.dispatch_order
        WHERE delivery_schedule.attempt < EXCLUDED.attempt`,
-      [order.deliveryId, order.tenantId, order.receiverId, order.kind, order.attempt, dueAt, order.createdAt, JSON.stringify(order)],
     );
   }
 
@@ -32,12 +31,21 @@ export class ScheduleRepository {
    * for a later attempt is never replaced.
    */
   async upsertParked(order: DispatchOrder, dueAt: Date): Promise<void> {
+    await this.insertRow(
+      order,
+      dueAt,
+      `DO UPDATE SET due_at = EXCLUDED.due_at, dispatch_order = EXCLUDED.dispatch_order
+       WHERE delivery_schedule.attempt = EXCLUDED.attempt
+         AND COALESCE((delivery_schedule.dispatch_order->>'parked')::int, 0) < COALESCE((EXCLUDED.dispatch_order->>'parked')::int, 0)`,
+    );
+  }
+
+  /** One agenda row for the order, with `onConflict` deciding what an existing row for the delivery keeps. */
+  private async insertRow(order: DispatchOrder, dueAt: Date, onConflict: string): Promise<void> {
     await this.ds.query(
       `INSERT INTO delivery_schedule (delivery_id, tenant_id, receiver_id, kind, attempt, due_at, created_at, dispatch_order)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at, dispatch_order = EXCLUDED.dispatch_order
-       WHERE delivery_schedule.attempt = EXCLUDED.attempt
-         AND COALESCE((delivery_schedule.dispatch_order->>'parked')::int, 0) < COALESCE((EXCLUDED.dispatch_order->>'parked')::int, 0)`,
+       ON CONFLICT (delivery_id) ${onConflict}`,
       [order.deliveryId, order.tenantId, order.receiverId, order.kind, order.attempt, dueAt, order.createdAt, JSON.stringify(order)],
     );
   }

@@ -9,21 +9,26 @@ export const JWT_RE = /^[\x20-\x7e]*$/;
 export const MAX_DAYS_BEFORE = 3650;
 
 /**
- * PUT /v1/push/settings. Fields left out keep their value (notification_jwt is never
- * shown again, so a full replacement could not be sent back).
+ * ?tenant= (only with the operator token) and ?unit= of the settings routes; the body of a
+ * write takes them too. A unit is never accepted on a write (the system parameters exist
+ * only globally): it is declared so the refusal can say so.
  */
-export class UpdatePushSettingsDto {
-  /** Only with the operator token (or ?tenant=). */
+export class PushSettingsQuery {
   @IsOptional()
   @Matches(TENANT_ID_RE, { message: 'tenant must be lowercase letters, digits and dashes' })
   tenant?: string;
 
-  /** Never accepted: the system parameters exist only globally. Declared so the refusal can say so. */
   @IsOptional()
   @IsString()
   @MaxLength(128)
   unit?: string;
+}
 
+/**
+ * PUT /v1/push/settings. Fields left out keep their value (notification_jwt is never
+ * shown again, so a full replacement could not be sent back).
+ */
+export class UpdatePushSettingsDto extends PushSettingsQuery {
   /** Where every notification is POSTed; null stops sending. */
   @IsOptional()
   @ValidateIf((o: UpdatePushSettingsDto) => o.notification_server_url !== null)
@@ -45,16 +50,4 @@ export class UpdatePushSettingsDto {
   @Min(0)
   @Max(MAX_DAYS_BEFORE)
   notification_days_before?: number;
-}
-
-/** ?tenant= (and a ?unit=, refused on writes) of the settings routes. */
-export class PushSettingsQuery {
-  @IsOptional()
-  @Matches(TENANT_ID_RE, { message: 'tenant must be lowercase letters, digits and dashes' })
-  tenant?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  unit?: string;
 }
