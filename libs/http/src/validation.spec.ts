@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IsString } from 'class-validator';
-import { createValidationPipe, findUnstorable, IsOmittable } from './validation';
+import { IsString, validateSync } from 'class-validator';
+import { createValidationPipe, findUnstorable, IsOmittable, IsTimestamp } from './validation';
 import { ValidationError } from './problems';
 
 describe('validation: text PostgreSQL cannot store', () => {
@@ -42,4 +42,18 @@ describe('validation: IsOmittable', () => {
   it('lets a field be left out', async () => assert.equal(((await pipe.transform({}, meta)) as Patch).name, undefined));
   it('validates a value', async () => assert.equal(((await pipe.transform({ name: 'x' }, meta)) as Patch).name, 'x'));
   it('refuses null (where @IsOptional would let it through)', async () => assert.rejects(pipe.transform({ name: null }, meta), ValidationError));
+});
+
+describe('IsTimestamp', () => {
+  class Q {
+    @IsTimestamp()
+    from?: string;
+  }
+  const check = (from: string) => validateSync(Object.assign(new Q(), { from })).length === 0;
+  it('takes dates and date-times that Date and PostgreSQL read', () => {
+    for (const v of ['2026-01-31', '2026-01-31T12:00:00Z', '2026-01-31T12:00:00.123+02:00']) assert.equal(check(v), true, v);
+  });
+  it('refuses ISO 8601 forms they do not read, and impossible dates', () => {
+    for (const v of ['2020-W01-1', '2020-123', '2026-02-30', 'yesterday', '']) assert.equal(check(v), false, v);
+  });
 });

@@ -1,5 +1,6 @@
-import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { REGISTRY_ENTITIES } from '@hookline/contracts';
+import { IsTimestamp } from '@hookline/http';
 import { TenantPageQuery } from '../../tenant-query';
 
 export const ACTOR_FILTER_RE = /^(operator|account:[^\s]{1,128}|user:[^\s]{1,128})$/;
@@ -20,10 +21,10 @@ export class ListChangesQuery extends TenantPageQuery {
   actor?: string;
 
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   from?: string;
 
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   to?: string;
 }

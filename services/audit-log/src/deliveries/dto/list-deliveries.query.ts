@@ -1,5 +1,6 @@
-import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { TOPIC_RE } from '@hookline/contracts';
+import { IsTimestamp } from '@hookline/http';
 import { TenantPageQuery } from '../../tenant-query';
 
 export const DELIVERY_STATUSES = ['pending', 'scheduled', 'succeeded', 'failed', 'filtered', 'cancelled', 'purged'] as const;
@@ -24,10 +25,10 @@ export class ListDeliveriesQuery extends TenantPageQuery {
   kind?: (typeof DELIVERY_KINDS)[number];
 
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   from?: string;
 
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   to?: string;
 }

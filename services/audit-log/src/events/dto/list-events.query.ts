@@ -1,6 +1,6 @@
-import { IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { TENANT_ID_RE, TOPIC_RE } from '@hookline/contracts';
-import { PageQuery } from '@hookline/http';
+import { IsTimestamp, PageQuery } from '@hookline/http';
 
 export class ListEventsQuery extends PageQuery {
   /** Required with the operator token. */
@@ -23,10 +23,10 @@ export class ListEventsQuery extends PageQuery {
   objectId?: string;
 
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   from?: string;
 
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   to?: string;
 }
