@@ -122,7 +122,7 @@ describe('fault injection: PostgreSQL, failing and trickling receivers', () => {
     const result = await t.ledger.verify(60_000);
     assert.equal(result.deliveries, total * 2);
     assert.ok(result.duplicates > 0, 'the failing receiver got retries');
-    const log = await listAllDeliveries(stack.operator, t.tenant, `receiver=${failingId}`);
+    const log = await listAllDeliveries(stack.operator, t.tenant, `target=${failingId}`);
     const retried = log.filter((d) => d.attempts > 1);
     assert.ok(retried.length > 0);
     const detail = await stack.operator.get(`/v1/deliveries/${retried[0].id}?tenant=${t.tenant}`);
@@ -159,7 +159,7 @@ describe('fault injection: PostgreSQL, failing and trickling receivers', () => {
     assert.ok(p50 < 500, `healthy p50 ${p50} ms`);
     // The tricklers' attempts were cut at the deadline, as timeouts.
     for (const id of slowIds) {
-      const d = await eventually('a cut attempt in the log', async () => (await listAllDeliveries(stack.operator, t.tenant, `receiver=${id}`)).find((x) => x.attempts >= 1 && x.lastErrorClass === 'timeout'));
+      const d = await eventually('a cut attempt in the log', async () => (await listAllDeliveries(stack.operator, t.tenant, `target=${id}`)).find((x) => x.attempts >= 1 && x.lastErrorClass === 'timeout'));
       const detail = await stack.operator.get(`/v1/deliveries/${d.id}?tenant=${t.tenant}`);
       const first = detail.body.attemptLog[0];
       assert.equal(first.errorClass, 'timeout', JSON.stringify(first));

@@ -354,7 +354,7 @@ describe('push notifications', () => {
       });
       assert.deepEqual(all.map((x: { kind: string }) => x.kind).sort(), ['push', 'webhook']);
       const push = all.find((x: { kind: string }) => x.kind === 'push');
-      assert.deepEqual(push.receiver, { id: `push:${BOOKED}`, name: BOOKED });
+      assert.deepEqual(push.target, { id: BOOKED, name: BOOKED });
       const pushOnly = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&kind=push&limit=500`);
       assert.ok(pushOnly.body.data.length > 5);
       assert.ok(pushOnly.body.data.every((x: { kind: string }) => x.kind === 'push'));
@@ -362,7 +362,7 @@ describe('push notifications', () => {
       const hooksOnly = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&kind=webhook&limit=500`);
       assert.ok(hooksOnly.body.data.every((x: { kind: string }) => x.kind === 'webhook'));
       assert.ok(!hooksOnly.body.data.some((x: { id: string }) => x.id === id));
-      const byType = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=push:${BOOKED}&status=filtered&limit=500`);
+      const byType = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&kind=push&target=${BOOKED}&status=filtered&limit=500`);
       assert.ok(byType.body.data.length >= 5, 'filtered notifications are in the log too');
     } finally {
       await hooks.close();

@@ -163,9 +163,9 @@ describe('secrets never appear in logs or at rest', () => {
     await eventually('every delivery succeeded', async () => {
       const all = await listAllDeliveries(op, TENANT);
       if (all.length === 8 * 4 && all.every((d) => d.status === 'succeeded')) return true;
-      throw new Error(`${all.length} deliveries: ${all.filter((d) => d.status !== 'succeeded').map((d) => `${d.receiver.name} ${d.status} ${d.lastErrorClass ?? ''} ${String(d.statusReason ?? '')}`).slice(0, 5).join('; ')}`);
+      throw new Error(`${all.length} deliveries: ${all.filter((d) => d.status !== 'succeeded').map((d) => `${d.target.name} ${d.status} ${d.lastErrorClass ?? ''} ${String(d.statusReason ?? '')}`).slice(0, 5).join('; ')}`);
     }, 60_000);
-    const one = (await listAllDeliveries(op, TENANT, `receiver=${o2.id}`))[0];
+    const one = (await listAllDeliveries(op, TENANT, `target=${o2.id}`))[0];
     assert.equal((await op.post(`/v1/deliveries/${one.id}/resend?tenant=${TENANT}`)).status, 202);
     await eventually('the resend', async () => o2.server.requests.length === 9);
     assert.ok(oauthTokens.size >= 1, 'the OAuth2 receiver got tokens');

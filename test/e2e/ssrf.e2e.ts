@@ -106,7 +106,7 @@ describe('SSRF protection', () => {
 
   async function settled(receiverId: string, eventId: string) {
     return eventually('the delivery to settle', async () => {
-      const d = (await listAllDeliveries(stack.operator, TENANT, `receiver=${receiverId}`)).find((x) => x.eventId === eventId);
+      const d = (await listAllDeliveries(stack.operator, TENANT, `target=${receiverId}`)).find((x) => x.eventId === eventId);
       return d && ['succeeded', 'failed'].includes(d.status) ? d : undefined;
     }, 30_000);
   }

@@ -30,7 +30,7 @@ describe('webhook retries', () => {
 
   async function finalDelivery(receiverId: string, eventId: string, status: string, timeoutMs = 40_000) {
     return eventually(`${status} delivery`, async () => {
-      const list = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${receiverId}&limit=500`);
+      const list = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${receiverId}&limit=500`);
       return list.body.data.find((d: { eventId: string; status: string }) => d.eventId === eventId && d.status === status);
     }, timeoutMs);
   }
@@ -131,7 +131,7 @@ describe('webhook retries', () => {
     const { id } = await setupReceiver(() => ({ status: 302, headers: { location: `${target.url}/elsewhere` } }));
     const eventId = await publish();
     const d = await eventually('the first failed attempt', async () => {
-      const x = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${id}`);
+      const x = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${id}`);
       const found = x.body.data.find((q: { eventId: string }) => q.eventId === eventId);
       return found && found.attempts >= 1 ? found : undefined;
     });
@@ -181,7 +181,7 @@ describe('webhook retries', () => {
       let all: { status: string }[] = [];
       let cursor: string | null = null;
       do {
-        const page: any = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${id}&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: any = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${id}&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
         all = all.concat(page.body.data);
         cursor = page.body.nextCursor;
       } while (cursor);

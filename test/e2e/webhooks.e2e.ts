@@ -43,7 +43,7 @@ describe('event webhooks', () => {
 
   async function deliveryOf(receiverId: string, eventId: string, status?: string) {
     return eventually(`delivery of ${eventId} to ${receiverId}${status ? ` ${status}` : ''}`, async () => {
-      const list = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${receiverId}&limit=500`);
+      const list = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${receiverId}&limit=500`);
       const d = list.body.data.find((x: { eventId: string; status: string }) => x.eventId === eventId && (!status || x.status === status));
       return d;
     }, 30_000);
@@ -192,7 +192,7 @@ describe('event webhooks', () => {
       assert.ok(!listed.text.includes('client-secret-value'));
       await Promise.all(Array.from({ length: 8 }, () => publish('Accounts.Update', 'north')));
       const verified = await eventually('8 verified webhooks', async () => {
-        const ds = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${rec.id}&status=succeeded`);
+        const ds = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${rec.id}&status=succeeded`);
         return ds.body.data.length >= 8 ? ds.body.data : undefined;
       });
       assert.equal(verified.length, 8);
@@ -233,7 +233,7 @@ describe('event webhooks', () => {
     await eventually('the grant change to reach the dispatcher', async () => {
       const e = await publish('Accounts.Update', 'south');
       const got = await eventually('a decision', async () => {
-        const list = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${rec.id}&limit=500`);
+        const list = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${rec.id}&limit=500`);
         return list.body.data.find((x: { eventId: string }) => x.eventId === e);
       }, 10_000);
       return got.status !== 'filtered';
@@ -331,18 +331,18 @@ describe('event webhooks', () => {
     const { receiver: rec } = await createReceiver({ url: r.url });
     const ids = [await publish('Accounts.Update', 'north'), await publish('Accounts.Create', 'north'), await publish('Accounts.Update', 'north')];
     for (const id of ids) await deliveryOf(rec.id, id, 'succeeded');
-    const all = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${rec.id}`);
+    const all = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${rec.id}`);
     assert.deepEqual(all.body.data.map((d: { eventId: string }) => d.eventId), [...ids].reverse());
-    const updates = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${rec.id}&topic=Accounts.Update`);
+    const updates = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${rec.id}&topic=Accounts.Update`);
     assert.equal(updates.body.data.length, 2);
-    const page = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${rec.id}&limit=2`);
+    const page = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${rec.id}&limit=2`);
     assert.equal(page.body.data.length, 2);
-    const rest = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${rec.id}&limit=2&cursor=${page.body.nextCursor}`);
+    const rest = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${rec.id}&limit=2&cursor=${page.body.nextCursor}`);
     assert.equal(rest.body.data[0].eventId, ids[0]);
-    const future = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&receiver=${rec.id}&from=${new Date(Date.now() + 60_000).toISOString()}`);
+    const future = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${rec.id}&from=${new Date(Date.now() + 60_000).toISOString()}`);
     assert.equal(future.body.data.length, 0);
     assertProblem(await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&status=exploded`), 400, 'status');
-    const other = await stack.operator.get(`/v1/deliveries?tenant=someone-else&receiver=${rec.id}`);
+    const other = await stack.operator.get(`/v1/deliveries?tenant=someone-else&target=${rec.id}`);
     assert.equal(other.body.data.length, 0);
     const d = all.body.data[0];
     assertProblem(await stack.operator.get(`/v1/deliveries/${d.id}?tenant=someone-else`), 404);

@@ -5,7 +5,23 @@
 // notifications) shares these.
 import { stableUuid } from './ids';
 
-export type DeliveryKind = 'webhook' | 'push' | 'integration' | 'hookup';
+/**
+ * A delivery kind names the profile that shapes, authenticates, judges and retries its
+ * requests (the table in @hookline/delivery). The platform's own kinds are listed here;
+ * a deployment may register more (HOOKLINE_DELIVERY_KIND_MODULES), so the type is open.
+ */
+export const PLATFORM_DELIVERY_KINDS = ['webhook', 'push', 'integration', 'hookup'] as const;
+export type PlatformDeliveryKind = (typeof PLATFORM_DELIVERY_KINDS)[number];
+export type DeliveryKind = PlatformDeliveryKind | (string & {});
+
+/** Kind names: lower-case words joined by dashes, as in the log's kind filter. */
+export const DELIVERY_KIND_RE = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** The host event a delivery came from, when it came from one (webhooks, push notifications). */
+export interface DeliverySource {
+  eventId: string;
+  topic: string;
+}
 
 export type DeliveryStatus = 'pending' | 'scheduled' | 'succeeded' | 'failed' | 'filtered' | 'cancelled' | 'purged';
 
@@ -31,26 +47,32 @@ interface Base {
   at: string;
 }
 
-export interface DeliveryCreated extends Base {
+/** Who or what a delivery goes to, as the kind names it (a receiver id, a push type, an integration id). */
+interface Targeted {
+  /** The target's id within its kind; the kind's profile resolves it to a URL and credentials at attempt time. */
+  target: string;
+  /** The target's name when the delivery was made, for the log. */
+  targetName: string;
+  /** Absent when the delivery did not come from a host event (integration requests, hookup notifications). */
+  source?: DeliverySource;
+}
+
+export interface DeliveryCreated extends Base, Targeted {
   type: 'created';
-  eventId: string;
-  topic: string;
-  receiverId: string;
-  receiverName: string;
+  /** The destination when the delivery was made (each attempt goes where the target points then). */
   url: string;
-  /** The exact body sent on every attempt. */
+  /** The payload sent on every attempt: JSON text (the JSON body, or the fields of a form or query string). */
   body: string;
   /** The object unit, kept for filtering the log. */
   unit?: string;
+  /** Non-secret facts the log shows and filters on (who triggered it, the page, the object ids). */
+  context?: Record<string, unknown>;
 }
 
-export interface DeliveryFiltered extends Base {
+export interface DeliveryFiltered extends Base, Targeted {
   type: 'filtered';
-  eventId: string;
-  topic: string;
-  receiverId: string;
-  receiverName: string;
   reason: string;
+  unit?: string;
 }
 
 export interface DeliveryAttempted extends Base {
@@ -61,8 +83,19 @@ export interface DeliveryAttempted extends Base {
   statusCode?: number;
   errorClass?: AttemptErrorClass;
   error?: string;
+  /** The method and URL (with its query string) really used. */
+  method?: string;
+  url?: string;
   /** Request headers as sent, with secrets replaced by "[redacted]". */
   requestHeaders: Record<string, string>;
+  /**
+   * The body as sent (secret fields redacted), when it differs from the delivery's
+   * payload text: form data, or a body with redacted fields. Absent for a JSON body sent
+   * as it is stored, and for a request without a body.
+   */
+  requestBody?: string;
+  /** Response headers (lower-case names), capped. */
+  responseHeaders?: Record<string, string>;
   responseBody?: string;
   responseTruncated?: boolean;
   manual?: boolean;
@@ -120,9 +153,9 @@ export interface DispatchOrder {
   deliveryId: string;
   tenantId: string;
   kind: DeliveryKind;
-  eventId: string;
-  topic: string;
-  receiverId: string;
+  /** The target within its kind; see DeliveryCreated.target. */
+  target: string;
+  source?: DeliverySource;
   /** 1 for the first attempt; a resend continues the count. */
   attempt: number;
   body: string;
@@ -165,11 +198,36 @@ export interface ResendSucceeded {
 
 /** The order for a delivery's first attempt, which its "created" fact stands for. */
 export function firstOrderOf(c: DeliveryCreated): DispatchOrder {
-  return { deliveryId: c.deliveryId, tenantId: c.tenantId, kind: c.kind, eventId: c.eventId, topic: c.topic, receiverId: c.receiverId, attempt: 1, body: c.body, createdAt: c.at };
+  return { deliveryId: c.deliveryId, tenantId: c.tenantId, kind: c.kind, target: c.target, ...(c.source ? { source: c.source } : {}), attempt: 1, body: c.body, createdAt: c.at };
 }
 
-export function deliveryIdFor(eventId: string, receiverId: string): string {
-  return stableUuid('delivery', eventId, receiverId);
+/**
+ * The id of the delivery of an event to one target: derived, so a redelivered event
+ * yields the same delivery. `key` is the receiver id for webhooks; other kinds prefix
+ * theirs (push: "push:<type>") so their ids never meet a webhook's.
+ */
+export function deliveryIdFor(eventId: string, key: string): string {
+  return stableUuid('delivery', eventId, key);
+}
+
+/**
+ * Earlier versions named the target `receiverId` (push notifications as "push:<type>")
+ * and carried `eventId` and `topic` on every order and fact. Messages of that shape may
+ * still wait in the streams and the agenda of an upgraded installation: this reads them
+ * in the current shape. Current messages pass through unchanged.
+ */
+export function upgradeDeliveryMessage<T extends object>(raw: T): T {
+  const m = raw as Record<string, unknown>;
+  if (typeof m.target === 'string' || typeof m.receiverId !== 'string') return raw;
+  const { receiverId, receiverName, eventId, topic, ...rest } = m;
+  const id = receiverId as string;
+  const target = m.kind === 'push' && id.startsWith('push:') ? id.slice('push:'.length) : id;
+  return {
+    ...rest,
+    target,
+    ...(receiverName !== undefined ? { targetName: receiverName } : {}),
+    ...(typeof eventId === 'string' && typeof topic === 'string' ? { source: { eventId, topic } } : {}),
+  } as T;
 }
 
 export const deliverySubjects = {

@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describePushFlagSource, pushFlagEntityId, pushReceiverId, pushTypeOfReceiverId, resolvePushFlag, type EffectivePushFlag, type PushFlags } from './push';
+import { upgradeDeliveryMessage } from './delivery';
+import { stableUuid } from './ids';
+import { describePushFlagSource, pushDeliveryIdFor, pushFlagEntityId, resolvePushFlag, type EffectivePushFlag, type PushFlags } from './push';
 import { parseRegistryChange, redactSecrets } from './registry';
 
 const flags = (global: boolean | undefined, units: [string, boolean][] = []): PushFlags => (global === undefined ? { units: new Map(units) } : { global, units: new Map(units) });
@@ -31,11 +33,22 @@ describe('resolvePushFlag: the unit wins, else the nearest ancestor, else global
 });
 
 describe('push ids', () => {
-  it('flags and receivers', () => {
+  it('flags', () => {
     assert.equal(pushFlagEntityId('appointment.booked', null), 'appointment.booked@*');
     assert.equal(pushFlagEntityId('appointment.booked', 'north'), 'appointment.booked@north');
-    assert.equal(pushTypeOfReceiverId(pushReceiverId('visit.completed')), 'visit.completed');
-    assert.equal(pushTypeOfReceiverId('0190-receiver-uuid'), undefined);
+  });
+  it('notification ids are the ones earlier versions derived (an upgrade sends nothing twice)', () => {
+    // Version 0.1 derived it as stableUuid('delivery', eventId, 'push:' + type).
+    assert.equal(pushDeliveryIdFor('e1', 'visit.completed'), stableUuid('delivery', 'e1', 'push:visit.completed'));
+    assert.notEqual(pushDeliveryIdFor('e1', 'visit.completed'), pushDeliveryIdFor('e1', 'visit.cancelled'));
+  });
+  it('an order of an earlier version names its target and source in the current shape', () => {
+    const legacy = { deliveryId: 'd', tenantId: 't', kind: 'push', eventId: 'e', topic: 'A.B', receiverId: 'push:visit.completed', attempt: 2, body: '{}', createdAt: 'x' };
+    assert.deepEqual(upgradeDeliveryMessage(legacy), { deliveryId: 'd', tenantId: 't', kind: 'push', target: 'visit.completed', source: { eventId: 'e', topic: 'A.B' }, attempt: 2, body: '{}', createdAt: 'x' });
+    const webhook = { type: 'created', kind: 'webhook', receiverId: 'r1', receiverName: 'CRM', eventId: 'e', topic: 'A.B' };
+    assert.deepEqual(upgradeDeliveryMessage(webhook), { type: 'created', kind: 'webhook', target: 'r1', targetName: 'CRM', source: { eventId: 'e', topic: 'A.B' } });
+    const current = { kind: 'webhook', target: 'r1' };
+    assert.equal(upgradeDeliveryMessage(current), current);
   });
 });
 

@@ -105,19 +105,10 @@ export function describePushFlagSource(s: PushFlagSource): string {
   }
 }
 
-/** The "receiver" a push delivery names in the log and the agenda: one per type. */
-export function pushReceiverId(type: string): string {
-  return `push:${type}`;
-}
-
-/** The type named by a push delivery's receiver id, or undefined for another kind. */
-export function pushTypeOfReceiverId(receiverId: string): string | undefined {
-  return receiverId.startsWith('push:') ? receiverId.slice('push:'.length) : undefined;
-}
-
 /** Deterministic: a redelivered event yields the same notification, whichever dispatcher handles it. */
 export function pushDeliveryIdFor(eventId: string, type: string): string {
-  return deliveryIdFor(eventId, pushReceiverId(type));
+  // The key keeps the ids earlier versions derived, so an upgrade makes no second notification.
+  return deliveryIdFor(eventId, `push:${type}`);
 }
 
 /** How long an undelivered notification is kept, in ms, for a day of `dayMs` (24 h outside tests). */

@@ -74,17 +74,21 @@ export type Actor =
  * push-notification is the one entity not written by the registry: the retry-scheduler
  * records each deletion of expired, undelivered notifications as a change of it
  * (action "purged", actor system) so the audit log says how many and which.
+ * delivery is written by the audit-log: a bulk resend is recorded as a change of it
+ * (action "resent"), with who asked, the filter, and how many.
  */
-export const REGISTRY_ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification'] as const;
+export const REGISTRY_ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification', 'delivery'] as const;
 export type RegistryEntity = (typeof REGISTRY_ENTITIES)[number];
 
 /**
  * created / updated / deleted: the entity's state changed (before/after show how).
  * credentials-reset: an account got a new API token and TOTP secret (never in the event).
  * login: an account logged in. impersonated: an account obtained a token acting as a user.
+ * restored: a soft-deleted entity (a receiver) is back.
  * purged: undelivered push notifications expired and were deleted (detail: count and ids).
+ * resent: an operator resent deliveries in bulk (entity "delivery"; detail: the filter and how many).
  */
-export const REGISTRY_ACTIONS = ['created', 'updated', 'deleted', 'credentials-reset', 'login', 'impersonated', 'purged'] as const;
+export const REGISTRY_ACTIONS = ['created', 'updated', 'deleted', 'restored', 'credentials-reset', 'login', 'impersonated', 'purged', 'resent'] as const;
 export type RegistryAction = (typeof REGISTRY_ACTIONS)[number];
 
 export interface RegistryChange<V = Record<string, unknown>> {

@@ -131,10 +131,14 @@ export const CONSUMERS = {
     maxDeliver: 20,
     maxAckPending: 1000,
   },
-  retrySchedulerReceivers: {
+  /**
+   * Registry changes that end a delivery target (a receiver deleted, a push type removed)
+   * or move a kind's expiry: each kind's profile says which (@hookline/delivery).
+   */
+  retrySchedulerRegistry: {
     stream: 'HOOKLINE_REGISTRY',
-    durable: 'retry-scheduler-receiver-deletions',
-    filterSubject: 'hookline.registry.*.receiver.deleted',
+    durable: 'retry-scheduler-registry',
+    filterSubject: 'hookline.registry.>',
     ackWaitMs: 30_000,
     maxDeliver: 50,
     maxAckPending: 100,
@@ -188,4 +192,6 @@ export const HEADERS = {
 export const RETIRED_CONSUMERS = {
   /** Replaced by retrySchedulerResent: only a manual resend's success can end a waiting retry. */
   retrySchedulerSucceeded: { stream: 'HOOKLINE_DELIVERIES', durable: 'retry-scheduler-succeeded' },
+  /** Replaced by retrySchedulerRegistry: every kind's profile says which changes end its targets. */
+  retrySchedulerReceivers: { stream: 'HOOKLINE_REGISTRY', durable: 'retry-scheduler-receiver-deletions' },
 } as const;

@@ -3,6 +3,7 @@
 // DeliveryPlan: where to send, how the request is shaped, how it is authenticated,
 // what counts as success, when to retry, and what the log may show. A plan holds no
 // secret: authentication names a credential that only the signer can read.
+import type { ResponseLike, Verdict } from './success-criteria';
 
 /** How the payload travels. */
 export type RequestShape =
@@ -39,11 +40,13 @@ export type AuthScheme =
 
 export type AuthKind = AuthScheme['kind'];
 
-/** What counts as a delivered request. */
+/** What counts as a delivered request. Redirects and non-2xx statuses fail whatever the criterion. */
 export type SuccessCriterion =
   | { kind: '2xx' }
   /** 2xx and a JSON body { Success: true, Code: 0 | "0", Message: string } (push notifications). */
-  | { kind: 'push-notification' };
+  | { kind: 'push-notification' }
+  /** A kind's own rule for a 2xx answer (a registered kind may bring one); `name` is what logs show. */
+  | { kind: 'custom'; name: string; judge: (res: ResponseLike) => Verdict };
 
 export interface RetryPolicy {
   /**

@@ -4,7 +4,7 @@ import { customIntegrationProfile, hookupProfile, pushNotificationProfile, secre
 import { redactBody, redactHeaders, requestForLog, REDACTED } from './redaction';
 import { buildRequest, withAuthHeaders } from './request-builder';
 
-const facts = { deliveryId: 'd1', eventId: 'e1', topic: 'T', attemptAt: new Date(0), version: '1' };
+const facts = { deliveryId: 'd1', source: { eventId: 'e1', topic: 'T' }, attemptAt: new Date(0), version: '1' };
 
 describe('redaction', () => {
   it('hides auth and signature headers whatever their case', () => {

@@ -6,8 +6,7 @@ import { buildRequest, InvalidPayloadError, withAuthHeaders, type AttemptFacts }
 const facts: AttemptFacts = {
   payload: { id: 'evt-1', topic: 'Accounts.Update', data: { name: 'Jörg' } },
   deliveryId: '0196f3a2-7c1e-7d2a-9b3c-1a2b3c4d5e6f',
-  eventId: 'evt-1',
-  topic: 'Accounts.Update',
+  source: { eventId: 'evt-1', topic: 'Accounts.Update' },
   attemptAt: new Date('2026-01-01T00:00:05.250Z'),
   version: '1.2.3',
 };
@@ -37,6 +36,14 @@ describe('buildRequest', () => {
     assert.equal(req.headers['User-Agent'], 'DataNotifier');
     assert.equal(req.headers['Content-Type'], 'application/json');
     assert.equal(req.method, 'POST');
+  });
+
+  it('a delivery that did not come from an event names no event or topic', () => {
+    const { source: _source, ...noSource } = facts;
+    const req = buildRequest({ ...webhookProfile({ kind: 'none' }), url: 'https://receiver.example/' }, noSource);
+    assert.equal(req.headers['Hookline-Event-Id'], undefined);
+    assert.equal(req.headers['Hookline-Topic'], undefined);
+    assert.equal(req.headers['Hookline-Delivery-Id'], facts.deliveryId);
   });
 
   it('form data: POST, urlencoded, lists repeat the field', () => {
@@ -76,5 +83,18 @@ describe('withAuthHeaders', () => {
     assert.equal(signed.headers['webhook-signature'], 'v1,abc');
     assert.equal(signed.body, req.body);
     assert.equal(req.headers['webhook-signature'], undefined, 'the original is left alone');
+  });
+});
+
+describe('buildRequest from stored payload text', () => {
+  it('sends a JSON payload as exactly the stored bytes', () => {
+    const text = '{"b":1,  "a":"x"}';
+    const req = buildRequest({ ...webhookProfile({ kind: 'none' }), url: 'https://r.example/' }, { ...facts, payload: undefined, payloadText: text });
+    assert.equal(req.body?.toString('utf8'), text);
+  });
+  it('reads form and query fields from the text', () => {
+    const req = buildRequest({ ...customIntegrationProfile({ method: 'GET' }), url: 'https://ci.example/p' }, { ...facts, payload: undefined, payloadText: '{"id":["a","b"]}' });
+    assert.equal(req.url, 'https://ci.example/p?id=a&id=b');
+    assert.throws(() => buildRequest({ ...customIntegrationProfile({ method: 'POST' }), url: 'https://ci.example/p' }, { ...facts, payload: undefined, payloadText: '{nope' }), InvalidPayloadError);
   });
 });

@@ -2,6 +2,7 @@
 // and body bytes. Authentication headers are not computed here (only the signer holds
 // secrets); the builder hands out the exact bytes and ids the signer must sign, and
 // withAuthHeaders merges the signer's answer in.
+import type { DeliverySource } from '@hookline/contracts';
 import type { DeliveryPlan, RequestShape } from './delivery-plan';
 
 /** Headers naming the delivery; the delivery id is the same on every retry so receivers can deduplicate. */
@@ -21,10 +22,15 @@ export type FormFields = Readonly<Record<string, FormScalar | readonly FormScala
 
 export interface AttemptFacts {
   /** JSON shape: any JSON value. Form and query shapes: FormFields. */
-  payload: unknown;
+  payload?: unknown;
+  /**
+   * The payload as JSON text, as a delivery stores it. A JSON body is sent as exactly
+   * these bytes (no parse and re-encode per attempt); form and query shapes parse it.
+   */
+  payloadText?: string;
   deliveryId: string;
-  eventId: string;
-  topic: string;
+  /** The host event the delivery came from, if any (then Hookline-Event-Id and Hookline-Topic name it). */
+  source?: DeliverySource;
   attemptAt: Date;
   /** The platform version, for User-Agent: Hookline/<version>. */
   version: string;
@@ -72,6 +78,14 @@ function formPairs(payload: unknown): [string, string][] {
   return pairs;
 }
 
+function parsePayload(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidPayloadError('the stored payload is not JSON');
+  }
+}
+
 function methodOf(shape: RequestShape): string {
   return shape.method ?? (shape.kind === 'query' ? 'GET' : 'POST');
 }
@@ -85,29 +99,32 @@ export function buildRequest(plan: DeliveryPlan, facts: AttemptFacts): OutboundR
   }
   const headers: Record<string, string> = {};
   let body: Buffer | undefined;
+  const payload = () => (facts.payloadText !== undefined ? parsePayload(facts.payloadText) : facts.payload);
   switch (plan.request.kind) {
     case 'json': {
-      const text = JSON.stringify(facts.payload);
+      const text = facts.payloadText ?? JSON.stringify(facts.payload);
       if (text === undefined) throw new InvalidPayloadError('the payload is not JSON-serialisable');
       body = Buffer.from(text, 'utf8');
       headers['Content-Type'] = 'application/json';
       break;
     }
     case 'form': {
-      body = Buffer.from(new URLSearchParams(formPairs(facts.payload)).toString(), 'utf8');
+      body = Buffer.from(new URLSearchParams(formPairs(payload())).toString(), 'utf8');
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
       break;
     }
     case 'query': {
-      for (const [k, v] of formPairs(facts.payload)) url.searchParams.append(k, v);
+      for (const [k, v] of formPairs(payload())) url.searchParams.append(k, v);
       break;
     }
   }
   const timestampSeconds = Math.floor(facts.attemptAt.getTime() / 1000);
   headers['User-Agent'] = plan.userAgent ?? `Hookline/${facts.version}`;
   headers[DELIVERY_HEADERS.deliveryId] = facts.deliveryId;
-  headers[DELIVERY_HEADERS.eventId] = facts.eventId;
-  headers[DELIVERY_HEADERS.topic] = facts.topic;
+  if (facts.source) {
+    headers[DELIVERY_HEADERS.eventId] = facts.source.eventId;
+    headers[DELIVERY_HEADERS.topic] = facts.source.topic;
+  }
   headers[DELIVERY_HEADERS.attemptAt] = facts.attemptAt.toISOString();
   headers[DELIVERY_HEADERS.webhookId] = facts.deliveryId;
   headers[DELIVERY_HEADERS.webhookTimestamp] = String(timestampSeconds);

@@ -5,7 +5,7 @@ import { buildRequest } from './request-builder';
 import { signRequestFor } from './signing-request';
 import { judgeAttempt } from './success-criteria';
 
-const facts = { payload: { a: 1 }, deliveryId: 'd-1', eventId: 'e', topic: 'T', attemptAt: new Date('2026-01-01T00:00:00Z'), version: '1' };
+const facts = { payload: { a: 1 }, deliveryId: 'd-1', source: { eventId: 'e', topic: 'T' }, attemptAt: new Date('2026-01-01T00:00:00Z'), version: '1' };
 
 describe('signRequestFor', () => {
   const req = (auth: AuthScheme) => buildRequest({ ...webhookProfile(auth), url: 'https://x.example/' }, facts);

@@ -54,3 +54,15 @@ describe('evaluateResponse: the push-notification contract', () => {
     assert.equal(v.ok, false);
   });
 });
+
+describe("evaluateResponse: a kind's own criterion", () => {
+  const accepted = { kind: 'custom' as const, name: 'body says accepted', judge: (r: ResponseLike): Verdict => (r.body === 'accepted' ? { ok: true } : { ok: false, errorClass: 'contract', reason: 'not accepted' }) };
+  it('judges a 2xx answer', () => {
+    assert.deepEqual(evaluateResponse(accepted, res(200, 'accepted')), { ok: true });
+    assert.deepEqual(evaluateResponse(accepted, res(200, 'nope')), { ok: false, errorClass: 'contract', reason: 'not accepted' });
+  });
+  it('never turns a failed status into a success', () => {
+    assert.equal(evaluateResponse(accepted, res(500, 'accepted')).ok, false);
+    assert.equal(evaluateResponse(accepted, res(302, 'accepted')).ok, false);
+  });
+});

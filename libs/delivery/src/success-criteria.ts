@@ -59,15 +59,16 @@ function pushNotificationVerdict(res: ResponseLike): Verdict {
   return { ok: true };
 }
 
+/** What each named criterion asks of a 2xx answer. */
+const CRITERIA: Record<Exclude<SuccessCriterion['kind'], 'custom'>, (res: ResponseLike) => Verdict> = {
+  '2xx': () => ({ ok: true }),
+  'push-notification': pushNotificationVerdict,
+};
+
 export function evaluateResponse(criterion: SuccessCriterion, res: ResponseLike): Verdict {
   const byStatus = statusVerdict(res);
   if (byStatus) return byStatus;
-  switch (criterion.kind) {
-    case '2xx':
-      return { ok: true };
-    case 'push-notification':
-      return pushNotificationVerdict(res);
-  }
+  return criterion.kind === 'custom' ? criterion.judge(res) : CRITERIA[criterion.kind](res);
 }
 
 /** An attempt's transport outcome (egress's result has this shape). */

@@ -14,6 +14,7 @@ import { PoisonMessageError, RetryableError } from './errors';
 import { NatsClient } from './nats-client';
 import { ensureConsumer, ensureStream, retireConsumer } from './provisioner';
 import { JetStreamPublisher } from './publisher';
+import { StreamFollower, StuckFollowerError, UnreadableMessageError } from './stream-follower';
 
 const quiet = createLogger({ service: 'test', version: '0', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
@@ -193,6 +194,56 @@ describe('messaging against nats-server', () => {
       assert.equal(info.num_pending, 0);
     } finally {
       await nc.close();
+      await client.onApplicationShutdown();
+    }
+  });
+
+  it('a follower stops at a message its projection cannot read, says where, and moves on only past a sequence it is told to skip', async () => {
+    const { client, publisher } = await messagingFor(nats.url);
+    const spec: StreamSpec = { name: 'T_FOLLOW', subjects: ['t.follow.>'], maxAgeMs: 0, duplicateWindowMs: 60_000, retention: 'limits' };
+    await ensureStream(client.jsm, spec);
+    const lines: string[] = [];
+    const logger = createLogger({ service: 'test', version: '0', level: 'info', destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) });
+    const seen: unknown[] = [];
+    const apply = (m: { payload: unknown }) => {
+      if ((m.payload as { bad?: boolean }).bad) throw new UnreadableMessageError('a change of an unknown shape');
+      seen.push(m.payload);
+    };
+    await publisher.publishRaw('t.follow.a', '{"n":1}', { msgId: 'f1' });
+    await publisher.publishRaw('t.follow.a', '{"bad":true}', { msgId: 'f2' });
+    await publisher.publishRaw('t.follow.a', 'not json', { msgId: 'f3' });
+    await publisher.publishRaw('t.follow.a', '{"n":4}', { msgId: 'f4' });
+    try {
+      const stuck = new StreamFollower(client, spec.name, apply, logger);
+      await stuck.start();
+      await until('the follower to stop', () => stuck.stuck !== undefined);
+      assert.deepEqual(seen, [{ n: 1 }], 'nothing after the unreadable message is applied');
+      assert.equal(stuck.caughtUp, false);
+      assert.deepEqual(stuck.stuck, { stream: 'T_FOLLOW', subject: 't.follow.a', seq: 2, reason: 'a change of an unknown shape' });
+      assert.throws(() => stuck.assertServing(), StuckFollowerError);
+      await assert.rejects(stuck.upToDate(), StuckFollowerError);
+      const line = lines.find((l) => l.includes('"seq":2'));
+      assert.ok(line && /T_FOLLOW/.test(line) && /t\.follow\.a/.test(line) && /HOOKLINE_REGISTRY_SKIP=2/.test(line), line);
+      stuck.stop();
+
+      // The operator skips 2; the next unreadable one (3, not JSON) stops it again.
+      seen.length = 0;
+      const skipping = new StreamFollower(client, spec.name, apply, logger, { skip: new Set([2]) });
+      await skipping.start();
+      await until('the follower to stop at 3', () => skipping.stuck !== undefined);
+      assert.equal(skipping.stuck?.seq, 3);
+      assert.equal(skipping.stuck?.reason, 'not JSON');
+      skipping.stop();
+
+      seen.length = 0;
+      const past = new StreamFollower(client, spec.name, apply, logger, { skip: new Set([2, 3]) });
+      await past.start();
+      await past.whenCaughtUp();
+      assert.deepEqual(seen, [{ n: 1 }, { n: 4 }]);
+      await past.upToDate();
+      assert.ok(lines.some((l) => /skipping a message an operator named to skip/.test(l) && l.includes('"seq":3')));
+      past.stop();
+    } finally {
       await client.onApplicationShutdown();
     }
   });

@@ -1,6 +1,12 @@
 // Replays a stream from its first message into an in-memory projection and keeps
 // following it (an ordered consumer: no acks, restarts itself after reconnects).
 // "Caught up" once every message that existed at start has been applied.
+//
+// A message the projection cannot read is never skipped in silence: the follower stops
+// at it (the projection would otherwise miss, say, a receiver's deletion), says so once
+// with the stream, subject and sequence, and every caller that needs the projection
+// current is refused until a version that reads it is deployed or an operator names the
+// sequence in `skip` (HOOKLINE_REGISTRY_SKIP for the registry views).
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { Logger } from '@hookline/observability';
 import type { NatsClient } from './nats-client';
@@ -9,6 +15,34 @@ export interface FollowedMessage {
   subject: string;
   seq: number;
   payload: unknown;
+}
+
+/** Thrown by a projection for a message it cannot apply; the follower stops there. */
+export class UnreadableMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnreadableMessageError';
+  }
+}
+
+/** Where a follower stopped, and why. */
+export interface StuckAt {
+  stream: string;
+  subject: string;
+  seq: number;
+  reason: string;
+}
+
+export interface StreamFollowerOptions {
+  /** Sequences an operator has decided to skip (each is logged when skipped). */
+  skip?: ReadonlySet<number>;
+}
+
+export class StuckFollowerError extends Error {
+  constructor(readonly at: StuckAt) {
+    super(`${at.stream} is stopped at sequence ${at.seq} (${at.subject}), which cannot be read: ${at.reason}`);
+    this.name = 'StuckFollowerError';
+  }
 }
 
 export class StreamFollower {
@@ -20,16 +54,28 @@ export class StreamFollower {
   private seqWaiters: { seq: number; resolve: () => void }[] = [];
   private infoInFlight?: Promise<number>;
   private infoQueued?: Promise<number>;
+  private stuckAt?: StuckAt;
 
   constructor(
     private readonly client: NatsClient,
     private readonly stream: string,
     private readonly apply: (m: FollowedMessage) => void,
     private readonly logger: Logger,
+    private readonly opts: StreamFollowerOptions = {},
   ) {}
 
   get caughtUp(): boolean {
-    return this.appliedSeq >= this.targetSeq;
+    return !this.stuckAt && this.appliedSeq >= this.targetSeq;
+  }
+
+  /** Where the follower stopped on a message it cannot read, if it did. */
+  get stuck(): StuckAt | undefined {
+    return this.stuckAt;
+  }
+
+  /** Throws StuckFollowerError while the follower is stopped: the projection is not to be served. */
+  assertServing(): void {
+    if (this.stuckAt) throw new StuckFollowerError(this.stuckAt);
   }
 
   /** Resolves once the projection holds everything that was in the stream at start. */
@@ -43,10 +89,12 @@ export class StreamFollower {
    * requests are shared: one in flight, one queued for callers that came after it left.
    */
   async upToDate(timeoutMs = 5000): Promise<void> {
+    this.assertServing();
     const target = await this.lastSeqNow();
     if (this.appliedSeq >= target) return;
+    this.assertServing();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.stream} view is behind (at ${this.appliedSeq}, needs ${target})`)), timeoutMs);
+      const timer = setTimeout(() => reject(this.stuckAt ? new StuckFollowerError(this.stuckAt) : new Error(`${this.stream} view is behind (at ${this.appliedSeq}, needs ${target})`)), timeoutMs);
       this.seqWaiters.push({ seq: target, resolve: () => (clearTimeout(timer), resolve()) });
     });
   }
@@ -98,15 +146,29 @@ export class StreamFollower {
         this.messages = await consumer.consume();
         for await (const m of this.messages) {
           if (m.seq <= this.appliedSeq) continue;
-          let payload: unknown;
-          try {
-            payload = m.json();
-          } catch {
-            this.logger.error({ stream: this.stream, seq: m.seq }, 'skipping a message that is not JSON');
+          if (this.opts.skip?.has(m.seq)) {
+            this.logger.warn({ stream: this.stream, subject: m.subject, seq: m.seq }, 'skipping a message an operator named to skip');
             this.appliedSeq = m.seq;
+            this.check();
             continue;
           }
-          this.apply({ subject: m.subject, seq: m.seq, payload });
+          try {
+            let payload: unknown;
+            try {
+              payload = m.json();
+            } catch {
+              throw new UnreadableMessageError('not JSON');
+            }
+            this.apply({ subject: m.subject, seq: m.seq, payload });
+          } catch (err) {
+            this.stop();
+            this.stuckAt = { stream: this.stream, subject: m.subject, seq: m.seq, reason: (err as Error).message };
+            this.logger.error(
+              { ...this.stuckAt },
+              `cannot read ${this.stream} message ${m.seq} (${m.subject}): ${(err as Error).message}. This view stops here and the service reports not ready until a version that reads it is deployed, or an operator skips it (HOOKLINE_REGISTRY_SKIP=${m.seq}) and restarts the service`,
+            );
+            return;
+          }
           this.appliedSeq = m.seq;
           this.check();
         }

@@ -43,9 +43,10 @@ export interface LedgerEvent {
 
 export interface DeliverySummary {
   id: string;
+  kind: string;
   eventId: string;
   topic: string;
-  receiver: { id: string; name: string };
+  target: { id: string; name: string };
   status: string;
   attempts: number;
   lastStatusCode: number | null;
@@ -187,13 +188,13 @@ export class DeliveryLedger {
     let settled = new Map<string, DeliverySummary>();
     let unsettled: { delivery: DeliverySummary; receiver: LedgerReceiverSpec }[] = [];
     await eventually('every delivery in its final state in the log', async () => {
-      const all = (await listAllDeliveries(this.opts.client, this.opts.tenant)).filter((d) => mine.has(d.receiver.id) && byId.has(d.eventId));
+      const all = (await listAllDeliveries(this.opts.client, this.opts.tenant)).filter((d) => mine.has(d.target.id) && byId.has(d.eventId));
       const ids = new Set<string>();
       const pairs = new Map<string, DeliverySummary>();
       for (const d of all) {
         assert.ok(!ids.has(d.id), `delivery ${d.id} is listed twice`);
         ids.add(d.id);
-        const key = `${d.receiver.id}/${d.eventId}`;
+        const key = `${d.target.id}/${d.eventId}`;
         assert.ok(!pairs.has(key), `two deliveries (${pairs.get(key)?.id}, ${d.id}) for one event and receiver`);
         pairs.set(key, d);
       }

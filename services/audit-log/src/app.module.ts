@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@hookline/auth';
 import { ConfigModule, VERSION } from '@hookline/config';
 import { CONSUMERS, STREAMS } from '@hookline/contracts';
+import { DeliveryKindsModule } from '@hookline/delivery';
 import { HttpModule } from '@hookline/http';
 import { MessagingModule } from '@hookline/messaging';
 import { ObservabilityModule } from '@hookline/observability';
@@ -31,6 +32,7 @@ export class AppModule {
         // Access tokens are verified here against the public keys in auth_signing_keys.
         AuthModule.forRoot(),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
+        DeliveryKindsModule,
         EventsModule,
         ChangesModule,
         DeliveriesModule,

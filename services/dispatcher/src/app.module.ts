@@ -3,15 +3,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, VERSION } from '@hookline/config';
 import { CONSUMERS, STREAMS } from '@hookline/contracts';
+import { DeliveryKindsModule } from '@hookline/delivery';
 import { EgressModule, egressOptionsFrom } from '@hookline/egress';
 import { HttpModule } from '@hookline/http';
 import { MessagingModule } from '@hookline/messaging';
 import { ObservabilityModule } from '@hookline/observability';
 import { PersistenceModule } from '@hookline/persistence';
+import { RegistryViewModule } from '@hookline/registry-view';
 import { AttemptsModule } from './attempts/attempts.module';
 import type { DispatcherConfig } from './config';
 import { FanOutModule } from './fan-out/fan-out.module';
-import { RegistryViewModule } from './registry-view/registry-view.module';
 
 @Module({})
 export class AppModule {
@@ -30,6 +31,7 @@ export class AppModule {
         EgressModule.forRoot(egressOptionsFrom(config)),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
         RegistryViewModule,
+        DeliveryKindsModule,
         FanOutModule,
         AttemptsModule,
       ],

@@ -9,7 +9,9 @@ import {
   type NatsConfig,
   type OperatorConfig,
 } from '@hookline/config';
+import { deliveryConfig, type DeliveryConfig } from '@hookline/delivery';
 import { egressConfig, type EgressConfig } from '@hookline/egress';
+import { registryViewConfig, type RegistryViewConfig } from '@hookline/registry-view';
 
 export const dispatcherConfigSpec = {
   ...natsConfig,
@@ -17,6 +19,8 @@ export const dispatcherConfigSpec = {
   ...httpConfig,
   ...operatorConfig,
   ...egressConfig,
+  ...deliveryConfig,
+  ...registryViewConfig,
   attemptConcurrency: field.int('HOOKLINE_DISPATCH_CONCURRENCY', { default: 512, min: 1, max: 10_000, doc: 'attempts in flight at once per dispatcher' }),
   perReceiverConcurrency: field.int('HOOKLINE_DISPATCH_PER_RECEIVER_CONCURRENCY', {
     default: 32,
@@ -35,4 +39,6 @@ export type DispatcherConfig = NatsConfig &
   DatabaseConfig &
   HttpConfig &
   OperatorConfig &
-  EgressConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; signerTimeoutMs: number };
+  EgressConfig &
+  DeliveryConfig &
+  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; signerTimeoutMs: number };

@@ -1,14 +1,15 @@
 // retry-scheduler: Owns when each failed delivery is tried again, and when it is given up
-// (push notifications: deleted once notification_days_before has passed).
+// (a kind whose deliveries expire, such as push notifications: deleted at expiry).
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, VERSION } from '@hookline/config';
 import { CONSUMERS, RETIRED_CONSUMERS, STREAMS } from '@hookline/contracts';
 import { HttpModule } from '@hookline/http';
 import { MessagingModule } from '@hookline/messaging';
 import { ObservabilityModule } from '@hookline/observability';
+import { DeliveryKindsModule } from '@hookline/delivery';
 import { PersistenceModule } from '@hookline/persistence';
+import { RegistryViewModule } from '@hookline/registry-view';
 import type { RetrySchedulerConfig } from './config';
-import { PushSettingsModule } from './push-settings/push-settings.module';
 import { ScheduleModule } from './schedule/schedule.module';
 
 @Module({})
@@ -22,12 +23,13 @@ export class AppModule {
         MessagingModule.forRoot({
           useFactory: () => ({ natsUrl: config.natsUrl, name: 'retry-scheduler' }),
           streams: [STREAMS.deliveries, STREAMS.dispatch, STREAMS.registry],
-          consumers: [CONSUMERS.retrySchedulerFailed, CONSUMERS.retrySchedulerReceivers, CONSUMERS.retrySchedulerResent, CONSUMERS.retrySchedulerParked],
-          retiredConsumers: [RETIRED_CONSUMERS.retrySchedulerSucceeded],
+          consumers: [CONSUMERS.retrySchedulerFailed, CONSUMERS.retrySchedulerRegistry, CONSUMERS.retrySchedulerResent, CONSUMERS.retrySchedulerParked],
+          retiredConsumers: [RETIRED_CONSUMERS.retrySchedulerSucceeded, RETIRED_CONSUMERS.retrySchedulerReceivers],
         }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'retry-scheduler' }),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
-        PushSettingsModule,
+        RegistryViewModule,
+        DeliveryKindsModule,
         ScheduleModule,
       ],
     };

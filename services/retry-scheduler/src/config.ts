@@ -4,52 +4,39 @@ import {
   httpConfig,
   natsConfig,
   operatorConfig,
+  parseDuration,
   type DatabaseConfig,
-  type FieldSpec,
   type HttpConfig,
   type NatsConfig,
   type OperatorConfig,
 } from '@hookline/config';
-
-/** A duration that must be more than zero. */
-function positive<F extends FieldSpec<number> & { env: string }>(f: F): F {
-  return {
-    ...f,
-    parse: (raw: string) => {
-      const v = f.parse(raw);
-      if (v <= 0) throw new Error('must be more than zero');
-      return v;
-    },
-  };
-}
+import { deliveryConfig, type DeliveryConfig } from '@hookline/delivery';
+import { registryViewConfig, type RegistryViewConfig } from '@hookline/registry-view';
 
 export const retrySchedulerConfigSpec = {
   ...natsConfig,
   ...databaseConfig,
   ...httpConfig,
   ...operatorConfig,
-  retrySchedule: field.durations('HOOKLINE_RETRY_SCHEDULE', {
-    default: [3_600_000, 7_200_000, 21_600_000, 86_400_000],
-    doc: 'wait before each retry, counted from the previous attempt (the seed: 1h,2h,6h,24h); its length is the number of retries',
-  }),
-  retryJitterMs: field.duration('HOOKLINE_RETRY_JITTER', { default: 0, doc: 'up to this much is added at random to each wait (never subtracted)' }),
-  maxRetryAfterMs: field.duration('HOOKLINE_RETRY_MAX_RETRY_AFTER', { default: 86_400_000, doc: "how far a receiver's Retry-After may push a retry out" }),
+  ...deliveryConfig,
+  ...registryViewConfig,
   pollIntervalMs: field.duration('HOOKLINE_RETRY_POLL_INTERVAL', { default: 500, doc: 'how often due retries are looked for' }),
-  pushDayMs: positive(
-    field.duration('HOOKLINE_PUSH_DAY_LENGTH', {
-      default: 86_400_000,
-      doc: "the length of one of notification_days_before's days (24h; tests compress it, e.g. 1s)",
-    }),
-  ),
-  pushExpirySweepMs: positive(
-    field.duration('HOOKLINE_PUSH_EXPIRY_SWEEP', {
+  expirySweepMs: {
+    ...field.duration('HOOKLINE_PUSH_EXPIRY_SWEEP', {
       default: 60_000,
-      doc: 'how often waiting push notifications are checked against notification_days_before (also at once when it changes)',
+      doc: 'how often waiting deliveries of expiring kinds (push notifications) are checked against their tenant setting (also at once when it changes)',
     }),
-  ),
+    parse: (raw: string) => {
+      const v = parseDuration(raw.trim());
+      if (v <= 0) throw new Error('must be more than zero');
+      return v;
+    },
+  },
 };
 
 export type RetrySchedulerConfig = NatsConfig &
   DatabaseConfig &
   HttpConfig &
-  OperatorConfig & { retrySchedule: number[]; retryJitterMs: number; maxRetryAfterMs: number; pollIntervalMs: number; pushDayMs: number; pushExpirySweepMs: number };
+  OperatorConfig &
+  DeliveryConfig &
+  RegistryViewConfig & { pollIntervalMs: number; expirySweepMs: number };

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { CONSUMERS } from '@hookline/contracts';
+import { CONSUMERS, upgradeDeliveryMessage } from '@hookline/contracts';
 import { ConsumerHost, PoisonMessageError } from '@hookline/messaging';
 import { project } from './delivery-projection';
 import { DeliveriesRepository } from './deliveries.repository';
@@ -23,7 +23,7 @@ export class DeliveriesConsumer implements OnModuleInit {
             throw new PoisonMessageError('not a delivery lifecycle event');
           }
         }
-        const { deliveries, attempts } = project(msgs.map((m) => ({ event: m.payload, seq: m.streamSeq })));
+        const { deliveries, attempts } = project(msgs.map((m) => ({ event: upgradeDeliveryMessage(m.payload), seq: m.streamSeq })));
         await this.repo.apply(deliveries, attempts);
       },
       // A longer window means fewer, larger statements (the log is a projection; 200 ms late is fine).

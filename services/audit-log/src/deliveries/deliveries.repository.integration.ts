@@ -12,7 +12,7 @@ const base = { tenantId: 't1', kind: 'webhook' as const };
 function life(id: string): DeliveryLifecycleEvent[] {
   const d = { ...base, deliveryId: id };
   return [
-    { ...d, type: 'created', at: '2026-01-01T00:00:00.000Z', eventId: '00000000-0000-4000-8000-000000000001', topic: 'A.b', receiverId: 'r1', receiverName: 'R', url: 'http://x', body: '{"a":1}' },
+    { ...d, type: 'created', at: '2026-01-01T00:00:00.000Z', source: { eventId: '00000000-0000-4000-8000-000000000001', topic: 'A.b' }, target: 'r1', targetName: 'R', url: 'http://x', body: '{"a":1}' },
     { ...d, type: 'attempted', at: '2026-01-01T00:00:01.000Z', attempt: 1, ok: false, durationMs: 3, statusCode: 503, errorClass: 'http-status', requestHeaders: { 'x-hub-signature': '[redacted]' } },
     { ...d, type: 'scheduled', at: '2026-01-01T00:00:01.000Z', attempt: 2, dueAt: '2026-01-01T01:00:01.000Z' },
     { ...d, type: 'attempted', at: '2026-01-01T01:00:01.000Z', attempt: 2, ok: true, durationMs: 2, statusCode: 200, requestHeaders: {} },
@@ -55,10 +55,10 @@ describe('DeliveriesRepository', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is n
   it('lists newest first with filters', async () => {
     const ids = ['22222222-2222-4222-8222-000000000001', '22222222-2222-4222-8222-000000000002'];
     for (const [i, id] of ids.entries()) {
-      const p = project([{ event: { ...base, deliveryId: id, type: 'created', at: `2026-02-0${i + 1}T00:00:00.000Z`, eventId: '00000000-0000-4000-8000-000000000002', topic: 'List.t', receiverId: 'r2', receiverName: 'R2', url: 'http://y', body: '{}' }, seq: 100 + i }]);
+      const p = project([{ event: { ...base, deliveryId: id, type: 'created', at: `2026-02-0${i + 1}T00:00:00.000Z`, source: { eventId: '00000000-0000-4000-8000-000000000002', topic: 'List.t' }, target: 'r2', targetName: 'R2', url: 'http://y', body: '{}' }, seq: 100 + i }]);
       await repo.apply(p.deliveries, p.attempts);
     }
-    const rows = await repo.list('t1', { receiverId: 'r2' }, 10);
+    const rows = await repo.list('t1', { target: 'r2' }, 10);
     assert.deepEqual(rows.map((r) => r.id), [...ids].reverse());
     assert.equal((await repo.list('t1', { status: 'succeeded' }, 10)).length, 1);
   });

@@ -6,9 +6,11 @@ import { applyVisibility, type Visibility } from '../visibility';
 import type { AttemptRow, DeliveryRowPatch } from './delivery-projection';
 
 export interface DeliveryFilter {
-  receiverId?: string;
+  target?: string;
   topic?: string;
   status?: string;
+  /** Any of these statuses (bulk resends). */
+  statuses?: readonly string[];
   kind?: string;
   from?: Date;
   to?: Date;
@@ -26,13 +28,13 @@ export interface AttemptRecord extends Omit<AttemptRow, 'at'> {
 }
 
 const LIST_COLUMNS = [
-  'id', 'tenant_id', 'kind', 'event_id', 'topic', 'receiver_id', 'receiver_name', 'url', 'unit', 'status', 'status_reason',
+  'id', 'tenant_id', 'kind', 'event_id', 'topic', 'target_id', 'target_name', 'url', 'unit', 'context', 'status', 'status_reason',
   'next_attempt_at', 'attempts', 'last_status_code', 'last_error_class', 'last_attempt_at', 'created_at', 'updated_at',
 ];
 const VISIBILITY_COLUMNS = { alias: 'd', unit: 'unit', topic: 'topic' };
 
-const PATCH_COLUMNS = `id uuid, tenant_id text, kind text, created_at timestamptz, event_id uuid, topic text, receiver_id text,
-  receiver_name text, url text, unit text, body text, status text, status_seq bigint, status_attempt int, status_reason text,
+const PATCH_COLUMNS = `id uuid, tenant_id text, kind text, created_at timestamptz, event_id uuid, topic text, target_id text,
+  target_name text, url text, unit text, body text, context jsonb, status text, status_seq bigint, status_attempt int, status_reason text,
   next_attempt_at timestamptz, attempts int, last_status_code int, last_error_class text, last_attempt_at timestamptz, last_attempt_seq bigint`;
 
 /**
@@ -61,20 +63,21 @@ export class DeliveriesRepository {
   async apply(deliveries: DeliveryRowPatch[], attempts: AttemptRow[]): Promise<void> {
     if (deliveries.length > 0) {
       await this.ds.query(
-        `INSERT INTO deliveries AS d (id, tenant_id, kind, created_at, event_id, topic, receiver_id, receiver_name, url, unit, body,
+        `INSERT INTO deliveries AS d (id, tenant_id, kind, created_at, event_id, topic, target_id, target_name, url, unit, body, context,
             status, status_seq, status_attempt, status_reason, next_attempt_at, attempts, last_status_code, last_error_class, last_attempt_at, last_attempt_seq)
-         SELECT id, tenant_id, kind, created_at, event_id, topic, receiver_id, receiver_name, url, unit, body,
+         SELECT id, tenant_id, kind, created_at, event_id, topic, target_id, target_name, url, unit, body, context,
             COALESCE(status, 'pending'), status_seq, status_attempt, status_reason, next_attempt_at, attempts, last_status_code, last_error_class, last_attempt_at, last_attempt_seq
          FROM jsonb_to_recordset($1::jsonb) AS x(${PATCH_COLUMNS})
          ON CONFLICT (id) DO UPDATE SET
            created_at = LEAST(d.created_at, EXCLUDED.created_at),
            event_id = COALESCE(d.event_id, EXCLUDED.event_id),
            topic = COALESCE(d.topic, EXCLUDED.topic),
-           receiver_id = COALESCE(d.receiver_id, EXCLUDED.receiver_id),
-           receiver_name = COALESCE(d.receiver_name, EXCLUDED.receiver_name),
+           target_id = COALESCE(d.target_id, EXCLUDED.target_id),
+           target_name = COALESCE(d.target_name, EXCLUDED.target_name),
            url = COALESCE(d.url, EXCLUDED.url),
            unit = COALESCE(d.unit, EXCLUDED.unit),
            body = COALESCE(d.body, EXCLUDED.body),
+           context = COALESCE(d.context, EXCLUDED.context),
            status = CASE WHEN ${TAKES_STATUS} THEN EXCLUDED.status ELSE d.status END,
            status_reason = CASE WHEN ${TAKES_STATUS} THEN EXCLUDED.status_reason ELSE d.status_reason END,
            next_attempt_at = CASE WHEN ${TAKES_STATUS} THEN EXCLUDED.next_attempt_at ELSE d.next_attempt_at END,
@@ -91,33 +94,50 @@ export class DeliveriesRepository {
     }
     if (attempts.length > 0) {
       await this.ds.query(
-        `INSERT INTO delivery_attempts (delivery_id, attempt, tenant_id, at, ok, duration_ms, status_code, error_class, error, request_headers, response_body, response_truncated, manual)
-         SELECT delivery_id, attempt, tenant_id, at, ok, duration_ms, status_code, error_class, error, request_headers, response_body, response_truncated, manual
+        `INSERT INTO delivery_attempts (delivery_id, attempt, tenant_id, at, ok, duration_ms, status_code, error_class, error,
+            method, url, request_headers, request_body, response_headers, response_body, response_truncated, manual)
+         SELECT delivery_id, attempt, tenant_id, at, ok, duration_ms, status_code, error_class, error,
+            method, url, request_headers, request_body, response_headers, response_body, response_truncated, manual
          FROM jsonb_to_recordset($1::jsonb) AS x(delivery_id uuid, attempt int, tenant_id text, at timestamptz, ok boolean, duration_ms int,
-           status_code int, error_class text, error text, request_headers jsonb, response_body text, response_truncated boolean, manual boolean)
+           status_code int, error_class text, error text, method text, url text, request_headers jsonb, request_body text, response_headers jsonb,
+           response_body text, response_truncated boolean, manual boolean)
          ON CONFLICT (delivery_id, attempt) DO NOTHING`,
         [JSON.stringify(attempts)],
       );
     }
   }
 
-  /** Newest first, keyset-paginated on (created_at, id), limited to what the reader may see. */
-  async list(tenantId: string, f: DeliveryFilter, limit: number, after?: Cursor, visibility: Visibility = '*'): Promise<DeliveryRow[]> {
-    const q = this.ds
-      .createQueryBuilder()
-      // Aliased: TypeORM maps an ORDER BY that names a plain selection through entity metadata, which a raw table has none of.
-      .select(LIST_COLUMNS.map((c) => `d.${c} AS "${c}"`))
-      .from('deliveries', 'd')
-      .where('d.tenant_id = :tenantId', { tenantId });
+  private filtered(tenantId: string, f: DeliveryFilter, visibility: Visibility) {
+    const q = this.ds.createQueryBuilder().from('deliveries', 'd').where('d.tenant_id = :tenantId', { tenantId });
     applyVisibility(q, visibility, VISIBILITY_COLUMNS);
-    if (f.receiverId) q.andWhere('d.receiver_id = :receiverId', { receiverId: f.receiverId });
+    if (f.target) q.andWhere('d.target_id = :target', { target: f.target });
     if (f.topic) q.andWhere('d.topic = :topic', { topic: f.topic });
     if (f.status) q.andWhere('d.status = :status', { status: f.status });
+    if (f.statuses) q.andWhere('d.status = ANY(:statuses::text[])', { statuses: f.statuses });
     if (f.kind) q.andWhere('d.kind = :kind', { kind: f.kind });
     if (f.from) q.andWhere('d.created_at >= :from', { from: f.from });
     if (f.to) q.andWhere('d.created_at < :to', { to: f.to });
+    return q;
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id), limited to what the reader may see. */
+  async list(tenantId: string, f: DeliveryFilter, limit: number, after?: Cursor, visibility: Visibility = '*', withBody = false): Promise<DeliveryRow[]> {
+    const q = this.filtered(tenantId, f, visibility)
+      // Aliased: TypeORM maps an ORDER BY that names a plain selection through entity metadata, which a raw table has none of.
+      .select([...LIST_COLUMNS, ...(withBody ? ['body'] : [])].map((c) => `d.${c} AS "${c}"`));
     if (after) q.andWhere('(d.created_at, d.id) < (:at::timestamptz, :cid::uuid)', { at: after.at, cid: after.id });
     return q.orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').limit(limit).getRawMany<DeliveryRow>();
+  }
+
+  /** How many deliveries match, per kind and topic (what a bulk resend may touch, before permissions). */
+  async countByKindAndTopic(tenantId: string, f: DeliveryFilter, visibility: Visibility): Promise<{ kind: string; topic: string | null; n: number }[]> {
+    const rows = await this.filtered(tenantId, f, visibility)
+      .andWhere('d.body IS NOT NULL AND d.target_id IS NOT NULL')
+      .select(['d.kind AS kind', 'd.topic AS topic', 'count(*)::int AS n'])
+      .groupBy('d.kind')
+      .addGroupBy('d.topic')
+      .getRawMany<{ kind: string; topic: string | null; n: number }>();
+    return rows;
   }
 
   async findOne(tenantId: string, id: string, visibility: Visibility = '*'): Promise<DeliveryRow | undefined> {

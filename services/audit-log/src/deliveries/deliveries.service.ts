@@ -1,23 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { deliveryMsgIds, deliverySubjects, type DeliveryKind, type DispatchOrder } from '@hookline/contracts';
-import type { Principal } from '@hookline/auth';
+import { deliveryMsgIds, deliverySubjects, UUID_RE, type DispatchOrder } from '@hookline/contracts';
+import { principalAllows, type Principal } from '@hookline/auth';
+import { DeliveryKindsService } from '@hookline/delivery';
 import { authorize, ConflictError, NotFoundError, tenantScope, ValidationError } from '@hookline/http';
 import { JetStreamPublisher } from '@hookline/messaging';
 import { decodeCursor, encodeCursor } from '@hookline/persistence';
 import { visibilityOf } from '../visibility';
 import { AttemptRecord, DeliveriesRepository, DeliveryFilter, DeliveryRow } from './deliveries.repository';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Settled deliveries, and ones waiting for a retry (the resend goes now; success ends the wait). */
-const RESENDABLE = new Set(['succeeded', 'failed', 'scheduled']);
+export const RESENDABLE_STATUSES = ['succeeded', 'failed', 'scheduled'] as const;
+const RESENDABLE: ReadonlySet<string> = new Set(RESENDABLE_STATUSES);
 
 export function summary(d: DeliveryRow) {
   return {
     id: d.id,
     kind: d.kind,
+    target: { id: d.target_id, name: d.target_name },
     eventId: d.event_id,
     topic: d.topic,
-    receiver: { id: d.receiver_id, name: d.receiver_name },
     status: d.status,
     statusReason: d.status_reason ?? undefined,
     lastStatusCode: d.last_status_code,
@@ -26,6 +27,7 @@ export function summary(d: DeliveryRow) {
     nextAttemptAt: d.next_attempt_at ? new Date(d.next_attempt_at).toISOString() : null,
     lastAttemptAt: d.last_attempt_at ? new Date(d.last_attempt_at).toISOString() : null,
     createdAt: new Date(d.created_at).toISOString(),
+    ...(d.context ? { context: d.context } : {}),
   };
 }
 
@@ -39,9 +41,27 @@ function attemptView(a: AttemptRecord) {
     errorClass: a.error_class ?? undefined,
     error: a.error ?? undefined,
     manual: a.manual,
+    method: a.method,
+    url: a.url,
     requestHeaders: a.request_headers,
+    responseHeaders: a.response_headers ?? {},
     responseBody: a.response_body,
     responseTruncated: a.response_truncated,
+  };
+}
+
+/** A resend order: the same delivery id, the next attempt number. */
+export function resendOrder(d: DeliveryRow, attempt: number, createdAt: string): DispatchOrder {
+  return {
+    deliveryId: d.id,
+    tenantId: d.tenant_id,
+    kind: d.kind,
+    target: d.target_id ?? '',
+    ...(d.event_id && d.topic ? { source: { eventId: d.event_id, topic: d.topic } } : {}),
+    attempt,
+    body: d.body ?? '',
+    createdAt,
+    manual: true,
   };
 }
 
@@ -50,13 +70,14 @@ export class DeliveriesService {
   constructor(
     private readonly repo: DeliveriesRepository,
     private readonly publisher: JetStreamPublisher,
+    private readonly kinds: DeliveryKindsService,
   ) {}
 
   async list(p: Principal, tenant: string | undefined, filter: DeliveryFilter, limit: number, cursor?: string) {
     const tenantId = tenantScope(p, tenant);
     let after;
     if (cursor !== undefined) {
-      after = decodeCursor(cursor, UUID);
+      after = decodeCursor(cursor, UUID_RE);
       if (!after) throw new ValidationError([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
     }
     const rows = await this.repo.list(tenantId, filter, limit + 1, after, visibilityOf(p));
@@ -68,44 +89,56 @@ export class DeliveriesService {
     };
   }
 
-  async get(p: Principal, tenant: string | undefined, id: string) {
+  private async find(p: Principal, tenant: string | undefined, id: string): Promise<DeliveryRow> {
     const tenantId = tenantScope(p, tenant);
-    const d = UUID.test(id) ? await this.repo.findOne(tenantId, id, visibilityOf(p)) : undefined;
+    const d = UUID_RE.test(id) ? await this.repo.findOne(tenantId, id, visibilityOf(p)) : undefined;
     if (!d) throw new NotFoundError(`delivery ${id}`);
-    const attempts = await this.repo.attempts(tenantId, id);
+    return d;
+  }
+
+  async get(p: Principal, tenant: string | undefined, id: string) {
+    const d = await this.find(p, tenant, id);
+    const attempts = await this.repo.attempts(d.tenant_id, id);
     const last = attempts[attempts.length - 1];
+    // What the last attempt really sent; before any attempt, the payload it will carry.
+    const body = last ? (last.request_body ?? d.body) : d.body;
     return {
       ...summary(d),
       url: d.url,
       unit: d.unit ?? undefined,
-      request: d.body === null ? null : { method: 'POST', url: d.url, headers: last?.request_headers ?? {}, body: d.body },
+      request:
+        d.body === null
+          ? null
+          : { method: last?.method ?? null, url: last?.url ?? d.url, headers: last?.request_headers ?? {}, body: body === '' ? null : body, payload: d.body },
       attemptLog: attempts.map(attemptView),
     };
   }
 
+  /** Whether the principal may send deliveries of this row's kind (and topic) again. */
+  private mayResend(p: Principal, d: DeliveryRow): boolean {
+    if (!this.kinds.kinds.has(d.kind)) return false;
+    const { action, topicScoped } = this.kinds.kinds.get(d.kind).resend;
+    return principalAllows(p, action, topicScoped && d.topic ? { topic: d.topic } : {});
+  }
+
   /** Sends the delivery again, with the same delivery id, as the next attempt. */
   async resend(p: Principal, tenant: string | undefined, id: string): Promise<{ deliveryId: string; attempt: number }> {
-    const tenantId = tenantScope(p, tenant);
-    const d = UUID.test(id) ? await this.repo.findOne(tenantId, id, visibilityOf(p)) : undefined;
-    if (!d) throw new NotFoundError(`delivery ${id}`);
-    // Sending again is a change to a receiver's traffic: it needs receivers:write for the topic too.
-    if (d.topic) authorize(p, 'receivers:write', { topic: d.topic }, `deliveries of topic ${d.topic}`);
-    if (!d.status || !RESENDABLE.has(d.status) || d.body === null || !d.event_id || !d.topic || !d.receiver_id) {
+    const d = await this.find(p, tenant, id);
+    if (!this.kinds.kinds.has(d.kind)) throw new ConflictError(`deliveries of kind ${d.kind} cannot be resent here: the kind is not registered`);
+    const { action, topicScoped } = this.kinds.kinds.get(d.kind).resend;
+    // Sending again changes a target's traffic: the kind says which permission that takes.
+    authorize(p, action, topicScoped && d.topic ? { topic: d.topic } : {}, topicScoped && d.topic ? `deliveries of topic ${d.topic}` : `${d.kind} deliveries`);
+    if (!d.status || !RESENDABLE.has(d.status) || d.body === null || d.target_id === null) {
       throw new ConflictError(`a ${d.status} delivery cannot be resent; only succeeded, failed or scheduled ones can`);
     }
-    const order: DispatchOrder = {
-      deliveryId: d.id,
-      tenantId,
-      kind: d.kind as DeliveryKind,
-      eventId: d.event_id,
-      topic: d.topic,
-      receiverId: d.receiver_id,
-      attempt: d.attempts + 1,
-      body: d.body,
-      createdAt: new Date().toISOString(),
-      manual: true,
-    };
-    await this.publisher.publish('dispatch-due', deliverySubjects.due(tenantId), order, { msgId: deliveryMsgIds.due(order) });
+    const order = resendOrder(d, d.attempts + 1, new Date().toISOString());
+    await this.publisher.publish('dispatch-due', deliverySubjects.due(d.tenant_id), order, { msgId: deliveryMsgIds.due(order) });
     return { deliveryId: d.id, attempt: order.attempt };
+  }
+
+  /** For bulk resends: whether a row can be sent again by this principal. */
+  resendable(p: Principal, d: DeliveryRow): 'yes' | 'forbidden' | 'not-resendable' {
+    if (!d.status || !RESENDABLE.has(d.status) || d.body === null || d.target_id === null) return 'not-resendable';
+    return this.mayResend(p, d) ? 'yes' : 'forbidden';
   }
 }

@@ -4,7 +4,7 @@ import type { DeliveryLifecycleEvent } from '@hookline/contracts';
 import { project } from './delivery-projection';
 
 const base = { deliveryId: 'd1', tenantId: 't', kind: 'webhook' as const };
-const created: DeliveryLifecycleEvent = { ...base, type: 'created', at: '2026-01-01T00:00:00.000Z', eventId: 'e1', topic: 'A.b', receiverId: 'r1', receiverName: 'R', url: 'http://x', body: '{}' };
+const created: DeliveryLifecycleEvent = { ...base, type: 'created', at: '2026-01-01T00:00:00.000Z', source: { eventId: 'e1', topic: 'A.b' }, target: 'r1', targetName: 'R', url: 'http://x', body: '{}' };
 const attempt1: DeliveryLifecycleEvent = { ...base, type: 'attempted', at: '2026-01-01T00:00:01.000Z', attempt: 1, ok: false, durationMs: 5, statusCode: 500, errorClass: 'http-status', requestHeaders: {} };
 const scheduled: DeliveryLifecycleEvent = { ...base, type: 'scheduled', at: '2026-01-01T00:00:01.100Z', attempt: 2, dueAt: '2026-01-01T01:00:01.000Z' };
 const attempt2: DeliveryLifecycleEvent = { ...base, type: 'attempted', at: '2026-01-01T01:00:02.000Z', attempt: 2, ok: true, durationMs: 4, statusCode: 204, requestHeaders: {} };
@@ -40,7 +40,7 @@ describe('delivery projection', () => {
   });
 
   it('records the reason of a filtered delivery, without a body', () => {
-    const { deliveries } = project([{ event: { ...base, type: 'filtered', at: created.at, eventId: 'e1', topic: 'A.b', receiverId: 'r1', receiverName: 'R', reason: 'unit u-2 outside grants' }, seq: 1 }]);
+    const { deliveries } = project([{ event: { ...base, type: 'filtered', at: created.at, source: { eventId: 'e1', topic: 'A.b' }, target: 'r1', targetName: 'R', reason: 'unit u-2 outside grants' }, seq: 1 }]);
     assert.equal(deliveries[0].status, 'filtered');
     assert.equal(deliveries[0].status_reason, 'unit u-2 outside grants');
     assert.equal(deliveries[0].body, null);

@@ -19,11 +19,12 @@ export interface DeliveryRowPatch {
   created_at: string;
   event_id: string | null;
   topic: string | null;
-  receiver_id: string | null;
-  receiver_name: string | null;
+  target_id: string | null;
+  target_name: string | null;
   url: string | null;
   unit: string | null;
   body: string | null;
+  context: Record<string, unknown> | null;
   status: string | null;
   status_seq: number;
   /** The attempt a status is about: the one a "scheduled" waits for, the one that succeeded, the count a "failed" gave up after. */
@@ -47,7 +48,11 @@ export interface AttemptRow {
   status_code: number | null;
   error_class: string | null;
   error: string | null;
+  method: string | null;
+  url: string | null;
   request_headers: Record<string, string>;
+  request_body: string | null;
+  response_headers: Record<string, string> | null;
   response_body: string | null;
   response_truncated: boolean;
   manual: boolean;
@@ -76,11 +81,12 @@ export function project(events: { event: DeliveryLifecycleEvent; seq: number }[]
         created_at: e.at,
         event_id: null,
         topic: null,
-        receiver_id: null,
-        receiver_name: null,
+        target_id: null,
+        target_name: null,
         url: null,
         unit: null,
         body: null,
+        context: null,
         status: null,
         status_seq: 0,
         status_attempt: null,
@@ -96,16 +102,17 @@ export function project(events: { event: DeliveryLifecycleEvent; seq: number }[]
     }
     if (e.at < row.created_at) row.created_at = e.at;
     if (e.type === 'created' || e.type === 'filtered') {
-      row.event_id = e.eventId;
-      row.topic = e.topic;
-      row.receiver_id = e.receiverId;
-      row.receiver_name = e.receiverName;
+      row.event_id = e.source?.eventId ?? null;
+      row.topic = e.source?.topic ?? null;
+      row.target_id = e.target;
+      row.target_name = e.targetName;
+      row.unit = e.unit ?? null;
       row.created_at = e.at;
     }
     if (e.type === 'created') {
       row.url = e.url;
       row.body = e.body;
-      row.unit = e.unit ?? null;
+      row.context = e.context ?? null;
     }
     // The attempt first: a succeeded fact that carries it counts it before its status is judged.
     if (e.type === 'attempted') recordAttempt(row, attempts, e, e, seq);
@@ -147,7 +154,11 @@ function recordAttempt(row: DeliveryRowPatch, attempts: AttemptRow[], of: { deli
     status_code: r.statusCode ?? null,
     error_class: r.errorClass ?? null,
     error: r.error ?? null,
+    method: r.method ?? null,
+    url: r.url ?? null,
     request_headers: r.requestHeaders,
+    request_body: r.requestBody ?? null,
+    response_headers: r.responseHeaders ?? null,
     response_body: r.responseBody ?? null,
     response_truncated: r.responseTruncated ?? false,
     manual: r.manual ?? false,

@@ -1,14 +1,15 @@
-// One attempt of one delivery: build the request, get its auth headers from the signer,
-// send it through the SSRF-safe egress client, judge the answer, and record what
-// happened (a success as one "succeeded" fact that carries its attempt; a failure as
-// an "attempted" fact and an order for the retry-scheduler). Failures are facts (published for the log and the retry-scheduler), not
-// exceptions; only an unreachable broker makes the order come back later.
+// One attempt of one delivery, whatever its kind: the kind's profile resolves the target
+// to a plan as the registry is now, then build the request, get its auth headers from
+// the signer, send it through the SSRF-safe egress client, judge the answer, and record
+// what happened (a success as one "succeeded" fact that carries its attempt; a failure
+// as an "attempted" fact and an order for the retry-scheduler). Failures are facts
+// (published for the log and the retry-scheduler), not exceptions; only an unreachable
+// broker or a registry view that cannot be trusted makes the order come back later.
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, VERSION } from '@hookline/config';
 import {
   deliveryMsgIds,
   deliverySubjects,
-  pushTypeOfReceiverId,
   SIGNER_SUBJECTS,
   type AttemptErrorClass,
   type DeliveryAttemptRecord,
@@ -18,23 +19,33 @@ import {
 } from '@hookline/contracts';
 import {
   buildRequest,
+  DeliveryKindsService,
   InvalidPayloadError,
+  UnknownDeliveryKindError,
   judgeAttempt,
   requestForLog,
   signRequestFor,
   withAuthHeaders,
   type DeliveryPlan,
   type OutboundRequest,
+  type Resolution,
   type Verdict,
 } from '@hookline/delivery';
 import { EgressClient, type EgressResult } from '@hookline/egress';
-import { JetStreamPublisher, NatsRpc, RetryableError } from '@hookline/messaging';
+import { JetStreamPublisher, NatsRpc, RetryableError, StuckFollowerError } from '@hookline/messaging';
+import { RegistryViewProvider } from '@hookline/registry-view';
 import type { DispatcherConfig } from '../config';
-import { RegistryViewProvider } from '../registry-view/registry-view.provider';
-import { pushPlan } from './push-plan';
-import { receiverPlan } from './receiver-plan';
 
 const MAX_STORED_RESPONSE = 8 * 1024;
+/** The log keeps at most this many response headers, each value cut to MAX_HEADER_VALUE. */
+const MAX_STORED_HEADERS = 64;
+const MAX_HEADER_VALUE = 1024;
+
+function cappedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers).slice(0, MAX_STORED_HEADERS)) out[k] = v.length > MAX_HEADER_VALUE ? `${v.slice(0, MAX_HEADER_VALUE)}…` : v;
+  return out;
+}
 
 interface Outcome {
   verdict: Verdict;
@@ -50,24 +61,29 @@ export class AttemptService {
     private readonly egress: EgressClient,
     private readonly rpc: NatsRpc,
     private readonly publisher: JetStreamPublisher,
+    private readonly kinds: DeliveryKindsService,
     @Inject(CONFIG) private readonly config: DispatcherConfig,
   ) {}
 
   /** The plan for this order as the registry view has it now, or why the delivery can no longer go out. */
-  planOf(order: DispatchOrder): { plan: DeliveryPlan } | { cancel: string } {
-    const view = this.registry.view;
-    const pushType = order.kind === 'push' ? pushTypeOfReceiverId(order.receiverId) : undefined;
-    if (pushType !== undefined) {
-      // Push notifications go wherever notification_server_url points now, with the JWT set now.
-      if (!view.pushType(order.tenantId, pushType)) return { cancel: `the push notification type ${pushType} was removed` };
-      const plan = pushPlan(view.pushSettings(order.tenantId));
-      return plan ? { plan } : { cancel: 'notification_server_url is no longer set' };
+  planOf(order: DispatchOrder): Resolution {
+    let view;
+    try {
+      view = this.registry.view;
+    } catch (err) {
+      // The view stopped at a change it cannot read: it may have missed this target's deletion.
+      if (err instanceof StuckFollowerError) throw new RetryableError(err.message, 30_000);
+      throw err;
     }
-    const receiver = view.receiver(order.tenantId, order.receiverId);
-    if (!receiver || receiver.deletedAt !== null || !receiver.enabled) {
-      return { cancel: !receiver ? 'the receiver no longer exists' : receiver.deletedAt ? 'the receiver was deleted' : 'the receiver is disabled' };
+    let profile;
+    try {
+      profile = this.kinds.kinds.get(order.kind);
+    } catch (err) {
+      // A kind another version knows: leave the order for a dispatcher that does.
+      if (err instanceof UnknownDeliveryKindError) throw new RetryableError(err.message, 30_000);
+      throw err;
     }
-    return { plan: receiverPlan(receiver) };
+    return profile.resolve(this.kinds.context(view), order);
   }
 
   async attempt(order: DispatchOrder): Promise<void> {
@@ -99,9 +115,16 @@ export class AttemptService {
       durationMs: Math.round(outcome.durationMs),
       ...(response ? { statusCode: response.status } : {}),
       ...(verdict.ok ? {} : { errorClass: verdict.errorClass as AttemptErrorClass, error: verdict.reason }),
+      ...(logged ? { method: logged.method, url: logged.url } : {}),
       requestHeaders: logged?.headers ?? {},
+      // The body is stored once with the delivery; an attempt keeps its own only when it differs (form data, redacted fields).
+      ...(logged && logged.body !== '' && logged.body !== order.body ? { requestBody: logged.body } : {}),
       ...(response
-        ? { responseBody: response.body.slice(0, MAX_STORED_RESPONSE), responseTruncated: response.bodyTruncated || response.body.length > MAX_STORED_RESPONSE }
+        ? {
+            responseHeaders: cappedHeaders(response.headers),
+            responseBody: response.body.slice(0, MAX_STORED_RESPONSE),
+            responseTruncated: response.bodyTruncated || response.body.length > MAX_STORED_RESPONSE,
+          }
         : {}),
       ...(order.manual ? { manual: true } : {}),
     };
@@ -131,7 +154,7 @@ export class AttemptService {
     const started = performance.now();
     let request: OutboundRequest;
     try {
-      request = buildRequest(plan, { payload: JSON.parse(order.body), deliveryId: order.deliveryId, eventId: order.eventId, topic: order.topic, attemptAt, version: VERSION });
+      request = buildRequest(plan, { payloadText: order.body, deliveryId: order.deliveryId, ...(order.source ? { source: order.source } : {}), attemptAt, version: VERSION });
     } catch (err) {
       const reason = err instanceof InvalidPayloadError ? err.message : `the request could not be built: ${(err as Error).message}`;
       return { verdict: { ok: false, errorClass: 'internal' as never, reason }, durationMs: performance.now() - started };

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { CONSUMERS, deliveryMsgIds, deliverySubjects, firstOrderOf, type DispatchOrder, type ParkedOrder } from '@hookline/contracts';
+import { CONSUMERS, deliveryMsgIds, deliverySubjects, firstOrderOf, upgradeDeliveryMessage, type DispatchOrder, type ParkedOrder } from '@hookline/contracts';
 import { ConsumerHost, DeferredError, JetStreamPublisher, PoisonMessageError } from '@hookline/messaging';
 import type { DispatcherConfig } from '../config';
 import { AttemptService } from './attempt.service';
@@ -39,12 +39,12 @@ export class OrdersConsumer implements OnModuleInit {
       async (msg) => {
         const created = msg.payload;
         if (created?.type !== 'created') throw new PoisonMessageError('not a created delivery');
-        await this.run(firstOrderOf(created), () => msg.working());
+        await this.run(firstOrderOf(upgradeDeliveryMessage(created)), () => msg.working());
       },
       { concurrency: attemptConcurrency },
     );
     // Retries and resends.
-    this.host.register(CONSUMERS.dispatcherOrders, 'dispatch-due', (msg) => this.run(msg.payload, () => msg.working()), { concurrency: attemptConcurrency });
+    this.host.register(CONSUMERS.dispatcherOrders, 'dispatch-due', (msg) => this.run(upgradeDeliveryMessage(msg.payload), () => msg.working()), { concurrency: attemptConcurrency });
   }
 
   private async park(order: DispatchOrder, forMs: number): Promise<void> {
@@ -53,7 +53,7 @@ export class OrdersConsumer implements OnModuleInit {
   }
 
   private async run(order: DispatchOrder, working: () => void): Promise<void> {
-    if (!order?.deliveryId || !order.tenantId || !order.receiverId || typeof order.body !== 'string') throw new PoisonMessageError('not a dispatch order');
+    if (!order?.deliveryId || !order.tenantId || !order.kind || typeof order.target !== 'string' || typeof order.body !== 'string') throw new PoisonMessageError('not a dispatch order');
     const orderKey = deliveryMsgIds.due(order);
     const state = this.dedup.begin(orderKey);
     // Its attempt is over and every fact of it published: this copy is acked, not sent again.
@@ -61,7 +61,8 @@ export class OrdersConsumer implements OnModuleInit {
     if (state === 'running') throw new DeferredError(`order ${orderKey} is being attempted already`, 2000);
     let completed = false;
     try {
-      const key = `${order.tenantId}/${order.receiverId}`;
+      // One gate per destination: a receiver, a push notification type, an integration...
+      const key = `${order.tenantId}/${order.kind}/${order.target}`;
       const admission = this.gate.admit(key);
       if (admission.kind === 'full') {
         if (admission.retryInMs <= this.config.parkAfterMs) throw new DeferredError(`receiver ${key} is busy`, admission.retryInMs);

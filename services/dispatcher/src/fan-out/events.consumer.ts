@@ -7,12 +7,11 @@ import {
   InvalidEventError,
   normalizeHostEvent,
   pushDeliveryIdFor,
-  pushReceiverId,
   type DeliveryLifecycleEvent,
   type HostEvent,
 } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, PoisonMessageError, RetryableError } from '@hookline/messaging';
-import { RegistryViewProvider } from '../registry-view/registry-view.provider';
+import { RegistryViewProvider } from '@hookline/registry-view';
 import { fanOut, webhookBody } from './fan-out';
 import { pushBody, pushFanOut, type PushDecision } from './push-fan-out';
 
@@ -53,18 +52,20 @@ export class EventsConsumer implements OnModuleInit {
         const pushes = pushFanOut(this.registry.view, event);
         if (decisions.length === 0 && pushes.length === 0) return;
         const at = new Date().toISOString();
+        const source = { eventId: event.id, topic: event.topic };
+        const unit = event.object.unit ? { unit: event.object.unit } : {};
         await Promise.all(pushes.map((d) => this.push(event, d, at)));
         if (decisions.length === 0) return;
         const body = webhookBody(event);
         await Promise.all(
           decisions.map(async (d) => {
             const deliveryId = deliveryIdFor(event.id, d.receiver.id);
-            const common = { deliveryId, tenantId: event.tenantId, kind: 'webhook' as const, at, eventId: event.id, topic: event.topic, receiverId: d.receiver.id, receiverName: d.receiver.name };
+            const common = { deliveryId, tenantId: event.tenantId, kind: 'webhook' as const, at, source, target: d.receiver.id, targetName: d.receiver.name, ...unit };
             if (!d.send) {
               await this.lifecycle({ ...common, type: 'filtered', reason: d.reason });
               return;
             }
-            await this.lifecycle({ ...common, type: 'created', url: d.receiver.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) });
+            await this.lifecycle({ ...common, type: 'created', url: d.receiver.url, body });
           }),
         );
       },
@@ -76,14 +77,13 @@ export class EventsConsumer implements OnModuleInit {
   private async push(event: HostEvent, d: PushDecision, at: string): Promise<void> {
     const type = d.type.type;
     const deliveryId = pushDeliveryIdFor(event.id, type);
-    const receiverId = pushReceiverId(type);
-    const common = { deliveryId, tenantId: event.tenantId, kind: 'push' as const, at, eventId: event.id, topic: event.topic, receiverId, receiverName: type };
+    const source = { eventId: event.id, topic: event.topic };
+    const common = { deliveryId, tenantId: event.tenantId, kind: 'push' as const, at, source, target: type, targetName: type, ...(event.object.unit ? { unit: event.object.unit } : {}) };
     if (!d.send) {
       await this.lifecycle({ ...common, type: 'filtered', reason: d.reason });
       return;
     }
-    const body = pushBody(type, event);
-    await this.lifecycle({ ...common, type: 'created', url: d.url, body, ...(event.object.unit ? { unit: event.object.unit } : {}) });
+    await this.lifecycle({ ...common, type: 'created', url: d.url, body: pushBody(type, event) });
   }
 
   private async lifecycle(e: DeliveryLifecycleEvent): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccountView, HostEvent, ReceiverView, RegistryChange, UnitView } from '@hookline/contracts';
-import { RegistryView } from '../registry-view/registry-view';
+import { RegistryView } from '@hookline/registry-view';
 import { fanOut, webhookBody } from './fan-out';
 
 const now = '2026-01-01T00:00:00.000Z';

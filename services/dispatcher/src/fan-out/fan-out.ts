@@ -2,7 +2,7 @@
 // Pure: the registry view is the input.
 import { actionGranted, allows, topicMatches, topicsMatch } from '@hookline/auth';
 import type { HostEvent, ReceiverView } from '@hookline/contracts';
-import type { RegistryView } from '../registry-view/registry-view';
+import type { RegistryView } from '@hookline/registry-view';
 
 export type FanOutDecision = { receiver: ReceiverView; send: true } | { receiver: ReceiverView; send: false; reason: string };
 

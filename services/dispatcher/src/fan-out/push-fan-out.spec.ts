@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pushDeliveryIdFor, type HostEvent, type PushFlagView, type PushSettingsView, type PushTypeView, type RegistryChange, type UnitView } from '@hookline/contracts';
-import { RegistryView } from '../registry-view/registry-view';
+import { RegistryView } from '@hookline/registry-view';
 import { pushBody, pushFanOut } from './push-fan-out';
 
 const now = '2026-01-01T00:00:00.000Z';

@@ -4,7 +4,7 @@
 // tenant without a notification_server_url) is a "filtered" delivery with the reason, so
 // the log answers "why was nothing sent?".
 import { describePushFlagSource, pushNotificationBody, resolvePushFlag, type HostEvent, type PushFlagSource, type PushTypeView } from '@hookline/contracts';
-import type { RegistryView } from '../registry-view/registry-view';
+import type { RegistryView } from '@hookline/registry-view';
 
 export type PushDecision = { type: PushTypeView; send: true; url: string; source: PushFlagSource } | { type: PushTypeView; send: false; reason: string };
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FailedOrder } from '@hookline/contracts';
 import { pushNotificationProfile, retryPolicy } from '@hookline/delivery';
-import { decide, decidePush, expiryReason, pushExpiresAt } from './retry-decision';
+import { decide } from './retry-decision';
 
 const H = 3_600_000;
 const policy = retryPolicy({ schedule: [H, 2 * H, 6 * H, 24 * H] });
@@ -10,7 +10,7 @@ const t0 = new Date('2026-01-01T00:00:00Z');
 
 function failed(attempt: number, attemptedAtMs: number, over: Partial<FailedOrder> = {}, manual = false, kind: 'webhook' | 'push' = 'webhook'): FailedOrder {
   return {
-    order: { deliveryId: 'd', tenantId: 't', kind, eventId: 'e', topic: 'A', receiverId: 'r', attempt, body: '{}', createdAt: t0.toISOString(), ...(manual ? { manual } : {}) },
+    order: { deliveryId: 'd', tenantId: 't', kind, target: 'r', source: { eventId: 'e', topic: 'A' }, attempt, body: '{}', createdAt: t0.toISOString(), ...(manual ? { manual } : {}) },
     attemptedAt: new Date(attemptedAtMs).toISOString(),
     errorClass: 'http-status',
     ...over,
@@ -46,41 +46,40 @@ describe('decide', () => {
   });
 });
 
-describe('decidePush (compressed: a day is 1 s, the schedule 1 s, 2 s)', () => {
+describe('decide with an expiring policy (push notifications; compressed: a day is 1 s, the schedule 1 s, 2 s)', () => {
   const S = 1000;
   const policy = (days: number) => pushNotificationProfile({ expireAfterDays: days, dayMs: S, retry: retryPolicy({ schedule: [S, 2 * S] }) }).retry;
   const push = (attempt: number, atMs: number, over: Partial<FailedOrder> = {}, manual = false) => failed(attempt, t0.getTime() + atMs, over, manual, 'push');
   const now = (ms: number) => new Date(t0.getTime() + ms);
-  // [days, attempts so far, last attempt (ms after creation), expected: [retry attempt, at ms] | 'purge' | 'give-up']
-  const table: [string, number, number, number, [number, number] | 'purge' | 'give-up'][] = [
+  // [days, attempts so far, last attempt (ms after creation), expected: [retry attempt, at ms] | 'expire' | 'give-up']
+  const table: [string, number, number, number, [number, number] | 'expire' | 'give-up'][] = [
     ['first retry on the schedule', 10, 1, 0, [2, S]],
     ['second retry on the schedule', 10, 2, S, [3, 3 * S]],
     ['past the schedule the last wait repeats', 10, 3, 3 * S, [4, 5 * S]],
     ['and again', 10, 6, 7 * S, [7, 9 * S]],
     ['a retry that would fall after the expiry waits for the expiry instead', 4, 3, 3 * S, [4, 4 * S]],
-    ['expired: deleted', 4, 4, 4 * S, 'purge'],
-    ['0 days: deleted after the first failure', 0, 1, 0, 'purge'],
+    ['expired: deleted', 4, 4, 4 * S, 'expire'],
+    ['0 days: deleted after the first failure', 0, 1, 0, 'expire'],
   ];
   for (const [name, days, attempts, lastMs, expected] of table) {
     it(name, () => {
-      const d = decidePush(push(attempts, lastMs), policy(days), days, now(lastMs));
-      if (expected === 'purge') assert.deepEqual(d, { kind: 'purge', reason: expiryReason(days) });
+      const d = decide(push(attempts, lastMs), policy(days), now(lastMs));
+      if (expected === 'expire') assert.deepEqual(d, { kind: 'expire' });
       else if (expected === 'give-up') assert.equal(d.kind, 'give-up');
       else assert.deepEqual(d, { kind: 'retry', attempt: expected[0], at: now(expected[1]) });
     });
   }
   it('judges expiry against the setting it is given (a change applies to waiting notifications)', () => {
-    assert.equal(decidePush(push(3, 3 * S), policy(2), 2, now(3 * S)).kind, 'purge');
-    assert.equal(decidePush(push(3, 3 * S), policy(30), 30, now(3 * S)).kind, 'retry');
+    assert.equal(decide(push(3, 3 * S), policy(2), now(3 * S)).kind, 'expire');
+    assert.equal(decide(push(3, 3 * S), policy(30), now(3 * S)).kind, 'retry');
   });
   it('Retry-After cannot keep a notification past its expiry', () => {
-    assert.deepEqual(decidePush(push(1, 0, { retryAfter: '3600' }), { ...policy(4), maxRetryAfterMs: 7200 * S }, 4, now(0)), { kind: 'retry', attempt: 2, at: now(4 * S) });
+    assert.deepEqual(decide(push(1, 0, { retryAfter: '3600' }), { ...policy(4), maxRetryAfterMs: 7200 * S }, now(0)), { kind: 'retry', attempt: 2, at: now(4 * S) });
   });
   it('a failed manual resend ends as a webhook\'s does', () => {
-    assert.equal(decidePush(push(7, 0, {}, true), policy(4), 4, now(0)).kind, 'give-up');
+    assert.equal(decide(push(7, 0, {}, true), policy(4), now(0)).kind, 'give-up');
   });
-  it('the reason and the expiry instant', () => {
-    assert.equal(expiryReason(1), 'undelivered 1 day after it was created (notification_days_before=1); deleted');
-    assert.equal(pushExpiresAt(t0.toISOString(), 3, S).getTime(), t0.getTime() + 3 * S);
+  it('a final failure ends at once even before the expiry', () => {
+    assert.equal(decide(push(1, 0, { final: true }), policy(4), now(0)).kind, 'give-up');
   });
 });

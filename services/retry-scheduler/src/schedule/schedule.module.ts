@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { DuePoller } from './due-poller';
 import { FailedOrdersConsumer } from './failed-orders.consumer';
-import { PushExpirySweeper } from './push-expiry.sweeper';
-import { ReceiverDeletionsConsumer } from './receiver-deletions.consumer';
+import { ExpirySweeper } from './expiry.sweeper';
+import { RegistryChangesConsumer } from './registry-changes.consumer';
 import { ScheduleRepository } from './schedule.repository';
 import { ScheduleService } from './schedule.service';
 import { ParkedConsumer } from './parked.consumer';
 import { ResentConsumer } from './resent.consumer';
 
-/** Retries: failed attempts in, due orders out, on the schedule the configuration gives; expired push notifications deleted. */
-@Module({ providers: [ScheduleRepository, ScheduleService, FailedOrdersConsumer, ReceiverDeletionsConsumer, ResentConsumer, ParkedConsumer, DuePoller, PushExpirySweeper], exports: [ScheduleService] })
+/** Retries of every delivery kind: failed attempts in, due orders out, on the kind's schedule; expired deliveries deleted; gone targets' retries cancelled. */
+@Module({ providers: [ScheduleRepository, ScheduleService, FailedOrdersConsumer, RegistryChangesConsumer, ResentConsumer, ParkedConsumer, DuePoller, ExpirySweeper], exports: [ScheduleService] })
 export class ScheduleModule {}

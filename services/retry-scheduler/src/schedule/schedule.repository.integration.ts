@@ -13,10 +13,10 @@ let n = 0;
 
 function order(tenantId: string, kind: 'push' | 'webhook', createdS: number): DispatchOrder {
   const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
-  return { deliveryId: id, tenantId, kind, eventId: id, topic: 'A.b', receiverId: kind === 'push' ? 'push:a.b' : 'r', attempt: 2, body: '{}', createdAt: at(createdS).toISOString() };
+  return { deliveryId: id, tenantId, kind, source: { eventId: id, topic: 'A.b' }, target: kind === 'push' ? 'a.b' : 'r', attempt: 2, body: '{}', createdAt: at(createdS).toISOString() };
 }
 
-describe('ScheduleRepository.takeExpiredPush', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
+describe('ScheduleRepository.takeExpired', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
   let db: TestDataSource;
   let repo: ScheduleRepository;
   before(async () => {
@@ -37,21 +37,21 @@ describe('ScheduleRepository.takeExpiredPush', { skip: !adminUrl && 'HOOKLINE_TE
     for (const o of [aOld, aNew, bOld, bMid, hook]) await repo.upsert(o, at(1000));
     const cutoffs = [{ tenantId: 'a', cutoff: at(90) }];
 
-    await assert.rejects(repo.takeExpiredPush(cutoffs, at(50), 100, async () => Promise.reject(new Error('broker down'))));
+    await assert.rejects(repo.takeExpired('push', cutoffs, at(50), 100, async () => Promise.reject(new Error('broker down'))));
     assert.equal((await repo.count('a')) + (await repo.count('b')), 5, 'a failed purge removes nothing');
 
     let taken: string[] = [];
-    const count = await repo.takeExpiredPush(cutoffs, at(50), 100, async (rows) => {
+    const count = await repo.takeExpired('push', cutoffs, at(50), 100, async (rows) => {
       taken = rows.map((r) => r.delivery_id);
     });
     assert.equal(count, 2);
     assert.deepEqual(taken.sort(), [aOld.deliveryId, bOld.deliveryId].sort());
     assert.equal(await repo.isScheduled('a', aNew.deliveryId), true);
     assert.equal(await repo.isScheduled('b', bMid.deliveryId), true);
-    assert.equal(await repo.isScheduled('a', hook.deliveryId), true, 'webhooks never expire this way');
+    assert.equal(await repo.isScheduled('a', hook.deliveryId), true, 'another kind is not taken');
 
     // A lowered setting: tenant b now keeps 10 s too.
-    const more = await repo.takeExpiredPush([...cutoffs, { tenantId: 'b', cutoff: at(90) }], at(50), 100, async () => undefined);
+    const more = await repo.takeExpired('push', [...cutoffs, { tenantId: 'b', cutoff: at(90) }], at(50), 100, async () => undefined);
     assert.equal(more, 1);
     assert.equal(await repo.isScheduled('b', bMid.deliveryId), false);
   });

@@ -6,10 +6,14 @@ import type { DispatchOrder } from '@hookline/contracts';
 export interface ScheduledRow {
   delivery_id: string;
   tenant_id: string;
-  receiver_id: string;
+  kind: string;
+  target_id: string;
   attempt: number;
+  created_at: Date;
   dispatch_order: DispatchOrder;
 }
+
+const ROW = 'delivery_id, tenant_id, kind, target_id, attempt, created_at, dispatch_order';
 
 /** The agenda of retries. Every method names the tenant unless it works across all of them by design (the poller). */
 @Injectable()
@@ -43,10 +47,10 @@ export class ScheduleRepository {
   /** One agenda row for the order, with `onConflict` deciding what an existing row for the delivery keeps. */
   private async insertRow(order: DispatchOrder, dueAt: Date, onConflict: string): Promise<void> {
     await this.ds.query(
-      `INSERT INTO delivery_schedule (delivery_id, tenant_id, receiver_id, kind, attempt, due_at, created_at, dispatch_order)
+      `INSERT INTO delivery_schedule (delivery_id, tenant_id, target_id, kind, attempt, due_at, created_at, dispatch_order)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (delivery_id) ${onConflict}`,
-      [order.deliveryId, order.tenantId, order.receiverId, order.kind, order.attempt, dueAt, order.createdAt, JSON.stringify(order)],
+      [order.deliveryId, order.tenantId, order.target, order.kind, order.attempt, dueAt, order.createdAt, JSON.stringify(order)],
     );
   }
 
@@ -62,7 +66,7 @@ export class ScheduleRepository {
         `WITH taken AS (
            DELETE FROM delivery_schedule WHERE delivery_id IN (
              SELECT delivery_id FROM delivery_schedule WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-           RETURNING delivery_id, tenant_id, receiver_id, attempt, dispatch_order)
+           RETURNING ${ROW})
          SELECT * FROM taken`,
         [now, limit],
       );
@@ -72,36 +76,36 @@ export class ScheduleRepository {
   }
 
   /**
-   * Takes up to `limit` waiting push notifications created at or before their tenant's
-   * cutoff (now minus its notification_days_before; `defaultCutoff` for tenants that
-   * set none) and hands them to `purge` in one transaction, as takeDue does: they are
-   * gone only if every fact about their deletion was published.
+   * Takes up to `limit` waiting deliveries of an expiring kind created at or before their
+   * tenant's cutoff (now minus its expiry; `defaultCutoff` for tenants without a setting
+   * of their own) and hands them to `purge` in one transaction, as takeDue does: they
+   * are gone only if every fact about their deletion was published.
    */
-  async takeExpiredPush(cutoffs: { tenantId: string; cutoff: Date }[], defaultCutoff: Date, limit: number, purge: (rows: ScheduledRow[]) => Promise<void>): Promise<number> {
+  async takeExpired(kind: string, cutoffs: { tenantId: string; cutoff: Date }[], defaultCutoff: Date, limit: number, purge: (rows: ScheduledRow[]) => Promise<void>): Promise<number> {
     return this.ds.transaction(async (em) => {
       const rows: ScheduledRow[] = await em.query(
         `WITH cutoffs AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("tenantId" text, cutoff timestamptz)),
          taken AS (
            DELETE FROM delivery_schedule WHERE delivery_id IN (
              SELECT s.delivery_id FROM delivery_schedule s LEFT JOIN cutoffs c ON c."tenantId" = s.tenant_id
-             WHERE s.kind = 'push' AND s.created_at <= COALESCE(c.cutoff, $2)
+             WHERE s.kind = $4 AND s.created_at <= COALESCE(c.cutoff, $2)
              ORDER BY s.created_at LIMIT $3 FOR UPDATE OF s SKIP LOCKED)
-           RETURNING delivery_id, tenant_id, receiver_id, attempt, dispatch_order)
+           RETURNING ${ROW})
          SELECT * FROM taken`,
-        [JSON.stringify(cutoffs), defaultCutoff, limit],
+        [JSON.stringify(cutoffs), defaultCutoff, limit, kind],
       );
       if (rows.length > 0) await purge(rows);
       return rows.length;
     });
   }
 
-  /** Removes every waiting retry of a receiver (it was deleted) and returns what was removed. */
-  async removeForReceiver(tenantId: string, receiverId: string): Promise<ScheduledRow[]> {
+  /** Removes every waiting retry of a target (it is gone) and returns what was removed. */
+  async removeForTarget(tenantId: string, kind: string, target: string): Promise<ScheduledRow[]> {
     return this.ds.query(
       `WITH removed AS (
-         DELETE FROM delivery_schedule WHERE tenant_id = $1 AND receiver_id = $2 RETURNING delivery_id, tenant_id, receiver_id, attempt, dispatch_order)
+         DELETE FROM delivery_schedule WHERE tenant_id = $1 AND kind = $2 AND target_id = $3 RETURNING ${ROW})
        SELECT * FROM removed`,
-      [tenantId, receiverId],
+      [tenantId, kind, target],
     );
   }
 

@@ -1,12 +1,18 @@
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { TOPIC_RE } from '@hookline/contracts';
+import { DELIVERY_KIND_RE, TOPIC_RE } from '@hookline/contracts';
 import { IsTimestamp } from '@hookline/http';
 import { TenantPageQuery } from '../../tenant-query';
 
 export const DELIVERY_STATUSES = ['pending', 'scheduled', 'succeeded', 'failed', 'filtered', 'cancelled', 'purged'] as const;
-export const DELIVERY_KINDS = ['webhook', 'push', 'integration', 'hookup'] as const;
 
 export class ListDeliveriesQuery extends TenantPageQuery {
+  /** The target within its kind: a receiver id (webhooks), a notification type (push), ... */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  target?: string;
+
+  /** The name earlier versions gave the target filter; the same as target. */
   @IsOptional()
   @IsString()
   @MaxLength(128)
@@ -21,8 +27,8 @@ export class ListDeliveriesQuery extends TenantPageQuery {
   status?: (typeof DELIVERY_STATUSES)[number];
 
   @IsOptional()
-  @IsIn(DELIVERY_KINDS)
-  kind?: (typeof DELIVERY_KINDS)[number];
+  @Matches(DELIVERY_KIND_RE, { message: 'kind must be a delivery kind such as webhook, push, integration or hookup' })
+  kind?: string;
 
   @IsOptional()
   @IsTimestamp()

@@ -2,16 +2,15 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { CONFIG } from '@hookline/config';
 import { LOGGER, Logger } from '@hookline/observability';
 import type { RetrySchedulerConfig } from '../config';
-import { PushSettingsProvider } from '../push-settings/push-settings.provider';
 import { ScheduleService } from './schedule.service';
 
 /**
- * Deletes waiting push notifications past their tenant's notification_days_before:
- * every sweep interval, and at once when a tenant changes the setting (so a shorter
- * one applies to notifications already waiting, not only to new ones).
+ * Deletes waiting deliveries of expiring kinds (push notifications) past their tenant's
+ * setting, every sweep interval. A change of the setting sweeps at once (the registry
+ * changes consumer); this catches what expires as time passes.
  */
 @Injectable()
-export class PushExpirySweeper implements OnApplicationBootstrap, OnModuleDestroy {
+export class ExpirySweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
@@ -19,13 +18,11 @@ export class PushExpirySweeper implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     private readonly schedule: ScheduleService,
-    private readonly settings: PushSettingsProvider,
     @Inject(CONFIG) private readonly config: RetrySchedulerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.settings.onDaysChanged(() => this.trigger());
     this.arm(0);
   }
 
@@ -53,7 +50,7 @@ export class PushExpirySweeper implements OnApplicationBootstrap, OnModuleDestro
         if (this.again) {
           this.again = false;
           this.arm(0);
-        } else this.arm(this.config.pushExpirySweepMs);
+        } else this.arm(this.config.expirySweepMs);
       });
     }, delay);
   }
@@ -61,9 +58,9 @@ export class PushExpirySweeper implements OnApplicationBootstrap, OnModuleDestro
   private async sweep(): Promise<void> {
     try {
       const purged = await this.schedule.purgeExpired();
-      if (purged > 0) this.logger.info({ purged }, 'deleted expired push notifications');
+      if (purged > 0) this.logger.info({ purged }, 'deleted expired deliveries');
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'purging expired push notifications failed; will try again');
+      this.logger.warn({ err: (err as Error).message }, 'purging expired deliveries failed; will try again');
     }
   }
 }

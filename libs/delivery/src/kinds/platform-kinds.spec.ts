@@ -1,0 +1,111 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PushSettingsView, PushTypeView, ReceiverView, RegistryChange } from '@hookline/contracts';
+import type { DeliveryPlan } from '../delivery-plan';
+import type { KindContext, Resolution } from '../kind-profile';
+import { requestForLog } from '../redaction';
+import { buildRequest, withAuthHeaders } from '../request-builder';
+import { retryPolicy } from '../retry-policy';
+import { signRequestFor } from '../signing-request';
+import { pushExpiryReason, pushKind } from './push.kind';
+import type { TargetDirectory } from './target-directory';
+import { webhookKind } from './webhook.kind';
+
+const now = '2026-01-01T00:00:00.000Z';
+const receiver = (over: Partial<ReceiverView> = {}): ReceiverView => ({
+  id: 'r1', tenant: 't', name: 'CRM', url: 'https://crm.example/hook', topics: ['A.*'], accountId: 'a1', auth: { protocol: 'websub', algorithm: 'sha256' },
+  enabled: true, deletedAt: null, createdAt: now, updatedAt: now, ...over,
+});
+const settings = (over: Partial<PushSettingsView> = {}): PushSettingsView => ({
+  tenant: 't', notification_server_url: 'https://push.example/notify', notification_jwt_set: true, notification_days_before: 3, createdAt: null, updatedAt: null, ...over,
+});
+const pushType: PushTypeView = { tenant: 't', type: 'appointment.booked', topic: 'Appointments.Booked', description: null, example: null, createdAt: now, updatedAt: now };
+
+function directory(opts: { receiver?: ReceiverView; settings?: PushSettingsView; type?: PushTypeView } = {}): TargetDirectory {
+  return {
+    receiver: (_t, id) => (opts.receiver?.id === id ? opts.receiver : undefined),
+    pushSettings: () => opts.settings,
+    pushSettingsTenants: () => (opts.settings ? ['t'] : []),
+    pushType: (_t, type) => (opts.type?.type === type ? opts.type : undefined),
+    entity: () => undefined,
+  };
+}
+const retry = retryPolicy({ schedule: [1000, 2000], maxRetryAfterMs: 5000 });
+const ctx = (view: TargetDirectory): KindContext<TargetDirectory> => ({ view, retry, dayMs: 86_400_000 });
+const order = (target: string, kind = 'webhook') => ({ tenantId: 't', target, kind, deliveryId: 'd-1' });
+const planOf = (r: Resolution): DeliveryPlan => {
+  assert.ok('plan' in r, `expected a plan, got ${JSON.stringify(r)}`);
+  return r.plan;
+};
+const facts = { payload: { type: 'appointment.booked' }, deliveryId: 'd-1', source: { eventId: 'e-1', topic: 'Appointments.Booked' }, attemptAt: new Date('2026-01-01T00:00:00Z'), version: '0.1.0' };
+const change = (entity: string, action: string, entityId: string): RegistryChange =>
+  ({ id: 'c', tenantId: 't', entity, entityId, action, actor: { kind: 'operator' }, at: now, before: null, after: null }) as RegistryChange;
+
+describe('webhook kind', () => {
+  it('resolves a receiver to its URL, its signature and the configured retries', () => {
+    const plan = planOf(webhookKind.resolve(ctx(directory({ receiver: receiver() })), order('r1')));
+    assert.equal(plan.url, 'https://crm.example/hook');
+    assert.deepEqual(plan.auth, { kind: 'websub', credentialId: 'receiver:r1', algorithm: 'sha256' });
+    assert.deepEqual(plan.retry, retry);
+    assert.deepEqual(plan.request, { kind: 'json' });
+  });
+  it('cancels for a receiver that is gone, deleted or disabled, saying which', () => {
+    assert.deepEqual(webhookKind.resolve(ctx(directory()), order('r1')), { cancel: 'the receiver no longer exists' });
+    assert.deepEqual(webhookKind.resolve(ctx(directory({ receiver: receiver({ deletedAt: now }) })), order('r1')), { cancel: 'the receiver was deleted' });
+    assert.deepEqual(webhookKind.resolve(ctx(directory({ receiver: receiver({ enabled: false }) })), order('r1')), { cancel: 'the receiver is disabled' });
+  });
+  it('a receiver deletion ends its waiting retries; other changes do not', () => {
+    assert.deepEqual(webhookKind.endsTarget?.(change('receiver', 'deleted', 'r1')), { target: 'r1', reason: 'the receiver was deleted' });
+    assert.equal(webhookKind.endsTarget?.(change('receiver', 'updated', 'r1')), undefined);
+    assert.equal(webhookKind.endsTarget?.(change('push-type', 'deleted', 'r1')), undefined);
+  });
+});
+
+describe('push kind', () => {
+  const full = directory({ settings: settings(), type: pushType });
+  it('POSTs JSON as DataNotifier, with the JWT from the signer verbatim in Authorization', () => {
+    const plan = planOf(pushKind.resolve(ctx(full), order('appointment.booked', 'push')));
+    const req = buildRequest(plan, facts);
+    assert.equal(req.method, 'POST');
+    assert.equal(req.url, 'https://push.example/notify');
+    assert.equal(req.headers['User-Agent'], 'DataNotifier');
+    assert.deepEqual(signRequestFor(plan.auth, 't', req.signing), { tenantId: 't', credentialId: 'push:jwt', scheme: 'token-header', deliveryId: 'd-1', timestamp: 1767225600 });
+    const signed = withAuthHeaders(req, { Authorization: 'eyJhbGciOiJIUzI1NiJ9.e30.sig' });
+    assert.equal(requestForLog(plan.redaction, signed).headers.Authorization, '[redacted]');
+    assert.equal(plan.success.kind, 'push-notification');
+  });
+  it('no JWT: no signer, no Authorization header', () => {
+    const plan = planOf(pushKind.resolve(ctx(directory({ settings: settings({ notification_jwt_set: false }), type: pushType })), order('appointment.booked', 'push')));
+    const req = buildRequest(plan, facts);
+    assert.equal(signRequestFor(plan.auth, 't', req.signing), undefined);
+    assert.ok(!Object.keys(req.headers).some((h) => h.toLowerCase() === 'authorization'));
+  });
+  it('retries on the configured schedule until notification_days_before days have passed', () => {
+    const plan = planOf(pushKind.resolve(ctx(full), order('appointment.booked', 'push')));
+    assert.deepEqual(plan.retry.schedule, retry.schedule);
+    assert.equal(plan.retry.expireAfterMs, 3 * 86_400_000);
+    assert.equal(plan.retry.untilExpiry, true);
+  });
+  it('cancels when the type was removed or no server URL is set', () => {
+    assert.deepEqual(pushKind.resolve(ctx(directory({ settings: settings() })), order('appointment.booked', 'push')), { cancel: 'the push notification type appointment.booked was removed' });
+    assert.deepEqual(pushKind.resolve(ctx(directory({ settings: settings({ notification_server_url: null }), type: pushType })), order('appointment.booked', 'push')), {
+      cancel: 'notification_server_url is no longer set',
+    });
+  });
+  it('expiry follows each tenant setting as it is now, with the default for the others', () => {
+    const e = pushKind.expiry;
+    assert.ok(e);
+    assert.equal(e.afterMs(ctx(full), 't'), 3 * 86_400_000);
+    assert.deepEqual(e.tenants(ctx(full)), ['t']);
+    assert.equal(e.defaultAfterMs(ctx(full)), 7 * 86_400_000);
+    assert.equal(e.afterMs(ctx(directory()), 't'), 7 * 86_400_000);
+    assert.equal(e.reason(ctx(full), 't'), pushExpiryReason(3));
+    assert.equal(pushExpiryReason(1), 'undelivered 1 day after it was created (notification_days_before=1); deleted');
+    assert.deepEqual(e.auditDetail?.(ctx(full), 't'), { notification_days_before: 3 });
+    assert.equal(e.changedBy(change('push-settings', 'updated', 'global')), true);
+    assert.equal(e.changedBy(change('push-type', 'updated', 'x')), false);
+  });
+  it('a removed type ends its waiting notifications', () => {
+    assert.deepEqual(pushKind.endsTarget?.(change('push-type', 'deleted', 'appointment.booked')), { target: 'appointment.booked', reason: 'the push notification type appointment.booked was removed' });
+  });
+});
