@@ -11,7 +11,8 @@ export interface ServiceHandle {
   url: string;
   /** Every line the service printed (its pino JSON logs). */
   lines: string[];
-  start(): Promise<void>;
+  /** Starts the service; `extraEnv` adds to (or overrides) the environment it was created with, for this run. */
+  start(extraEnv?: Record<string, string>): Promise<void>;
   /** SIGTERM and wait for a clean exit. */
   stop(): Promise<number | null>;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -34,11 +35,11 @@ export function createService(name: ServiceName, port: number, env: Record<strin
     port,
     url: `http://127.0.0.1:${port}`,
     lines,
-    async start() {
+    async start(extraEnv = {}) {
       log ??= opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
       child = spawn(process.execPath, ['--enable-source-maps', '-r', '@swc-node/register', serviceEntry(name)], {
         cwd: REPO_ROOT,
-        env: { ...process.env, ...env, HOOKLINE_LISTEN_PORT: String(port) },
+        env: { ...process.env, ...env, ...extraEnv, HOOKLINE_LISTEN_PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const c = child;

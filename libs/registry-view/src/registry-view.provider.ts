@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
 import { InvalidChangeError, parseRegistryChange, STREAMS, type RegistryChange } from '@hookline/contracts';
-import { NatsClient, StreamFollower, UnreadableMessageError } from '@hookline/messaging';
+import { DeferredError, NatsClient, RetryableError, StreamFollower, StuckFollowerError, UnreadableMessageError } from '@hookline/messaging';
 import { LOGGER, Logger, ReadinessRegistry } from '@hookline/observability';
 import type { RegistryViewConfig } from './registry-view.config';
 import { RegistryView } from './registry-view';
@@ -86,4 +86,17 @@ export class RegistryViewProvider implements OnApplicationBootstrap, OnModuleDes
   onModuleDestroy(): void {
     this.follower?.stop();
   }
+}
+
+/** How long work waits before it looks again at a view stopped at a change it cannot read. */
+export const STUCK_VIEW_RETRY_MS = 30_000;
+
+/**
+ * What a consumer throws when the view it needs is not current: a stopped view defers
+ * the message (it is not the message's fault, and it must never be dead-lettered while an
+ * operator fixes the view); a view that is only behind retries it soon.
+ */
+export function viewNotCurrent(err: unknown): Error {
+  if (err instanceof StuckFollowerError) return new DeferredError(err.message, STUCK_VIEW_RETRY_MS);
+  return new RetryableError((err as Error).message, 1000);
 }

@@ -32,8 +32,8 @@ import {
   type Verdict,
 } from '@hookline/delivery';
 import { EgressClient, type EgressResult } from '@hookline/egress';
-import { JetStreamPublisher, NatsRpc, RetryableError, StuckFollowerError } from '@hookline/messaging';
-import { RegistryViewProvider } from '@hookline/registry-view';
+import { JetStreamPublisher, NatsRpc, RetryableError } from '@hookline/messaging';
+import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
 import type { DispatcherConfig } from '../config';
 
 const MAX_STORED_RESPONSE = 8 * 1024;
@@ -72,8 +72,7 @@ export class AttemptService {
       view = this.registry.view;
     } catch (err) {
       // The view stopped at a change it cannot read: it may have missed this target's deletion.
-      if (err instanceof StuckFollowerError) throw new RetryableError(err.message, 30_000);
-      throw err;
+      throw viewNotCurrent(err);
     }
     let profile;
     try {
@@ -95,7 +94,7 @@ export class AttemptService {
       try {
         await this.registry.upToDate();
       } catch (err) {
-        throw new RetryableError((err as Error).message, 1000);
+        throw viewNotCurrent(err);
       }
       target = this.planOf(order);
     }

@@ -10,8 +10,8 @@ import {
   type DeliveryLifecycleEvent,
   type HostEvent,
 } from '@hookline/contracts';
-import { ConsumerHost, JetStreamPublisher, PoisonMessageError, RetryableError } from '@hookline/messaging';
-import { RegistryViewProvider } from '@hookline/registry-view';
+import { ConsumerHost, JetStreamPublisher, PoisonMessageError } from '@hookline/messaging';
+import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
 import { fanOut, webhookBody } from './fan-out';
 import { pushBody, pushFanOut, type PushDecision } from './push-fan-out';
 
@@ -46,7 +46,7 @@ export class EventsConsumer implements OnModuleInit {
         try {
           await this.registry.upToDate();
         } catch (err) {
-          throw new RetryableError((err as Error).message, 1000);
+          throw viewNotCurrent(err);
         }
         const decisions = fanOut(this.registry.view, event);
         const pushes = pushFanOut(this.registry.view, event);

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { CONSUMERS, InvalidChangeError, parseRegistryChange } from '@hookline/contracts';
-import { ConsumerHost, PoisonMessageError, RetryableError } from '@hookline/messaging';
-import { RegistryViewProvider } from '@hookline/registry-view';
+import { ConsumerHost, PoisonMessageError } from '@hookline/messaging';
+import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
 import { ScheduleService } from './schedule.service';
 
 /**
@@ -31,7 +31,7 @@ export class RegistryChangesConsumer implements OnModuleInit {
       try {
         await this.registry.upToDate();
       } catch (err) {
-        throw new RetryableError((err as Error).message, 1000);
+        throw viewNotCurrent(err);
       }
       await this.schedule.onRegistryChange(change);
     });

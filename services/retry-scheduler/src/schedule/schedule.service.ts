@@ -12,8 +12,8 @@ import {
   type RegistryChange,
 } from '@hookline/contracts';
 import { DeliveryKindsService, UnknownDeliveryKindError, type DeliveryKindProfile, type KindExpiry, type Resolution, type TargetDirectory } from '@hookline/delivery';
-import { JetStreamPublisher, RetryableError, StuckFollowerError } from '@hookline/messaging';
-import { RegistryViewProvider } from '@hookline/registry-view';
+import { JetStreamPublisher, RetryableError } from '@hookline/messaging';
+import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
 import { decide } from './retry-decision';
 import { ScheduleRepository, type ScheduledRow } from './schedule.repository';
 
@@ -56,8 +56,7 @@ export class ScheduleService {
     try {
       return this.registry.view;
     } catch (err) {
-      if (err instanceof StuckFollowerError) throw new RetryableError(err.message, 30_000);
-      throw err;
+      throw viewNotCurrent(err);
     }
   }
 
@@ -74,7 +73,7 @@ export class ScheduleService {
       try {
         await this.registry.upToDate();
       } catch (err) {
-        throw new RetryableError((err as Error).message, 1000);
+        throw viewNotCurrent(err);
       }
       r = profile.resolve(this.kinds.context(this.view()), order);
     }
