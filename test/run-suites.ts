@@ -1,11 +1,14 @@
 // Runs the three test tiers with node:test. One PostgreSQL server is started for the
 // whole run (each test file makes its own database); each integration or end-to-end
-// test file starts its own nats-server, so it can kill and restart it.
+// test file starts its own nats-server, so it can kill and restart it. The summary counts
+// skipped and todo tests; a skip in the integration or end-to-end tier fails the run,
+// because there it means the PostgreSQL or nats-server it needs was missing.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startPostgres } from '@hookline/local-stack';
 import { tempDir } from '@hookline/testing';
+import { describeSkipped, tierResult, type Skipped } from './test-summary';
 
 const root = join(__dirname, '..');
 
@@ -23,6 +26,8 @@ interface Tier {
   name: string;
   files: string[];
   concurrency: number;
+  /** Whether a test may skip: not where tests need the servers the harness starts. */
+  allowSkips: boolean;
 }
 
 function runTier(tier: Tier, env: Record<string, string>, reportFile: string): Promise<number> {
@@ -35,7 +40,7 @@ function runTier(tier: Tier, env: Record<string, string>, reportFile: string): P
         '--test',
         `--test-concurrency=${tier.concurrency}`,
         '--test-reporter=spec', '--test-reporter-destination=stdout',
-        '--test-reporter=tap', `--test-reporter-destination=${reportFile}`,
+        `--test-reporter=${join(root, 'test/summary-reporter.mjs')}`, `--test-reporter-destination=${reportFile}`,
         ...tier.files,
       ],
       { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } },
@@ -44,42 +49,48 @@ function runTier(tier: Tier, env: Record<string, string>, reportFile: string): P
   });
 }
 
-function count(report: string, key: string): number {
-  const m = new RegExp(`^# ${key} (\\d+)$`, 'm').exec(report);
-  return m ? Number(m[1]) : 0;
-}
-
 async function main(): Promise<void> {
   const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const pick = (files: string[]) => (filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files);
   const tiers: Tier[] = [
-    { name: 'unit', files: pick(find(['libs', 'services', 'test'], '.spec.ts')), concurrency: 2 },
-    { name: 'integration', files: pick(find(['libs', 'services'], '.integration.ts')), concurrency: 2 },
-    { name: 'end-to-end', files: pick(find(['test'], '.e2e.ts')), concurrency: 1 },
+    { name: 'unit', files: pick(find(['libs', 'services', 'test'], '.spec.ts')), concurrency: 2, allowSkips: true },
+    { name: 'integration', files: pick(find(['libs', 'services'], '.integration.ts')), concurrency: 2, allowSkips: false },
+    { name: 'end-to-end', files: pick(find(['test'], '.e2e.ts')), concurrency: 1, allowSkips: false },
   ].filter((t) => t.files.length > 0);
 
   const pgDir = tempDir('pg');
   const pg = await startPostgres({ dataDir: pgDir.path, fast: true });
   const env = { HOOKLINE_TEST_PG_URL: pg.url() };
-  let passed = 0;
-  let failed = 0;
+  const total = { passed: 0, failed: 0, skipped: 0, todo: 0 };
+  const forbidden: { tier: string; skip: Skipped }[] = [];
   let exit = 0;
   try {
     for (const tier of tiers) {
-      const report = join(pgDir.path, `${tier.name}.tap`);
-      const code = await runTier(tier, env, report);
-      const text = readFileSync(report, 'utf8');
-      passed += count(text, 'pass');
-      failed += count(text, 'fail') + count(text, 'cancelled');
+      const reportFile = join(pgDir.path, `${tier.name}.jsonl`);
+      const code = await runTier(tier, env, reportFile);
+      const r = tierResult(existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '', tier.allowSkips);
+      total.passed += r.passed;
+      total.failed += r.failed;
+      total.skipped += r.skipped.length;
+      total.todo += r.todo.length;
+      forbidden.push(...r.forbidden.map((skip) => ({ tier: tier.name, skip })));
       if (code !== 0) exit = code;
-      console.log(`--- ${tier.name}: ${count(text, 'pass')} passed, ${count(text, 'fail')} failed (${tier.files.map((f) => relative(root, join(root, f))).length} files)`);
+      console.log(`--- ${tier.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped.length} skipped, ${r.todo.length} todo (${tier.files.length} files)`);
+      for (const s of [...r.skipped, ...r.todo]) console.log(`    ${s.kind === 'skip' ? 'skipped' : 'todo'}: ${describeSkipped(root, s)}`);
     }
   } finally {
-    await pg.stop();
-    rmSync(pgDir.path, { recursive: true, force: true });
+    await pg.destroy();
   }
-  console.log(`\n${passed} passed, ${failed} failed`);
-  process.exit(exit !== 0 || failed > 0 ? 1 : 0);
+  console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped, ${total.todo} todo`);
+  if (forbidden.length > 0) {
+    console.error(
+      `\n[hookline test] FAILED: ${forbidden.length} test(s) of the integration or end-to-end tier skipped. These tiers ` +
+        'run against the PostgreSQL and nats-server the harness starts, so a skip there means one was missing ' +
+        '(run them through npm test or node test/run.mjs, which start PostgreSQL and set HOOKLINE_TEST_PG_URL):',
+    );
+    for (const f of forbidden) console.error(`  ${f.tier}: ${describeSkipped(root, f.skip)}`);
+  }
+  process.exit(exit !== 0 || total.failed > 0 || forbidden.length > 0 ? 1 : 0);
 }
 
 main().catch((err: unknown) => {

@@ -2,7 +2,7 @@
 // the API answers, and stops everything cleanly on Ctrl-C. Reuses the data folder.
 /* eslint-disable no-restricted-properties -- the launcher passes its environment on to the services */
 import { join } from 'node:path';
-import { startStack } from '@hookline/local-stack';
+import { LocalSetupError, startStack } from '@hookline/local-stack';
 
 async function main(): Promise<void> {
   const dataDir = process.env.HOOKLINE_DATA_DIR ?? join(process.cwd(), '.data');
@@ -28,7 +28,9 @@ async function main(): Promise<void> {
 [hookline] ready.
   API base URL     ${stack.url}
   NATS             ${stack.nats.url}  (JetStream store: ${stack.nats.storeDir})
-  PostgreSQL       ${stack.databaseUrl}
+  PostgreSQL       ${stack.databaseUrl}${stack.postgres?.relocatedTo ? `
+                   data in ${stack.postgres.pgdata}: user postgres cannot reach ${dataDir}
+                   (a parent folder is private), so ${join(dataDir, 'postgres', 'pgdata')} links there` : ''}
   service logs     ${join(dataDir, 'logs')}/<service>.log
   operator token   ${process.env.HOOKLINE_OPERATOR_TOKEN_GENERATED ? token : '(from HOOKLINE_OPERATOR_TOKEN / .data/secrets.json)'}
 
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`[hookline] failed to start: ${(err as Error).stack ?? String(err)}`);
+  // A setup problem is one line naming the fix; anything else gets its stack.
+  if (err instanceof LocalSetupError) console.error(`[hookline] cannot start: ${err.message}`);
+  else console.error(`[hookline] failed to start: ${(err as Error).stack ?? String(err)}`);
   process.exit(1);
 });

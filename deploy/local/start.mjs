@@ -13,18 +13,24 @@ ensureSystemPackages();
 
 // Secrets the services need, made once per data folder and kept there (mode 600).
 const dataDir = resolve(root, process.env.HOOKLINE_DATA_DIR ?? '.data');
-mkdirSync(dataDir, { recursive: true });
 const secretsFile = join(dataDir, 'secrets.json');
-const secrets = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
+let secrets = {};
 let generated = false;
-if (!process.env.HOOKLINE_OPERATOR_TOKEN && !secrets.HOOKLINE_OPERATOR_TOKEN) {
-  secrets.HOOKLINE_OPERATOR_TOKEN = `op_${randomBytes(24).toString('base64url')}`;
-  generated = true;
+try {
+  mkdirSync(dataDir, { recursive: true });
+  secrets = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
+  if (!process.env.HOOKLINE_OPERATOR_TOKEN && !secrets.HOOKLINE_OPERATOR_TOKEN) {
+    secrets.HOOKLINE_OPERATOR_TOKEN = `op_${randomBytes(24).toString('base64url')}`;
+    generated = true;
+  }
+  if (!process.env.HOOKLINE_ENCRYPTION_KEY && !secrets.HOOKLINE_ENCRYPTION_KEY) {
+    secrets.HOOKLINE_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+  }
+  writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+} catch (err) {
+  console.error(`[hookline] cannot start: the data folder ${dataDir} cannot be used (${err.code ?? err.message}): set HOOKLINE_DATA_DIR to a folder you can write`);
+  process.exit(1);
 }
-if (!process.env.HOOKLINE_ENCRYPTION_KEY && !secrets.HOOKLINE_ENCRYPTION_KEY) {
-  secrets.HOOKLINE_ENCRYPTION_KEY = randomBytes(32).toString('base64');
-}
-writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 for (const [k, v] of Object.entries(secrets)) process.env[k] ??= v;
 process.env.HOOKLINE_DATA_DIR = dataDir;
 if (generated) process.env.HOOKLINE_OPERATOR_TOKEN_GENERATED = '1';

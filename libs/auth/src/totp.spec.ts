@@ -32,6 +32,7 @@ describe('base32', () => {
   });
   it('encodes the RFC 4648 vector', () => assert.equal(base32Encode(Buffer.from('foobar')), 'MZXW6YTBOI'));
   it('rejects garbage', () => assert.throws(() => base32Decode('not base32!')));
+  it('reads lower case, padding and spaces as authenticator apps write them', () => assert.deepEqual(base32Decode('mzxw 6ytb oi======'), Buffer.from('foobar')));
 });
 
 describe('verifyTotp', () => {

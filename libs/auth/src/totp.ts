@@ -1,46 +1,27 @@
 // TOTP (RFC 6238 over RFC 4226 HOTP): SHA-1, 6 digits, 30-second steps, the form every
 // authenticator app understands. A code is accepted one step either side of now, and
-// only for a step later than the last one used, so no code works twice.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+// only for a step later than the last one used, so no code works twice. The algorithm,
+// base32 and the Key Uri Format are the `otpauth` library's; this file only fixes the
+// parameters and adds the replay rule, which the library leaves to its caller.
+import { randomBytes } from 'node:crypto';
+import { HOTP, Secret, TOTP } from 'otpauth';
 
 export const TOTP_PERIOD_SECONDS = 30;
 export const TOTP_DIGITS = 6;
 export const TOTP_ALGORITHM = 'SHA1';
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-export function base32Encode(buf: Buffer): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of buf) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
-  return out;
+function secretOf(bytes: Uint8Array): Secret {
+  // Secret copies what it is given; a Buffer may be a view on Node's shared pool, so hand it its own bytes.
+  return new Secret({ buffer: Uint8Array.from(bytes).buffer });
 }
 
+export function base32Encode(buf: Uint8Array): string {
+  return secretOf(buf).base32;
+}
+
+/** RFC 4648 base32, case-insensitive, padding and spaces ignored; throws on any other character. */
 export function base32Decode(text: string): Buffer {
-  const clean = text.replace(/=+$/, '').replace(/\s+/g, '').toUpperCase();
-  let bits = 0;
-  let value = 0;
-  const out: number[] = [];
-  for (const ch of clean) {
-    const idx = ALPHABET.indexOf(ch);
-    if (idx < 0) throw new Error('not base32');
-    value = (value << 5) | idx;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
+  return Buffer.from(Secret.fromBase32(text.replace(/\s+/g, '')).bytes);
 }
 
 /** 20 random bytes: the RFC 4226 recommended length for SHA-1. */
@@ -48,21 +29,16 @@ export function generateTotpSecret(): Buffer {
   return randomBytes(20);
 }
 
-export function hotp(secret: Buffer, counter: number, digits = TOTP_DIGITS): string {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(counter));
-  const mac = createHmac('sha1', secret).update(msg).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const bin = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16) | (mac[offset + 2] << 8) | mac[offset + 3];
-  return String(bin % 10 ** digits).padStart(digits, '0');
+export function hotp(secret: Uint8Array, counter: number, digits = TOTP_DIGITS): string {
+  return HOTP.generate({ secret: secretOf(secret), algorithm: TOTP_ALGORITHM, digits, counter });
 }
 
 export function totpStep(nowMs: number, period = TOTP_PERIOD_SECONDS): number {
-  return Math.floor(nowMs / 1000 / period);
+  return TOTP.counter({ period, timestamp: nowMs });
 }
 
-export function totpAt(secret: Buffer, nowMs: number): string {
-  return hotp(secret, totpStep(nowMs));
+export function totpAt(secret: Uint8Array, nowMs: number): string {
+  return TOTP.generate({ secret: secretOf(secret), algorithm: TOTP_ALGORITHM, digits: TOTP_DIGITS, period: TOTP_PERIOD_SECONDS, timestamp: nowMs });
 }
 
 export type TotpCheck = { ok: true; step: number } | { ok: false; reason: 'malformed' | 'invalid' | 'replayed' };
@@ -70,32 +46,35 @@ export type TotpCheck = { ok: true; step: number } | { ok: false; reason: 'malfo
 /**
  * Checks a code against the steps around now. `lastUsedStep` is the step of the last
  * accepted code for this secret: a code of that step or an earlier one is a replay.
+ * (otpauth answers the first step in the window whose code matches, nearest first; a
+ * code that matched both a used step and a later one, a one-in-a-million collision, is
+ * refused as a replay, and the account simply waits for the next code.)
  */
-export function verifyTotp(secret: Buffer, code: string, opts: { nowMs: number; lastUsedStep: number | null; window?: number }): TotpCheck {
+export function verifyTotp(secret: Uint8Array, code: string, opts: { nowMs: number; lastUsedStep: number | null; window?: number }): TotpCheck {
   if (!/^\d{6}$/.test(code)) return { ok: false, reason: 'malformed' };
-  const window = opts.window ?? 1;
-  const now = totpStep(opts.nowMs);
-  const given = Buffer.from(code);
-  let replayed = false;
-  for (let step = now - window; step <= now + window; step++) {
-    if (!timingSafeEqual(Buffer.from(hotp(secret, step)), given)) continue;
-    if (opts.lastUsedStep !== null && step <= opts.lastUsedStep) {
-      replayed = true;
-      continue;
-    }
-    return { ok: true, step };
-  }
-  return { ok: false, reason: replayed ? 'replayed' : 'invalid' };
+  const delta = TOTP.validate({
+    token: code,
+    secret: secretOf(secret),
+    algorithm: TOTP_ALGORITHM,
+    digits: TOTP_DIGITS,
+    period: TOTP_PERIOD_SECONDS,
+    timestamp: opts.nowMs,
+    window: opts.window ?? 1,
+  });
+  if (delta === null) return { ok: false, reason: 'invalid' };
+  const step = totpStep(opts.nowMs) + delta;
+  if (opts.lastUsedStep !== null && step <= opts.lastUsedStep) return { ok: false, reason: 'replayed' };
+  return { ok: true, step };
 }
 
 /** The otpauth:// URI an authenticator app scans (Key Uri Format). */
-export function totpUri(opts: { issuer: string; label: string; secret: Buffer }): string {
-  const params = new URLSearchParams({
-    secret: base32Encode(opts.secret),
+export function totpUri(opts: { issuer: string; label: string; secret: Uint8Array }): string {
+  return new TOTP({
     issuer: opts.issuer,
+    label: opts.label,
+    secret: secretOf(opts.secret),
     algorithm: TOTP_ALGORITHM,
-    digits: String(TOTP_DIGITS),
-    period: String(TOTP_PERIOD_SECONDS),
-  });
-  return `otpauth://totp/${encodeURIComponent(opts.issuer)}:${encodeURIComponent(opts.label)}?${params.toString()}`;
+    digits: TOTP_DIGITS,
+    period: TOTP_PERIOD_SECONDS,
+  }).toString();
 }

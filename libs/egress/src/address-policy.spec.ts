@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AddressPolicy, isLocalhostName, type BlockedCategory } from './address-policy';
-import { cidrContains, formatIp, parseCidr, parseCidrList, parseIp } from './ip-address';
+import { AddressPolicy, cidrContains, formatIp, isLocalhostName, parseCidr, parseCidrList, parseIp, type BlockedCategory } from './address-policy';
 
 const closed = new AddressPolicy();
 
@@ -54,6 +53,13 @@ describe('AddressPolicy: blocked by default', () => {
     ['not-an-ip', 'not-an-ip'],
     ['2130706433', 'not-an-ip'], // the URL parser normalises this; a raw string is not an address
     ['1.2.3.4.5', 'not-an-ip'],
+    // ipaddr.js alone reads these legacy forms as 127.0.0.1; only the URL parser may normalise them.
+    ['0x7f.1', 'not-an-ip'],
+    ['127.1', 'not-an-ip'],
+    ['0177.0.0.1', 'not-an-ip'],
+    ['127.0.0.01', 'not-an-ip'],
+    ['::ffff:0177.0.0.1', 'not-an-ip'],
+    ['::ffff:2130706433', 'not-an-ip'],
   ];
   for (const [address, category, reason] of table) {
     it(`${address} -> ${category}`, () => {
@@ -102,7 +108,7 @@ function ip(s: string) {
   return parsed;
 }
 
-describe('ip-address', () => {
+describe('addresses and ranges', () => {
   const forms: [string, string][] = [
     ['::ffff:169.254.169.254', '::ffff:a9fe:a9fe'],
     ['2001:0db8:0000:0000:0000:0000:0000:0001', '2001:db8::1'],
@@ -110,6 +116,9 @@ describe('ip-address', () => {
     ['1:0:0:1:0:0:0:1', '1:0:0:1::1'],
     ['::', '::'],
     ['10.0.0.1', '10.0.0.1'],
+    // RFC 4291's IPv4-compatible form, not the IPv4-mapped one ipaddr.js alone would make of it.
+    ['::127.0.0.1', '::7f00:1'],
+    ['[::ffff:7f00:1]', '::ffff:7f00:1'],
   ];
   for (const [input, shown] of forms) it(`formats ${input} as ${shown}`, () => assert.equal(formatIp(ip(input)), shown));
   it('CIDR containment honours partial bytes', () => {
@@ -119,5 +128,5 @@ describe('ip-address', () => {
     assert.equal(cidrContains(parseCidr('0.0.0.0/0'), ip('::1')), false);
   });
   it('parses a list', () => assert.deepEqual(parseCidrList(' 127.0.0.0/8, ::1/128 ').map((c) => c.text), ['127.0.0.0/8', '::1/128']));
-  for (const bad of ['x/8', '10.0.0.0/', '10.0.0.0/-1', '::1/129']) it(`refuses ${bad}`, () => assert.throws(() => parseCidr(bad)));
+  for (const bad of ['x/8', '10.0.0.0/', '10.0.0.0/-1', '::1/129', '2130706433/8', '127.1/8']) it(`refuses ${bad}`, () => assert.throws(() => parseCidr(bad)));
 });

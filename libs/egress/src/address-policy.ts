@@ -3,7 +3,75 @@
 // unspecified, multicast, unique-local, reserved), including IPv4 addresses hidden in
 // IPv6 forms (IPv4-mapped, IPv4-translated, NAT64, 6to4). An operator allowlist turns
 // chosen ranges back on (127.0.0.0/8 for local development and tests).
-import { cidrContains, formatIp, parseCidr, parseIp, type Cidr, type IpAddress } from './ip-address';
+import { isIPv4, isIPv6 } from 'node:net';
+import { IPv4, IPv6 } from 'ipaddr.js';
+
+// Addresses and ranges are ipaddr.js's; the few lines below only decide which strings
+// reach it. These strings come from the resolver, from the URL parser (which has already
+// turned 2130706433, 0x7f.1 or 0177.0.0.1 into 127.0.0.1) or from the operator's
+// allowlist, so parsing is strict, and stricter than ipaddr.js on its own:
+// - it reads the legacy IPv4 forms (2130706433, 0x7f.1, 127.1, 0177.0.0.1) as
+//   addresses; a raw string in such a form is not an address here, so only what
+//   node:net's isIPv4/isIPv6 accept (dotted-quad decimal, standard IPv6) goes on;
+// - it reads the deprecated IPv4-compatible form ::a.b.c.d as the IPv4-mapped
+//   ::ffff:a.b.c.d; RFC 4291 says it is ::a.b:c.d, a different (reserved) address, so a
+//   trailing dotted quad is written as its two hex groups before ipaddr.js sees it;
+// - brackets ([::1], as URL hostnames carry them) and an IPv6 zone id are dropped.
+
+export type IpAddress = IPv4 | IPv6;
+
+export interface Cidr {
+  address: IpAddress;
+  prefix: number;
+  /** As written by the operator, for messages. */
+  text: string;
+}
+
+/** Parses an IPv4 or IPv6 address (brackets and an IPv6 zone id are dropped); undefined if it is not one. */
+export function parseIp(input: string): IpAddress | undefined {
+  let s = input.trim();
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  const zone = s.indexOf('%');
+  if (zone >= 0) s = s.slice(0, zone);
+  if (isIPv4(s)) return IPv4.parse(s);
+  if (!isIPv6(s)) return undefined;
+  const quad = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(2).map(Number);
+    s = `${quad[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  return IPv6.parse(s);
+}
+
+/** The canonical text of an address (RFC 5952 for IPv6). */
+export function formatIp(ip: IpAddress): string {
+  return ip.kind() === 'ipv4' ? ip.toString() : (ip as IPv6).toRFC5952String();
+}
+
+/** Parses "10.0.0.0/8", "::1/128" or a bare address (a single-address range). */
+export function parseCidr(input: string): Cidr {
+  const text = input.trim();
+  const slash = text.indexOf('/');
+  const address = parseIp(slash >= 0 ? text.slice(0, slash) : text);
+  if (!address) throw new Error(`"${text}" is not an IP address or CIDR range`);
+  const max = address.kind() === 'ipv4' ? 32 : 128;
+  const prefixText = slash >= 0 ? text.slice(slash + 1) : String(max);
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) throw new Error(`"${text}": the prefix length must be 0 to ${max}`);
+  return { address, prefix: Number(prefixText), text };
+}
+
+/** Parses a comma- or space-separated list of CIDR ranges. */
+export function parseCidrList(input: string): Cidr[] {
+  return input
+    .split(/[\s,]+/)
+    .filter((p) => p !== '')
+    .map(parseCidr);
+}
+
+export function cidrContains(cidr: Cidr, ip: IpAddress): boolean {
+  // ipaddr.js throws when the families differ; an IPv4 range never holds an IPv6 address.
+  return cidr.address.kind() === ip.kind() && ip.match(cidr.address, cidr.prefix);
+}
 
 export type BlockedCategory =
   | 'private'
@@ -80,9 +148,9 @@ const EMBEDDINGS: readonly Embedding[] = [
 
 /** The IPv4 address an IPv6 address stands for, if it is one of the embedding forms. */
 export function embeddedIpv4(ip: IpAddress): { v4: IpAddress; form: string } | undefined {
-  if (ip.family !== 6) return undefined;
+  if (ip.kind() !== 'ipv6') return undefined;
   for (const e of EMBEDDINGS) {
-    if (cidrContains(e.cidr, ip)) return { v4: { family: 4, bytes: ip.bytes.slice(e.at, e.at + 4) }, form: e.label };
+    if (cidrContains(e.cidr, ip)) return { v4: new IPv4(ip.toByteArray().slice(e.at, e.at + 4)), form: e.label };
   }
   return undefined;
 }
@@ -120,7 +188,7 @@ export class AddressPolicy {
 }
 
 function classify(ip: IpAddress): Range | undefined {
-  return (ip.family === 4 ? V4_BLOCKED : V6_BLOCKED).find((r) => cidrContains(r.cidr, ip));
+  return (ip.kind() === 'ipv4' ? V4_BLOCKED : V6_BLOCKED).find((r) => cidrContains(r.cidr, ip));
 }
 
 /** Special-use names that must never reach the resolver (RFC 6761): they mean this machine. */

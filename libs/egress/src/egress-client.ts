@@ -7,10 +7,9 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { AttemptErrorClass } from '@hookline/delivery';
 import type { Logger } from '@hookline/observability';
-import { AddressPolicy, isLocalhostName, LOCALHOST_ADDRESSES } from './address-policy';
+import { AddressPolicy, isLocalhostName, LOCALHOST_ADDRESSES, parseIp } from './address-policy';
 import { classifyError, DeadlineExceededError, SsrfBlockedError } from './egress-errors';
 import { guardedConnector, type Resolver } from './guarded-connector';
-import { parseIp } from './ip-address';
 
 export interface EgressOptions {
   /** CIDR ranges reachable although blocked by default (e.g. 127.0.0.0/8 for local development). */

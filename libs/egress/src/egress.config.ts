@@ -1,6 +1,6 @@
 // The egress settings a service spreads into its config spec.
 import { field, type FieldSpec } from '@hookline/config';
-import { parseCidrList } from './ip-address';
+import { parseCidrList } from './address-policy';
 
 export const egressConfig = {
   egressAllowlist: {

@@ -1,4 +1,3 @@
-export * from './ip-address';
 export * from './address-policy';
 export * from './egress-errors';
 export * from './guarded-connector';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { freePort } from './ports';
+import { freePort, freePortBlock } from './ports';
 
 describe('freePort', () => {
   it('picks distinct bindable ports below the ephemeral range, so outgoing connections never hold them', async () => {
@@ -16,5 +16,22 @@ describe('freePort', () => {
       srv.listen(ports[0], '127.0.0.1', () => resolve());
     });
     await new Promise<void>((r) => srv.close(() => r()));
+  });
+});
+
+describe('freePortBlock', () => {
+  it('gives the first of that many consecutive bindable ports', async () => {
+    const first = await freePortBlock(7);
+    const servers = Array.from({ length: 7 }, () => createServer());
+    try {
+      for (const [i, srv] of servers.entries()) {
+        await new Promise<void>((resolve, reject) => {
+          srv.on('error', reject);
+          srv.listen(first + i, '127.0.0.1', () => resolve());
+        });
+      }
+    } finally {
+      await Promise.all(servers.map((srv) => new Promise<void>((r) => (srv.listening ? srv.close(() => r()) : r()))));
+    }
   });
 });

@@ -19,6 +19,23 @@ export async function freePort(): Promise<number> {
   return listenOnce(0);
 }
 
+/**
+ * The first of `count` consecutive ports that were all free a moment ago, picked as
+ * freePort picks one: for `npm start`'s layout, where the services listen on the
+ * gateway's port + 1, + 2, ...
+ */
+export async function freePortBlock(count: number): Promise<number> {
+  const [low] = ephemeralRange();
+  const from = Math.max(10_000, low - 12_000);
+  for (let i = 0; i < 50; i++) {
+    const first = from + Math.floor(Math.random() * (low - from - count));
+    let all = true;
+    for (let p = first; p < first + count && all; p++) all = await bindable(p);
+    if (all) return first;
+  }
+  throw new Error(`no ${count} consecutive free ports found below ${low}`);
+}
+
 /** The kernel's range for the local ends of outgoing connections. */
 function ephemeralRange(): [number, number] {
   try {

@@ -1,29 +1,41 @@
 // A real PostgreSQL cluster in a folder of ours. initdb and postgres refuse to run as
-// root, so as root they run as the "postgres" system user (the Debian package makes it).
+// root, so as root they run as the "postgres" system user (the Debian package makes it);
+// where that user cannot reach the folder, the cluster lives elsewhere (postgres-data.ts).
 import { execFileSync, spawn, ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { findPostgresBin } from './binaries';
+import { LocalSetupError, placeCluster, type PostgresOwner } from './postgres-data';
 import { freePort, waitFor } from './ports';
 
 export interface PostgresHandle {
   port: number;
   dataDir: string;
+  /** Where the cluster's files are: `<dataDir>/pgdata`, or the folder that symlink points to. */
+  pgdata: string;
+  /** Set when the postgres user could not reach dataDir and the cluster lives there instead. */
+  relocatedTo?: string;
   /** Superuser URL for the given database. */
   url(database?: string): string;
   createDatabase(name: string): Promise<string>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Stops it and deletes its data: dataDir, and the relocated folder if there is one. */
+  destroy(): Promise<void>;
 }
 
-function asPostgresUser(): { uid: number; gid: number } | undefined {
+function asPostgresUser(): PostgresOwner | undefined {
   if (userInfo().uid !== 0) return undefined;
-  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-  return { uid, gid };
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { stdio: 'pipe' }).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { stdio: 'pipe' }).toString().trim());
+    return { uid, gid, name: 'postgres' };
+  } catch {
+    throw new LocalSetupError('PostgreSQL refuses to run as root, and this machine has no "postgres" user to run it as: install the postgresql package (apt-get install postgresql), which creates it, or start as another user');
+  }
 }
 
 export interface PostgresOptions {
@@ -43,11 +55,11 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
   const bin = findPostgresBin();
   const port = opts.port ?? (await freePort());
   const owner = asPostgresUser();
-  const pgdata = join(opts.dataDir, 'pgdata');
-  const socketDir = join(opts.dataDir, 'sock');
+  const { pgdata, socketDir, relocatedTo } = placeCluster({ dataDir: opts.dataDir, owner });
   mkdirSync(socketDir, { recursive: true });
   if (owner) {
-    chownSync(opts.dataDir, owner.uid, owner.gid);
+    // In place, postgres creates pgdata in dataDir; relocated, its own folder is already its.
+    if (!relocatedTo) chownSync(opts.dataDir, owner.uid, owner.gid);
     chownSync(socketDir, owner.uid, owner.gid);
   }
   const ids = owner ? { uid: owner.uid, gid: owner.gid } : {};
@@ -66,6 +78,8 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
   const handle: PostgresHandle = {
     port,
     dataDir: opts.dataDir,
+    pgdata,
+    relocatedTo,
     url,
     async start() {
       child = spawn(join(bin, 'postgres'), args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
@@ -104,6 +118,11 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     async stop() {
       // SIGINT is PostgreSQL's "fast shutdown": disconnect clients, checkpoint, exit.
       await handle.kill('SIGINT');
+    },
+    async destroy() {
+      await handle.stop();
+      rmSync(opts.dataDir, { recursive: true, force: true });
+      if (relocatedTo) rmSync(relocatedTo, { recursive: true, force: true });
     },
   };
   await handle.start();
