@@ -51,14 +51,15 @@ export class BulkResendsRepository {
 
   /** Takes a running job no other instance holds, for `leaseMs`. */
   async claim(leaseMs: number): Promise<BulkResendRow | undefined> {
-    const [row] = await this.ds.query(
+    // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
+    const [rows] = await this.ds.query(
       `UPDATE delivery_bulk_resends SET lease_until = now() + make_interval(secs => $1::float8 / 1000), updated_at = now()
        WHERE id = (SELECT id FROM delivery_bulk_resends WHERE status = 'running' AND (lease_until IS NULL OR lease_until < now())
                    ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
       [leaseMs],
     );
-    return row;
+    return (rows as BulkResendRow[])[0];
   }
 
   /** Records a page's progress and renews the lease. */
