@@ -43,6 +43,20 @@ class Patch {
   name?: string;
 }
 
+describe('validation: how many problems an answer lists', () => {
+  it('the first 20, then how many more (10,000 unknown keys answer in a few lines, not megabytes)', async () => {
+    const body = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i]));
+    await assert.rejects(createValidationPipe().transform(body, { type: 'body', metatype: Patch }), (e: unknown) => {
+      assert.ok(e instanceof ValidationError);
+      assert.equal(e.errors.length, 21);
+      assert.deepEqual(e.errors[0], { field: 'k0', message: 'property k0 should not exist' });
+      assert.deepEqual(e.errors[20], { field: 'body', message: 'and 9980 more problems' });
+      assert.ok(JSON.stringify(e.toProblem()).length < 4000);
+      return true;
+    });
+  });
+});
+
 describe('validation: IsOmittable', () => {
   const pipe = createValidationPipe();
   const meta = { type: 'body' as const, metatype: Patch };

@@ -148,6 +148,17 @@ class HooklineValidationPipe extends ValidationPipe {
   }
 }
 
+/**
+ * The most field problems one answer lists. A body may carry up to 10,000 keys, and each
+ * unknown one is a problem: listing them all made a 400 several times the request's size.
+ */
+export const MAX_REPORTED_PROBLEMS = 20;
+
+export function capProblems(problems: FieldProblem[], max = MAX_REPORTED_PROBLEMS): FieldProblem[] {
+  if (problems.length <= max) return problems;
+  return [...problems.slice(0, max), { field: 'body', message: `and ${problems.length - max} more problems` }];
+}
+
 export function createValidationPipe(): ValidationPipe {
   return new HooklineValidationPipe({
     whitelist: true,
@@ -155,6 +166,6 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     stopAtFirstError: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => new ValidationError(flattenValidationErrors(errors)),
+    exceptionFactory: (errors) => new ValidationError(capProblems(flattenValidationErrors(errors))),
   });
 }
