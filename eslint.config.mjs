@@ -14,7 +14,7 @@ const depConstraints = [
   { sourceTag: 'scope:observability', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'scope:messaging', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:observability'] },
   { sourceTag: 'scope:persistence', onlyDependOnLibsWithTags: ['scope:config', 'scope:observability'] },
-  { sourceTag: 'scope:http', onlyDependOnLibsWithTags: ['scope:config', 'scope:observability', 'scope:auth'] },
+  { sourceTag: 'scope:http', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:config', 'scope:observability', 'scope:auth'] },
   // Grant matching, credentials and token verification: pure, shared by every service.
   { sourceTag: 'scope:auth', onlyDependOnLibsWithTags: ['scope:contracts'] },
   // The outbound pipeline: pure policy (delivery) and the one SSRF-safe HTTP client (egress).

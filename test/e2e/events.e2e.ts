@@ -2,8 +2,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
-import { SERVICE_NAMES } from '@hookline/contracts';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { CONSUMERS, HEADERS, SERVICE_NAMES, STREAMS, subjects } from '@hookline/contracts';
 import { assertProblem, eventually, startTestStack, TestStack } from '@hookline/testing';
 
 const event = (over: Record<string, unknown> = {}) => ({
@@ -133,6 +133,60 @@ describe('host events', () => {
     assert.equal(list.length, 1);
     assert.equal(list[0].publishedBy, 'nats');
     assert.deepEqual(list[0].data, { direct: true });
+  });
+
+  it('bounds nesting and width at parse time: a 400 naming the limit (never a 500), and what fits is stored as sent', async () => {
+    const nested = (levels: number, open = '{"a":', close = '}') => `${open.repeat(levels)}1${close.repeat(levels)}`;
+    const wide = (keys: number) => `{${Array.from({ length: keys }, (_, i) => `"k${i}":${i}`).join(',')}}`;
+    const withData = (data: string) => `{"tenant":"acme","topic":"Limits.Test","object":{"type":"t","id":"1"},"data":${data}}`;
+    // The issue's 10,000 levels (60 KB), 5,000, and one level past the limit (the body is level 1).
+    for (const data of [nested(10_000), nested(5_000), nested(64), `{"a":${nested(63, '[', ']')}}`]) {
+      const res = await stack.operator.post('/v1/events', withData(data));
+      assertProblem(res, 400, 'body');
+      assert.match(res.body.detail, /nesting deeper than 64 levels of objects and arrays/);
+    }
+    const tooWide = await stack.operator.post('/v1/events', withData(`{"list":[${wide(10_001)}]}`));
+    assertProblem(tooWide, 400, 'data.list.0');
+    assert.match(tooWide.body.detail, /more than 10000 keys/);
+    // Every service parses bodies the same way: any endpoint, any field.
+    assertProblem(await stack.operator.post('/v1/tenants', `{"id":"deep","name":${nested(100, '[', ']')}}`), 400, 'body');
+    // At the limits: accepted, and stored exactly.
+    const accepted: [string, string][] = [];
+    for (const data of [nested(63), wide(10_000)]) {
+      const res = await stack.operator.post('/v1/events', withData(data));
+      assert.equal(res.status, 202, res.text.slice(0, 300));
+      accepted.push([res.body.id, data]);
+    }
+    for (const [id, data] of accepted) {
+      const stored = await eventually('the event at the limit in the log', async () => {
+        const r = await stack.operator.get(`/v1/audit/events/${id}?tenant=acme`);
+        return r.status === 200 ? r.body : undefined;
+      });
+      assert.deepEqual(stored.data, JSON.parse(data));
+    }
+    assert.deepEqual(stack.allLogLines().filter((l) => l.includes('unexpected error')), []);
+  });
+
+  it('an event published on NATS past the limits is dead-lettered with the reason, and the consumers go on', async () => {
+    const nc = await connect({ servers: stack.nats.url });
+    try {
+      const js = jetstream(nc);
+      const jsm = await jetstreamManager(nc);
+      const deep = `{"object":{"type":"t","id":"deep"},"data":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+      await js.publish(subjects.event('acme', 'Limits.Nats'), deep, { msgID: 'deep-1' });
+      await js.publish(subjects.event('acme', 'Limits.Nats'), JSON.stringify({ object: { type: 't', id: 'fine' }, data: { fine: true } }), { msgID: 'fine-1' });
+      const stored = await eventually('the fine event after the deep one', async () => {
+        const r = await stack.operator.get('/v1/audit/events?tenant=acme&topic=Limits.Nats');
+        return r.body.data.length > 0 ? r.body.data : undefined;
+      });
+      assert.deepEqual(stored.map((e: { object: { id: string } }) => e.object.id), ['fine']);
+      for (const durable of [CONSUMERS.auditEvents.durable, CONSUMERS.dispatcherEvents.durable]) {
+        const m = await eventually(`the deep event dead-lettered by ${durable}`, async () => (await jsm.streams.getMessage(STREAMS.deadLetter.name, { last_by_subj: subjects.deadLetter(durable) }).catch(() => null)) ?? undefined);
+        assert.match(m.header?.get(HEADERS.dlqReason) ?? '', /nesting deeper than 64 levels/);
+      }
+    } finally {
+      await nc.close();
+    }
   });
 
   it('answers unknown routes with a 404 problem', async () => {

@@ -1,6 +1,8 @@
 // Bad input, property-based (fast-check): every admin endpoint (push notifications
 // included) and POST /v1/events gets valid requests mutated field by field (wrong types,
-// huge and odd strings, unicode, NUL, lone surrogates, nested junk, unknown fields),
+// huge and odd strings, unicode, NUL, lone surrogates, nested junk, unknown fields, JSON
+// nested thousands of levels deep, objects with thousands of keys, strings up to and past
+// the body limit),
 // wholly random bodies, broken JSON, wrong content types, random query strings, forged
 // cursors and random ids. Every answer must be a 2xx or a 4xx application/problem+json,
 // never a 5xx; a refused request must leave no trace (every table a request may write,
@@ -63,6 +65,33 @@ const forgedCursor = fc
 
 const queryValue = fc.oneof(weirdString, forgedCursor, junk.map((v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? '')));
 
+/**
+ * Values too deep or too big to build as objects (JSON.stringify overflows on them, and
+ * thousands kept for shrinking would fill memory): a marker string in the body, replaced
+ * by the JSON text it describes when the body goes on the wire (toWire).
+ */
+const deepOrWide = fc.oneof(
+  fc.tuple(fc.constantFrom('object', 'array', 'mixed'), fc.oneof(fc.integer({ min: 1, max: 80 }), fc.constantFrom(62, 63, 64, 65, 1_000, 5_000, 10_000, 30_000))).map(([kind, n]) => `@@deep:${kind}:${n}@@`),
+  fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constantFrom(9_999, 10_000, 10_001, 15_000)).map((n) => `@@wide:${n}@@`),
+);
+/** Strings around the 256 KB body limit, in one-, two- and four-byte characters (and ones JSON escapes). */
+const longString = fc.tuple(fc.constantFrom(1_000, 60_000, 200_000, 262_000, 300_000), fc.constantFrom('x', 'é', '💥', '"', '\\')).map(([bytes, c]) => c.repeat(Math.ceil(bytes / Buffer.byteLength(c))));
+const bigValue = fc.oneof(deepOrWide, longString);
+
+function expand(kind: string, n: number): string {
+  if (kind === 'object') return `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+  if (kind === 'array') return `${'['.repeat(n)}1${']'.repeat(n)}`;
+  const pairs = Math.ceil(n / 2);
+  return `${'{"a":['.repeat(pairs)}1${']}'.repeat(pairs)}`;
+}
+
+/** The body as JSON text, with every deepOrWide marker replaced by what it stands for. */
+function toWire(body: unknown): string {
+  return (JSON.stringify(body) ?? 'null')
+    .replace(/"@@deep:(object|array|mixed):(\d+)@@"/g, (_m, kind: string, n: string) => expand(kind, Number(n)))
+    .replace(/"@@wide:(\d+)@@"/g, (_m, n: string) => `{${Array.from({ length: Number(n) }, (_, i) => `"k${i}":${i}`).join(',')}}`);
+}
+
 type Path = (string | number)[];
 
 function pathsOf(v: unknown, prefix: Path = []): Path[] {
@@ -94,6 +123,9 @@ function mutations(valid: () => Record<string, unknown>): fc.Arbitrary<unknown> 
   const path = fc.constantFrom(...paths);
   return fc.oneof(
     fc.tuple(path, junk).map(([p, v]) => setAt(valid(), p, v)),
+    // Every property in turn gets deep nesting, a wide object or a long string.
+    fc.tuple(path, bigValue).map(([p, v]) => setAt(valid(), p, v)),
+    bigValue,
     fc.array(fc.tuple(path, junk), { minLength: 2, maxLength: 4 }).map((changes) => changes.reduce<unknown>((o, [p, v]) => (pathExists(o, p) ? setAt(o, p, v) : o), valid())),
     path.map((p) => setAt(valid(), p, undefined, true)),
     fc.tuple(weirdString, junk).map(([k, v]) => ({ ...valid(), [k]: v })),
@@ -114,13 +146,13 @@ function pathExists(o: unknown, p: Path): boolean {
 /** What goes on the wire: usually JSON, sometimes broken JSON, huge, or of another content type. */
 function wireBodies(bodies: fc.Arbitrary<unknown>): fc.Arbitrary<{ text: string; type: string }> {
   return fc.oneof(
-    { weight: 8, arbitrary: bodies.map((b) => ({ text: JSON.stringify(b) ?? 'null', type: 'application/json' })) },
+    { weight: 8, arbitrary: bodies.map((b) => ({ text: toWire(b), type: 'application/json' })) },
     {
       weight: 1,
       arbitrary: fc.constantFrom('{', '[1,', '{"a":}', 'nul', '"just a string"', '12', 'true', '[]', '{"a":"\\u0000"}', '{"a":"\\ud800"}', '\u0000', '{"a":1,"a":2}', '\uFEFF{}').map((text) => ({ text, type: 'application/json' })),
     },
-    { weight: 1, arbitrary: bodies.map((b) => ({ text: JSON.stringify(b) ?? 'null', type: 'text/plain' })) },
-    { weight: 1, arbitrary: fc.constantFrom('application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'application/merge-patch+json', 'multipart/form-data; boundary=x', 'application/xml').chain((type) => bodies.map((b) => ({ text: JSON.stringify(b) ?? 'null', type }))) },
+    { weight: 1, arbitrary: bodies.map((b) => ({ text: toWire(b), type: 'text/plain' })) },
+    { weight: 1, arbitrary: fc.constantFrom('application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'application/merge-patch+json', 'multipart/form-data; boundary=x', 'application/xml').chain((type) => bodies.map((b) => ({ text: toWire(b), type }))) },
     { weight: 1, arbitrary: fc.constant({ text: JSON.stringify({ tenant: TENANT, name: 'x'.repeat(300_000) }), type: 'application/json' }) },
   );
 }

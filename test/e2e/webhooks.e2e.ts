@@ -17,6 +17,18 @@ type Jose = typeof import('jose', { with: { 'resolution-mode': 'import' } });
 
 const TENANT = 'hooks';
 
+/** JSON with every object's keys sorted (PostgreSQL jsonb keeps its own key order); "__proto__" stays a key. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
 describe('event webhooks', () => {
   let stack: TestStack;
   let hooksAccount: TestAccount;
@@ -121,6 +133,46 @@ describe('event webhooks', () => {
     assert.equal(detail.body.request.headers['X-Hub-Signature'], '[redacted]');
     assert.equal(detail.body.attemptLog.length, 1);
     assert.equal(detail.body.attemptLog[0].statusCode, 204);
+  });
+
+  it('keys named constructor, prototype and __proto__ reach the receiver (signed) and the audit log exactly as sent; no prototype changes', async () => {
+    const r = await receiver();
+    const { receiver: rec, secret } = await createReceiver({ url: r.url, auth: { protocol: 'websub', algorithm: 'sha256' } });
+    // "enabled": false on Object.prototype would switch off every receiver created without "enabled" from then on.
+    const dataText =
+      '{"constructor":"ACME Builders Ltd","prototype":"v2","__proto__":{"polluted":"yes","enabled":false},"kept":1,' +
+      '"nested":{"constructor":{"prototype":{"polluted":"yes"}},"list":[{"__proto__":null,"toString":"x"}],"hasOwnProperty":false}}';
+    const objectText = `{"type":"account","id":"proto-${++seq}","unit":"north"}`;
+    const res = await stack.operator.post('/v1/events', `{"tenant":"${TENANT}","topic":"Accounts.Update","object":${objectText},"data":${dataText}}`);
+    assert.equal(res.status, 202, res.text);
+    const got = await eventually('the webhook', async () => r.requests[0]);
+    const { verify } = await importEsm<Octokit>('@octokit/webhooks-methods');
+    assert.equal(await verify(secret as string, got.body, got.headers['x-hub-signature']), true, 'the signed body');
+    // Byte for byte: the data as it was sent, at the end of the body the signature covers.
+    assert.ok(got.body.endsWith(`"object":${objectText},"data":${dataText}}`), got.body);
+    // The audit log keeps it in PostgreSQL jsonb, which orders keys its own way: the same keys and values.
+    const stored = await eventually('the event in the audit log', async () => {
+      const a = await stack.operator.get(`/v1/audit/events/${res.body.id}?tenant=${TENANT}`);
+      return a.status === 200 ? a : undefined;
+    });
+    assert.equal(canonical(stored.body.data), canonical(JSON.parse(dataText)));
+    assert.deepEqual(Object.keys(stored.body.data).sort(), ['__proto__', 'constructor', 'kept', 'nested', 'prototype']);
+    // Topic and push-type examples are the caller's JSON too.
+    const topic = await stack.operator.post('/v1/topics', `{"tenant":"${TENANT}","name":"Proto.Keys","example":${dataText}}`);
+    assert.equal(topic.status, 201, topic.text);
+    assert.equal(canonical((await stack.operator.get(`/v1/topics/Proto.Keys?tenant=${TENANT}`)).body.example), canonical(JSON.parse(dataText)));
+    // Outside free-form JSON such a key is no field of the request: refused by name, no longer dropped.
+    assertProblem(await stack.operator.post('/v1/events', `{"tenant":"${TENANT}","topic":"Accounts.Update","object":{"type":"a","id":"1","constructor":"x"}}`), 400, 'object.constructor');
+    assertProblem(await stack.operator.post('/v1/events', `{"tenant":"${TENANT}","topic":"Accounts.Update","object":{"type":"a","id":"1"},"__proto__":{"x":1}}`), 400, '__proto__');
+    // No prototype changed anywhere: a receiver created afterwards without "enabled" is enabled, and gets events.
+    const after = await receiver();
+    const created = await stack.operator.post('/v1/receivers', { tenant: TENANT, name: `after-${++seq}`, url: after.url, topics: ['Accounts.*'], accountId: hooksAccount.id, auth: { protocol: 'none' } });
+    assert.equal(created.body.receiver.enabled, true, created.text);
+    await publish('Accounts.Update', 'north', { n: 1 });
+    const next = await eventually('a webhook to the later receiver', async () => after.requests[0]);
+    assert.deepEqual(JSON.parse(next.body).data, { n: 1 });
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal(rec.enabled, true);
   });
 
   it('websub with sha512 and a secret of our own', async () => {

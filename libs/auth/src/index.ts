@@ -1,5 +1,6 @@
 export * from './grants';
 export * from './principal';
+export * from './delegation';
 export * from './api-token';
 export * from './totp';
 export * from './sealed-box';

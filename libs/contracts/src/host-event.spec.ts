@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventIdFor, InvalidEventError, normalizeHostEvent, TOPIC_RE } from './host-event';
 import { stableUuid, UUID_RE, uuidv7 } from './ids';
+import { JSON_LIMITS, jsonLimitProblem } from './json-limits';
 
 describe('event ids', () => {
   it('are stable for the same tenant and idempotency key', () => {
@@ -21,6 +22,15 @@ describe('event ids', () => {
 
 describe('normalizeHostEvent', () => {
   const meta = { streamSeq: 7, timestampMs: Date.parse('2026-01-01T00:00:00Z') };
+  it('refuses data nested deeper than POST /v1/events accepts (a direct publish is poison, not a stack overflow later)', () => {
+    const deep = JSON.parse(`{"object":{"type":"a","id":"1"},"data":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`);
+    assert.throws(() => normalizeHostEvent('hookline.events.acme.A.B', deep, meta), (e: unknown) => e instanceof InvalidEventError && /nesting deeper than 64 levels/.test(e.message));
+  });
+  it('keeps keys named __proto__, constructor and prototype in data as they came', () => {
+    const raw = JSON.parse('{"object":{"type":"a","id":"1"},"data":{"__proto__":{"x":1},"constructor":"ACME","prototype":"v2"}}');
+    const e = normalizeHostEvent('hookline.events.acme.A.B', raw, meta);
+    assert.equal(JSON.stringify(e.data), '{"__proto__":{"x":1},"constructor":"ACME","prototype":"v2"}');
+  });
   it('accepts a direct publish with only object and data', () => {
     const e = normalizeHostEvent('hookline.events.acme.Accounts.Update', { object: { type: 'account', id: '42', unit: 'u-1' }, data: { a: 1 } }, { ...meta, msgId: 'm-1' });
     assert.equal(e.tenantId, 'acme');
@@ -56,4 +66,35 @@ describe('normalizeHostEvent', () => {
 describe('TOPIC_RE', () => {
   for (const ok of ['Accounts.Update', 'a', 'visit_completed', 'A.b-c.D']) it(`accepts ${ok}`, () => assert.match(ok, TOPIC_RE));
   for (const no of ['', '.a', 'a.', 'a..b', 'a b', 'a.*', 'a.>']) it(`rejects ${JSON.stringify(no)}`, () => assert.doesNotMatch(no, TOPIC_RE));
+});
+
+describe('jsonLimitProblem', () => {
+  const nest = (levels: number, leaf = '1', open = '{"k":', close = '}') => JSON.parse(`${open.repeat(levels)}${leaf}${close.repeat(levels)}`);
+  const table: [name: string, value: unknown, problem: { field: string; message: RegExp } | undefined][] = [
+    ['a primitive', 'x', undefined],
+    ['null', null, undefined],
+    ['an empty object', {}, undefined],
+    ['exactly 64 levels of objects', nest(64), undefined],
+    ['64 levels, the last an empty object', nest(63, '{}'), undefined],
+    ['65 levels', nest(64, '{}'), { field: 'body', message: /nesting deeper than 64 levels/ }],
+    ['65 levels of arrays', nest(64, '[]', '[', ']'), { field: 'body', message: /nesting deeper than 64 levels/ }],
+    ['100,000 levels (no stack overflow)', nest(100_000), { field: 'body', message: /nesting deeper than 64 levels/ }],
+    ['mixed arrays and objects at 64 levels', nest(32, '1', '{"a":[', ']}'), undefined],
+    ['mixed arrays and objects at 66 levels', nest(33, '1', '{"a":[', ']}'), { field: 'body', message: /nesting deeper/ }],
+    ['10,000 keys', Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i])), undefined],
+    ['10,001 keys at the top', Object.fromEntries(Array.from({ length: 10_001 }, (_, i) => [`k${i}`, i])), { field: 'body', message: /more than 10000 keys/ }],
+    ['10,001 keys deeper down, named by path', { data: { list: [0, { wide: Object.fromEntries(Array.from({ length: 10_001 }, (_, i) => [`k${i}`, i])) }] } }, { field: 'data.list.1.wide', message: /more than 10000 keys/ }],
+    ['a long array of scalars is fine', new Array(100_000).fill(0), undefined],
+  ];
+  for (const [name, value, want] of table) {
+    it(name, () => {
+      const got = jsonLimitProblem(value);
+      if (!want) assert.equal(got, undefined);
+      else {
+        assert.equal(got?.field, want.field);
+        assert.match(got?.message ?? '', want.message);
+      }
+    });
+  }
+  it('the limits are the documented ones', () => assert.deepEqual({ ...JSON_LIMITS }, { maxDepth: 64, maxKeys: 10_000 }));
 });

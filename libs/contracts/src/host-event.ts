@@ -1,6 +1,7 @@
 // The host application's event: what POST /v1/events accepts and what travels on
 // hookline.events.<tenant>.<topic>.
 import { stableUuid, uuidv7 } from './ids';
+import { jsonLimitProblem } from './json-limits';
 
 /** Topic names are dot-separated words; each word is a NATS subject token. */
 export const TOPIC_RE = /^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64}){0,7}$/;
@@ -56,6 +57,9 @@ export function normalizeHostEvent(
   const tenantId = parts[2];
   const topic = parts.slice(3).join('.');
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidEventError('body', 'must be a JSON object');
+  // The limits POST /v1/events applies when it parses the body, for events published straight on NATS.
+  const tooBig = jsonLimitProblem(raw);
+  if (tooBig) throw new InvalidEventError(tooBig.field, tooBig.message);
   const r = raw as Record<string, unknown>;
   if (r.topic !== undefined && r.topic !== topic) throw new InvalidEventError('topic', `does not match the subject's topic "${topic}"`);
   const obj = r.object as Record<string, unknown> | undefined;

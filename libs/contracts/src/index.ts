@@ -1,5 +1,6 @@
 export * from './ids';
 export * from './host-event';
+export * from './json-limits';
 export * from './streams';
 export * from './channels';
 export * from './routes';

@@ -8,6 +8,12 @@ export type ReceiverAuth =
   | { protocol: 'standard-webhooks' }
   | { protocol: 'oauth2'; tokenUrl: string; clientId: string; scope?: string; audience?: string };
 
+/** One part of a receive bound: units (each with everything below it) × topic patterns. */
+export interface ReceiveScope {
+  units: '*' | string[];
+  topics: '*' | string[];
+}
+
 export interface ReceiverView {
   id: string;
   tenant: string;
@@ -17,6 +23,15 @@ export interface ReceiverView {
   topics: string[];
   /** The API account that "receives": its grants decide which events this receiver may see. */
   accountId: string;
+  /**
+   * What the principal that registered the receiver (or last changed its account, topics
+   * or URL) could receive itself then, limited to the receiver's topics: units × topics
+   * with `webhooks:receive`. An event reaches the receiver only if both the receiving
+   * account's current grants and this bound allow it, so granting the account more later
+   * does not widen a receiver set up by someone narrower. null: registered by the
+   * operator, no bound (also absent on receivers registered before bounds were recorded).
+   */
+  receiveBound?: ReceiveScope[] | null;
   auth: ReceiverAuth;
   enabled: boolean;
   /** Soft delete: no new deliveries, pending retries cancelled, still listed and its log readable. */

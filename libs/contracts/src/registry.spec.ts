@@ -23,6 +23,26 @@ describe('registry changes', () => {
     });
   });
 
+  it('keeps keys named __proto__, constructor and prototype as data, and touches no prototype', () => {
+    const input = JSON.parse('{"example":{"__proto__":{"polluted":true,"token":"t"},"constructor":"ACME","prototype":[1],"kept":1}}');
+    const out = redactSecrets(input);
+    assert.equal(JSON.stringify(out), '{"example":{"__proto__":{"polluted":true,"token":"[redacted]"},"constructor":"ACME","prototype":[1],"kept":1}}');
+    assert.equal(Object.getPrototypeOf(out.example), Object.prototype);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.notEqual(out.example, input.example);
+  });
+
+  it('walks a value nested far deeper than any stack (iterative)', () => {
+    const depth = 100_000;
+    const deep = JSON.parse(`${'{"a":'.repeat(depth)}{"secret":"s"}${'}'.repeat(depth)}`);
+    let cur = redactSecrets(deep) as Record<string, unknown>;
+    for (let i = 0; i < depth; i++) cur = cur.a as Record<string, unknown>;
+    assert.deepEqual(cur, { secret: '[redacted]' });
+    assert.deepEqual(redactSecrets([[1, [2, { password: 'p' }]], null, 'x']), [[1, [2, { password: '[redacted]' }]], null, 'x']);
+    assert.equal(redactSecrets('plain'), 'plain');
+    assert.equal(redactSecrets(null), null);
+  });
+
   it('parses what the registry publishes and rejects the rest', () => {
     const ok = { id: 'i', tenantId: 't', entity: 'unit', entityId: 'u', action: 'created', actor: { kind: 'operator' }, at: new Date().toISOString(), before: null, after: {} };
     assert.deepEqual(parseRegistryChange(ok), ok);

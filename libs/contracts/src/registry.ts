@@ -129,15 +129,45 @@ export function describeActor(actor: Actor): string {
 const SECRET_KEY_RE = /(secret|password|hash|salt|privatekey)/i;
 const SECRET_KEYS = new Set(['token', 'apitoken', 'accesstoken', 'access_token', 'refresh_token', 'subject_token', 'actor_token', 'totp', 'credentials', 'authorization', 'jwt', 'notification_jwt']);
 
-/** Replaces every secret-looking value with "[redacted]" (defence in depth: views carry none). */
+const isSecretKey = (k: string) => SECRET_KEY_RE.test(k) || SECRET_KEYS.has(k.toLowerCase());
+
+/** An own, enumerable data property: `out[k] = v` would run the __proto__ setter instead of keeping the key. */
+function put(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Replaces every secret-looking value with "[redacted]" (defence in depth: views carry
+ * none). A copy; every other key is kept as data, "__proto__" and "constructor" included.
+ * Iterative, so a deeply nested value (a topic's example) cannot overflow the stack.
+ */
 export function redactSecrets<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => redactSecrets(v)) as T;
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = SECRET_KEY_RE.test(k) || SECRET_KEYS.has(k.toLowerCase()) ? '[redacted]' : redactSecrets(v);
-    return out as T;
+  const copy = (v: unknown): unknown => (Array.isArray(v) ? new Array<unknown>(v.length) : v && typeof v === 'object' ? {} : v);
+  const root = copy(value);
+  const work: [from: unknown, to: unknown][] = root !== value ? [[value, root]] : [];
+  while (work.length > 0) {
+    const [from, to] = work.pop() as [unknown, unknown];
+    if (Array.isArray(from)) {
+      const out = to as unknown[];
+      for (let i = 0; i < from.length; i++) {
+        const c = copy(from[i]);
+        out[i] = c;
+        if (c !== from[i]) work.push([from[i], c]);
+      }
+      continue;
+    }
+    const out = to as Record<string, unknown>;
+    for (const [k, v] of Object.entries(from as Record<string, unknown>)) {
+      if (isSecretKey(k)) {
+        put(out, k, '[redacted]');
+        continue;
+      }
+      const c = copy(v);
+      put(out, k, c);
+      if (c !== v) work.push([v, c]);
+    }
   }
-  return value;
+  return root as T;
 }
 
 const ENTITIES: readonly string[] = REGISTRY_ENTITIES;

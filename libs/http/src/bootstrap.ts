@@ -1,6 +1,6 @@
 // Starts a service: validated config first (refuse to start, listing every problem),
-// then Nest with pino, problem+json errors, a strict JSON body parser, correlation ids,
-// and graceful shutdown on SIGTERM/SIGINT.
+// then Nest with pino, problem+json errors, a strict JSON body parser (size, depth and
+// width bounded), correlation ids, and graceful shutdown on SIGTERM/SIGINT.
 import 'reflect-metadata';
 import { INestApplication, Type, DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -8,9 +8,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
 import { ConfigError, ConfigSpec, HttpConfig, readConfig } from '@hookline/config';
+import { JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
 import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
 import { ProblemFilter } from './problem.filter';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './problems';
+import { DomainError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './problems';
 import { createValidationPipe } from './validation';
 
 export const BODY_LIMIT = '256kb';
@@ -37,6 +38,7 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   app.use(correlationMiddleware);
   app.use(requireJsonBody);
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: false }));
+  app.use(boundedJson);
   // OAuth 2.0 token requests are form-encoded (RFC 6749 §4); requireJsonBody lets them through only under /oauth/.
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
   app.use(bodyErrorHandler(logger));
@@ -71,6 +73,16 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
   next();
 }
 
+/**
+ * Depth and width limits, checked as soon as the body is parsed and before anything walks
+ * it (JSON.parse itself copes with any depth; the validation pipe, class-transformer and
+ * JSON.stringify do not). The same limits apply to events published straight on NATS.
+ */
+function boundedJson(req: Request, _res: Response, next: NextFunction): void {
+  const problem = jsonLimitProblem(req.body as unknown, JSON_LIMITS);
+  next(problem ? new ValidationError([problem]) : undefined);
+}
+
 function bodyErrorHandler(logger: Logger) {
   const filter = new ProblemFilter(logger);
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
@@ -79,7 +91,7 @@ function bodyErrorHandler(logger: Logger) {
     if (e.type === 'entity.too.large') mapped = new PayloadTooLargeError(BODY_LIMIT);
     else if (e.type === 'entity.parse.failed') mapped = new ValidationError([{ field: 'body', message: `malformed JSON: ${e.message ?? ''}`.trim() }]);
     else if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') mapped = new ValidationError([{ field: 'body', message: String(e.message) }]);
-    else if (!(err instanceof UnsupportedMediaTypeError)) {
+    else if (!(err instanceof DomainError)) {
       next(err);
       return;
     }

@@ -233,7 +233,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     }
     try {
       await this.publisher.publishRaw(subjects.deadLetter(reg.spec.durable), m.data, {
-        msgId: `dlq:${reg.spec.stream}:${m.seq}`,
+        // One copy per consumer: two consumers of one stream dead-letter the same message each to its own subject.
+        msgId: `dlq:${reg.spec.durable}:${reg.spec.stream}:${m.seq}`,
         headers: {
           [HEADERS.dlqSubject]: m.subject,
           [HEADERS.dlqStream]: reg.spec.stream,

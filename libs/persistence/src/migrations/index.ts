@@ -1,14 +1,25 @@
-// Every migration, in order. One history for the one database the services share;
-// each table belongs to the service named in its migration's comment.
-import { AuditEvents1764115200000 } from './1764115200000-audit-events';
-import { Deliveries1764115300000 } from './1764115300000-deliveries';
-import { DeliverySchedule1764115400000 } from './1764115400000-delivery-schedule';
-import { RegistryAccounts1764200000000 } from './1764200000000-registry-accounts';
-import { AuditChanges1764200000100 } from './1764200000100-audit-changes';
-import { DeliveryCredentials1764300000000 } from './1764300000000-delivery-credentials';
-import { Receivers1764400000000 } from './1764400000000-receivers';
-import { PushNotifications1764500000000 } from './1764500000000-push-notifications';
-import { DeliveryStatusAttempt1764600000000 } from './1764600000000-delivery-status-attempt';
-import { DeliveryTargets1764700000000 } from './1764700000000-delivery-targets';
+// Every migration, in order: each file in this folder named <timestamp>-<name> exports one
+// migration class, and the timestamp orders them. One history for the one database the
+// services share; each table belongs to the service named in its migration's comment.
+// Read from the folder (not listed by hand) so that features added side by side never
+// fight over one list.
+import { readdirSync } from 'node:fs';
+import type { MigrationInterface } from 'typeorm';
 
-export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000, DeliverySchedule1764115400000, RegistryAccounts1764200000000, AuditChanges1764200000100, DeliveryCredentials1764300000000, Receivers1764400000000, PushNotifications1764500000000, DeliveryStatusAttempt1764600000000, DeliveryTargets1764700000000];
+type MigrationClass = new () => MigrationInterface;
+
+const FILE = /^(\d{13})-[a-z0-9-]+\.(ts|js)$/;
+
+function load(): MigrationClass[] {
+  const files = readdirSync(__dirname)
+    .filter((f) => FILE.test(f) && !f.endsWith('.d.ts'))
+    .sort((a, b) => Number(FILE.exec(a)?.[1]) - Number(FILE.exec(b)?.[1]) || a.localeCompare(b));
+  return files.map((f) => {
+    const mod = require(`./${f}`) as Record<string, unknown>;
+    const classes = Object.values(mod).filter((v): v is MigrationClass => typeof v === 'function');
+    if (classes.length !== 1) throw new Error(`migration file ${f} must export exactly one migration class`);
+    return classes[0];
+  });
+}
+
+export const MIGRATIONS: MigrationClass[] = load();

@@ -64,6 +64,33 @@ describe('fanOut', () => {
     v.apply(change('account', 'a1', account('a1', { grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] }), 'updated'), 100);
     assert.deepEqual(summary(fanOut(v, event('Visits.Done', 'south'))), { 'r-all': 'send', 'r-other': 'send' });
   });
+  it('a receiver set up by a narrower registrant gets no more when its account is granted more later (receiveBound)', () => {
+    const v = view();
+    v.apply(change('receiver', 'r-bound', receiver('r-bound', 'a1', ['Accounts.*'], { receiveBound: [{ units: ['oslo'], topics: ['Accounts.Update'] }] })), 50);
+    v.apply(change('receiver', 'r-none', receiver('r-none', 'a1', ['Accounts.*'], { receiveBound: [] })), 51);
+    v.apply(change('account', 'a1', account('a1', { grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] }), 'updated'), 100);
+    const table: [topic: string, unit: string | undefined, rBound: 'send' | RegExp][] = [
+      ['Accounts.Update', 'oslo', 'send'],
+      ['Accounts.Update', 'north', /topic Accounts.Update in unit north is beyond the receiver's receiveBound/],
+      ['Accounts.Update', 'south', /beyond the receiver's receiveBound/],
+      ['Accounts.Update', undefined, /outside any unit is beyond the receiver's receiveBound/],
+      ['Accounts.Create', 'oslo', /topic Accounts.Create in unit oslo is beyond/],
+    ];
+    for (const [topic, unitId, want] of table) {
+      const d = summary(fanOut(v, event(topic, unitId)));
+      if (want === 'send') assert.equal(d['r-bound'], 'send', `${topic} ${unitId}`);
+      else assert.match(d['r-bound'], want, `${topic} ${unitId}`);
+      assert.match(d['r-none'], /beyond the receiver's receiveBound/);
+      // Without a bound (the operator's, or registered before bounds existed) the account's grants alone decide.
+      assert.equal(d.r1, 'send');
+    }
+  });
+  it('a bound never lets through what the account itself may not receive', () => {
+    const v = view();
+    v.apply(change('receiver', 'r-wide', receiver('r-wide', 'a1', ['Accounts.*'], { receiveBound: [{ units: '*', topics: '*' }] })), 50);
+    assert.match(summary(fanOut(v, event('Accounts.Update', 'south')))['r-wide'], /unit south is outside the units account a1/);
+    assert.equal(summary(fanOut(v, event('Accounts.Update', 'oslo')))['r-wide'], 'send');
+  });
   it('ignores a change it has already applied (replay)', () => {
     const v = view();
     v.apply(change('receiver', 'r1', receiver('r1', 'a1', ['Accounts.*'], { enabled: false }), 'updated'), 3);

@@ -1,6 +1,6 @@
 // Which receivers get a host event, and why the others that asked for its topic do not.
 // Pure: the registry view is the input.
-import { actionGranted, allows, topicMatches, topicsMatch } from '@hookline/auth';
+import { actionGranted, allows, topicMatches, topicsMatch, withinBound } from '@hookline/auth';
 import type { HostEvent, ReceiverView } from '@hookline/contracts';
 import type { RegistryView } from '@hookline/registry-view';
 
@@ -26,6 +26,11 @@ function decide(view: RegistryView, event: HostEvent, receiver: ReceiverView): F
   if (!allows(account.grants, 'webhooks:receive', { topic: event.topic, unitPath })) {
     const where = event.object.unit ? `unit ${event.object.unit}` : 'an object outside any unit';
     return { receiver, send: false, reason: `${where} is outside the units ${who} may receive webhooks for` };
+  }
+  // The account's grants as they are now, and no further than whoever set the receiver up could receive then.
+  if (!withinBound(receiver.receiveBound, { topic: event.topic, unitPath })) {
+    const what = `topic ${event.topic} ${event.object.unit ? `in unit ${event.object.unit}` : 'outside any unit'}`;
+    return { receiver, send: false, reason: `${what} is beyond the receiver's receiveBound: whoever registered it (or last changed its account, topics or URL) could not receive it then` };
   }
   return { receiver, send: true };
 }

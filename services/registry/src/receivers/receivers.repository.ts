@@ -12,6 +12,7 @@ export function receiverView(r: Receiver): ReceiverView {
     url: r.url,
     topics: [...r.topics],
     accountId: r.accountId,
+    receiveBound: r.receiveBound ?? null,
     auth: r.auth,
     enabled: r.enabled,
     deletedAt: r.deletedAt ? r.deletedAt.toISOString() : null,

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { actorOf, topicMatches, type Principal } from '@hookline/auth';
+import { actorOf, describeGap, mayDelegate, topicMatches, unitsNamed, type Principal } from '@hookline/auth';
 import {
   SIGNER_SUBJECTS,
   uuidv7,
   UUID_RE,
   type CredentialSpec,
+  type ReceiveScope,
   type ReceiverAuth,
   type ReceiverView,
   type RpcReply,
@@ -13,10 +14,12 @@ import { EgressClient } from '@hookline/egress';
 import { ConflictError, FieldProblem, ForbiddenError, NotFoundError, ServiceUnavailableError, tenantScope, ValidationError } from '@hookline/http';
 import { NatsRpc } from '@hookline/messaging';
 import { AccountsRepository } from '../accounts/accounts.repository';
+import { Account } from '../accounts/entities/account.entity';
 import { ChangeLog } from '../outbox/change-log';
 import { Page, PageRequest, parsePage, toPage } from '../paging';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { TopicsRepository } from '../topics/topics.repository';
+import { UnitsRepository } from '../units/units.repository';
 import type { ReceiverAuthDto } from './dto/receiver.dto';
 import { Receiver } from './entities/receiver.entity';
 import { canSeeReceiver, topicsNotWritable } from './receiver-access';
@@ -79,6 +82,12 @@ function credentialSpec(a: ReceiverAuthDto): CredentialSpec | undefined {
   }
 }
 
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const x = new Set(a);
+  const y = new Set(b);
+  return x.size === y.size && [...x].every((v) => y.has(v));
+}
+
 @Injectable()
 export class ReceiversService {
   constructor(
@@ -86,6 +95,7 @@ export class ReceiversService {
     private readonly topics: TopicsRepository,
     private readonly accounts: AccountsRepository,
     private readonly tenants: TenantsRepository,
+    private readonly units: UnitsRepository,
     private readonly changes: ChangeLog,
     private readonly egress: EgressClient,
     private readonly rpc: NatsRpc,
@@ -95,7 +105,8 @@ export class ReceiversService {
     const tenantId = tenantScope(p, input.tenant);
     this.authorizeTopics(p, input.topics);
     if (!(await this.tenants.find(tenantId))) throw new NotFoundError(`tenant ${tenantId}`);
-    await this.validate(tenantId, { url: input.url, topics: input.topics, accountId: input.accountId, auth: input.auth });
+    const account = await this.validate(tenantId, { url: input.url, topics: input.topics, accountId: input.accountId, auth: input.auth });
+    const receiveBound = await this.delegation(p, tenantId, account, input.topics);
     const id = uuidv7();
     // The secret goes to the signer first: a receiver row never exists without its credential.
     const issued = await this.issueCredential(tenantId, id, input.auth);
@@ -108,6 +119,7 @@ export class ReceiversService {
           url: input.url,
           topics: [...new Set(input.topics)],
           accountId: input.accountId,
+          receiveBound,
           auth: publicAuth(input.auth),
           enabled: input.enabled ?? true,
           deletedAt: null,
@@ -150,7 +162,18 @@ export class ReceiversService {
     if (current.deletedAt) throw new ConflictError(`receiver ${id} is deleted`);
     this.authorizeTopics(p, current.topics);
     if (input.topics) this.authorizeTopics(p, input.topics);
-    await this.validate(tenantId, { url: input.url, topics: input.topics, accountId: input.accountId, auth: input.auth });
+    const named = await this.validate(tenantId, { url: input.url, topics: input.topics, accountId: input.accountId, auth: input.auth });
+    // A new receiving account, new topics or a new URL set the receiver up anew: the caller
+    // must be able to delegate what it will receive, and its own reach becomes the bound.
+    const reRegistered =
+      (input.accountId !== undefined && input.accountId !== current.accountId) ||
+      (input.topics !== undefined && !sameSet(input.topics, current.topics)) ||
+      (input.url !== undefined && input.url !== current.url);
+    let receiveBound: ReceiveScope[] | null | undefined;
+    if (reRegistered) {
+      const account = named ?? (await this.accounts.find(tenantId, current.accountId));
+      receiveBound = await this.delegation(p, tenantId, account, input.topics ?? current.topics);
+    }
     let issued: { secret?: string } | undefined;
     if (input.auth) {
       // New authentication, new credential: the old one is destroyed, the new secret shown once.
@@ -165,6 +188,7 @@ export class ReceiversService {
       if (input.url !== undefined) patch.url = input.url;
       if (input.topics !== undefined) patch.topics = [...new Set(input.topics)];
       if (input.accountId !== undefined) patch.accountId = input.accountId;
+      if (receiveBound !== undefined) patch.receiveBound = receiveBound;
       if (input.enabled !== undefined) patch.enabled = input.enabled;
       if (input.auth !== undefined) patch.auth = publicAuth(input.auth);
       await this.receivers.update(tx.em, tenantId, id, patch);
@@ -250,8 +274,27 @@ export class ReceiversService {
     if (denied.length > 0) throw new ForbiddenError(`the receivers:write permission (on the whole tenant) does not cover topic ${denied.join(', ')}`);
   }
 
-  /** URL safety, catalogue topics and the receiving account, all reported together. */
-  private async validate(tenantId: string, input: { url?: string; topics?: string[]; accountId?: string; auth?: ReceiverAuthDto }): Promise<void> {
+  /**
+   * Whether the caller may name `account` as the receiving account of a receiver of
+   * `topics`: it must hold webhooks:receive itself over everything the account could
+   * receive of those topics (403 otherwise, naming the first part it lacks). Answers the
+   * bound to record: the caller's own webhooks:receive reach within the topics (null for
+   * the operator), which fan-out applies besides the account's grants from then on.
+   */
+  private async delegation(p: Principal, tenantId: string, account: Account | null, topics: readonly string[]): Promise<ReceiveScope[] | null> {
+    if (p.kind === 'operator') return null;
+    const grants = account?.grants ?? [];
+    const paths = await this.units.paths(tenantId, [...new Set([...unitsNamed(p.grants), ...unitsNamed(grants)])]);
+    const d = mayDelegate(p, 'webhooks:receive', grants, { topics: [...new Set(topics)] }, (u) => paths.get(u));
+    if (!d.allowed) {
+      const who = account ? `account ${account.name} (${account.id})` : 'this account';
+      throw new ForbiddenError(`accountId: you cannot name ${who} as the receiving account: for these topics it may receive ${describeGap(d.gap)}, which you do not hold yourself`);
+    }
+    return d.bound;
+  }
+
+  /** URL safety, catalogue topics and the receiving account, all reported together; answers the named account. */
+  private async validate(tenantId: string, input: { url?: string; topics?: string[]; accountId?: string; auth?: ReceiverAuthDto }): Promise<Account | null> {
     const problems: FieldProblem[] = [];
     const urlProblem = (field: string, url: string) => {
       const checked = this.egress.checkUrl(url);
@@ -267,10 +310,10 @@ export class ReceiversService {
         if (!known) problems.push({ field: 'topics', message: isPattern ? `${t} matches no topic in the tenant's catalogue` : `${t} is not in the tenant's topic catalogue (POST /v1/topics)` });
       }
     }
-    if (input.accountId !== undefined && !(await this.accounts.find(tenantId, input.accountId))) {
-      problems.push({ field: 'accountId', message: `no API account ${input.accountId} in this tenant` });
-    }
+    const account = input.accountId !== undefined ? await this.accounts.find(tenantId, input.accountId) : null;
+    if (input.accountId !== undefined && !account) problems.push({ field: 'accountId', message: `no API account ${input.accountId} in this tenant` });
     if (problems.length > 0) throw new ValidationError(problems);
+    return account;
   }
 
   private async issueCredential(tenantId: string, receiverId: string, auth: ReceiverAuthDto): Promise<{ secret?: string } | undefined> {

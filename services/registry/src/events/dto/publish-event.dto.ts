@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { TENANT_ID_RE, TOPIC_RE } from '@hookline/contracts';
+import { FreeFormJson } from '@hookline/http';
 
 export class EventObjectDto {
   @IsString()
@@ -40,5 +41,6 @@ export class PublishEventDto {
 
   @IsOptional()
   @IsObject()
+  @FreeFormJson()
   data?: Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 import { IsBoolean, IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ENTITY_ID_RE, TENANT_ID_RE, TOPIC_RE } from '@hookline/contracts';
-import { IsOmittable } from '@hookline/http';
+import { FreeFormJson, IsOmittable } from '@hookline/http';
 import { TenantListQueryDto } from '../../paging';
 
 const TYPE_MESSAGE = 'type must be dot-separated words of letters, digits, "_" or "-" (for example appointment.booked)';
@@ -30,6 +30,7 @@ export class CreatePushTypeDto {
   /** An example of the notification's data (documentation). */
   @IsOptional()
   @IsObject()
+  @FreeFormJson()
   example?: Record<string, unknown>;
 }
 
@@ -47,6 +48,7 @@ export class UpdatePushTypeDto {
 
   @IsOptional()
   @IsObject()
+  @FreeFormJson()
   example?: Record<string, unknown>;
 }
 

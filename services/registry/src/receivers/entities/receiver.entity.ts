@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ReceiverAuth } from '@hookline/contracts';
+import type { ReceiveScope, ReceiverAuth } from '@hookline/contracts';
 
 /** A webhook receiver (table receivers, owned by registry). Its secret lives in the signer only. */
 @Entity({ name: 'receivers' })
@@ -21,6 +21,14 @@ export class Receiver {
 
   @Column({ name: 'account_id', type: 'uuid' })
   accountId: string;
+
+  /**
+   * What its registrant could receive itself (webhooks:receive, limited to the topics),
+   * recorded when the receiver was registered or its account, topics or URL last changed;
+   * fan-out applies it besides the receiving account's grants. null: the operator, no bound.
+   */
+  @Column({ name: 'receive_bound', type: 'jsonb', nullable: true })
+  receiveBound: ReceiveScope[] | null;
 
   /** Non-secret parameters only (protocol, algorithm, token URL, client id, scope, audience). */
   @Column({ type: 'jsonb' })

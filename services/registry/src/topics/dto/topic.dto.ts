@@ -1,5 +1,6 @@
 import { IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { TENANT_ID_RE, TOPIC_RE } from '@hookline/contracts';
+import { FreeFormJson } from '@hookline/http';
 import { TenantListQueryDto } from '../../paging';
 
 export class CreateTopicDto {
@@ -20,6 +21,7 @@ export class CreateTopicDto {
 
   @IsOptional()
   @IsObject()
+  @FreeFormJson()
   example?: Record<string, unknown>;
 }
 
@@ -31,6 +33,7 @@ export class UpdateTopicDto {
 
   @IsOptional()
   @IsObject()
+  @FreeFormJson()
   example?: Record<string, unknown>;
 }
 
