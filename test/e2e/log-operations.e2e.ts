@@ -3,6 +3,7 @@
 // kind's resend permission may not do.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { assertProblem, createAccount, eventually, listAllDeliveries, login, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
 
 const TENANT = 'logops';
@@ -20,6 +21,7 @@ describe('delivery log operations', () => {
         HOOKLINE_RETRY_SCHEDULE: '200ms',
         HOOKLINE_RETRY_POLL_INTERVAL: '50ms',
         HOOKLINE_BULK_RESEND_RATE: '10',
+        HOOKLINE_RECEIVER_RESTORE_WINDOW: '4s',
       },
     });
     assert.equal((await stack.operator.post('/v1/tenants', { id: TENANT, name: 'Log ops' })).status, 201);
@@ -117,5 +119,49 @@ describe('delivery log operations', () => {
     assert.equal(res.status, 202);
     assert.deepEqual(res.body, { deliveryId: d.id, attempt: 2 });
     assertProblem(await stack.operator.post(`/v1/deliveries/${d.id}/resend?tenant=someone-else`), 404);
+  });
+
+  it('a deleted receiver is restored with its settings and secret, gets deliveries from then on, and not after the restore window', async () => {
+    const server = await startReceiver();
+    servers.push(server);
+    const created = await stack.operator.post('/v1/receivers', { tenant: TENANT, name: 'comeback', url: server.url, topics: ['Orders.Shipped'], accountId, auth: { protocol: 'websub', algorithm: 'sha256' } });
+    assert.equal(created.status, 201, created.text);
+    const { id } = created.body.receiver;
+    const secret: string = created.body.secret;
+    await publish('Orders.Shipped', 300);
+    await eventually('delivered before the deletion', async () => server.requests.length === 1 || undefined);
+
+    const deleted = await stack.operator.delete(`/v1/receivers/${id}?tenant=${TENANT}`);
+    assert.equal(deleted.status, 200);
+    assert.ok(deleted.body.deletedAt);
+    const whileDeleted = await publish('Orders.Shipped', 301);
+    await new Promise((r) => setTimeout(r, 800));
+
+    const restored = await stack.operator.post(`/v1/receivers/${id}/restore?tenant=${TENANT}`);
+    assert.equal(restored.status, 200, restored.text);
+    assert.equal(restored.body.deletedAt, null);
+    assert.deepEqual({ ...restored.body, updatedAt: 0, deletedAt: 0 }, { ...created.body.receiver, updatedAt: 0, deletedAt: 0 }, 'its settings are back');
+    assert.equal(restored.body.secret, undefined, 'no secret in the answer: it is the one shown at creation');
+    const afterRestore = await publish('Orders.Shipped', 302);
+    const got = await eventually('delivered after the restore', async () => server.requests.find((r) => JSON.parse(r.body).id === afterRestore));
+    assert.equal(got.headers['x-hub-signature'], `sha256=${createHmac('sha256', secret).update(got.body).digest('hex')}`, 'signed with the secret it had before');
+    assert.ok(!server.requests.some((r) => JSON.parse(r.body).id === whileDeleted), 'nothing for the events of while it was deleted');
+    const audit = await eventually('the restore in the audit trail', async () => {
+      const res = await stack.operator.get(`/v1/audit/changes?tenant=${TENANT}&entity=receiver&entityId=${id}`);
+      return res.body.data.find((c: { action: string }) => c.action === 'restored');
+    });
+    assert.equal(audit.before.deletedAt !== null, true);
+    assert.equal(audit.after.deletedAt, null);
+    // Restoring one that is not deleted changes nothing.
+    assert.equal((await stack.operator.post(`/v1/receivers/${id}/restore?tenant=${TENANT}`)).status, 200);
+    assertProblem(await stack.operator.post(`/v1/receivers/${id}/restore?tenant=someone-else`), 404);
+
+    // After the restore window (4 s here) the secret is destroyed: 409, register it again.
+    assert.equal((await stack.operator.delete(`/v1/receivers/${id}?tenant=${TENANT}`)).status, 200);
+    // (A restore within the window would succeed, so wait it out: 4 s, and the 1 s between purges.)
+    await new Promise((r) => setTimeout(r, 7000));
+    const late = await stack.operator.post(`/v1/receivers/${id}/restore?tenant=${TENANT}`);
+    assertProblem(late, 409);
+    assert.match(late.body.detail, /restore window/);
   });
 });

@@ -25,6 +25,10 @@ const accountsConfig = {
   loginMaxFailuresPerIp: field.int('HOOKLINE_LOGIN_MAX_FAILURES_PER_IP', { default: 30, min: 1, max: 100_000, doc: 'failed logins per client address within 15 minutes before it is throttled' }),
   loginBlockMs: field.duration('HOOKLINE_LOGIN_BLOCK', { default: 60_000, doc: 'first throttling period; doubles with each further failure, up to 15 minutes' }),
   outboxPollMs: field.duration('HOOKLINE_OUTBOX_POLL', { default: 500, doc: 'how often the change outbox is checked for rows another instance wrote' }),
+  receiverRestoreWindowMs: field.duration('HOOKLINE_RECEIVER_RESTORE_WINDOW', {
+    default: 30 * 86_400_000,
+    doc: "how long a deleted receiver can be restored with its secret; then the secret is destroyed in the signer",
+  }),
 };
 
 export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig };
@@ -42,4 +46,5 @@ export type RegistryConfig = NatsConfig &
     loginMaxFailuresPerIp: number;
     loginBlockMs: number;
     outboxPollMs: number;
+    receiverRestoreWindowMs: number;
   };

@@ -44,6 +44,14 @@ export class ReceiversController {
     return this.receivers.rotateSecret(p, q.tenant, id, dto);
   }
 
+  /** Back from a soft delete, with its settings and secret (within the restore window); 409 after it. */
+  @Post(':id/restore')
+  @HttpCode(200)
+  @Requires('receivers:write')
+  restore(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: TenantQueryDto) {
+    return this.receivers.restore(p, q.tenant, id);
+  }
+
   /** Soft delete; answers with the receiver as it now is (deletedAt set). */
   @Delete(':id')
   @Requires('receivers:write')

@@ -1,3 +1,4 @@
+import { ReceiverSecretsPurger } from './receiver-secrets.purger';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NatsRpc } from '@hookline/messaging';
@@ -14,6 +15,6 @@ import { ReceiversService } from './receivers.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Receiver]), TenantsModule, TopicsModule, AccountsModule, UnitsModule],
   controllers: [ReceiversController],
-  providers: [NatsRpc, ReceiversRepository, ReceiversService],
+  providers: [NatsRpc, ReceiversRepository, ReceiversService, ReceiverSecretsPurger],
 })
 export class ReceiversModule {}

@@ -47,6 +47,20 @@ export class ReceiversRepository {
     await this.repo(em).update({ tenantId, id }, patch as never);
   }
 
+  /** Deleted receivers whose secret still waits in the signer although they were deleted before `before` (across tenants: the purge job). */
+  deletedBefore(before: Date, limit: number): Promise<Receiver[]> {
+    return this.repo()
+      .createQueryBuilder('r')
+      .where('r.deleted_at IS NOT NULL AND r.secret_destroyed_at IS NULL AND r.deleted_at < :before', { before })
+      .orderBy('r.deleted_at')
+      .limit(limit)
+      .getMany();
+  }
+
+  async markSecretDestroyed(tenantId: string, id: string): Promise<void> {
+    await this.repo().update({ tenantId, id }, { secretDestroyedAt: new Date() } as never);
+  }
+
   list(tenantId: string, f: ReceiverFilter, limit: number, after?: Cursor): Promise<Receiver[]> {
     const q = this.repo().createQueryBuilder('r').where('r.tenant_id = :tenantId', { tenantId });
     if (f.deleted === true) q.andWhere('r.deleted_at IS NOT NULL');

@@ -258,9 +258,45 @@ export class ReceiversService {
       await tx.record({ tenantId, entity: 'receiver', entityId: id, action: 'deleted', actor: actorOf(p), before: { ...receiverView(r) }, after: { ...receiverView(after) } });
       return receiverView(after);
     });
-    // The secret is of no further use; a failure here leaves it sealed in the signer, never exposed.
-    await this.rpc.call(SIGNER_SUBJECTS.revokeCredential, { tenantId, credentialId: credentialIdOf(id) });
+    // The secret stays sealed in the signer for the restore window (ReceiverSecretsPurger destroys it then).
     return view;
+  }
+
+  /**
+   * Brings a soft-deleted receiver back, with its settings and (within the restore window)
+   * its secret: deliveries from then on, none for what happened while it was deleted.
+   * Restoring names its receiving account again, so the caller must be allowed to.
+   */
+  async restore(p: Principal, tenant: string | undefined, id: string): Promise<ReceiverView> {
+    const tenantId = tenantScope(p, tenant);
+    const current = await this.visible(p, tenantId, id);
+    this.authorizeTopics(p, current.topics);
+    if (!current.deletedAt) return receiverView(current);
+    if (current.secretDestroyedAt) {
+      throw new ConflictError(`receiver ${id} was deleted on ${current.deletedAt.toISOString()} and its secret destroyed on ${current.secretDestroyedAt.toISOString()}, after the restore window; register it again`);
+    }
+    const account = await this.accounts.find(tenantId, current.accountId);
+    const receiveBound = await this.delegation(p, tenantId, account, current.topics);
+    return this.changes.transaction(async (tx) => {
+      const r = await this.receivers.find(tenantId, id, tx.em, true);
+      if (!r) throw new NotFoundError(`receiver ${id}`);
+      if (!r.deletedAt) return receiverView(r);
+      const patch = { deletedAt: null, receiveBound, updatedAt: tx.now };
+      await this.receivers.update(tx.em, tenantId, id, patch);
+      const after = { ...r, ...patch };
+      await tx.record({ tenantId, entity: 'receiver', entityId: id, action: 'restored', actor: actorOf(p), before: { ...receiverView(r) }, after: { ...receiverView(after) } });
+      return receiverView(after);
+    });
+  }
+
+  /** Destroys the secrets of receivers deleted before `before` (the restore window has passed). Returns how many. */
+  async destroyDeletedSecrets(before: Date, limit = 100): Promise<number> {
+    const rows = await this.receivers.deletedBefore(before, limit);
+    for (const r of rows) {
+      await this.rpc.call(SIGNER_SUBJECTS.revokeCredential, { tenantId: r.tenantId, credentialId: credentialIdOf(r.id) });
+      await this.receivers.markSecretDestroyed(r.tenantId, r.id);
+    }
+    return rows.length;
   }
 
   private async visible(p: Principal, tenantId: string, id: string): Promise<Receiver> {

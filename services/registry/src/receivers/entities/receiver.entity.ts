@@ -40,6 +40,10 @@ export class Receiver {
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt: Date | null;
 
+  /** When a deleted receiver's secret was destroyed in the signer (the restore window ended); null while it can be restored. */
+  @Column({ name: 'secret_destroyed_at', type: 'timestamptz', nullable: true })
+  secretDestroyedAt?: Date | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
