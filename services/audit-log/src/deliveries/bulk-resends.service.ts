@@ -17,7 +17,8 @@ export interface BulkResendInput extends BulkResendFilter {
 }
 
 export function bulkResendView(r: BulkResendRow, ratePerSecond: number) {
-  const remaining = Math.max(0, r.total - r.sent - r.skipped);
+  // total counts what the caller may resend; skipped also counts what it may not, met on the way.
+  const remaining = Math.max(0, r.total - r.sent);
   return {
     id: r.id,
     status: r.status,

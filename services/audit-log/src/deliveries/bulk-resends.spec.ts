@@ -20,7 +20,7 @@ describe('bulkFilterOf', () => {
 describe('bulkResendView', () => {
   it('estimates what is left at the paced rate while running', () => {
     const row = { id: 'j', tenant_id: 't', requested_by: { kind: 'operator' } as never, filter: {}, status: 'running' as const, total: 100, sent: 40, skipped: 10, cursor_at: null, cursor_id: null, created_at: askedAt, updated_at: askedAt, finished_at: null };
-    assert.equal(bulkResendView(row, 10).estimatedSecondsLeft, 5);
+    assert.equal(bulkResendView(row, 10).estimatedSecondsLeft, 6);
     assert.equal('estimatedSecondsLeft' in bulkResendView({ ...row, status: 'done' }, 10), false);
   });
 });

@@ -57,7 +57,7 @@ export class EventsService {
 
   async get(p: Principal, tenant: string | undefined, id: string) {
     const tenantId = tenantScope(p, tenant);
-    const e = /^[0-9a-f-]{36}$/.test(id) ? await this.events.findOne(tenantId, id, visibilityOf(p)) : null;
+    const e = UUID_RE.test(id) ? await this.events.findOne(tenantId, id, visibilityOf(p)) : null;
     if (!e) throw new NotFoundError(`event ${id}`);
     return eventView(e);
   }

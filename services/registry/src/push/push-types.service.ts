@@ -222,9 +222,7 @@ export class PushTypesService {
       authorize(p, 'push:read', {}, WHOLE_TENANT);
       return undefined;
     }
-    const path = await this.unitPath(tenantId, unit);
-    authorize(p, 'push:read', { unitPath: path }, `unit ${unit}`);
-    return path;
+    return this.checkedPath(p, 'push:read', tenantId, unit);
   }
 
   private async writablePath(p: Principal, tenantId: string, unit: string | undefined): Promise<string[] | undefined> {
@@ -232,13 +230,17 @@ export class PushTypesService {
       authorize(p, 'push:write', {}, `${WHOLE_TENANT} (the global flag)`);
       return undefined;
     }
-    const path = await this.unitPath(tenantId, unit);
-    authorize(p, 'push:write', { unitPath: path }, `unit ${unit}`);
-    return path;
+    return this.checkedPath(p, 'push:write', tenantId, unit);
   }
 
-  private async unitPath(tenantId: string, unit: string): Promise<string[]> {
+  /**
+   * The unit's path once the principal may act on it. A unit that does not exist is judged
+   * as a unit of its own first, so that a caller it is outside of gets the same 403 either
+   * way and cannot learn which units exist; only a caller who could act on it learns 404.
+   */
+  private async checkedPath(p: Principal, action: string, tenantId: string, unit: string): Promise<string[]> {
     const path = (await this.units.paths(tenantId, [unit])).get(unit);
+    authorize(p, action, { unitPath: path ?? [unit] }, `unit ${unit}`);
     if (!path) throw new NotFoundError(`unit ${unit}`);
     return path;
   }

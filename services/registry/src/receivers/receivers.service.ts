@@ -142,14 +142,19 @@ export class ReceiversService {
     const tenantId = tenantScope(p, input.tenant);
     const { limit, after } = parsePage(input, UUID_RE);
     const deleted = input.deleted === undefined ? undefined : input.deleted === 'true';
-    // Visibility is per receiver (its topics); read a little more so most pages come out full.
-    const rows = await this.receivers.list(tenantId, { deleted, accountId: input.accountId, topic: input.topic }, limit + 1, after);
-    return toPage(
-      rows.filter((r) => canSeeReceiver(p, r.topics)),
-      limit,
-      (r) => r.id,
-      receiverView,
-    );
+    // Visibility is per receiver (its topics): read on until the page and one more visible
+    // receiver are found (the one more says there is a next page) or the rows end.
+    const filter = { deleted, accountId: input.accountId, topic: input.topic };
+    const visible: Receiver[] = [];
+    let cursor = after;
+    for (;;) {
+      const batch = await this.receivers.list(tenantId, filter, limit + 1, cursor);
+      visible.push(...batch.filter((r) => canSeeReceiver(p, r.topics)));
+      const last = batch[batch.length - 1];
+      if (visible.length > limit || batch.length <= limit || !last) break;
+      cursor = { at: last.createdAt.toISOString(), id: last.id };
+    }
+    return toPage(visible, limit, (r) => r.id, receiverView);
   }
 
   async get(p: Principal, tenant: string | undefined, id: string): Promise<ReceiverView> {

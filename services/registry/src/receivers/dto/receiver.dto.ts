@@ -50,18 +50,24 @@ export class ReceiverAuthDto {
   @ValidateIf((o: ReceiverAuthDto) => o.protocol === 'oauth2')
   @IsUrl(URL_OPTIONS, { message: 'tokenUrl must be an http or https URL' })
   @MaxLength(2048)
+  // Last, so that it runs first (decorators apply bottom-up) and a missing field says so.
+  @IsDefined({ message: 'tokenUrl is required with protocol oauth2' })
   tokenUrl?: string;
 
   @ValidateIf((o: ReceiverAuthDto) => o.protocol === 'oauth2')
   @IsString()
   @IsNotEmpty()
   @MaxLength(512)
+  // Last, so that it runs first (decorators apply bottom-up) and a missing field says so.
+  @IsDefined({ message: 'clientId is required with protocol oauth2' })
   clientId?: string;
 
   @ValidateIf((o: ReceiverAuthDto) => o.protocol === 'oauth2')
   @IsString()
   @IsNotEmpty()
   @MaxLength(2048)
+  // Last, so that it runs first (decorators apply bottom-up) and a missing field says so.
+  @IsDefined({ message: 'clientSecret is required with protocol oauth2' })
   clientSecret?: string;
 
   @ValidateIf((o: ReceiverAuthDto) => o.protocol === 'oauth2' && o.scope !== undefined)
