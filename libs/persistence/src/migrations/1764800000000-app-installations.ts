@@ -23,6 +23,15 @@ export class AppInstallations1764800000000 implements MigrationInterface {
 
     await q.query('ALTER TABLE registry_outbox ADD COLUMN msg_id text');
 
+    // The signer (owner of delivery_credentials) holds installations' client secrets as body-secret credentials.
+    const [{ name }] = (await q.query(
+      `SELECT conname AS name FROM pg_constraint WHERE conrelid = 'delivery_credentials'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%scheme%'`,
+    )) as { name: string }[];
+    await q.query(`ALTER TABLE delivery_credentials DROP CONSTRAINT "${name}"`);
+    await q.query(
+      `ALTER TABLE delivery_credentials ADD CONSTRAINT delivery_credentials_scheme_check CHECK (scheme IN ('websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers', 'body-secret'))`,
+    );
+
     await q.query(`
       CREATE TABLE app_templates (
         id uuid PRIMARY KEY,
@@ -95,6 +104,11 @@ export class AppInstallations1764800000000 implements MigrationInterface {
     await q.query('DROP TABLE app_installations');
     await q.query('DROP TABLE app_templates');
     await q.query('ALTER TABLE registry_outbox DROP COLUMN msg_id');
+    await q.query(`DELETE FROM delivery_credentials WHERE scheme = 'body-secret'`);
+    await q.query('ALTER TABLE delivery_credentials DROP CONSTRAINT delivery_credentials_scheme_check');
+    await q.query(
+      `ALTER TABLE delivery_credentials ADD CONSTRAINT delivery_credentials_scheme_check CHECK (scheme IN ('websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers'))`,
+    );
     await q.query('ALTER TABLE units DROP COLUMN department_id');
     await q.query('ALTER TABLE tenants DROP COLUMN provet_id');
   }

@@ -144,9 +144,9 @@ export class OidcProviderService implements OnApplicationBootstrap, OnModuleDest
           enabled: true,
           defaultResource: () => audience,
           useGrantedResource: () => true,
-          getResourceServerInfo: (_ctx, resource, client) => {
+          getResourceServerInfo: async (_ctx, resource, client) => {
             if (resource !== audience) throw new errors.InvalidTarget(`the only resource is ${audience}`);
-            const scope = (client.scope ?? '').split(' ').filter((s) => s && !OIDC_SCOPES.has(s)).join(' ');
+            const scope = (await this.scopesOf(client.clientId)).filter((s) => !OIDC_SCOPES.has(s)).join(' ');
             return { scope, audience, accessTokenTTL: ttl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
           },
         },
@@ -163,7 +163,7 @@ export class OidcProviderService implements OnApplicationBootstrap, OnModuleDest
           if (found) return found;
         }
         const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-        const scopes = (client.scope ?? '').split(' ').filter(Boolean);
+        const scopes = await this.scopesOf(client.clientId);
         const oidcScopes = scopes.filter((s) => OIDC_SCOPES.has(s));
         if (oidcScopes.length > 0) {
           grant.addOIDCScope(oidcScopes.join(' '));
@@ -195,6 +195,11 @@ export class OidcProviderService implements OnApplicationBootstrap, OnModuleDest
     provider.proxy = true;
     provider.on('server_error', (_ctx: unknown, err: Error) => this.logger.error({ err: err.message }, 'OpenID provider error'));
     return provider;
+  }
+
+  /** The scopes of an installation's template, as installed. */
+  private async scopesOf(clientId: string): Promise<string[]> {
+    return (await this.installations.findByClientId(clientId))?.oauth.scopes ?? [];
   }
 
   /**
