@@ -241,6 +241,8 @@ describe('app installations', () => {
     assert.equal(live.client_id, i.id);
     assert.deepEqual(live.departments, [units.oslo]);
     assert.deepEqual(await introspect('not-a-token'), { active: false });
+    // It is a token for the host application's API, not a key to Hookline's admin API.
+    assert.equal((await stack.anonymous.withToken(tokens.access_token).get(`/v1/units?tenant=${TENANT}`)).status, 401);
 
     // A wrong secret gets nothing.
     await assert.rejects(clientCredentials(m, `${machine.secret}x`), /invalid_client|client authentication failed/i);

@@ -222,7 +222,10 @@ export class OidcProviderService implements OnApplicationBootstrap, OnModuleDest
       tenant: inst.tenantId,
       provet_id: (await this.installations.provetId(inst.tenantId)) ?? 0,
       installation: inst.id,
-      departments: units.flatMap((u) => (numbers.has(u) ? [numbers.get(u)!.id] : [])),
+      departments: units.flatMap((u) => {
+        const d = numbers.get(u);
+        return d ? [d.id] : [];
+      }),
       units,
     };
   }

@@ -69,13 +69,17 @@ export class SignInsService {
       if (input.tenant !== undefined && input.tenant !== p.tenantId) throw new NotFoundError(`tenant ${input.tenant}`);
       return { tenantId: p.tenantId, userId: p.userId };
     }
+    const { user, tenant } = input;
     const problems = [];
-    if (!input.user || !ENTITY_ID_RE.test(input.user)) problems.push({ field: 'user', message: 'user (a user id of the tenant) is required' });
-    if (p.kind === 'operator' && (!input.tenant || !TENANT_ID_RE.test(input.tenant))) problems.push({ field: 'tenant', message: 'tenant is required with the operator token' });
-    if (problems.length > 0) throw new ValidationError(problems);
-    if (p.kind === 'operator') return { tenantId: input.tenant!, userId: input.user! };
-    if (input.tenant !== undefined && input.tenant !== p.tenantId) throw new NotFoundError(`tenant ${input.tenant}`);
+    if (!user || !ENTITY_ID_RE.test(user)) problems.push({ field: 'user', message: 'user (a user id of the tenant) is required' });
+    if (p.kind === 'operator' && (!tenant || !TENANT_ID_RE.test(tenant))) problems.push({ field: 'tenant', message: 'tenant is required with the operator token' });
+    if (problems.length > 0 || !user) throw new ValidationError(problems);
+    if (p.kind === 'operator') {
+      if (!tenant) throw new ValidationError(problems);
+      return { tenantId: tenant, userId: user };
+    }
+    if (tenant !== undefined && tenant !== p.tenantId) throw new NotFoundError(`tenant ${tenant}`);
     if (!principalHolds(p, 'users:impersonate')) throw new ForbiddenError('vouching for a user needs users:impersonate');
-    return { tenantId: p.tenantId, userId: input.user! };
+    return { tenantId: p.tenantId, userId: user };
   }
 }
