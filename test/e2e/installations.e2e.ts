@@ -323,6 +323,31 @@ describe('app installations', () => {
     assert.equal(audit.actor.kind, 'operator');
   });
 
+  it('bad input on the new routes is a 4xx problem naming the field, never a 500', async () => {
+    const op = stack.operator;
+    const missing = '0196f3a2-7c1e-7d2a-9b3c-1a2b3c4d5e6f';
+    assertProblem(await op.post('/v1/installations', { tenant: TENANT, templateId: 'nope' }), 400, 'templateId');
+    assertProblem(await op.post('/v1/installations', { tenant: TENANT, templateId: missing }), 400, 'templateId');
+    assertProblem(await op.post('/v1/installations', { tenant: TENANT, templateId: machineTemplate.id, departments: ['nowhere'] }), 400, 'departments');
+    assertProblem(await op.post('/v1/installations', { tenant: TENANT, templateId: machineTemplate.id, departments: 'oslo' }), 400, 'departments');
+    assertProblem(await op.post('/v1/installations', { templateId: machineTemplate.id }), 400, 'tenant');
+    assertProblem(await op.put(`/v1/installations/${machine.id}/departments/%00x?tenant=${TENANT}`), 400, 'unit');
+    assertProblem(await op.get(`/v1/installations/${missing}?tenant=${TENANT}`), 404);
+    assertProblem(await op.get('/v1/templates?retired=maybe'), 400, 'retired');
+    assertProblem(await op.patch(`/v1/templates/${machineTemplate.id}`, { oauth: { grantType: 'client_credentials', clientType: 'public' } }), 400, 'oauth.clientType');
+    assertProblem(await op.post('/v1/sign-ins', {}), 400, 'interaction');
+    assertProblem(await op.post('/v1/sign-ins', { interaction: 'x'.repeat(30), tenant: TENANT }), 400, 'user');
+    assertProblem(await stack.anonymous.get('/oidc/interaction/abcdefghijklmnopqrstu'), 404);
+    assert.equal((await stack.anonymous.post('/oidc/token/introspection', 'token=x', { 'content-type': 'application/x-www-form-urlencoded' })).status, 401);
+    // Retired: no new installations, the existing ones keep working (none here any more: it was uninstalled above).
+    const retired = await op.post(`/v1/templates/${machineTemplate.id}/retire`);
+    assert.equal(retired.status, 200, retired.text);
+    assert.ok(retired.body.retiredAt);
+    assertProblem(await op.post('/v1/installations', { tenant: TENANT, templateId: machineTemplate.id }), 409);
+    const open = await op.get('/v1/templates?retired=false');
+    assert.ok(!open.body.data.some((t: { id: string }) => t.id === machineTemplate.id));
+  });
+
   it('a public client: authorization code with PKCE through the demo sign-in page; the host vouches for Ada, whose token carries only her departments', async () => {
     const callback = `${hookups.url}/callback`;
     const t = await template({

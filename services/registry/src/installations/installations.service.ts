@@ -15,6 +15,7 @@ import {
   deliveryMsgIds,
   deliverySubjects,
   describeActor,
+  ENTITY_ID_RE,
   uuidv7,
   UUID_RE,
   type DeliveryCreated,
@@ -185,6 +186,7 @@ export class InstallationsService {
   private async changeDepartment(p: Principal, tenant: string | undefined, id: string, unit: string, enable: boolean): Promise<InstallationResult> {
     const tenantId = tenantScope(p, tenant);
     const current = await this.found(tenantId, id);
+    if (!ENTITY_ID_RE.test(unit)) throw new ValidationError([{ field: 'unit', message: 'is not a unit id' }]);
     await this.authorizeDepartments(p, tenantId, [unit], 'unit');
     if (current.status !== 'active') throw new ConflictError(`installation ${id} was uninstalled`);
     if (current.departments.includes(unit) === enable) return { installation: await this.view(current) };

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Header, HttpCode, Param, Post, Req, Res } from '
 import { Type } from 'class-transformer';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
-import { Authenticated, CurrentPrincipal, Public, Requires, ServiceUnavailableError, type Principal } from '@hookline/http';
+import { Authenticated, CurrentPrincipal, NotFoundError, Public, Requires, ServiceUnavailableError, type Principal } from '@hookline/http';
 import { CONFIG } from '@hookline/config';
 import { Inject } from '@nestjs/common';
 import type { RegistryConfig } from '../config';
@@ -61,7 +61,15 @@ export class OidcController {
   @Header('Cache-Control', 'no-store')
   async interaction(@Req() req: Request, @Res() res: Response, @Param('uid') uid: string): Promise<void> {
     const provider = await this.provider.current();
-    const details = await provider.interactionDetails(req, res);
+    let details;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch (err) {
+      // No such interaction, or not this browser's (its cookie is missing): the provider's own 4xx.
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status !== undefined && status < 500) throw new NotFoundError(`interaction ${uid} (or this browser's cookie for it)`);
+      throw err;
+    }
     const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : '';
     const inst = await this.installations.findByClientId(clientId);
     if (!this.config.oidcSignInUrl) throw new ServiceUnavailableError('no host sign-in page is configured (HOOKLINE_OIDC_SIGNIN_URL)', 60);
