@@ -339,6 +339,20 @@ describe('app installations', () => {
     assertProblem(await op.post('/v1/sign-ins', { interaction: 'x'.repeat(30), tenant: TENANT }), 400, 'user');
     assertProblem(await stack.anonymous.get('/oidc/interaction/abcdefghijklmnopqrstu'), 404);
     assert.equal((await stack.anonymous.post('/oidc/token/introspection', 'token=x', { 'content-type': 'application/x-www-form-urlencoded' })).status, 401);
+    // Only the host vouches: an account without users:impersonate may not; one with it gets as far as the (unknown) interaction.
+    const reader = await createAccount(op, { tenant: TENANT, name: 'no-vouching', grants: [{ actions: ['installations:read'], units: '*' }] });
+    assertProblem(await (await login(stack.anonymous, reader)).client.post('/v1/sign-ins', { interaction: 'x'.repeat(30), user: 'ada' }), 403);
+    const host = await createAccount(op, { tenant: TENANT, name: 'host-backend', grants: [{ actions: ['users:impersonate'], units: '*' }] });
+    assertProblem(await (await login(stack.anonymous, host)).client.post('/v1/sign-ins', { interaction: 'x'.repeat(30), user: 'ada' }), 404);
+
+    // An edit applies to new installations; an existing one keeps what it was made with.
+    const edited = await op.patch(`/v1/templates/${machineTemplate.id}`, { name: 'Scheduler sync 2' });
+    assert.equal(edited.status, 200, edited.text);
+    assert.equal(edited.body.template.version, 2);
+    const kept = await op.get(`/v1/installations/${machine.id}?tenant=${TENANT}`);
+    assert.equal(kept.body.templateVersion, 1);
+    assert.equal(kept.body.templateName, 'Scheduler sync');
+
     // Retired: no new installations, the existing ones keep working (none here any more: it was uninstalled above).
     const retired = await op.post(`/v1/templates/${machineTemplate.id}/retire`);
     assert.equal(retired.status, 200, retired.text);
