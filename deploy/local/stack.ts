@@ -32,6 +32,9 @@ async function main(): Promise<void> {
                    data in ${stack.postgres.pgdata}: user postgres cannot reach ${dataDir}
                    (a parent folder is private), so ${join(dataDir, 'postgres', 'pgdata')} links there` : ''}
   service logs     ${join(dataDir, 'logs')}/<service>.log
+  mail (SMTP sink) ${stack.mail.url}: received mail at ${stack.url}/local/mail, files in ${stack.mail.dir}
+  OpenID provider  ${stack.url}/oidc (discovery: ${stack.url}/oidc/.well-known/openid-configuration);
+                   demo host sign-in page for authorize_url: ${stack.url}/local/sign-in
   operator token   ${process.env.HOOKLINE_OPERATOR_TOKEN_GENERATED ? token : '(from HOOKLINE_OPERATOR_TOKEN / .data/secrets.json)'}
 
   try:  curl -s -X POST ${stack.url}/v1/events -H "authorization: Bearer $(node -p "require('${join(dataDir, 'secrets.json')}').HOOKLINE_OPERATOR_TOKEN")" \\

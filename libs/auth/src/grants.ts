@@ -22,6 +22,13 @@ export const ACTIONS = [
   /** Push-notification settings, the type catalogue and the enable flags (a unit's flag: a grant on that unit). */
   'push:read',
   'push:write',
+  /**
+   * App installations: install, uninstall, rotate a client secret and the tenant's own
+   * templates on the whole tenant; enabling or disabling a department needs a grant that
+   * covers that unit. Also what resending a hookup notification needs.
+   */
+  'installations:read',
+  'installations:write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

@@ -10,7 +10,7 @@ import { stableUuid } from './ids';
  * requests (the table in @hookline/delivery). The platform's own kinds are listed here;
  * a deployment may register more (HOOKLINE_DELIVERY_KIND_MODULES), so the type is open.
  */
-export const PLATFORM_DELIVERY_KINDS = ['webhook', 'push', 'integration', 'hookup'] as const;
+export const PLATFORM_DELIVERY_KINDS = ['webhook', 'push', 'integration', 'hookup', 'hookup-email'] as const;
 export type PlatformDeliveryKind = (typeof PLATFORM_DELIVERY_KINDS)[number];
 export type DeliveryKind = PlatformDeliveryKind | (string & {});
 

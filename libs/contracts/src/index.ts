@@ -10,3 +10,4 @@ export * from './receivers';
 export * from './signer';
 export * from './rpc';
 export * from './push';
+export * from './installations';

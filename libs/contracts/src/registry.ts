@@ -20,6 +20,8 @@ export interface Grant {
 export interface TenantView {
   id: string;
   name: string;
+  /** The tenant's stable numeric id (provet_id in hookup messages), given by the database. */
+  provetId: number;
   /** The API base URL the tenant's accounts must use, when it differs from the platform's. */
   baseUrl: string | null;
   createdAt: string;
@@ -76,8 +78,9 @@ export type Actor =
  * (action "purged", actor system) so the audit log says how many and which.
  * delivery is written by the audit-log: a bulk resend is recorded as a change of it
  * (action "resent"), with who asked, the filter, and how many.
+ * template and installation are written by the installations feature (see installations.ts).
  */
-export const REGISTRY_ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification', 'delivery'] as const;
+export const REGISTRY_ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification', 'delivery', 'template', 'installation'] as const;
 export type RegistryEntity = (typeof REGISTRY_ENTITIES)[number];
 
 /**
@@ -87,8 +90,9 @@ export type RegistryEntity = (typeof REGISTRY_ENTITIES)[number];
  * restored: a soft-deleted entity (a receiver) is back.
  * purged: undelivered push notifications expired and were deleted (detail: count and ids).
  * resent: an operator resent deliveries in bulk (entity "delivery"; detail: the filter and how many).
+ * retired: a template leaves the catalogue (no new installations; existing ones keep working).
  */
-export const REGISTRY_ACTIONS = ['created', 'updated', 'deleted', 'restored', 'credentials-reset', 'login', 'impersonated', 'purged', 'resent'] as const;
+export const REGISTRY_ACTIONS = ['created', 'updated', 'deleted', 'restored', 'credentials-reset', 'login', 'impersonated', 'purged', 'resent', 'retired'] as const;
 export type RegistryAction = (typeof REGISTRY_ACTIONS)[number];
 
 export interface RegistryChange<V = Record<string, unknown>> {

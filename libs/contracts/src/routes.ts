@@ -17,6 +17,8 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { prefix: '/v1/', service: 'registry' },
   { prefix: '/oauth/', service: 'registry' },
   { prefix: '/.well-known/', service: 'registry' },
+  /** The OAuth 2.0 / OpenID Connect provider of app installations (its issuer is <base>/oidc). */
+  { prefix: '/oidc/', service: 'registry' },
 ];
 
 export function routeFor(path: string): ServiceName | undefined {

@@ -21,7 +21,7 @@ export const SIGNER_SUBJECTS = {
 /** Queue group the signer's instances share, so each request is answered once. */
 export const SIGNER_QUEUE = 'signer';
 
-export const CREDENTIAL_SCHEMES = ['websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers'] as const;
+export const CREDENTIAL_SCHEMES = ['websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers', 'body-secret'] as const;
 export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
 
 /** A credential as the registry hands it over. Omitted HMAC secrets are generated. */
@@ -30,7 +30,12 @@ export type CredentialSpec =
   | { scheme: 'standard-webhooks'; /** whsec_<base64 of 24-64 bytes> */ secret?: string }
   | { scheme: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: string; scope?: string; audience?: string }
   | { scheme: 'token-header'; header: string; prefix: string; token: string }
-  | { scheme: 'static-headers'; headers: Record<string, string> };
+  | { scheme: 'static-headers'; headers: Record<string, string> }
+  /**
+   * A secret the signer writes into a JSON body at attempt time (an installation's OAuth
+   * client secret in its hookup notification), so stored payloads never carry it.
+   */
+  | { scheme: 'body-secret'; value: string };
 
 export interface CreateCredentialRequest {
   tenantId: string;
@@ -101,6 +106,13 @@ export interface SignRequest {
   body?: string;
   /** oauth2: fetch a new token even if one is cached (after the receiver answered 401). */
   forceRefresh?: boolean;
+  /** body-secret: the dotted path of the JSON body field the secret is written into. */
+  field?: string;
+  /**
+   * body-secret: then sign the final body with this Standard Webhooks credential (held under
+   * `tenantId`: a catalogue template's secret is not the delivery tenant's).
+   */
+  then?: { scheme: 'standard-webhooks'; credentialId: string; tenantId: string };
 }
 
 export interface SignResult {
@@ -108,6 +120,8 @@ export interface SignResult {
   headers: Record<string, string>;
   /** The credential versions that signed, newest first. */
   versions: number[];
+  /** body-secret: the body to send instead (base64), with the secret written in. Never log or store it. */
+  body?: string;
 }
 
 // ---- JSON schemas (draft-07) -----------------------------------------------------
@@ -161,8 +175,17 @@ export const CREDENTIAL_SPEC_SCHEMA = {
         headers: { type: 'object', minProperties: 1, maxProperties: 20, propertyNames: headerName, additionalProperties: headerValue },
       },
     },
+    {
+      type: 'object',
+      required: ['scheme', 'value'],
+      additionalProperties: false,
+      properties: { scheme: { const: 'body-secret' }, value: secret },
+    },
   ],
 } as const;
+
+/** A dotted path of JSON object keys ("client_secret", "fields.client_secret"). */
+const fieldPath = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,63}(\\.[A-Za-z_][A-Za-z0-9_-]{0,63}){0,7}$' } as const;
 
 const issued = {
   type: 'object',
@@ -208,13 +231,24 @@ export const SIGNER_SCHEMAS = {
         timestamp: { type: 'integer', minimum: 0, maximum: 253402300799 },
         body: { type: 'string', contentEncoding: 'base64', pattern: '^[A-Za-z0-9+/]*={0,2}$' },
         forceRefresh: { type: 'boolean' },
+        field: fieldPath,
+        then: {
+          type: 'object',
+          required: ['scheme', 'credentialId', 'tenantId'],
+          additionalProperties: false,
+          properties: { scheme: { const: 'standard-webhooks' }, credentialId: id, tenantId: id },
+        },
       },
     },
     response: reply({
       type: 'object',
       required: ['headers', 'versions'],
       additionalProperties: false,
-      properties: { headers: { type: 'object', additionalProperties: { type: 'string' } }, versions: { type: 'array', items: { type: 'integer' } } },
+      properties: {
+        headers: { type: 'object', additionalProperties: { type: 'string' } },
+        versions: { type: 'array', items: { type: 'integer' } },
+        body: { type: 'string', contentEncoding: 'base64' },
+      },
     }),
   },
   [SIGNER_SUBJECTS.createCredential]: {

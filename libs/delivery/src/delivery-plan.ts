@@ -26,8 +26,12 @@ export type AuthScheme =
   | { kind: 'none' }
   /** X-Hub-Signature: <algorithm>=<hex HMAC of the raw body>. */
   | { kind: 'websub'; credentialId: string; algorithm: WebSubAlgorithm }
-  /** webhook-id, webhook-timestamp, webhook-signature: v1,<base64> (https://www.standardwebhooks.com). */
-  | { kind: 'standard-webhooks'; credentialId: string }
+  /**
+   * webhook-id, webhook-timestamp, webhook-signature: v1,<base64> (https://www.standardwebhooks.com).
+   * `credentialTenantId`: who holds the credential when it is not the delivery's tenant
+   * (a template of the operator's catalogue signs the hookups of every tenant's installations).
+   */
+  | { kind: 'standard-webhooks'; credentialId: string; credentialTenantId?: string }
   /** Client-credentials grant against tokenUrl; the access token goes in Authorization: Bearer. */
   | { kind: 'oauth2'; credentialId: string; tokenUrl: string; clientId: string; scope?: string; audience?: string }
   /**
@@ -36,13 +40,21 @@ export type AuthScheme =
    */
   | { kind: 'token-header'; credentialId: string; header: string; prefix: string }
   /** Static headers whose values are secret (custom integrations' extra headers). */
-  | { kind: 'static-headers'; credentialId: string; headerNames: string[] };
+  | { kind: 'static-headers'; credentialId: string; headerNames: string[] }
+  /**
+   * A secret the signer holds is written into the JSON body's `field` (a dotted path) at
+   * attempt time, and the final body is then signed as `then` says (or not at all):
+   * hookup notifications carry an OAuth client secret that no stored payload may hold.
+   */
+  | { kind: 'body-secret'; credentialId: string; field: string; then?: { kind: 'standard-webhooks'; credentialId: string; credentialTenantId?: string } };
 
 export type AuthKind = AuthScheme['kind'];
 
 /** What counts as a delivered request. Redirects and non-2xx statuses fail whatever the criterion. */
 export type SuccessCriterion =
   | { kind: '2xx' }
+  /** An SMTP server accepted the message (a 2xx reply code, 250): the e-mail transport's criterion. */
+  | { kind: 'smtp-accepted' }
   /** 2xx and a JSON body { Success: true, Code: 0 | "0", Message: string } (push notifications). */
   | { kind: 'push-notification' }
   /** A kind's own rule for a 2xx answer (a registered kind may bring one); `name` is what logs show. */
@@ -76,7 +88,15 @@ export interface RedactionPolicy {
   secretBodyFields: readonly string[];
 }
 
+/**
+ * How a request travels: HTTP through the SSRF-safe egress client, or as an e-mail over
+ * SMTP (the plan's url is then mailto:<address> and the JSON body an EmailPayload).
+ */
+export type Transport = 'http' | 'smtp';
+
 export interface DeliveryProfile {
+  /** 'http' when absent. */
+  transport?: Transport;
   request: RequestShape;
   auth: AuthScheme;
   success: SuccessCriterion;
@@ -174,14 +194,39 @@ export function customIntegrationProfile(opts: { method: 'GET' | 'POST'; headers
   };
 }
 
-/** Installation hookup notifications: JSON POST carrying new client credentials, whose secret the log never shows. */
-export function hookupProfile(retry: RetryPolicy = DEFAULT_RETRY_POLICY): DeliveryProfile {
-  const auth: AuthScheme = { kind: 'none' };
+/**
+ * Installation hookup notifications: JSON POST carrying new client credentials, signed
+ * with Standard Webhooks under the template's secret; the signer writes the client secret
+ * into `client_secret` at attempt time (public clients have none) and the log never shows it.
+ */
+export function hookupProfile(
+  opts: { signingCredentialId: string; signingTenantId?: string; clientSecretCredentialId?: string },
+  retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+): DeliveryProfile {
+  const sign = { kind: 'standard-webhooks' as const, credentialId: opts.signingCredentialId, ...(opts.signingTenantId ? { credentialTenantId: opts.signingTenantId } : {}) };
+  const auth: AuthScheme = opts.clientSecretCredentialId ? { kind: 'body-secret', credentialId: opts.clientSecretCredentialId, field: 'client_secret', then: sign } : sign;
   return {
     request: { kind: 'json' },
     auth,
     success: { kind: '2xx' },
     retry,
     redaction: { secretHeaders: secretHeadersFor(auth), secretBodyFields: ['client_secret'] },
+  };
+}
+
+/**
+ * The same notification as an e-mail (installation-hookup.txt's e-mail channel): sent over
+ * SMTP to the template's address, the client secret written in by the signer, retried on
+ * the same schedule; the log shows the message with the secret redacted.
+ */
+export function hookupEmailProfile(opts: { clientSecretCredentialId?: string }, retry: RetryPolicy = DEFAULT_RETRY_POLICY): DeliveryProfile {
+  const auth: AuthScheme = opts.clientSecretCredentialId ? { kind: 'body-secret', credentialId: opts.clientSecretCredentialId, field: 'fields.client_secret' } : { kind: 'none' };
+  return {
+    transport: 'smtp',
+    request: { kind: 'json' },
+    auth,
+    success: { kind: 'smtp-accepted' },
+    retry,
+    redaction: { secretHeaders: secretHeadersFor(auth), secretBodyFields: ['fields.client_secret'] },
   };
 }

@@ -12,4 +12,6 @@ export * from './delivery-kinds.module';
 export * from './kinds/target-directory';
 export * from './kinds/webhook.kind';
 export * from './kinds/push.kind';
+export * from './kinds/hookup.kind';
+export * from './email-message';
 export * from './kinds/platform-kinds';

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadDeliveryKinds } from './delivery-kinds.module';
 import { DeliveryKinds, UnknownDeliveryKindError, type DeliveryKindProfile } from './kind-profile';
+import { PLATFORM_KINDS } from './kinds/platform-kinds';
 
 const profile = (kind: string): DeliveryKindProfile => ({ kind, targetNoun: 'thing', resolve: () => ({ cancel: 'x' }), resend: { action: 'receivers:write', topicScoped: false } });
 
@@ -19,9 +20,11 @@ describe('DeliveryKinds', () => {
 
 describe('loadDeliveryKinds', () => {
   it('has the platform kinds, and adds those of configured modules', () => {
-    assert.deepEqual(loadDeliveryKinds([]).names(), ['webhook', 'push']);
+    const platform = PLATFORM_KINDS.map((k) => k.kind);
+    assert.deepEqual(loadDeliveryKinds([]).names(), platform);
+    assert.ok(['webhook', 'push', 'hookup', 'hookup-email'].every((k) => platform.includes(k)));
     const kinds = loadDeliveryKinds(['/x/extra.js'], () => ({ deliveryKinds: [profile('extra')] }));
-    assert.deepEqual(kinds.names(), ['webhook', 'push', 'extra']);
+    assert.deepEqual(kinds.names(), [...platform, 'extra']);
   });
   it('refuses a module without profiles, a bad kind name, or a platform kind again', () => {
     assert.throws(() => loadDeliveryKinds(['/x/m.js'], () => ({})), /exports no deliveryKinds/);

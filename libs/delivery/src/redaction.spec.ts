@@ -31,7 +31,7 @@ describe('redaction', () => {
     assert.equal(logged.headers['User-Agent'], 'DataNotifier');
   });
   it('hides secret body fields of a hookup notification, and nothing else', () => {
-    const plan = { ...hookupProfile(), url: 'https://x.example/' };
+    const plan = { ...hookupProfile({ signingCredentialId: 'template:t', clientSecretCredentialId: 'installation:i:client-secret' }), url: 'https://x.example/' };
     const logged = requestForLog(plan.redaction, buildRequest(plan, { ...facts, payload: { client_id: 'abc', client_secret: 's3cr3t', provet_id: 1 } }));
     assert.deepEqual(JSON.parse(logged.body), { client_id: 'abc', client_secret: REDACTED, provet_id: 1 });
   });

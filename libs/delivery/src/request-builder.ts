@@ -86,7 +86,10 @@ function parsePayload(text: string): unknown {
   }
 }
 
-function methodOf(shape: RequestShape): string {
+function methodOf(plan: DeliveryPlan): string {
+  // An e-mail has no HTTP method; the log says how it went.
+  if (plan.transport === 'smtp') return 'SMTP';
+  const shape: RequestShape = plan.request;
   return shape.method ?? (shape.kind === 'query' ? 'GET' : 'POST');
 }
 
@@ -129,7 +132,7 @@ export function buildRequest(plan: DeliveryPlan, facts: AttemptFacts): OutboundR
   headers[DELIVERY_HEADERS.webhookId] = facts.deliveryId;
   headers[DELIVERY_HEADERS.webhookTimestamp] = String(timestampSeconds);
   return {
-    method: methodOf(plan.request),
+    method: methodOf(plan),
     url: url.toString(),
     headers,
     body,
@@ -147,4 +150,16 @@ export function withAuthHeaders(req: OutboundRequest, authHeaders: Readonly<Reco
   for (const [k, v] of Object.entries(req.headers)) if (!replaced.has(k.toLowerCase())) headers[k] = v;
   for (const [k, v] of Object.entries(authHeaders)) headers[k] = v;
   return { ...req, headers };
+}
+
+/**
+ * The signer's answer applied: its headers, and the body it wrote a secret into (a
+ * body-secret scheme) in place of the stored one. The result holds a secret: only the
+ * redacted form (requestForLog) may be logged or stored.
+ */
+export function withSignerReply(req: OutboundRequest, reply: { headers: Readonly<Record<string, string>>; body?: string }): OutboundRequest {
+  const signed = withAuthHeaders(req, reply.headers);
+  if (reply.body === undefined) return signed;
+  const body = Buffer.from(reply.body, 'base64');
+  return { ...signed, body, signing: { ...signed.signing, body } };
 }

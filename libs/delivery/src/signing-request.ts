@@ -8,6 +8,19 @@ import type { SigningInput } from './request-builder';
 /** The sign request for an attempt, or undefined when the scheme needs no signer (`none`). */
 export function signRequestFor(auth: AuthScheme, tenantId: string, signing: SigningInput, opts: { forceRefresh?: boolean } = {}): SignRequest | undefined {
   if (auth.kind === 'none') return undefined;
+  if (auth.kind === 'body-secret') {
+    return {
+      tenantId,
+      credentialId: auth.credentialId,
+      scheme: 'body-secret',
+      deliveryId: signing.deliveryId,
+      timestamp: signing.timestampSeconds,
+      body: signing.body.toString('base64'),
+      field: auth.field,
+      ...(auth.then ? { then: { scheme: auth.then.kind, credentialId: auth.then.credentialId, tenantId: auth.then.credentialTenantId ?? tenantId } } : {}),
+    };
+  }
+  if (auth.kind === 'standard-webhooks' && auth.credentialTenantId) tenantId = auth.credentialTenantId;
   const hmac = auth.kind === 'websub' || auth.kind === 'standard-webhooks';
   return {
     tenantId,

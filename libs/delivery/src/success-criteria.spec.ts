@@ -66,3 +66,19 @@ describe("evaluateResponse: a kind's own criterion", () => {
     assert.equal(evaluateResponse(accepted, res(302, 'accepted')).ok, false);
   });
 });
+
+describe('evaluateResponse: an SMTP server accepted the message', () => {
+  const smtp = { kind: 'smtp-accepted' } as const;
+  const cases: [number, string, boolean, string | undefined][] = [
+    [250, '250 2.0.0 Ok: queued', true, undefined],
+    [451, '451 4.3.0 try again later', false, 'SMTP 451: 451 4.3.0 try again later'],
+    [550, '550 5.1.1 no such user', false, 'SMTP 550: 550 5.1.1 no such user'],
+  ];
+  for (const [status, body, ok, reason] of cases) {
+    it(`${status}: ${ok ? 'delivered' : 'failed'}`, () => {
+      const v = evaluateResponse(smtp, { status, headers: {}, body });
+      assert.equal(v.ok, ok);
+      if (!v.ok) assert.equal(v.reason, reason);
+    });
+  }
+});

@@ -60,12 +60,19 @@ function pushNotificationVerdict(res: ResponseLike): Verdict {
 }
 
 /** What each named criterion asks of a 2xx answer. */
-const CRITERIA: Record<Exclude<SuccessCriterion['kind'], 'custom'>, (res: ResponseLike) => Verdict> = {
+const CRITERIA: Record<Exclude<SuccessCriterion['kind'], 'custom' | 'smtp-accepted'>, (res: ResponseLike) => Verdict> = {
   '2xx': () => ({ ok: true }),
   'push-notification': pushNotificationVerdict,
 };
 
+/** An SMTP reply: 2xx accepted; 4xx (try again later) and 5xx (refused) fail with the server's words. */
+function smtpVerdict(res: ResponseLike): Verdict {
+  if (res.status >= 200 && res.status < 300) return { ok: true };
+  return fail(attemptFailure('http-status', `SMTP ${res.status}${res.body ? `: ${clip(res.body)}` : ''}`, res.status));
+}
+
 export function evaluateResponse(criterion: SuccessCriterion, res: ResponseLike): Verdict {
+  if (criterion.kind === 'smtp-accepted') return smtpVerdict(res);
   const byStatus = statusVerdict(res);
   if (byStatus) return byStatus;
   return criterion.kind === 'custom' ? criterion.judge(res) : CRITERIA[criterion.kind](res);

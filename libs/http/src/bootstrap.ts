@@ -39,7 +39,7 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   app.use(requireJsonBody);
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: false }));
   app.use(boundedJson);
-  // OAuth 2.0 token requests are form-encoded (RFC 6749 §4); requireJsonBody lets them through only under /oauth/.
+  // OAuth 2.0 token requests are form-encoded (RFC 6749 §4); requireJsonBody lets them through only under FORM_PATHS.
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
   app.use(bodyErrorHandler(logger));
   app.useGlobalFilters(new ProblemFilter(logger));
@@ -59,12 +59,15 @@ function correlationMiddleware(req: Request, res: Response, next: NextFunction):
   });
 }
 
+/** Where form-encoded bodies are allowed: OAuth 2.0 endpoints (RFC 6749 §4), the token exchange's and the OpenID provider's. */
+const FORM_PATHS = ['/oauth/', '/oidc/'];
+
 /** A body must be JSON (or a form, for OAuth 2.0 endpoints): anything else is a 415 rather than a silently empty body. */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method)) {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    const form = type === 'application/x-www-form-urlencoded' && req.path.startsWith('/oauth/');
+    const form = type === 'application/x-www-form-urlencoded' && FORM_PATHS.some((p) => req.path.startsWith(p));
     if (!form && type !== 'application/json' && !/^application\/[a-z0-9.+-]*\+json$/.test(type)) {
       next(new UnsupportedMediaTypeError(type || '(none)'));
       return;

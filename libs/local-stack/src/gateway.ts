@@ -1,5 +1,5 @@
 // The local stand-in for the Kubernetes ingress: one base URL, routed by path prefix.
-import { createServer, request, Server } from 'node:http';
+import { createServer, request, Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { routeFor, type ServiceName } from '@hookline/contracts';
 
 export interface Gateway {
@@ -7,11 +7,25 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export function startGateway(host: string, port: number, upstreams: Record<ServiceName, number>): Promise<Gateway> {
+/** Pages only a local stack has (under /local/: the demo host's sign-in, the mail sink); true when answered. */
+export type LocalPages = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export function startGateway(host: string, port: number, upstreams: Record<ServiceName, number>, local?: LocalPages): Promise<Gateway> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (local && path.startsWith('/local/')) {
+      local(req, res)
+        .then((answered) => {
+          if (!answered) res.writeHead(404, { 'content-type': 'text/plain' }).end('no such local page');
+        })
+        .catch((err: Error) => {
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`local page failed: ${err.message}`);
+        });
       return;
     }
     const service = routeFor(path);

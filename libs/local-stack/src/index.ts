@@ -6,3 +6,5 @@ export * from './postgres-server';
 export * from './service-process';
 export * from './gateway';
 export * from './stack';
+export * from './mail-sink';
+export * from './demo-host';

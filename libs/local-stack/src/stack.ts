@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
 import { runMigrations } from '@hookline/persistence';
+import { demoHost } from './demo-host';
 import { Gateway, startGateway } from './gateway';
+import { MailSink, startMailSink } from './mail-sink';
 import { NatsServerHandle, startNatsServer } from './nats-server';
 import { freePort } from './ports';
 import { PostgresHandle, startPostgres } from './postgres-server';
@@ -29,6 +31,8 @@ export interface StackOptions {
   fastPostgres?: boolean;
   /** Extra settings for the PostgreSQL the stack starts (ignored with postgresAdminUrl). */
   postgresSettings?: Readonly<Record<string, string | number | boolean>>;
+  /** The local SMTP sink's port (default: a free one). */
+  smtpPort?: number;
 }
 
 export interface Stack {
@@ -38,6 +42,8 @@ export interface Stack {
   databaseUrl: string;
   services: Record<ServiceName, ServiceHandle>;
   gateway: Gateway;
+  /** The local SMTP sink e-mail deliveries go to (HOOKLINE_SMTP_URL), unless the environment names another server. */
+  mail: MailSink;
   /** The environment every service got. */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -76,10 +82,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await runMigrations(databaseUrl);
 
     const httpPort = opts.httpPort ?? (await freePort());
+    const mail = await startMailSink({ dir: join(opts.dataDir, 'mail'), port: opts.smtpPort });
+    started.push({ stop: () => mail.close() });
+    const publicUrl = `http://${host}:${httpPort}`;
     const env: Record<string, string> = {
       HOOKLINE_NATS_URL: nats.url,
       HOOKLINE_DATABASE_URL: databaseUrl,
       HOOKLINE_LISTEN_HOST: '127.0.0.1',
+      // On one machine: e-mails go to the local sink, the OpenID provider's issuer is the
+      // gateway's /oidc, and the demo host's page (/local/sign-in) stands in for the host's sign-in.
+      HOOKLINE_SMTP_URL: mail.url,
+      HOOKLINE_OIDC_ISSUER: `${publicUrl}/oidc`,
+      HOOKLINE_OIDC_SIGNIN_URL: `${publicUrl}/local/sign-in`,
       ...opts.env,
     };
     const names = opts.services ?? SERVICE_NAMES;
@@ -94,7 +108,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     started.push({ stop: () => Promise.all(SERVICE_NAMES.map((n) => services[n].stop())) });
     await Promise.all(running.map((s) => s.start()));
     const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, services[n].port])) as Record<ServiceName, number>;
-    const gateway = await startGateway(host, httpPort, ports);
+    const local = demoHost({ apiUrl: publicUrl, operatorToken: env.HOOKLINE_OPERATOR_TOKEN ?? '', mail });
+    const gateway = await startGateway(host, httpPort, ports, local);
     started.push({ stop: () => gateway.close() });
     return {
       url: gateway.url,
@@ -103,6 +118,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       databaseUrl,
       services,
       gateway,
+      mail,
       env,
       async stop() {
         for (const s of started.reverse()) await s.stop().catch(() => undefined);

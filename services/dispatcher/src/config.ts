@@ -33,6 +33,12 @@ export const dispatcherConfigSpec = {
     doc: 'an order whose receiver will not have room for longer than this is parked in the retry-scheduler\'s agenda instead of handed back to JetStream, so a slow receiver\'s backlog cannot fill the consumer\'s ack window',
   }),
   signerTimeoutMs: field.duration('HOOKLINE_SIGNER_TIMEOUT', { default: 5000, doc: 'how long an attempt waits for its signature' }),
+  // May carry a password: marked secret so a bad value is never echoed.
+  smtpUrl: {
+    ...field.url('HOOKLINE_SMTP_URL', { protocols: ['smtp:', 'smtps:'], optional: true, doc: 'the SMTP server e-mail deliveries (hookup e-mails) go through, e.g. smtp://user:password@mail.example.com:587; smtps: for TLS from the start' }),
+    secret: true,
+  },
+  smtpFrom: field.string('HOOKLINE_SMTP_FROM', { default: 'Hookline <hookline@localhost>', doc: 'the From address of e-mail deliveries' }),
 };
 
 export type DispatcherConfig = NatsConfig &
@@ -41,4 +47,4 @@ export type DispatcherConfig = NatsConfig &
   OperatorConfig &
   EgressConfig &
   DeliveryConfig &
-  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; signerTimeoutMs: number };
+  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; signerTimeoutMs: number; smtpUrl?: string; smtpFrom: string };

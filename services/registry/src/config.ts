@@ -31,7 +31,24 @@ const accountsConfig = {
   }),
 };
 
-export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig };
+/** The OAuth 2.0 / OpenID Connect provider of app installations (mounted at /oidc). */
+const oidcConfig = {
+  oidcIssuer: field.url('HOOKLINE_OIDC_ISSUER', {
+    protocols: ['http:', 'https:'],
+    optional: true,
+    doc: 'the provider\'s issuer, the public URL of /oidc (default: HOOKLINE_PUBLIC_URL + /oidc, else this service\'s own address); hookup messages name its endpoints',
+  }),
+  oidcSignInUrl: field.url('HOOKLINE_OIDC_SIGNIN_URL', {
+    protocols: ['http:', 'https:'],
+    optional: true,
+    doc: 'the host application\'s page the provider sends a person to at authorize_url, to sign in and be vouched for (POST /v1/sign-ins); without it the authorization-code flow answers that no host sign-in is configured',
+  }),
+  oidcAudience: field.string('HOOKLINE_OIDC_AUDIENCE', { default: 'urn:hookline:host-api', doc: 'the aud of installations\' access tokens: the host application\'s API' }),
+  oidcAccessTokenTtlMs: field.duration('HOOKLINE_OIDC_ACCESS_TOKEN_TTL', { default: 10 * 60_000, doc: 'lifetime of installations\' access tokens' }),
+  oidcKeyRotationMs: field.duration('HOOKLINE_OIDC_KEY_ROTATION', { default: 30 * 86_400_000, doc: 'how long one provider signing key (RS256) signs before a new one is made; the old one stays published while its tokens live' }),
+};
+
+export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig, ...oidcConfig };
 
 export type RegistryConfig = NatsConfig &
   DatabaseConfig &
@@ -47,4 +64,9 @@ export type RegistryConfig = NatsConfig &
     loginBlockMs: number;
     outboxPollMs: number;
     receiverRestoreWindowMs: number;
+    oidcIssuer?: string;
+    oidcSignInUrl?: string;
+    oidcAudience: string;
+    oidcAccessTokenTtlMs: number;
+    oidcKeyRotationMs: number;
   };

@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PushSettingsView, PushTypeView, ReceiverView, RegistryChange } from '@hookline/contracts';
+import type { InstallationView, PushSettingsView, PushTypeView, ReceiverView, RegistryChange } from '@hookline/contracts';
 import type { DeliveryPlan } from '../delivery-plan';
 import type { KindContext, Resolution } from '../kind-profile';
 import { requestForLog } from '../redaction';
-import { buildRequest, withAuthHeaders } from '../request-builder';
+import { buildRequest, withAuthHeaders, withSignerReply } from '../request-builder';
 import { retryPolicy } from '../retry-policy';
 import { signRequestFor } from '../signing-request';
+import { hookupEmailKind, hookupKind } from './hookup.kind';
 import { pushExpiryReason, pushKind } from './push.kind';
 import type { TargetDirectory } from './target-directory';
 import { webhookKind } from './webhook.kind';
@@ -107,5 +108,65 @@ describe('push kind', () => {
   });
   it('a removed type ends its waiting notifications', () => {
     assert.deepEqual(pushKind.endsTarget?.(change('push-type', 'deleted', 'appointment.booked')), { target: 'appointment.booked', reason: 'the push notification type appointment.booked was removed' });
+  });
+});
+
+describe('hookup kinds', () => {
+  const installation = (over: Partial<InstallationView> = {}): InstallationView => ({
+    id: 'i1', tenant: 't', provetId: 7, templateId: 'tp', templateVersion: 1, templateName: 'Sync', templateOwner: 'platform:catalogue', clientId: 'i1',
+    oauth: { grantType: 'client_credentials', clientType: 'confidential', redirectUris: [], algorithm: null, scopes: [] },
+    channel: { kind: 'hookup-url', url: 'https://provider.example/hookup' }, departments: [], status: 'active', secretVersion: 1, uninstalledAt: null, createdAt: now, updatedAt: now, ...over,
+  });
+  const withEntity = (i: InstallationView | undefined): TargetDirectory => ({ ...directory(), entity: <T>(_t: string, entity: string, id: string) => (entity === 'installation' && i?.id === id ? (i as T) : undefined) });
+  const hookupFacts = { payloadText: '{"client_id":"i1","client_secret":"[redacted]"}', deliveryId: 'd-1', attemptAt: new Date('2026-01-01T00:00:00Z'), version: '0.1.0' };
+
+  it('a confidential client: the signer writes the client secret into the body, then signs it with the template\'s Standard Webhooks secret', () => {
+    const plan = planOf(hookupKind.resolve(ctx(withEntity(installation())), order('i1', 'hookup')));
+    assert.equal(plan.url, 'https://provider.example/hookup');
+    assert.deepEqual(plan.auth, {
+      kind: 'body-secret',
+      credentialId: 'installation:i1:client-secret',
+      field: 'client_secret',
+      then: { kind: 'standard-webhooks', credentialId: 'template:tp', credentialTenantId: 'platform:catalogue' },
+    });
+    assert.deepEqual(plan.retry, retry, 'retried on the webhook schedule');
+    const req = buildRequest(plan, hookupFacts);
+    assert.deepEqual(signRequestFor(plan.auth, 't', req.signing), {
+      tenantId: 't',
+      credentialId: 'installation:i1:client-secret',
+      scheme: 'body-secret',
+      deliveryId: 'd-1',
+      timestamp: 1767225600,
+      body: Buffer.from(hookupFacts.payloadText).toString('base64'),
+      field: 'client_secret',
+      then: { scheme: 'standard-webhooks', credentialId: 'template:tp', tenantId: 'platform:catalogue' },
+    });
+    // The signer's body replaces the stored one; the log shows the secret redacted.
+    const sent = withSignerReply(req, { headers: { 'webhook-signature': 'v1,x' }, body: Buffer.from('{"client_id":"i1","client_secret":"s3cr3t-s3cr3t-s3cr3t"}').toString('base64') });
+    assert.equal(sent.body?.toString(), '{"client_id":"i1","client_secret":"s3cr3t-s3cr3t-s3cr3t"}');
+    const logged = requestForLog(plan.redaction, sent);
+    assert.equal(JSON.parse(logged.body).client_secret, '[redacted]');
+    assert.equal(logged.headers['webhook-signature'], '[redacted]');
+  });
+  it('a public client has no secret: the message is only signed, by the template\'s owner', () => {
+    const plan = planOf(hookupKind.resolve(ctx(withEntity(installation({ oauth: { grantType: 'authorization_code', clientType: 'public', redirectUris: ['https://a.example/cb'], algorithm: 'RS256', scopes: ['openid'] }, templateOwner: 'acme' }))), order('i1', 'hookup')));
+    assert.deepEqual(plan.auth, { kind: 'standard-webhooks', credentialId: 'template:tp', credentialTenantId: 'acme' });
+    assert.equal(signRequestFor(plan.auth, 't', buildRequest(plan, hookupFacts).signing)?.tenantId, 'acme');
+  });
+  it('the e-mail kind goes over SMTP to the address, the secret written into fields.client_secret', () => {
+    const plan = planOf(hookupEmailKind.resolve(ctx(withEntity(installation({ channel: { kind: 'email', address: 'ops@provider.example' } }))), order('i1', 'hookup-email')));
+    assert.equal(plan.transport, 'smtp');
+    assert.equal(plan.url, 'mailto:ops@provider.example');
+    assert.deepEqual(plan.auth, { kind: 'body-secret', credentialId: 'installation:i1:client-secret', field: 'fields.client_secret' });
+    assert.deepEqual(plan.success, { kind: 'smtp-accepted' });
+    assert.equal(buildRequest(plan, hookupFacts).method, 'SMTP');
+  });
+  it('an uninstalled or missing installation cancels; a channel that changed kind cancels the other kind', () => {
+    assert.deepEqual(hookupKind.resolve(ctx(withEntity(installation({ status: 'uninstalled' }))), order('i1', 'hookup')), { cancel: 'the app was uninstalled' });
+    assert.deepEqual(hookupKind.resolve(ctx(withEntity(undefined)), order('i1', 'hookup')), { cancel: 'the installation no longer exists' });
+    assert.ok('cancel' in hookupEmailKind.resolve(ctx(withEntity(installation())), order('i1', 'hookup-email')));
+    assert.deepEqual(hookupKind.endsTarget?.(change('installation', 'deleted', 'i1')), { target: 'i1', reason: 'the app was uninstalled' });
+    assert.equal(hookupKind.endsTarget?.(change('installation', 'updated', 'i1')), undefined);
+    assert.deepEqual(hookupKind.resend, { action: 'installations:write', topicScoped: false });
   });
 });

@@ -25,16 +25,17 @@ import {
   judgeAttempt,
   requestForLog,
   signRequestFor,
-  withAuthHeaders,
+  withSignerReply,
   type DeliveryPlan,
   type OutboundRequest,
   type Resolution,
   type Verdict,
 } from '@hookline/delivery';
-import { EgressClient, type EgressResult } from '@hookline/egress';
+import type { EgressResult } from '@hookline/egress';
 import { JetStreamPublisher, NatsRpc, RetryableError } from '@hookline/messaging';
 import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
 import type { DispatcherConfig } from '../config';
+import { Transports } from './transports/transports';
 
 const MAX_STORED_RESPONSE = 8 * 1024;
 /** The log keeps at most this many response headers, each value cut to MAX_HEADER_VALUE. */
@@ -58,7 +59,7 @@ interface Outcome {
 export class AttemptService {
   constructor(
     private readonly registry: RegistryViewProvider,
-    private readonly egress: EgressClient,
+    private readonly transports: Transports,
     private readonly rpc: NatsRpc,
     private readonly publisher: JetStreamPublisher,
     private readonly kinds: DeliveryKindsService,
@@ -161,7 +162,7 @@ export class AttemptService {
     for (let forceRefresh = false; ; forceRefresh = true) {
       const signed = await this.sign(plan, order, request, forceRefresh);
       if ('failure' in signed) return { verdict: signed.failure, request, durationMs: performance.now() - started };
-      const result = await this.egress.request({ method: signed.request.method, url: signed.request.url, headers: signed.request.headers, body: signed.request.body });
+      const result = await this.transports.send(plan, signed.request);
       const verdict = judgeAttempt(plan.success, result);
       const unauthorized = result.kind === 'response' && result.status === 401;
       if (plan.auth.kind === 'oauth2' && unauthorized && !forceRefresh) continue;
@@ -177,7 +178,7 @@ export class AttemptService {
       const errorClass = (reply.error.errorClass ?? 'signing') as AttemptErrorClass;
       return { failure: { ok: false, errorClass: errorClass as never, reason: `no signature: ${reply.error.message}` } };
     }
-    return { request: withAuthHeaders(request, reply.result.headers) };
+    return { request: withSignerReply(request, reply.result) };
   }
 
   private async lifecycle(e: DeliveryLifecycleEvent): Promise<void> {

@@ -22,6 +22,14 @@ export class Tx {
     this.changes.push(c);
     return c;
   }
+
+  /** Publishes another message (a delivery's "created" fact) once this transaction commits, with its own Nats-Msg-Id. */
+  async emit(m: { tenantId: string; subject: string; payload: object; msgId: string }): Promise<void> {
+    await this.outbox.appendMessage(this.em, m, this.now);
+    this.emitted++;
+  }
+
+  emitted = 0;
 }
 
 @Injectable()
@@ -37,7 +45,7 @@ export class ChangeLog {
     const result = await this.dataSource.transaction(async (em) => {
       const tx = new Tx(em, this.outbox, new Date());
       const r = await work(tx);
-      recorded = tx.changes.length > 0;
+      recorded = tx.changes.length > 0 || tx.emitted > 0;
       return r;
     });
     // Read-your-writes for the stream: answer once the change events are published.

@@ -86,12 +86,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Publishes in order and stops at the first failure, so no row overtakes an earlier one. */
-  private async publish(rows: { id: string; subject: string; payload: unknown }[]): Promise<string[]> {
+  private async publish(rows: { id: string; subject: string; payload: unknown; msgId: string | null }[]): Promise<string[]> {
     const done: string[] = [];
     for (const row of rows) {
       if (this.stopping && done.length > 0) break;
       try {
-        await this.publisher.publishRaw(row.subject, JSON.stringify(row.payload), { msgId: row.id, deadlineMs: 3000 });
+        await this.publisher.publishRaw(row.subject, JSON.stringify(row.payload), { msgId: row.msgId ?? row.id, deadlineMs: 3000 });
         done.push(row.id);
       } catch (err) {
         this.logger.warn({ subject: row.subject, err: (err as Error).message }, 'outbox row not published yet');

@@ -20,10 +20,28 @@ export class OutboxRepository {
       tenantId: full.tenantId,
       subject: registryChangeSubject(full.tenantId, full.entity, full.action),
       payload: full as never, // jsonb: TypeORM's deep-partial typing does not model it
+      msgId: null,
       createdAt: now,
       publishedAt: null,
     });
     return full;
+  }
+
+  /**
+   * Adds another message to publish with the change events, inside the caller's
+   * transaction (a delivery's "created" fact: the write and the notification it causes
+   * commit together). The payload must hold no secret: it is stored and published as is.
+   */
+  async appendMessage(em: EntityManager, m: { tenantId: string; subject: string; payload: object; msgId: string }, now = new Date()): Promise<void> {
+    await em.getRepository(OutboxEntry).insert({
+      id: uuidv7(now.getTime()),
+      tenantId: m.tenantId,
+      subject: m.subject,
+      payload: m.payload as never,
+      msgId: m.msgId,
+      createdAt: now,
+      publishedAt: null,
+    });
   }
 
   /**

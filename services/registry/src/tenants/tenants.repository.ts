@@ -5,7 +5,7 @@ import type { TenantView } from '@hookline/contracts';
 import { Tenant } from './entities/tenant.entity';
 
 export function tenantView(t: Tenant): TenantView {
-  return { id: t.id, name: t.name, baseUrl: t.baseUrl, createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString() };
+  return { id: t.id, name: t.name, provetId: t.provetId ?? 0, baseUrl: t.baseUrl, createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString() };
 }
 
 /** Tenants are the one table not scoped by a tenant: only the operator reaches it (and login, by id). */
@@ -17,9 +17,10 @@ export class TenantsRepository {
     return (em ?? this.dataSource.manager).getRepository(Tenant);
   }
 
-  async insertIfAbsent(em: EntityManager, t: Tenant): Promise<boolean> {
-    const r = await this.repo(em).createQueryBuilder().insert().values(t).orIgnore().returning('1 AS inserted').updateEntity(false).execute();
-    return (r.raw as unknown[]).length > 0;
+  /** The new tenant's provet_id, or undefined when a tenant with the id exists. */
+  async insertIfAbsent(em: EntityManager, t: Tenant): Promise<number | undefined> {
+    const r = await this.repo(em).createQueryBuilder().insert().values(t).orIgnore().returning('provet_id').updateEntity(false).execute();
+    return (r.raw as { provet_id: number }[])[0]?.provet_id;
   }
 
   find(tenantId: string, em?: EntityManager, lock = false): Promise<Tenant | null> {

@@ -32,8 +32,9 @@ export class TenantsService {
     requireOperator(p);
     return this.changes.transaction(async (tx) => {
       const t = { id: input.id, name: input.name, baseUrl: input.baseUrl ?? null, createdAt: tx.now, updatedAt: tx.now };
-      if (!(await this.tenants.insertIfAbsent(tx.em, t))) throw new ConflictError(`tenant ${input.id} already exists`);
-      const view = tenantView(t);
+      const provetId = await this.tenants.insertIfAbsent(tx.em, t);
+      if (provetId === undefined) throw new ConflictError(`tenant ${input.id} already exists`);
+      const view = tenantView({ ...t, provetId });
       await tx.record({ tenantId: t.id, entity: 'tenant', entityId: t.id, action: 'created', actor: actorOf(p), before: null, after: { ...view } });
       return view;
     });

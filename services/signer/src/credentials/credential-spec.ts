@@ -85,6 +85,8 @@ export function splitSpec(spec: CredentialSpec): SplitSpec {
       if (new Set(lower).size !== lower.length) throw new InvalidCredentialError('header names must differ in more than case');
       return { scheme: spec.scheme, params: { headerNames: names }, secret: JSON.stringify(spec.headers), generated: false };
     }
+    case 'body-secret':
+      return { scheme: spec.scheme, params: {}, secret: spec.value, generated: false };
   }
 }
 

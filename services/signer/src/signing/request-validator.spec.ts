@@ -7,6 +7,12 @@ const sign = { tenantId: 'acme', credentialId: 'rcv-1', scheme: 'websub', delive
 
 describe('request schemas', () => {
   it('accepts a sign request', () => assert.equal(checkRequest(SIGNER_SUBJECTS.sign, sign).ok, true));
+  it('accepts a body-secret request that writes a field and then signs', () => {
+    const r = { ...sign, scheme: 'body-secret', field: 'fields.client_secret', then: { scheme: 'standard-webhooks', credentialId: 'template:t1', tenantId: 'platform:catalogue' } };
+    assert.equal(checkRequest(SIGNER_SUBJECTS.sign, r).ok, true);
+    assert.equal(checkRequest(SIGNER_SUBJECTS.sign, { ...r, field: 'a..b' }).ok, false);
+    assert.equal(checkRequest(SIGNER_SUBJECTS.sign, { ...r, then: { scheme: 'websub', credentialId: 'x', tenantId: 't' } }).ok, false);
+  });
   const badSign: [string, unknown, RegExp][] = [
     ['a missing delivery id', { ...sign, deliveryId: undefined }, /deliveryId/],
     ['an unknown field', { ...sign, secret: 'x' }, /additional properties \(secret\)/],
@@ -34,6 +40,8 @@ describe('request schemas', () => {
     ['a header value with CRLF', { scheme: 'token-header', header: 'Authorization', prefix: '', token: 'a\r\nX-Evil: 1' }, false],
     ['a header name with a space', { scheme: 'static-headers', headers: { 'X Api': 'v' } }, false],
     ['static headers', { scheme: 'static-headers', headers: { 'X-Api-Key': 'v' } }, true],
+    ['a body secret', { scheme: 'body-secret', value: 'a-client-secret-of-some-length' }, true],
+    ['a short body secret', { scheme: 'body-secret', value: 'short' }, false],
   ];
   for (const [name, spec, ok] of creates) {
     it(`create: ${ok ? 'accepts' : 'refuses'} ${name}`, () => {

@@ -9,13 +9,13 @@ import { InvalidCredentialError } from '../credentials/credential-spec';
 import { CredentialConflictError, CredentialNotFoundError, CredentialsService } from '../credentials/credentials.service';
 import { TokenEndpointError } from '../oauth2/client-credentials';
 import { checkRequest } from './request-validator';
-import { MissingBodyError, SchemeMismatchError, SigningService } from './signing.service';
+import { BodyFieldError, MissingBodyError, MissingFieldError, SchemeMismatchError, SigningService } from './signing.service';
 
 /** Core NATS (no queue group): every signer instance hears that a credential changed. */
 export const INVALIDATE_SUBJECT = 'hookline.signer.invalidate';
 
 function toReply<T>(err: unknown): RpcReply<T> {
-  if (err instanceof InvalidCredentialError || err instanceof MissingBodyError) return { ok: false, error: { code: 'invalid-request', message: err.message } };
+  if (err instanceof InvalidCredentialError || err instanceof MissingBodyError || err instanceof MissingFieldError || err instanceof BodyFieldError) return { ok: false, error: { code: 'invalid-request', message: err.message } };
   if (err instanceof CredentialNotFoundError) return { ok: false, error: { code: 'not-found', message: err.message } };
   if (err instanceof CredentialConflictError) return { ok: false, error: { code: 'conflict', message: err.message } };
   if (err instanceof SchemeMismatchError) return { ok: false, error: { code: 'scheme-mismatch', message: err.message } };

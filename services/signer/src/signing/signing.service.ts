@@ -23,6 +23,38 @@ export class MissingBodyError extends Error {
   }
 }
 
+export class MissingFieldError extends Error {
+  constructor() {
+    super('body-secret writes into a JSON field: send its path in "field"');
+    this.name = 'MissingFieldError';
+  }
+}
+
+export class BodyFieldError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BodyFieldError';
+  }
+}
+
+/** The JSON body with `path` (dotted, through objects) set to the secret; the field must already be there. */
+export function writeField(body: Buffer, path: string, secret: string): Buffer {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new BodyFieldError('body-secret needs a JSON body');
+  }
+  const keys = path.split('.');
+  let at: unknown = doc;
+  for (const k of keys.slice(0, -1)) at = at && typeof at === 'object' && !Array.isArray(at) ? (at as Record<string, unknown>)[k] : undefined;
+  const last = keys[keys.length - 1];
+  // Only a field the caller put there is filled in: the payload says where the secret goes.
+  if (!at || typeof at !== 'object' || Array.isArray(at) || !Object.hasOwn(at, last)) throw new BodyFieldError(`the body has no field ${path} to write the secret into`);
+  (at as Record<string, unknown>)[last] = secret;
+  return Buffer.from(JSON.stringify(doc), 'utf8');
+}
+
 const tokenKey = (tenantId: string, credentialId: string) => `${tenantId}\u0000${credentialId}\u0000`;
 
 @Injectable()
@@ -64,6 +96,20 @@ export class SigningService {
         return { headers: { [String(m.params.header)]: `${String(m.params.prefix)}${live[0].secret}` }, versions: [live[0].version] };
       case 'static-headers':
         return { headers: JSON.parse(live[0].secret) as Record<string, string>, versions: [live[0].version] };
+      case 'body-secret': {
+        // The secret goes into the body here and nowhere else; the body is then signed as sent.
+        if (!req.field) throw new MissingFieldError();
+        const body = writeField(this.body(req), req.field, live[0].secret);
+        if (!req.then) return { headers: {}, versions: [live[0].version], body: body.toString('base64') };
+        const signer = await this.credentials.material(req.then.tenantId, req.then.credentialId);
+        if (signer.scheme !== req.then.scheme) throw new SchemeMismatchError(req.then.scheme, signer.scheme);
+        const keys = signer.versions.filter((v) => v.validUntil === null || v.validUntil.getTime() > now);
+        return {
+          headers: standardWebhooksHeaders(keys.map((v) => v.secret), req.deliveryId, req.timestamp, body),
+          versions: [live[0].version],
+          body: body.toString('base64'),
+        };
+      }
     }
   }
 

@@ -17,7 +17,11 @@ export class OutboxEntry {
   subject: string;
 
   @Column({ type: 'jsonb' })
-  payload: RegistryChange;
+  payload: RegistryChange | Record<string, unknown>;
+
+  /** The Nats-Msg-Id when it is not the row id (a delivery fact keeps its own, derived id). */
+  @Column({ name: 'msg_id', type: 'text', nullable: true })
+  msgId: string | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

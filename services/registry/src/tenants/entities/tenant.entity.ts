@@ -17,4 +17,8 @@ export class Tenant {
 
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+
+  /** The tenant's stable number (provet_id in hookup messages): given by the database's sequence. */
+  @Column({ name: 'provet_id', type: 'integer', insert: false, update: false })
+  provetId?: number;
 }
