@@ -9,3 +9,5 @@ export * from './receivers';
 export * from './signer';
 export * from './rpc';
 export * from './push';
+export * from './integrations';
+export * from './live';

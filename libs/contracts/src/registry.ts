@@ -76,8 +76,9 @@ export type Actor =
  * (action "purged", actor system) so the audit log says how many and which.
  * delivery is written by the audit-log: a bulk resend is recorded as a change of it
  * (action "resent"), with who asked, the filter, and how many.
+ * integration is written by the integrations feature (see integrations.ts).
  */
-export const REGISTRY_ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification', 'delivery'] as const;
+export const REGISTRY_ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification', 'delivery', 'integration'] as const;
 export type RegistryEntity = (typeof REGISTRY_ENTITIES)[number];
 
 /**

@@ -21,7 +21,7 @@ export const SIGNER_SUBJECTS = {
 /** Queue group the signer's instances share, so each request is answered once. */
 export const SIGNER_QUEUE = 'signer';
 
-export const CREDENTIAL_SCHEMES = ['websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers'] as const;
+export const CREDENTIAL_SCHEMES = ['websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers', 'verification-hash'] as const;
 export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
 
 /** A credential as the registry hands it over. Omitted HMAC secrets are generated. */
@@ -30,7 +30,13 @@ export type CredentialSpec =
   | { scheme: 'standard-webhooks'; /** whsec_<base64 of 24-64 bytes> */ secret?: string }
   | { scheme: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: string; scope?: string; audience?: string }
   | { scheme: 'token-header'; header: string; prefix: string; token: string }
-  | { scheme: 'static-headers'; headers: Record<string, string> };
+  | { scheme: 'static-headers'; headers: Record<string, string> }
+  /**
+   * A salt for custom integrations' verification hash: signing adds the payload fields
+   * `timestamp` (the attempt's unix seconds) and `verification` (hex MD5 of the timestamp
+   * followed by the salt). The salt never leaves the signer.
+   */
+  | { scheme: 'verification-hash'; salt: string };
 
 export interface CreateCredentialRequest {
   tenantId: string;
@@ -106,6 +112,11 @@ export interface SignRequest {
 export interface SignResult {
   /** Headers to add to the request, secret-bearing ones included: never log them. */
   headers: Record<string, string>;
+  /**
+   * Payload fields to add to a form or query-string request (verification-hash:
+   * timestamp and verification), after the fields it already has.
+   */
+  fields?: Record<string, string>;
   /** The credential versions that signed, newest first. */
   versions: number[];
 }
@@ -161,6 +172,12 @@ export const CREDENTIAL_SPEC_SCHEMA = {
         headers: { type: 'object', minProperties: 1, maxProperties: 20, propertyNames: headerName, additionalProperties: headerValue },
       },
     },
+    {
+      type: 'object',
+      required: ['scheme', 'salt'],
+      additionalProperties: false,
+      properties: { scheme: { const: 'verification-hash' }, salt: { type: 'string', minLength: 1, maxLength: 1024 } },
+    },
   ],
 } as const;
 
@@ -214,7 +231,11 @@ export const SIGNER_SCHEMAS = {
       type: 'object',
       required: ['headers', 'versions'],
       additionalProperties: false,
-      properties: { headers: { type: 'object', additionalProperties: { type: 'string' } }, versions: { type: 'array', items: { type: 'integer' } } },
+      properties: {
+        headers: { type: 'object', additionalProperties: { type: 'string' } },
+        fields: { type: 'object', additionalProperties: { type: 'string' } },
+        versions: { type: 'array', items: { type: 'integer' } },
+      },
     }),
   },
   [SIGNER_SUBJECTS.createCredential]: {

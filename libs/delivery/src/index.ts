@@ -12,4 +12,5 @@ export * from './delivery-kinds.module';
 export * from './kinds/target-directory';
 export * from './kinds/webhook.kind';
 export * from './kinds/push.kind';
+export * from './kinds/integration.kind';
 export * from './kinds/platform-kinds';

@@ -19,9 +19,9 @@ describe('DeliveryKinds', () => {
 
 describe('loadDeliveryKinds', () => {
   it('has the platform kinds, and adds those of configured modules', () => {
-    assert.deepEqual(loadDeliveryKinds([]).names(), ['webhook', 'push']);
+    assert.deepEqual(loadDeliveryKinds([]).names(), ['webhook', 'push', 'integration']);
     const kinds = loadDeliveryKinds(['/x/extra.js'], () => ({ deliveryKinds: [profile('extra')] }));
-    assert.deepEqual(kinds.names(), ['webhook', 'push', 'extra']);
+    assert.deepEqual(kinds.names(), ['webhook', 'push', 'integration', 'extra']);
   });
   it('refuses a module without profiles, a bad kind name, or a platform kind again', () => {
     assert.throws(() => loadDeliveryKinds(['/x/m.js'], () => ({})), /exports no deliveryKinds/);

@@ -148,3 +148,29 @@ export function withAuthHeaders(req: OutboundRequest, authHeaders: Readonly<Reco
   for (const [k, v] of Object.entries(authHeaders)) headers[k] = v;
   return { ...req, headers };
 }
+
+/**
+ * Adds payload fields the signer computed (verification-hash: timestamp and verification)
+ * after the ones the request has: to the query string of a bodiless request, to the form
+ * body of a form request. A JSON body has no place for them.
+ */
+export function withPayloadFields(req: OutboundRequest, fields: Readonly<Record<string, string>>): OutboundRequest {
+  const entries = Object.entries(fields);
+  if (entries.length === 0) return req;
+  const type = Object.entries(req.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  if (req.body === undefined) {
+    const url = new URL(req.url);
+    for (const [k, v] of entries) url.searchParams.append(k, v);
+    return { ...req, url: url.toString() };
+  }
+  if (type !== 'application/x-www-form-urlencoded') throw new InvalidPayloadError('payload fields from the signer need a form or query-string request');
+  const form = new URLSearchParams(req.body.toString('utf8'));
+  for (const [k, v] of entries) form.append(k, v);
+  const body = Buffer.from(form.toString(), 'utf8');
+  return { ...req, body, signing: { ...req.signing, body } };
+}
+
+/** Adds what the signer answered for one part of the request's authentication: its headers and its payload fields. */
+export function withSignerResult(req: OutboundRequest, result: { headers: Readonly<Record<string, string>>; fields?: Readonly<Record<string, string>> }): OutboundRequest {
+  return withAuthHeaders(result.fields ? withPayloadFields(req, result.fields) : req, result.headers);
+}

@@ -2,8 +2,9 @@
 // this list as their capabilities land; a deployment may add kinds of its own
 // (HOOKLINE_DELIVERY_KIND_MODULES).
 import type { DeliveryKindProfile } from '../kind-profile';
+import { integrationKind } from './integration.kind';
 import { pushKind } from './push.kind';
 import type { TargetDirectory } from './target-directory';
 import { webhookKind } from './webhook.kind';
 
-export const PLATFORM_KINDS: readonly DeliveryKindProfile<TargetDirectory>[] = Object.freeze([webhookKind, pushKind]);
+export const PLATFORM_KINDS: readonly DeliveryKindProfile<TargetDirectory>[] = Object.freeze([webhookKind, pushKind, integrationKind]);

@@ -10,5 +10,6 @@ import { Receivers1764400000000 } from './1764400000000-receivers';
 import { PushNotifications1764500000000 } from './1764500000000-push-notifications';
 import { DeliveryStatusAttempt1764600000000 } from './1764600000000-delivery-status-attempt';
 import { DeliveryTargets1764700000000 } from './1764700000000-delivery-targets';
+import { Integrations1764811000000 } from './1764811000000-integrations';
 
-export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000, DeliverySchedule1764115400000, RegistryAccounts1764200000000, AuditChanges1764200000100, DeliveryCredentials1764300000000, Receivers1764400000000, PushNotifications1764500000000, DeliveryStatusAttempt1764600000000, DeliveryTargets1764700000000];
+export const MIGRATIONS = [AuditEvents1764115200000, Deliveries1764115300000, DeliverySchedule1764115400000, RegistryAccounts1764200000000, AuditChanges1764200000100, DeliveryCredentials1764300000000, Receivers1764400000000, PushNotifications1764500000000, DeliveryStatusAttempt1764600000000, DeliveryTargets1764700000000, Integrations1764811000000];

@@ -85,6 +85,9 @@ export function splitSpec(spec: CredentialSpec): SplitSpec {
       if (new Set(lower).size !== lower.length) throw new InvalidCredentialError('header names must differ in more than case');
       return { scheme: spec.scheme, params: { headerNames: names }, secret: JSON.stringify(spec.headers), generated: false };
     }
+    case 'verification-hash':
+      // The fields it adds are named so a description says what signing does.
+      return { scheme: spec.scheme, params: { fields: ['timestamp', 'verification'] }, secret: spec.salt, generated: false };
   }
 }
 

@@ -1,4 +1,5 @@
 // The auth headers for one attempt, from the credential's live versions.
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, VERSION } from '@hookline/config';
 import type { SignRequest, SignResult } from '@hookline/contracts';
@@ -21,6 +22,16 @@ export class MissingBodyError extends Error {
     super(`${scheme} signs the body: send it (base64) in "body"`);
     this.name = 'MissingBodyError';
   }
+}
+
+/**
+ * Custom integrations' verification (the seed): the hex MD5 digest of the timestamp (unix
+ * seconds, as decimal text) followed by the salt. MD5 is the seed's choice, kept so that
+ * receivers' one-line checks work unchanged; it only proves the sender knows the salt.
+ */
+export function verificationFields(timestamp: number, salt: string): { timestamp: string; verification: string } {
+  const ts = String(timestamp);
+  return { timestamp: ts, verification: createHash('md5').update(`${ts}${salt}`, 'utf8').digest('hex') };
 }
 
 const tokenKey = (tenantId: string, credentialId: string) => `${tenantId}\u0000${credentialId}\u0000`;
@@ -64,6 +75,8 @@ export class SigningService {
         return { headers: { [String(m.params.header)]: `${String(m.params.prefix)}${live[0].secret}` }, versions: [live[0].version] };
       case 'static-headers':
         return { headers: JSON.parse(live[0].secret) as Record<string, string>, versions: [live[0].version] };
+      case 'verification-hash':
+        return { headers: {}, fields: verificationFields(req.timestamp, live[0].secret), versions: [live[0].version] };
     }
   }
 
