@@ -34,6 +34,9 @@ describe('request schemas', () => {
     ['a header value with CRLF', { scheme: 'token-header', header: 'Authorization', prefix: '', token: 'a\r\nX-Evil: 1' }, false],
     ['a header name with a space', { scheme: 'static-headers', headers: { 'X Api': 'v' } }, false],
     ['static headers', { scheme: 'static-headers', headers: { 'X-Api-Key': 'v' } }, true],
+    ['a verification salt', { scheme: 'verification-hash', salt: 'shared-secret' }, true],
+    ['an empty verification salt', { scheme: 'verification-hash', salt: '' }, false],
+    ['a verification hash without a salt', { scheme: 'verification-hash' }, false],
   ];
   for (const [name, spec, ok] of creates) {
     it(`create: ${ok ? 'accepts' : 'refuses'} ${name}`, () => {
@@ -45,6 +48,7 @@ describe('request schemas', () => {
 describe('reply schemas', () => {
   it('accept the envelopes the signer sends', () => {
     assert.equal(replyProblems(SIGNER_SUBJECTS.sign, { ok: true, result: { headers: { 'X-Hub-Signature': 'sha256=00' }, versions: [1] } }), undefined);
+    assert.equal(replyProblems(SIGNER_SUBJECTS.sign, { ok: true, result: { headers: {}, fields: { timestamp: '1', verification: 'ab' }, versions: [1] } }), undefined);
     assert.equal(replyProblems(SIGNER_SUBJECTS.sign, { ok: false, error: { code: 'not-found', message: 'x' } }), undefined);
     assert.notEqual(replyProblems(SIGNER_SUBJECTS.sign, { ok: false, error: { code: 'nope', message: 'x' } }), undefined);
   });
