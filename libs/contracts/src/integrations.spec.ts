@@ -58,7 +58,7 @@ describe('payloads', () => {
     assert.deepEqual(r, { method: 'POST', url: 'https://x.example/c/', fields: [['rid', 'a'], ['rid', 'b']] });
   });
   it('preview: keys and values, the verification as placeholders, header names only for background requests', () => {
-    const base = { method: 'GET' as const, url: 'https://x.example/', parameterName: 'id=p_', verificationHash: true, headerNames: ['Authorization'], action: 'background' as const };
+    const base = { method: 'GET' as const, url: 'https://x.example/', parameterName: 'id=p_', verification: true, headerNames: ['Authorization'], action: 'background' as const };
     const p = previewPayload(base, ['5']);
     assert.deepEqual(p.fields.map((f) => f.key), ['id', 'timestamp', 'verification']);
     assert.equal(p.fields[0].value, 'p_5');
@@ -66,7 +66,7 @@ describe('payloads', () => {
     assert.equal(p.sentAs, 'query string');
     assert.match(p.exampleUrl ?? '', /^https:\/\/x\.example\/\?id=p_5&timestamp=/);
     assert.deepEqual(p.headers, ['Authorization']);
-    const post = previewPayload({ ...base, method: 'POST', verificationHash: false, action: 'side_panel' }, ['5']);
+    const post = previewPayload({ ...base, method: 'POST', verification: false, action: 'side_panel' }, ['5']);
     assert.deepEqual(post.fields, [{ key: 'id', value: 'p_5' }]);
     assert.equal(post.sentAs, 'form data');
     assert.equal(post.exampleUrl, undefined);
@@ -75,14 +75,14 @@ describe('payloads', () => {
 });
 
 describe('settings that do not go together', () => {
-  const ok = { page: 'client' as const, action: 'background' as const, parameterName: 'id', verificationHash: true, headerNames: ['X-Key'] };
+  const ok = { page: 'client' as const, action: 'background' as const, parameterName: 'id', verification: true, headerNames: ['X-Key'] };
   it('accepts a background request with headers and verification', () => assert.deepEqual(integrationSettingsProblems(ok), []));
   it('refuses static headers on foreground actions', () => {
     for (const action of ['new_window', 'side_panel'] as const) assert.deepEqual(integrationSettingsProblems({ ...ok, action }).map((p) => p.field), ['headers']);
   });
   it('refuses a parameter named like a verification field when verification is on', () => {
     assert.deepEqual(integrationSettingsProblems({ ...ok, parameterName: 'timestamp=x' }).map((p) => p.field), ['parameterName']);
-    assert.deepEqual(integrationSettingsProblems({ ...ok, parameterName: 'verification', verificationHash: false }), []);
+    assert.deepEqual(integrationSettingsProblems({ ...ok, parameterName: 'verification', verification: false }), []);
   });
 });
 

@@ -51,10 +51,14 @@ export interface IntegrationView {
   /** "id" sends id=1; "id=client_" sends id=client_1 (the seed's prefix syntax). */
   parameterName: string;
   enabled: boolean;
-  /** Whether requests carry `timestamp` and `verification` (the hex MD5 of timestamp followed by the salt). */
-  verificationHash: boolean;
-  /** Whether a salt is held by the signer (never shown). */
-  verificationSaltSet: boolean;
+  /**
+   * "Add verification hash": requests carry `timestamp` and `verification` (the hex MD5 of
+   * the timestamp followed by the salt). Field names in change events avoid "hash" and
+   * "salt", which the outbox redacts wherever they appear.
+   */
+  verification: boolean;
+  /** Whether the signer holds a verification salt (never shown; set with verificationSalt). */
+  verificationConfigured: boolean;
   /** The static headers background requests carry (names only; the values are held by the signer). */
   headerNames: string[];
   createdAt: string;
@@ -99,14 +103,14 @@ export function parseParameterName(raw: string): { ok: true; spec: ParameterSpec
 }
 
 /** Problems of a setting combination, each with the field it is about (empty: fine). */
-export function integrationSettingsProblems(s: { page: IntegrationPage; action: IntegrationAction; parameterName: string; verificationHash: boolean; headerNames: readonly string[] }): {
+export function integrationSettingsProblems(s: { page: IntegrationPage; action: IntegrationAction; parameterName: string; verification: boolean; headerNames: readonly string[] }): {
   field: string;
   message: string;
 }[] {
   const out: { field: string; message: string }[] = [];
   const p = parseParameterName(s.parameterName);
   if (!p.ok) out.push({ field: 'parameterName', message: p.problem });
-  else if (s.verificationHash && Object.values(VERIFICATION_FIELDS).includes(p.spec.name as never)) {
+  else if (s.verification && Object.values(VERIFICATION_FIELDS).includes(p.spec.name as never)) {
     out.push({ field: 'parameterName', message: `"${p.spec.name}" is sent by the verification hash itself; choose another parameter name` });
   }
   if (s.action !== 'background' && s.headerNames.length > 0) {
@@ -177,10 +181,10 @@ export interface PayloadPreview {
 
 /** The seed's "Payload Information": what a click would send for these object ids. */
 export function previewPayload(
-  s: Pick<IntegrationView, 'method' | 'url' | 'parameterName' | 'verificationHash' | 'headerNames' | 'action'>,
+  s: Pick<IntegrationView, 'method' | 'url' | 'parameterName' | 'verification' | 'headerNames' | 'action'>,
   objectIds: readonly string[],
 ): PayloadPreview {
-  const fields = withVerification(payloadFields(s.parameterName, objectIds), s.verificationHash ? VERIFICATION_PLACEHOLDERS : undefined);
+  const fields = withVerification(payloadFields(s.parameterName, objectIds), s.verification ? VERIFICATION_PLACEHOLDERS : undefined);
   return {
     method: s.method,
     url: s.url,

@@ -14,6 +14,8 @@ import { LoginThrottleRow } from './auth/entities/login-throttle.entity';
 import { SigningKey } from './auth/entities/signing-key.entity';
 import type { RegistryConfig } from './config';
 import { EventsModule } from './events/events.module';
+import { Integration } from './integrations/entities/integration.entity';
+import { IntegrationsModule } from './integrations/integrations.module';
 import { OutboxEntry } from './outbox/entities/outbox-entry.entity';
 import { OutboxModule } from './outbox/outbox.module';
 import { PushFlag } from './push/entities/push-flag.entity';
@@ -31,7 +33,7 @@ import { UnitsModule } from './units/units.module';
 import { User } from './users/entities/user.entity';
 import { UsersModule } from './users/users.module';
 
-const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry, Topic, Receiver, PushSettings, PushType, PushFlag];
+const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry, Topic, Receiver, PushSettings, PushType, PushFlag, Integration];
 
 @Module({})
 export class AppModule {
@@ -41,7 +43,7 @@ export class AppModule {
       imports: [
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'registry', version: VERSION, logLevel: config.logLevel }),
-        MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, name: 'registry' }), streams: [STREAMS.events, STREAMS.registry] }),
+        MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, name: 'registry' }), streams: [STREAMS.events, STREAMS.registry, STREAMS.deliveries] }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: ENTITIES, service: 'registry' }),
         AuthModule.forRoot(),
         // Receiver and token URLs are checked against the same SSRF rules the dispatcher applies.
@@ -57,6 +59,7 @@ export class AppModule {
         TopicsModule,
         ReceiversModule,
         PushModule,
+        IntegrationsModule,
       ],
     };
   }

@@ -12,6 +12,7 @@ import {
   type OperatorConfig,
 } from '@hookline/config';
 import { egressConfig, type EgressConfig } from '@hookline/egress';
+import { browserAccessConfig, type BrowserAccessConfig } from '@hookline/http';
 
 const accountsConfig = {
   publicUrl: field.url('HOOKLINE_PUBLIC_URL', {
@@ -27,14 +28,15 @@ const accountsConfig = {
   outboxPollMs: field.duration('HOOKLINE_OUTBOX_POLL', { default: 500, doc: 'how often the change outbox is checked for rows another instance wrote' }),
 };
 
-export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig };
+export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig, ...browserAccessConfig };
 
 export type RegistryConfig = NatsConfig &
   DatabaseConfig &
   HttpConfig &
   OperatorConfig &
   EncryptionConfig &
-  EgressConfig & {
+  EgressConfig &
+  BrowserAccessConfig & {
     publicUrl?: string;
     accessTokenTtlMs: number;
     signingKeyRotationMs: number;

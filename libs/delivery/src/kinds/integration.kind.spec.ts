@@ -14,7 +14,7 @@ import type { TargetDirectory } from './target-directory';
 const now = '2026-01-01T00:00:00.000Z';
 const integration = (over: Partial<IntegrationView> = {}): IntegrationView => ({
   id: 'i1', tenant: 't', name: 'Send to CRM', page: 'client', action: 'background', method: 'GET', url: 'https://crm.example/client/?src=vet', parameterName: 'id=client_',
-  enabled: true, verificationHash: false, verificationSaltSet: false, headerNames: [], createdAt: now, updatedAt: now, ...over,
+  enabled: true, verification: false, verificationConfigured: false, headerNames: [], createdAt: now, updatedAt: now, ...over,
 });
 function directory(i?: IntegrationView): TargetDirectory {
   return {
@@ -60,7 +60,7 @@ describe('integration kind', () => {
   });
 
   it('static headers and verification: two signer parts, the fields first; the log hides both secrets', () => {
-    const plan = planOf(integrationKind.resolve(ctx(integration({ method: 'POST', verificationHash: true, verificationSaltSet: true, headerNames: ['Authorization', 'X-Api-Key'] })), order));
+    const plan = planOf(integrationKind.resolve(ctx(integration({ method: 'POST', verification: true, verificationConfigured: true, headerNames: ['Authorization', 'X-Api-Key'] })), order));
     const parts = authParts(plan.auth);
     assert.deepEqual(parts.map((p) => p.kind), ['verification-hash', 'static-headers']);
     assert.deepEqual(parts.map((p) => p.credentialId), ['integration:i1:verification', 'integration:i1:headers']);
@@ -80,7 +80,7 @@ describe('integration kind', () => {
   });
 
   it('GET with verification: the fields go to the query string, hidden in the logged URL', () => {
-    const plan = planOf(integrationKind.resolve(ctx(integration({ verificationHash: true, verificationSaltSet: true })), order));
+    const plan = planOf(integrationKind.resolve(ctx(integration({ verification: true, verificationConfigured: true })), order));
     assert.equal(plan.auth.kind, 'verification-hash');
     const req = withPayloadFields(buildRequest(plan, facts(payloadBody('id', 'client', ['7']))), { timestamp: '1767225600', verification: 'ff' });
     assert.equal(req.url, 'https://crm.example/client/?src=vet&id=7&timestamp=1767225600&verification=ff');

@@ -21,7 +21,7 @@ export const integrationKind: DeliveryKindProfile<TargetDirectory> = {
     const profile = customIntegrationProfile({
       method: i.method,
       ...(i.headerNames.length > 0 ? { headersCredentialId: ids.headers, headerNames: i.headerNames } : {}),
-      ...(i.verificationHash ? { verificationCredentialId: ids.verification } : {}),
+      ...(i.verification ? { verificationCredentialId: ids.verification } : {}),
     });
     return { plan: { ...profile, url: i.url } };
   },
