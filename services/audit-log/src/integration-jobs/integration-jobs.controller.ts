@@ -33,7 +33,7 @@ export class IntegrationJobsController {
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
     res.socket?.setNoDelay(true);
-    streamJob(this.nats.nc, row.tenant_id, row.id, () => this.jobs.current(row.tenant_id, row.id), {
+    streamJob(this.nats.nc, row.tenant_id, row.id, () => this.jobs.current(row.tenant_id, row.id), () => this.jobs.tracker.isSending(row.id), {
       write: (text) => void res.write(text),
       end: () => res.end(),
       onClose: (fn) => res.on('close', fn),

@@ -5,11 +5,12 @@ import type { AuditLogConfig } from '../config';
 import { IntegrationJobsController, IntegrationLogController } from './integration-jobs.controller';
 import { IntegrationJobsRepository } from './integration-jobs.repository';
 import { IntegrationJobsService } from './integration-jobs.service';
+import { SendingTracker } from './sending-tracker';
 
 /** Custom integrations' background requests, from the delivery log: jobs (/v1/integration-jobs) and the log (/v1/integration-log). */
 @Module({
   controllers: [IntegrationJobsController, IntegrationLogController],
-  providers: [IntegrationJobsRepository, IntegrationJobsService],
+  providers: [IntegrationJobsRepository, IntegrationJobsService, SendingTracker],
 })
 export class IntegrationJobsModule implements NestModule {
   constructor(@Inject(CONFIG) private readonly config: AuditLogConfig) {}

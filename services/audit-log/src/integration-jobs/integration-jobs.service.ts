@@ -10,6 +10,7 @@ import { ForbiddenError, NotFoundError, tenantScope, ValidationError } from '@ho
 import { decodeCursor, encodeCursor } from '@hookline/persistence';
 import type { AttemptRecord, DeliveryRow } from '../deliveries/deliveries.repository';
 import { IntegrationJobsRepository, type IntegrationLogFilter } from './integration-jobs.repository';
+import { SendingTracker } from './sending-tracker';
 
 export interface IntegrationJobView extends IntegrationJobStatus {
   id: string;
@@ -31,9 +32,11 @@ export function jobStatusOfRow(d: Pick<DeliveryRow, 'status' | 'attempts' | 'las
   return jobStatusOf({ status: d.status, attempts: d.attempts, lastStatusCode: d.last_status_code, lastErrorClass: d.last_error_class, statusReason: d.status_reason });
 }
 
-export function jobView(d: DeliveryRow): IntegrationJobView {
+/** `sending`: the dispatcher said the request is out, and the log has no outcome yet. */
+export function jobView(d: DeliveryRow, sending = false): IntegrationJobView {
   const c = contextOf(d);
-  const status = jobStatusOfRow(d);
+  const row = jobStatusOfRow(d);
+  const status: IntegrationJobStatus = row.state === 'scheduled' && sending ? { state: 'sending' } : row;
   const final = status.state === 'succeeded' || status.state === 'failed';
   return {
     id: d.id,
@@ -56,8 +59,8 @@ function triggeredBy(p: Principal, actor: Actor | undefined): boolean {
   return false;
 }
 
-function logItem(d: DeliveryRow) {
-  const { links, ...job } = jobView(d);
+function logItem(d: DeliveryRow, sending: boolean) {
+  const { links, ...job } = jobView(d, sending);
   return { ...job, method: contextOf(d).method ?? null, triggeredByText: job.triggeredBy ? describeActor(job.triggeredBy) : null, detail: links.log };
 }
 
@@ -78,7 +81,10 @@ const WHOLE_TENANT = 'the whole tenant (the integration log is tenant-wide)';
 
 @Injectable()
 export class IntegrationJobsService {
-  constructor(private readonly repo: IntegrationJobsRepository) {}
+  constructor(
+    private readonly repo: IntegrationJobsRepository,
+    readonly tracker: SendingTracker,
+  ) {}
 
   /**
    * A job the principal may follow: one it triggered itself (integrations:use), or any of
@@ -93,7 +99,8 @@ export class IntegrationJobsService {
   }
 
   async job(p: Principal, tenant: string | undefined, id: string): Promise<IntegrationJobView> {
-    return jobView(await this.visibleJob(p, tenant, id));
+    const d = await this.visibleJob(p, tenant, id);
+    return jobView(d, this.tracker.isSending(d.id));
   }
 
   /** The job's row as the log has it now (for the event stream). */
@@ -117,7 +124,7 @@ export class IntegrationJobsService {
     const rows = await this.repo.list(tenantId, f, limit + 1, after);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { data: page.map(logItem), nextCursor: rows.length > limit && last ? encodeCursor({ at: new Date(last.created_at).toISOString(), id: last.id }) : null };
+    return { data: page.map((d) => logItem(d, this.tracker.isSending(d.id))), nextCursor: rows.length > limit && last ? encodeCursor({ at: new Date(last.created_at).toISOString(), id: last.id }) : null };
   }
 
   /** The seed's detail view: the request as sent (without the static headers) and the answer, per attempt. */
@@ -127,7 +134,7 @@ export class IntegrationJobsService {
     if (!d) throw new NotFoundError(`integration log entry ${id}`);
     const attempts = await this.repo.attempts(tenantId, id);
     return {
-      ...logItem(d),
+      ...logItem(d, this.tracker.isSending(d.id)),
       url: d.url,
       payload: d.body ? (JSON.parse(d.body) as unknown) : null,
       attempts: attempts.map(attemptView),

@@ -35,7 +35,15 @@ export function nextState(current: IntegrationJobStatus | undefined, update: Del
   return next;
 }
 
-export function streamJob(nc: NatsConnection, tenantId: string, jobId: string, read: () => Promise<DeliveryRow | undefined>, sink: JobEventSink, opts: JobEventOptions = JOB_EVENT_DEFAULTS): void {
+export function streamJob(
+  nc: NatsConnection,
+  tenantId: string,
+  jobId: string,
+  read: () => Promise<DeliveryRow | undefined>,
+  isSending: () => boolean,
+  sink: JobEventSink,
+  opts: JobEventOptions = JOB_EVENT_DEFAULTS,
+): void {
   let state: IntegrationJobStatus | undefined;
   let seq = 0;
   let closed = false;
@@ -58,7 +66,8 @@ export function streamJob(nc: NatsConnection, tenantId: string, jobId: string, r
     try {
       const row = await read();
       if (!row) return;
-      const s = jobStatusOfRow(row);
+      const fromLog = jobStatusOfRow(row);
+      const s: IntegrationJobStatus = fromLog.state === 'scheduled' && isSending() ? { state: 'sending' } : fromLog;
       if (!state || (s.state !== state.state && !(state.state === 'sending' && s.state === 'scheduled'))) tell(s);
     } catch {
       /* the next recheck tries again */
