@@ -92,10 +92,27 @@ export class IntegrationJobsService {
    */
   async visibleJob(p: Principal, tenant: string | undefined, id: string): Promise<DeliveryRow> {
     const tenantId = tenantScope(p, tenant);
-    const d = UUID_RE.test(id) ? await this.repo.find(tenantId, id) : undefined;
+    const d = UUID_RE.test(id) ? await this.findSoon(tenantId, id) : undefined;
     const mayRead = p.kind === 'operator' || principalAllows(p, 'integrations:read', {});
     if (!d || !(mayRead || (principalHolds(p, 'integrations:use') && triggeredBy(p, contextOf(d).triggeredBy)))) throw new NotFoundError(`integration job ${id}`);
     return d;
+  }
+
+  /**
+   * A job exists from the moment the trigger answered (its "created" fact is stored), but
+   * the log projects facts in batches: a job that may be that young is looked for again
+   * for up to two seconds before it is called missing. Job ids are UUIDv7 (their time is
+   * known) unless derived from an Idempotency-Key.
+   */
+  private async findSoon(tenantId: string, id: string): Promise<DeliveryRow | undefined> {
+    const v7 = id[14] === '7';
+    const young = !v7 || Date.now() - parseInt(id.slice(0, 8) + id.slice(9, 13), 16) < 60_000;
+    const deadline = Date.now() + (young ? 2000 : 0);
+    for (;;) {
+      const d = await this.repo.find(tenantId, id);
+      if (d || Date.now() >= deadline) return d;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async job(p: Principal, tenant: string | undefined, id: string): Promise<IntegrationJobView> {
