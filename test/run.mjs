@@ -1,14 +1,15 @@
 // `npm test`: installs what is missing, then lint, type check, and every test tier
-// (unit, integration, end-to-end) against a real nats-server and PostgreSQL.
+// (unit, integration, end-to-end, browser) against a real nats-server and PostgreSQL.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureNodeModules, ensureSystemPackages } from '../deploy/local/prereqs.mjs';
+import { ensureBrowser, ensureNodeModules, ensureSystemPackages } from '../deploy/local/prereqs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureNodeModules(root);
 ensureSystemPackages();
+ensureBrowser();
 
 const args = process.argv.slice(2);
 const quick = args.includes('--no-lint');
