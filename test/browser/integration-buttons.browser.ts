@@ -51,6 +51,11 @@ describe('<hookline-integrations> in Chromium', () => {
   async function background(el: Locator): Promise<void> {
     await el.click();
   }
+  /** Dismisses every notification (so a screenshot shows what the test is about). */
+  async function clearNotices(): Promise<void> {
+    const close = page.locator('hookline-integrations .notice button');
+    while ((await close.count()) > 0) await close.first().click();
+  }
 
   before(async () => {
     const hostPort = await freePort();
@@ -95,11 +100,13 @@ describe('<hookline-integrations> in Chromium', () => {
     // A host page re-colours the buttons with CSS custom properties.
     await card('patient').locator('hookline-integrations').evaluate((el) => (el as unknown as { style: { setProperty(k: string, v: string): void } }).style.setProperty('--hookline-button-background', 'rgb(0, 96, 100)'));
     assert.equal(await control('patient').evaluate(backgroundOf), 'rgb(0, 96, 100)');
+    await card('patient').locator('hookline-integrations').evaluate((el) => (el as unknown as { style: { removeProperty(k: string): void } }).style.removeProperty('--hookline-button-background'));
     // No integration on a page (no reminder selected yet): nothing at all.
     assert.equal(await control('reminders').count(), 0);
   });
 
   it('background request: an info notification when scheduled, a success one when the integration answered 2xx', async () => {
+    await clearNotices();
     await background(control('invoice'));
     await notice('info').filter({ hasText: 'Send invoice to accounting: integration request scheduled' }).waitFor();
     await notice('success').filter({ hasText: 'Send invoice to accounting: integration request succeeded' }).waitFor();
@@ -119,6 +126,7 @@ describe('<hookline-integrations> in Chromium', () => {
   });
 
   it("background failures: a red notification with the seed's error", async () => {
+    await clearNotices();
     await background(control('appointment_calendar'));
     const red = notice('error').filter({ hasText: 'Integration request failed (Integration error)' });
     await red.waitFor();
@@ -169,6 +177,7 @@ describe('<hookline-integrations> in Chromium', () => {
   });
 
   it('side panel: the target in an iframe over the page, closable; a clear message when it refuses to be framed', async () => {
+    await clearNotices();
     await control('patient').click();
     const panel = page.locator('hookline-integrations aside.panel');
     await panel.waitFor();

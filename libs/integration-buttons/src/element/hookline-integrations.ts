@@ -131,6 +131,7 @@ export class HooklineIntegrations extends LitElement {
       padding: var(--hookline-button-padding, 6px 14px);
       font: inherit;
       font-weight: 600;
+      white-space: nowrap;
       cursor: pointer;
       box-shadow: 0 1px 0 rgba(0, 0, 0, 0.15);
     }
