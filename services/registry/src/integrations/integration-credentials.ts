@@ -13,20 +13,20 @@ export class IntegrationCredentials {
 
   /** Stores the static header values, replacing any held before. */
   storeHeaders(tenantId: string, integrationId: string, headers: Record<string, string>): Promise<void> {
-    return this.store(tenantId, integrationIdsOf(integrationId).headers, { scheme: 'static-headers', headers }, 'headers');
+    return this.store(tenantId, integrationCredentialIds(integrationId).headers, { scheme: 'static-headers', headers }, 'headers');
   }
 
   /** Stores the verification salt, replacing any held before (receivers hold one salt: no overlap). */
   storeSalt(tenantId: string, integrationId: string, salt: string): Promise<void> {
-    return this.store(tenantId, integrationIdsOf(integrationId).verification, { scheme: 'verification-hash', salt }, 'verificationSalt');
+    return this.store(tenantId, integrationCredentialIds(integrationId).verification, { scheme: 'verification-hash', salt }, 'verificationSalt');
   }
 
   async revokeHeaders(tenantId: string, integrationId: string): Promise<void> {
-    await this.rpc.call(SIGNER_SUBJECTS.revokeCredential, { tenantId, credentialId: integrationIdsOf(integrationId).headers });
+    await this.rpc.call(SIGNER_SUBJECTS.revokeCredential, { tenantId, credentialId: integrationCredentialIds(integrationId).headers });
   }
 
   async revokeSalt(tenantId: string, integrationId: string): Promise<void> {
-    await this.rpc.call(SIGNER_SUBJECTS.revokeCredential, { tenantId, credentialId: integrationIdsOf(integrationId).verification });
+    await this.rpc.call(SIGNER_SUBJECTS.revokeCredential, { tenantId, credentialId: integrationCredentialIds(integrationId).verification });
   }
 
   /**
@@ -36,7 +36,7 @@ export class IntegrationCredentials {
   async verification(tenantId: string, integrationId: string, timestamp: number, renderId: string): Promise<Verification> {
     const reply = await this.rpc.call(SIGNER_SUBJECTS.sign, {
       tenantId,
-      credentialId: integrationIdsOf(integrationId).verification,
+      credentialId: integrationCredentialIds(integrationId).verification,
       scheme: 'verification-hash',
       deliveryId: renderId,
       timestamp,
@@ -56,12 +56,11 @@ export class IntegrationCredentials {
     }
     if (reply.ok) return;
     if (reply.error.code === 'invalid-request' || reply.error.code === 'scheme-mismatch') {
-      // The signer's own words name header names (the platform's reserved ones), never values; a salt's are not repeated.
-      const why = spec.scheme === 'static-headers' && /header/.test(reply.error.message) && !/must match|must NOT/.test(reply.error.message) ? reply.error.message : `${field} was refused`;
+      // Only the signer's refusal of a reserved header name is repeated (it names the header, not a value).
+      const why = spec.scheme === 'static-headers' && /^the header \S+ is set by the platform/.test(reply.error.message) ? reply.error.message : `${field} was refused`;
       throw new ValidationError([{ field, message: why }]);
     }
     throw new ServiceUnavailableError(`the signer could not store ${field} (${reply.error.code}); try again`, 2);
   }
 }
 
-const integrationIdsOf = integrationCredentialIds;
