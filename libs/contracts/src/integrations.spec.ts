@@ -11,7 +11,9 @@ import {
   payloadFields,
   previewPayload,
   type DeliveryOutcome,
+  type IntegrationView,
 } from './integrations';
+import { redactSecrets } from './registry';
 
 describe('the parameter name (the seed\'s prefix syntax)', () => {
   const table: [string, { name: string; prefix: string } | RegExp][] = [
@@ -132,4 +134,14 @@ describe('job states from the delivery log', () => {
     ['cancelled', row({ status: 'cancelled', statusReason: 'the integration is disabled' }), { state: 'failed', error: 'Backend error', reason: 'the integration is disabled' }],
   ];
   for (const [name, d, want] of table) it(name, () => assert.deepEqual(jobStatusOf(d), want));
+});
+
+describe('the view in change events', () => {
+  it('passes the outbox redaction unchanged (no key looks like a secret)', () => {
+    const view: IntegrationView = {
+      id: 'i', tenant: 't', name: 'n', page: 'client', action: 'background', method: 'GET', url: 'https://x.example/', parameterName: 'id',
+      enabled: true, verification: true, verificationConfigured: true, headerNames: ['Authorization'], createdAt: 'c', updatedAt: 'u',
+    };
+    assert.deepEqual(redactSecrets(view), view);
+  });
 });
