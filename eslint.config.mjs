@@ -22,6 +22,9 @@ const depConstraints = [
   // The registry as an in-memory view (dispatcher, retry-scheduler): it implements the delivery kinds' TargetDirectory.
   { sourceTag: 'scope:registry-view', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:config', 'scope:messaging', 'scope:observability', 'scope:delivery'] },
   { sourceTag: 'scope:egress', onlyDependOnLibsWithTags: ['scope:delivery', 'scope:config', 'scope:observability'] },
+  // The web component a host page embeds: browser code, bundled alone. Its spec checks it
+  // agrees with the contracts; the element itself imports no lib (Node modules would break the bundle).
+  { sourceTag: 'scope:integration-buttons', onlyDependOnLibsWithTags: ['scope:contracts'] },
 ];
 
 // Tests (unit and integration, beside the code) may also use the test tooling: the

@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     { name: 'unit', files: pick(find(['libs', 'services', 'test'], '.spec.ts')), concurrency: 2, allowSkips: true },
     { name: 'integration', files: pick(find(['libs', 'services'], '.integration.ts')), concurrency: 2, allowSkips: false },
     { name: 'end-to-end', files: pick(find(['test'], '.e2e.ts')), concurrency: 1, allowSkips: false },
+    // Real Chromium against the whole platform (test/browser): the web components a host page embeds.
+    { name: 'browser', files: pick(find(['test'], '.browser.ts')), concurrency: 1, allowSkips: false },
   ].filter((t) => t.files.length > 0);
 
   const pgDir = tempDir('pg');

@@ -1,14 +1,15 @@
 // `npm test`: installs what is missing, then lint, type check, and every test tier
-// (unit, integration, end-to-end) against a real nats-server and PostgreSQL.
+// (unit, integration, end-to-end, browser) against a real nats-server and PostgreSQL.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureNodeModules, ensureSystemPackages } from '../deploy/local/prereqs.mjs';
+import { ensureBrowser, ensureNodeModules, ensureSystemPackages } from '../deploy/local/prereqs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureNodeModules(root);
 ensureSystemPackages();
+ensureBrowser();
 
 const args = process.argv.slice(2);
 const quick = args.includes('--no-lint');
@@ -22,6 +23,8 @@ function step(name, cmd, cmdArgs, env = {}) {
 }
 if (!quick) {
   step('type check', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  // The web component is browser code: checked against the DOM library, not Node's.
+  step('type check (browser)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'libs/integration-buttons/tsconfig.json']);
   // nx moved its entry point between versions (bin/nx.js, dist/bin/nx.js): ask its package.json.
   const nxPkg = JSON.parse(readFileSync(join(root, 'node_modules/nx/package.json'), 'utf8'));
   const nxBin = join(root, 'node_modules/nx', typeof nxPkg.bin === 'string' ? nxPkg.bin : nxPkg.bin.nx);

@@ -1,5 +1,5 @@
 // What `npm start` and `npm test` need before any dependency is installed: the npm
-// packages, nats-server and PostgreSQL. Plain Node, no dependencies.
+// packages, nats-server and PostgreSQL (and, for the tests, chromium). Plain Node, no dependencies.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -43,4 +43,20 @@ export function ensureSystemPackages() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+}
+
+/**
+ * The browser tests (test/browser) drive Debian's chromium with playwright-core, which
+ * downloads no browser of its own: installed here when missing, like nats-server.
+ */
+export const CHROMIUM = '/usr/bin/chromium';
+
+export function ensureBrowser() {
+  if (existsSync(CHROMIUM)) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !onPath('apt-get')) throw new Error(`missing ${CHROMIUM}: install it (on Debian: apt-get install -y chromium) and run again`);
+  console.log('[hookline] installing chromium with apt-get (for the browser tests)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env });
 }

@@ -2,7 +2,7 @@
 // the API answers, and stops everything cleanly on Ctrl-C. Reuses the data folder.
 /* eslint-disable no-restricted-properties -- the launcher passes its environment on to the services */
 import { join } from 'node:path';
-import { LocalSetupError, startStack } from '@hookline/local-stack';
+import { LocalSetupError, startIntegrationsDemo, startStack, type IntegrationsDemo } from '@hookline/local-stack';
 
 async function main(): Promise<void> {
   const dataDir = process.env.HOOKLINE_DATA_DIR ?? join(process.cwd(), '.data');
@@ -13,10 +13,16 @@ async function main(): Promise<void> {
   // On one machine the receivers you try things with live on this machine too; in production this stays empty.
   env.HOOKLINE_EGRESS_ALLOWLIST ??= '127.0.0.0/8,::1/128';
   delete env.HOOKLINE_LISTEN_PORT;
+  // The custom-integrations demo: a stand-in host application's page (which calls the API
+  // from the browser, so its origin may) and a stand-in integration, on the two ports after the services'.
+  const host = process.env.HOOKLINE_HTTP_HOST ?? '127.0.0.1';
+  const demoHostPort = httpPort + 8;
+  const demoReceiverPort = httpPort + 9;
+  env.HOOKLINE_CORS_ORIGINS ??= `http://${host}:${demoHostPort}`;
   console.log(`[hookline] starting with data under ${dataDir}`);
   const stack = await startStack({
     dataDir,
-    host: process.env.HOOKLINE_HTTP_HOST ?? '127.0.0.1',
+    host,
     httpPort,
     natsPort: Number(process.env.HOOKLINE_LOCAL_NATS_PORT ?? 14222),
     pgPort: Number(process.env.HOOKLINE_LOCAL_PG_PORT ?? 15432),
@@ -24,6 +30,12 @@ async function main(): Promise<void> {
     env,
   });
   const token = process.env.HOOKLINE_OPERATOR_TOKEN ?? '';
+  let demo: IntegrationsDemo | undefined;
+  try {
+    demo = await startIntegrationsDemo({ apiUrl: stack.url, operatorToken: token, host, hostPort: demoHostPort, receiverPort: demoReceiverPort });
+  } catch (err) {
+    console.warn(`[hookline] the custom integrations demo did not start: ${(err as Error).message}`);
+  }
   console.log(`
 [hookline] ready.
   API base URL     ${stack.url}
@@ -35,6 +47,9 @@ async function main(): Promise<void> {
   mail (SMTP sink) ${stack.mail.url}: received mail at ${stack.url}/local/mail, files in ${stack.mail.dir}
   OpenID provider  ${stack.url}/oidc (discovery: ${stack.url}/oidc/.well-known/openid-configuration);
                    demo host sign-in page for authorize_url: ${stack.url}/local/sign-in
+  service logs     ${join(dataDir, 'logs')}/<service>.log${demo ? `
+  integrations     ${demo.hostUrl}  (a demo host page with every kind of custom integration button;
+                   the integration it calls is ${demo.receiverUrl})` : ''}
   operator token   ${process.env.HOOKLINE_OPERATOR_TOKEN_GENERATED ? token : '(from HOOKLINE_OPERATOR_TOKEN / .data/secrets.json)'}
 
   try:  curl -s -X POST ${stack.url}/v1/events -H "authorization: Bearer $(node -p "require('${join(dataDir, 'secrets.json')}').HOOKLINE_OPERATOR_TOKEN")" \\
@@ -48,6 +63,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n[hookline] ${signal}: stopping services, NATS and PostgreSQL`);
+    await demo?.close();
     await stack.stop();
     console.log('[hookline] stopped');
     process.exit(0);

@@ -29,6 +29,15 @@ export const ACTIONS = [
    */
   'installations:read',
   'installations:write',
+  /**
+   * Custom integrations: their settings and the log of background requests (read), changing
+   * them (write), both on the whole tenant; and using the buttons (use: the buttons of a page,
+   * sending background requests, reading one's own jobs), on any unit. use is not implied
+   * by write: an administrator's account need not be a user's.
+   */
+  'integrations:read',
+  'integrations:write',
+  'integrations:use',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

@@ -11,3 +11,5 @@ export * from './signer';
 export * from './rpc';
 export * from './push';
 export * from './installations';
+export * from './integrations';
+export * from './live';

@@ -79,8 +79,9 @@ export type Actor =
  * delivery is written by the audit-log: a bulk resend is recorded as a change of it
  * (action "resent"), with who asked, the filter, and how many.
  * template and installation are written by the installations feature (see installations.ts).
+ * integration is written by the integrations feature (see integrations.ts).
  */
-export const REGISTRY_ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification', 'delivery', 'template', 'installation'] as const;
+export const REGISTRY_ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification', 'delivery', 'template', 'installation', 'integration'] as const;
 export type RegistryEntity = (typeof REGISTRY_ENTITIES)[number];
 
 /**

@@ -13,6 +13,11 @@ export interface PublicRoute {
 export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { prefix: '/v1/audit/', service: 'audit-log' },
   { prefix: '/v1/deliveries', service: 'audit-log' },
+  // Custom integrations: background requests' jobs (state, pushed live) and their log are views of the delivery log.
+  { prefix: '/v1/integration-jobs/', service: 'audit-log' },
+  { prefix: '/v1/integration-log', service: 'audit-log' },
+  // The <hookline-integrations> web component (one ES module), served by the registry.
+  { prefix: '/integration-buttons/', service: 'registry' },
   { prefix: '/hooks/', service: 'webhook-listener' },
   { prefix: '/v1/', service: 'registry' },
   { prefix: '/oauth/', service: 'registry' },

@@ -21,7 +21,7 @@ export const SIGNER_SUBJECTS = {
 /** Queue group the signer's instances share, so each request is answered once. */
 export const SIGNER_QUEUE = 'signer';
 
-export const CREDENTIAL_SCHEMES = ['websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers', 'body-secret'] as const;
+export const CREDENTIAL_SCHEMES = ['websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers', 'body-secret', 'verification-hash'] as const;
 export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
 
 /** A credential as the registry hands it over. Omitted HMAC secrets are generated. */
@@ -35,7 +35,13 @@ export type CredentialSpec =
    * A secret the signer writes into a JSON body at attempt time (an installation's OAuth
    * client secret in its hookup notification), so stored payloads never carry it.
    */
-  | { scheme: 'body-secret'; value: string };
+  | { scheme: 'body-secret'; value: string }
+  /**
+   * A salt for custom integrations' verification hash: signing adds the payload fields
+   * `timestamp` (the attempt's unix seconds) and `verification` (hex MD5 of the timestamp
+   * followed by the salt). The salt never leaves the signer.
+   */
+  | { scheme: 'verification-hash'; salt: string };
 
 export interface CreateCredentialRequest {
   tenantId: string;
@@ -118,6 +124,11 @@ export interface SignRequest {
 export interface SignResult {
   /** Headers to add to the request, secret-bearing ones included: never log them. */
   headers: Record<string, string>;
+  /**
+   * Payload fields to add to a form or query-string request (verification-hash:
+   * timestamp and verification), after the fields it already has.
+   */
+  fields?: Record<string, string>;
   /** The credential versions that signed, newest first. */
   versions: number[];
   /** body-secret: the body to send instead (base64), with the secret written in. Never log or store it. */
@@ -180,6 +191,12 @@ export const CREDENTIAL_SPEC_SCHEMA = {
       required: ['scheme', 'value'],
       additionalProperties: false,
       properties: { scheme: { const: 'body-secret' }, value: secret },
+    },
+    {
+      type: 'object',
+      required: ['scheme', 'salt'],
+      additionalProperties: false,
+      properties: { scheme: { const: 'verification-hash' }, salt: { type: 'string', minLength: 1, maxLength: 1024 } },
     },
   ],
 } as const;
@@ -246,6 +263,7 @@ export const SIGNER_SCHEMAS = {
       additionalProperties: false,
       properties: {
         headers: { type: 'object', additionalProperties: { type: 'string' } },
+        fields: { type: 'object', additionalProperties: { type: 'string' } },
         versions: { type: 'array', items: { type: 'integer' } },
         body: { type: 'string', contentEncoding: 'base64' },
       },

@@ -22,7 +22,10 @@ export type WebSubAlgorithm = (typeof WEBSUB_ALGORITHMS)[number];
  * by the signer; the non-secret parameters are repeated here so the plan says what
  * the request will look like (and the admin views can show it).
  */
-export type AuthScheme =
+export type AuthScheme = SingleAuthScheme | CombinedAuthScheme;
+
+/** One credential's way of authenticating a request. */
+export type SingleAuthScheme =
   | { kind: 'none' }
   /** X-Hub-Signature: <algorithm>=<hex HMAC of the raw body>. */
   | { kind: 'websub'; credentialId: string; algorithm: WebSubAlgorithm }
@@ -46,9 +49,35 @@ export type AuthScheme =
    * attempt time, and the final body is then signed as `then` says (or not at all):
    * hookup notifications carry an OAuth client secret that no stored payload may hold.
    */
-  | { kind: 'body-secret'; credentialId: string; field: string; then?: { kind: 'standard-webhooks'; credentialId: string; credentialTenantId?: string } };
+  | { kind: 'body-secret'; credentialId: string; field: string; then?: { kind: 'standard-webhooks'; credentialId: string; credentialTenantId?: string } }
+  /**
+   * Payload fields computed from a salt the signer holds: `timestamp` (the attempt's unix
+   * seconds) and `verification` (hex MD5 of timestamp + salt), custom integrations'
+   * verification hash. Only for form and query-string requests.
+   */
+  | { kind: 'verification-hash'; credentialId: string };
+
+/**
+ * Several schemes on one request, each with its own credential (custom integrations:
+ * static headers and the verification hash). They are applied in order; schemes that add
+ * payload fields come first, so a scheme that signs the body signs the final one.
+ */
+export interface CombinedAuthScheme {
+  kind: 'combined';
+  schemes: Exclude<SingleAuthScheme, { kind: 'none' }>[];
+}
 
 export type AuthKind = AuthScheme['kind'];
+
+/** Schemes whose signer answer adds payload fields rather than (only) headers. */
+const FIELD_SCHEMES: ReadonlySet<string> = new Set(['verification-hash']);
+
+/** The single schemes a request is authenticated with, in the order they are applied (none: no part). */
+export function authParts(auth: AuthScheme): Exclude<SingleAuthScheme, { kind: 'none' }>[] {
+  if (auth.kind === 'none') return [];
+  if (auth.kind !== 'combined') return [auth];
+  return [...auth.schemes.filter((s) => FIELD_SCHEMES.has(s.kind)), ...auth.schemes.filter((s) => !FIELD_SCHEMES.has(s.kind))];
+}
 
 /** What counts as a delivered request. Redirects and non-2xx statuses fail whatever the criterion. */
 export type SuccessCriterion =
@@ -136,8 +165,10 @@ export const ALWAYS_SECRET_HEADERS: readonly string[] = Object.freeze([
 /** The request headers the log must hide for an auth scheme (static header names included). */
 export function secretHeadersFor(auth: AuthScheme): string[] {
   const names = new Set(ALWAYS_SECRET_HEADERS);
-  if (auth.kind === 'token-header') names.add(auth.header.toLowerCase());
-  if (auth.kind === 'static-headers') for (const h of auth.headerNames) names.add(h.toLowerCase());
+  for (const part of authParts(auth)) {
+    if (part.kind === 'token-header') names.add(part.header.toLowerCase());
+    if (part.kind === 'static-headers') for (const h of part.headerNames) names.add(h.toLowerCase());
+  }
   return [...names];
 }
 
@@ -178,19 +209,30 @@ export function pushNotificationProfile(opts: {
   };
 }
 
-/** Custom-integration background requests: GET with a query string or POST with form data; static headers are never logged. */
-export function customIntegrationProfile(opts: { method: 'GET' | 'POST'; headersCredentialId?: string; headerNames?: string[]; retry?: RetryPolicy }): DeliveryProfile {
-  const auth: AuthScheme =
-    opts.headersCredentialId && opts.headerNames?.length
-      ? { kind: 'static-headers', credentialId: opts.headersCredentialId, headerNames: opts.headerNames }
-      : { kind: 'none' };
+/**
+ * Custom-integration background requests: GET with a query string or POST with form data;
+ * static headers are never logged, nor is the verification value (it would let a reader
+ * of the log test guesses of the salt offline).
+ */
+export function customIntegrationProfile(opts: {
+  method: 'GET' | 'POST';
+  headersCredentialId?: string;
+  headerNames?: string[];
+  /** The signer's verification-hash credential: adds timestamp and verification to the payload. */
+  verificationCredentialId?: string;
+  retry?: RetryPolicy;
+}): DeliveryProfile {
+  const parts: Exclude<SingleAuthScheme, { kind: 'none' }>[] = [];
+  if (opts.verificationCredentialId) parts.push({ kind: 'verification-hash', credentialId: opts.verificationCredentialId });
+  if (opts.headersCredentialId && opts.headerNames?.length) parts.push({ kind: 'static-headers', credentialId: opts.headersCredentialId, headerNames: opts.headerNames });
+  const auth: AuthScheme = parts.length === 0 ? { kind: 'none' } : parts.length === 1 ? parts[0] : { kind: 'combined', schemes: parts };
   return {
     request: opts.method === 'GET' ? { kind: 'query', method: 'GET' } : { kind: 'form', method: 'POST' },
     auth,
     success: { kind: '2xx' },
     // A user is waiting on the page for the outcome: one attempt unless told otherwise.
     retry: opts.retry ?? { schedule: [], jitterMs: 0, maxRetryAfterMs: 0 },
-    redaction: { secretHeaders: secretHeadersFor(auth), secretBodyFields: [] },
+    redaction: { secretHeaders: secretHeadersFor(auth), secretBodyFields: opts.verificationCredentialId ? ['verification'] : [] },
   };
 }
 

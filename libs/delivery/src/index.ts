@@ -14,4 +14,5 @@ export * from './kinds/webhook.kind';
 export * from './kinds/push.kind';
 export * from './kinds/hookup.kind';
 export * from './email-message';
+export * from './kinds/integration.kind';
 export * from './kinds/platform-kinds';

@@ -22,7 +22,7 @@ describe('loadDeliveryKinds', () => {
   it('has the platform kinds, and adds those of configured modules', () => {
     const platform = PLATFORM_KINDS.map((k) => k.kind);
     assert.deepEqual(loadDeliveryKinds([]).names(), platform);
-    assert.ok(['webhook', 'push', 'hookup', 'hookup-email'].every((k) => platform.includes(k)));
+    assert.ok(['webhook', 'push', 'hookup', 'hookup-email', 'integration'].every((k) => platform.includes(k)));
     const kinds = loadDeliveryKinds(['/x/extra.js'], () => ({ deliveryKinds: [profile('extra')] }));
     assert.deepEqual(kinds.names(), [...platform, 'extra']);
   });

@@ -61,6 +61,12 @@ export interface DeliveryKindProfile<V = unknown> {
    * `topicScoped` the grant must cover the delivery's source topic.
    */
   resend: { action: string; topicScoped: boolean };
+  /**
+   * A person waits for these (custom-integration background requests): the dispatcher
+   * announces each attempt as it starts and the log pushes each state it records, on core
+   * NATS (liveSubjects.delivery in @hookline/contracts), so the page can show progress.
+   */
+  live?: boolean;
 }
 
 export class UnknownDeliveryKindError extends Error {

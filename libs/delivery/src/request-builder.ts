@@ -153,13 +153,40 @@ export function withAuthHeaders(req: OutboundRequest, authHeaders: Readonly<Reco
 }
 
 /**
- * The signer's answer applied: its headers, and the body it wrote a secret into (a
- * body-secret scheme) in place of the stored one. The result holds a secret: only the
+ * Adds payload fields the signer computed (verification-hash: timestamp and verification)
+ * after the ones the request has: to the query string of a bodiless request, to the form
+ * body of a form request. A JSON body has no place for them.
+ */
+export function withPayloadFields(req: OutboundRequest, fields: Readonly<Record<string, string>>): OutboundRequest {
+  const entries = Object.entries(fields);
+  if (entries.length === 0) return req;
+  const type = Object.entries(req.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  if (req.body === undefined) {
+    const url = new URL(req.url);
+    for (const [k, v] of entries) url.searchParams.append(k, v);
+    return { ...req, url: url.toString() };
+  }
+  if (type !== 'application/x-www-form-urlencoded') throw new InvalidPayloadError('payload fields from the signer need a form or query-string request');
+  const form = new URLSearchParams(req.body.toString('utf8'));
+  for (const [k, v] of entries) form.append(k, v);
+  const body = Buffer.from(form.toString(), 'utf8');
+  return { ...req, body, signing: { ...req.signing, body } };
+}
+
+/**
+ * Applies what the signer answered for one part of the request's authentication: its
+ * payload fields (verification-hash), the body it wrote a secret into (body-secret, in
+ * place of the stored one), and its headers. The result may hold a secret: only the
  * redacted form (requestForLog) may be logged or stored.
  */
-export function withSignerReply(req: OutboundRequest, reply: { headers: Readonly<Record<string, string>>; body?: string }): OutboundRequest {
-  const signed = withAuthHeaders(req, reply.headers);
-  if (reply.body === undefined) return signed;
-  const body = Buffer.from(reply.body, 'base64');
-  return { ...signed, body, signing: { ...signed.signing, body } };
+export function withSignerResult(
+  req: OutboundRequest,
+  result: { headers: Readonly<Record<string, string>>; fields?: Readonly<Record<string, string>>; body?: string },
+): OutboundRequest {
+  let r = result.fields ? withPayloadFields(req, result.fields) : req;
+  if (result.body !== undefined) {
+    const body = Buffer.from(result.body, 'base64');
+    r = { ...r, body, signing: { ...r.signing, body } };
+  }
+  return withAuthHeaders(r, result.headers);
 }

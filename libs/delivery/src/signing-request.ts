@@ -8,6 +8,8 @@ import type { SigningInput } from './request-builder';
 /** The sign request for an attempt, or undefined when the scheme needs no signer (`none`). */
 export function signRequestFor(auth: AuthScheme, tenantId: string, signing: SigningInput, opts: { forceRefresh?: boolean } = {}): SignRequest | undefined {
   if (auth.kind === 'none') return undefined;
+  // Each part needs the request as the parts before it left it (authParts, withSignerResult).
+  if (auth.kind === 'combined') throw new Error('a combined scheme is signed part by part: use authParts()');
   if (auth.kind === 'body-secret') {
     return {
       tenantId,

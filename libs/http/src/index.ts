@@ -7,3 +7,4 @@ export * from './health.controller';
 export * from './http.module';
 export * from './bootstrap';
 export * from './authorization';
+export * from './browser-access';

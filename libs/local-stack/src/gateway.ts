@@ -38,9 +38,19 @@ export function startGateway(host: string, port: number, upstreams: Record<Servi
       { host: '127.0.0.1', port: upstreams[service], method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
+        // A Server-Sent Events stream (an integration job's state) is passed on as it comes:
+        // headers at once, each event without waiting for more (no Nagle, no buffering).
+        if (String(up.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+          res.flushHeaders();
+          res.socket?.setNoDelay(true);
+        }
         up.pipe(res);
       },
     );
+    // The client went away (a page closed with an event stream open): so does the upstream request.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     upstream.on('error', () => {
       if (res.headersSent) {
         res.destroy();

@@ -8,3 +8,4 @@ export * from './gateway';
 export * from './stack';
 export * from './mail-sink';
 export * from './demo-host';
+export * from './integrations-demo';

@@ -14,6 +14,7 @@ import { StoredChange } from './changes/entities/stored-change.entity';
 import { StoredEvent } from './events/entities/stored-event.entity';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EventsModule } from './events/events.module';
+import { IntegrationJobsModule } from './integration-jobs/integration-jobs.module';
 
 @Module({})
 export class AppModule {
@@ -36,6 +37,7 @@ export class AppModule {
         EventsModule,
         ChangesModule,
         DeliveriesModule,
+        IntegrationJobsModule,
       ],
     };
   }

@@ -18,6 +18,8 @@ import { Installation } from './installations/entities/installation.entity';
 import { Template } from './installations/entities/template.entity';
 import { InstallationsModule } from './installations/installations.module';
 import { OidcModule } from './oidc/oidc.module';
+import { Integration } from './integrations/entities/integration.entity';
+import { IntegrationsModule } from './integrations/integrations.module';
 import { OutboxEntry } from './outbox/entities/outbox-entry.entity';
 import { OutboxModule } from './outbox/outbox.module';
 import { PushFlag } from './push/entities/push-flag.entity';
@@ -35,7 +37,7 @@ import { UnitsModule } from './units/units.module';
 import { User } from './users/entities/user.entity';
 import { UsersModule } from './users/users.module';
 
-const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry, Topic, Receiver, PushSettings, PushType, PushFlag, Template, Installation];
+const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry, Topic, Receiver, PushSettings, PushType, PushFlag, Template, Installation, Integration];
 
 @Module({})
 export class AppModule {
@@ -63,6 +65,7 @@ export class AppModule {
         PushModule,
         InstallationsModule,
         OidcModule,
+        IntegrationsModule,
       ],
     };
   }

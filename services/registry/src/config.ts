@@ -12,6 +12,7 @@ import {
   type OperatorConfig,
 } from '@hookline/config';
 import { egressConfig, type EgressConfig } from '@hookline/egress';
+import { browserAccessConfig, type BrowserAccessConfig } from '@hookline/http';
 
 const accountsConfig = {
   publicUrl: field.url('HOOKLINE_PUBLIC_URL', {
@@ -48,14 +49,15 @@ const oidcConfig = {
   oidcKeyRotationMs: field.duration('HOOKLINE_OIDC_KEY_ROTATION', { default: 30 * 86_400_000, doc: 'how long one provider signing key (RS256) signs before a new one is made; the old one stays published while its tokens live' }),
 };
 
-export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig, ...oidcConfig };
+export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig, ...oidcConfig, ...browserAccessConfig };
 
 export type RegistryConfig = NatsConfig &
   DatabaseConfig &
   HttpConfig &
   OperatorConfig &
   EncryptionConfig &
-  EgressConfig & {
+  EgressConfig &
+  BrowserAccessConfig & {
     publicUrl?: string;
     accessTokenTtlMs: number;
     signingKeyRotationMs: number;

@@ -3,7 +3,7 @@
 // independent verifiers, OAuth2 against a real OAuth2 server library on loopback.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -204,6 +204,23 @@ describe('signer over NATS and PostgreSQL', { skip: !adminUrl && 'HOOKLINE_TEST_
     await ok(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId: 'ci-headers', spec: { scheme: 'static-headers', headers: { 'X-Api-Key': 'k-1', 'X-Tenant': 't' } } });
     const h = await ok(SIGNER_SUBJECTS.sign, { tenantId: 'acme', credentialId: 'ci-headers', scheme: 'static-headers', deliveryId: 'd', timestamp: now() });
     assert.deepEqual(h.headers, { 'X-Api-Key': 'k-1', 'X-Tenant': 't' });
+  });
+
+  it('custom integrations: the verification hash as payload fields, the salt never in an answer or the table', async () => {
+    const salt = 'integration-salt-Zq8';
+    await ok(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId: 'integration:i1:verification', spec: { scheme: 'verification-hash', salt } });
+    const s = await ok(SIGNER_SUBJECTS.sign, { tenantId: 'acme', credentialId: 'integration:i1:verification', scheme: 'verification-hash', deliveryId: 'd', timestamp: 1767225600 });
+    assert.deepEqual(s.headers, {});
+    // Independently: python3 -c "import hashlib; print(hashlib.md5(b'1767225600integration-salt-Zq8').hexdigest())"
+    assert.deepEqual(s.fields, { timestamp: '1767225600', verification: createHash('md5').update(`1767225600${salt}`).digest('hex') });
+    const d = await ok(SIGNER_SUBJECTS.describeCredential, { tenantId: 'acme', credentialId: 'integration:i1:verification' });
+    assert.ok(!JSON.stringify(d).includes(salt));
+    const rows = await db.query(`SELECT t::text AS row FROM delivery_credentials t WHERE credential_id = 'integration:i1:verification'`);
+    assert.ok(rows.rows.length === 1 && !String(rows.rows[0].row).includes(salt), 'the salt is sealed');
+    // A new salt applies at once (no overlap: receivers hold one salt).
+    await ok(SIGNER_SUBJECTS.rotateCredential, { tenantId: 'acme', credentialId: 'integration:i1:verification', spec: { scheme: 'verification-hash', salt: 'second-salt' } });
+    const s2 = await ok(SIGNER_SUBJECTS.sign, { tenantId: 'acme', credentialId: 'integration:i1:verification', scheme: 'verification-hash', deliveryId: 'd', timestamp: 1767225600 });
+    assert.equal(s2.fields?.verification, createHash('md5').update('1767225600second-salt').digest('hex'));
   });
 
   it('refusals are replies with a code, never a hang or a crash', async () => {

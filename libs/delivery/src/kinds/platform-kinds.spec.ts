@@ -4,7 +4,7 @@ import type { InstallationView, PushSettingsView, PushTypeView, ReceiverView, Re
 import type { DeliveryPlan } from '../delivery-plan';
 import type { KindContext, Resolution } from '../kind-profile';
 import { requestForLog } from '../redaction';
-import { buildRequest, withAuthHeaders, withSignerReply } from '../request-builder';
+import { buildRequest, withAuthHeaders, withSignerResult } from '../request-builder';
 import { retryPolicy } from '../retry-policy';
 import { signRequestFor } from '../signing-request';
 import { hookupEmailKind, hookupKind } from './hookup.kind';
@@ -142,7 +142,7 @@ describe('hookup kinds', () => {
       then: { scheme: 'standard-webhooks', credentialId: 'template:tp', tenantId: 'platform:catalogue' },
     });
     // The signer's body replaces the stored one; the log shows the secret redacted.
-    const sent = withSignerReply(req, { headers: { 'webhook-signature': 'v1,x' }, body: Buffer.from('{"client_id":"i1","client_secret":"s3cr3t-s3cr3t-s3cr3t"}').toString('base64') });
+    const sent = withSignerResult(req, { headers: { 'webhook-signature': 'v1,x' }, body: Buffer.from('{"client_id":"i1","client_secret":"s3cr3t-s3cr3t-s3cr3t"}').toString('base64') });
     assert.equal(sent.body?.toString(), '{"client_id":"i1","client_secret":"s3cr3t-s3cr3t-s3cr3t"}');
     const logged = requestForLog(plan.redaction, sent);
     assert.equal(JSON.parse(logged.body).client_secret, '[redacted]');

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { CONSUMERS, upgradeDeliveryMessage } from '@hookline/contracts';
 import { ConsumerHost, PoisonMessageError } from '@hookline/messaging';
+import { DeliveryLivePublisher } from './delivery-live.publisher';
 import { project } from './delivery-projection';
 import { DeliveriesRepository } from './deliveries.repository';
 
@@ -10,6 +11,7 @@ export class DeliveriesConsumer implements OnModuleInit {
   constructor(
     private readonly host: ConsumerHost,
     private readonly repo: DeliveriesRepository,
+    private readonly live: DeliveryLivePublisher,
   ) {}
 
   onModuleInit(): void {
@@ -25,6 +27,7 @@ export class DeliveriesConsumer implements OnModuleInit {
         }
         const { deliveries, attempts } = project(msgs.map((m) => ({ event: upgradeDeliveryMessage(m.payload), seq: m.streamSeq })));
         await this.repo.apply(deliveries, attempts);
+        await this.live.recorded(deliveries);
       },
       // A longer window means fewer, larger statements (the log is a projection; 200 ms late is fine).
       { maxBatch: 1000, maxWaitMs: 200, concurrency: 1 },

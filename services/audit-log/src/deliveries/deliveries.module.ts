@@ -6,10 +6,11 @@ import { DeliveriesConsumer } from './deliveries.consumer';
 import { DeliveriesController } from './deliveries.controller';
 import { DeliveriesRepository } from './deliveries.repository';
 import { DeliveriesService } from './deliveries.service';
+import { DeliveryLivePublisher } from './delivery-live.publisher';
 
 /** The delivery log: projection of hookline.delivery.>, GET /v1/deliveries, single and bulk resends. */
 @Module({
   controllers: [DeliveriesController],
-  providers: [DeliveriesRepository, DeliveriesService, DeliveriesConsumer, BulkResendsRepository, BulkResendsService, BulkResendsWorker],
+  providers: [DeliveriesRepository, DeliveriesService, DeliveriesConsumer, BulkResendsRepository, BulkResendsService, BulkResendsWorker, DeliveryLivePublisher],
 })
 export class DeliveriesModule {}

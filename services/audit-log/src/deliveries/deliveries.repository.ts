@@ -146,6 +146,12 @@ export class DeliveriesRepository {
     return q.getRawOne<DeliveryRow>();
   }
 
+  /** The log's rows for these deliveries, whatever their tenants (for the live updates of what a batch recorded). */
+  async findMany(ids: readonly string[]): Promise<DeliveryRow[]> {
+    if (ids.length === 0) return [];
+    return this.ds.query('SELECT * FROM deliveries WHERE id = ANY($1::uuid[])', [ids]);
+  }
+
   async attempts(tenantId: string, deliveryId: string): Promise<AttemptRecord[]> {
     return this.ds.query('SELECT * FROM delivery_attempts WHERE tenant_id = $1 AND delivery_id = $2 ORDER BY attempt', [tenantId, deliveryId]);
   }

@@ -10,7 +10,9 @@ import { CONFIG, VERSION } from '@hookline/config';
 import {
   deliveryMsgIds,
   deliverySubjects,
+  liveSubjects,
   SIGNER_SUBJECTS,
+  type DeliveryLiveUpdate,
   type AttemptErrorClass,
   type DeliveryAttemptRecord,
   type DeliveryLifecycleEvent,
@@ -18,6 +20,7 @@ import {
   type FailedOrder,
 } from '@hookline/contracts';
 import {
+  authParts,
   buildRequest,
   DeliveryKindsService,
   InvalidPayloadError,
@@ -25,14 +28,14 @@ import {
   judgeAttempt,
   requestForLog,
   signRequestFor,
-  withSignerReply,
+  withSignerResult,
   type DeliveryPlan,
   type OutboundRequest,
   type Resolution,
   type Verdict,
 } from '@hookline/delivery';
 import type { EgressResult } from '@hookline/egress';
-import { JetStreamPublisher, NatsRpc, RetryableError } from '@hookline/messaging';
+import { JetStreamPublisher, NatsClient, NatsRpc, RetryableError } from '@hookline/messaging';
 import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
 import type { DispatcherConfig } from '../config';
 import { Transports } from './transports/transports';
@@ -63,6 +66,7 @@ export class AttemptService {
     private readonly rpc: NatsRpc,
     private readonly publisher: JetStreamPublisher,
     private readonly kinds: DeliveryKindsService,
+    private readonly nats: NatsClient,
     @Inject(CONFIG) private readonly config: DispatcherConfig,
   ) {}
 
@@ -105,6 +109,7 @@ export class AttemptService {
     }
     const { plan } = target;
     const attemptAt = new Date();
+    this.announce(order, attemptAt);
     const outcome = await this.send(plan, order, attemptAt);
     const { verdict, result, request } = outcome;
     const response = result?.kind === 'response' ? result : undefined;
@@ -170,15 +175,39 @@ export class AttemptService {
     }
   }
 
+  /**
+   * Each part of the plan's authentication from the signer, in order: a part that adds
+   * payload fields (the verification hash) changes the request the next part signs.
+   */
   private async sign(plan: DeliveryPlan, order: DispatchOrder, request: OutboundRequest, forceRefresh: boolean): Promise<{ request: OutboundRequest } | { failure: Verdict }> {
-    const ask = signRequestFor(plan.auth, order.tenantId, request.signing, { forceRefresh });
-    if (!ask) return { request };
-    const reply = await this.rpc.call(SIGNER_SUBJECTS.sign, ask, { timeoutMs: this.config.signerTimeoutMs });
-    if (!reply.ok) {
-      const errorClass = (reply.error.errorClass ?? 'signing') as AttemptErrorClass;
-      return { failure: { ok: false, errorClass: errorClass as never, reason: `no signature: ${reply.error.message}` } };
+    let req = request;
+    for (const part of authParts(plan.auth)) {
+      const ask = signRequestFor(part, order.tenantId, req.signing, { forceRefresh });
+      if (!ask) continue;
+      const reply = await this.rpc.call(SIGNER_SUBJECTS.sign, ask, { timeoutMs: this.config.signerTimeoutMs });
+      if (!reply.ok) {
+        const errorClass = (reply.error.errorClass ?? 'signing') as AttemptErrorClass;
+        return { failure: { ok: false, errorClass: errorClass as never, reason: `no signature: ${reply.error.message}` } };
+      }
+      try {
+        req = withSignerResult(req, reply.result);
+      } catch (err) {
+        if (!(err instanceof InvalidPayloadError)) throw err;
+        return { failure: { ok: false, errorClass: 'internal' as never, reason: err.message } };
+      }
     }
-    return { request: withSignerReply(request, reply.result) };
+    return { request: req };
+  }
+
+  /** For kinds a person waits for: "sending now", on core NATS (never stored; the log has the outcome). */
+  private announce(order: DispatchOrder, at: Date): void {
+    if (!this.kinds.kinds.has(order.kind) || !this.kinds.kinds.get(order.kind).live) return;
+    const update: DeliveryLiveUpdate = { type: 'sending', deliveryId: order.deliveryId, tenantId: order.tenantId, attempt: order.attempt, at: at.toISOString() };
+    try {
+      this.nats.nc.publish(liveSubjects.delivery(order.tenantId, order.deliveryId), JSON.stringify(update));
+    } catch {
+      /* a closed connection: the attempt goes on, the page learns the outcome from the log */
+    }
   }
 
   private async lifecycle(e: DeliveryLifecycleEvent): Promise<void> {

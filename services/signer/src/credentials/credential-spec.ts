@@ -87,6 +87,9 @@ export function splitSpec(spec: CredentialSpec): SplitSpec {
     }
     case 'body-secret':
       return { scheme: spec.scheme, params: {}, secret: spec.value, generated: false };
+    case 'verification-hash':
+      // The fields it adds are named so a description says what signing does.
+      return { scheme: spec.scheme, params: { fields: ['timestamp', 'verification'] }, secret: spec.salt, generated: false };
   }
 }
 

@@ -42,6 +42,9 @@ describe('request schemas', () => {
     ['static headers', { scheme: 'static-headers', headers: { 'X-Api-Key': 'v' } }, true],
     ['a body secret', { scheme: 'body-secret', value: 'a-client-secret-of-some-length' }, true],
     ['a short body secret', { scheme: 'body-secret', value: 'short' }, false],
+    ['a verification salt', { scheme: 'verification-hash', salt: 'shared-secret' }, true],
+    ['an empty verification salt', { scheme: 'verification-hash', salt: '' }, false],
+    ['a verification hash without a salt', { scheme: 'verification-hash' }, false],
   ];
   for (const [name, spec, ok] of creates) {
     it(`create: ${ok ? 'accepts' : 'refuses'} ${name}`, () => {
@@ -53,6 +56,7 @@ describe('request schemas', () => {
 describe('reply schemas', () => {
   it('accept the envelopes the signer sends', () => {
     assert.equal(replyProblems(SIGNER_SUBJECTS.sign, { ok: true, result: { headers: { 'X-Hub-Signature': 'sha256=00' }, versions: [1] } }), undefined);
+    assert.equal(replyProblems(SIGNER_SUBJECTS.sign, { ok: true, result: { headers: {}, fields: { timestamp: '1', verification: 'ab' }, versions: [1] } }), undefined);
     assert.equal(replyProblems(SIGNER_SUBJECTS.sign, { ok: false, error: { code: 'not-found', message: 'x' } }), undefined);
     assert.notEqual(replyProblems(SIGNER_SUBJECTS.sign, { ok: false, error: { code: 'nope', message: 'x' } }), undefined);
   });

@@ -1,4 +1,5 @@
 // The auth headers for one attempt, from the credential's live versions.
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, VERSION } from '@hookline/config';
 import type { SignRequest, SignResult } from '@hookline/contracts';
@@ -53,6 +54,16 @@ export function writeField(body: Buffer, path: string, secret: string): Buffer {
   if (!at || typeof at !== 'object' || Array.isArray(at) || !Object.hasOwn(at, last)) throw new BodyFieldError(`the body has no field ${path} to write the secret into`);
   (at as Record<string, unknown>)[last] = secret;
   return Buffer.from(JSON.stringify(doc), 'utf8');
+}
+
+/**
+ * Custom integrations' verification (the seed): the hex MD5 digest of the timestamp (unix
+ * seconds, as decimal text) followed by the salt. MD5 is the seed's choice, kept so that
+ * receivers' one-line checks work unchanged; it only proves the sender knows the salt.
+ */
+export function verificationFields(timestamp: number, salt: string): { timestamp: string; verification: string } {
+  const ts = String(timestamp);
+  return { timestamp: ts, verification: createHash('md5').update(`${ts}${salt}`, 'utf8').digest('hex') };
 }
 
 const tokenKey = (tenantId: string, credentialId: string) => `${tenantId}\u0000${credentialId}\u0000`;
@@ -110,6 +121,8 @@ export class SigningService {
           body: body.toString('base64'),
         };
       }
+      case 'verification-hash':
+        return { headers: {}, fields: verificationFields(req.timestamp, live[0].secret), versions: [live[0].version] };
     }
   }
 
