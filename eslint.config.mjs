@@ -20,6 +20,8 @@ const depConstraints = [
   // The outbound pipeline: pure policy (delivery) and the one SSRF-safe HTTP client (egress).
   { sourceTag: 'scope:delivery', onlyDependOnLibsWithTags: ['scope:contracts'] },
   { sourceTag: 'scope:egress', onlyDependOnLibsWithTags: ['scope:delivery', 'scope:config', 'scope:observability'] },
+  // Inbound listeners' tables: pure generation, migration, record mapping and SQL text.
+  { sourceTag: 'scope:listener-tables', onlyDependOnLibsWithTags: ['scope:contracts'] },
 ];
 
 // Tests (unit and integration, beside the code) may also use the test tooling: the

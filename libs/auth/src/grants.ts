@@ -22,6 +22,13 @@ export const ACTIONS = [
   /** Push-notification settings, the type catalogue and the enable flags (a unit's flag: a grant on that unit). */
   'push:read',
   'push:write',
+  /**
+   * Inbound webhook listeners: their services, settings, tokens and tables (write), and
+   * the records they stored and their request logs (read). Listeners are tenant-wide, so
+   * both need a grant on the whole tenant (units "*").
+   */
+  'listeners:read',
+  'listeners:write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

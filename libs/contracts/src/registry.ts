@@ -71,18 +71,34 @@ export type Actor =
 /**
  * receiver and topic are written by the receivers feature (see receivers.ts);
  * push-settings, push-type and push-flag by the push feature (see push.ts).
- * push-notification is the one entity not written by the registry: the retry-scheduler
+ * push-notification is not written by the registry: the retry-scheduler
  * records each deletion of expired, undelivered notifications as a change of it
  * (action "purged", actor system) so the audit log says how many and which.
+ * listener-service and listener are written by the listeners feature (see listeners.ts);
+ * webhook-listener records each retention purge as a "purged" change of the listener.
  */
-export const REGISTRY_ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification'] as const;
+export const REGISTRY_ENTITIES = [
+  'tenant',
+  'unit',
+  'user',
+  'account',
+  'receiver',
+  'topic',
+  'push-settings',
+  'push-type',
+  'push-flag',
+  'push-notification',
+  'listener-service',
+  'listener',
+] as const;
 export type RegistryEntity = (typeof REGISTRY_ENTITIES)[number];
 
 /**
  * created / updated / deleted: the entity's state changed (before/after show how).
  * credentials-reset: an account got a new API token and TOTP secret (never in the event).
  * login: an account logged in. impersonated: an account obtained a token acting as a user.
- * purged: undelivered push notifications expired and were deleted (detail: count and ids).
+ * purged: undelivered push notifications expired and were deleted (detail: count and ids);
+ * a listener's records older than its retention were deleted (detail: count per table).
  */
 export const REGISTRY_ACTIONS = ['created', 'updated', 'deleted', 'credentials-reset', 'login', 'impersonated', 'purged'] as const;
 export type RegistryAction = (typeof REGISTRY_ACTIONS)[number];

@@ -14,6 +14,8 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { prefix: '/v1/audit/', service: 'audit-log' },
   { prefix: '/v1/deliveries', service: 'audit-log' },
   { prefix: '/hooks/', service: 'webhook-listener' },
+  { prefix: '/v1/listener-records/', service: 'webhook-listener' },
+  { prefix: '/v1/listener-logs', service: 'webhook-listener' },
   { prefix: '/v1/', service: 'registry' },
   { prefix: '/oauth/', service: 'registry' },
   { prefix: '/.well-known/', service: 'registry' },

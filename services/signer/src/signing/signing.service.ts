@@ -64,6 +64,9 @@ export class SigningService {
         return { headers: { [String(m.params.header)]: `${String(m.params.prefix)}${live[0].secret}` }, versions: [live[0].version] };
       case 'static-headers':
         return { headers: JSON.parse(live[0].secret) as Record<string, string>, versions: [live[0].version] };
+      case 'inbound-hmac':
+        // Verifies what others send (hookline.signer.verify); it never signs.
+        throw new SchemeMismatchError(req.scheme, m.scheme);
     }
   }
 
