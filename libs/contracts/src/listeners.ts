@@ -103,7 +103,8 @@ export interface ListenerView {
   /** A topic word (letters, digits, "_" and "-"): host events are Listener.<name>.Upserted etc. */
   name: string;
   enabled: boolean;
-  /** Root rows whose last_modified is older than this many seconds are deleted. */
+  /** Root rows whose last_modified is older than this are deleted ("30d", "12h", "90m", "45s"). */
+  retention: string;
   retentionSeconds: number;
   auth: ListenerAuth;
   signature: ListenerSignature | null;

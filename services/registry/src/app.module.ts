@@ -14,6 +14,9 @@ import { LoginThrottleRow } from './auth/entities/login-throttle.entity';
 import { SigningKey } from './auth/entities/signing-key.entity';
 import type { RegistryConfig } from './config';
 import { EventsModule } from './events/events.module';
+import { Listener } from './listeners/entities/listener.entity';
+import { ListenerService } from './listeners/entities/listener-service.entity';
+import { ListenersModule } from './listeners/listeners.module';
 import { OutboxEntry } from './outbox/entities/outbox-entry.entity';
 import { OutboxModule } from './outbox/outbox.module';
 import { PushFlag } from './push/entities/push-flag.entity';
@@ -31,7 +34,7 @@ import { UnitsModule } from './units/units.module';
 import { User } from './users/entities/user.entity';
 import { UsersModule } from './users/users.module';
 
-const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry, Topic, Receiver, PushSettings, PushType, PushFlag];
+const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry, Topic, Receiver, PushSettings, PushType, PushFlag, ListenerService, Listener];
 
 @Module({})
 export class AppModule {
@@ -57,6 +60,7 @@ export class AppModule {
         TopicsModule,
         ReceiversModule,
         PushModule,
+        ListenersModule,
       ],
     };
   }
