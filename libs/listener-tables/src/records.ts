@@ -79,6 +79,7 @@ export function canonicalKey(type: ColumnType, v: unknown): KeyValue {
     return Number.isFinite(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER ? n : String(v);
   }
   if (type === 'boolean') return v === true || v === 'true';
+  if (type === 'timestamptz' && v instanceof Date) return v.toISOString();
   if (type === 'timestamptz' && typeof v === 'string' && !/\.\d{4,}/.test(v)) return new Date(v).toISOString();
   return String(v);
 }

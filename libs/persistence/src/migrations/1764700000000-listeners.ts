@@ -7,7 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * (tenant_<id>) when a structure is accepted. listener_record_versions, listener_log_heads
  * and listener_logs are owned by webhook-listener: the last applied change of each record
  * (so a late redelivery cannot overwrite a newer one, and a delete leaves a tombstone),
- * and each listener's request log as a ring of its keep_logs newest entries.
+ * and each listener's request log as a ring of its keep_logs newest entries. The signer's
+ * delivery_credentials also take the inbound-hmac scheme (listeners' signature secrets).
  */
 export class Listeners1764700000000 implements MigrationInterface {
   name = 'Listeners1764700000000';
@@ -83,9 +84,15 @@ export class Listeners1764700000000 implements MigrationInterface {
         PRIMARY KEY (listener_id, slot)
       )`);
     await q.query('CREATE INDEX listener_logs_tenant_time ON listener_logs (tenant_id, at DESC, listener_id, seq DESC)');
+    // The signer keeps listeners' signature secrets as inbound-hmac credentials.
+    await q.query(`ALTER TABLE delivery_credentials DROP CONSTRAINT delivery_credentials_scheme_check,
+      ADD CONSTRAINT delivery_credentials_scheme_check CHECK (scheme IN ('websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers', 'inbound-hmac'))`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query("DELETE FROM delivery_credentials WHERE scheme = 'inbound-hmac'");
+    await q.query(`ALTER TABLE delivery_credentials DROP CONSTRAINT delivery_credentials_scheme_check,
+      ADD CONSTRAINT delivery_credentials_scheme_check CHECK (scheme IN ('websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers'))`);
     await q.query('DROP TABLE listener_logs');
     await q.query('DROP TABLE listener_log_heads');
     await q.query('DROP TABLE listener_record_versions');
