@@ -28,7 +28,7 @@ import {
 import { DomainError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationError, type FieldProblem, type ProblemBody } from '@hookline/http';
 import { describePath, isPlainObject, keyFromRequest, keyOfRecord, mapRecord, mergeRecords, parseJsonBody, recordsAt, type Row } from '@hookline/listener-tables';
 import { JetStreamPublisher, NatsClient, NatsRpc } from '@hookline/messaging';
-import { correlation, LOGGER, Logger } from '@hookline/observability';
+import { LOGGER, Logger } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
 import { LogBuffer } from '../logs/log-buffer';
 import { RecordsRepository } from '../records/records.repository';
@@ -67,9 +67,9 @@ export class IngestService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Express handler for everything under /hooks (mounted before any body parser). */
+  /** Express handler for everything under /hooks (mounted before any body parser, after the correlation id). */
   readonly handle = (req: Request, res: Response): void => {
-    void correlation.run((req.headers['x-correlation-id'] as string | undefined) ?? undefined, () => this.serve(req, res));
+    void this.serve(req, res);
   };
 
   private async serve(req: Request, res: Response): Promise<void> {
