@@ -1,7 +1,7 @@
 // Transform scripts run in QuickJS compiled to WebAssembly (quickjs-emscripten): a separate
 // JavaScript engine with its own heap, no file system, network, process, timers or
 // require, and no path back into Node's objects (values cross as JSON text). Each run
-// gets a fresh runtime with a memory limit and an interrupt deadline, so a script that
+// gets a fresh runtime with a memory limit and a CPU-time limit, so a script that
 // throws, loops or allocates without end fails that one request and nothing else.
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import variant from '@jitl/quickjs-wasmfile-release-sync';
@@ -98,8 +98,16 @@ function runInRuntime(runtime: ReturnType<QuickJSWASMModule['newRuntime']>, sour
   runtime.setMemoryLimit(limits.memoryMb * 1024 * 1024);
   // Beyond about 300 KB the WebAssembly frames exhaust V8's own stack before QuickJS notices.
   runtime.setMaxStackSize(256 * 1024);
-  const deadline = Date.now() + limits.timeoutMs;
-  runtime.setInterruptHandler(shouldInterruptAfterDeadline(deadline));
+  // The time limit is CPU time, so a busy machine does not fail a script that is within it;
+  // a wall-clock cap (20 times the limit, at least 1 s) still bounds a starved run.
+  const cpuStart = process.cpuUsage();
+  const wallCap = shouldInterruptAfterDeadline(Date.now() + Math.max(1000, 20 * limits.timeoutMs));
+  let overTime = false;
+  runtime.setInterruptHandler((rt) => {
+    const used = process.cpuUsage(cpuStart);
+    overTime = (used.user + used.system) / 1000 > limits.timeoutMs || wallCap(rt) === true;
+    return overTime;
+  });
   const ctx = runtime.newContext();
   try {
     const input = ctx.newString(JSON.stringify(request));
@@ -113,7 +121,7 @@ function runInRuntime(runtime: ReturnType<QuickJSWASMModule['newRuntime']>, sour
         return { kind: 'rejected', message: String(e.message).slice(0, 1000), status };
       }
       const text = typeof e === 'object' && e ? `${e.name ?? 'Error'}: ${e.message ?? ''}` : String(e);
-      if (/interrupted/.test(text) && Date.now() >= deadline) return { kind: 'failed', message: `${phase}: exceeded the time limit of ${limits.timeoutMs} ms` };
+      if (/interrupted/.test(text) && overTime) return { kind: 'failed', message: `${phase}: exceeded the time limit of ${limits.timeoutMs} ms` };
       if (/out of memory/i.test(text)) return { kind: 'failed', message: `${phase}: exceeded the memory limit of ${limits.memoryMb} MB` };
       return { kind: 'failed', message: `${phase}: ${text}`.slice(0, 1000) };
     };
