@@ -25,6 +25,8 @@ const depConstraints = [
   // The web component a host page embeds: browser code, bundled alone. Its spec checks it
   // agrees with the contracts; the element itself imports no lib (Node modules would break the bundle).
   { sourceTag: 'scope:integration-buttons', onlyDependOnLibsWithTags: ['scope:contracts'] },
+  // Inbound listeners' tables: pure generation, migration, record mapping and SQL text.
+  { sourceTag: 'scope:listener-tables', onlyDependOnLibsWithTags: ['scope:contracts'] },
 ];
 
 // Tests (unit and integration, beside the code) may also use the test tooling: the

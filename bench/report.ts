@@ -45,6 +45,9 @@ export function targets(results: Results, feed: 'nats' | 'http'): Target[] {
   t('backlog drain vs steady delivery rate', backlog ? results.ratio(backlog) : undefined, '>=', 0.8, 'x');
   t('isolation: healthy receivers while 1 of 10 hangs', results.get('platform.isolation')?.value, '>=', 0.9, 'x');
   t('PostgreSQL statements per delivered webhook', results.get('platform.pg')?.value, '<=', 0.2, '');
+  const listener = results.get('platform.listener');
+  t('listener ingest req/s vs JetStream publish (awaited)', listener ? results.ratio(listener) : undefined, '>=', 0.5, 'x');
+  t('listener ingest p99 at half load (request -> 202)', results.get('platform.listener.p99')?.value, '<=', 50, 'ms');
   return out;
 }
 

@@ -14,6 +14,7 @@ import { profilesIn, summarizeProfile, type ProfileSummary } from './lib/profile
 import { ReceiverFarm } from './lib/receiver-farm';
 import { Results, type RunResult } from './lib/results';
 import { startBenchStack } from './platform/bench-stack';
+import { listenerIngest } from './platform/listener';
 import { PgStats } from './platform/pg-stats';
 import { SERVICE_NAMES } from '@hookline/contracts';
 import { accepted, backlog, delivered, fanout, isolation, latency, type Ctx } from './platform/scenarios';
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     await postgresBaselines(o, url, results);
   });
 
-  const platform = ['accepted', 'delivered', 'latency', 'fanout', 'isolation', 'backlog'].filter((s) => !o.skip.has(s));
+  const platform = ['accepted', 'listener', 'delivered', 'latency', 'fanout', 'isolation', 'backlog'].filter((s) => !o.skip.has(s));
   let pgMethod: string | undefined;
   if (platform.length > 0) {
     b.profileFromHere();
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     pgMethod = pg.how;
     const ctx: Ctx = { o, b, farm, results, pg };
     await step('accepted', o, results, () => accepted(ctx));
+    await step('listener', o, results, () => listenerIngest(ctx));
     await step('delivered', o, results, () => delivered(ctx));
     await step('latency', o, results, () => latency(ctx));
     await step('fanout', o, results, () => fanout(ctx));

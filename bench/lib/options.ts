@@ -25,6 +25,8 @@ export interface BenchOptions {
   pgBatched: number;
   pgBatchSize: number;
   accepted: number;
+  /** Requests of the listener ingest scenario (at acceptedConcurrency, for at most acceptedSeconds). */
+  listener: number;
   acceptedConcurrency: number;
   acceptedSeconds: number;
   delivered: number;
@@ -60,6 +62,7 @@ const DEFAULTS: BenchOptions = {
   pgBatched: 100_000,
   pgBatchSize: 500,
   accepted: 30_000,
+  listener: 30_000,
   acceptedConcurrency: 64,
   acceptedSeconds: 15,
   delivered: 10_000,
@@ -82,6 +85,7 @@ const QUICK: Partial<BenchOptions> = {
   pgSingle: 1_000,
   pgBatched: 20_000,
   accepted: 2_000,
+  listener: 2_000,
   acceptedSeconds: 3,
   delivered: 1_500,
   fanoutEvents: 150,
@@ -103,6 +107,7 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   'pg-batched': 'pgBatched',
   'pg-batch-size': 'pgBatchSize',
   accepted: 'accepted',
+  listener: 'listener',
   'accepted-concurrency': 'acceptedConcurrency',
   'accepted-seconds': 'acceptedSeconds',
   delivered: 'delivered',
@@ -116,7 +121,7 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   'scenario-seconds': 'scenarioSeconds',
 };
 
-export const SCENARIOS = ['http', 'jetstream', 'postgres', 'accepted', 'delivered', 'latency', 'fanout', 'backlog', 'isolation'] as const;
+export const SCENARIOS = ['http', 'jetstream', 'postgres', 'accepted', 'listener', 'delivered', 'latency', 'fanout', 'backlog', 'isolation'] as const;
 
 export const USAGE = `npm run bench -- [flags]
 

@@ -38,6 +38,13 @@ export const ACTIONS = [
   'integrations:read',
   'integrations:write',
   'integrations:use',
+  /**
+   * Inbound webhook listeners: their services, settings, tokens and tables (write), and
+   * the records they stored and their request logs (read). Listeners are tenant-wide, so
+   * both need a grant on the whole tenant (units "*").
+   */
+  'listeners:read',
+  'listeners:write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

@@ -2,6 +2,7 @@
 // Publishers and consumers take their payload types from here.
 import type { DeliveryLifecycleEvent, DispatchOrder, FailedOrder, ParkedOrder, ResendSucceeded } from './delivery';
 import type { HostEvent } from './host-event';
+import type { ListenerIngestMessage } from './listeners';
 import type { RegistryChange } from './registry';
 
 export interface ChannelMap {
@@ -19,6 +20,8 @@ export interface ChannelMap {
   'dispatch-resent': ResendSucceeded;
   /** hookline.dispatch.parked.<tenant> */
   'dispatch-parked': ParkedOrder;
+  /** hookline.ingest.<tenant>.<listener>.<record> */
+  'listener-ingest': ListenerIngestMessage;
 }
 
 export type Channel = keyof ChannelMap;

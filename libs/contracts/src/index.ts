@@ -13,3 +13,4 @@ export * from './push';
 export * from './installations';
 export * from './integrations';
 export * from './live';
+export * from './listeners';

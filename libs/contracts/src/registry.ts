@@ -73,15 +73,34 @@ export type Actor =
 /**
  * receiver and topic are written by the receivers feature (see receivers.ts);
  * push-settings, push-type and push-flag by the push feature (see push.ts).
- * push-notification is the one entity not written by the registry: the retry-scheduler
+ * push-notification is not written by the registry: the retry-scheduler
  * records each deletion of expired, undelivered notifications as a change of it
  * (action "purged", actor system) so the audit log says how many and which.
  * delivery is written by the audit-log: a bulk resend is recorded as a change of it
  * (action "resent"), with who asked, the filter, and how many.
  * template and installation are written by the installations feature (see installations.ts).
  * integration is written by the integrations feature (see integrations.ts).
+ * listener-service and listener are written by the listeners feature (see listeners.ts);
+ * webhook-listener records each retention purge as a "purged" change of the listener.
  */
-export const REGISTRY_ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification', 'delivery', 'template', 'installation', 'integration'] as const;
+export const REGISTRY_ENTITIES = [
+  'tenant',
+  'unit',
+  'user',
+  'account',
+  'receiver',
+  'topic',
+  'push-settings',
+  'push-type',
+  'push-flag',
+  'push-notification',
+  'delivery',
+  'template',
+  'installation',
+  'integration',
+  'listener-service',
+  'listener',
+] as const;
 export type RegistryEntity = (typeof REGISTRY_ENTITIES)[number];
 
 /**
@@ -89,7 +108,8 @@ export type RegistryEntity = (typeof REGISTRY_ENTITIES)[number];
  * credentials-reset: an account got a new API token and TOTP secret (never in the event).
  * login: an account logged in. impersonated: an account obtained a token acting as a user.
  * restored: a soft-deleted entity (a receiver) is back.
- * purged: undelivered push notifications expired and were deleted (detail: count and ids).
+ * purged: undelivered push notifications expired and were deleted (detail: count and ids);
+ * a listener's records older than its retention were deleted (detail: count per table).
  * resent: an operator resent deliveries in bulk (entity "delivery"; detail: the filter and how many).
  * retired: a template leaves the catalogue (no new installations; existing ones keep working).
  */

@@ -19,6 +19,8 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   // The <hookline-integrations> web component (one ES module), served by the registry.
   { prefix: '/integration-buttons/', service: 'registry' },
   { prefix: '/hooks/', service: 'webhook-listener' },
+  { prefix: '/v1/listener-records/', service: 'webhook-listener' },
+  { prefix: '/v1/listener-logs', service: 'webhook-listener' },
   { prefix: '/v1/', service: 'registry' },
   { prefix: '/oauth/', service: 'registry' },
   { prefix: '/.well-known/', service: 'registry' },

@@ -11,6 +11,8 @@ import type {
   RotateCredentialRequest,
   SignRequest,
   SignResult,
+  VerifyRequest,
+  VerifyResult,
 } from './signer';
 
 export const RPC_ERROR_CODES = ['invalid-request', 'not-found', 'conflict', 'scheme-mismatch', 'token-endpoint', 'unavailable', 'internal'] as const;
@@ -32,6 +34,7 @@ export interface RpcMap {
   'hookline.signer.credentials.rotate': { request: RotateCredentialRequest; result: CredentialRotated };
   'hookline.signer.credentials.revoke': { request: RevokeCredentialRequest; result: CredentialRevoked };
   'hookline.signer.credentials.describe': { request: DescribeCredentialRequest; result: CredentialDescription };
+  'hookline.signer.verify': { request: VerifyRequest; result: VerifyResult };
 }
 
 export type RpcSubject = keyof RpcMap;

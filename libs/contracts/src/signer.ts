@@ -16,12 +16,15 @@ export const SIGNER_SUBJECTS = {
   revokeCredential: 'hookline.signer.credentials.revoke',
   /** The non-secret facts of a credential (scheme, parameters, versions). */
   describeCredential: 'hookline.signer.credentials.describe',
+  /** Checks an inbound request's signature (inbound-hmac credentials): the secret never leaves the signer. */
+  verify: 'hookline.signer.verify',
 } as const;
 
 /** Queue group the signer's instances share, so each request is answered once. */
 export const SIGNER_QUEUE = 'signer';
 
-export const CREDENTIAL_SCHEMES = ['websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers', 'body-secret', 'verification-hash'] as const;
+/** inbound-hmac verifies what others sign (webhook listeners); every other scheme signs what the platform sends. */
+export const CREDENTIAL_SCHEMES = ['websub', 'standard-webhooks', 'oauth2', 'token-header', 'static-headers', 'body-secret', 'verification-hash', 'inbound-hmac'] as const;
 export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
 
 /** A credential as the registry hands it over. Omitted HMAC secrets are generated. */
@@ -41,7 +44,26 @@ export type CredentialSpec =
    * `timestamp` (the attempt's unix seconds) and `verification` (hex MD5 of the timestamp
    * followed by the salt). The salt never leaves the signer.
    */
-  | { scheme: 'verification-hash'; salt: string };
+  | { scheme: 'verification-hash'; salt: string }
+  | InboundHmacSpec;
+
+/**
+ * A secret that verifies inbound requests (a webhook listener's signature check):
+ * github (X-Hub-Signature-256: sha256=<hex>), stripe (Stripe-Signature: t=…,v1=<hex> over
+ * "t.body"), standard-webhooks (webhook-id/-timestamp/-signature, whsec_ secret), or hmac
+ * (a header, algorithm, encoding and optional prefix of your choosing) over the raw body.
+ */
+export interface InboundHmacSpec {
+  scheme: 'inbound-hmac';
+  preset: 'github' | 'stripe' | 'standard-webhooks' | 'hmac';
+  /** Generated when omitted (standard-webhooks: whsec_…; others: 32 random bytes, base64url). */
+  secret?: string;
+  header?: string;
+  algorithm?: 'sha1' | 'sha256' | 'sha512';
+  encoding?: 'hex' | 'base64';
+  prefix?: string;
+  toleranceSeconds?: number;
+}
 
 export interface CreateCredentialRequest {
   tenantId: string;
@@ -121,6 +143,23 @@ export interface SignRequest {
   then?: { scheme: 'standard-webhooks'; credentialId: string; tenantId: string };
 }
 
+export interface VerifyRequest {
+  tenantId: string;
+  credentialId: string;
+  /** The request's headers, names in lower case (only those the check reads are needed). */
+  headers: Record<string, string>;
+  /** The exact body bytes as received (after decompression), base64. */
+  body: string;
+}
+
+export interface VerifyResult {
+  valid: boolean;
+  /** Why not, in words safe to show the sender (never a secret or the expected value). */
+  reason?: string;
+  /** The credential version that matched. */
+  version?: number;
+}
+
 export interface SignResult {
   /** Headers to add to the request, secret-bearing ones included: never log them. */
   headers: Record<string, string>;
@@ -198,6 +237,21 @@ export const CREDENTIAL_SPEC_SCHEMA = {
       additionalProperties: false,
       properties: { scheme: { const: 'verification-hash' }, salt: { type: 'string', minLength: 1, maxLength: 1024 } },
     },
+    {
+      type: 'object',
+      required: ['scheme', 'preset'],
+      additionalProperties: false,
+      properties: {
+        scheme: { const: 'inbound-hmac' },
+        preset: { enum: ['github', 'stripe', 'standard-webhooks', 'hmac'] },
+        secret,
+        header: headerName,
+        algorithm: { enum: ['sha1', 'sha256', 'sha512'] },
+        encoding: { enum: ['hex', 'base64'] },
+        prefix: { type: 'string', maxLength: 32, pattern: '^[\\x21-\\x7e]*$' },
+        toleranceSeconds: { type: 'integer', minimum: 1, maximum: 86400 },
+      },
+    },
   ],
 } as const;
 
@@ -267,6 +321,25 @@ export const SIGNER_SCHEMAS = {
         versions: { type: 'array', items: { type: 'integer' } },
         body: { type: 'string', contentEncoding: 'base64' },
       },
+    }),
+  },
+  [SIGNER_SUBJECTS.verify]: {
+    request: {
+      type: 'object',
+      required: ['tenantId', 'credentialId', 'headers', 'body'],
+      additionalProperties: false,
+      properties: {
+        tenantId: id,
+        credentialId: id,
+        headers: { type: 'object', maxProperties: 100, additionalProperties: { type: 'string', maxLength: 8192 } },
+        body: { type: 'string', contentEncoding: 'base64', pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+      },
+    },
+    response: reply({
+      type: 'object',
+      required: ['valid'],
+      additionalProperties: false,
+      properties: { valid: { type: 'boolean' }, reason: { type: 'string' }, version: { type: 'integer' } },
     }),
   },
   [SIGNER_SUBJECTS.createCredential]: {

@@ -64,6 +64,20 @@ export const STREAMS = {
     duplicateWindowMs: HOUR,
     retention: 'workqueue',
   },
+  /**
+   * Inbound webhook requests, one message per record, stored before the sender gets its
+   * 2xx and removed once applied to the listener's tables. A work queue: what stays in it
+   * is exactly what is accepted and not yet applied (the ingest path asks it whether a
+   * record has a change in flight). The duplicate window is how long an Idempotency-Key
+   * or a listener's dedup value (e.g. X-GitHub-Delivery) is recognised.
+   */
+  ingest: {
+    name: 'HOOKLINE_INGEST',
+    subjects: ['hookline.ingest.>'],
+    maxAgeMs: 7 * DAY,
+    duplicateWindowMs: DAY,
+    retention: 'workqueue',
+  },
   deadLetter: {
     name: 'HOOKLINE_DEADLETTER',
     subjects: ['hookline.dlq.>'],
@@ -158,6 +172,15 @@ export const CONSUMERS = {
     ackWaitMs: 30_000,
     maxDeliver: 50,
     maxAckPending: 1000,
+  },
+  /** Applies accepted listener changes to the tenant's tables, in stream order, in batches. */
+  listenerApply: {
+    stream: STREAMS.ingest.name,
+    durable: 'webhook-listener-apply',
+    filterSubject: 'hookline.ingest.>',
+    ackWaitMs: 30_000,
+    maxDeliver: 50,
+    maxAckPending: 5000,
   },
   auditDeliveries: {
     stream: STREAMS.deliveries.name,

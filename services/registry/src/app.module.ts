@@ -20,6 +20,9 @@ import { InstallationsModule } from './installations/installations.module';
 import { OidcModule } from './oidc/oidc.module';
 import { Integration } from './integrations/entities/integration.entity';
 import { IntegrationsModule } from './integrations/integrations.module';
+import { Listener } from './listeners/entities/listener.entity';
+import { ListenerService } from './listeners/entities/listener-service.entity';
+import { ListenersModule } from './listeners/listeners.module';
 import { OutboxEntry } from './outbox/entities/outbox-entry.entity';
 import { OutboxModule } from './outbox/outbox.module';
 import { PushFlag } from './push/entities/push-flag.entity';
@@ -37,7 +40,7 @@ import { UnitsModule } from './units/units.module';
 import { User } from './users/entities/user.entity';
 import { UsersModule } from './users/users.module';
 
-const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry, Topic, Receiver, PushSettings, PushType, PushFlag, Template, Installation, Integration];
+const ENTITIES = [Tenant, Unit, User, Account, SigningKey, LoginThrottleRow, OutboxEntry, Topic, Receiver, PushSettings, PushType, PushFlag, Template, Installation, Integration, ListenerService, Listener];
 
 @Module({})
 export class AppModule {
@@ -66,6 +69,7 @@ export class AppModule {
         InstallationsModule,
         OidcModule,
         IntegrationsModule,
+        ListenersModule,
       ],
     };
   }

@@ -1,4 +1,25 @@
-import { databaseConfig, httpConfig, natsConfig, operatorConfig, type DatabaseConfig, type HttpConfig, type NatsConfig, type OperatorConfig } from '@hookline/config';
+import { databaseConfig, field, httpConfig, natsConfig, operatorConfig, type DatabaseConfig, type HttpConfig, type NatsConfig, type OperatorConfig } from '@hookline/config';
 
-export const webhookListenerConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig };
-export type WebhookListenerConfig = NatsConfig & DatabaseConfig & HttpConfig & OperatorConfig;
+const listenerConfig = {
+  maxBodyBytes: field.int('HOOKLINE_LISTENER_MAX_BODY', { default: 65_536, min: 1024, max: 1_048_576, doc: 'largest request body a listener takes, before and after decompression (the seed: 64 KB)' }),
+  applyBatch: field.int('HOOKLINE_LISTENER_APPLY_BATCH', { default: 200, min: 1, max: 5000, doc: 'accepted changes applied to the tables in one transaction' }),
+  retentionSweepMs: field.duration('HOOKLINE_LISTENER_RETENTION_SWEEP', { default: 60_000, doc: 'how often records past their listener’s retention are deleted' }),
+  purgeBatch: field.int('HOOKLINE_LISTENER_PURGE_BATCH', { default: 1000, min: 1, max: 100_000, doc: 'root rows deleted per statement by the retention purge' }),
+  verifyTimeoutMs: field.duration('HOOKLINE_LISTENER_VERIFY_TIMEOUT', { default: 2000, doc: 'how long a request waits for the signer to check its signature' }),
+  logBodyMax: field.int('HOOKLINE_LISTENER_LOG_BODY_MAX', { default: 8192, min: 0, max: 65_536, doc: 'bytes of a failed request’s body kept in its log entry' }),
+  logFlushMs: field.duration('HOOKLINE_LISTENER_LOG_FLUSH', { default: 200, doc: 'how often log entries of refused requests are written (accepted ones are written with their change)' }),
+};
+
+export const webhookListenerConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...listenerConfig };
+export type WebhookListenerConfig = NatsConfig &
+  DatabaseConfig &
+  HttpConfig &
+  OperatorConfig & {
+    maxBodyBytes: number;
+    applyBatch: number;
+    retentionSweepMs: number;
+    purgeBatch: number;
+    verifyTimeoutMs: number;
+    logBodyMax: number;
+    logFlushMs: number;
+  };

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
-import { loadServiceConfig, runHttpService } from '@hookline/http';
+import { loadServiceConfig } from '@hookline/http';
 import { AppModule } from './app.module';
+import { runListenerService } from './bootstrap';
 import { webhookListenerConfigSpec } from './config';
 
 const config = loadServiceConfig('webhook-listener', webhookListenerConfigSpec);
-void runHttpService(AppModule.forRoot(config), { ...config, service: 'webhook-listener' });
+void runListenerService(AppModule.forRoot(config), { ...config, service: 'webhook-listener' });

@@ -1,7 +1,7 @@
 // A credential as handed over by the registry, split into what may be shown (params)
 // and what is sealed (the secret material), with the checks a JSON schema cannot make.
 import { randomBytes } from 'node:crypto';
-import type { CredentialScheme, CredentialSpec } from '@hookline/contracts';
+import type { CredentialScheme, CredentialSpec, InboundHmacSpec } from '@hookline/contracts';
 import { DELIVERY_HEADERS, generateStandardWebhooksSecret, standardWebhooksKey } from '@hookline/delivery';
 
 export type CredentialParams = Record<string, string | string[]>;
@@ -78,6 +78,8 @@ export function splitSpec(spec: CredentialSpec): SplitSpec {
     case 'token-header':
       checkHeaderName(spec.header);
       return { scheme: spec.scheme, params: { header: spec.header, prefix: spec.prefix }, secret: spec.token, generated: false };
+    case 'inbound-hmac':
+      return splitInbound(spec);
     case 'static-headers': {
       const names = Object.keys(spec.headers);
       for (const n of names) checkHeaderName(n);
@@ -93,14 +95,54 @@ export function splitSpec(spec: CredentialSpec): SplitSpec {
   }
 }
 
+/** An inbound secret: the preset's parameters are kept (defaults filled in) beside the sealed secret. */
+function splitInbound(spec: InboundHmacSpec): SplitSpec {
+  const params: CredentialParams = { preset: spec.preset };
+  if (spec.preset === 'hmac') {
+    params.header = (spec.header ?? 'X-Signature').toLowerCase();
+    params.algorithm = spec.algorithm ?? 'sha256';
+    params.encoding = spec.encoding ?? 'hex';
+    params.prefix = spec.prefix ?? '';
+  } else if (spec.header !== undefined || spec.algorithm !== undefined || spec.encoding !== undefined || spec.prefix !== undefined) {
+    throw new InvalidCredentialError(`the ${spec.preset} preset fixes the header and the algorithm; header, algorithm, encoding and prefix are for the hmac preset`);
+  }
+  if (spec.preset === 'stripe' || spec.preset === 'standard-webhooks') params.toleranceSeconds = String(spec.toleranceSeconds ?? 300);
+  if (spec.preset === 'standard-webhooks') {
+    if (spec.secret !== undefined) {
+      try {
+        standardWebhooksKey(spec.secret);
+      } catch (err) {
+        throw new InvalidCredentialError((err as Error).message);
+      }
+    }
+    return { scheme: spec.scheme, params, secret: spec.secret ?? generateStandardWebhooksSecret(), generated: spec.secret === undefined };
+  }
+  return { scheme: spec.scheme, params, secret: spec.secret ?? randomBytes(32).toString('base64url'), generated: spec.secret === undefined };
+}
+
 /** For HMAC schemes a rotation without new material generates a fresh secret. */
 export function generatedSpec(scheme: CredentialScheme, params: CredentialParams): CredentialSpec | undefined {
   if (scheme === 'websub') return { scheme, algorithm: params.algorithm as 'sha1' | 'sha256' | 'sha384' | 'sha512' };
   if (scheme === 'standard-webhooks') return { scheme };
+  if (scheme === 'inbound-hmac') return inboundSpec(params);
   return undefined;
 }
 
-/** Schemes whose receivers verify with a secret they hold, so an old and a new one can overlap. */
+/** The spec an inbound credential was made from (without its secret), to rotate it with the same parameters. */
+export function inboundSpec(params: CredentialParams, secret?: string): InboundHmacSpec {
+  const preset = params.preset as InboundHmacSpec['preset'];
+  return {
+    scheme: 'inbound-hmac',
+    preset,
+    ...(secret !== undefined ? { secret } : {}),
+    ...(preset === 'hmac'
+      ? { header: String(params.header), algorithm: params.algorithm as 'sha1' | 'sha256' | 'sha512', encoding: params.encoding as 'hex' | 'base64', prefix: String(params.prefix) }
+      : {}),
+    ...(params.toleranceSeconds !== undefined ? { toleranceSeconds: Number(params.toleranceSeconds) } : {}),
+  };
+}
+
+/** Schemes whose secret the other side holds too, so an old and a new one can overlap. */
 export function isHmacScheme(scheme: string): boolean {
-  return scheme === 'websub' || scheme === 'standard-webhooks';
+  return scheme === 'websub' || scheme === 'standard-webhooks' || scheme === 'inbound-hmac';
 }

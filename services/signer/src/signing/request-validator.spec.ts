@@ -45,12 +45,23 @@ describe('request schemas', () => {
     ['a verification salt', { scheme: 'verification-hash', salt: 'shared-secret' }, true],
     ['an empty verification salt', { scheme: 'verification-hash', salt: '' }, false],
     ['a verification hash without a salt', { scheme: 'verification-hash' }, false],
+    ['an inbound github secret', { scheme: 'inbound-hmac', preset: 'github', secret: 'a-github-webhook-secret' }, true],
+    ['an inbound generic hmac', { scheme: 'inbound-hmac', preset: 'hmac', header: 'X-Signature', algorithm: 'sha512', encoding: 'base64', prefix: 'v1=' }, true],
+    ['an inbound preset that does not exist', { scheme: 'inbound-hmac', preset: 'paypal' }, false],
+    ['an inbound prefix with a space', { scheme: 'inbound-hmac', preset: 'hmac', prefix: 'sha256 =' }, false],
   ];
   for (const [name, spec, ok] of creates) {
     it(`create: ${ok ? 'accepts' : 'refuses'} ${name}`, () => {
       assert.equal(checkRequest(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId: 'r1', spec }).ok, ok);
     });
   }
+});
+
+describe('verify requests', () => {
+  const verify = { tenantId: 'acme', credentialId: 'listener:1', headers: { 'x-hub-signature-256': 'sha256=00' }, body: Buffer.from('{}').toString('base64') };
+  it('accepts a verify request', () => assert.equal(checkRequest(SIGNER_SUBJECTS.verify, verify).ok, true));
+  it('refuses one without a body', () => assert.equal(checkRequest(SIGNER_SUBJECTS.verify, { ...verify, body: undefined }).ok, false));
+  it('refuses header values that are not strings', () => assert.equal(checkRequest(SIGNER_SUBJECTS.verify, { ...verify, headers: { a: 1 } }).ok, false));
 });
 
 describe('reply schemas', () => {

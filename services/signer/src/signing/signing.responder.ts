@@ -9,6 +9,7 @@ import { InvalidCredentialError } from '../credentials/credential-spec';
 import { CredentialConflictError, CredentialNotFoundError, CredentialsService } from '../credentials/credentials.service';
 import { TokenEndpointError } from '../oauth2/client-credentials';
 import { checkRequest } from './request-validator';
+import { VerificationService } from '../verification/verification.service';
 import { BodyFieldError, MissingBodyError, MissingFieldError, SchemeMismatchError, SigningService } from './signing.service';
 
 /** Core NATS (no queue group): every signer instance hears that a credential changed. */
@@ -29,12 +30,14 @@ export class SigningResponder implements OnApplicationBootstrap {
     private readonly rpc: NatsRpc,
     private readonly nats: NatsClient,
     private readonly signing: SigningService,
+    private readonly verification: VerificationService,
     private readonly credentials: CredentialsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
     this.handle(SIGNER_SUBJECTS.sign, (r) => this.signing.sign(r));
+    this.handle(SIGNER_SUBJECTS.verify, (r) => this.verification.verify(r));
     this.handle(SIGNER_SUBJECTS.createCredential, async (r) => {
       const out = await this.credentials.create(r);
       this.changed(r.tenantId, r.credentialId, 'created', out.version);

@@ -123,6 +123,9 @@ export class SigningService {
       }
       case 'verification-hash':
         return { headers: {}, fields: verificationFields(req.timestamp, live[0].secret), versions: [live[0].version] };
+      case 'inbound-hmac':
+        // Verifies what others send (hookline.signer.verify); it never signs.
+        throw new SchemeMismatchError(req.scheme, m.scheme);
     }
   }
 

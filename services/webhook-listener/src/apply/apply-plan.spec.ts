@@ -1,0 +1,67 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ListenerChangeState, ListenerIngestMessage } from '@hookline/contracts';
+import { changeEvent, planBatch, versionKey, type Item } from './apply-plan';
+
+const L = '0196f3a2-7c1e-7d2a-9b3c-1a2b3c4d5e6f';
+const listener = {
+  id: L,
+  tenant: 'acme',
+  serviceId: 's',
+  name: 'orders',
+  structure: { baseName: 'orders', rootPath: [], primaryKey: ['id'], tables: [{ name: 'orders', parent: null, path: [], columns: [{ name: 'id', source: ['id'], type: 'numeric' }] }] },
+} as unknown as ListenerChangeState;
+const listenerOf = (id: string) => (id === L ? listener : undefined);
+
+let n = 0;
+function item(seq: number, op: ListenerIngestMessage['op'], id: number, record?: Record<string, unknown>, listenerId = L): Item {
+  return { seq, msg: { tenantId: 'acme', listenerId, requestId: `r${++n}`, index: 0, count: 1, op, key: { id }, ...(record ? { record } : {}), acceptedAt: `2026-01-01T00:00:${String(seq).padStart(2, '0')}Z` } };
+}
+const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
+
+describe('planBatch', () => {
+  it('folds a record\'s changes in stream order: the last upsert with later patches merged in', () => {
+    const p = planBatch([item(3, 'patch', 1, { id: 1, b: 2, c: { y: 1 } }), item(1, 'upsert', 1, { id: 1, a: 1, c: { x: 1 } }), item(2, 'delete', 1), item(4, 'upsert', 2, { id: 2 })], new Map(), listenerOf);
+    // seq 1 upsert, 2 delete: the record is gone; 3 patches a deleted record (a failure).
+    assert.deepEqual(p.effects.map((e) => [e.recordKey, e.kind]), [['[1]', 'delete'], ['[2]', 'upsert']]);
+    assert.deepEqual(p.failed.map((f) => f.item.seq), [3]);
+    assert.deepEqual(plain(p.versions).sort((a: { seq: number }, b: { seq: number }) => a.seq - b.seq), [
+      { tenantId: 'acme', listenerId: L, recordKey: '[1]', seq: 3, deleted: true },
+      { tenantId: 'acme', listenerId: L, recordKey: '[2]', seq: 4, deleted: false },
+    ]);
+  });
+  it('merges patches after an upsert, and patches with each other', () => {
+    const p = planBatch([item(1, 'upsert', 1, { id: 1, a: 1, c: { x: 1 } }), item(2, 'patch', 1, { id: 1, c: { y: 2 } }), item(3, 'patch', 2, { id: 2, a: 1 }), item(4, 'patch', 2, { id: 2, b: 2 })], new Map(), listenerOf);
+    assert.deepEqual(plain(p.effects.map((e) => [e.kind, e.record, e.lastModified, e.items.length])), [
+      ['upsert', { id: 1, a: 1, c: { x: 1, y: 2 } }, '2026-01-01T00:00:02Z', 2],
+      ['patch', { id: 2, a: 1, b: 2 }, '2026-01-01T00:00:04Z', 2],
+    ]);
+  });
+  it('skips what was applied before or replaced by a newer change (a late redelivery), and a delete stays a tombstone', () => {
+    const versions = new Map([
+      [versionKey(L, '[1]'), { seq: 10, deleted: false }],
+      [versionKey(L, '[2]'), { seq: 10, deleted: true }],
+    ]);
+    const p = planBatch([item(9, 'upsert', 1, { id: 1, old: true }), item(10, 'upsert', 1, { id: 1 }), item(8, 'upsert', 2, { id: 2 }), item(11, 'patch', 2, { id: 2, a: 1 })], versions, listenerOf);
+    assert.deepEqual(p.stale.map((i) => i.seq), [8, 9, 10]);
+    assert.deepEqual(p.effects, []);
+    assert.deepEqual(p.failed.map((f) => [f.item.seq, /deleted/.test(f.error)]), [[11, true]]);
+  });
+  it('drops changes of listeners that are gone', () => {
+    const p = planBatch([item(1, 'upsert', 1, { id: 1 }, '0196f3a2-7c1e-7d2a-9b3c-000000000000')], new Map(), listenerOf);
+    assert.equal(p.orphaned.length, 1);
+    assert.deepEqual(p.versions, []);
+  });
+});
+
+describe('changeEvent', () => {
+  it('is a host event on Listener.<name>.<Kind> whose id depends only on the stream message', () => {
+    const i = item(7, 'delete', 42);
+    const e = changeEvent(listener, i);
+    assert.equal(e.topic, 'Listener.orders.Deleted');
+    assert.deepEqual(e.object, { type: 'listener:orders', id: '42' });
+    assert.equal(e.id, changeEvent(listener, i).id);
+    assert.notEqual(e.id, changeEvent(listener, { ...i, seq: 8 }).id);
+    assert.deepEqual((e.data as { key: unknown }).key, { id: 42 });
+  });
+});

@@ -1,0 +1,100 @@
+// Applies accepted listener changes (HOOKLINE_INGEST) to the tenant's tables: a batch at a
+// time, in stream order, in one transaction with the records' versions and the accepted
+// requests' log entries; each applied change is published as a host event before the
+// transaction commits (with a Nats-Msg-Id derived from its stream sequence, so a batch
+// retried after a crash publishes nothing twice), and the batch is acked after it.
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { CONFIG } from '@hookline/config';
+import { CONSUMERS, subjects, type ListenerChangeState } from '@hookline/contracts';
+import { ConsumerHost, JetStreamPublisher, type ConsumedMessage } from '@hookline/messaging';
+import { LOGGER, Logger } from '@hookline/observability';
+import type { WebhookListenerConfig } from '../config';
+import { LogsRepository, type LogEntry } from '../logs/logs.repository';
+import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
+import { changeEvent, planBatch, recordKeyOfItem, type Effect, type Item } from './apply-plan';
+import { ApplyRepository } from './apply.repository';
+
+const METHOD = { upsert: 'POST', patch: 'PATCH', delete: 'DELETE' } as const;
+
+@Injectable()
+export class ApplyConsumer implements OnModuleInit {
+  constructor(
+    private readonly host: ConsumerHost,
+    private readonly repo: ApplyRepository,
+    private readonly logs: LogsRepository,
+    private readonly views: ListenersViewProvider,
+    private readonly publisher: JetStreamPublisher,
+    @Inject(CONFIG) private readonly config: WebhookListenerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    // One batch at a time: stream order is the order changes were accepted. A batch waits up
+    // to 20 ms to fill: a batch costs about ten round trips to PostgreSQL whatever its size.
+    this.host.registerBatch(CONSUMERS.listenerApply, 'listener-ingest', (msgs) => this.apply(msgs), { maxBatch: this.config.applyBatch, maxWaitMs: 20, concurrency: 1 });
+  }
+
+  async apply(msgs: ConsumedMessage<'listener-ingest'>[]): Promise<void> {
+    const items: Item[] = msgs.map((m) => ({ seq: m.streamSeq, msg: m.payload }));
+    const t0 = performance.now();
+    const phases: Record<string, number> = {};
+    const mark = (name: string) => (phases[name] = Math.round(performance.now() - t0));
+    const view = this.views.view;
+    const listenerOf = (id: string): ListenerChangeState | undefined => view.byId(id);
+    await this.repo.transaction(async (em) => {
+      const keys = items.flatMap((i) => {
+        const recordKey = recordKeyOfItem(i, listenerOf);
+        return recordKey === undefined ? [] : [{ listenerId: i.msg.listenerId, recordKey }];
+      });
+      const versions = await this.repo.lockVersions(em, keys);
+      mark('locked');
+      const plan = planBatch(items, versions, listenerOf);
+      if (plan.orphaned.length > 0) this.logger.warn({ count: plan.orphaned.length }, 'dropping accepted changes of listeners that were deleted or have no tables');
+      const failed = [...plan.failed];
+      const byListener = new Map<string, Effect[]>();
+      for (const e of plan.effects) byListener.set(e.listenerId, [...(byListener.get(e.listenerId) ?? []), e]);
+      for (const [id, effects] of byListener) failed.push(...(await this.repo.execute(em, listenerOf(id) as ListenerChangeState, effects)));
+      mark('written');
+      await this.repo.saveVersions(em, plan.versions, new Date());
+
+      const failedSeqs = new Map(failed.map((f) => [f.item.seq, f.error]));
+      const entries: LogEntry[] = [];
+      const events: Promise<unknown>[] = [];
+      for (const item of plan.effects.flatMap((e) => e.items).concat(plan.failed.map((f) => f.item))) {
+        const l = listenerOf(item.msg.listenerId) as ListenerChangeState;
+        const error = failedSeqs.get(item.seq);
+        const log = item.msg.log;
+        if (log) entries.push({ ...log, tenantId: l.tenant, listenerId: l.id, keep: l.keepLogs, ...(error ? { state: 'error', error } : {}) });
+        else if (error) {
+          entries.push({
+            tenantId: l.tenant,
+            listenerId: l.id,
+            keep: l.keepLogs,
+            requestId: item.msg.requestId,
+            method: METHOD[item.msg.op],
+            path: `(record ${item.msg.index + 1} of ${item.msg.count} of request ${item.msg.requestId})`,
+            status: 202,
+            state: 'error',
+            error,
+            durationMs: 0,
+            size: 0,
+            records: 1,
+            at: item.msg.acceptedAt,
+          });
+        }
+        if (!error) {
+          const event = changeEvent(l, item);
+          events.push(this.publisher.publish('host-event', subjects.event(event.tenantId, event.topic), event, { msgId: event.id }));
+        }
+      }
+      await this.logs.append(entries, em);
+      mark('logged');
+      // Published before the commit: a crash in between applies the batch again, and the
+      // events come out as duplicates of themselves.
+      await Promise.all(events);
+      mark('published');
+    });
+    mark('committed');
+    this.logger.debug({ size: items.length, ms: phases }, 'applied a batch of listener changes');
+  }
+}

@@ -1,0 +1,67 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ListenerChangeState } from '@hookline/contracts';
+import { dedupKeyOf, isJsonType, loggedPath, parseHookPath, presentedToken, scriptHeaders } from './request-parts';
+
+const S = '0196f3a2-7c1e-7d2a-9b3c-000000000001';
+const L = '0196f3a2-7c1e-7d2a-9b3c-1a2b3c4d5e6f';
+const listener = (over: Partial<ListenerChangeState> = {}) =>
+  ({ id: L, auth: { method: 'token', location: { in: 'query', name: 'token' }, tokenSet: true }, dedup: null, bodyDedupSeconds: 60, ...over }) as unknown as ListenerChangeState;
+
+describe('parseHookPath', () => {
+  const table: [string, unknown][] = [
+    [`/${S}/${L}`, { serviceId: S, listenerId: L }],
+    [`/${S}/${L}/`, { serviceId: S, listenerId: L }],
+    [`/${S}/${L}/42`, { serviceId: S, listenerId: L, recordId: '42' }],
+    [`/${S}/${L}/a%20b`, { serviceId: S, listenerId: L, recordId: 'a b' }],
+    [`/${S}/${L}/%E0%A4%A`, undefined],
+    [`/${S}`, undefined],
+    [`/x/${L}`, undefined],
+    [`/${S}/${L}/1/2`, undefined],
+  ];
+  for (const [path, route] of table) it(path.slice(0, 50), () => assert.deepEqual(parseHookPath(path), route));
+});
+
+describe('presentedToken', () => {
+  const q = new URLSearchParams('token=abc');
+  it('reads a header, a query parameter or the Authorization header after its prefix', () => {
+    assert.equal(presentedToken({ in: 'header', name: 'x-token' }, { 'x-token': 't1' }, q), 't1');
+    assert.equal(presentedToken({ in: 'query', name: 'token' }, {}, q), 'abc');
+    assert.equal(presentedToken({ in: 'authorization', prefix: 'Bearer ' }, { authorization: 'bearer t2' }, q), 't2');
+    assert.equal(presentedToken({ in: 'authorization', prefix: 'Bearer ' }, { authorization: 'Basic t2' }, q), undefined);
+    assert.equal(presentedToken({ in: 'authorization', prefix: '' }, { authorization: 't3' }, q), 't3');
+  });
+});
+
+describe('what a log and a script see', () => {
+  it('the query token is redacted from the logged path', () => assert.equal(loggedPath('/hooks/a/b?token=secret&x=1', listener()), '/hooks/a/b?token=%5Bredacted%5D&x=1'));
+  it('credentials are not handed to scripts', () => {
+    const h = scriptHeaders({ authorization: 'Bearer x', cookie: 'c', 'x-token': 't', 'x-event': 'e' }, listener({ auth: { method: 'token', location: { in: 'header', name: 'x-token' }, tokenSet: true } }));
+    assert.deepEqual({ ...h }, { 'x-event': 'e' });
+  });
+});
+
+describe('dedupKeyOf', () => {
+  const base = { method: 'POST', path: '/a/b', query: new URLSearchParams('token=t1&b=2&a=1'), headers: {}, body: Buffer.from('{"id":1}'), parsed: { id: 1, event: { id: 'evt_9' } } };
+  const rnd = () => 'random';
+  it('prefers the listener\'s own dedup header, then a body field, then Idempotency-Key', () => {
+    assert.deepEqual(dedupKeyOf(listener({ dedup: { header: 'x-github-delivery' } }), { ...base, headers: { 'x-github-delivery': 'd-1', 'idempotency-key': 'k' } }, 0, rnd), { key: 'h:d-1', explicit: true });
+    assert.deepEqual(dedupKeyOf(listener({ dedup: { bodyField: 'event.id' } }), base, 0, rnd), { key: 'f:evt_9', explicit: true });
+    assert.deepEqual(dedupKeyOf(listener(), { ...base, headers: { 'idempotency-key': 'k-1' } }, 0, rnd), { key: 'k:k-1', explicit: true });
+  });
+  it('else the request hash within the body-dedup window (the token and the query order do not count)', () => {
+    const a = dedupKeyOf(listener(), base, 1_000, rnd);
+    const b = dedupKeyOf(listener(), { ...base, query: new URLSearchParams('a=1&b=2&token=other') }, 59_000, rnd);
+    const c = dedupKeyOf(listener(), base, 61_000, rnd);
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+    assert.deepEqual(dedupKeyOf(listener({ bodyDedupSeconds: 0 }), base, 0, rnd), { key: 'r:random', explicit: false });
+  });
+  it('refuses a bad Idempotency-Key', () => assert.ok('problem' in dedupKeyOf(listener(), { ...base, headers: { 'idempotency-key': 'x'.repeat(256) } }, 0, rnd)));
+});
+
+describe('isJsonType', () => {
+  for (const [t, ok] of [['application/json', true], ['application/json; charset=utf-8', true], ['application/vnd.github+json', true], ['text/plain', false], [undefined, false]] as const) {
+    it(`${t}`, () => assert.equal(isJsonType(t), ok));
+  }
+});

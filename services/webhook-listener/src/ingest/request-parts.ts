@@ -1,0 +1,125 @@
+// The pure parts of reading an inbound request: its route, where its token is, what
+// identifies it as a retry, and what of it a script or a log may see.
+import { createHash } from 'node:crypto';
+import { UUID_RE, type ListenerChangeState, type TokenLocation } from '@hookline/contracts';
+import { getAt, parsePath } from '@hookline/listener-tables';
+
+export interface HookRoute {
+  serviceId: string;
+  listenerId: string;
+  recordId?: string;
+}
+
+/** "/<serviceId>/<listenerId>[/<recordId>]" (the part after /hooks). */
+export function parseHookPath(path: string): HookRoute | undefined {
+  const parts = path.split('/').filter((p, i) => i > 0 || p !== '');
+  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  if (parts.length < 2 || parts.length > 3 || !UUID_RE.test(parts[0]) || !UUID_RE.test(parts[1])) return undefined;
+  if (parts.length === 3) {
+    let recordId: string;
+    try {
+      recordId = decodeURIComponent(parts[2]);
+    } catch {
+      return undefined;
+    }
+    if (recordId === '' || recordId.length > 1000) return undefined;
+    return { serviceId: parts[0].toLowerCase(), listenerId: parts[1].toLowerCase(), recordId };
+  }
+  return { serviceId: parts[0].toLowerCase(), listenerId: parts[1].toLowerCase() };
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+export function header(headers: Headers, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The token as the listener says it is sent; undefined when absent. */
+export function presentedToken(location: TokenLocation, headers: Headers, query: URLSearchParams): string | undefined {
+  switch (location.in) {
+    case 'header':
+      return header(headers, location.name);
+    case 'query':
+      return query.get(location.name) ?? undefined;
+    case 'authorization': {
+      const h = header(headers, 'authorization');
+      if (h === undefined || h.length < location.prefix.length) return undefined;
+      // The scheme is case-insensitive (RFC 9110 §11.1), the token is not.
+      if (h.slice(0, location.prefix.length).toLowerCase() !== location.prefix.toLowerCase()) return undefined;
+      return h.slice(location.prefix.length);
+    }
+  }
+}
+
+/** The path and query as the log shows them: a token given in the query is replaced. */
+export function loggedPath(originalUrl: string, l: ListenerChangeState | undefined): string {
+  const q = originalUrl.indexOf('?');
+  if (q < 0 || l?.auth.method !== 'token' || l.auth.location.in !== 'query') return originalUrl.slice(0, 2000);
+  const params = new URLSearchParams(originalUrl.slice(q + 1));
+  if (params.has(l.auth.location.name)) params.set(l.auth.location.name, '[redacted]');
+  return `${originalUrl.slice(0, q)}?${params.toString()}`.slice(0, 2000);
+}
+
+const NEVER_SHOWN = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-forwarded-for']);
+
+/** The headers a script sees: lower-case names, no credentials, not the listener's token header. */
+export function scriptHeaders(headers: Headers, l: ListenerChangeState): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  const tokenHeader = l.auth.method === 'token' && l.auth.location.in === 'header' ? l.auth.location.name : undefined;
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || NEVER_SHOWN.has(k) || k === tokenHeader) continue;
+    out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/** The query a script sees: without the token parameter. */
+export function scriptQuery(query: URLSearchParams, l: ListenerChangeState): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  const tokenParam = l.auth.method === 'token' && l.auth.location.in === 'query' ? l.auth.location.name : undefined;
+  for (const [k, v] of query) if (k !== tokenParam && !(k in out)) out[k] = v;
+  return out;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e][\x20-\x7e]{0,254}$/;
+
+export type DedupKey = { key: string; explicit: boolean } | { problem: { field: string; message: string } };
+
+/**
+ * What makes a repeat of this request recognisable: the listener's own dedup value (a
+ * header such as X-GitHub-Delivery, or a body field), else Idempotency-Key, else a hash
+ * of the request within the listener's body-dedup window (none when that is 0).
+ */
+export function dedupKeyOf(
+  l: ListenerChangeState,
+  req: { method: string; path: string; query: URLSearchParams; headers: Headers; body: Buffer; parsed: unknown },
+  now: number,
+  random: () => string,
+): DedupKey {
+  if (l.dedup?.header) {
+    const v = header(req.headers, l.dedup.header);
+    if (v !== undefined && v !== '') return { key: `h:${v.slice(0, 500)}`, explicit: true };
+  }
+  if (l.dedup?.bodyField) {
+    const v = getAt(req.parsed, parsePath(l.dedup.bodyField));
+    if (typeof v === 'string' || typeof v === 'number') return { key: `f:${String(v).slice(0, 500)}`, explicit: true };
+  }
+  const given = header(req.headers, 'idempotency-key');
+  if (given !== undefined) {
+    if (!IDEMPOTENCY_KEY.test(given)) return { problem: { field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' } };
+    return { key: `k:${given}`, explicit: true };
+  }
+  if (l.bodyDedupSeconds <= 0) return { key: `r:${random()}`, explicit: false };
+  const query = new URLSearchParams(req.query);
+  if (l.auth.method === 'token' && l.auth.location.in === 'query') query.delete(l.auth.location.name);
+  query.sort();
+  const h = createHash('sha256').update(req.method).update('\u0000').update(req.path).update('\u0000').update(query.toString()).update('\u0000').update(req.body).digest('hex');
+  return { key: `b:${h}:${Math.floor(now / (l.bodyDedupSeconds * 1000))}`, explicit: false };
+}
+
+/** application/json or application/<something>+json, with any parameters. */
+export function isJsonType(contentType: string | undefined): boolean {
+  const t = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  return t === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(t);
+}

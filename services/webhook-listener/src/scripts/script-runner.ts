@@ -1,0 +1,143 @@
+// Transform scripts run in QuickJS compiled to WebAssembly (quickjs-emscripten): a separate
+// JavaScript engine with its own heap, no file system, network, process, timers or
+// require, and no path back into Node's objects (values cross as JSON text). Each run
+// gets a fresh runtime with a memory limit and a CPU-time limit, so a script that
+// throws, loops or allocates without end fails that one request and nothing else.
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import variant from '@jitl/quickjs-wasmfile-release-sync';
+import { newQuickJSWASMModuleFromVariant, shouldInterruptAfterDeadline, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import { DEFAULT_JSON_LIMITS, parseJsonText } from '@hookline/listener-tables';
+import { LOGGER, Logger } from '@hookline/observability';
+
+/** What a script receives as `request`. */
+export interface ScriptRequest {
+  method: string;
+  /** Header names in lower case; the token and credentials are removed. */
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  params: { serviceId: string; listenerId: string; recordId?: string };
+  /** The parsed JSON body, or null. */
+  body: unknown;
+}
+
+export type ScriptOutcome =
+  /** undefined: the script returned nothing; the request is handled as if there were no script. */
+  | { kind: 'records'; value: unknown }
+  | { kind: 'rejected'; message: string; status: number }
+  | { kind: 'failed'; message: string };
+
+export interface ScriptLimits {
+  timeoutMs: number;
+  memoryMb: number;
+}
+
+// reject() throws a marked object; a script that catches it only undoes its own rejection.
+const PRELUDE = `
+function reject(message, status) { throw { __hooklineReject: true, message: String(message === undefined ? 'rejected by the listener script' : message), status: status }; }
+`;
+const CALL = `
+(function () {
+  if (typeof transform !== 'function') throw new Error('the script must define function transform(request)');
+  var out = transform(JSON.parse(__hooklineInput));
+  return out === undefined ? '{"u":1}' : JSON.stringify({ v: out });
+})()
+`;
+const MAX_OUTPUT_CHARS = 4 * 1024 * 1024;
+
+@Injectable()
+export class ScriptRunner implements OnModuleInit {
+  private module?: QuickJSWASMModule;
+
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.load();
+  }
+
+  private async load(): Promise<QuickJSWASMModule> {
+    this.module = await newQuickJSWASMModuleFromVariant(variant);
+    return this.module;
+  }
+
+  async run(source: string, request: ScriptRequest, limits: ScriptLimits): Promise<ScriptOutcome> {
+    const module = this.module ?? (await this.load());
+    let r: { outcome: ScriptOutcome; broken: boolean };
+    try {
+      r = runIn(module, source, request, limits);
+    } catch (err) {
+      r = { outcome: { kind: 'failed', message: `the script engine failed: ${(err as Error).message}`.slice(0, 500) }, broken: true };
+    }
+    if (r.broken) {
+      // QuickJS can abort while freeing a runtime a script left in a bad state (after a stack
+      // overflow): that engine instance is gone, the next request gets a fresh one.
+      this.logger.warn({ outcome: r.outcome.kind }, 'the script engine aborted; loading a fresh one');
+      this.module = undefined;
+    }
+    return r.outcome;
+  }
+}
+
+/** One run in a fresh runtime; `broken` when the engine must not be used again. Exported for tests. */
+export function runIn(module: QuickJSWASMModule, source: string, request: ScriptRequest, limits: ScriptLimits): { outcome: ScriptOutcome; broken: boolean } {
+  let outcome: ScriptOutcome = { kind: 'failed', message: 'the script did not run' };
+  let broken = false;
+  const runtime = module.newRuntime();
+  try {
+    outcome = runInRuntime(runtime, source, request, limits);
+  } finally {
+    try {
+      runtime.dispose();
+    } catch {
+      broken = true;
+    }
+  }
+  return { outcome, broken };
+}
+
+function runInRuntime(runtime: ReturnType<QuickJSWASMModule['newRuntime']>, source: string, request: ScriptRequest, limits: ScriptLimits): ScriptOutcome {
+  runtime.setMemoryLimit(limits.memoryMb * 1024 * 1024);
+  // Beyond about 300 KB the WebAssembly frames exhaust V8's own stack before QuickJS notices.
+  runtime.setMaxStackSize(256 * 1024);
+  // The time limit is CPU time, so a busy machine does not fail a script that is within it;
+  // a wall-clock cap (20 times the limit, at least 1 s) still bounds a starved run.
+  const cpuStart = process.cpuUsage();
+  const wallCap = shouldInterruptAfterDeadline(Date.now() + Math.max(1000, 20 * limits.timeoutMs));
+  let overTime = false;
+  runtime.setInterruptHandler((rt) => {
+    const used = process.cpuUsage(cpuStart);
+    overTime = (used.user + used.system) / 1000 > limits.timeoutMs || wallCap(rt) === true;
+    return overTime;
+  });
+  const ctx = runtime.newContext();
+  try {
+    const input = ctx.newString(JSON.stringify(request));
+    ctx.setProp(ctx.global, '__hooklineInput', input);
+    input.dispose();
+    const failed = (phase: string, errorHandle: Parameters<typeof ctx.dump>[0]): ScriptOutcome => {
+      const e = ctx.dump(errorHandle) as { __hooklineReject?: boolean; message?: string; status?: unknown; name?: string } | string | undefined;
+      errorHandle.dispose();
+      if (e && typeof e === 'object' && e.__hooklineReject) {
+        const status = typeof e.status === 'number' && Number.isInteger(e.status) && e.status >= 400 && e.status <= 499 ? e.status : 400;
+        return { kind: 'rejected', message: String(e.message).slice(0, 1000), status };
+      }
+      const text = typeof e === 'object' && e ? `${e.name ?? 'Error'}: ${e.message ?? ''}` : String(e);
+      if (/interrupted/.test(text) && overTime) return { kind: 'failed', message: `${phase}: exceeded the time limit of ${limits.timeoutMs} ms` };
+      if (/out of memory/i.test(text)) return { kind: 'failed', message: `${phase}: exceeded the memory limit of ${limits.memoryMb} MB` };
+      return { kind: 'failed', message: `${phase}: ${text}`.slice(0, 1000) };
+    };
+    const defined = ctx.evalCode(`${PRELUDE}\n${source}`, 'listener-script.js');
+    if (defined.error) return failed('the script failed to load', defined.error);
+    defined.value.dispose();
+    const called = ctx.evalCode(CALL, 'listener-call.js');
+    if (called.error) return failed('transform(request) failed', called.error);
+    const out = ctx.getString(called.value);
+    called.value.dispose();
+    if (out.length > MAX_OUTPUT_CHARS) return { kind: 'failed', message: 'transform(request) returned more than 4 MB' };
+    const parsed = parseJsonText(out, { ...DEFAULT_JSON_LIMITS, maxDepth: DEFAULT_JSON_LIMITS.maxDepth + 1 });
+    if (!parsed.ok) return { kind: 'failed', message: `transform(request) returned something that is not JSON data: ${parsed.problem.message}` };
+    const wrapper = parsed.value as { u?: number; v?: unknown };
+    return wrapper.u === 1 ? { kind: 'records', value: undefined } : { kind: 'records', value: wrapper.v };
+  } finally {
+    ctx.dispose();
+  }
+}

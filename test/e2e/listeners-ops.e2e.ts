@@ -1,0 +1,164 @@
+// Inbound listeners, the operating side: transform scripts (a success, a rejection, a
+// throw, an endless loop, a memory blow-up: each only that request's error, the listener
+// keeps serving), the retention purge (batches, audited), and the webhook logs (filters by
+// listener name and state, newest first, trimmed to keepLogs without a DELETE per request).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client } from 'pg';
+import { assertProblem, createListener, eventually, listenerTenant, recordsWhen, startTestStack, TestStack } from '@hookline/testing';
+
+const TENANT = 'inbound-ops';
+
+describe('inbound listeners: scripts, retention and logs', () => {
+  let stack: TestStack;
+  let serviceId: string;
+
+  async function send(path: string, method: string, body?: string, headers: Record<string, string> = {}) {
+    const res = await fetch(`${stack.url}${path}`, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
+  }
+
+  async function logs(query: string) {
+    const res = await stack.operator.get(`/v1/listener-logs?tenant=${TENANT}${query}`);
+    assert.equal(res.status, 200, res.text);
+    return res.body.data as { listener: string; state: string; status: number; error: string | null; method: string; path: string; body: string | null; seq: number; records: number; durationMs: number; size: number; at: string }[];
+  }
+
+  before(async () => {
+    stack = await startTestStack({
+      env: {
+        HOOKLINE_LISTENER_RETENTION_SWEEP: '300ms',
+        HOOKLINE_LISTENER_PURGE_BATCH: '7',
+        HOOKLINE_LISTENER_LOG_FLUSH: '50ms',
+      },
+    });
+    ({ serviceId } = await listenerTenant(stack.operator, TENANT));
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('a script turns a request into records, rejects it, or fails it alone (throw, endless loop, memory blow-up)', async () => {
+    const source = `
+      function transform(request) {
+        if (request.headers['x-mode'] === 'reject') reject('only order events, not ' + request.body.type, 422);
+        if (request.headers['x-mode'] === 'throw') throw new TypeError('cannot read the order');
+        if (request.headers['x-mode'] === 'loop') { for (;;) {} }
+        if (request.headers['x-mode'] === 'memory') { var a = []; for (;;) a.push(new Array(100000).fill('x')); }
+        if (request.headers['x-mode'] === 'keep') return undefined;
+        return request.body.orders.map(function (o) { return { id: o.ref, source: request.query.source, amount: o.cents / 100, event: request.body.type }; });
+      }`;
+    const l = await createListener(stack.operator, TENANT, serviceId, {
+      name: 'scripted',
+      sample: { id: 1, source: 's', amount: 1.5, event: 'e' },
+      settings: { script: { source, timeoutMs: 50, memoryMb: 16 } },
+    });
+    const ok = await send(`${l.path}?source=shop`, 'POST', JSON.stringify({ type: 'orders.paid', orders: [{ ref: 11, cents: 1250 }, { ref: 12, cents: 99 }] }));
+    assert.equal(ok.status, 202, ok.text);
+    assert.equal(ok.body.records, 2);
+    const rs = await recordsWhen(stack.operator, l, (x) => x.length === 2, 'two records from the script');
+    assert.deepEqual(rs.map((r) => [r.row.id, r.row.amount, r.row.source, r.row.event]).sort(), [[11, 12.5, 'shop', 'orders.paid'], [12, 0.99, 'shop', 'orders.paid']]);
+
+    const rejected = await send(l.path, 'POST', JSON.stringify({ type: 'refund' }), { 'x-mode': 'reject' });
+    assertProblem(rejected, 422);
+    assert.equal(rejected.body.detail, 'only order events, not refund');
+    const failures: [string, RegExp][] = [
+      ['throw', /TypeError: cannot read the order/],
+      ['loop', /time limit of 50 ms/],
+      ['memory', /memory limit of 16 MB/],
+    ];
+    for (const [mode, message] of failures) {
+      const r = await send(l.path, 'POST', JSON.stringify({ type: 'x', orders: [] }), { 'x-mode': mode });
+      assertProblem(r, 422);
+      assert.match(r.body.detail, message);
+      // The listener keeps serving.
+      assert.equal((await send(`${l.path}?source=after-${mode}`, 'POST', JSON.stringify({ type: 'orders.paid', orders: [{ ref: 20, cents: 1 }] }))).status, 202);
+    }
+    // A script that returns nothing leaves the request as it is.
+    assert.equal((await send(l.path, 'POST', JSON.stringify({ id: 30, source: 'raw', amount: 3, event: 'kept' }), { 'x-mode': 'keep' })).status, 202);
+    await recordsWhen(stack.operator, l, (x) => x.some((r) => r.row.id === 30 && r.row.event === 'kept'), 'the untransformed record');
+    const errors = await eventually('script errors in the log', async () => {
+      const e = await logs('&listener=scripted&state=error');
+      return e.length >= 4 ? e : undefined;
+    });
+    assert.ok(errors.some((e) => /time limit/.test(e.error ?? '') && e.status === 422));
+    assert.ok(errors.some((e) => /memory limit/.test(e.error ?? '')));
+    assert.ok(errors.every((e) => e.body !== null), 'failed requests keep their body');
+  });
+
+  it('deletes records past the retention in batches, with their children, and audits each purge', async () => {
+    const l = await createListener(stack.operator, TENANT, serviceId, { name: 'shortlived', sample: { id: 1, items: [{ n: 1 }] }, settings: { retention: '3s' } });
+    const body = JSON.stringify(Array.from({ length: 20 }, (_, i) => ({ id: i + 1, items: [{ n: i }, { n: i + 1 }] })));
+    assert.equal((await send(l.path, 'POST', body)).status, 202);
+    await recordsWhen(stack.operator, l, (x) => x.length === 20, 'twenty records');
+    // A record changed again stays while the others expire.
+    const stays = setInterval(() => void send(l.path, 'PUT', JSON.stringify({ id: 100, items: [{ n: Date.now() }] })).catch(() => undefined), 500);
+    try {
+      await recordsWhen(stack.operator, l, (x) => x.length === 1 && x[0].row.id === 100, 'only the fresh record left', 30_000);
+    } finally {
+      clearInterval(stays);
+    }
+    const db = new Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    try {
+      const orphans = await db.query('SELECT count(*)::int AS n FROM "tenant_inbound-ops"."shortlived_items" WHERE "_root_id" <> 100');
+      assert.equal(orphans.rows[0].n, 0, 'children went with their records');
+    } finally {
+      await db.end();
+    }
+    const purges = await eventually('the purge in the audit log', async () => {
+      const c = await stack.operator.get(`/v1/audit/changes?tenant=${TENANT}&entity=listener&entityId=${l.id}&limit=500`);
+      const p = c.body.data?.filter((x: { action: string }) => x.action === 'purged');
+      const total = (p ?? []).reduce((a: number, x: { detail: { count: number } }) => a + x.detail.count, 0);
+      return total >= 20 ? p : undefined;
+    });
+    assert.equal(purges[0].actor.kind, 'system');
+    assert.equal(purges[0].detail.listener, 'shortlived');
+    assert.equal(purges[0].detail.retention, '3s');
+  });
+
+  it('logs every request with its state, filters by listener name and state, and keeps the newest keepLogs', async () => {
+    const a = await createListener(stack.operator, TENANT, serviceId, { name: 'logged', sample: { id: 1 }, settings: { keepLogs: 5, auth: { method: 'token', location: { in: 'header', name: 'x-token' } } } });
+    const b = await createListener(stack.operator, TENANT, serviceId, { name: 'other', sample: { id: 1 } });
+    for (let i = 0; i < 8; i++) assert.equal((await send(a.path, 'POST', JSON.stringify({ id: i }), { 'x-token': a.token as string })).status, 202);
+    // Accepted requests are logged when applied (with their records), refused ones at once:
+    // wait for the eight so that the refusals below are the newest two.
+    await recordsWhen(stack.operator, a, (x) => x.length === 8, 'eight records');
+    assertProblem(await send(a.path, 'POST', JSON.stringify({ id: 'no' }), { 'x-token': a.token as string }), 400);
+    assertProblem(await send(a.path, 'POST', '{}', { 'x-token': 'wrong' }), 401);
+    assert.equal((await send(b.path, 'POST', JSON.stringify({ id: 1 }))).status, 202);
+    let last: Awaited<ReturnType<typeof logs>> = [];
+    const mine = await eventually('five entries for logged', async () => {
+      last = await logs('&listener=logged&state=all');
+      return last.length === 5 && last.filter((x) => x.state === 'error').length === 2 ? last : undefined;
+    }).catch(() => last);
+    // Newest first: the two errors, then the last three successes.
+    assert.deepEqual(mine.map((e) => e.status), [401, 400, 202, 202, 202]);
+    assert.ok(mine.every((e, i) => i === 0 || (e.at <= mine[i - 1].at && e.seq < mine[i - 1].seq)));
+    assert.ok(mine.every((e) => e.listener === 'logged' && e.method === 'POST' && e.path === a.path));
+    assert.match(mine[0].error ?? '', /token/);
+    assert.equal(mine[0].size, 0, 'a request with a wrong token is refused before its body is read');
+    assert.ok(mine.slice(1).every((e) => e.size > 0));
+    assert.equal(mine[2].state, 'success');
+    assert.equal(mine[2].records, 1);
+    assert.deepEqual((await logs('&listener=logged&state=error')).map((e) => e.status), [401, 400]);
+    assert.equal((await logs('&listener=logged&state=success')).length, 3);
+    assert.deepEqual((await logs('&listener=other')).map((e) => e.listener), ['other']);
+    // The ring holds exactly keepLogs rows: older entries were overwritten, not deleted one by one.
+    const db = new Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    try {
+      const n = await db.query('SELECT count(*)::int AS n, max(seq)::int AS last FROM listener_logs WHERE listener_id = $1', [a.id]);
+      assert.deepEqual(n.rows[0], { n: 5, last: 10 });
+    } finally {
+      await db.end();
+    }
+    // Paging.
+    const page1 = await stack.operator.get(`/v1/listener-logs?tenant=${TENANT}&listener=logged&limit=2`);
+    const page2 = await stack.operator.get(`/v1/listener-logs?tenant=${TENANT}&listener=logged&limit=2&cursor=${encodeURIComponent(page1.body.nextCursor)}`);
+    assert.deepEqual([...page1.body.data, ...page2.body.data].map((e: { seq: number }) => e.seq), mine.slice(0, 4).map((e) => e.seq));
+    assertProblem(await stack.operator.get(`/v1/listener-logs?tenant=${TENANT}&state=bad`), 400, 'state');
+    assertProblem(await stack.operator.get(`/v1/listener-logs?tenant=${TENANT}&cursor=nope`), 400, 'cursor');
+  });
+});
