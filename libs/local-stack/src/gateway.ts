@@ -1,17 +1,37 @@
 // The local stand-in for the Kubernetes ingress: one base URL, routed by path prefix.
 import { createServer, request, Server } from 'node:http';
 import { routeFor, type ServiceName } from '@hookline/contracts';
+import type { ProcessStatus } from './supervisor';
 
 export interface Gateway {
   url: string;
   close(): Promise<void>;
 }
 
-export function startGateway(host: string, port: number, upstreams: Record<ServiceName, number>): Promise<Gateway> {
+export interface GatewayOptions {
+  /**
+   * The supervised processes (`npm start`): then /health lists each one (name, state, pid,
+   * restarts, readiness) and answers 503 while any is not running and ready.
+   */
+  status?: () => ProcessStatus[];
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+export function startGateway(host: string, port: number, upstreams: Record<ServiceName, number>, opts: GatewayOptions = {}): Promise<Gateway> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      const processes = opts.status?.();
+      if (!processes) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        return;
+      }
+      const healthy = processes.every((p) => p.state === 'running' && p.ready !== false);
+      // Process ids and exit details only to callers on this machine (npm run status).
+      const local = LOOPBACK.test(req.socket.remoteAddress ?? '');
+      const body = { status: healthy ? 'ok' : 'degraded', processes: local ? processes : processes.map((p) => ({ name: p.name, state: p.state, ready: p.ready })) };
+      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
       return;
     }
     const service = routeFor(path);

@@ -6,3 +6,4 @@ export * from './postgres-server';
 export * from './service-process';
 export * from './gateway';
 export * from './stack';
+export * from './supervisor';
