@@ -9,3 +9,4 @@ export * from './raw-servers';
 export * from './pg-dump';
 export * from './test-database';
 export * from './ledger-tenant';
+export * from './npm-start';
