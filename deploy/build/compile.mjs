@@ -5,12 +5,13 @@
 // relative requires). The output keeps the source tree's shape, so what is loaded by
 // path at run time still is: the migrations read from their folder by file name, and
 // files that are not TypeScript (e.g. .proto or .json next to the code) are copied.
-// Tests (*.spec.ts, *.integration.ts, testdata/) are left out.
+// Tests (*.spec.ts, *.integration.ts, testdata/) are left out. A folder without src/ is
+// compiled as it is (the end-to-end tests' fixture modules, for the compiled test run).
 //
 //   node deploy/build/compile.mjs <project root>...      e.g. services/registry libs/config
 import { transform } from '@swc-node/core';
 import { readDefaultTsConfig, tsCompilerOptionsToSwcConfig } from '@swc-node/register/read-default-tsconfig';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,8 +38,9 @@ async function compileFile(src, dest) {
 }
 
 async function compileProject(projectRoot) {
-  const srcDir = join(root, projectRoot, 'src');
-  const outDir = join(root, 'dist', projectRoot, 'src');
+  const inner = existsSync(join(root, projectRoot, 'src')) ? join(projectRoot, 'src') : projectRoot;
+  const srcDir = join(root, inner);
+  const outDir = join(root, 'dist', inner);
   // From scratch: a file deleted from src (a migration, say) must not live on in dist.
   rmSync(outDir, { recursive: true, force: true });
   const jobs = [];
@@ -67,5 +69,5 @@ if (projects.length === 0) {
 }
 for (const p of projects) {
   const n = await compileProject(p);
-  console.log(`compiled ${n} files of ${p} to ${join('dist', p, 'src')}`);
+  console.log(`compiled ${n} files of ${p} to ${join('dist', p)}`);
 }
