@@ -7,6 +7,12 @@ export const natsConfig = {
     default: 'nats://127.0.0.1:4222',
     doc: 'NATS server(s) with JetStream, comma-separated',
   }),
+  streamReplicas: field.int('HOOKLINE_STREAM_REPLICAS', {
+    default: 1,
+    min: 1,
+    max: 5,
+    doc: 'copies of each JetStream stream the services create or update (1 on a single nats-server; 3 on a 3-node JetStream cluster)',
+  }),
 };
 
 export const databaseConfig = {
@@ -44,7 +50,7 @@ export const encryptionConfig = {
   }),
 };
 
-export type NatsConfig = { natsUrl: string };
+export type NatsConfig = { natsUrl: string; streamReplicas: number };
 export type DatabaseConfig = { databaseUrl: string; databasePoolSize: number };
 export type HttpConfig = {
   listenHost: string;

@@ -16,7 +16,7 @@ export class AppModule {
       imports: [
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'webhook-listener', version: VERSION, logLevel: config.logLevel }),
-        MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, name: 'webhook-listener' }), streams: [STREAMS.registry] }),
+        MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, streamReplicas: config.streamReplicas, name: 'webhook-listener' }), streams: [STREAMS.registry] }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [], service: 'webhook-listener' }),
         HttpModule.forRoot({ operatorToken: config.operatorToken }),
       ],
