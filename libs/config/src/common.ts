@@ -1,5 +1,25 @@
 // Settings every service shares. Each service spreads these into its own spec.
-import { field } from './config';
+import { isIP } from 'node:net';
+import { field, type FieldSpec } from './config';
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Express's `trust proxy`: which peers' X-Forwarded-For is believed when the service
+ * takes a request's client address (login throttling per address, audit records): a
+ * number of proxy hops, or addresses, CIDRs and the names loopback, linklocal and
+ * uniquelocal, comma-separated.
+ */
+export function parseTrustProxy(raw: string): number | string {
+  const v = raw.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  for (const part of v.split(',').map((p) => p.trim())) {
+    const [addr, bits, ...rest] = part.split('/');
+    const ok = PROXY_NAMES.includes(part) || (rest.length === 0 && isIP(addr) !== 0 && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (isIP(addr) === 4 ? 32 : 128))));
+    if (!ok) throw new Error(`"${part}" is not a number of hops, an address, a CIDR or one of ${PROXY_NAMES.join(', ')}`);
+  }
+  return v;
+}
 
 export const natsConfig = {
   natsUrl: field.url('HOOKLINE_NATS_URL', {
@@ -35,6 +55,12 @@ export const httpConfig = {
     default: 10_000,
     doc: 'how long in-flight work may take to finish on SIGTERM',
   }),
+  trustProxy: {
+    env: 'HOOKLINE_TRUST_PROXY',
+    default: 'loopback',
+    doc: "whose X-Forwarded-For gives a request's client address: a number of proxy hops (1 behind a Kubernetes ingress), or addresses, CIDRs, loopback, linklocal, uniquelocal",
+    parse: parseTrustProxy,
+  } satisfies FieldSpec<number | string> & { env: string },
 };
 
 export const operatorConfig = {
@@ -57,6 +83,7 @@ export type HttpConfig = {
   listenPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownGraceMs: number;
+  trustProxy: number | string;
 };
 export type OperatorConfig = { operatorToken: string };
 export type EncryptionConfig = { encryptionKey: Buffer };
