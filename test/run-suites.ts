@@ -3,7 +3,12 @@
 // test file starts its own nats-server, so it can kill and restart it. The summary counts
 // skipped and todo tests; a skip in the integration or end-to-end tier fails the run,
 // because there it means the PostgreSQL or nats-server it needs was missing.
-import { spawn } from 'node:child_process';
+//
+// The end-to-end files named in COMPILED_E2E run against the compiled build (`npm run
+// build`, what the image runs, with plain node) instead of the TypeScript sources: a
+// tier of their own, after the build. Together they cross every service, the
+// migrations, a delivery-kind module loaded by path, and crash recovery.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPostgres } from '@hookline/local-stack';
@@ -22,12 +27,32 @@ function find(dirs: string[], suffix: string): string[] {
   return out.sort();
 }
 
+/** End-to-end files (path substrings) run against the compiled build. supervision.e2e.ts runs `npm start` compiled by itself. */
+const COMPILED_E2E = ['test/e2e/webhooks.e2e.ts', 'test/e2e/push-notifications.e2e.ts', 'test/e2e/delivery-kinds.e2e.ts', 'test/e2e/faults-crashes.e2e.ts'];
+
 interface Tier {
   name: string;
   files: string[];
   concurrency: number;
   /** Whether a test may skip: not where tests need the servers the harness starts. */
   allowSkips: boolean;
+  /** Extra environment for the tier's test processes. */
+  env?: Record<string, string>;
+  /** Runs before the tier; a failure fails the tier. */
+  prepare?: () => number;
+}
+
+/** `npm run build` (Nx: only what changed) and the end-to-end fixtures the services load by path. */
+function buildCompiled(): number {
+  console.log('\n=== building the services for the compiled end-to-end tier (npm run build) ===');
+  const nxPkg = JSON.parse(readFileSync(join(root, 'node_modules/nx/package.json'), 'utf8')) as { bin: string | Record<string, string> };
+  const nxBin = join(root, 'node_modules/nx', typeof nxPkg.bin === 'string' ? nxPkg.bin : nxPkg.bin.nx);
+  const steps: string[][] = [[nxBin, 'run-many', '-t', 'build', '--output-style=static'], [join(root, 'deploy/build/compile.mjs'), 'test/e2e/fixtures']];
+  for (const args of steps) {
+    const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
+    if (r.status !== 0) return r.status ?? 1;
+  }
+  return 0;
 }
 
 function runTier(tier: Tier, env: Record<string, string>, reportFile: string): Promise<number> {
@@ -43,19 +68,29 @@ function runTier(tier: Tier, env: Record<string, string>, reportFile: string): P
         `--test-reporter=${join(root, 'test/summary-reporter.mjs')}`, `--test-reporter-destination=${reportFile}`,
         ...tier.files,
       ],
-      { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } },
+      { cwd: root, stdio: 'inherit', env: { ...process.env, ...env, ...tier.env } },
     );
     child.on('exit', (code) => resolve(code ?? 1));
   });
 }
 
 async function main(): Promise<void> {
+  const gone = COMPILED_E2E.filter((f) => !existsSync(join(root, f)));
+  if (gone.length > 0) throw new Error(`COMPILED_E2E in test/run-suites.ts names files that do not exist: ${gone.join(', ')}`);
   const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const pick = (files: string[]) => (filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files);
   const tiers: Tier[] = [
     { name: 'unit', files: pick(find(['libs', 'services', 'test'], '.spec.ts')), concurrency: 2, allowSkips: true },
     { name: 'integration', files: pick(find(['libs', 'services'], '.integration.ts')), concurrency: 2, allowSkips: false },
-    { name: 'end-to-end', files: pick(find(['test'], '.e2e.ts')), concurrency: 1, allowSkips: false },
+    { name: 'end-to-end', files: pick(find(['test'], '.e2e.ts')).filter((f) => !COMPILED_E2E.includes(f)), concurrency: 1, allowSkips: false },
+    {
+      name: 'end-to-end (compiled build)',
+      files: pick(find(['test'], '.e2e.ts')).filter((f) => COMPILED_E2E.includes(f)),
+      concurrency: 1,
+      allowSkips: false,
+      env: { HOOKLINE_RUN_COMPILED: '1' },
+      prepare: buildCompiled,
+    },
     // Real Chromium against the whole platform (test/browser): the web components a host page embeds.
     { name: 'browser', files: pick(find(['test'], '.browser.ts')), concurrency: 1, allowSkips: false },
   ].filter((t) => t.files.length > 0);
@@ -68,8 +103,9 @@ async function main(): Promise<void> {
   let exit = 0;
   try {
     for (const tier of tiers) {
-      const reportFile = join(pgDir.path, `${tier.name}.jsonl`);
-      const code = await runTier(tier, env, reportFile);
+      const reportFile = join(pgDir.path, `${tier.name.replace(/\W+/g, '-')}.jsonl`);
+      const prepared = tier.prepare?.() ?? 0;
+      const code = prepared !== 0 ? prepared : await runTier(tier, env, reportFile);
       const r = tierResult(existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '', tier.allowSkips);
       total.passed += r.passed;
       total.failed += r.failed;

@@ -1,5 +1,7 @@
 // Starts NATS, PostgreSQL, migrations, the six services and the gateway, prints where
-// the API answers, and stops everything cleanly on Ctrl-C. Reuses the data folder.
+// the API answers, keeps them running (a process that dies is restarted with backoff;
+// `npm run status` shows each), and stops everything cleanly on Ctrl-C. Reuses the data
+// folder. HOOKLINE_RUN_COMPILED=1 runs the compiled build (start.mjs builds it first).
 /* eslint-disable no-restricted-properties -- the launcher passes its environment on to the services */
 import { join } from 'node:path';
 import { LocalSetupError, startIntegrationsDemo, startStack, type IntegrationsDemo } from '@hookline/local-stack';
@@ -10,6 +12,8 @@ async function main(): Promise<void> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith('HOOKLINE_') && v !== undefined) env[k] = v;
   delete env.HOOKLINE_HTTP_PORT;
+  const compiled = env.HOOKLINE_RUN_COMPILED === '1';
+  delete env.HOOKLINE_RUN_COMPILED;
   // On one machine the receivers you try things with live on this machine too; in production this stays empty.
   env.HOOKLINE_EGRESS_ALLOWLIST ??= '127.0.0.0/8,::1/128';
   delete env.HOOKLINE_LISTEN_PORT;
@@ -28,6 +32,8 @@ async function main(): Promise<void> {
     pgPort: Number(process.env.HOOKLINE_LOCAL_PG_PORT ?? 15432),
     fixedServicePorts: true,
     env,
+    compiled,
+    supervise: true,
   });
   const token = process.env.HOOKLINE_OPERATOR_TOKEN ?? '';
   let demo: IntegrationsDemo | undefined;
@@ -43,11 +49,11 @@ async function main(): Promise<void> {
   PostgreSQL       ${stack.databaseUrl}${stack.postgres?.relocatedTo ? `
                    data in ${stack.postgres.pgdata}: user postgres cannot reach ${dataDir}
                    (a parent folder is private), so ${join(dataDir, 'postgres', 'pgdata')} links there` : ''}
-  service logs     ${join(dataDir, 'logs')}/<service>.log
   mail (SMTP sink) ${stack.mail.url}: received mail at ${stack.url}/local/mail, files in ${stack.mail.dir}
   OpenID provider  ${stack.url}/oidc (discovery: ${stack.url}/oidc/.well-known/openid-configuration);
                    demo host sign-in page for authorize_url: ${stack.url}/local/sign-in
-  service logs     ${join(dataDir, 'logs')}/<service>.log${demo ? `
+  service logs     ${join(dataDir, 'logs')}/<service>.log  (restarts: supervisor.log)
+  services run     ${compiled ? 'compiled (dist/, plain node)' : 'from TypeScript (@swc-node/register); HOOKLINE_RUN_COMPILED=1 runs the compiled build'}${demo ? `
   integrations     ${demo.hostUrl}  (a demo host page with every kind of custom integration button;
                    the integration it calls is ${demo.receiverUrl})` : ''}
   operator token   ${process.env.HOOKLINE_OPERATOR_TOKEN_GENERATED ? token : '(from HOOKLINE_OPERATOR_TOKEN / .data/secrets.json)'}
@@ -56,7 +62,8 @@ async function main(): Promise<void> {
           -H 'content-type: application/json' \\
           -d '{"tenant":"demo","topic":"Accounts.Update","object":{"type":"account","id":"42","unit":"u-1"},"data":{"name":"Ada"}}'
         npm run demo      (in another terminal)
-  Ctrl-C stops everything.
+        npm run status    (each process: state, pid, restarts, ready)
+  A process that dies is restarted (1 s, 2 s, 4 s, … up to 30 s apart). Ctrl-C stops everything.
 `);
   let stopping = false;
   const stop = async (signal: string) => {

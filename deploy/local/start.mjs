@@ -1,5 +1,7 @@
 // `npm start`: the whole platform on this machine. Installs what is missing (npm
-// packages, nats-server, PostgreSQL), then hands over to stack.ts.
+// packages, nats-server, PostgreSQL), builds the services when HOOKLINE_RUN_COMPILED=1
+// asks for the compiled build, then hands over to stack.ts.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -37,5 +39,16 @@ if (generated) process.env.HOOKLINE_OPERATOR_TOKEN_GENERATED = '1';
 
 const require = createRequire(import.meta.url);
 process.chdir(root);
+if (process.env.HOOKLINE_RUN_COMPILED === '1') {
+  // Nx rebuilds only the projects whose sources changed since the last build.
+  console.log('[hookline] building the services (npm run build)');
+  const nxPkg = JSON.parse(readFileSync(join(root, 'node_modules/nx/package.json'), 'utf8'));
+  const nxBin = join(root, 'node_modules/nx', typeof nxPkg.bin === 'string' ? nxPkg.bin : nxPkg.bin.nx);
+  const built = spawnSync(process.execPath, [nxBin, 'run-many', '-t', 'build', '--output-style=static'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NX_DAEMON: 'false' } });
+  if (built.status !== 0) {
+    console.error(`[hookline] cannot start: the build failed:\n${built.stdout}${built.stderr}`);
+    process.exit(1);
+  }
+}
 require('@swc-node/register');
 require('./stack.ts');

@@ -1,7 +1,11 @@
 // package.json says what the code needs: every package that code running in production
-// imports is in `dependencies` (the image installs them with `npm ci --omit=dev`), test
-// and bench libraries only in `devDependencies`, and nothing sits in `dependencies`
-// that production code neither imports nor another dependency needs as its peer.
+// imports is in `dependencies` (the image installs them with `npm ci --omit=dev`), test,
+// bench and tooling libraries only in `devDependencies`, and nothing sits in
+// `dependencies` that production code neither imports nor another dependency needs as
+// its peer. Production code is what the image runs: the compiled services and the
+// libraries they load (services/, libs/). The launcher behind `npm start` (deploy/local,
+// libs/local-stack) and the build (deploy/build) are tooling: `npm start` installs
+// every package with `npm ci`, and the image holds neither.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,14 +17,17 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { de
 const deps = Object.keys(pkg.dependencies);
 const devDeps = Object.keys(pkg.devDependencies);
 
-/** Code that only tests, benchmarks and tools run; everything else under services/, libs/ and deploy/ runs in production. */
+/** Code that only tests, benchmarks and tools run; everything else under services/ and libs/ runs in production. */
 function devOnly(file: string): boolean {
   return (
     /\.(spec|integration|e2e)\.ts$/.test(file) ||
-    /^(test|bench)\//.test(file) ||
+    /^(test|bench|deploy)\//.test(file) ||
     file.startsWith('libs/testing/') ||
+    file.startsWith('libs/local-stack/') ||
+    // A project's build script (libs/<name>/build.mjs) runs at build time, not in production.
+    /^libs\/[^/]+\/build\.mjs$/.test(file) ||
     file.includes('/testdata/') ||
-    !/^(services|libs|deploy)\//.test(file)
+    !/^(services|libs)\//.test(file)
   );
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { deliveryMsgIds, deliverySubjects, uuidv7, type DeliveryCreated } from '@hookline/contracts';
-import { createAccount, eventually, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
+import { createAccount, eventually, serviceLoadableModule, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
 import { FORM_PUT_KIND } from './fixtures/form-put.kind';
 
 const TENANT = 'kinds';
@@ -24,7 +24,7 @@ describe('a delivery kind registered by a test alone', () => {
     stack = await startTestStack({
       env: {
         HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
-        HOOKLINE_DELIVERY_KIND_MODULES: join(__dirname, 'fixtures', 'form-put.kind.ts'),
+        HOOKLINE_DELIVERY_KIND_MODULES: serviceLoadableModule(join(__dirname, 'fixtures', 'form-put.kind.ts')),
         HOOKLINE_RETRY_POLL_INTERVAL: '50ms',
       },
     });

@@ -1,11 +1,37 @@
 // Settings every service shares. Each service spreads these into its own spec.
-import { field } from './config';
+import { isIP } from 'node:net';
+import { field, type FieldSpec } from './config';
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Express's `trust proxy`: which peers' X-Forwarded-For is believed when the service
+ * takes a request's client address (login throttling per address, audit records): a
+ * number of proxy hops, or addresses, CIDRs and the names loopback, linklocal and
+ * uniquelocal, comma-separated.
+ */
+export function parseTrustProxy(raw: string): number | string {
+  const v = raw.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  for (const part of v.split(',').map((p) => p.trim())) {
+    const [addr, bits, ...rest] = part.split('/');
+    const ok = PROXY_NAMES.includes(part) || (rest.length === 0 && isIP(addr) !== 0 && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (isIP(addr) === 4 ? 32 : 128))));
+    if (!ok) throw new Error(`"${part}" is not a number of hops, an address, a CIDR or one of ${PROXY_NAMES.join(', ')}`);
+  }
+  return v;
+}
 
 export const natsConfig = {
   natsUrl: field.url('HOOKLINE_NATS_URL', {
     protocols: ['nats:', 'tls:'],
     default: 'nats://127.0.0.1:4222',
     doc: 'NATS server(s) with JetStream, comma-separated',
+  }),
+  streamReplicas: field.int('HOOKLINE_STREAM_REPLICAS', {
+    default: 1,
+    min: 1,
+    max: 5,
+    doc: 'copies of each JetStream stream the services create or update (1 on a single nats-server; 3 on a 3-node JetStream cluster)',
   }),
 };
 
@@ -29,6 +55,12 @@ export const httpConfig = {
     default: 10_000,
     doc: 'how long in-flight work may take to finish on SIGTERM',
   }),
+  trustProxy: {
+    env: 'HOOKLINE_TRUST_PROXY',
+    default: 'loopback',
+    doc: "whose X-Forwarded-For gives a request's client address: a number of proxy hops (1 behind a Kubernetes ingress), or addresses, CIDRs, loopback, linklocal, uniquelocal",
+    parse: parseTrustProxy,
+  } satisfies FieldSpec<number | string> & { env: string },
 };
 
 export const operatorConfig = {
@@ -44,13 +76,14 @@ export const encryptionConfig = {
   }),
 };
 
-export type NatsConfig = { natsUrl: string };
+export type NatsConfig = { natsUrl: string; streamReplicas: number };
 export type DatabaseConfig = { databaseUrl: string; databasePoolSize: number };
 export type HttpConfig = {
   listenHost: string;
   listenPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownGraceMs: number;
+  trustProxy: number | string;
 };
 export type OperatorConfig = { operatorToken: string };
 export type EncryptionConfig = { encryptionKey: Buffer };

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, field, loadConfig, parseDuration } from './config';
+import { parseTrustProxy } from './common';
 
 describe('loadConfig', () => {
   const spec = {
@@ -49,4 +50,20 @@ describe('parseDuration', () => {
   ];
   for (const [raw, ms] of table) it(`${raw} -> ${ms}`, () => assert.equal(parseDuration(raw), ms));
   it('rejects garbage', () => assert.throws(() => parseDuration('soon')));
+});
+
+describe('parseTrustProxy (HOOKLINE_TRUST_PROXY)', () => {
+  for (const [raw, expected] of [
+    ['loopback', 'loopback'],
+    ['1', 1],
+    [' 2 ', 2],
+    ['10.0.0.0/8, loopback', '10.0.0.0/8, loopback'],
+    ['fd00::/8', 'fd00::/8'],
+    ['192.168.1.10', '192.168.1.10'],
+  ] as const) {
+    it(`takes ${JSON.stringify(raw)}`, () => assert.equal(parseTrustProxy(raw), expected));
+  }
+  for (const raw of ['yes', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/1', 'ingress-nginx']) {
+    it(`refuses ${JSON.stringify(raw)}, saying what it takes`, () => assert.throws(() => parseTrustProxy(raw), /is not a number of hops, an address, a CIDR or one of loopback/));
+  }
 });

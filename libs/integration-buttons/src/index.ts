@@ -3,6 +3,7 @@
 // function that bundles it into a single ES module (Lit included) for the registry to
 // serve. The component's decisions are in src/logic (DOM-free, tested in Node).
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -14,6 +15,21 @@ export interface BuiltBundle {
   code: string;
   /** A strong ETag of the code. */
   etag: string;
+}
+
+function built(code: string): BuiltBundle {
+  return { code, etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 27)}"` };
+}
+
+/**
+ * The bundle to serve: the one `npm run build` wrote next to the compiled library (the
+ * compiled build and the container image carry no TypeScript to bundle), else built now
+ * from the sources.
+ */
+export async function loadIntegrationButtons(): Promise<BuiltBundle> {
+  const prebuilt = join(__dirname, BUNDLE_FILE_NAME);
+  if (existsSync(prebuilt)) return built(readFileSync(prebuilt, 'utf8'));
+  return buildIntegrationButtons();
 }
 
 /**
@@ -34,6 +50,5 @@ export async function buildIntegrationButtons(opts: { minify?: boolean } = {}): 
     logLevel: 'silent',
     tsconfig: join(__dirname, '..', 'tsconfig.json'),
   });
-  const code = out.outputFiles[0].text;
-  return { code, etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 27)}"` };
+  return built(out.outputFiles[0].text);
 }

@@ -1,6 +1,7 @@
 // The local stand-in for the Kubernetes ingress: one base URL, routed by path prefix.
 import { createServer, request, Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { routeFor, type ServiceName } from '@hookline/contracts';
+import type { ProcessStatus } from './supervisor';
 
 export interface Gateway {
   url: string;
@@ -10,13 +11,35 @@ export interface Gateway {
 /** Pages only a local stack has (under /local/: the demo host's sign-in, the mail sink); true when answered. */
 export type LocalPages = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
-export function startGateway(host: string, port: number, upstreams: Record<ServiceName, number>, local?: LocalPages): Promise<Gateway> {
+export interface GatewayOptions {
+  /**
+   * The supervised processes (`npm start`): then /health lists each one (name, state, pid,
+   * restarts, readiness) and answers 503 while any is not running and ready.
+   */
+  status?: () => ProcessStatus[];
+  /** Pages only a local stack serves, under /local/. */
+  local?: LocalPages;
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+export function startGateway(host: string, port: number, upstreams: Record<ServiceName, number>, opts: GatewayOptions = {}): Promise<Gateway> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      const processes = opts.status?.();
+      if (!processes) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        return;
+      }
+      const healthy = processes.every((p) => p.state === 'running' && p.ready !== false);
+      // Process ids and exit details only to callers on this machine (npm run status).
+      const fromHere = LOOPBACK.test(req.socket.remoteAddress ?? '');
+      const body = { status: healthy ? 'ok' : 'degraded', processes: fromHere ? processes : processes.map((p) => ({ name: p.name, state: p.state, ready: p.ready })) };
+      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
       return;
     }
+    const local = opts.local;
     if (local && path.startsWith('/local/')) {
       local(req, res)
         .then((answered) => {

@@ -9,3 +9,4 @@ export * from './stack';
 export * from './mail-sink';
 export * from './demo-host';
 export * from './integrations-demo';
+export * from './supervisor';

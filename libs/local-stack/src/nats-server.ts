@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { findNatsServer } from './binaries';
 import { freePort, waitFor } from './ports';
+import type { ProcessExit } from './service-process';
 
 export interface NatsServerHandle {
   url: string;
@@ -14,6 +15,9 @@ export interface NatsServerHandle {
   start(): Promise<void>;
   stop(): Promise<void>;
   output(): string;
+  pid(): number | undefined;
+  /** Called each time nats-server ends; `requested` when kill() or stop() ended it. */
+  onExit(listener: (exit: ProcessExit) => void): void;
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -33,14 +37,21 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
   mkdirSync(opts.storeDir, { recursive: true });
   let child: ChildProcess | undefined;
   let out = '';
+  let requested = false;
+  const exitListeners: ((exit: ProcessExit) => void)[] = [];
   const bin = findNatsServer();
   const handle: NatsServerHandle = {
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir: opts.storeDir,
     async start() {
+      requested = false;
+      out = '';
       child = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', opts.storeDir, '-n', `hookline-${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
       const c = child;
+      c.once('exit', (code, signal) => {
+        for (const l of exitListeners) l({ code, signal, requested });
+      });
       c.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
       c.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
       await waitFor(`nats-server on ${port}`, async () => {
@@ -52,6 +63,7 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
       const c = child;
       if (!c || c.exitCode !== null || c.signalCode !== null) return;
       const gone = new Promise((r) => c.once('exit', r));
+      requested = true;
       c.kill(signal);
       await gone;
       out = '';
@@ -60,6 +72,8 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
       await handle.kill('SIGTERM');
     },
     output: () => out,
+    pid: () => child?.pid,
+    onExit: (listener) => void exitListeners.push(listener),
   };
   await handle.start();
   return handle;

@@ -9,6 +9,7 @@ import { Client } from 'pg';
 import { findPostgresBin } from './binaries';
 import { LocalSetupError, placeCluster, type PostgresOwner } from './postgres-data';
 import { freePort, waitFor } from './ports';
+import type { ProcessExit } from './service-process';
 
 export interface PostgresHandle {
   port: number;
@@ -25,6 +26,10 @@ export interface PostgresHandle {
   stop(): Promise<void>;
   /** Stops it and deletes its data: dataDir, and the relocated folder if there is one. */
   destroy(): Promise<void>;
+  /** The postmaster's process id. */
+  pid(): number | undefined;
+  /** Called each time the postmaster ends; `requested` when kill(), stop() or destroy() ended it. */
+  onExit(listener: (exit: ProcessExit) => void): void;
 }
 
 function asPostgresUser(): PostgresOwner | undefined {
@@ -70,6 +75,8 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
   }
   let child: ChildProcess | undefined;
   let out = '';
+  let requested = false;
+  const exitListeners: ((exit: ProcessExit) => void)[] = [];
   const args = ['-D', pgdata, '-p', String(port), '-k', socketDir];
   // Tests trade crash safety of the OS for speed; a killed postgres process still recovers from WAL.
   if (opts.fast) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
@@ -82,8 +89,12 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     relocatedTo,
     url,
     async start() {
+      requested = false;
       child = spawn(join(bin, 'postgres'), args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
       const c = child;
+      c.once('exit', (code, signal) => {
+        for (const l of exitListeners) l({ code, signal, requested });
+      });
       c.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
       c.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
       await waitFor(`postgres on ${port}`, async () => {
@@ -112,6 +123,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
       const c = child;
       if (!c || c.exitCode !== null || c.signalCode !== null) return;
       const gone = new Promise((r) => c.once('exit', r));
+      requested = true;
       c.kill(signal);
       await gone;
     },
@@ -124,6 +136,8 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
       rmSync(opts.dataDir, { recursive: true, force: true });
       if (relocatedTo) rmSync(relocatedTo, { recursive: true, force: true });
     },
+    pid: () => child?.pid,
+    onExit: (listener) => void exitListeners.push(listener),
   };
   await handle.start();
   return handle;

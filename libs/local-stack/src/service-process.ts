@@ -1,6 +1,8 @@
-// Runs one Hookline service as a child process, the way a user would start it.
+// Runs one Hookline service as a child process, the way a user would start it: from
+// TypeScript through @swc-node/register (development, `npm start`), or the compiled
+// JavaScript `npm run build` wrote to dist/ with plain node (what the image runs).
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceName } from '@hookline/contracts';
 import { waitFor } from './ports';
@@ -18,6 +20,18 @@ export interface ServiceHandle {
   kill(signal?: NodeJS.Signals): Promise<void>;
   pid(): number | undefined;
   exitCode(): number | null;
+  /**
+   * Called each time the process ends, with `requested` true when stop() or kill() ended
+   * it and false when it died on its own (or someone else killed it): a supervisor
+   * restarts only the latter.
+   */
+  onExit(listener: (exit: ProcessExit) => void): void;
+}
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  requested: boolean;
 }
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -26,9 +40,31 @@ export function serviceEntry(name: ServiceName): string {
   return join(REPO_ROOT, 'services', name, 'src', 'main.ts');
 }
 
-export function createService(name: ServiceName, port: number, env: Record<string, string>, opts: { logFile?: string; echo?: boolean } = {}): ServiceHandle {
+/** Where `npm run build` writes a service's entry point. */
+export function compiledServiceEntry(name: ServiceName): string {
+  return join(REPO_ROOT, 'dist', 'services', name, 'src', 'main.js');
+}
+
+/** The node arguments that start a service: compiled JavaScript, or TypeScript through @swc-node/register. */
+export function serviceArgs(name: ServiceName, compiled: boolean): string[] {
+  if (!compiled) return ['--enable-source-maps', '-r', '@swc-node/register', serviceEntry(name)];
+  const entry = compiledServiceEntry(name);
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (the stack was asked to run the compiled services)`);
+  return ['--enable-source-maps', entry];
+}
+
+export interface ServiceOptions {
+  logFile?: string;
+  echo?: boolean;
+  /** Run dist/services/<name>/src/main.js with plain node instead of the TypeScript source. */
+  compiled?: boolean;
+}
+
+export function createService(name: ServiceName, port: number, env: Record<string, string>, opts: ServiceOptions = {}): ServiceHandle {
   let child: ChildProcess | undefined;
   let log: WriteStream | undefined;
+  let requested = false;
+  const exitListeners: ((exit: ProcessExit) => void)[] = [];
   const lines: string[] = [];
   const handle: ServiceHandle = {
     name,
@@ -37,12 +73,16 @@ export function createService(name: ServiceName, port: number, env: Record<strin
     lines,
     async start(extraEnv = {}) {
       log ??= opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
-      child = spawn(process.execPath, ['--enable-source-maps', '-r', '@swc-node/register', serviceEntry(name)], {
+      requested = false;
+      child = spawn(process.execPath, serviceArgs(name, opts.compiled ?? false), {
         cwd: REPO_ROOT,
         env: { ...process.env, ...env, ...extraEnv, HOOKLINE_LISTEN_PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const c = child;
+      c.once('exit', (code, signal) => {
+        for (const l of exitListeners) l({ code, signal, requested });
+      });
       let partial = '';
       const onData = (d: Buffer) => {
         log?.write(d);
@@ -65,6 +105,7 @@ export function createService(name: ServiceName, port: number, env: Record<strin
       const c = child;
       if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null;
       const gone = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
+      requested = true;
       c.kill('SIGTERM');
       const timer = setTimeout(() => c.kill('SIGKILL'), 20_000);
       const code = await gone;
@@ -75,11 +116,13 @@ export function createService(name: ServiceName, port: number, env: Record<strin
       const c = child;
       if (!c || c.exitCode !== null || c.signalCode !== null) return;
       const gone = new Promise((r) => c.once('exit', r));
+      requested = true;
       c.kill(signal);
       await gone;
     },
     pid: () => child?.pid,
     exitCode: () => child?.exitCode ?? null,
+    onExit: (listener) => void exitListeners.push(listener),
   };
   return handle;
 }

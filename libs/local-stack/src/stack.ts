@@ -1,7 +1,9 @@
 // The whole platform on one machine: nats-server with JetStream on disk, PostgreSQL,
 // migrations, the six services and the gateway. Used by `npm start` and by the
 // end-to-end tests, so the tests start the system exactly as a user does.
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
@@ -12,7 +14,8 @@ import { MailSink, startMailSink } from './mail-sink';
 import { NatsServerHandle, startNatsServer } from './nats-server';
 import { freePort } from './ports';
 import { PostgresHandle, startPostgres } from './postgres-server';
-import { createService, ServiceHandle } from './service-process';
+import { createService, REPO_ROOT, ServiceHandle } from './service-process';
+import { Supervisor, type SupervisedProcess, type SupervisorOptions } from './supervisor';
 
 export interface StackOptions {
   dataDir: string;
@@ -33,6 +36,17 @@ export interface StackOptions {
   postgresSettings?: Readonly<Record<string, string | number | boolean>>;
   /** The local SMTP sink's port (default: a free one). */
   smtpPort?: number;
+  /**
+   * Run the compiled build (`npm run build`, dist/) with plain node, migrations included,
+   * instead of the TypeScript sources through @swc-node/register.
+   */
+  compiled?: boolean;
+  /**
+   * Restart whatever dies on its own (services, nats-server, the PostgreSQL the stack
+   * started) with backoff, and list every process at the gateway's /health. Off for the
+   * test stacks, which kill and restart processes themselves.
+   */
+  supervise?: boolean | Omit<SupervisorOptions, 'logFile'>;
 }
 
 export interface Stack {
@@ -46,7 +60,50 @@ export interface Stack {
   mail: MailSink;
   /** The environment every service got. */
   env: Record<string, string>;
+  /** Set when the stack supervises its processes. */
+  supervisor?: Supervisor;
   stop(): Promise<void>;
+}
+
+/** Where `npm run build` writes the migration runner (`npm run migrate` compiled; the image's migration Job). */
+export const COMPILED_MIGRATE = join(REPO_ROOT, 'dist', 'libs', 'persistence', 'src', 'migrate.js');
+
+/** Applies the migrations with the compiled runner, as the Kubernetes migration Job does. */
+export async function runCompiledMigrations(databaseUrl: string): Promise<string> {
+  if (!existsSync(COMPILED_MIGRATE)) throw new Error(`${COMPILED_MIGRATE} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, ['--enable-source-maps', COMPILED_MIGRATE], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOOKLINE_DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`migrations failed (${COMPILED_MIGRATE} exited with ${code}): ${out}`);
+  return out;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = netConnect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function supervised(name: string, kind: SupervisedProcess['kind'], h: Omit<SupervisedProcess, 'name' | 'kind'>): SupervisedProcess {
+  return { name, kind, pid: () => h.pid(), start: () => h.start(), kill: (s) => h.kill(s), onExit: (l) => h.onExit(l), ready: h.ready };
+}
+
+async function serviceReady(url: string): Promise<{ ready: boolean; detail?: string }> {
+  const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(3000) });
+  if (res.status === 200) return { ready: true };
+  const body = (await res.json().catch(() => ({}))) as { checks?: Record<string, unknown> };
+  return { ready: false, detail: `/ready answered ${res.status}${body.checks ? ` ${JSON.stringify(body.checks)}` : ''}` };
 }
 
 /** Creates the database on the server at adminUrl unless it exists; its URL. */
@@ -79,7 +136,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       adminUrl = postgres.url();
     }
     const databaseUrl = await ensureDatabase(adminUrl, opts.database ?? 'hookline');
-    await runMigrations(databaseUrl);
+    if (opts.compiled) await runCompiledMigrations(databaseUrl);
+    else await runMigrations(databaseUrl);
 
     const httpPort = opts.httpPort ?? (await freePort());
     const mail = await startMailSink({ dir: join(opts.dataDir, 'mail'), port: opts.smtpPort });
@@ -100,7 +158,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const services = {} as Record<ServiceName, ServiceHandle>;
     for (const [i, name] of SERVICE_NAMES.entries()) {
       const port = opts.fixedServicePorts ? httpPort + 1 + i : await freePort();
-      services[name] = createService(name, port, env, { logFile: join(opts.dataDir, 'logs', `${name}.log`), echo: opts.echo });
+      services[name] = createService(name, port, env, { logFile: join(opts.dataDir, 'logs', `${name}.log`), echo: opts.echo, compiled: opts.compiled });
     }
     const running = names.map((n) => services[n]);
     // Every handle, not only those started here: a caller may start the others later
@@ -109,7 +167,34 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await Promise.all(running.map((s) => s.start()));
     const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, services[n].port])) as Record<ServiceName, number>;
     const local = demoHost({ apiUrl: publicUrl, operatorToken: env.HOOKLINE_OPERATOR_TOKEN ?? '', mail });
-    const gateway = await startGateway(host, httpPort, ports, local);
+    let supervisor: Supervisor | undefined;
+    if (opts.supervise) {
+      supervisor = new Supervisor({ ...(opts.supervise === true ? {} : opts.supervise), logFile: join(opts.dataDir, 'logs', 'supervisor.log') });
+      const sup = supervisor;
+      // Stopped first on the way down (started is stopped in reverse), so a clean shutdown is not restarted.
+      started.push({ stop: async () => sup.stop() });
+      sup.watch(supervised('nats-server', 'nats-server', { ...nats, ready: async () => ({ ready: await portOpen(nats.port) }) }));
+      if (postgres) {
+        const pg = postgres;
+        sup.watch(
+          supervised('postgres', 'postgres', {
+            ...pg,
+            ready: async () => {
+              const client = new Client({ connectionString: pg.url(), connectionTimeoutMillis: 3000 });
+              try {
+                await client.connect();
+                await client.query('SELECT 1');
+                return { ready: true };
+              } finally {
+                await client.end().catch(() => undefined);
+              }
+            },
+          }),
+        );
+      }
+      for (const s of running) sup.watch(supervised(s.name, 'service', { ...s, start: () => s.start(), ready: () => serviceReady(s.url) }));
+    }
+    const gateway = await startGateway(host, httpPort, ports, { status: supervisor ? () => supervisor.status() : undefined, local });
     started.push({ stop: () => gateway.close() });
     return {
       url: gateway.url,
@@ -120,6 +205,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       gateway,
       mail,
       env,
+      supervisor,
       async stop() {
         for (const s of started.reverse()) await s.stop().catch(() => undefined);
       },

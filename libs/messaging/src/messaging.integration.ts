@@ -2,12 +2,14 @@
 // settlement (ack, nak with delay, dead-letter), batches and graceful stop.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { ConsumerSpec, StreamSpec } from '@hookline/contracts';
 import { createLogger } from '@hookline/observability';
-import { NatsServerHandle, startNatsServer } from '@hookline/local-stack';
+import { findNatsServer, freePort, NatsServerHandle, startNatsServer } from '@hookline/local-stack';
 import { tempDir } from '@hookline/testing';
 import { ConsumerHost } from './consumer-host';
 import { PoisonMessageError, RetryableError } from './errors';
@@ -243,6 +245,63 @@ describe('messaging against nats-server', () => {
       await past.upToDate();
       assert.ok(lines.some((l) => /skipping a message an operator named to skip/.test(l) && l.includes('"seq":3')));
       past.stop();
+    } finally {
+      await client.onApplicationShutdown();
+    }
+  });
+});
+
+/**
+ * Three nats-servers clustered with JetStream, as the NATS Helm chart runs them in
+ * production (deploy/k8s/nats/values.yaml): HOOKLINE_STREAM_REPLICAS=3 makes every
+ * stream keep three copies, and an installation that grew from one copy is brought up to
+ * three in place.
+ */
+describe('stream replicas on a 3-node JetStream cluster', () => {
+  const dir = tempDir('nats-cluster');
+  const servers: ChildProcess[] = [];
+  let url = '';
+
+  before(async () => {
+    const clientPorts = [await freePort(), await freePort(), await freePort()];
+    const routePorts = [await freePort(), await freePort(), await freePort()];
+    const outputs: string[] = ['', '', ''];
+    for (let i = 0; i < 3; i++) {
+      const routes = routePorts.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p}`).join(',');
+      const child = spawn(findNatsServer(), ['-js', '-a', '127.0.0.1', '-p', String(clientPorts[i]), '-sd', join(dir.path, `n${i}`), '-n', `n${i}`, '--cluster_name', 'hookline', '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stderr?.on('data', (d: Buffer) => (outputs[i] += d.toString()));
+      servers.push(child);
+    }
+    url = clientPorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
+    // The cluster can place a replicated stream once JetStream has a meta leader.
+    await until('a JetStream meta leader', () => outputs.some((o) => /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/.test(o)), 60_000);
+  });
+  after(async () => {
+    await Promise.all(servers.map((s) => new Promise((r) => (s.exitCode !== null ? r(null) : (s.once('exit', r), s.kill('SIGTERM'))))));
+    dir.remove();
+  });
+
+  it('creates streams with 3 replicas, and raises an existing stream from 1 to 3', async () => {
+    const { client } = await messagingFor(url);
+    try {
+      const events: StreamSpec = { ...stream, name: 'R_EVENTS', subjects: ['r.events.>'] };
+      await until('the stream placed on three servers', async () => {
+        try {
+          await ensureStream(client.jsm, events, 3);
+          return true;
+        } catch {
+          return false; // the cluster may still be forming its peers
+        }
+      }, 60_000);
+      const info = await client.jsm.streams.info(events.name);
+      assert.equal(info.config.num_replicas, 3);
+      assert.equal(info.cluster?.replicas?.length, 2, 'a leader and two replicas');
+
+      const grown: StreamSpec = { ...stream, name: 'R_GROWN', subjects: ['r.grown.>'] };
+      await ensureStream(client.jsm, grown, 1);
+      assert.equal((await client.jsm.streams.info(grown.name)).config.num_replicas, 1);
+      await ensureStream(client.jsm, grown, 3);
+      assert.equal((await client.jsm.streams.info(grown.name)).config.num_replicas, 3);
     } finally {
       await client.onApplicationShutdown();
     }

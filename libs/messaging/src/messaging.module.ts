@@ -23,13 +23,14 @@ class MessagingBootstrap implements OnModuleInit {
     private readonly readiness: ReadinessRegistry,
     @Inject(TOPOLOGY) private readonly topology: Topology,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.client.connect();
     // The dead-letter stream is always there: every consumer may need it.
     const streams = [...this.topology.streams, STREAMS.deadLetter].filter((s, i, all) => all.findIndex((o) => o.name === s.name) === i);
-    for (const s of streams) await ensureStream(this.client.jsm, s);
+    for (const s of streams) await ensureStream(this.client.jsm, s, this.options.streamReplicas ?? 1);
     for (const c of this.topology.consumers) await ensureConsumer(this.client.jsm, c);
     for (const r of this.topology.retired) {
       if (await retireConsumer(this.client.jsm, r.stream, r.durable)) this.logger.info({ stream: r.stream, durable: r.durable }, 'deleted a consumer this version no longer reads');

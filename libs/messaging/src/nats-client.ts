@@ -10,6 +10,8 @@ export interface MessagingOptions {
   natsUrl: string;
   /** Connection name shown by the server (the service name). */
   name: string;
+  /** Replicas of each stream this service creates or updates (HOOKLINE_STREAM_REPLICAS; default 1). */
+  streamReplicas?: number;
 }
 
 /** One NATS connection per service: reconnects forever, drained on shutdown. */

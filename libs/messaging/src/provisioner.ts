@@ -9,24 +9,37 @@ function isNotFound(err: unknown): boolean {
   return code === 10059 || code === 10014 || /not found/i.test(String((err as Error).message));
 }
 
-export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
-  const config = {
+/**
+ * The JetStream configuration of a declared stream: its settings from @hookline/contracts,
+ * file storage, and as many replicas as the deployment asks for (HOOKLINE_STREAM_REPLICAS:
+ * 1 on one nats-server, 3 on a 3-node cluster).
+ */
+export function streamConfig(spec: StreamSpec, replicas = 1) {
+  return {
     name: spec.name,
     subjects: spec.subjects,
     storage: StorageType.File,
     retention: spec.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     max_age: nanos(spec.maxAgeMs),
     duplicate_window: nanos(spec.maxAgeMs > 0 ? Math.min(spec.duplicateWindowMs, spec.maxAgeMs) : spec.duplicateWindowMs),
-    num_replicas: 1,
+    num_replicas: replicas,
   };
+}
+
+/** Creates the stream, or brings an existing one to the declared subjects, ages and replicas (a replica count can change in place on a cluster). */
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas = 1): Promise<void> {
+  const config = streamConfig(spec, replicas);
   try {
     const info = await jsm.streams.info(spec.name);
     const c = info.config;
     const same =
       JSON.stringify([...c.subjects].sort()) === JSON.stringify([...spec.subjects].sort()) &&
       c.max_age === config.max_age &&
-      c.duplicate_window === config.duplicate_window;
-    if (!same) await jsm.streams.update(spec.name, { ...c, subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window });
+      c.duplicate_window === config.duplicate_window &&
+      c.num_replicas === config.num_replicas;
+    if (!same) {
+      await jsm.streams.update(spec.name, { ...c, subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window, num_replicas: config.num_replicas });
+    }
   } catch (err) {
     if (!isNotFound(err)) throw err;
     try {

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { MIGRATIONS } from './migrations';
 
@@ -32,5 +32,46 @@ export async function runMigrations(url: string): Promise<string[]> {
     }
   } finally {
     await ds.destroy();
+  }
+}
+
+/** The migrations this build holds that the database has not applied yet, oldest first. Reads only. */
+export async function pendingMigrations(url: string): Promise<string[]> {
+  const ds = new DataSource({ ...dataSourceOptions(url, 1, 'hookline-migrate-wait'), migrations: MIGRATIONS, migrationsTableName: 'hookline_migrations' });
+  await ds.initialize();
+  try {
+    return (await new MigrationExecutor(ds).getPendingMigrations()).map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+export class SchemaNotCurrentError extends Error {
+  constructor(readonly pending: readonly string[], waitedMs: number) {
+    super(`the database still lacks ${pending.length} migration(s) this version needs after ${Math.round(waitedMs / 1000)} s: ${pending.join(', ')} (has the migration job run?)`);
+    this.name = 'SchemaNotCurrentError';
+  }
+}
+
+/**
+ * Waits until the database holds every migration this build knows, applying none (what a
+ * Kubernetes pod's init container runs while the release's migration Job does the work).
+ * A database with migrations this build does not know, a newer release's, is current
+ * enough: rolling back the services is allowed, migrations only add.
+ */
+export async function waitForSchema(url: string, opts: { timeoutMs: number; intervalMs?: number; onWait?: (pending: string[] | Error) => void }): Promise<void> {
+  const started = Date.now();
+  let pending: string[] = [];
+  for (;;) {
+    try {
+      pending = await pendingMigrations(url);
+      if (pending.length === 0) return;
+      opts.onWait?.(pending);
+    } catch (err) {
+      // PostgreSQL not reachable yet (a new cluster, a failover): keep waiting.
+      opts.onWait?.(err as Error);
+    }
+    if (Date.now() - started >= opts.timeoutMs) throw new SchemaNotCurrentError(pending, Date.now() - started);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 2000));
   }
 }

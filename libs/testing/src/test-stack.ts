@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ServiceName } from '@hookline/contracts';
 import { Stack, startStack } from '@hookline/local-stack';
-import { keepLogsDir, sharedPostgresUrl, tempDir, uniqueName } from './test-env';
+import { keepLogsDir, runCompiled, sharedPostgresUrl, tempDir, uniqueName } from './test-env';
 import { ApiClient } from './api-client';
 
 export interface TestStack extends Stack {
@@ -42,6 +42,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     // with synchronous_commit off an immediate shutdown loses commits it had acknowledged.
     fastPostgres: !opts.ownPostgres,
     services: opts.services,
+    compiled: runCompiled(),
     env: { HOOKLINE_OPERATOR_TOKEN: operatorToken, HOOKLINE_ENCRYPTION_KEY: encryptionKey, HOOKLINE_LOG_LEVEL: 'info', HOOKLINE_SHUTDOWN_GRACE: '5s', ...opts.env },
   });
   const stop = stack.stop.bind(stack);

@@ -25,7 +25,7 @@ export class AppModule {
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'audit-log', version: VERSION, logLevel: config.logLevel }),
         MessagingModule.forRoot({
-          useFactory: () => ({ natsUrl: config.natsUrl, name: 'audit-log' }),
+          useFactory: () => ({ natsUrl: config.natsUrl, streamReplicas: config.streamReplicas, name: 'audit-log' }),
           streams: [STREAMS.events, STREAMS.deliveries, STREAMS.dispatch, STREAMS.registry],
           consumers: [CONSUMERS.auditEvents, CONSUMERS.auditDeliveries, CONSUMERS.auditRegistry],
         }),

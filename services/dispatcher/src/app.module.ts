@@ -23,7 +23,7 @@ export class AppModule {
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'dispatcher', version: VERSION, logLevel: config.logLevel }),
         MessagingModule.forRoot({
-          useFactory: () => ({ natsUrl: config.natsUrl, name: 'dispatcher' }),
+          useFactory: () => ({ natsUrl: config.natsUrl, streamReplicas: config.streamReplicas, name: 'dispatcher' }),
           streams: [STREAMS.events, STREAMS.registry, STREAMS.deliveries, STREAMS.dispatch],
           consumers: [CONSUMERS.dispatcherEvents, CONSUMERS.dispatcherFirstAttempts, CONSUMERS.dispatcherOrders],
         }),

@@ -50,7 +50,7 @@ export class AppModule {
       imports: [
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'registry', version: VERSION, logLevel: config.logLevel }),
-        MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, name: 'registry' }), streams: [STREAMS.events, STREAMS.registry, STREAMS.deliveries] }),
+        MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, streamReplicas: config.streamReplicas, name: 'registry' }), streams: [STREAMS.events, STREAMS.registry, STREAMS.deliveries] }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: ENTITIES, service: 'registry' }),
         AuthModule.forRoot(),
         // Receiver and token URLs are checked against the same SSRF rules the dispatcher applies.

@@ -21,7 +21,7 @@ export class AppModule {
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'retry-scheduler', version: VERSION, logLevel: config.logLevel }),
         MessagingModule.forRoot({
-          useFactory: () => ({ natsUrl: config.natsUrl, name: 'retry-scheduler' }),
+          useFactory: () => ({ natsUrl: config.natsUrl, streamReplicas: config.streamReplicas, name: 'retry-scheduler' }),
           streams: [STREAMS.deliveries, STREAMS.dispatch, STREAMS.registry],
           consumers: [CONSUMERS.retrySchedulerFailed, CONSUMERS.retrySchedulerRegistry, CONSUMERS.retrySchedulerResent, CONSUMERS.retrySchedulerParked],
           retiredConsumers: [RETIRED_CONSUMERS.retrySchedulerSucceeded, RETIRED_CONSUMERS.retrySchedulerReceivers],

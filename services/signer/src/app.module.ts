@@ -19,7 +19,7 @@ export class AppModule {
       imports: [
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'signer', version: VERSION, logLevel: config.logLevel }),
-        MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, name: 'signer' }), streams: [STREAMS.deliveries] }),
+        MessagingModule.forRoot({ useFactory: () => ({ natsUrl: config.natsUrl, streamReplicas: config.streamReplicas, name: 'signer' }), streams: [STREAMS.deliveries] }),
         PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, entities: [DeliveryCredential], service: 'signer' }),
         // OAuth2 token requests are outbound traffic like any delivery: same SSRF guard.
         EgressModule.forRoot(egressOptionsFrom(config)),

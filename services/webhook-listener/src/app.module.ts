@@ -26,7 +26,7 @@ export class AppModule {
         ConfigModule.forValue(config),
         ObservabilityModule.forRoot({ service: 'webhook-listener', version: VERSION, logLevel: config.logLevel }),
         MessagingModule.forRoot({
-          useFactory: () => ({ natsUrl: config.natsUrl, name: 'webhook-listener' }),
+          useFactory: () => ({ natsUrl: config.natsUrl, streamReplicas: config.streamReplicas, name: 'webhook-listener' }),
           streams: [STREAMS.registry, STREAMS.ingest, STREAMS.events],
           consumers: [CONSUMERS.listenerApply],
         }),

@@ -1,7 +1,8 @@
-// The web component's bundle, built once per process from the library's source (esbuild,
-// in memory) when the registry starts, so the module served always matches this version.
+// The web component's bundle, loaded once per process when the registry starts: the one
+// the build wrote beside the compiled library, or built in memory from the library's
+// source (esbuild) when running from TypeScript, so the module served always matches this version.
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { buildIntegrationButtons, type BuiltBundle } from '@hookline/integration-buttons';
+import { loadIntegrationButtons, type BuiltBundle } from '@hookline/integration-buttons';
 import { LOGGER, Logger } from '@hookline/observability';
 
 @Injectable()
@@ -17,7 +18,7 @@ export class IntegrationButtonsBundle implements OnApplicationBootstrap {
   get(): Promise<BuiltBundle> {
     if (!this.built) {
       const started = performance.now();
-      this.built = buildIntegrationButtons().then(
+      this.built = loadIntegrationButtons().then(
         (b) => {
           this.logger.info({ bytes: b.code.length, ms: Math.round(performance.now() - started) }, 'built the <hookline-integrations> bundle');
           return b;

@@ -1,0 +1,91 @@
+// The migration runner against a real PostgreSQL: `--wait` (the services' init
+// containers on Kubernetes) applies nothing and returns once the migration job has done
+// its work; a timeout names what is missing.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { pendingMigrations, runMigrations, SchemaNotCurrentError, waitForSchema } from './data-source';
+import { MIGRATIONS } from './migrations';
+
+// @hookline/testing and @hookline/local-stack depend on this library, so it cannot use
+// them: the runner's PostgreSQL comes straight from the variable they read.
+// eslint-disable-next-line no-restricted-properties -- test harness settings, not service configuration
+const { HOOKLINE_TEST_PG_URL: adminUrl, PATH } = process.env;
+const REPO_ROOT = join(__dirname, '..', '..', '..');
+
+function cli(args: string[], databaseUrl: string): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'migrate.ts'), ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: PATH ?? '', HOOKLINE_DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
+}
+
+describe('migrate --wait', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
+  const names: string[] = [];
+  const admin = async <T>(fn: (c: Client) => Promise<T>): Promise<T> => {
+    const c = new Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  };
+  after(async () => {
+    await admin(async (c) => {
+      for (const n of names) await c.query(`DROP DATABASE IF EXISTS "${n}" WITH (FORCE)`);
+    });
+  });
+  const emptyDatabase = async () => {
+    const name = `migwait_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+    names.push(name);
+    await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+    const u = new URL(adminUrl ?? '');
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+
+  it('lists every migration as pending on an empty database, and none once applied', async () => {
+    const url = await emptyDatabase();
+    assert.equal((await pendingMigrations(url)).length, MIGRATIONS.length);
+    await runMigrations(url);
+    assert.deepEqual(await pendingMigrations(url), []);
+  });
+
+  it('waits for the migrations another process applies, then returns', async () => {
+    const url = await emptyDatabase();
+    const waits: unknown[] = [];
+    const waiting = waitForSchema(url, { timeoutMs: 60_000, intervalMs: 100, onWait: (p) => waits.push(p) });
+    await new Promise((r) => setTimeout(r, 300));
+    await runMigrations(url);
+    await waiting;
+    assert.ok(waits.length > 0, 'it waited before the migrations ran');
+  });
+
+  it('gives up after its timeout, naming the missing migrations', async () => {
+    const url = await emptyDatabase();
+    await assert.rejects(waitForSchema(url, { timeoutMs: 200, intervalMs: 50 }), (err: unknown) => err instanceof SchemaNotCurrentError && err.pending.length === MIGRATIONS.length && /has the migration job run/.test(err.message));
+  });
+
+  it('as a command: exits 1 while migrations are missing, 0 once the schema is current, and applies none itself', async () => {
+    const url = await emptyDatabase();
+    const early = await cli(['--wait', '--timeout=1s'], url);
+    assert.equal(early.code, 1, early.out);
+    assert.match(early.out, /waiting for the migration job: \d+ migration\(s\) pending/);
+    assert.match(early.out, /still lacks \d+ migration\(s\)/);
+    assert.equal((await pendingMigrations(url)).length, MIGRATIONS.length, '--wait applied nothing');
+    const applied = await cli([], url);
+    assert.equal(applied.code, 0, applied.out);
+    assert.match(applied.out, /applied migrations: /);
+    const current = await cli(['--wait', '--timeout=5s'], url);
+    assert.equal(current.code, 0, current.out);
+    assert.match(current.out, /the database schema is current/);
+  });
+});
