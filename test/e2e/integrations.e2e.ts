@@ -483,6 +483,10 @@ describe('custom integrations', () => {
     assert.equal(a.response.status, 500);
     assert.equal(a.response.body, 'the CRM is down');
     assert.equal(typeof a.durationMs, 'number');
+    // The delivery log says a GET sent no body (the payload is in the query string).
+    const sent = await admin.get(`/v1/deliveries/${failing.jobId}`);
+    assert.equal(sent.body.request.method, 'GET');
+    assert.equal(sent.body.request.body, null);
     // Administrators may send one again (the same job id, its next attempt).
     assert.equal((await admin.post(`/v1/deliveries/${failing.jobId}/resend`)).status, 202);
     await eventually('the resend', async () => (requestsTo('/fail-logged').length === 2 ? true : undefined));

@@ -364,6 +364,13 @@ describe('inbound webhook listeners', () => {
       assertProblem(await send(l, 'POST', body, { 'stripe-signature': `t=${t - 1000},v1=${createHmac('sha256', secret).update(`${t - 1000}.${body}`).digest('hex')}` }), 401);
       assertProblem(await send(l, 'POST', body, { 'stripe-signature': `t=${t},v1=${'0'.repeat(64)}` }), 401);
       assertProblem(await send(l, 'POST', body), 401);
+      // A refused update leaves the secret as it was; an empty one is refused.
+      await createListener(stack.operator, TENANT, serviceId, { name: 'stripe-twin', sample: { id: 'evt_1' } });
+      const clash = await stack.operator.patch(`/v1/listeners/${l.id}?tenant=${TENANT}`, { name: 'stripe-twin', signature: { preset: 'github', secret: 'a-new-secret-0123456789' } });
+      assertProblem(clash, 409);
+      const t2 = Math.floor(Date.now() / 1000);
+      assert.equal((await send(l, 'POST', body, { 'stripe-signature': `t=${t2},v1=${createHmac('sha256', secret).update(`${t2}.${body}`).digest('hex')}` })).status, 202, 'the old secret still verifies');
+      assertProblem(await stack.operator.patch(`/v1/listeners/${l.id}?tenant=${TENANT}`, {}), 400, 'body');
     });
 
     it('standard-webhooks with a generated secret, rotated with an overlap', async () => {

@@ -97,7 +97,7 @@ describe('generateStructure: refusals name the field', () => {
     ['no id', { baseName: 'x', sample: { name: 'a' } }, /^primaryKey: .*no scalar "id"/],
     ['a key that is not a field', { baseName: 'x', sample: { id: 1 }, primaryKey: ['nope'] }, /^primaryKey\[0\]: nope is not a scalar field/],
     ['a key that is an object', { baseName: 'x', sample: { id: { a: 1 } }, primaryKey: ['id'] }, /^primaryKey\[0\]/],
-    ['a missing root path', { baseName: 'x', sample: { id: 1 }, rootPath: 'data.items' }, /^rootPath \(data\.items\): is missing/],
+    ['a missing root path', { baseName: 'x', sample: { id: 1 }, rootPath: 'data.items' }, /^rootPath: data\.items is missing/],
     ['a scalar sample', { baseName: 'x', sample: 5 }, /^sample: must be an object/],
     ['records that are not objects', { baseName: 'x', sample: [{ id: 1 }, 2] }, /^sample: every record/],
     ['an empty array', { baseName: 'x', sample: [] }, /^sample: holds no record/],

@@ -116,7 +116,10 @@ export function recordsAt(body: unknown, rootPath: readonly string[]): { records
 export function generateStructure(input: GenerateInput): GenerateResult {
   const rootPath = parsePath(input.rootPath ?? '');
   const { records, problem } = recordsAt(input.sample, rootPath);
-  if (problem) throw new TableInputError([{ field: problem.field === 'body' ? 'sample' : `rootPath (${problem.field})`, message: problem.message }]);
+  if (problem) {
+    // The request names the sample and the root path: say which part of the path is wrong in the message.
+    throw new TableInputError([problem.field === 'body' ? { field: 'sample', message: problem.message } : { field: 'rootPath', message: `${problem.field} ${problem.message}` }]);
+  }
   const objects = records.filter(isPlainObject);
   if (objects.length === 0) throw new TableInputError([{ field: 'sample', message: 'holds no record (a JSON object) at the root path' }]);
   if (objects.length !== records.length) throw new TableInputError([{ field: 'sample', message: 'every record at the root path must be a JSON object' }]);

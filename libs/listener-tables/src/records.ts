@@ -237,7 +237,12 @@ export function mapRecord(structure: ListenerStructure, record: unknown, mode: '
     if (mode === 'patch' && own(record, t.path[0]) === undefined) continue;
     childRows(structure, t, [{ obj: record, positions: [], field }], key, children, problems);
   }
-  if (problems.length > 0) return { ok: false, problems: problems.slice(0, 20) };
+  if (problems.length > 0) {
+    // The key's columns are checked as the key and again as columns: say each problem once.
+    const seen = new Set<string>();
+    const once = problems.filter((q) => !seen.has(`${q.field}\u0000${q.message}`) && seen.add(`${q.field}\u0000${q.message}`));
+    return { ok: false, problems: once.slice(0, 20) };
+  }
   return { ok: true, rows: { key, root: row, children } };
 }
 

@@ -122,8 +122,9 @@ export class AttemptService {
       ...(verdict.ok ? {} : { errorClass: verdict.errorClass as AttemptErrorClass, error: verdict.reason }),
       ...(logged ? { method: logged.method, url: logged.url } : {}),
       requestHeaders: logged?.headers ?? {},
-      // The body is stored once with the delivery; an attempt keeps its own only when it differs (form data, redacted fields).
-      ...(logged && logged.body !== '' && logged.body !== order.body ? { requestBody: logged.body } : {}),
+      // The body is stored once with the delivery; an attempt keeps its own only when it differs
+      // (form data, redacted fields, or none at all: "" for a bodiless GET).
+      ...(logged && logged.body !== order.body ? { requestBody: logged.body } : {}),
       ...(response
         ? {
             responseHeaders: cappedHeaders(response.headers),

@@ -42,7 +42,7 @@ export class ListenersController {
   @Header('Cache-Control', 'no-store')
   @Requires('listeners:write')
   update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: TenantQueryDto, @Body() dto: UpdateListenerDto) {
-    if (Object.keys(dto).length === 0) throw new ValidationError([{ field: 'body', message: 'give at least one field to change' }]);
+    if (Object.values(dto).every((v) => v === undefined)) throw new ValidationError([{ field: 'body', message: 'give at least one field to change' }]);
     return this.listeners.update(p, q.tenant, id, dto);
   }
 

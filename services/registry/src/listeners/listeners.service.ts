@@ -219,6 +219,11 @@ export class ListenersService {
     const signature = input.signature === undefined ? undefined : input.signature === null ? null : publicSignature(input.signature);
     const dedup = input.dedup === undefined ? undefined : input.dedup === null ? null : dedupOf(input.dedup);
     const retentionSeconds = input.retention !== undefined ? retentionOf(input.retention) : undefined;
+    // What would refuse the change is checked before the signer is touched, so a refused
+    // update never replaces the listener's secret.
+    if (input.name !== undefined && input.name !== current.name && (await this.repo.findByName(tenantId, input.name))) {
+      throw new ConflictError(`a listener named ${input.name} already exists`);
+    }
     let issued: { secret?: string } | undefined;
     if (signature !== undefined) {
       // A new signature check gets a new credential; the old secret is destroyed.

@@ -81,7 +81,7 @@ export class IngestService {
     let requestId: string | undefined;
     try {
       const route = parseHookPath(req.path);
-      if (!route) throw new NotFoundError(`no listener at ${req.originalUrl.split('?')[0]}`);
+      if (!route) throw new NotFoundError(`a listener at ${req.originalUrl.split('?')[0]}`);
       listener = await this.listenerFor(route);
       const op = METHODS[req.method];
       if (!op) {
@@ -151,7 +151,7 @@ export class IngestService {
     if (found) return found;
     await this.views.upToDate().catch(() => undefined);
     const again = this.views.view.route(route.serviceId, route.listenerId);
-    if (!again) throw new NotFoundError(`no listener at /hooks/${route.serviceId}/${route.listenerId}`);
+    if (!again) throw new NotFoundError(`a listener at /hooks/${route.serviceId}/${route.listenerId}`);
     return again;
   }
 
