@@ -1,0 +1,311 @@
+// The admin console (services/console) in a real Chromium (Debian's chromium, driven by
+// playwright-core; no browser download), built as `npm start` builds it and served through
+// the stack's gateway at /console/, against the whole platform and a loopback receiver:
+// sign-in both ways, an account's credentials with the TOTP secret as a QR code (decoded
+// here and used to sign in), a receiver created, an event delivered, watched, opened and
+// resent, a push flag set on a unit with its effective value, an API validation error at
+// its field, what an account may not do not offered, and every screen opening without a
+// console error. HOOKLINE_SCREENSHOT_DIR=<dir> saves the main screens there
+// (npm run screenshots:console writes docs/console/).
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import jsQR from 'jsqr';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { REPO_ROOT } from '@hookline/local-stack';
+import { codeSource, eventually, startReceiver, startTestStack, type TestReceiver, type TestStack } from '@hookline/testing';
+
+const CHROMIUM = '/usr/bin/chromium';
+const TENANT = 'acme';
+const screenshotDir = process.env.HOOKLINE_SCREENSHOT_DIR;
+
+describe('the admin console in Chromium', () => {
+  let stack: TestStack;
+  let receiver: TestReceiver;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  let receivingAccount: string;
+  /** Console errors and uncaught exceptions, with the screen they happened on. */
+  const problems: string[] = [];
+  const shot = async (name: string) => {
+    if (screenshotDir) await page.screenshot({ path: join(screenshotDir, name) });
+  };
+  const base = () => `${stack.url}/console/`;
+
+  async function signInAsOperator(): Promise<void> {
+    await page.goto(base());
+    await page.getByRole('tab', { name: 'Operator token' }).click();
+    await page.getByRole('textbox', { name: 'Operator token' }).fill(stack.operatorToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Signed in as the operator').waitFor();
+  }
+  async function chooseTenant(id: string): Promise<void> {
+    await page.getByRole('combobox', { name: 'Tenant' }).click();
+    await page.getByRole('option', { name: new RegExp(`\\(${id}\\)`) }).click();
+    await page.getByText(`working in tenant ${id}`).waitFor();
+  }
+  async function signOut(): Promise<void> {
+    await page.getByRole('button', { name: 'Profile' }).click();
+    await page.getByRole('menuitem', { name: 'Logout' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  }
+  /** Opens a screen by its hash route and waits until react-admin has loaded it. */
+  async function open(route: string): Promise<void> {
+    await page.goto(`${base()}#${route}`);
+    await page.waitForLoadState('networkidle');
+    await page.locator('.RaLoadingIndicator-loadedIcon, [data-testid="loader"]').first().waitFor({ state: 'detached', timeout: 1000 }).catch(() => undefined);
+  }
+  /** The pixels of a screenshot (PNG), decoded by Chromium on a blank page of its own. */
+  async function decodeQr(png: Buffer): Promise<string | undefined> {
+    const blank = await context.newPage();
+    try {
+      const pixels = await blank.evaluate(async (b64) => {
+        const doc = (globalThis as any).document;
+        const img = doc.createElement('img');
+        img.src = `data:image/png;base64,${b64}`;
+        await img.decode();
+        const canvas = doc.createElement('canvas');
+        canvas.width = img.width;
+        canvas.height = img.height;
+        const ctx = canvas.getContext('2d');
+        ctx.drawImage(img, 0, 0);
+        const data = ctx.getImageData(0, 0, img.width, img.height);
+        return { width: data.width, height: data.height, data: Array.from(data.data as Uint8ClampedArray) };
+      }, png.toString('base64'));
+      return jsQR(Uint8ClampedArray.from(pixels.data), pixels.width, pixels.height)?.data;
+    } finally {
+      await blank.close();
+    }
+  }
+
+  before(async () => {
+    // As npm start does: build the console when missing or made from other sources.
+    const built = spawnSync(process.execPath, ['services/console/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    assert.equal(built.status, 0, 'the console builds');
+    stack = await startTestStack({ env: { HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128', HOOKLINE_EGRESS_DEADLINE: '2s' } });
+    receiver = await startReceiver();
+    // A tenant with a unit tree, a topic, a push type, and the account receivers deliver to.
+    const op = stack.operator;
+    assert.equal((await op.post('/v1/tenants', { id: TENANT, name: 'Acme Care' })).status, 201);
+    assert.equal((await op.post('/v1/tenants', { id: 'globex', name: 'Globex' })).status, 201);
+    assert.equal((await op.post('/v1/units', { tenant: TENANT, id: 'north', name: 'North' })).status, 201);
+    assert.equal((await op.post('/v1/units', { tenant: TENANT, id: 'oslo', name: 'Oslo', parentId: 'north' })).status, 201);
+    assert.equal((await op.post('/v1/users', { tenant: TENANT, id: 'bob', displayName: 'Bob Builder', units: ['oslo'] })).status, 201);
+    assert.equal((await op.post('/v1/topics', { tenant: TENANT, name: 'Orders.Paid', description: 'An order was paid' })).status, 201);
+    assert.equal((await op.post('/v1/push/types', { tenant: TENANT, type: 'appointment.booked', topic: 'Appointments.Booked' })).status, 201);
+    const recv = await op.post('/v1/accounts', { tenant: TENANT, name: 'crm-receiver', grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] });
+    assert.equal(recv.status, 201);
+    receivingAccount = recv.body.account.id;
+
+    if (screenshotDir) mkdirSync(screenshotDir, { recursive: true });
+    profile = mkdtempSync(join(tmpdir(), 'hookline-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      viewport: { width: 1440, height: 900 },
+    });
+    context.setDefaultTimeout(15_000);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`${page.url()}: uncaught ${e.message}`));
+    // Nothing may leave the platform's origin (no CDN, no fonts, no telemetry).
+    await context.route((url) => !url.href.startsWith(stack.url) && url.protocol.startsWith('http'), (route) => {
+      problems.push(`request outside the platform: ${route.request().url()}`);
+      return route.abort();
+    });
+  });
+
+  let n = 0;
+  afterEach(async () => {
+    if (process.env.CONSOLE_DEBUG) await page.screenshot({ path: `/tmp/console-debug-${++n}.png` });
+  });
+
+  after(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await receiver?.close();
+    await stack?.stop();
+  });
+
+  it('the operator signs in with the token, switches tenant, and every screen opens without a console error', async () => {
+    await signInAsOperator();
+    await chooseTenant(TENANT);
+    await shot('console-dashboard.png');
+    const screens: [string, string][] = [
+      ['/tenants', 'Acme Care'],
+      ['/units', 'Oslo'],
+      ['/users', 'Bob Builder'],
+      ['/accounts', 'crm-receiver'],
+      ['/topics', 'Orders.Paid'],
+      ['/receivers', 'Receivers'],
+      ['/deliveries', 'Delivery log'],
+      ['/push-types', 'appointment.booked'],
+      ['/push-settings', 'Notification server'],
+      ['/integrations', 'Integrations'],
+      ['/integration-log', 'Integration log'],
+      ['/templates', 'Catalogue'],
+      ['/installations', 'Installations'],
+      ['/listener-services', 'Listener services'],
+      ['/listeners', 'Listeners'],
+      ['/listener-logs', 'Listener logs'],
+      ['/audit-changes', 'Changes'],
+      ['/audit-events', 'Events'],
+      ['/accounts/create', 'Grants'],
+      ['/receivers/create', 'Protocol'],
+      ['/integrations/create', 'Payload preview'],
+      ['/listeners/create', 'Authorization'],
+      ['/templates/create', 'Notify by'],
+      ['/push-types/appointment.booked/show', 'Unit flags'],
+    ];
+    for (const [route, text] of screens) {
+      await open(route);
+      await page.getByText(text, { exact: false }).first().waitFor();
+    }
+    await open('/units');
+    await shot('console-units.png');
+    await open('/audit-changes');
+    await page.getByRole('row').nth(1).waitFor();
+    await shot('console-audit-changes.png');
+    assert.deepEqual(problems, [], 'no console errors, no uncaught exceptions, nothing fetched from elsewhere');
+    // The switcher: another tenant shows its own (empty) data.
+    await chooseTenant('globex');
+    await open('/units');
+    await page.getByText('No Units yet', { exact: false }).or(page.getByText('No results', { exact: false })).first().waitFor();
+    await chooseTenant(TENANT);
+  });
+
+  it("the API's validation error is shown at its field", async () => {
+    await open('/receivers/create');
+    await page.getByLabel('Name', { exact: false }).first().fill('Nowhere');
+    await page.getByLabel('URL', { exact: false }).first().fill(receiver.url + '/in');
+    const topics = page.getByLabel('Topics', { exact: false });
+    await topics.fill('Nope.Topic');
+    await page.getByRole('option', { name: 'Use the pattern Nope.Topic' }).click();
+    await page.getByLabel('Receiving account', { exact: false }).fill('crm');
+    await page.getByRole('option', { name: 'crm-receiver' }).click();
+    await page.getByRole('button', { name: 'Save' }).click();
+    // The API (not the form) knows the catalogue: its problem+json names `topics`.
+    const helper = page.locator('#topics-helper-text, [id$="topics-helper-text"]');
+    await helper.filter({ hasText: "is not in the tenant's topic catalogue" }).waitFor();
+    await shot('console-validation-error.png');
+  });
+
+  it('a receiver is created (secret shown once), an event is delivered, watched, opened and resent', async () => {
+    problems.length = 0;
+    await open('/receivers/create');
+    await page.getByLabel('Name', { exact: false }).first().fill('CRM');
+    await page.getByLabel('URL', { exact: false }).first().fill(receiver.url + '/in');
+    await page.getByLabel('Topics', { exact: false }).fill('Orders');
+    await page.getByRole('option', { name: 'Orders.Paid' }).click();
+    await page.getByLabel('Receiving account', { exact: false }).fill('crm');
+    await page.getByRole('option', { name: 'crm-receiver' }).click();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const dialog = page.getByRole('dialog', { name: "The receiver's signing secret" });
+    await dialog.waitFor();
+    const secret = await dialog.getByRole('textbox', { name: 'Signing secret' }).inputValue();
+    assert.match(secret, /^[A-Za-z0-9_-]{32,}$/);
+    await dialog.getByRole('button', { name: 'I have stored it' }).click();
+    await page.getByRole('tab', { name: 'Deliveries' }).click();
+    await page.getByText('No deliveries yet').waitFor();
+
+    // An event from the host application: the open page shows its delivery without a reload.
+    const ev = await stack.operator.post('/v1/events', { tenant: TENANT, topic: 'Orders.Paid', object: { type: 'order', id: 'C-1', unit: 'oslo' }, data: { total: 12 } });
+    assert.equal(ev.status, 202);
+    const row = page.getByRole('row').filter({ hasText: 'Orders.Paid' }).filter({ hasText: 'succeeded' });
+    await row.waitFor({ timeout: 30_000 });
+    await page.getByTestId('delivery-chart').waitFor();
+    await shot('console-receiver-deliveries.png');
+    assert.equal(receiver.requests.length, 1);
+
+    await row.click();
+    await page.getByRole('article', { name: 'Attempt 1' }).waitFor();
+    assert.match((await page.getByLabel('Request body').textContent()) ?? '', /"C-1"/);
+    await page.getByRole('button', { name: 'Resend' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('article', { name: 'Attempt 2' }).getByText('(resend)').waitFor({ timeout: 30_000 });
+    await eventually('the resend reached the receiver', async () => receiver.requests.length === 2);
+    assert.equal(receiver.requests[1].headers['webhook-id'] ?? receiver.requests[1].headers['hookline-delivery-id'], receiver.requests[0].headers['webhook-id'] ?? receiver.requests[0].headers['hookline-delivery-id'], 'the same delivery id');
+    await shot('console-delivery.png');
+
+    await open('/deliveries');
+    await page.getByRole('row').filter({ hasText: 'CRM' }).first().waitFor();
+    await shot('console-delivery-log.png');
+    // Bulk resend is counted first (dry run) and needs a confirmation.
+    await page.getByRole('button', { name: 'Resend matching…' }).click();
+    await page.getByRole('status').filter({ hasText: '1 deliveries would be sent again' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    assert.deepEqual(problems, []);
+  });
+
+  it('a push flag set on a unit shows its effective value and where it comes from', async () => {
+    await open('/push-types/appointment.booked/show');
+    await page.getByRole('combobox', { name: 'Unit' }).click();
+    await page.getByRole('option', { name: 'North › Oslo' }).or(page.getByRole('option', { name: 'north › oslo' })).click();
+    await page.getByRole('button', { name: 'Show effective value' }).click();
+    await page.getByTestId('effective-flag').filter({ hasText: 'At unit oslo: off, from nothing set (off)' }).waitFor();
+    await page.getByRole('button', { name: "Set the unit's flag" }).click();
+    await page.getByTestId('effective-flag').filter({ hasText: "At unit oslo: on, from unit oslo's own flag" }).waitFor();
+    await page.getByRole('table', { name: 'Unit flags' }).getByRole('row').filter({ hasText: 'oslo' }).waitFor();
+    await shot('console-push-flags.png');
+    const api = await stack.operator.get(`/v1/push/types/appointment.booked/enabled?tenant=${TENANT}&unit=oslo`);
+    assert.deepEqual(api.body, { type: 'appointment.booked', unit: 'oslo', enabled: true, source: { kind: 'unit', unit: 'oslo', inherited: false } });
+  });
+
+  it("an account is created with its TOTP secret as a QR code; it signs in with it and is not offered what it may not do", async () => {
+    await open('/accounts/create');
+    await page.getByLabel('Name', { exact: false }).first().fill('auditor');
+    await page.getByRole('button', { name: 'Add' }).click();
+    for (const a of ['receivers:read', 'logs:read', 'units:read', 'accounts:read', 'push:read']) await page.getByRole('checkbox', { name: a, exact: true }).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Credentials of auditor' });
+    await dialog.waitFor();
+    const accountId = await dialog.getByRole('textbox', { name: 'Account id' }).inputValue();
+    const token = await dialog.getByRole('textbox', { name: 'API token' }).inputValue();
+    const shownSecret = await dialog.getByRole('textbox', { name: 'TOTP secret' }).inputValue();
+    await shot('console-account-credentials.png');
+    const uri = await decodeQr(await dialog.getByRole('img', { name: /QR code/ }).screenshot());
+    assert.ok(uri, 'the QR code decodes');
+    const otp = new URL(uri);
+    assert.equal(otp.protocol, 'otpauth:');
+    assert.equal(otp.searchParams.get('secret'), shownSecret, 'the QR code carries the secret shown beside it');
+    assert.equal(decodeURIComponent(otp.pathname), `//totp/Hookline:${TENANT}/auditor`.replace('//totp/', '//totp/'));
+    await dialog.getByRole('button', { name: 'I have stored it' }).click();
+    await page.getByText('Credentials issued').waitFor();
+
+    // Sign in as it, with a code computed from the QR code's secret.
+    await signOut();
+    const nextCode = codeSource(otp.searchParams.get('secret') as string);
+    await page.getByLabel('Account id').fill(accountId);
+    await page.getByLabel('API token').fill(token);
+    await page.getByLabel('TOTP code').fill(await nextCode());
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Signed in as auditor').waitFor();
+    // Only the short-lived access token is kept.
+    const stored = await page.evaluate(() => JSON.stringify((globalThis as any).sessionStorage));
+    assert.ok(!stored.includes(token), 'the API token is not kept');
+    assert.match(stored, /eyJ/, 'the access token is');
+
+    await open('/receivers');
+    await page.getByRole('row').filter({ hasText: 'CRM' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Create' }).count(), 0, 'no create button without receivers:write');
+    await page.getByRole('row').filter({ hasText: 'CRM' }).click();
+    await page.getByText('Receiving account').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Delete' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 0);
+    // Screens its grants do not cover are not in the menu.
+    assert.equal(await page.getByRole('menuitem', { name: 'Users' }).count(), 0);
+    assert.equal(await page.getByRole('menuitem', { name: 'Tenants' }).count(), 0);
+    await page.getByRole('menuitem', { name: 'Delivery log' }).waitFor();
+    await open('/deliveries');
+    await page.getByRole('row').filter({ hasText: 'CRM' }).first().waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Resend matching…' }).count(), 0);
+    await signOut();
+  });
+});
