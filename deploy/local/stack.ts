@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   console.log(`
 [hookline] ready.
   API base URL     ${stack.url}
+  console          ${stack.url}/console/  (sign in with the operator token below, or an API account's token and TOTP code)
   NATS             ${stack.nats.url}  (JetStream store: ${stack.nats.storeDir})
   PostgreSQL       ${stack.databaseUrl}${stack.postgres?.relocatedTo ? `
                    data in ${stack.postgres.pgdata}: user postgres cannot reach ${dataDir}

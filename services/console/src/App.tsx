@@ -1,6 +1,6 @@
 // The console: react-admin over the REST API; each screen is registered only when the
 // signed-in principal's grants let it read what the screen shows.
-import { Admin, AppBar, CustomRoutes, Layout, Menu, Resource, TitlePortal, useGetList, usePermissions, useRedirect, type LayoutProps } from 'react-admin';
+import { Admin, AppBar, CustomRoutes, Layout, Menu, Resource, Title, TitlePortal, useGetList, usePermissions, useRedirect, type LayoutProps } from 'react-admin';
 import { Route } from 'react-router-dom';
 import { useQueryClient } from '@tanstack/react-query';
 import { Box, Card, CardContent, FormControl, InputLabel, MenuItem, Select, Typography } from '@mui/material';
@@ -28,7 +28,7 @@ function TenantSwitcher() {
   const redirect = useRedirect();
   const [tenant, setTenant] = useState(currentTenant() ?? '');
   return (
-    <FormControl size="small" sx={{ minWidth: 180, mr: 2, '& .MuiInputBase-root': { color: 'inherit', bgcolor: 'rgba(255,255,255,0.12)' }, '& .MuiInputLabel-root': { color: 'inherit' } }}>
+    <FormControl size="small" sx={{ flex: '0 0 240px', mr: 2, '& .MuiInputBase-root': { color: 'inherit', bgcolor: 'rgba(255,255,255,0.12)' }, '& .MuiInputLabel-root': { color: 'inherit' } }}>
       <InputLabel id="tenant-switcher-label">Tenant</InputLabel>
       <Select
         labelId="tenant-switcher-label"
@@ -83,6 +83,7 @@ function Dashboard() {
   const s = currentSession();
   return (
     <Card sx={{ mt: 2 }}>
+      <Title title="Dashboard" />
       <CardContent>
         <Typography variant="h5" component="h1" gutterBottom>
           Hookline console

@@ -128,7 +128,7 @@ export function ReceiverCreate() {
       >
         <SimpleForm defaultValues={{ auth: { protocol: 'websub' }, enabled: true }}>
           <TextInput source="name" validate={required()} />
-          <TextInput source="url" label="URL" validate={required()} fullWidth helperText="http or https; private and loopback addresses are refused" />
+          <TextInput source="url" label="URL" validate={required()} fullWidth helperText="http or https; private and loopback addresses are refused unless the platform allows them" />
           <TopicsInput />
           <ReferenceInput source="accountId" reference="accounts">
             <AutocompleteInput label="Receiving account" optionText="name" validate={required()} helperText="Only events this account may see are sent" />
