@@ -10,6 +10,7 @@ import { QRCodeSVG } from 'qrcode.react';
 import { api } from '../api/client';
 import type { Account, Credentials } from '../api/types';
 import { ConfirmAction, CopyField, ShownOnce, useRights } from '../components/common';
+import { CursorPagination } from '../components/CursorPagination';
 import { ACTIONS } from '../permissions';
 import { GrantsInput, GrantsSummary, grantsFromForm, grantsToForm, type GrantForm } from './grants';
 
@@ -22,7 +23,7 @@ const filters = [
 export function AccountList() {
   const rights = useRights('accounts');
   return (
-    <List filters={filters} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} sort={undefined} perPage={25}>
+    <List pagination={<CursorPagination />} filters={filters} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} sort={undefined} perPage={25}>
       <Datagrid rowClick="show" bulkActionButtons={false}>
         <TextField source="name" sortable={false} />
         <BooleanField source="enabled" sortable={false} />

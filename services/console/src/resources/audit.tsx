@@ -3,12 +3,13 @@ import { Datagrid, DateField, DateTimeInput, FunctionField, List, SelectInput, S
 import { Box, Stack, Typography } from '@mui/material';
 import type { AuditEvent, Change } from '../api/types';
 import { Json } from '../components/common';
+import { CursorPagination } from '../components/CursorPagination';
 
 const ENTITIES = ['tenant', 'unit', 'user', 'account', 'receiver', 'topic', 'push-settings', 'push-type', 'push-flag', 'push-notification', 'delivery', 'template', 'installation', 'integration', 'listener-service', 'listener'].map((e) => ({ id: e, name: e }));
 
 export function ChangeList() {
   return (
-    <List
+    <List pagination={<CursorPagination />}
       title="Changes"
       filters={[
         <SelectInput key="entity" source="entity" choices={ENTITIES} alwaysOn />,
@@ -65,7 +66,7 @@ export function ChangeShow() {
 
 export function EventList() {
   return (
-    <List
+    <List pagination={<CursorPagination />}
       title="Events"
       filters={[
         <TextInput key="topic" source="topic" alwaysOn />,

@@ -2,15 +2,16 @@
 // first, refreshed every few seconds while open; the detail with the request and every
 // attempt with its response; resend one; bulk resend of what the filter matches, counted
 // first (dry run) and confirmed.
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import {
   AutocompleteInput, Datagrid, DateField, DateTimeInput, FunctionField, List, NumberField, ReferenceInput, SelectInput, Show, SimpleShowLayout, TextField,
-  TextInput, TopToolbar, useListContext, useNotify, useRecordContext, useRefresh, Labeled, FilterButton,
+  TextInput, TopToolbar, useListContext, useNotify, useRecordContext, useRefresh, FilterButton,
 } from 'react-admin';
 import { Alert, Box, Button, Card, CardContent, Chip, Dialog, DialogActions, DialogContent, DialogTitle, LinearProgress, Stack, Typography } from '@mui/material';
 import { api } from '../api/client';
 import { DELIVERY_STATUSES, type BulkResend, type BulkResendDryRun, type Delivery, type DeliveryDetail } from '../api/types';
 import { ConfirmAction, Json, Section, useCan } from '../components/common';
+import { CursorPagination } from '../components/CursorPagination';
 import { DeliveryChart } from './delivery-chart';
 import { STATUS_COLOURS } from './delivery-buckets';
 
@@ -142,7 +143,7 @@ function ChartForFilter() {
 
 export function DeliveryList() {
   return (
-    <List filters={filters} actions={<DeliveryListActions />} perPage={25} queryOptions={{ refetchInterval: 3000 }} title="Delivery log" aside={undefined}>
+    <List pagination={<CursorPagination />} filters={filters} actions={<DeliveryListActions />} perPage={25} queryOptions={{ refetchInterval: 3000 }} title="Delivery log" aside={undefined}>
       <Box sx={{ px: 2, pt: 1 }}>
         <ChartForFilter />
       </Box>
@@ -168,6 +169,19 @@ function Headers({ headers, label }: { headers: Record<string, string> | undefin
   );
 }
 
+function Meta({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Box>
+      <Typography component="dt" variant="caption" color="text.secondary">
+        {label}
+      </Typography>
+      <Typography component="dd" variant="body2" sx={{ m: 0 }}>
+        {children}
+      </Typography>
+    </Box>
+  );
+}
+
 function DeliveryDetailView() {
   const d = useRecordContext<DeliveryDetail>();
   const refresh = useRefresh();
@@ -176,6 +190,8 @@ function DeliveryDetailView() {
   const integrations = useCan('integrations:write', { wholeTenant: true });
   const installations = useCan('installations:write', { wholeTenant: true });
   if (!d) return null;
+  // The list's copy of the record stands in until the detail arrives: no request or attempts yet.
+  const attempts = d.attemptLog ?? [];
   const mayResend = { webhook: topicWrite, push, integration: integrations, hookup: installations, 'hookup-email': installations }[d.kind] ?? false;
   const resendable = ['succeeded', 'failed', 'scheduled'].includes(d.status);
   return (
@@ -199,16 +215,16 @@ function DeliveryDetailView() {
         )}
       </Stack>
       {d.statusReason && <Alert severity="info" sx={{ mt: 1 }}>{d.statusReason}</Alert>}
-      <Stack direction="row" spacing={4} sx={{ mt: 2 }} flexWrap="wrap">
-        <Labeled label="Delivery id"><span>{d.id}</span></Labeled>
-        <Labeled label="Event"><span>{d.eventId ?? '—'}</span></Labeled>
-        <Labeled label="Topic"><span>{d.topic ?? '—'}</span></Labeled>
-        <Labeled label="Unit"><span>{d.unit ?? '—'}</span></Labeled>
-        <Labeled label="Attempts"><span>{d.attempts}</span></Labeled>
-        <Labeled label="Next attempt"><span>{d.nextAttemptAt ? new Date(d.nextAttemptAt).toLocaleString() : '—'}</span></Labeled>
+      <Stack component="dl" direction="row" spacing={4} sx={{ mt: 2, mb: 0 }} flexWrap="wrap">
+        <Meta label="Delivery id">{d.id}</Meta>
+        <Meta label="Event">{d.eventId ?? '—'}</Meta>
+        <Meta label="Topic">{d.topic ?? '—'}</Meta>
+        <Meta label="Unit">{d.unit ?? '—'}</Meta>
+        <Meta label="Attempts">{d.attempts}</Meta>
+        <Meta label="Next attempt">{d.nextAttemptAt ? new Date(d.nextAttemptAt).toLocaleString() : '—'}</Meta>
       </Stack>
       <Section title="Request">
-        {d.request ? (
+        {d.request === undefined ? null : d.request ? (
           <Stack spacing={1}>
             <Typography variant="body2" sx={{ fontFamily: 'monospace' }}>
               {d.request.method ?? '(not sent yet)'} {d.request.url}
@@ -220,9 +236,9 @@ function DeliveryDetailView() {
           <Typography variant="body2">Not sent: {d.statusReason ?? 'no request'}</Typography>
         )}
       </Section>
-      <Section title={`Attempts (${d.attemptLog.length})`}>
+      <Section title={`Attempts (${attempts.length})`}>
         <Stack spacing={1}>
-          {d.attemptLog.map((a) => (
+          {attempts.map((a) => (
             <Card key={a.attempt} variant="outlined" component="article" aria-label={`Attempt ${a.attempt}`}>
               <CardContent>
                 <Stack direction="row" spacing={2} alignItems="center">

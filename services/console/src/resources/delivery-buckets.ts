@@ -19,14 +19,28 @@ export interface Bucket {
   [status: string]: number | string;
 }
 
-export function bucketDeliveries(deliveries: { createdAt: string; status: DeliveryStatus }[], maxBuckets: number): { buckets: Bucket[]; statuses: DeliveryStatus[]; bucketLabel?: string } {
+/**
+ * The window runs from the oldest delivery to `now` (so the chart moves on while it is open),
+ * in at most `maxBuckets` buckets of a round size, and at least `minBuckets` (one lone
+ * delivery is a bar among empty ones, not the whole chart).
+ */
+export function bucketDeliveries(
+  deliveries: { createdAt: string; status: DeliveryStatus }[],
+  maxBuckets: number,
+  now: number = Date.now(),
+  minBuckets = Math.min(6, maxBuckets),
+): { buckets: Bucket[]; statuses: DeliveryStatus[]; bucketLabel?: string } {
   if (deliveries.length === 0) return { buckets: [], statuses: [] };
   const times = deliveries.map((d) => Date.parse(d.createdAt));
   const min = Math.min(...times);
-  const max = Math.max(...times);
-  const step = STEPS.find((s) => (max - min) / s < maxBuckets) ?? 86400_000 * Math.ceil((max - min) / 86400_000 / maxBuckets);
-  const first = Math.floor(min / step) * step;
-  const n = Math.floor((max - first) / step) + 1;
+  const end = Math.max(now, ...times);
+  const step = STEPS.find((s) => (end - min) / s < maxBuckets - 1) ?? 86400_000 * Math.ceil((end - min) / 86400_000 / (maxBuckets - 1));
+  let first = Math.floor(min / step) * step;
+  let n = Math.floor((end - first) / step) + 1;
+  if (n < minBuckets) {
+    first -= (minBuckets - n) * step;
+    n = minBuckets;
+  }
   const statuses = [...new Set(deliveries.map((d) => d.status))].sort() as DeliveryStatus[];
   const buckets: Bucket[] = Array.from({ length: n }, (_, i) => {
     const start = first + i * step;

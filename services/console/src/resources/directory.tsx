@@ -7,13 +7,14 @@ import {
 import { Box, Typography } from '@mui/material';
 import type { Unit, User } from '../api/types';
 import { useRights } from '../components/common';
+import { CursorPagination } from '../components/CursorPagination';
 
 const idRe = regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, "letters, digits and . _ : @ -, starting with a letter or digit");
 
 // --- tenants (operator) ---
 export function TenantList() {
   return (
-    <List actions={<TopToolbar><CreateButton /></TopToolbar>} perPage={25}>
+    <List pagination={<CursorPagination />} actions={<TopToolbar><CreateButton /></TopToolbar>} perPage={25}>
       <Datagrid rowClick="edit" bulkActionButtons={false}>
         <TextField source="id" sortable={false} />
         <TextField source="name" sortable={false} />
@@ -53,7 +54,7 @@ const unitPath = (u: Unit) => u.path.join(' › ');
 export function UnitList() {
   const rights = useRights('units');
   return (
-    <List
+    <List pagination={<CursorPagination />}
       filters={[<TextInput key="q" source="q" label="Name contains" alwaysOn />, <ReferenceInput key="under" source="under" reference="units"><AutocompleteInput label="Under unit" optionText={unitPath} /></ReferenceInput>]}
       actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>}
       perPage={100}
@@ -117,7 +118,7 @@ export function UnitEdit() {
 export function UserList() {
   const rights = useRights('users');
   return (
-    <List filters={[<TextInput key="q" source="q" label="Name contains" alwaysOn />, <ReferenceInput key="unit" source="unit" reference="units"><AutocompleteInput label="Who may see unit" optionText={unitPath} /></ReferenceInput>]} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
+    <List pagination={<CursorPagination />} filters={[<TextInput key="q" source="q" label="Name contains" alwaysOn />, <ReferenceInput key="unit" source="unit" reference="units"><AutocompleteInput label="Who may see unit" optionText={unitPath} /></ReferenceInput>]} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
       <Datagrid rowClick="show" bulkActionButtons={false}>
         <TextField source="id" sortable={false} />
         <TextField source="displayName" label="Name" sortable={false} />

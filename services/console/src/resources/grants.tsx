@@ -38,7 +38,7 @@ export function GrantsInput() {
   return (
     <ArrayInput source="grants" label="Grants" helperText="Each grant: what it may do, on which units, for which topics">
       <SimpleFormIterator inline={false} disableReordering fullWidth>
-        <CheckboxGroupInput source="actions" label="Actions" choices={ACTION_CHOICES} row sx={{ '& .MuiFormGroup-root': { display: 'grid', gridTemplateColumns: 'repeat(4, minmax(0, 1fr))' } }} />
+        <CheckboxGroupInput source="actions" label="Actions" choices={ACTION_CHOICES} row sx={{ '& .MuiFormGroup-root': { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(210px, 1fr))' } }} />
         <Stack direction="row" spacing={2} alignItems="flex-start" sx={{ width: '100%' }}>
           <BooleanInput source="allUnits" label="On the whole tenant" defaultValue={true} />
           <FormDataConsumer>

@@ -9,11 +9,12 @@ import { FormControl, InputLabel, MenuItem, Select, Stack } from '@mui/material'
 import { api } from '../api/client';
 import type { Installation, Template, Unit } from '../api/types';
 import { ConfirmAction, CopyField, Json, Section, ShownOnce, useRights } from '../components/common';
+import { CursorPagination } from '../components/CursorPagination';
 
 export function TemplateList() {
   const rights = useRights('templates');
   return (
-    <List title="Catalogue" filters={[<SelectInput key="retired" source="retired" choices={[{ id: 'false', name: 'current' }, { id: 'true', name: 'retired' }]} alwaysOn />]} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
+    <List pagination={<CursorPagination />} title="Catalogue" filters={[<SelectInput key="retired" source="retired" choices={[{ id: 'false', name: 'current' }, { id: 'true', name: 'retired' }]} alwaysOn />]} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
       <Datagrid rowClick="show" bulkActionButtons={false}>
         <TextField source="name" sortable={false} />
         <TextField source="ownerTenant" label="Owner" emptyText="catalogue" sortable={false} />
@@ -95,7 +96,7 @@ function TemplateActions({ write }: { write: boolean }) {
 export function InstallationList() {
   const rights = useRights('installations');
   return (
-    <List filters={[<SelectInput key="status" source="status" choices={[{ id: 'active', name: 'active' }, { id: 'uninstalled', name: 'uninstalled' }]} alwaysOn />]} actions={<TopToolbar>{rights.write && <CreateButton label="Install" />}</TopToolbar>} perPage={25}>
+    <List pagination={<CursorPagination />} filters={[<SelectInput key="status" source="status" choices={[{ id: 'active', name: 'active' }, { id: 'uninstalled', name: 'uninstalled' }]} alwaysOn />]} actions={<TopToolbar>{rights.write && <CreateButton label="Install" />}</TopToolbar>} perPage={25}>
       <Datagrid rowClick="show" bulkActionButtons={false}>
         <TextField source="templateName" label="App" sortable={false} />
         <TextField source="status" sortable={false} />

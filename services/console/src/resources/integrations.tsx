@@ -9,6 +9,7 @@ import { Alert, Box, Card, CardContent, Stack, Table, TableBody, TableCell, Tabl
 import { api } from '../api/client';
 import type { Integration, PayloadPreview } from '../api/types';
 import { Json, Section, useRights } from '../components/common';
+import { CursorPagination } from '../components/CursorPagination';
 
 const PAGES = ['client', 'patient', 'invoice', 'consultation', 'appointment_calendar', 'shift_calendar', 'diagnostic_imaging', 'reminders'].map((p) => ({ id: p, name: p }));
 const ACTIONS = [
@@ -21,7 +22,7 @@ const METHODS = [{ id: 'GET', name: 'GET (query string)' }, { id: 'POST', name: 
 export function IntegrationList() {
   const rights = useRights('integrations');
   return (
-    <List filters={[<SelectInput key="page" source="page" choices={PAGES} alwaysOn />]} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
+    <List pagination={<CursorPagination />} filters={[<SelectInput key="page" source="page" choices={PAGES} alwaysOn />]} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
       <Datagrid rowClick="show" bulkActionButtons={false}>
         <TextField source="name" sortable={false} />
         <TextField source="page" sortable={false} />
@@ -212,7 +213,7 @@ const STATES = ['scheduled', 'sending', 'succeeded', 'failed'].map((s) => ({ id:
 
 export function IntegrationLogList() {
   return (
-    <List
+    <List pagination={<CursorPagination />}
       title="Integration log"
       filters={[
         <ReferenceInput key="integration" source="integration" reference="integrations" alwaysOn><AutocompleteInput label="Integration" optionText="name" /></ReferenceInput>,

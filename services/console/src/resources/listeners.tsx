@@ -11,12 +11,13 @@ import { Alert, Box, Button, Stack, Table, TableBody, TableCell, TableHead, Tabl
 import { api } from '../api/client';
 import type { GenerateTablesAnswer, Listener, ListenerLogEntry, ListenerRecords, ListenerStructure } from '../api/types';
 import { ConfirmAction, CopyField, Json, Section, ShownOnce, useRights } from '../components/common';
+import { CursorPagination } from '../components/CursorPagination';
 
 // --- services ---
 export function ListenerServiceList() {
   const rights = useRights('listener-services');
   return (
-    <List title="Listener services" actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
+    <List pagination={<CursorPagination />} title="Listener services" actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
       <Datagrid rowClick={rights.write ? 'edit' : false} bulkActionButtons={false}>
         <TextField source="name" sortable={false} />
         <TextField source="description" emptyText="—" sortable={false} />
@@ -51,7 +52,7 @@ export function ListenerServiceEdit() {
 export function ListenerList() {
   const rights = useRights('listeners');
   return (
-    <List
+    <List pagination={<CursorPagination />}
       filters={[<ReferenceInput key="serviceId" source="serviceId" reference="listener-services" alwaysOn><AutocompleteInput label="Service" optionText="name" /></ReferenceInput>, <TextInput key="name" source="name" />]}
       actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>}
       perPage={25}
@@ -419,7 +420,7 @@ export function ListenerShow() {
 /** Every listener's webhook log, with the seed's filters (listener name, state). */
 export function ListenerLogList() {
   return (
-    <List
+    <List pagination={<CursorPagination />}
       title="Listener logs"
       filters={[
         <TextInput key="listener" source="listener" label="Listener name" alwaysOn />,

@@ -10,6 +10,7 @@ import type { FieldValues } from 'react-hook-form';
 import { api } from '../api/client';
 import type { EffectiveFlag, FlagSource, PushSettings, PushType, Unit } from '../api/types';
 import { ConfirmAction, Json, Section, parseJsonObject, useCan, validateJsonObject } from '../components/common';
+import { CursorPagination } from '../components/CursorPagination';
 
 export function sourceText(s: FlagSource | undefined): string {
   if (!s) return '';
@@ -84,7 +85,7 @@ const typeName = regex(/^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64}){0,7}$/, 'dot
 export function PushTypeList() {
   const write = useCan('push:write', { wholeTenant: true });
   return (
-    <List
+    <List pagination={<CursorPagination />}
       title="Push notification types"
       filters={[<ReferenceInput key="unit" source="unit" reference="units" alwaysOn><AutocompleteInput label="Effective flag at unit" optionText={(u: Unit) => u.path.join(' › ')} /></ReferenceInput>]}
       actions={<TopToolbar>{write && <CreateButton />}</TopToolbar>}

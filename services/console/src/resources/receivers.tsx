@@ -5,12 +5,13 @@ import { useRef, useState } from 'react';
 import {
   AutocompleteArrayInput, AutocompleteInput, BooleanField, BooleanInput, Create, CreateButton, Datagrid, DateField, Edit, EditButton, FormDataConsumer,
   FunctionField, List, NullableBooleanInput, ReferenceField, ReferenceInput, ReferenceManyField, SelectInput, Show, SimpleForm,
-  TabbedShowLayout, TextField, TextInput, TopToolbar, required, useGetList, useRecordContext, useRedirect, Pagination,
+  TabbedShowLayout, TextField, TextInput, TopToolbar, required, useGetList, useRecordContext, useRedirect,
 } from 'react-admin';
 import { Dialog, DialogActions, DialogContent, DialogTitle, Button as MuiButton, Stack, TextField as MuiTextField, Typography } from '@mui/material';
 import { api } from '../api/client';
 import type { Receiver, RotateSecretAnswer } from '../api/types';
 import { ConfirmAction, CopyField, ShownOnce, useRights } from '../components/common';
+import { CursorPagination } from '../components/CursorPagination';
 import { DeliveryChart } from './delivery-chart';
 import { DeliveryRows } from './deliveries';
 
@@ -90,7 +91,7 @@ const filters = [
 export function ReceiverList() {
   const rights = useRights('receivers');
   return (
-    <List filters={filters} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
+    <List pagination={<CursorPagination />} filters={filters} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
       <Datagrid rowClick="show" bulkActionButtons={false}>
         <TextField source="name" sortable={false} />
         <TextField source="url" label="URL" sortable={false} />
@@ -268,7 +269,7 @@ export function ReceiverShow() {
         </TabbedShowLayout.Tab>
         <TabbedShowLayout.Tab label="Deliveries" path="deliveries">
           <FunctionField render={(r: Receiver) => <DeliveryChart target={r.id} />} />
-          <ReferenceManyField reference="deliveries" target="target" perPage={25} pagination={<Pagination rowsPerPageOptions={[25, 50, 100]} />} queryOptions={{ refetchInterval: 3000 }}>
+          <ReferenceManyField reference="deliveries" target="target" perPage={25} pagination={<CursorPagination />} queryOptions={{ refetchInterval: 3000 }}>
             <DeliveryRows />
           </ReferenceManyField>
         </TabbedShowLayout.Tab>

@@ -2,13 +2,14 @@
 import { Create, CreateButton, Datagrid, DateField, DeleteWithConfirmButton, Edit, FunctionField, List, SimpleForm, TextField, TextInput, TopToolbar, maxLength, regex, required } from 'react-admin';
 import type { Topic } from '../api/types';
 import { parseJsonObject, useRights, validateJsonObject } from '../components/common';
+import { CursorPagination } from '../components/CursorPagination';
 
 const topicName = regex(/^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64}){0,7}$/, 'dot-separated words of letters, digits, _ and - (e.g. Accounts.Update)');
 
 export function TopicList() {
   const rights = useRights('topics');
   return (
-    <List actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={50}>
+    <List pagination={<CursorPagination />} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={50}>
       <Datagrid rowClick={rights.write ? 'edit' : false} bulkActionButtons={false}>
         <TextField source="name" sortable={false} />
         <TextField source="description" emptyText="—" sortable={false} />
