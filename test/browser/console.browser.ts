@@ -28,7 +28,6 @@ describe('the admin console in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let profile: string;
-  let receivingAccount: string;
   /** Console errors and uncaught exceptions, with the screen they happened on. */
   const problems: string[] = [];
   const shot = async (name: string) => {
@@ -99,9 +98,7 @@ describe('the admin console in Chromium', () => {
     assert.equal((await op.post('/v1/users', { tenant: TENANT, id: 'bob', displayName: 'Bob Builder', units: ['oslo'] })).status, 201);
     assert.equal((await op.post('/v1/topics', { tenant: TENANT, name: 'Orders.Paid', description: 'An order was paid' })).status, 201);
     assert.equal((await op.post('/v1/push/types', { tenant: TENANT, type: 'appointment.booked', topic: 'Appointments.Booked' })).status, 201);
-    const recv = await op.post('/v1/accounts', { tenant: TENANT, name: 'crm-receiver', grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] });
-    assert.equal(recv.status, 201);
-    receivingAccount = recv.body.account.id;
+    assert.equal((await op.post('/v1/accounts', { tenant: TENANT, name: 'crm-receiver', grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] })).status, 201);
 
     if (screenshotDir) mkdirSync(screenshotDir, { recursive: true });
     profile = mkdtempSync(join(tmpdir(), 'hookline-chromium-'));
@@ -126,7 +123,10 @@ describe('the admin console in Chromium', () => {
 
   let n = 0;
   afterEach(async () => {
-    if (process.env.CONSOLE_DEBUG) await page.screenshot({ path: `/tmp/console-debug-${++n}.png` });
+    if (process.env.CONSOLE_DEBUG) {
+      await page.screenshot({ path: `/tmp/console-debug-${++n}.png` });
+      console.log('PROBLEMS', problems);
+    }
   });
 
   after(async () => {
@@ -134,6 +134,29 @@ describe('the admin console in Chromium', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
     await receiver?.close();
     await stack?.stop();
+  });
+
+  it('is served under /console with its own content security policy, from the platform alone', async () => {
+    const bare = await fetch(`${stack.url}/console`, { redirect: 'manual' });
+    assert.equal(bare.status, 301);
+    assert.equal(bare.headers.get('location'), '/console/');
+    const index = await fetch(base());
+    assert.equal(index.status, 200);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    assert.match(index.headers.get('content-security-policy') ?? '', /default-src 'self'.*connect-src 'self'.*frame-ancestors 'none'/);
+    const html = await index.text();
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, html);
+    const asset = await fetch(stack.url + script);
+    assert.equal(asset.status, 200);
+    assert.match(asset.headers.get('content-type') ?? '', /javascript/);
+    assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
+    await asset.arrayBuffer();
+    for (const missing of ['/console/assets/nope.js', '/console/..%2Fpackage.json', '/console/.env']) {
+      const r = await fetch(stack.url + missing);
+      assert.equal(r.status, 404, missing);
+      assert.match(r.headers.get('content-type') ?? '', /problem\+json/);
+    }
   });
 
   it('the operator signs in with the token, switches tenant, and every screen opens without a console error', async () => {

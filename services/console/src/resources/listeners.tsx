@@ -224,6 +224,7 @@ function GenerateTables() {
   const [edited, setEdited] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   if (!l) return null;
+  const listener = l;
   async function generate() {
     setErrors({});
     let parsed: unknown;
@@ -235,7 +236,7 @@ function GenerateTables() {
     }
     try {
       const a = await api<GenerateTablesAnswer>('POST', '/v1/listeners/generate-tables', {
-        body: { sample: parsed, baseName: l!.structure?.baseName ?? l!.name, rootPath: rootPath || undefined, primaryKey: primaryKey.split(',').map((s) => s.trim()).filter(Boolean), listenerId: l!.structure ? l!.id : undefined },
+        body: { sample: parsed, baseName: listener.structure?.baseName ?? listener.name, rootPath: rootPath || undefined, primaryKey: primaryKey.split(',').map((s) => s.trim()).filter(Boolean), listenerId: listener.structure ? listener.id : undefined },
         tenant: 'body',
       });
       setProposal(a);
@@ -253,7 +254,7 @@ function GenerateTables() {
   async function accept() {
     setErrors({});
     try {
-      await api('PUT', `/v1/listeners/${l!.id}/structure`, { body: { structure: JSON.parse(edited) } });
+      await api('PUT', `/v1/listeners/${listener.id}/structure`, { body: { structure: JSON.parse(edited) } });
       notify('Tables created', { type: 'success' });
       setProposal(undefined);
       refresh();
@@ -302,10 +303,11 @@ function Records() {
   const [error, setError] = useState<string>();
   const [key, setKey] = useState('');
   if (!l) return null;
+  const listener = l;
   const pk = l.structure?.primaryKey?.[0];
   async function load(cursor: string | null, at: number) {
     try {
-      const p = await api<ListenerRecords>('GET', `/v1/listener-records/${l!.id}`, { query: { limit: 25, cursor: cursor ?? undefined, ...(pk && key ? { [`key.${pk}`]: key } : {}) } });
+      const p = await api<ListenerRecords>('GET', `/v1/listener-records/${listener.id}`, { query: { limit: 25, cursor: cursor ?? undefined, ...(pk && key ? { [`key.${pk}`]: key } : {}) } });
       setPage(p);
       setCursors((c) => [...c.slice(0, at + 1), p.nextCursor]);
       setError(undefined);
@@ -340,9 +342,10 @@ function Logs() {
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string>();
   if (!l) return null;
+  const listener = l;
   async function load(cursor?: string) {
     try {
-      const p = await api<{ data: ListenerLogEntry[]; nextCursor: string | null }>('GET', '/v1/listener-logs', { query: { listenerId: l!.id, state, limit: 25, cursor } });
+      const p = await api<{ data: ListenerLogEntry[]; nextCursor: string | null }>('GET', '/v1/listener-logs', { query: { listenerId: listener.id, state, limit: 25, cursor } });
       setEntries(cursor ? [...(entries ?? []), ...p.data] : p.data);
       setNext(p.nextCursor);
     } catch (err) {

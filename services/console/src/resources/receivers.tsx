@@ -4,7 +4,7 @@
 import { useRef, useState } from 'react';
 import {
   AutocompleteArrayInput, AutocompleteInput, BooleanField, BooleanInput, Create, CreateButton, Datagrid, DateField, Edit, EditButton, FormDataConsumer,
-  FunctionField, List, NullableBooleanInput, ReferenceField, ReferenceInput, ReferenceManyField, SelectInput, Show, SimpleForm,
+  FunctionField, List, ReferenceField, ReferenceInput, ReferenceManyField, SelectInput, Show, SimpleForm,
   TabbedShowLayout, TextField, TextInput, TopToolbar, required, useGetList, useRecordContext, useRedirect,
 } from 'react-admin';
 import { Dialog, DialogActions, DialogContent, DialogTitle, Button as MuiButton, Stack, TextField as MuiTextField, Typography } from '@mui/material';
