@@ -13,14 +13,18 @@ import { CONSOLE_CSP, consoleFileFor } from './console-files';
 export class ConsoleController {
   constructor(@Inject(CONFIG) private readonly config: RegistryConfig) {}
 
+  /** `/console` itself: the app's relative asset paths need the trailing slash. */
+  @Get()
+  @Public()
+  bare(@Req() req: Request, @Res() res: Response): void {
+    if (req.path !== '/console') return this.get(req, res);
+    res.redirect(301, '/console/');
+  }
+
   @Get('{*path}')
   @Public()
   get(@Req() req: Request, @Res() res: Response): void {
     const path = req.path;
-    if (path === '/console') {
-      res.redirect(301, '/console/');
-      return;
-    }
     const found = consoleFileFor(this.config.consoleDir, path.slice('/console/'.length));
     if (!found) throw new NotFoundError(`console file ${path}`);
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
