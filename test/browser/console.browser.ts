@@ -7,7 +7,7 @@
 // its field, what an account may not do not offered, and every screen opening without a
 // console error. HOOKLINE_SCREENSHOT_DIR=<dir> saves the main screens there
 // (npm run screenshots:console writes docs/console/).
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +28,8 @@ describe('the admin console in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let profile: string;
+  let listenerId: string;
+  let integrationId: string;
   /** Console errors and uncaught exceptions, with the screen they happened on. */
   const problems: string[] = [];
   const shot = async (name: string) => {
@@ -98,6 +100,14 @@ describe('the admin console in Chromium', () => {
     assert.equal((await op.post('/v1/users', { tenant: TENANT, id: 'bob', displayName: 'Bob Builder', units: ['oslo'] })).status, 201);
     assert.equal((await op.post('/v1/topics', { tenant: TENANT, name: 'Orders.Paid', description: 'An order was paid' })).status, 201);
     assert.equal((await op.post('/v1/push/types', { tenant: TENANT, type: 'appointment.booked', topic: 'Appointments.Booked' })).status, 201);
+    const service = await op.post('/v1/listener-services', { tenant: TENANT, name: 'CRM' });
+    assert.equal(service.status, 201, service.text);
+    const listener = await op.post('/v1/listeners', { tenant: TENANT, serviceId: service.body.id, name: 'contacts' });
+    assert.equal(listener.status, 201, listener.text);
+    listenerId = listener.body.listener.id;
+    const integration = await op.post('/v1/integrations', { tenant: TENANT, name: 'Sync client', page: 'client', action: 'background', method: 'GET', url: `${receiver.url}/crm/client/`, parameterName: 'id=client_' });
+    assert.equal(integration.status, 201, integration.text);
+    integrationId = integration.body.id;
     assert.equal((await op.post('/v1/accounts', { tenant: TENANT, name: 'crm-receiver', grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] })).status, 201);
 
     if (screenshotDir) mkdirSync(screenshotDir, { recursive: true });
@@ -119,14 +129,6 @@ describe('the admin console in Chromium', () => {
       problems.push(`request outside the platform: ${route.request().url()}`);
       return route.abort();
     });
-  });
-
-  let n = 0;
-  afterEach(async () => {
-    if (process.env.CONSOLE_DEBUG) {
-      await page.screenshot({ path: `/tmp/console-debug-${++n}.png` });
-      console.log('PROBLEMS', problems);
-    }
   });
 
   after(async () => {
@@ -188,6 +190,11 @@ describe('the admin console in Chromium', () => {
       ['/listeners/create', 'Authorization'],
       ['/templates/create', 'Notify by'],
       ['/push-types/appointment.booked/show', 'Unit flags'],
+      [`/integrations/${integrationId}/show`, 'client_123'],
+      [`/listeners/${listenerId}/show`, '/hooks/'],
+      [`/listeners/${listenerId}/show/tables`, 'Generate Tables from a sample'],
+      [`/listeners/${listenerId}/show/records`, 'Show records'],
+      [`/listeners/${listenerId}/show/log`, 'Show log'],
     ];
     for (const [route, text] of screens) {
       await open(route);
@@ -269,6 +276,21 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('status').filter({ hasText: '1 deliveries would be sent again' }).waitFor();
     await page.getByRole('button', { name: 'Cancel' }).click();
     assert.deepEqual(problems, []);
+  });
+
+  it('Generate Tables: a pasted sample becomes a proposed structure, reviewed and accepted', async () => {
+    await open(`/listeners/${listenerId}/show/tables`);
+    await page.getByText('No tables yet').waitFor();
+    await page.getByRole('textbox', { name: 'Sample payload (JSON)' }).fill('{"data":{"items":[{"id":7,"name":"Ada","phones":[{"kind":"work","number":"+47 1234"}]}]}}');
+    await page.getByRole('textbox', { name: 'Records at (root path)' }).fill('data.items');
+    await page.getByRole('button', { name: 'Propose tables' }).click();
+    await page.getByRole('table', { name: 'Columns of contacts_phones' }).waitFor();
+    await shot('console-generate-tables.png');
+    await page.getByRole('button', { name: 'Accept and create the tables' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('Tables created').waitFor();
+    const l = await stack.operator.get(`/v1/listeners/${listenerId}?tenant=${TENANT}`);
+    assert.deepEqual(l.body.structure.tables.map((t: { name: string }) => t.name), ['contacts', 'contacts_phones']);
   });
 
   it('a push flag set on a unit shows its effective value and where it comes from', async () => {
