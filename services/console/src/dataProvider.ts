@@ -88,6 +88,8 @@ export const dataProvider: DataProvider = {
       if (k === 'id') continue;
       if (JSON.stringify(v) !== JSON.stringify((params.previousData as Record<string, unknown>)?.[k])) changed[k] = v === '' ? null : v;
     }
+    // Nothing changed: nothing to send (the API refuses an empty PATCH).
+    if (Object.keys(changed).length === 0) return { data: params.previousData as never };
     const answer = await api<Record<string, unknown>>('PATCH', `${def.path}/${enc(String(params.id))}`, {
       body: changed,
       query: meta.query,

@@ -96,7 +96,7 @@ export function AccountCreate() {
 
 export function AccountEdit() {
   return (
-    <Edit mutationMode="pessimistic" transform={transform} queryOptions={{ select: (a: Account) => ({ ...a, grants: grantsToForm(a.grants) }) as never }}>
+    <Edit mutationMode="pessimistic" transform={(d: Parameters<typeof transform>[0]) => ({ ...transform(d), description: d.description || null })} queryOptions={{ select: (a: Account) => ({ ...a, grants: grantsToForm(a.grants) }) as never }}>
       <SimpleForm>
         <TextInput source="name" validate={[required(), maxLength(200)]} />
         <TextInput source="description" multiline validate={maxLength(2000)} fullWidth />

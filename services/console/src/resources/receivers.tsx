@@ -25,8 +25,11 @@ const PROTOCOLS = [
 function TopicsInput() {
   // The catalogue's names as suggestions; a pattern (Accounts.*, Accounts.>) can be typed too.
   const { data = [] } = useGetList('topics', { pagination: { page: 1, perPage: 500 } });
+  const record = useRecordContext<Receiver>();
   const [extra, setExtra] = useState<string[]>([]);
-  const choices = [...data.map((t) => ({ id: t.name as string, name: t.name as string })), ...extra.map((e) => ({ id: e, name: e }))];
+  // The catalogue, the receiver's own entries (patterns are not in the catalogue) and what was typed.
+  const names = [...new Set([...data.map((t) => t.name as string), ...(record?.topics ?? []), ...extra])];
+  const choices = names.map((n) => ({ id: n, name: n }));
   return (
     <AutocompleteArrayInput
       source="topics"
