@@ -1,10 +1,9 @@
 // The one place the console calls the API: same origin (the console is served under
 // /console of the API's base URL), the session's bearer token, the operator's tenant
-// added where the API takes it, and every non-2xx answer turned into react-admin's
-// HttpError carrying the problem's field errors.
-import { HttpError } from 'react-admin';
+// added where the API takes it, and every non-2xx answer turned into an ApiError (shaped
+// as react-admin's HttpError) carrying the problem's detail and field errors.
 import { currentSession, currentTenant } from '../session';
-import { problemView } from './problem';
+import { ApiError, problemView } from './problem';
 
 export type Query = Record<string, string | number | boolean | null | undefined | string[]>;
 
@@ -43,7 +42,7 @@ export async function api<T>(method: string, path: string, opts: CallOptions = {
   try {
     res = await fetch(withQuery(path, query), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (err) {
-    throw new HttpError(`The API could not be reached (${(err as Error).message})`, 0, {});
+    throw new ApiError({ message: `The API could not be reached (${(err as Error).message})`, status: 0, body: { problem: { status: 0 } } });
   }
   const text = await res.text();
   let parsed: unknown = text;
@@ -55,8 +54,7 @@ export async function api<T>(method: string, path: string, opts: CallOptions = {
     }
   }
   if (!res.ok) {
-    const v = problemView(res.status, parsed);
-    throw new HttpError(v.message, v.status, v.body);
+    throw new ApiError(problemView(res.status, parsed));
   }
   return (text ? parsed : undefined) as T;
 }

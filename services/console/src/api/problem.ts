@@ -40,3 +40,19 @@ export function problemView(status: number, body: unknown): ProblemView {
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * A refused call: react-admin reads `status` (401 ends the session) and `body.errors` (the
+ * form's field errors), as on its own HttpError.
+ */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly body: ProblemView['body'];
+
+  constructor(view: ProblemView) {
+    super(view.message);
+    this.name = 'ApiError';
+    this.status = view.status;
+    this.body = view.body;
+  }
+}
