@@ -4,7 +4,7 @@
 // first (dry run) and confirmed.
 import { useState, type ReactNode } from 'react';
 import {
-  AutocompleteInput, Datagrid, DateField, DateTimeInput, FunctionField, List, NumberField, ReferenceInput, SelectInput, Show, SimpleShowLayout, TextField,
+  Datagrid, DateField, DateTimeInput, FunctionField, List, NumberField, SelectInput, Show, SimpleShowLayout, TextField,
   TextInput, TopToolbar, useListContext, useNotify, useRecordContext, useRefresh, FilterButton,
 } from 'react-admin';
 import { Alert, Box, Button, Card, CardContent, Chip, Dialog, DialogActions, DialogContent, DialogTitle, LinearProgress, Stack, Typography } from '@mui/material';
@@ -12,6 +12,7 @@ import { api } from '../api/client';
 import { DELIVERY_STATUSES, type BulkResend, type BulkResendDryRun, type Delivery, type DeliveryDetail } from '../api/types';
 import { ConfirmAction, Json, Section, useCan } from '../components/common';
 import { CursorPagination } from '../components/CursorPagination';
+import { ReceiverInput } from '../components/pickers';
 import { DeliveryChart } from './delivery-chart';
 import { STATUS_COLOURS } from './delivery-buckets';
 
@@ -23,9 +24,7 @@ export function StatusChip({ status }: { status: Delivery['status'] }) {
 }
 
 const filters = [
-  <ReferenceInput key="target" source="target" reference="receivers" alwaysOn>
-    <AutocompleteInput label="Receiver" optionText="name" sx={{ minWidth: 220 }} />
-  </ReferenceInput>,
+  <ReceiverInput key="target" source="target" label="Receiver" alwaysOn />,
   <SelectInput key="status" source="status" choices={STATUSES} alwaysOn />,
   <SelectInput key="kind" source="kind" choices={KINDS} />,
   <TextInput key="topic" source="topic" label="Topic (exact)" />,

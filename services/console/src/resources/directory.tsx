@@ -1,13 +1,14 @@
 // Tenants (the operator's), the unit tree and users.
 import {
-  AutocompleteArrayInput, AutocompleteInput, BooleanInput, Create, CreateButton, Datagrid, DateField, DeleteWithConfirmButton, Edit, EditButton, FormDataConsumer,
-  FunctionField, List, ReferenceArrayInput, ReferenceInput, Show, SimpleForm, SimpleShowLayout, TextField, TextInput, TopToolbar, maxLength, regex, required,
-  useGetList, Link,
+  BooleanInput, Create, CreateButton, Datagrid, DateField, DeleteWithConfirmButton, Edit, EditButton, FormDataConsumer,
+  FunctionField, List, Show, SimpleForm, SimpleShowLayout, TextField, TextInput, TopToolbar, maxLength, regex, required,
+  Link,
 } from 'react-admin';
 import { Box, Typography } from '@mui/material';
 import type { Unit, User } from '../api/types';
 import { useRights } from '../components/common';
 import { CursorPagination } from '../components/CursorPagination';
+import { UnitArrayInput, UnitInput, useUnits } from '../components/pickers';
 
 const idRe = regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, "letters, digits and . _ : @ -, starting with a letter or digit");
 
@@ -55,7 +56,7 @@ export function UnitList() {
   const rights = useRights('units');
   return (
     <List pagination={<CursorPagination />}
-      filters={[<TextInput key="q" source="q" label="Name contains" alwaysOn />, <ReferenceInput key="under" source="under" reference="units"><AutocompleteInput label="Under unit" optionText={unitPath} /></ReferenceInput>]}
+      filters={[<TextInput key="q" source="q" label="Name contains" alwaysOn />, <UnitInput key="under" source="under" label="Under unit" />]}
       actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>}
       perPage={100}
       aside={<UnitTree />}
@@ -71,7 +72,7 @@ export function UnitList() {
 }
 
 function UnitTree() {
-  const { data = [] } = useGetList<Unit>('units', { pagination: { page: 1, perPage: 500 } });
+  const data = useUnits();
   const sorted = [...data].sort((a, b) => a.path.join('\u0000').localeCompare(b.path.join('\u0000')));
   return (
     <Box component="nav" aria-label="Unit tree" sx={{ width: 260, ml: 2, p: 2, bgcolor: 'background.paper', borderRadius: 1, alignSelf: 'flex-start' }}>
@@ -93,9 +94,7 @@ export function UnitCreate() {
       <SimpleForm>
         <TextInput source="id" validate={[required(), idRe]} helperText="The host's id, as events' object.unit carry it" />
         <TextInput source="name" validate={[required(), maxLength(200)]} />
-        <ReferenceInput source="parentId" reference="units">
-          <AutocompleteInput label="Parent unit" optionText={unitPath} helperText="Empty: a root unit (needs units:write on the whole tenant)" />
-        </ReferenceInput>
+        <UnitInput source="parentId" label="Parent unit" helperText="Empty: a root unit (needs units:write on the whole tenant)" />
       </SimpleForm>
     </Create>
   );
@@ -106,9 +105,7 @@ export function UnitEdit() {
       <SimpleForm>
         <TextInput source="id" disabled />
         <TextInput source="name" label="Name (rename)" validate={[required(), maxLength(200)]} />
-        <ReferenceInput source="parentId" reference="units">
-          <AutocompleteInput label="Parent unit (move)" optionText={unitPath} helperText="Moving takes everything below it along; empty makes it a root" />
-        </ReferenceInput>
+        <UnitInput source="parentId" label="Parent unit (move)" helperText="Moving takes everything below it along; empty makes it a root" />
       </SimpleForm>
     </Edit>
   );
@@ -118,7 +115,7 @@ export function UnitEdit() {
 export function UserList() {
   const rights = useRights('users');
   return (
-    <List pagination={<CursorPagination />} filters={[<TextInput key="q" source="q" label="Name contains" alwaysOn />, <ReferenceInput key="unit" source="unit" reference="units"><AutocompleteInput label="Who may see unit" optionText={unitPath} /></ReferenceInput>]} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
+    <List pagination={<CursorPagination />} filters={[<TextInput key="q" source="q" label="Name contains" alwaysOn />, <UnitInput key="unit" source="unit" label="Who may see unit" />]} actions={<TopToolbar>{rights.write && <CreateButton />}</TopToolbar>} perPage={25}>
       <Datagrid rowClick="show" bulkActionButtons={false}>
         <TextField source="id" sortable={false} />
         <TextField source="displayName" label="Name" sortable={false} />
@@ -135,9 +132,7 @@ function UserUnits() {
       <FormDataConsumer>
         {({ formData }) =>
           formData?.allUnits ? null : (
-            <ReferenceArrayInput source="units" reference="units" perPage={100}>
-              <AutocompleteArrayInput label="Units" optionText={unitPath} sx={{ minWidth: 320 }} />
-            </ReferenceArrayInput>
+            <UnitArrayInput source="units" label="Units" />
           )
         }
       </FormDataConsumer>

@@ -2,8 +2,9 @@
 // (or all). The form keeps `units` / `topics` as lists next to an "all" switch; the API's
 // shape (`"*"` or a list) is made on submit, and its field errors (`grants.0.units`) land
 // on the same names.
-import { ArrayInput, AutocompleteArrayInput, BooleanInput, CheckboxGroupInput, FormDataConsumer, ReferenceArrayInput, SimpleFormIterator, TextArrayInput } from 'react-admin';
+import { ArrayInput, BooleanInput, CheckboxGroupInput, FormDataConsumer, SimpleFormIterator, TextArrayInput } from 'react-admin';
 import { Chip, Stack } from '@mui/material';
+import { UnitArrayInput } from '../components/pickers';
 import { ACTIONS, type Grant } from '../permissions';
 
 export interface GrantForm {
@@ -42,13 +43,7 @@ export function GrantsInput() {
         <Stack direction="row" spacing={2} alignItems="flex-start" sx={{ width: '100%' }}>
           <BooleanInput source="allUnits" label="On the whole tenant" defaultValue={true} />
           <FormDataConsumer>
-            {({ scopedFormData, ...rest }) =>
-              scopedFormData?.allUnits ? null : (
-                <ReferenceArrayInput {...rest} source="units" reference="units" perPage={100}>
-                  <AutocompleteArrayInput label="Units" optionText={(u: { id: string; path?: string[] }) => (u.path ?? [u.id]).join(' › ')} sx={{ minWidth: 320 }} />
-                </ReferenceArrayInput>
-              )
-            }
+            {({ scopedFormData }) => (scopedFormData?.allUnits ? null : <UnitArrayInput source="units" label="Units" />)}
           </FormDataConsumer>
         </Stack>
         <Stack direction="row" spacing={2} alignItems="flex-start" sx={{ width: '100%' }}>

@@ -1,15 +1,15 @@
 // App installations: the catalogue (templates), installations and their departments.
 import { useRef, useState } from 'react';
 import {
-  ArrayField, AutocompleteArrayInput, AutocompleteInput, ChipField, Create, CreateButton, Datagrid, DateField, FormDataConsumer, FunctionField, List, ReferenceArrayInput,
-  ReferenceInput, SelectInput, Show, SimpleForm, SimpleShowLayout, TextArrayInput, TextField, TextInput, TopToolbar, maxLength, required, useGetList, useRecordContext, useRedirect,
+  ArrayField, AutocompleteInput, ChipField, Create, CreateButton, Datagrid, DateField, FormDataConsumer, FunctionField, List, ReferenceInput, SelectInput, Show, SimpleForm, SimpleShowLayout, TextArrayInput, TextField, TextInput, TopToolbar, maxLength, required, useRecordContext, useRedirect,
   SingleFieldList,
 } from 'react-admin';
 import { FormControl, InputLabel, MenuItem, Select, Stack } from '@mui/material';
 import { api } from '../api/client';
-import type { Installation, Template, Unit } from '../api/types';
+import type { Installation, Template } from '../api/types';
 import { ConfirmAction, CopyField, Json, Section, ShownOnce, useRights } from '../components/common';
 import { CursorPagination } from '../components/CursorPagination';
+import { UnitArrayInput, useUnits } from '../components/pickers';
 
 export function TemplateList() {
   const rights = useRights('templates');
@@ -115,9 +115,7 @@ export function InstallationCreate() {
         <ReferenceInput source="templateId" reference="templates" filter={{ retired: 'false' }}>
           <AutocompleteInput label="App (template)" optionText="name" validate={required()} />
         </ReferenceInput>
-        <ReferenceArrayInput source="departments" reference="units" perPage={100}>
-          <AutocompleteArrayInput label="Departments" optionText={(u: Unit) => u.path.join(' › ')} />
-        </ReferenceArrayInput>
+        <UnitArrayInput source="departments" label="Departments" />
       </SimpleForm>
     </Create>
   );
@@ -125,7 +123,7 @@ export function InstallationCreate() {
 
 function Departments() {
   const i = useRecordContext<Installation>();
-  const { data: units = [] } = useGetList<Unit>('units', { pagination: { page: 1, perPage: 500 } });
+  const units = useUnits();
   const [unit, setUnit] = useState('');
   const rights = useRights('installations');
   if (!i) return null;

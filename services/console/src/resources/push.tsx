@@ -2,15 +2,16 @@
 // their flags globally and per unit with the effective value and where it comes from.
 import { useEffect, useState } from 'react';
 import {
-  AutocompleteInput, Create, CreateButton, Datagrid, DeleteWithConfirmButton, Edit, EditButton, FunctionField, List, ReferenceInput, Show, SimpleForm, TextField,
-  TextInput, Title, TopToolbar, maxLength, regex, required, useGetList, useNotify, useRecordContext, useRefresh, NumberInput, SaveButton, Toolbar, Form,
+  Create, CreateButton, Datagrid, DeleteWithConfirmButton, Edit, EditButton, FunctionField, List, Show, SimpleForm, TextField,
+  TextInput, Title, TopToolbar, maxLength, regex, required, useNotify, useRecordContext, useRefresh, NumberInput, SaveButton, Toolbar, Form,
 } from 'react-admin';
-import { Alert, Box, Button, Card, CardContent, Chip, FormControl, InputLabel, MenuItem, Select, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import { Alert, Box, Button, Card, CardContent, Chip, FormControl, InputLabel, MenuItem, Select, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField as MuiTextField, Typography } from '@mui/material';
 import type { FieldValues } from 'react-hook-form';
 import { api } from '../api/client';
-import type { EffectiveFlag, FlagSource, PushSettings, PushType, Unit } from '../api/types';
+import type { EffectiveFlag, FlagSource, PushSettings, PushType } from '../api/types';
 import { ConfirmAction, Json, Section, parseJsonObject, useCan, validateJsonObject } from '../components/common';
 import { CursorPagination } from '../components/CursorPagination';
+import { UnitInput, useUnits } from '../components/pickers';
 
 export function sourceText(s: FlagSource | undefined): string {
   if (!s) return '';
@@ -87,7 +88,7 @@ export function PushTypeList() {
   return (
     <List pagination={<CursorPagination />}
       title="Push notification types"
-      filters={[<ReferenceInput key="unit" source="unit" reference="units" alwaysOn><AutocompleteInput label="Effective flag at unit" optionText={(u: Unit) => u.path.join(' › ')} /></ReferenceInput>]}
+      filters={[<UnitInput key="unit" source="unit" label="Effective flag at unit" alwaysOn />]}
       actions={<TopToolbar>{write && <CreateButton />}</TopToolbar>}
       perPage={50}
     >
@@ -147,7 +148,8 @@ function Flags() {
   const notify = useNotify();
   const writeGlobal = useCan('push:write', { wholeTenant: true });
   const writeSome = useCan('push:write');
-  const { data: units = [] } = useGetList<Unit>('units', { pagination: { page: 1, perPage: 500 } });
+  const units = useUnits();
+  const canListUnits = useCan('units:read');
   const [unit, setUnit] = useState('');
   const [value, setValue] = useState<Tri>('on');
   const [effective, setEffective] = useState<EffectiveFlag>();
@@ -217,6 +219,9 @@ function Flags() {
       </Section>
       <Section title="Set or check a unit">
         <Stack direction="row" spacing={2} alignItems="center">
+          {!canListUnits ? (
+            <MuiTextField size="small" label="Unit (id)" value={unit} onChange={(e) => setUnit(e.target.value)} />
+          ) : (
           <FormControl size="small" sx={{ minWidth: 240 }}>
             <InputLabel id="flag-unit-label">Unit</InputLabel>
             <Select labelId="flag-unit-label" label="Unit" value={unit} onChange={(e) => setUnit(e.target.value)}>
@@ -228,6 +233,7 @@ function Flags() {
               ))}
             </Select>
           </FormControl>
+          )}
           <Button size="small" variant="outlined" onClick={() => void check(unit)}>
             Show effective value
           </Button>

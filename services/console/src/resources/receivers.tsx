@@ -3,8 +3,8 @@
 // restore; the deliveries of one receiver with their chart.
 import { useRef, useState } from 'react';
 import {
-  AutocompleteArrayInput, AutocompleteInput, BooleanField, BooleanInput, Create, CreateButton, Datagrid, DateField, Edit, EditButton, FormDataConsumer,
-  FunctionField, List, ReferenceField, ReferenceInput, ReferenceManyField, SelectInput, Show, SimpleForm,
+  AutocompleteArrayInput, BooleanField, BooleanInput, Create, CreateButton, Datagrid, DateField, Edit, EditButton, FormDataConsumer,
+  FunctionField, List, ReferenceManyField, SelectInput, Show, SimpleForm,
   TabbedShowLayout, TextField, TextInput, TopToolbar, required, useGetList, useRecordContext, useRedirect,
 } from 'react-admin';
 import { Dialog, DialogActions, DialogContent, DialogTitle, Button as MuiButton, Stack, TextField as MuiTextField, Typography } from '@mui/material';
@@ -12,6 +12,7 @@ import { api } from '../api/client';
 import type { Receiver, RotateSecretAnswer } from '../api/types';
 import { ConfirmAction, CopyField, ShownOnce, useRights } from '../components/common';
 import { CursorPagination } from '../components/CursorPagination';
+import { AccountField, AccountInput } from '../components/pickers';
 import { DeliveryChart } from './delivery-chart';
 import { DeliveryRows } from './deliveries';
 
@@ -85,9 +86,7 @@ function emptyToUndefined<T extends Record<string, unknown>>(o: T): T {
 
 const filters = [
   <SelectInput key="deleted" source="deleted" label="Deleted" choices={[{ id: 'false', name: 'live only' }, { id: 'true', name: 'deleted only' }]} alwaysOn />,
-  <ReferenceInput key="accountId" source="accountId" reference="accounts">
-    <AutocompleteInput label="Receiving account" optionText="name" />
-  </ReferenceInput>,
+  <AccountInput key="accountId" source="accountId" label="Receiving account" />,
   <TextInput key="topic" source="topic" label="Topic entry" />,
 ];
 
@@ -134,9 +133,7 @@ export function ReceiverCreate() {
           <TextInput source="name" validate={required()} />
           <TextInput source="url" label="URL" validate={required()} fullWidth helperText="http or https; private and loopback addresses are refused unless the platform allows them" />
           <TopicsInput />
-          <ReferenceInput source="accountId" reference="accounts">
-            <AutocompleteInput label="Receiving account" optionText="name" validate={required()} helperText="Only events this account may see are sent" />
-          </ReferenceInput>
+          <AccountInput source="accountId" label="Receiving account" validate={required()} helperText="Only events this account may see are sent" />
           <AuthInputs />
           <BooleanInput source="enabled" />
         </SimpleForm>
@@ -162,9 +159,7 @@ export function ReceiverEdit() {
         <TextInput source="name" validate={required()} />
         <TextInput source="url" label="URL" validate={required()} fullWidth />
         <TopicsInput />
-        <ReferenceInput source="accountId" reference="accounts">
-          <AutocompleteInput label="Receiving account" optionText="name" validate={required()} />
-        </ReferenceInput>
+        <AccountInput source="accountId" label="Receiving account" validate={required()} />
         <BooleanInput source="enabled" helperText="A disabled receiver gets nothing; its waiting retries are cancelled" />
       </SimpleForm>
     </Edit>
@@ -260,9 +255,7 @@ export function ReceiverShow() {
           <TextField source="name" />
           <TextField source="url" label="URL" />
           <FunctionField label="Topics" render={(r: Receiver) => r.topics.join(', ')} />
-          <ReferenceField source="accountId" reference="accounts" label="Receiving account" link="show">
-            <TextField source="name" />
-          </ReferenceField>
+          <AccountField source="accountId" label="Receiving account" />
           <TextField source="auth.protocol" label="Protocol" />
           <TextField source="auth.algorithm" label="Algorithm" emptyText="—" />
           <BooleanField source="enabled" />
