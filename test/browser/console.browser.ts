@@ -2,7 +2,8 @@
 // playwright-core; no browser download), built as `npm start` builds it and served through
 // the stack's gateway at /console/, against the whole platform and a loopback receiver:
 // sign-in both ways, an account's credentials with the TOTP secret as a QR code (decoded
-// here and used to sign in), a receiver created, an event delivered, watched, opened and
+// here and used to sign in), a receiver created (its secret rotated with an overlap, soft
+// deleted and restored), an event delivered, watched, opened and
 // resent, a push flag set on a unit with its effective value, an API validation error at
 // its field, what an account may not do not offered, and every screen opening without a
 // console error. HOOKLINE_SCREENSHOT_DIR=<dir> saves the main screens there
@@ -268,6 +269,27 @@ describe('the admin console in Chromium', () => {
     await eventually('the resend reached the receiver', async () => receiver.requests.length === 2);
     assert.equal(receiver.requests[1].headers['webhook-id'] ?? receiver.requests[1].headers['hookline-delivery-id'], receiver.requests[0].headers['webhook-id'] ?? receiver.requests[0].headers['hookline-delivery-id'], 'the same delivery id');
     await shot('console-delivery.png');
+
+    // Rotation with an overlap: the new secret shown once; then a soft delete and a restore, each confirmed.
+    await open('/receivers');
+    await page.getByRole('row').filter({ hasText: 'CRM' }).click();
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('spinbutton', { name: 'Overlap (seconds)' }).fill('3600');
+    await page.getByRole('button', { name: 'Rotate', exact: true }).click();
+    const rotated = page.getByRole('dialog', { name: 'The new signing secret' });
+    const newSecret = await rotated.getByRole('textbox', { name: 'Signing secret' }).inputValue();
+    assert.notEqual(newSecret, secret);
+    await rotated.getByText('The previous secret keeps signing until').waitFor();
+    await rotated.getByRole('button', { name: 'I have stored it' }).click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('button', { name: 'Restore' }).waitFor();
+    const deleted = await stack.operator.get(`/v1/receivers?tenant=${TENANT}&deleted=true`);
+    assert.deepEqual(deleted.body.data.map((r: { name: string }) => r.name), ['CRM']);
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('button', { name: 'Delete' }).waitFor();
+    assert.equal((await stack.operator.get(`/v1/receivers?tenant=${TENANT}&deleted=true`)).body.data.length, 0);
 
     await open('/deliveries');
     await page.getByRole('row').filter({ hasText: 'CRM' }).first().waitFor();
