@@ -24,6 +24,8 @@ function devOnly(file: string): boolean {
     /^(test|bench|deploy)\//.test(file) ||
     file.startsWith('libs/testing/') ||
     file.startsWith('libs/local-stack/') ||
+    // The console is bundled into static files at build time; the image ships the files, not its packages.
+    file.startsWith('services/console/') ||
     // A project's build script (libs/<name>/build.mjs) runs at build time, not in production.
     /^libs\/[^/]+\/build\.mjs$/.test(file) ||
     file.includes('/testdata/') ||

@@ -13,6 +13,7 @@ import { RegistryAuthModule } from './auth/auth.module';
 import { LoginThrottleRow } from './auth/entities/login-throttle.entity';
 import { SigningKey } from './auth/entities/signing-key.entity';
 import type { RegistryConfig } from './config';
+import { ConsoleModule } from './console/console.module';
 import { EventsModule } from './events/events.module';
 import { Installation } from './installations/entities/installation.entity';
 import { Template } from './installations/entities/template.entity';
@@ -70,6 +71,7 @@ export class AppModule {
         OidcModule,
         IntegrationsModule,
         ListenersModule,
+        ConsoleModule,
       ],
     };
   }
