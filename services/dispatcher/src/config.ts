@@ -32,6 +32,10 @@ export const dispatcherConfigSpec = {
     default: 30_000,
     doc: 'an order whose receiver will not have room for longer than this is parked in the retry-scheduler\'s agenda instead of handed back to JetStream, so a slow receiver\'s backlog cannot fill the consumer\'s ack window',
   }),
+  inlineWaitMs: field.duration('HOOKLINE_DISPATCH_INLINE_WAIT', {
+    default: 1000,
+    doc: 'a first attempt is made straight from fan-out (its host event unacknowledged meanwhile) when its receiver has room within this long; otherwise its "created" fact is published as the order',
+  }),
   signerTimeoutMs: field.duration('HOOKLINE_SIGNER_TIMEOUT', { default: 5000, doc: 'how long an attempt waits for its signature' }),
 };
 
@@ -41,4 +45,4 @@ export type DispatcherConfig = NatsConfig &
   OperatorConfig &
   EgressConfig &
   DeliveryConfig &
-  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; signerTimeoutMs: number };
+  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; inlineWaitMs: number; signerTimeoutMs: number };

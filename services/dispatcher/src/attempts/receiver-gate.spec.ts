@@ -32,6 +32,32 @@ describe('ReceiverGate', () => {
   });
 });
 
+describe('ReceiverGate.tryAdmit (work that may wait only briefly)', () => {
+  const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000 };
+
+  it('queues while the expected wait fits, from the measured completion rate', () => {
+    let t = 1_000;
+    const g = new ReceiverGate(1, 100, pacing, () => t);
+    assert.equal(g.tryAdmit('a', 20)?.kind, 'run');
+    // 5 ms per completion (initial): positions 1..4 wait 5..20 ms, the 5th would wait 25.
+    const kinds = [1, 2, 3, 4, 5].map(() => g.tryAdmit('a', 20)?.kind);
+    assert.deepEqual(kinds, ['queued', 'queued', 'queued', 'queued', undefined]);
+    assert.deepEqual({ ...g.stats('a'), msPerCompletion: undefined }, { running: 1, waiting: 4, msPerCompletion: undefined }, 'a refusal changes nothing');
+    t += 1;
+    assert.equal(g.tryAdmit('b', 20)?.kind, 'run', 'another receiver is not affected');
+  });
+
+  it('takes nobody into the queue of a receiver that has gone long without a completion', () => {
+    let t = 1_000;
+    const g = new ReceiverGate(2, 100, pacing, () => t);
+    g.tryAdmit('a', 1000);
+    g.tryAdmit('a', 1000);
+    t += 600;
+    assert.equal(g.tryAdmit('a', 1000)?.kind, 'queued', '600 ms without a completion: one more fits in a second');
+    assert.equal(g.tryAdmit('a', 1000), undefined);
+  });
+});
+
 describe('ReceiverGate pacing of handed-back orders', () => {
   const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000 };
   /** A lane that is full (2 running, 2 waiting) and completes one attempt every `gapMs`. */

@@ -75,6 +75,30 @@ export class ReceiverGate {
     return { kind: 'full', retryInMs: this.returnSlot(lane) };
   }
 
+  /**
+   * For work that may wait here only briefly because it holds something meanwhile (a first
+   * attempt straight from fan-out holds its host event): a slot now, or a place in the
+   * queue when the wait ahead of it is expected to be at most maxWaitMs; otherwise
+   * undefined, and nothing changes (no return time is given out). The wait is judged from
+   * the lane's measured completion rate, or from how long it has gone without a
+   * completion if that is longer (a receiver that has stopped answering).
+   */
+  tryAdmit(key: string, maxWaitMs: number): { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | undefined {
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { running: 0, waiting: [], completions: 0, lastCompletionAt: this.now(), msPerCompletion: this.pacing.initialMsPerCompletion, returnAt: 0 };
+      this.lanes.set(key, lane);
+    }
+    if (lane.running < this.maxRunning) {
+      lane.running++;
+      return { kind: 'run' };
+    }
+    const per = Math.max(lane.msPerCompletion, this.now() - lane.lastCompletionAt);
+    if ((lane.waiting.length + 1) * per > maxWaitMs) return undefined;
+    const l = lane;
+    return { kind: 'queued', ready: new Promise<void>((resolve) => l.waiting.push(resolve)) };
+  }
+
   release(key: string): void {
     const lane = this.lanes.get(key);
     if (!lane) return;
