@@ -16,7 +16,7 @@ import { Results, type RunResult } from './lib/results';
 import { startBenchStack } from './platform/bench-stack';
 import { PgStats } from './platform/pg-stats';
 import { SERVICE_NAMES } from '@hookline/contracts';
-import { accepted, backlog, delivered, fanout, isolation, latency, type Ctx } from './platform/scenarios';
+import { accepted, backlog, delivered, fanout, isolation, latency, memoryRow, replicas, type Ctx } from './platform/scenarios';
 import { machine, machineLine, saveResults, tables, targets, updateReadme } from './report';
 
 async function postgresVersion(url: string): Promise<string> {
@@ -80,6 +80,9 @@ async function main(): Promise<void> {
   const pgAdmin = b.stack.postgres?.url() ?? b.databaseUrl;
   const m = machine(await postgresVersion(pgAdmin));
   console.log(`[bench] machine: ${machineLine(m)}`);
+  // Idle: started, ready, and nothing asked of them yet.
+  await new Promise((r) => setTimeout(r, 3000));
+  memoryRow({ b, results } as Ctx, 'platform.memory.idle', 'idle (started, nothing done yet)');
 
   // Baselines: the same machine, the same nats-server and PostgreSQL; the services are idle.
   await step('http', o, results, () => httpBaselines(o, farm, results));
@@ -89,7 +92,7 @@ async function main(): Promise<void> {
     await postgresBaselines(o, url, results);
   });
 
-  const platform = ['accepted', 'delivered', 'latency', 'fanout', 'isolation', 'backlog'].filter((s) => !o.skip.has(s));
+  const platform = ['accepted', 'delivered', 'latency', 'fanout', 'isolation', 'replicas', 'backlog'].filter((s) => !o.skip.has(s));
   let pgMethod: string | undefined;
   if (platform.length > 0) {
     b.profileFromHere();
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
     await step('latency', o, results, () => latency(ctx));
     await step('fanout', o, results, () => fanout(ctx));
     await step('isolation', o, results, () => isolation(ctx));
+    await step('replicas', o, results, () => replicas(ctx));
     // Last: a backlog that does not drain in time would otherwise spill into what follows.
     await step('backlog', o, results, () => backlog(ctx));
   }

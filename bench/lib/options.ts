@@ -116,7 +116,7 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   'scenario-seconds': 'scenarioSeconds',
 };
 
-export const SCENARIOS = ['http', 'jetstream', 'postgres', 'accepted', 'delivered', 'latency', 'fanout', 'backlog', 'isolation'] as const;
+export const SCENARIOS = ['http', 'jetstream', 'postgres', 'accepted', 'delivered', 'latency', 'fanout', 'backlog', 'isolation', 'replicas'] as const;
 
 export const USAGE = `npm run bench -- [flags]
 

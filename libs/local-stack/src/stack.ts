@@ -40,6 +40,13 @@ export interface Stack {
   gateway: Gateway;
   /** The environment every service got. */
   env: Record<string, string>;
+  /** Further instances of a service started with addReplica (the gateway keeps sending HTTP to the first). */
+  replicas: Record<ServiceName, ServiceHandle[]>;
+  /**
+   * Starts one more instance of a service, on a port of its own, against the same NATS and
+   * PostgreSQL (as a deployment runs several): its log is .../logs/<name>-<n>.log.
+   */
+  addReplica(name: ServiceName, extraEnv?: Record<string, string>): Promise<ServiceHandle>;
   stop(): Promise<void>;
 }
 
@@ -96,6 +103,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, services[n].port])) as Record<ServiceName, number>;
     const gateway = await startGateway(host, httpPort, ports);
     started.push({ stop: () => gateway.close() });
+    const replicas = Object.fromEntries(SERVICE_NAMES.map((n) => [n, [] as ServiceHandle[]])) as Record<ServiceName, ServiceHandle[]>;
+    // Stopped before the services they share NATS and PostgreSQL with (stop() runs this list backwards).
+    started.push({ stop: () => Promise.all(SERVICE_NAMES.flatMap((n) => replicas[n].map((r) => r.stop()))) });
     return {
       url: gateway.url,
       nats,
@@ -104,6 +114,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       services,
       gateway,
       env,
+      replicas,
+      async addReplica(name, extraEnv = {}) {
+        const n = replicas[name].length + 2;
+        const handle = createService(name, await freePort(), env, { logFile: join(opts.dataDir, 'logs', `${name}-${n}.log`), echo: opts.echo });
+        replicas[name].push(handle);
+        await handle.start(extraEnv);
+        return handle;
+      },
       async stop() {
         for (const s of started.reverse()) await s.stop().catch(() => undefined);
       },

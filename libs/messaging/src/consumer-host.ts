@@ -45,6 +45,9 @@ interface Registration {
   loop?: Promise<void>;
 }
 
+/** Messages a per-message consumer asks for at once (and again as they arrive). */
+const PULL_PER_MESSAGE = 64;
+
 /** A message handled longer than this is reported as still in progress, pushing back its redelivery. */
 const HEARTBEAT_MS = 10_000;
 
@@ -211,7 +214,11 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       };
       try {
         const consumer = await this.client.js.consumers.get(stream, durable);
-        const messages = await consumer.consume({ max_messages: Math.max(reg.concurrency * reg.maxBatch * 2, 32) });
+        // Pull requests stay small for per-message handlers: the server hands a message to
+        // each waiting request in turn, so replicas of a service (each with its own
+        // requests) share the work evenly. Batch handlers pull enough to fill a batch.
+        const pull = reg.maxBatch === 1 ? PULL_PER_MESSAGE : Math.min(Math.max(reg.concurrency * reg.maxBatch * 2, 32), 2000);
+        const messages = await consumer.consume({ max_messages: pull });
         reg.messages = messages;
         if (this.stopping) messages.stop();
         if (!this.active) messages.stop();

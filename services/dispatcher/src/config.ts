@@ -34,7 +34,7 @@ export const dispatcherConfigSpec = {
   }),
   inlineWaitMs: field.duration('HOOKLINE_DISPATCH_INLINE_WAIT', {
     default: 1000,
-    doc: 'a first attempt is made straight from fan-out (its host event unacknowledged meanwhile) when its receiver has room within this long; otherwise its "created" fact is published as the order',
+    doc: 'first attempts are made straight from fan-out (the host event unacknowledged meanwhile), waiting for their receiver\'s turn, unless the receiver has completed no attempt for this long (or its queue is ten times this long): then the "created" fact is published as the order',
   }),
   signerTimeoutMs: field.duration('HOOKLINE_SIGNER_TIMEOUT', { default: 5000, doc: 'how long an attempt waits for its signature' }),
 };

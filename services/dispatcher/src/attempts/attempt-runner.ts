@@ -73,10 +73,11 @@ export class AttemptRunner {
 
   /**
    * A delivery's first attempt, straight from fan-out, when its receiver has room now or
-   * within HOOKLINE_DISPATCH_INLINE_WAIT: the "created" fact is then recorded with the
-   * outcome, in one message, and no order crosses the broker. Returns false (having done
-   * nothing) when the receiver is busier than that: the caller publishes the "created"
-   * fact on its own, as the order the first-attempts consumer takes up.
+   * is answering (it completed an attempt within HOOKLINE_DISPATCH_INLINE_WAIT): the
+   * "created" fact is then recorded with the outcome, in one message, and no order
+   * crosses the broker. Returns false (having done nothing) when the receiver has stopped
+   * answering: the caller publishes the "created" fact on its own, as the order the
+   * first-attempts consumer takes up (with hand-backs and parking).
    */
   async runFirst(created: DeliveryCreated): Promise<boolean> {
     const order = firstOrderOf(created);
@@ -88,7 +89,10 @@ export class AttemptRunner {
     let completed = false;
     try {
       const key = this.laneOf(order);
-      const admission = this.gate.tryAdmit(key, this.config.inlineWaitMs);
+      // A receiver that has stopped answering hands its deliveries to the order path at once; a
+      // busy one that answers keeps the events waiting here (the backlog stays in the stream),
+      // unless its queue is longer than ten times that.
+      const admission = this.gate.tryAdmit(key, { stalledAfterMs: this.config.inlineWaitMs, maxWaitMs: 10 * this.config.inlineWaitMs });
       if (!admission) return false;
       try {
         if (admission.kind === 'queued') await admission.ready;

@@ -32,29 +32,34 @@ describe('ReceiverGate', () => {
   });
 });
 
-describe('ReceiverGate.tryAdmit (work that may wait only briefly)', () => {
+describe('ReceiverGate.tryAdmit (work that holds something while it waits)', () => {
   const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000 };
 
   it('queues while the expected wait fits, from the measured completion rate', () => {
     let t = 1_000;
-    const g = new ReceiverGate(1, 100, pacing, () => t);
-    assert.equal(g.tryAdmit('a', 20)?.kind, 'run');
-    // 5 ms per completion (initial): positions 1..4 wait 5..20 ms, the 5th would wait 25.
-    const kinds = [1, 2, 3, 4, 5].map(() => g.tryAdmit('a', 20)?.kind);
+    const g = new ReceiverGate(1, 2, pacing, () => t);
+    const limits = { stalledAfterMs: 1000, maxWaitMs: 20 };
+    assert.equal(g.tryAdmit('a', limits)?.kind, 'run');
+    // 5 ms per completion (initial): positions 1..4 wait 5..20 ms, the 5th would wait 25 (the orders' queue limit of 2 does not apply).
+    const kinds = [1, 2, 3, 4, 5].map(() => g.tryAdmit('a', limits)?.kind);
     assert.deepEqual(kinds, ['queued', 'queued', 'queued', 'queued', undefined]);
     assert.deepEqual({ ...g.stats('a'), msPerCompletion: undefined }, { running: 1, waiting: 4, msPerCompletion: undefined }, 'a refusal changes nothing');
     t += 1;
-    assert.equal(g.tryAdmit('b', 20)?.kind, 'run', 'another receiver is not affected');
+    assert.equal(g.tryAdmit('b', limits)?.kind, 'run', 'another receiver is not affected');
   });
 
-  it('takes nobody into the queue of a receiver that has gone long without a completion', () => {
+  it('takes nobody into the queue of a receiver that has gone too long without a completion', () => {
     let t = 1_000;
-    const g = new ReceiverGate(2, 100, pacing, () => t);
-    g.tryAdmit('a', 1000);
-    g.tryAdmit('a', 1000);
-    t += 600;
-    assert.equal(g.tryAdmit('a', 1000)?.kind, 'queued', '600 ms without a completion: one more fits in a second');
-    assert.equal(g.tryAdmit('a', 1000), undefined);
+    const g = new ReceiverGate(2, 2, pacing, () => t);
+    const limits = { stalledAfterMs: 500, maxWaitMs: 60_000 };
+    g.tryAdmit('a', limits);
+    g.tryAdmit('a', limits);
+    t += 400;
+    assert.equal(g.tryAdmit('a', limits)?.kind, 'queued', 'not stalled yet');
+    t += 200;
+    assert.equal(g.tryAdmit('a', limits), undefined, '600 ms without a completion');
+    g.release('a');
+    assert.equal(g.tryAdmit('a', limits)?.kind, 'queued', 'a completion: it moves again');
   });
 });
 

@@ -76,14 +76,14 @@ export class ReceiverGate {
   }
 
   /**
-   * For work that may wait here only briefly because it holds something meanwhile (a first
-   * attempt straight from fan-out holds its host event): a slot now, or a place in the
-   * queue when the wait ahead of it is expected to be at most maxWaitMs; otherwise
-   * undefined, and nothing changes (no return time is given out). The wait is judged from
-   * the lane's measured completion rate, or from how long it has gone without a
-   * completion if that is longer (a receiver that has stopped answering).
+   * For work that holds something while it waits here (a first attempt straight from
+   * fan-out holds its host event): a slot now, or a place in the queue, unless the
+   * receiver has gone `stalledAfterMs` without completing an attempt (it has stopped
+   * answering: its work is better handed to the order path, with hand-backs and parking)
+   * or the wait ahead, judged from its completion rate, is longer than `maxWaitMs`.
+   * Otherwise undefined, and nothing changes (no return time is given out).
    */
-  tryAdmit(key: string, maxWaitMs: number): { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | undefined {
+  tryAdmit(key: string, limits: { stalledAfterMs: number; maxWaitMs: number }): { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | undefined {
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = { running: 0, waiting: [], completions: 0, lastCompletionAt: this.now(), msPerCompletion: this.pacing.initialMsPerCompletion, returnAt: 0 };
@@ -93,8 +93,8 @@ export class ReceiverGate {
       lane.running++;
       return { kind: 'run' };
     }
-    const per = Math.max(lane.msPerCompletion, this.now() - lane.lastCompletionAt);
-    if ((lane.waiting.length + 1) * per > maxWaitMs) return undefined;
+    if (this.now() - lane.lastCompletionAt > limits.stalledAfterMs) return undefined;
+    if ((lane.waiting.length + 1) * lane.msPerCompletion > limits.maxWaitMs) return undefined;
     const l = lane;
     return { kind: 'queued', ready: new Promise<void>((resolve) => l.waiting.push(resolve)) };
   }
