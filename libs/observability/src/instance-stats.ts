@@ -19,6 +19,8 @@ export interface InstanceSnapshot {
   startedAt: string;
   /** Work counters since start, by name (e.g. attempts, signatures, retries.released). */
   work: Record<string, number>;
+  /** What the instance is now, by name (e.g. role: leader or standby). */
+  state: Record<string, string>;
   runtime: {
     rssBytes: number;
     heapUsedBytes: number;
@@ -37,6 +39,7 @@ export class InstanceStats {
   readonly id = `${hostname()}/${process.pid}`;
   readonly startedAt = new Date().toISOString();
   private readonly counters = new Map<string, number>();
+  private readonly states = new Map<string, string>();
   private readonly pauses: Pause[] = [];
   private gcCount = 0;
   private gcTotalMs = 0;
@@ -46,6 +49,11 @@ export class InstanceStats {
   /** Adds to a work counter. */
   count(name: string, n = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + n);
+  }
+
+  /** Records what the instance is now (e.g. its role among replicas). */
+  set(name: string, value: string): void {
+    this.states.set(name, value);
   }
 
   /** Starts watching garbage collection and the event loop (cheap: one observer, one timer every 100 ms). */
@@ -82,6 +90,7 @@ export class InstanceStats {
       pid: process.pid,
       startedAt: this.startedAt,
       work: Object.fromEntries([...this.counters].sort(([a], [b]) => a.localeCompare(b))),
+      state: Object.fromEntries(this.states),
       runtime: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, gc: { count: this.gcCount, totalMs: round(this.gcTotalMs) }, pauses: [...this.pauses] },
     };
   }
