@@ -91,8 +91,9 @@ export class AttemptRunner {
       const key = this.laneOf(order);
       // A receiver that has stopped answering hands its deliveries to the order path at once; a
       // busy one that answers keeps the events waiting here (the backlog stays in the stream),
-      // unless its queue is longer than ten times that.
-      const admission = this.gate.tryAdmit(key, { stalledAfterMs: this.config.inlineWaitMs, maxWaitMs: 10 * this.config.inlineWaitMs });
+      // unless the wait ahead is longer than ten times that, or longer than an order would wait
+      // before being parked (then the order path parks it).
+      const admission = this.gate.tryAdmit(key, { stalledAfterMs: this.config.inlineWaitMs, maxWaitMs: Math.min(10 * this.config.inlineWaitMs, this.config.parkAfterMs) });
       if (!admission) return false;
       try {
         if (admission.kind === 'queued') await admission.ready;

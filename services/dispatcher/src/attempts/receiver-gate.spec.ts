@@ -61,6 +61,18 @@ describe('ReceiverGate.tryAdmit (work that holds something while it waits)', () 
     g.release('a');
     assert.equal(g.tryAdmit('a', limits)?.kind, 'queued', 'a completion: it moves again');
   });
+
+  it('before a lane has a rate, judges it by how long its running attempts have taken so far', () => {
+    let t = 1_000;
+    const g = new ReceiverGate(2, 2, pacing, () => t);
+    const limits = { stalledAfterMs: 10_000, maxWaitMs: 300 };
+    g.tryAdmit('a', limits);
+    g.tryAdmit('a', limits);
+    t += 100;
+    // Two running for 100 ms without a completion: at most one every 50 ms, so six places fit in 300 ms.
+    const kinds = Array.from({ length: 7 }, () => g.tryAdmit('a', limits)?.kind);
+    assert.deepEqual(kinds, ['queued', 'queued', 'queued', 'queued', 'queued', 'queued', undefined]);
+  });
 });
 
 describe('ReceiverGate pacing of handed-back orders', () => {

@@ -80,7 +80,8 @@ export class ReceiverGate {
    * fan-out holds its host event): a slot now, or a place in the queue, unless the
    * receiver has gone `stalledAfterMs` without completing an attempt (it has stopped
    * answering: its work is better handed to the order path, with hand-backs and parking)
-   * or the wait ahead, judged from its completion rate, is longer than `maxWaitMs`.
+   * or the wait ahead, judged from its completion rate (or, before it has one, from how
+   * long its running attempts have taken so far), is longer than `maxWaitMs`.
    * Otherwise undefined, and nothing changes (no return time is given out).
    */
   tryAdmit(key: string, limits: { stalledAfterMs: number; maxWaitMs: number }): { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | undefined {
@@ -93,8 +94,12 @@ export class ReceiverGate {
       lane.running++;
       return { kind: 'run' };
     }
-    if (this.now() - lane.lastCompletionAt > limits.stalledAfterMs) return undefined;
-    if ((lane.waiting.length + 1) * lane.msPerCompletion > limits.maxWaitMs) return undefined;
+    const since = this.now() - lane.lastCompletionAt;
+    if (since > limits.stalledAfterMs) return undefined;
+    // Until the lane has a measured rate (or when it has slowed down), a lane that has gone
+    // `since` ms without a completion completes at most one attempt per since/maxRunning ms.
+    const per = Math.max(lane.msPerCompletion, since / this.maxRunning);
+    if ((lane.waiting.length + 1) * per > limits.maxWaitMs) return undefined;
     const l = lane;
     return { kind: 'queued', ready: new Promise<void>((resolve) => l.waiting.push(resolve)) };
   }
