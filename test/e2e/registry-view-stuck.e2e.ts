@@ -79,7 +79,8 @@ describe('a registry change a view cannot read', () => {
       assert.equal((await ready(stack.services[name].url)).status, 200);
       assert.ok(stack.services[name].lines.some((l) => l.includes(`"seq":${seq}`) && /operator named to skip/.test(l)), `${name} logs the skip`);
     }
-    const got = await eventually('the waiting event delivered', async () => server.requests.find((r) => JSON.parse(r.body).id === waiting));
+    // Work deferred while the view was stopped comes back within STUCK_VIEW_RETRY_MS (30 s).
+    const got = await eventually('the waiting event delivered', async () => server.requests.find((r) => JSON.parse(r.body).id === waiting), 60_000);
     assert.deepEqual(JSON.parse(got.body).data, { n: 2 });
   });
 });
