@@ -7,7 +7,8 @@
 // with the stream, subject and sequence, and every caller that needs the projection
 // current is refused until a version that reads it is deployed or an operator names the
 // sequence in `skip` (HOOKLINE_REGISTRY_SKIP for the registry views).
-import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import { createInbox, nanos, type Msg, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from '@hookline/observability';
 import type { NatsClient } from './nats-client';
 
@@ -55,6 +56,12 @@ export class StreamFollower {
   private infoInFlight?: Promise<number>;
   private infoQueued?: Promise<number>;
   private stuckAt?: StuckAt;
+  /**
+   * A pull consumer of our own that only ever asks "anything after `pos`?" without waiting
+   * (no_wait): far cheaper for the server and for us than the stream's info, and just as
+   * exact (see lastSeqNow). `pos` is the last sequence it has handed out.
+   */
+  private probe?: { name: string; pos: number; inbox: string; sub: Subscription; answer?: (m: Msg) => void };
 
   constructor(
     private readonly client: NatsClient,
@@ -101,7 +108,7 @@ export class StreamFollower {
 
   private lastSeqNow(): Promise<number> {
     if (!this.infoInFlight) {
-      this.infoInFlight = this.client.jsm.streams.info(this.stream).then((i) => i.state.last_seq).finally(() => (this.infoInFlight = undefined));
+      this.infoInFlight = this.fetchLastSeq().finally(() => (this.infoInFlight = undefined));
       return this.infoInFlight;
     }
     this.infoQueued ??= this.infoInFlight
@@ -111,6 +118,68 @@ export class StreamFollower {
         return this.lastSeqNow();
       });
     return this.infoQueued;
+  }
+
+  /** The stream's last sequence now: from the probe when it can tell, else from the stream's info. */
+  private async fetchLastSeq(): Promise<number> {
+    try {
+      const seq = await this.probeLastSeq();
+      if (seq !== undefined) return seq;
+    } catch {
+      // Gone (idle too long, a server restart) or unreadable: make a new one next time.
+      this.dropProbe();
+    }
+    return (await this.client.jsm.streams.info(this.stream)).state.last_seq;
+  }
+
+  /**
+   * Asks the probe for the next message without waiting. "No Messages" means nothing is
+   * in the stream after `pos` at the moment the server answers: the stream's last sequence
+   * is `pos`. A message means a change arrived meanwhile: its sequence is known (its ack
+   * subject carries it and how many follow) and the probe moves on to it; with more after
+   * it, the caller asks the stream's info instead (undefined).
+   */
+  private async probeLastSeq(): Promise<number | undefined> {
+    if (!this.probe) {
+      const start = this.appliedSeq + 1;
+      const ci = await this.client.jsm.consumers.add(this.stream, {
+        ack_policy: AckPolicy.None,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: start,
+        inactive_threshold: nanos(5 * 60_000),
+        mem_storage: true,
+        num_replicas: 1,
+      });
+      // Its answers come to an inbox of its own: a message it hands out keeps its stream
+      // subject, which a request's reply routing would not recognise. One probe at a time
+      // (lastSeqNow shares them), so an answer belongs to the one waiting.
+      const inbox = createInbox();
+      const probe: NonNullable<StreamFollower['probe']> = { name: ci.name, pos: start - 1, inbox, sub: this.client.nc.subscribe(inbox, { callback: (_err, m) => probe.answer?.(m) }) };
+      this.probe = probe;
+    }
+    const probe = this.probe;
+    const m = await new Promise<Msg>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        probe.answer = undefined;
+        reject(new Error('probe: no answer'));
+      }, 5000);
+      probe.answer = (msg) => {
+        clearTimeout(timer);
+        probe.answer = undefined;
+        resolve(msg);
+      };
+      this.client.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${probe.name}`, '{"batch":1,"no_wait":true}', { reply: probe.inbox });
+    });
+    const code = m.headers?.code ?? 0;
+    if (code === 404 && /no messages/i.test(m.headers?.description ?? '')) return probe.pos;
+    if (code !== 0) throw new Error(`probe: ${code} ${m.headers?.description ?? ''}`);
+    // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending> (with a domain and account hash on newer servers).
+    const parts = (m.reply ?? '').split('.');
+    const seq = Number(parts[parts.length - 4]);
+    const pending = Number(parts[parts.length - 1]);
+    if (!Number.isInteger(seq) || !Number.isInteger(pending)) throw new Error('probe: unreadable reply subject');
+    probe.pos = Math.max(probe.pos, seq);
+    return pending === 0 ? seq : undefined;
   }
 
   async start(): Promise<void> {
@@ -123,6 +192,15 @@ export class StreamFollower {
   stop(): void {
     this.stopped = true;
     this.messages?.stop();
+    this.dropProbe();
+  }
+
+  private dropProbe(): void {
+    const probe = this.probe;
+    this.probe = undefined;
+    if (!probe) return;
+    probe.sub.unsubscribe();
+    void this.client.jsm.consumers.delete(this.stream, probe.name).catch(() => undefined);
   }
 
   private check(): void {
