@@ -436,8 +436,15 @@ function tailOf(total: Float64Array, fromAttempt: Float64Array, m: { work: Map<s
     .sort((a, z) => z[1].maxMs - a[1].maxMs)
     .map(([k, p]) => `${k} ${p.count} (max ${p.maxMs} ms, ${p.gc} GC)`)
     .join(', ');
-  const line = `slowest 1% (${slow.length}): median ${med(before)} ms before the attempt started, ${med(attempt)} ms attempt to arrival; in the window ${w.redelivered} redeliveries, ${w.handedBack} hand-backs, ${w.parked} parked; pauses >= 10 ms: ${pauseText || 'none'}`;
-  return { line, figures: { slowest: slow.length, beforeAttemptMedianMs: med(before), attemptToArrivalMedianMs: med(attempt), ...w, pauses: Object.fromEntries(pauses) } };
+  // The dispatcher's own count of stages that took 50 ms or more (see SLOW_MS): how many, and their median.
+  const stages = ['to-handler', 'view', 'turn', 'signer'].map((st) => {
+    const n = sumWork(m.work, 'dispatcher', `slow.${st}`);
+    const ms = sumWork(m.work, 'dispatcher', `slow.${st}.ms`);
+    return { stage: st, n, meanMs: n > 0 ? Math.round(ms / n) : 0 };
+  });
+  const stageText = stages.map((x) => `${x.stage} ${x.n}${x.n > 0 ? ` (mean ${x.meanMs} ms)` : ''}`).join(', ');
+  const line = `slowest 1% (${slow.length}): median ${med(before)} ms before the attempt started, ${med(attempt)} ms attempt to arrival; stages >= 50 ms in the dispatcher: ${stageText} (to-handler: broker store to handler, view: registry up to date, turn: waiting for the receiver, signer: the signature); in the window ${w.redelivered} redeliveries, ${w.handedBack} hand-backs, ${w.parked} parked; pauses >= 10 ms: ${pauseText || 'none'}`;
+  return { line, figures: { slowest: slow.length, beforeAttemptMedianMs: med(before), attemptToArrivalMedianMs: med(attempt), ...w, slowStages: stages, pauses: Object.fromEntries(pauses) } };
 }
 
 /** 1 event -> N receivers. */

@@ -13,6 +13,9 @@ import { AttemptService } from './attempt.service';
 import { OrderDedup } from './order-dedup';
 import { ReceiverGate } from './receiver-gate';
 
+/** A stage that takes this long counts as slow in the per-instance statistics (latency tails). */
+export const SLOW_MS = 50;
+
 @Injectable()
 export class AttemptRunner {
   private readonly gate: ReceiverGate;
@@ -96,7 +99,15 @@ export class AttemptRunner {
       const admission = this.gate.tryAdmit(key, { stalledAfterMs: this.config.inlineWaitMs, maxWaitMs: Math.min(10 * this.config.inlineWaitMs, this.config.parkAfterMs) });
       if (!admission) return false;
       try {
-        if (admission.kind === 'queued') await admission.ready;
+        if (admission.kind === 'queued') {
+          const since = Date.now();
+          await admission.ready;
+          const waited = Date.now() - since;
+          if (waited >= SLOW_MS) {
+            this.stats.count('slow.turn');
+            this.stats.count('slow.turn.ms', waited);
+          }
+        }
         await this.attempts.attempt(order, { created });
         completed = true;
         this.stats.count('attempts.inline');

@@ -186,7 +186,13 @@ export class AttemptService {
   private async sign(plan: DeliveryPlan, order: DispatchOrder, request: OutboundRequest, forceRefresh: boolean): Promise<{ request: OutboundRequest } | { failure: Verdict }> {
     const ask = signRequestFor(plan.auth, order.tenantId, request.signing, { forceRefresh });
     if (!ask) return { request };
+    const asked = Date.now();
     const reply = await this.signer.sign(ask);
+    const took = Date.now() - asked;
+    if (took >= 50) {
+      this.stats.count('slow.signer');
+      this.stats.count('slow.signer.ms', took);
+    }
     if (!reply.ok) {
       const errorClass = (reply.error.errorClass ?? 'signing') as AttemptErrorClass;
       return { failure: { ok: false, errorClass: errorClass as never, reason: `no signature: ${reply.error.message}` } };

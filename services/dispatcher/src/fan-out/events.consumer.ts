@@ -12,8 +12,9 @@ import {
   type DeliveryLifecycleEvent,
 } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, PoisonMessageError } from '@hookline/messaging';
+import { InstanceStats } from '@hookline/observability';
 import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
-import { AttemptRunner } from '../attempts/attempt-runner';
+import { AttemptRunner, SLOW_MS } from '../attempts/attempt-runner';
 import { FactRecorder } from '../attempts/fact-recorder';
 import type { DispatcherConfig } from '../config';
 import { fanOut, webhookBody } from './fan-out';
@@ -41,6 +42,7 @@ export class EventsConsumer implements OnModuleInit {
     private readonly registry: RegistryViewProvider,
     private readonly runner: AttemptRunner,
     private readonly facts: FactRecorder,
+    private readonly stats: InstanceStats,
     @Inject(CONFIG) private readonly config: DispatcherConfig,
   ) {}
 
@@ -49,6 +51,9 @@ export class EventsConsumer implements OnModuleInit {
       CONSUMERS.dispatcherEvents,
       'host-event',
       async (msg) => {
+        // Where latency tails come from, counted per stage (GET /health): here, from the broker storing the event to this handler.
+        const started = Date.now();
+        this.slow('to-handler', started - msg.timestampMs);
         let event;
         try {
           event = normalizeHostEvent(msg.subject, msg.payload, msg);
@@ -63,6 +68,7 @@ export class EventsConsumer implements OnModuleInit {
         } catch (err) {
           throw viewNotCurrent(err);
         }
+        this.slow('view', Date.now() - started);
         const decisions = fanOut(this.registry.view, event);
         const pushes = pushFanOut(this.registry.view, event);
         if (decisions.length === 0 && pushes.length === 0) return;
@@ -88,6 +94,12 @@ export class EventsConsumer implements OnModuleInit {
       // Each event may wait (briefly) for its receivers' room: as many in flight as attempts may be.
       { concurrency: this.config.attemptConcurrency },
     );
+  }
+
+  private slow(stage: string, ms: number): void {
+    if (ms < SLOW_MS) return;
+    this.stats.count(`slow.${stage}`);
+    this.stats.count(`slow.${stage}.ms`, Math.round(ms));
   }
 
   /** Attempted here if its receiver has room; otherwise the "created" fact is published as its order. */
