@@ -318,6 +318,20 @@ export async function replicas(ctx: Ctx): Promise<void> {
   try {
     b.cpuGroups();
     const t = await readyTenant(ctx, 'bench-replicas', 1);
+    // The new process warms up first (its code compiled, its pools filled), as the first one did in the scenarios before.
+    const warm = await feedWindowed({
+      total: Math.ceil(o.delivered / 4),
+      window: o.window,
+      perEvent: 1,
+      maxMs: o.scenarioSeconds * 1000,
+      publish: (i) => t.publish(1_000_000 + i, o.feed),
+      received: () => farm.unique(t.indexes),
+      lastReceivedAt: () => farm.lastAt(t.indexes),
+      progress: (ms) => farm.progress(ms),
+    });
+    if (!warm.complete) results.errors.push(`replicas: the warm-up did not complete`);
+    await logCaughtUp(ctx, 60_000);
+    await settle(ctx, 'replicas warm-up');
     const cpu = cpuMeter(ctx);
     let cpuUse!: ReturnType<ReturnType<typeof cpuMeter>['end']>;
     let loggedAt: number | undefined;
@@ -573,8 +587,11 @@ export async function isolation(ctx: Ctx): Promise<void> {
     unit: 'x',
     note: `${hung} requests to the hanging receiver, each held until the deadline`,
   });
-  // Let the hanging receiver answer again, so what is left drains before the next scenario.
+  // Let the hanging receiver answer again, and delete it: its orders parked for later are
+  // cancelled now instead of being released into the scenarios that follow.
   await farm.configure(hanging, { mode: 'ok' });
+  const del = await ctx.b.operator.delete(`/v1/receivers/${t.receiverIds[0]}?tenant=${t.id}`);
+  if (del.status !== 200) results.errors.push(`isolation: deleting the hanging receiver answered ${del.status}: ${del.text.slice(0, 200)}`);
   await sleep(100);
   await settle(ctx, 'isolation', 60_000);
 }
