@@ -75,6 +75,7 @@ function shortName(id: string): string {
     'baseline.js.sequential': 'JS publish (awaited)',
     'baseline.pg.single': 'single-row',
     'platform.delivered': 'steady 1:1',
+    'platform.replicas.one': 'one dispatcher',
   };
   return names[id] ?? id;
 }

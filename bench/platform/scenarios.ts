@@ -306,76 +306,82 @@ export async function delivered(ctx: Ctx): Promise<void> {
 }
 
 /**
- * The delivered scenario again with a second dispatcher replica (a separate process on
- * the same NATS and PostgreSQL): the rate, the CPU per delivery against one replica, and
- * how the attempts were shared. On 2 cores the second replica cannot add much speed; what
- * it must not do is cost more per delivery.
+ * The delivered scenario with one dispatcher and then with two (a second process on the
+ * same NATS and PostgreSQL), back to back on one tenant so both see the same machine:
+ * the rates, the CPU per delivery of two against one, and how the attempts were shared.
+ * On 2 cores the second replica cannot add much speed; what it must not do is cost more
+ * per delivery.
  */
 export async function replicas(ctx: Ctx): Promise<void> {
   const { o, b, farm, results } = ctx;
-  const oneCpu = results.get('platform.delivered.cpu')?.value;
-  const replica = await b.stack.addReplica('dispatcher');
-  try {
-    b.cpuGroups();
-    const t = await readyTenant(ctx, 'bench-replicas', 1);
-    // The new process warms up first (its code compiled, its pools filled), as the first one did in the scenarios before.
-    const warm = await feedWindowed({
-      total: Math.ceil(o.delivered / 4),
+  const t = await readyTenant(ctx, 'bench-replicas', 1);
+  const feed = (first: number, total: number) =>
+    feedWindowed({
+      total,
       window: o.window,
       perEvent: 1,
       maxMs: o.scenarioSeconds * 1000,
-      publish: (i) => t.publish(1_000_000 + i, o.feed),
+      publish: (i) => t.publish(first + i, o.feed),
       received: () => farm.unique(t.indexes),
       lastReceivedAt: () => farm.lastAt(t.indexes),
       progress: (ms) => farm.progress(ms),
     });
-    if (!warm.complete) results.errors.push(`replicas: the warm-up did not complete`);
-    await logCaughtUp(ctx, 60_000);
-    await settle(ctx, 'replicas warm-up');
+  const measure = async (first: number) => {
     const cpu = cpuMeter(ctx);
     let cpuUse!: ReturnType<ReturnType<typeof cpuMeter>['end']>;
     let loggedAt: number | undefined;
     const { value: f, work } = await withWork(ctx, async () => {
-      const fed = await feedWindowed({
-        total: o.delivered,
-        window: o.window,
-        perEvent: 1,
-        maxMs: o.scenarioSeconds * 1000,
-        publish: (i) => t.publish(i, o.feed),
-        received: () => farm.unique(t.indexes),
-        lastReceivedAt: () => farm.lastAt(t.indexes),
-        progress: (ms) => farm.progress(ms),
-      });
+      const fed = await feed(first, o.delivered);
       loggedAt = await logCaughtUp(ctx, 60_000);
       cpuUse = cpu.end(fed.delivered, 'delivery');
       return fed;
     });
-    const r = feedRow(f, loggedAt);
     if (!f.complete) results.errors.push(`replicas: only ${f.delivered} of ${f.events} deliveries arrived within ${o.scenarioSeconds} s`);
-    const cpuTotal = round(Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 2);
-    const attempts = [...work].filter(([k]) => k === 'dispatcher' || k.startsWith('dispatcher#')).map(([k, w]) => [k, w.attempts ?? 0] as const);
+    await settle(ctx, 'replicas');
+    const total = round(Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 2);
+    return { f, r: feedRow(f, loggedAt), cpuUse, total, work };
+  };
+  const one = await measure(0);
+  const replica = await b.stack.addReplica('dispatcher');
+  try {
+    b.cpuGroups();
+    // The new process warms up first (its code compiled, its pools filled), as the first one did in the scenarios before.
+    const warm = await feed(2_000_000, Math.ceil(o.delivered / 4));
+    if (!warm.complete) results.errors.push('replicas: the warm-up did not complete');
+    await logCaughtUp(ctx, 60_000);
+    await settle(ctx, 'replicas warm-up');
+    const two = await measure(1_000_000);
+    const attempts = [...two.work].filter(([k]) => k === 'dispatcher' || k.startsWith('dispatcher#')).map(([k, w]) => [k, w.attempts ?? 0] as const);
     const all = attempts.reduce((a, [, n]) => a + n, 0);
     const shares = attempts.map(([k, n]) => `${k} ${all > 0 ? Math.round((100 * n) / all) : 0}%`).join(', ');
     results.add({
+      id: 'platform.replicas.one',
+      section: 'platform',
+      label: 'delivered webhooks with 1 dispatcher, just before the next row (1 event -> 1 receiver, as above)',
+      value: one.r.loggedRate,
+      unit: 'deliveries/s',
+      note: `${one.total} ms CPU per delivery`,
+      extra: { ...one.f, ...one.r, cpu: one.cpuUse, work: Object.fromEntries(one.work) },
+    });
+    results.add({
       id: 'platform.replicas',
       section: 'platform',
-      label: `delivered webhooks with 2 dispatcher replicas (1 event -> 1 receiver, as above)`,
-      value: r.loggedRate,
+      label: 'delivered webhooks with 2 dispatcher replicas (the same, right after)',
+      value: two.r.loggedRate,
       unit: 'deliveries/s',
-      ratioTo: 'platform.delivered',
+      ratioTo: 'platform.replicas.one',
       note: `attempts: ${shares}`,
-      extra: { ...f, ...r, cpu: cpuUse, work: Object.fromEntries(work), signatures: checkSignatures(ctx, t, 'replicas') },
+      extra: { ...two.f, ...two.r, cpu: two.cpuUse, work: Object.fromEntries(two.work), signatures: checkSignatures(ctx, t, 'replicas') },
     });
     results.add({
       id: 'platform.replicas.cpu',
       section: 'platform',
       label: 'CPU per delivered webhook with 2 dispatcher replicas, all processes',
-      value: cpuTotal,
+      value: two.total,
       unit: 'ms',
-      note: oneCpu ? `${round(cpuTotal / oneCpu, 2)}x the ${oneCpu} ms with one replica` : undefined,
-      extra: { ...cpuUse, oneReplicaMs: oneCpu, ratio: oneCpu ? cpuTotal / oneCpu : undefined },
+      note: `${round(two.total / one.total, 2)}x the ${one.total} ms with one, measured just before; ${workSummary(two.work).line}`,
+      extra: { ...two.cpuUse, oneReplicaMs: one.total, ratio: two.total / one.total },
     });
-    await settle(ctx, 'replicas');
   } finally {
     await replica.stop();
     b.stack.replicas.dispatcher.splice(b.stack.replicas.dispatcher.indexOf(replica), 1);
