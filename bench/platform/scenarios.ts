@@ -517,11 +517,18 @@ export async function backlog(ctx: Ctx): Promise<void> {
   b.cpuGroups(); // notes the new dispatcher's pid
   b.profileFromHere();
   const cpu = cpuMeter(ctx);
-  const drained = await until(() => farm.unique(t.indexes) - base >= pub.ops, o.backlogTimeoutSeconds * 1000, 20);
-  const got = farm.unique(t.indexes) - base;
-  const lastAt = drained ? farm.lastAt(t.indexes) : nowMs();
-  const loggedAt = drained ? await logCaughtUp(ctx, 120_000) : undefined;
-  const cpuUse = cpu.end(got, 'delivery');
+  let got = 0;
+  let lastAt = 0;
+  let loggedAt: number | undefined;
+  let cpuUse!: ReturnType<ReturnType<typeof cpuMeter>['end']>;
+  const { value: drained, work } = await withWork(ctx, async () => {
+    const done = await until(() => farm.unique(t.indexes) - base >= pub.ops, o.backlogTimeoutSeconds * 1000, 20);
+    got = farm.unique(t.indexes) - base;
+    lastAt = done ? farm.lastAt(t.indexes) : nowMs();
+    loggedAt = done ? await logCaughtUp(ctx, 120_000) : undefined;
+    cpuUse = cpu.end(got, 'delivery');
+    return done;
+  });
   const orderDeliveries = (await orderHandOuts(b.jsm)) - orders0;
   const handedOut = round(orderDeliveries / Math.max(1, got), 1);
   console.log(`[bench]     the dispatcher was handed ${orderDeliveries} events and orders (${handedOut} per delivery made; 1 means no hand-backs)`);
@@ -536,7 +543,7 @@ export async function backlog(ctx: Ctx): Promise<void> {
     unit: 'deliveries/s',
     ratioTo: 'platform.delivered',
     note: `${drained ? 'drained' : 'NOT drained'} in ${(drainMs / 1000).toFixed(1)} s after the dispatcher was ready (start took ${((readyAt - startAt) / 1000).toFixed(1)} s); ${handedOut} hand-outs (events, orders) and ${round(Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 1)} ms CPU per delivery`,
-    extra: { queued: pub.ops, delivered: got, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, orderDeliveries, orderDeliveriesPerDelivery: handedOut, signatures: checkSignatures(ctx, t, 'backlog'), cpu: cpuUse },
+    extra: { queued: pub.ops, delivered: got, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, orderDeliveries, orderDeliveriesPerDelivery: handedOut, signatures: checkSignatures(ctx, t, 'backlog'), cpu: cpuUse, work: Object.fromEntries(work), summary: workSummary(work).figures },
   });
   // Last scenario: what did not drain is stopped with the stack.
   if (drained) await settle(ctx, 'backlog', 120_000);

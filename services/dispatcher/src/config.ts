@@ -33,7 +33,9 @@ export const dispatcherConfigSpec = {
     doc: 'an order whose receiver will not have room for longer than this is parked in the retry-scheduler\'s agenda instead of handed back to JetStream, so a slow receiver\'s backlog cannot fill the consumer\'s ack window',
   }),
   inlineWaitMs: field.duration('HOOKLINE_DISPATCH_INLINE_WAIT', {
-    default: 1000,
+    // Long enough that a machine too busy to run the dispatcher for a moment is not taken
+    // for a receiver that stopped answering (which would send its backlog the slow way).
+    default: 5000,
     doc: 'first attempts are made straight from fan-out (the host event unacknowledged meanwhile), waiting for their receiver\'s turn, unless the receiver has completed no attempt for this long (or its queue is ten times this long): then the "created" fact is published as the order',
   }),
   signerTimeoutMs: field.duration('HOOKLINE_SIGNER_TIMEOUT', { default: 5000, doc: 'how long an attempt waits for its signature' }),
