@@ -14,7 +14,10 @@ export class HttpModule {
     return {
       module: HttpModule,
       controllers: [HealthController],
-      providers: [{ provide: OPERATOR_TOKEN, useValue: opts.operatorToken }, { provide: APP_GUARD, useClass: AuthGuard }],
+      // The guard is also a provider of its own, so a handler outside Nest's router (the
+      // registry's event ingest) authenticates exactly as the routes do.
+      providers: [{ provide: OPERATOR_TOKEN, useValue: opts.operatorToken }, AuthGuard, { provide: APP_GUARD, useExisting: AuthGuard }],
+      exports: [AuthGuard],
     };
   }
 }

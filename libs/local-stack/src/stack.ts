@@ -62,6 +62,13 @@ export interface Stack {
   env: Record<string, string>;
   /** Set when the stack supervises its processes. */
   supervisor?: Supervisor;
+  /** Further instances of a service started with addReplica (the gateway keeps sending HTTP to the first). */
+  replicas: Record<ServiceName, ServiceHandle[]>;
+  /**
+   * Starts one more instance of a service, on a port of its own, against the same NATS and
+   * PostgreSQL (as a deployment runs several): its log is .../logs/<name>-<n>.log.
+   */
+  addReplica(name: ServiceName, extraEnv?: Record<string, string>): Promise<ServiceHandle>;
   stop(): Promise<void>;
 }
 
@@ -196,6 +203,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
     const gateway = await startGateway(host, httpPort, ports, { status: supervisor ? () => supervisor.status() : undefined, local });
     started.push({ stop: () => gateway.close() });
+    const replicas = Object.fromEntries(SERVICE_NAMES.map((n) => [n, [] as ServiceHandle[]])) as Record<ServiceName, ServiceHandle[]>;
+    // Stopped before the services they share NATS and PostgreSQL with (stop() runs this list backwards).
+    started.push({ stop: () => Promise.all(SERVICE_NAMES.flatMap((n) => replicas[n].map((r) => r.stop()))) });
     return {
       url: gateway.url,
       nats,
@@ -206,6 +216,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       mail,
       env,
       supervisor,
+      replicas,
+      async addReplica(name, extraEnv = {}) {
+        const n = replicas[name].length + 2;
+        const handle = createService(name, await freePort(), env, { logFile: join(opts.dataDir, 'logs', `${name}-${n}.log`), echo: opts.echo });
+        replicas[name].push(handle);
+        await handle.start(extraEnv);
+        return handle;
+      },
       async stop() {
         for (const s of started.reverse()) await s.stop().catch(() => undefined);
       },
