@@ -18,6 +18,7 @@ import { Installation } from './installations/entities/installation.entity';
 import { Template } from './installations/entities/template.entity';
 import { InstallationsModule } from './installations/installations.module';
 import { OidcModule } from './oidc/oidc.module';
+import { OpenApiModule } from './openapi/openapi.module';
 import { Integration } from './integrations/entities/integration.entity';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { Listener } from './listeners/entities/listener.entity';
@@ -70,6 +71,7 @@ export class AppModule {
         OidcModule,
         IntegrationsModule,
         ListenersModule,
+        OpenApiModule,
       ],
     };
   }
