@@ -27,6 +27,8 @@ const depConstraints = [
   { sourceTag: 'scope:integration-buttons', onlyDependOnLibsWithTags: ['scope:contracts'] },
   // Inbound listeners' tables: pure generation, migration, record mapping and SQL text.
   { sourceTag: 'scope:listener-tables', onlyDependOnLibsWithTags: ['scope:contracts'] },
+  // The admin API over gRPC: the protos (contracts) answered through the HTTP edge's auth, validation and problems.
+  { sourceTag: 'scope:grpc', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:http', 'scope:observability'] },
 ];
 
 // Tests (unit and integration, beside the code) may also use the test tooling: the
@@ -52,7 +54,8 @@ export default [
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.integration.ts'],
+    // Build-time descriptions of a service (npm run openapi) use the tooling lib that reads them, as tests do.
+    files: ['**/*.spec.ts', '**/*.integration.ts', 'services/*/src/*.openapi.ts'],
     rules: { '@nx/enforce-module-boundaries': ['error', { ...boundaryOptions, depConstraints: testDepConstraints }] },
   },
   {

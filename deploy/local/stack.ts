@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   }
   console.log(`
 [hookline] ready.
-  API base URL     ${stack.url}
+  API base URL     ${stack.url}   (OpenAPI: ${stack.url}/openapi.json, reference: ${stack.url}/api-reference)
+  gRPC admin API   ${stack.grpcAddress}  (plaintext; reflection on: grpcurl -plaintext ${stack.grpcAddress} list)
   NATS             ${stack.nats.url}  (JetStream store: ${stack.nats.storeDir})
   PostgreSQL       ${stack.databaseUrl}${stack.postgres?.relocatedTo ? `
                    data in ${stack.postgres.pgdata}: user postgres cannot reach ${dataDir}

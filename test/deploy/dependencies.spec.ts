@@ -13,12 +13,14 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { de
 const deps = Object.keys(pkg.dependencies);
 const devDeps = Object.keys(pkg.devDependencies);
 
-/** Code that only tests, benchmarks and tools run; everything else under services/, libs/ and deploy/ runs in production. */
+/** Code that only tests, benchmarks and tools (the OpenAPI generator) run; everything else under services/, libs/ and deploy/ runs in production. */
 function devOnly(file: string): boolean {
   return (
-    /\.(spec|integration|e2e)\.ts$/.test(file) ||
+    /\.(spec|integration|e2e|openapi)\.ts$/.test(file) ||
     /^(test|bench)\//.test(file) ||
     file.startsWith('libs/testing/') ||
+    // Build time: generates the OpenAPI document (npm run openapi) from the services' <service>.openapi.ts.
+    file.startsWith('libs/api-docs/') ||
     file.includes('/testdata/') ||
     !/^(services|libs|deploy)\//.test(file)
   );

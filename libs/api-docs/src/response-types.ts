@@ -52,7 +52,8 @@ export function readResponseTypes(root: string, tsconfigPath: string, controller
     getTypeDefinition?: (type: ts.Type, asRef: boolean) => JsonSchema;
     reffedDefinitions?: Record<string, JsonSchema>;
   } | null;
-  if (!generator || typeof generator.getTypeDefinition !== 'function') throw new Error('typescript-json-schema no longer has getTypeDefinition: check the pinned version');
+  const getTypeDefinition = generator?.getTypeDefinition?.bind(generator);
+  if (!generator || !getTypeDefinition) throw new Error('typescript-json-schema no longer has getTypeDefinition: check the pinned version');
   const handlers = new Map<string, HandlerFacts>();
   // typescript-json-schema reports initialisers it does not evaluate on the console; they only cost it a `default`.
   const log = console.log;
@@ -74,7 +75,7 @@ export function readResponseTypes(root: string, tsconfigPath: string, controller
           const isVoid = (type.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined)) !== 0;
           const symbol = checker.getSymbolAtLocation(node.name);
           const doc = symbol ? ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim() : '';
-          handlers.set(key, { key, schema: isVoid ? undefined : generator.getTypeDefinition!(type, true), doc: doc || undefined });
+          handlers.set(key, { key, schema: isVoid ? undefined : getTypeDefinition(type, true), doc: doc || undefined });
         }
         ts.forEachChild(node, visit);
       };
@@ -84,5 +85,32 @@ export function readResponseTypes(root: string, tsconfigPath: string, controller
     console.log = log;
     console.warn = warn;
   }
-  return { handlers, definitions: { ...(generator.reffedDefinitions ?? {}) } };
+  for (const facts of handlers.values()) if (facts.schema) facts.schema = openMaps(facts.schema);
+  const definitions: Record<string, JsonSchema> = {};
+  for (const [name, schema] of Object.entries(generator.reffedDefinitions ?? {})) definitions[name] = openMaps(schema);
+  return { handlers, definitions };
+}
+
+/**
+ * typescript-json-schema turns a mapped type such as Record<string, unknown> (and aliases
+ * of it) into an object with no properties and no additional ones: no value would fit.
+ * Such a schema is a map whose values it could not say; it becomes an open object.
+ * Tuples get 2020-12's prefixItems.
+ */
+export function openMaps(schema: JsonSchema): JsonSchema {
+  if (Array.isArray(schema)) return schema.map(openMaps) as unknown as JsonSchema;
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: JsonSchema = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = openMaps(v as JsonSchema);
+  // Draft-07 tuples (items: [...], additionalItems) in JSON Schema 2020-12, OpenAPI 3.1's dialect.
+  if (Array.isArray(out.items)) {
+    out.prefixItems = out.items;
+    if (out.additionalItems !== undefined) out.items = out.additionalItems;
+    else delete out.items;
+    delete out.additionalItems;
+  }
+  if (out.type === 'object' && out.additionalProperties === false && (!out.properties || Object.keys(out.properties).length === 0) && !out.patternProperties) {
+    delete out.additionalProperties;
+  }
+  return out;
 }

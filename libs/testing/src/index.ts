@@ -10,3 +10,4 @@ export * from './pg-dump';
 export * from './test-database';
 export * from './ledger-tenant';
 export * from './listeners';
+export * from './openapi-contract';

@@ -19,6 +19,7 @@ import { Template } from './installations/entities/template.entity';
 import { InstallationsModule } from './installations/installations.module';
 import { OidcModule } from './oidc/oidc.module';
 import { OpenApiModule } from './openapi/openapi.module';
+import { GrpcModule } from './grpc/grpc.module';
 import { Integration } from './integrations/entities/integration.entity';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { Listener } from './listeners/entities/listener.entity';
@@ -72,6 +73,7 @@ export class AppModule {
         IntegrationsModule,
         ListenersModule,
         OpenApiModule,
+        GrpcModule,
       ],
     };
   }

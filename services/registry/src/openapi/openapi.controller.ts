@@ -48,7 +48,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 
 @Controller()
 export class OpenApiController {
-  private readonly document = readOpenApiDocument();
+  private readonly json = readOpenApiDocument();
   private readonly files = new Map<string, Buffer>();
 
   /** The OpenAPI 3.1 document of every public route of every service (libs/contracts/openapi/hookline.openapi.json). */
@@ -56,7 +56,7 @@ export class OpenApiController {
   @Get('openapi.json')
   @Header('Cache-Control', 'public, max-age=300')
   document(@Res() res: Response): void {
-    res.status(200).type('application/json; charset=utf-8').send(this.document);
+    res.status(200).type('application/json; charset=utf-8').send(this.json);
   }
 
   /** The browsable reference page of the document. */
