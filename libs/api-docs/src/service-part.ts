@@ -65,6 +65,22 @@ function acceptsNull(meta: { type: string; constraints?: unknown[]; propertyName
   }
 }
 
+/**
+ * Whether a ValidateIf depends on the object's other fields (it skips even a present
+ * value): its rules then hold only in some settings (oauth2's tokenUrl), which JSON Schema
+ * here does not say; the property takes anything, its rules kept in x-hookline-conditional.
+ */
+function dependsOnOtherFields(meta: Meta): boolean {
+  if (meta.type !== ValidationTypes.CONDITIONAL_VALIDATION) return false;
+  const condition = meta.constraints?.[0];
+  if (typeof condition !== 'function') return false;
+  try {
+    return !condition({ [meta.propertyName]: 'x' }, 'x');
+  } catch {
+    return true;
+  }
+}
+
 function withNull(schema: JsonSchema): JsonSchema {
   if (typeof schema.type === 'string') {
     const out: JsonSchema = { ...schema, type: [schema.type, 'null'] };
@@ -123,6 +139,12 @@ function finish(target: Function, schema: JsonSchema): JsonSchema {
   const metas = getMetadataStorage().getTargetValidationMetadatas(target, '', true, false) as unknown as Meta[];
   for (const meta of metas) {
     if (acceptsNull(meta) && schema.properties?.[meta.propertyName]) schema.properties[meta.propertyName] = withNull(schema.properties[meta.propertyName]);
+  }
+  for (const meta of metas) {
+    const property = schema.properties?.[meta.propertyName];
+    if (dependsOnOtherFields(meta) && property && !property['x-hookline-conditional']) {
+      schema.properties[meta.propertyName] = { description: 'checked against x-hookline-conditional only in some settings (see the other fields)', 'x-hookline-conditional': property };
+    }
   }
   schema.additionalProperties = false;
   return schema;

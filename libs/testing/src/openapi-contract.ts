@@ -100,7 +100,8 @@ export class OpenApiContract {
 
   check(x: Exchange): Violation[] {
     const u = new URL(x.url, 'http://x');
-    const path = u.pathname;
+    // Express routes /v1/units/ as /v1/units (non-strict routing): so does the check.
+    const path = u.pathname.length > 1 ? u.pathname.replace(/\/+$/, '') || '/' : u.pathname;
     const method = x.method.toLowerCase();
     const out: Violation[] = [];
     const fail = (problem: string, operation?: string) => out.push({ method: x.method, path, status: x.status, operation, problem });
@@ -131,7 +132,8 @@ export class OpenApiContract {
         } else if (!this.validParameter(at, p.schema, given)) requestProblems.push(`query parameter ${p.name}=${given.join(',')}: ${describe(this.validator(at).errors)}`);
       }
     });
-    const sent = x.requestBody !== undefined && x.requestBody !== '';
+    // A body of only white space is no body to the JSON parser the services use.
+    const sent = x.requestBody !== undefined && x.requestBody.trim() !== '';
     const body = operation.requestBody ? this.resolve(operation.requestBody) : undefined;
     if (sent) {
       const type = mediaType(x.requestContentType);
@@ -185,7 +187,8 @@ export class OpenApiContract {
     const s = this.resolve(schema ?? {});
     const types: string[] = Array.isArray(s.type) ? s.type : s.type ? [s.type] : [];
     const coerce = (v: string): unknown => {
-      if (types.includes('integer') || types.includes('number')) return /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+      // As the query DTOs read numbers (class-transformer's @Type(() => Number) is Number()).
+      if (types.includes('integer') || types.includes('number')) return v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
       if (types.includes('boolean')) return v === 'true' ? true : v === 'false' ? false : v;
       return v;
     };
