@@ -109,6 +109,8 @@ describe('the contract checker (libs/testing openapi-contract.ts)', () => {
     ['a query parameter out of range that was answered', { method: 'GET', url: '/v1/units?limit=9999', status: 200, responseContentType: 'application/json', responseText: '{"data":[],"nextCursor":null}' }, /limit/],
     ['an undocumented route that answers', { method: 'GET', url: '/v1/nothing-here', status: 200, responseContentType: 'application/json', responseText: '{}' }, /no documented path/],
     ['an undocumented route that is a 404', { method: 'GET', url: '/v1/nothing-here', status: 404, responseContentType: 'application/problem+json', responseText: '{}' }, null],
+    ['an undocumented method the body parser refused', { method: 'PATCH', url: '/v1/units', requestContentType: 'text/plain', requestBody: 'x', status: 415, responseContentType: 'application/problem+json', responseText: '{}' }, null],
+    ['a trailing slash, routed as without', { method: 'GET', url: '/v1/units/north/', status: 200, responseContentType: 'application/json', responseText: JSON.stringify(unit) }, null],
   ];
   for (const [name, exchange, want] of cases) {
     it(name, () => {

@@ -91,7 +91,10 @@ export const HANDLER_OVERRIDES: Record<string, HandlerOverride> = {
     responses: { '200': { description: 'This document.', content: { 'application/json': { schema: { type: 'object' } } } } },
   },
   'OpenApiController.reference': {
-    responses: { '200': { description: 'A browsable reference of this document (Swagger UI, served from this service; nothing is loaded from elsewhere).', content: { 'text/html': { schema: { type: 'string' } } } } },
+    responses: {
+      '200': { description: 'A browsable reference of this document (Swagger UI, served from this service; nothing is loaded from elsewhere).', content: { 'text/html': { schema: { type: 'string' } } } },
+      '301': { description: 'From /api-reference/ to /api-reference.', headers: { Location: { schema: { type: 'string' } } } },
+    },
   },
   'OpenApiController.asset': {
     responses: { '200': { description: "One of the reference page's scripts or style sheets.", content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } } },

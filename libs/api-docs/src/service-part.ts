@@ -93,6 +93,7 @@ function withNull(schema: JsonSchema): JsonSchema {
     const { $ref, not: _not, type: _type, ...rest } = schema;
     return { ...rest, anyOf: [{ $ref }, { type: 'null' }] };
   }
+  if (Array.isArray(schema.anyOf) && !schema.anyOf.some((s: JsonSchema) => s.type === 'null')) return { ...schema, anyOf: [...schema.anyOf, { type: 'null' }] };
   return schema;
 }
 

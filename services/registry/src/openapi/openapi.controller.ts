@@ -1,8 +1,8 @@
 // The OpenAPI document of the whole public API (generated at build time from every
 // service's controllers, see libs/api-docs) and a browsable reference of it: Swagger UI
 // from the swagger-ui-dist package, served from here (no CDN, nothing loaded from elsewhere).
-import { Controller, Get, Header, Param, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Header, Param, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readOpenApiDocument } from '@hookline/contracts';
@@ -62,7 +62,12 @@ export class OpenApiController {
   /** The browsable reference page of the document. */
   @Public()
   @Get('api-reference')
-  reference(@Res() res: Response): void {
+  reference(@Req() req: Request, @Res() res: Response): void {
+    // Its files are relative to /api-reference: from /api-reference/ they would miss.
+    if (req.path.endsWith('/')) {
+      res.redirect(301, '../api-reference');
+      return;
+    }
     res.setHeader('Content-Security-Policy', CSP);
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.status(200).type('text/html; charset=utf-8').send(PAGE);
