@@ -54,8 +54,7 @@ export default [
     },
   },
   {
-    // Build-time descriptions of a service (npm run openapi) use the tooling lib that reads them, as tests do.
-    files: ['**/*.spec.ts', '**/*.integration.ts', 'services/*/src/*.openapi.ts'],
+    files: ['**/*.spec.ts', '**/*.integration.ts'],
     rules: { '@nx/enforce-module-boundaries': ['error', { ...boundaryOptions, depConstraints: testDepConstraints }] },
   },
   {

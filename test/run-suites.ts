@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       if (tier.contract && existsSync(violationsFile)) {
         const lines = readFileSync(violationsFile, 'utf8').split('\n').filter(Boolean);
         violations += lines.length;
-        console.log(`--- ${tier.name}: ${lines.length} exchange(s) disagree with the OpenAPI document (libs/contracts/openapi/hookline.openapi.json):`);
+        console.log(`--- ${tier.name}: ${lines.length} exchange(s) disagree with the OpenAPI document (libs/contracts/src/openapi/hookline.openapi.json):`);
         for (const l of lines) {
           const v = JSON.parse(l) as { method: string; path: string; status: number; operation?: string; problem: string; file: string };
           console.log(`    ${v.method} ${v.path} -> ${v.status}${v.operation ? ` (${v.operation})` : ''}: ${v.problem}   [${relative(root, v.file)}]`);

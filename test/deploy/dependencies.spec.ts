@@ -16,10 +16,10 @@ const devDeps = Object.keys(pkg.devDependencies);
 /** Code that only tests, benchmarks and tools (the OpenAPI generator) run; everything else under services/, libs/ and deploy/ runs in production. */
 function devOnly(file: string): boolean {
   return (
-    /\.(spec|integration|e2e|openapi)\.ts$/.test(file) ||
+    /\.(spec|integration|e2e)\.ts$/.test(file) ||
     /^(test|bench)\//.test(file) ||
     file.startsWith('libs/testing/') ||
-    // Build time: generates the OpenAPI document (npm run openapi) from the services' <service>.openapi.ts.
+    // Build time: generates the OpenAPI document (npm run openapi).
     file.startsWith('libs/api-docs/') ||
     file.includes('/testdata/') ||
     !/^(services|libs|deploy)\//.test(file)

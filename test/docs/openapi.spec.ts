@@ -1,4 +1,4 @@
-// The OpenAPI document (libs/contracts/openapi/hookline.openapi.json) is the code's: it
+// The OpenAPI document (libs/contracts/src/openapi/hookline.openapi.json) is the code's: it
 // is what `npm run openapi` generates now, a valid OpenAPI 3.1 document whose schemas
 // JSON Schema 2020-12 compiles, it has every route the controllers declare (read
 // independently, from the decorators' source), and everything it documents is reachable
@@ -28,7 +28,7 @@ const NOT_PUBLIC: Record<string, string> = {
 describe('the OpenAPI document', () => {
   it('is what npm run openapi makes of the code now', () => {
     const r = spawnSync(process.execPath, ['-r', '@swc-node/register', join(root, 'libs/api-docs/src/generate.ts'), '--check'], { cwd: root, encoding: 'utf8' });
-    assert.equal(r.status, 0, `${r.stderr}\n(run npm run openapi and commit libs/contracts/openapi/hookline.openapi.json)`);
+    assert.equal(r.status, 0, `${r.stderr}\n(run npm run openapi and commit libs/contracts/src/openapi/hookline.openapi.json)`);
   });
 
   it('is valid OpenAPI 3.1', async () => {

@@ -1,10 +1,10 @@
-// `npm run openapi`: writes libs/contracts/openapi/hookline.openapi.json from the code.
+// `npm run openapi`: writes libs/contracts/src/openapi/hookline.openapi.json from the code.
 // `npm run openapi -- --check`: fails if the committed document is not what the code says.
 //
-// Each service that answers public routes describes itself in a child process (its
-// `<service>.openapi.ts`; services may not import each other, and each keeps its own
-// class-validator metadata); the handlers' return types are read with the TypeScript
-// checker here. The document is generated at build time and committed rather than built
+// Each service that answers public routes is described in a child process of its own,
+// loaded by path as the local stack starts it by path (services/<name>/src/app.module.ts
+// and config.ts; each keeps its own class-validator metadata, and nothing imports a
+// service); the handlers' return types are read with the TypeScript checker here. The document is generated at build time and committed rather than built
 // by a running service: a service cannot see the others' controllers, the TypeScript
 // compiler is not in the production image, and a committed document makes every API
 // change visible in review and lets client generators use it without starting anything.
@@ -20,14 +20,21 @@ import type { ServicePart } from './service-part';
 
 const root = join(__dirname, '..', '..', '..');
 
-/** The services the public routes lead to, each with its describing entry file. */
-export function describedServices(): { service: string; entry: string }[] {
-  const services = [...new Set(PUBLIC_ROUTES.map((r) => r.service))].sort();
-  return services.map((service) => {
-    const entry = join(root, 'services', service, 'src', `${service}.openapi.ts`);
-    if (!existsSync(entry)) throw new Error(`services/${service} answers public routes but has no src/${service}.openapi.ts to describe them`);
-    return { service, entry };
-  });
+/** The services the public routes lead to. */
+export function describedServices(): string[] {
+  return [...new Set(PUBLIC_ROUTES.map((r) => r.service))].sort();
+}
+
+/** The child's program: the service's AppModule.forRoot and its config spec (the export named *ConfigSpec). */
+function describeScript(service: string, out: string): string {
+  const dir = join(root, 'services', service, 'src');
+  return [
+    `const config = require(${JSON.stringify(join(dir, 'config.ts'))});`,
+    `const specs = Object.keys(config).filter((k) => k.endsWith('ConfigSpec'));`,
+    `if (specs.length !== 1) throw new Error(${JSON.stringify(`services/${service}/src/config.ts must export one *ConfigSpec`)});`,
+    `const { AppModule } = require(${JSON.stringify(join(dir, 'app.module.ts'))});`,
+    `require(${JSON.stringify(join(__dirname, 'service-part.ts'))}).writeServicePart(${JSON.stringify(service)}, config[specs[0]], (c) => AppModule.forRoot(c), ${JSON.stringify(out)});`,
+  ].join('\n');
 }
 
 function controllerFiles(dirs: string[]): string[] {
@@ -44,12 +51,12 @@ export function generateDocument(): JsonSchema {
   const services = describedServices();
   const tmp = mkdtempSync(join(tmpdir(), 'hookline-openapi-'));
   try {
-    const parts: ServicePart[] = services.map(({ service, entry }) => {
+    const parts: ServicePart[] = services.map((service) => {
       const out = join(tmp, `${service}.json`);
-      execFileSync(process.execPath, ['-r', '@swc-node/register', entry, out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync(process.execPath, ['-r', '@swc-node/register', '-e', describeScript(service, out)], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
       return JSON.parse(readFileSync(out, 'utf8')) as ServicePart;
     });
-    const responses = readResponseTypes(root, join(root, 'tsconfig.json'), controllerFiles([...services.map((s) => `services/${s.service}/src`), 'libs/http/src']));
+    const responses = readResponseTypes(root, join(root, 'tsconfig.json'), controllerFiles([...services.map((s) => `services/${s}/src`), 'libs/http/src']));
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
     return assembleDocument({ parts, responses, version });
   } finally {

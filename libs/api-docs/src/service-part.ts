@@ -236,16 +236,8 @@ export async function describeService<C>(service: string, spec: ConfigSpec<C>, m
   }
 }
 
-/**
- * The entry of a service's `<service>.openapi.ts`: writes its part to the file named on the
- * command line (stdout is left alone: libraries may print on it).
- */
-export function writeServicePart<C>(service: string, spec: ConfigSpec<C>, moduleFor: (config: Readonly<C>) => DynamicModule): void {
-  const out = process.argv[2];
-  if (!out) {
-    process.stderr.write(`usage: node -r @swc-node/register <this file> <output.json>\n`);
-    process.exit(2);
-  }
+/** In the generator's child process: writes the service's part to a file (stdout is left alone: libraries may print on it). */
+export function writeServicePart<C>(service: string, spec: ConfigSpec<C>, moduleFor: (config: Readonly<C>) => DynamicModule, out: string): void {
   describeService(service, spec, moduleFor).then(
     (part) => {
       writeFileSync(out, JSON.stringify(part));

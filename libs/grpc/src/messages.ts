@@ -1,5 +1,5 @@
 // Messages <-> the REST JSON. The admin protos mirror the REST bodies and answers field
-// for field (libs/contracts/proto/hookline/admin/v1/README.md), so one generic walk over
+// for field (libs/contracts/src/proto/hookline/admin/v1/README.md), so one generic walk over
 // the message descriptors converts both ways: field names to JSON names (json_name, else
 // lowerCamelCase), google.protobuf.Value/Struct to plain JSON, unset optional fields to
 // absent (REST's null in answers). Handlers then validate the JSON with the REST DTOs.

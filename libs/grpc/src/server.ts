@@ -77,7 +77,7 @@ export class AdminGrpcServer {
     this.serviceNames = Object.keys(definition).filter((k) => root.lookup(k) instanceof protobuf.Service);
     for (const name of this.serviceNames) {
       const bound = byName.get(name);
-      if (!bound) throw new Error(`${name} (libs/contracts/proto) has no table of methods in the registry`);
+      if (!bound) throw new Error(`${name} (libs/contracts/src/proto) has no table of methods in the registry`);
       const service = root.lookupService(name);
       const implementation: UntypedServiceImplementation = {};
       for (const method of service.methodsArray) {

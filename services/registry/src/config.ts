@@ -49,7 +49,7 @@ const oidcConfig = {
   oidcKeyRotationMs: field.duration('HOOKLINE_OIDC_KEY_ROTATION', { default: 30 * 86_400_000, doc: 'how long one provider signing key (RS256) signs before a new one is made; the old one stays published while its tokens live' }),
 };
 
-/** The admin API over gRPC (libs/contracts/proto/hookline/admin/v1), next to REST. */
+/** The admin API over gRPC (libs/contracts/src/proto/hookline/admin/v1), next to REST. */
 const grpcConfig = {
   grpcPort: field.port('HOOKLINE_GRPC_PORT', {
     optional: true,

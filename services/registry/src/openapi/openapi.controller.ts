@@ -51,7 +51,7 @@ export class OpenApiController {
   private readonly json = readOpenApiDocument();
   private readonly files = new Map<string, Buffer>();
 
-  /** The OpenAPI 3.1 document of every public route of every service (libs/contracts/openapi/hookline.openapi.json). */
+  /** The OpenAPI 3.1 document of every public route of every service (libs/contracts/src/openapi/hookline.openapi.json). */
   @Public()
   @Get('openapi.json')
   @Header('Cache-Control', 'public, max-age=300')
