@@ -23,8 +23,16 @@ export const SECURITY_SCHEMES: Record<string, JsonSchema> = {
   },
 };
 
-/** RFC 9457 problem details, as every error is answered (libs/http/src/problems.ts). */
+/** RFC 9457 problem details, as every error is answered (libs/http/src/problems.ts); and /health's answer. */
 export const PROBLEM_SCHEMAS: Record<string, JsonSchema> = {
+  Health: {
+    type: 'object',
+    properties: {
+      status: { enum: ['ok', 'degraded'] },
+      processes: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, state: { type: 'string' }, ready: { type: 'boolean' } }, required: ['name', 'state'] }, description: "the gateway of a supervising npm start: each process it runs" },
+    },
+    required: ['status'],
+  },
   FieldProblem: {
     type: 'object',
     properties: { field: { type: 'string', description: 'dotted path of the field, e.g. grants.0.actions, or body' }, message: { type: 'string' } },

@@ -45,7 +45,13 @@ const TOKEN_EXCHANGE: JsonSchema = {
 /** Keyed by `Controller.method` (any service) or `service:Controller.method`. */
 export const HANDLER_OVERRIDES: Record<string, HandlerOverride> = {
   'HealthController.ready': { exclude: "each service's own port (a probe), not the public base URL" },
-  'HealthController.health': { description: 'The gateway answers it itself; each service answers it on its own port too.' },
+  'HealthController.health': {
+    description: 'The gateway answers it itself (under a supervising npm start, listing each process: 503 while one is not running and ready); each service answers it on its own port too.',
+    responses: {
+      '200': { description: 'Alive.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } },
+      '503': { description: 'A supervised process is not running or not ready (the gateway of npm start).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } },
+    },
+  },
   'AuthController.login': { throttled: true },
   'AuthController.token': {
     requestBody: formOrJson(TOKEN_EXCHANGE),

@@ -3,14 +3,12 @@ import assert from 'node:assert/strict';
 import * as protobuf from 'protobufjs';
 import { jsonToMessage, jsonToValue, messageToJson, updateToJson, valueToJson } from './messages';
 
-// The well-known types, as protobufjs ships them (parse does not follow imports).
+// The well-known types, as protobufjs ships them (parse does not follow imports, so the text names none).
 const root = new protobuf.Root();
 for (const file of ['google/protobuf/struct.proto', 'google/protobuf/field_mask.proto']) root.addJSON(protobuf.common.get(file)?.nested ?? {});
 protobuf.parse(
   `syntax = "proto3";
    package t;
-   import "google/protobuf/struct.proto";
-   import "google/protobuf/field_mask.proto";
    message Inner { string kind = 1; optional string unit = 2; }
    message M {
      string id = 1;
