@@ -199,7 +199,8 @@ function operationFor(op: OperationPart, part: ServicePart, input: AssembleInput
   responses.default = { $ref: '#/components/responses/Problem' };
   const operation: JsonSchema = {
     operationId: `${tagOf(op.key)}_${op.key.split('.').pop()}`,
-    summary: facts.doc ? firstSentence(facts.doc) : undefined,
+    // The doc comment's first sentence, else the handler's name: "Units: create".
+    summary: facts.doc ? firstSentence(facts.doc) : `${override.tag ?? tagOf(op.key)}: ${(op.key.split('.').pop() as string).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}`,
     description,
     tags: [override.tag ?? tagOf(op.key)],
     parameters: parameters.length > 0 ? parameters : undefined,
@@ -211,7 +212,6 @@ function operationFor(op: OperationPart, part: ServicePart, input: AssembleInput
     ...extra,
     'x-hookline-service': part.service,
   };
-  if (operation.summary === undefined) delete operation.summary;
   for (const k of ['parameters', 'requestBody']) if (operation[k] === undefined) delete operation[k];
   return operation;
 }
