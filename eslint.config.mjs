@@ -31,6 +31,8 @@ const depConstraints = [
   // REST API. Its spec checks its list of actions against @hookline/auth; the app itself
   // imports no lib (Node modules would break the bundle).
   { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:auth'] },
+  // The admin API over gRPC: the protos (contracts) answered through the HTTP edge's auth, validation and problems.
+  { sourceTag: 'scope:grpc', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:http', 'scope:observability'] },
 ];
 
 // Tests (unit and integration, beside the code) may also use the test tooling: the

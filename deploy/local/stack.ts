@@ -47,7 +47,8 @@ async function main(): Promise<void> {
   }
   console.log(`
 [hookline] ready.
-  API base URL     ${stack.url}
+  API base URL     ${stack.url}   (OpenAPI: ${stack.url}/openapi.json, reference: ${stack.url}/api-reference)
+  gRPC admin API   ${stack.grpcAddress}  (plaintext; reflection on: grpcurl -plaintext ${stack.grpcAddress} list)
   console          ${stack.url}/console/  (sign in with the operator token below, or an API account's token and TOTP code)${consoleStale ? `
                    being built now: ready when "[hookline] console built" appears` : ''}
   NATS             ${stack.nats.url}  (JetStream store: ${stack.nats.storeDir})

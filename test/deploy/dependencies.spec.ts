@@ -17,7 +17,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { de
 const deps = Object.keys(pkg.dependencies);
 const devDeps = Object.keys(pkg.devDependencies);
 
-/** Code that only tests, benchmarks and tools run; everything else under services/ and libs/ runs in production. */
+/** Code that only tests, benchmarks and tools (the OpenAPI generator) run; everything else under services/ and libs/ runs in production. */
 function devOnly(file: string): boolean {
   return (
     /\.(spec|integration|e2e)\.ts$/.test(file) ||
@@ -28,6 +28,8 @@ function devOnly(file: string): boolean {
     file.startsWith('services/console/') ||
     // A project's build script (libs/<name>/build.mjs) runs at build time, not in production.
     /^libs\/[^/]+\/build\.mjs$/.test(file) ||
+    // Build time: generates the OpenAPI document (npm run openapi).
+    file.startsWith('libs/api-docs/') ||
     file.includes('/testdata/') ||
     !/^(services|libs)\//.test(file)
   );

@@ -47,6 +47,8 @@ export interface StackOptions {
    * test stacks, which kill and restart processes themselves.
    */
   supervise?: boolean | Omit<SupervisorOptions, 'logFile'>;
+  /** The registry's gRPC admin API port (default: httpPort + 7 with fixedServicePorts, else a free one). */
+  grpcPort?: number;
 }
 
 export interface Stack {
@@ -69,6 +71,8 @@ export interface Stack {
    * PostgreSQL (as a deployment runs several): its log is .../logs/<name>-<n>.log.
    */
   addReplica(name: ServiceName, extraEnv?: Record<string, string>): Promise<ServiceHandle>;
+  /** host:port of the registry's gRPC admin API (HOOKLINE_GRPC_PORT). */
+  grpcAddress: string;
   stop(): Promise<void>;
 }
 
@@ -150,6 +154,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const mail = await startMailSink({ dir: join(opts.dataDir, 'mail'), port: opts.smtpPort });
     started.push({ stop: () => mail.close() });
     const publicUrl = `http://${host}:${httpPort}`;
+    const grpcPort = opts.grpcPort ?? (opts.fixedServicePorts ? httpPort + 1 + SERVICE_NAMES.length : await freePort());
     const env: Record<string, string> = {
       HOOKLINE_NATS_URL: nats.url,
       HOOKLINE_DATABASE_URL: databaseUrl,
@@ -159,6 +164,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       HOOKLINE_SMTP_URL: mail.url,
       HOOKLINE_OIDC_ISSUER: `${publicUrl}/oidc`,
       HOOKLINE_OIDC_SIGNIN_URL: `${publicUrl}/local/sign-in`,
+      // The registry answers the admin API over gRPC too (the other services do not read it).
+      HOOKLINE_GRPC_PORT: String(grpcPort),
       ...opts.env,
     };
     const names = opts.services ?? SERVICE_NAMES;
@@ -224,6 +231,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         await handle.start(extraEnv);
         return handle;
       },
+      grpcAddress: `127.0.0.1:${env.HOOKLINE_GRPC_PORT}`,
       async stop() {
         for (const s of started.reverse()) await s.stop().catch(() => undefined);
       },

@@ -19,6 +19,8 @@ import { Installation } from './installations/entities/installation.entity';
 import { Template } from './installations/entities/template.entity';
 import { InstallationsModule } from './installations/installations.module';
 import { OidcModule } from './oidc/oidc.module';
+import { OpenApiModule } from './openapi/openapi.module';
+import { GrpcModule } from './grpc/grpc.module';
 import { Integration } from './integrations/entities/integration.entity';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { Listener } from './listeners/entities/listener.entity';
@@ -72,6 +74,8 @@ export class AppModule {
         IntegrationsModule,
         ListenersModule,
         ConsoleModule,
+        OpenApiModule,
+        GrpcModule,
       ],
     };
   }

@@ -59,7 +59,15 @@ const consoleConfig = {
   }),
 };
 
-export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig, ...oidcConfig, ...browserAccessConfig, ...consoleConfig };
+/** The admin API over gRPC (libs/contracts/src/proto/hookline/admin/v1), next to REST. */
+const grpcConfig = {
+  grpcPort: field.port('HOOKLINE_GRPC_PORT', {
+    optional: true,
+    doc: "the gRPC admin API's port on HOOKLINE_LISTEN_HOST (0 picks a free one); unset: no gRPC (npm start sets the HTTP port + 7)",
+  }),
+};
+
+export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig, ...oidcConfig, ...browserAccessConfig, ...grpcConfig, ...consoleConfig };
 
 export type RegistryConfig = NatsConfig &
   DatabaseConfig &
@@ -82,4 +90,5 @@ export type RegistryConfig = NatsConfig &
     oidcAccessTokenTtlMs: number;
     oidcKeyRotationMs: number;
     consoleDir: string;
+    grpcPort?: number;
   };
