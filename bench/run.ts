@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   console.log(`[bench] machine: ${machineLine(m)}`);
   // Idle: started, ready, and nothing asked of them yet.
   await new Promise((r) => setTimeout(r, 3000));
-  memoryRow({ b, results } as Ctx, 'platform.memory.idle', 'idle (started, nothing done yet)');
+  memoryRow({ o, b, results } as Ctx, 'platform.memory.idle', 'idle (started, nothing done yet)');
 
   // Baselines: the same machine, the same nats-server and PostgreSQL; the services are idle.
   await step('http', o, results, () => httpBaselines(o, farm, results));
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const ts = targets(results, o.feed);
+  const ts = targets(results, o.feed, o.compiled);
   const table = tables(results, ts);
   const run: RunResult = {
     startedAt: startedAt.toISOString(),

@@ -12,6 +12,8 @@ export interface BenchOptions {
   /** Services run with --cpu-prof; the profiles' hottest functions are printed at the end. */
   profile: boolean;
   fastPostgres: boolean;
+  /** Run the compiled build (`npm run build`, dist/) with plain node, as production does, instead of TypeScript through @swc-node/register. */
+  compiled: boolean;
   /** How the delivery scenarios put events in: JetStream publish (the in-cluster path) or POST /v1/events. */
   feed: 'nats' | 'http';
   /** Concurrency of the raw HTTP client baselines (default: the dispatcher's per-receiver limit). */
@@ -51,6 +53,7 @@ const DEFAULTS: BenchOptions = {
   keep: false,
   profile: false,
   fastPostgres: false,
+  compiled: false,
   feed: 'nats',
   httpConcurrency: 32,
   httpRequests: 200_000,
@@ -130,6 +133,7 @@ export const USAGE = `npm run bench -- [flags]
   --only a,b              run only these scenarios
   --feed nats|http        how delivery scenarios publish events (default nats: JetStream publish, the in-cluster path)
   --fast-pg               PostgreSQL with fsync off (default: durable settings)
+  --compiled              run the compiled services (builds them first, Nx-cached) as production does, instead of npm start's TypeScript path
   --no-save               do not write bench/results/
   --update-readme         replace the table in README.md's Benchmarks section
   --render FILE           print (and with --update-readme, put in the README) the table of a results file; measures nothing
@@ -161,6 +165,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     else if (flag === '--profile') o.profile = true;
     else if (flag === '--render') o.render = value(flag, inline);
     else if (flag === '--fast-pg') o.fastPostgres = true;
+    else if (flag === '--compiled') o.compiled = true;
     else if (flag === '--feed') {
       const f = value(flag, inline);
       if (f !== 'nats' && f !== 'http') throw new Error('--feed is nats or http');

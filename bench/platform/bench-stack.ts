@@ -1,5 +1,6 @@
 // The platform under test: the whole stack from @hookline/local-stack in a temporary
 // folder, plus the bench's own connections to its nats-server, PostgreSQL and gateway.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,13 @@ export async function consumerDeliveries(jsm: JetStreamManager, spec: { stream: 
  * the six services and the gateway. The services start at once, while the ports the
  * stack picked are still free (they idle through the baselines).
  */
+/** `npm run build` (Nx: only what changed since the last build), for a run of the compiled services. */
+function buildServices(): void {
+  console.log('[bench] building the services (npm run build; Nx reuses what did not change)…');
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: join(__dirname, '..', '..'), stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
+  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
+}
+
 export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookline-bench-'));
   // As root, PostgreSQL runs as the postgres user, which must be able to reach its folder inside.
@@ -96,8 +104,10 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
   });
   const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
   const profileDir = join(dataDir, 'profiles');
+  if (o.compiled) buildServices();
   const stack = await startStack({
     dataDir,
+    compiled: o.compiled,
     fastPostgres: o.fastPostgres,
     postgresSettings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all', max_connections: 300 },
     env: {

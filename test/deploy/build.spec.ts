@@ -7,8 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@hookline/local-stack';
 
-/** Tooling the image never runs: the test helpers and the one-machine launcher. */
-const NOT_SHIPPED = ['libs/testing', 'libs/local-stack'];
+/** Tooling the image never runs: the test helpers, the one-machine launcher and the OpenAPI generator (build time). */
+const NOT_SHIPPED = ['libs/testing', 'libs/local-stack', 'libs/api-docs'];
 
 describe('the compiled build', () => {
   const projects = ['services', 'libs'].flatMap((d) => readdirSync(join(REPO_ROOT, d)).map((p) => `${d}/${p}`)).filter((p) => existsSync(join(REPO_ROOT, p, 'project.json')));

@@ -52,7 +52,8 @@ describe('the OpenAPI document', () => {
   });
 
   it('has every route a controller declares, and only routes that exist', () => {
-    const routes = allRoutes().map((r) => `${r.method} ${r.path}`);
+    // OpenAPI has no wildcard parameter: Nest's `{*path}` (the rest of the path) is documented as `{path}`.
+    const routes = allRoutes().map((r) => `${r.method} ${r.path.replaceAll('{*', '{')}`);
     assert.ok(routes.length > 60, `${routes.length} routes read`);
     const missing = [...new Set(routes)].filter((r) => !NOT_PUBLIC[r] && !documented.includes(r));
     assert.deepEqual(missing, [], 'routes with no operation in the document: regenerate it (npm run openapi)');

@@ -226,7 +226,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       replicas,
       async addReplica(name, extraEnv = {}) {
         const n = replicas[name].length + 2;
-        const handle = createService(name, await freePort(), env, { logFile: join(opts.dataDir, 'logs', `${name}-${n}.log`), echo: opts.echo });
+        const handle = createService(name, await freePort(), env, { logFile: join(opts.dataDir, 'logs', `${name}-${n}.log`), echo: opts.echo, compiled: opts.compiled });
         replicas[name].push(handle);
         await handle.start(extraEnv);
         return handle;
