@@ -20,7 +20,10 @@ const HEADER = [
 
 /** The types' text for a document: `paths`, `components` and `operations`, as openapi-fetch reads them. */
 export async function schemaTypes(document: OpenAPI3 = JSON.parse(readFileSync(OPENAPI_DOCUMENT, 'utf8')) as OpenAPI3): Promise<string> {
-  return HEADER + astToString(await openapiTS(document));
+  // An object schema with no properties (`{type: object}`: a JSON object, a map whose values
+  // the document does not say) is Record<string, unknown>, as JSON Schema reads it, rather
+  // than openapi-typescript's default Record<string, never> (no value would fit).
+  return HEADER + astToString(await openapiTS(document, { emptyObjectsUnknown: true }));
 }
 
 export function committedSchemaTypes(): string {

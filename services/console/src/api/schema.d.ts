@@ -1873,7 +1873,7 @@ export interface components {
             tenant?: string | null;
             /** Format: uuid */
             serviceId: string;
-            structure?: Record<string, never>;
+            structure?: Record<string, unknown>;
             name: string;
             enabled?: boolean;
             retention?: string;
@@ -1894,7 +1894,7 @@ export interface components {
             type: string;
             topic: string;
             description?: string | null;
-            example?: Record<string, never> | null;
+            example?: Record<string, unknown> | null;
         };
         CreateReceiverDto: {
             tenant?: string | null;
@@ -1924,7 +1924,7 @@ export interface components {
             tenant?: string | null;
             name: string;
             description?: string | null;
-            example?: Record<string, never> | null;
+            example?: Record<string, unknown> | null;
         };
         CreateUnitDto: {
             tenant?: string | null;
@@ -2217,7 +2217,7 @@ export interface components {
                 period: number;
             };
         };
-        JsonObject: Record<string, never>;
+        JsonObject: Record<string, unknown>;
         ListAccountsQuery: {
             /** @enum {string|null} */
             enabled?: "true" | "false" | null;
@@ -2642,7 +2642,7 @@ export interface components {
             tenant?: string | null;
             topic: string;
             object: components["schemas"]["EventObjectDto"];
-            data?: Record<string, never> | null;
+            data?: Record<string, unknown> | null;
         };
         PushFlagQuery: {
             tenant?: string | null;
@@ -2734,7 +2734,7 @@ export interface components {
             nextCursor: null | string;
         };
         PutStructureDto: {
-            structure: Record<string, never>;
+            structure: Record<string, unknown>;
         };
         /** @description One part of a receive bound: units (each with everything below it) × topic patterns. */
         ReceiveScope: {
@@ -2819,8 +2819,8 @@ export interface components {
             /** @description Child table name -> its rows for this record (with their position columns), in order. */
             children: components["schemas"]["Record_string_Row__"];
         };
-        Record_string_Row__: Record<string, never>;
-        Record_string_number: Record<string, never>;
+        Record_string_Row__: Record<string, unknown>;
+        Record_string_number: Record<string, unknown>;
         RegenerateTokenDto: {
             overlapSeconds?: number;
         };
@@ -2832,7 +2832,7 @@ export interface components {
             secret?: string;
             overlapSeconds?: number;
         };
-        Row: Record<string, never>;
+        Row: Record<string, unknown>;
         SetPushFlagDto: {
             enabled: boolean;
             unit?: string | null;
@@ -2853,7 +2853,7 @@ export interface components {
         };
         /** @enum {string} */
         SignaturePreset: "github" | "hmac" | "standard-webhooks" | "stripe";
-        StringMap: Record<string, never>;
+        StringMap: Record<string, unknown>;
         TableSpec: {
             /** @description The SQL table name within the tenant's schema. */
             name: string;
@@ -3048,7 +3048,7 @@ export interface components {
         UpdatePushTypeDto: {
             topic?: string;
             description?: string | null;
-            example?: Record<string, never> | null;
+            example?: Record<string, unknown> | null;
         };
         UpdateReceiverDto: {
             name?: string;
@@ -3073,7 +3073,7 @@ export interface components {
         };
         UpdateTopicDto: {
             description?: string | null;
-            example?: Record<string, never> | null;
+            example?: Record<string, unknown> | null;
         };
         UpdateUnitDto: {
             name?: string;
@@ -4207,7 +4207,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": Record<string, unknown>;
                 };
             };
             404: components["responses"]["Problem404"];
