@@ -1,7 +1,6 @@
 // Sign-in both ways, sign-out, and what react-admin asks of a session.
 import type { AuthProvider } from 'react-admin';
 import { api } from './api/client';
-import type { LoginAnswer, Me, Page, Tenant } from './api/types';
 import { currentSession, endSession, permissionsOf, startSession } from './session';
 
 export type LoginParams =
@@ -11,19 +10,19 @@ export type LoginParams =
 export const authProvider: AuthProvider = {
   async login(params: LoginParams) {
     if (params.mode === 'operator') {
-      const me = await api<Me>('GET', '/v1/auth/me', { token: params.operatorToken.trim(), tenant: 'none' });
+      const me = await api('GET', '/v1/auth/me', { token: params.operatorToken.trim(), tenant: 'none' });
       if (me.kind !== 'operator') throw new Error('this is not the operator token (use the API account sign-in)');
       startSession({ kind: 'operator', token: params.operatorToken.trim(), me });
       const s = currentSession();
       if (s && !s.tenant) {
         // Start in the first tenant; the switcher in the app bar changes it.
-        const tenants = await api<Page<Tenant>>('GET', '/v1/tenants', { query: { limit: 1 }, tenant: 'none' });
+        const tenants = await api('GET', '/v1/tenants', { params: { query: { limit: 1 } }, tenant: 'none' });
         s.tenant = tenants.data[0]?.id;
       }
       return;
     }
-    const answer = await api<LoginAnswer>('POST', '/v1/auth/login', { body: { account: params.account.trim(), token: params.token.trim(), totp: params.totp.trim() }, tenant: 'none' });
-    const me = await api<Me>('GET', '/v1/auth/me', { token: answer.accessToken, tenant: 'none' });
+    const answer = await api('POST', '/v1/auth/login', { body: { account: params.account.trim(), token: params.token.trim(), totp: params.totp.trim() }, tenant: 'none' });
+    const me = await api('GET', '/v1/auth/me', { token: answer.accessToken, tenant: 'none' });
     startSession({ kind: 'account', token: answer.accessToken, expiresAt: answer.expiresAt, tenant: answer.account.tenant, me });
   },
   async logout() {

@@ -27,8 +27,11 @@ beforeEach(() => {
   calls = [];
   answers = [];
   cursors.clear();
-  globalThis.fetch = (async (url: string, init: RequestInit) => {
-    calls.push({ method: init.method ?? 'GET', url, body: init.body ? JSON.parse(String(init.body)) : undefined, auth: (init.headers as Record<string, string>).authorization });
+  // openapi-fetch hands fetch a Request (with the page's origin: none here, see client.ts).
+  globalThis.fetch = (async (request: Request) => {
+    const url = new URL(request.url);
+    const text = await request.text();
+    calls.push({ method: request.method, url: url.pathname + url.search, body: text ? JSON.parse(text) : undefined, auth: request.headers.get('authorization') ?? undefined });
     const a = answers.shift() ?? { status: 200, body: { data: [], nextCursor: null } };
     const problem = a.status >= 400;
     return new Response(a.body === undefined ? null : JSON.stringify(a.body), { status: a.status, headers: { 'content-type': problem ? 'application/problem+json' : 'application/json' } });

@@ -4,7 +4,7 @@
 // or update shows once (a secret, credentials, a token) goes to the screen's `meta.onSecret`
 // instead of react-admin's cache.
 import type { DataProvider, GetListParams, RaRecord } from 'react-admin';
-import { api } from './api/client';
+import { apiAt } from './api/client';
 import { CursorBook, listKey } from './api/cursors';
 import type { Page } from './api/types';
 import { resourceDef, unwrap, withId } from './resources';
@@ -38,7 +38,7 @@ async function getList(resource: string, params: GetListParams) {
   // A page not reached through "next" (the filter changed under it): start again at the first.
   const effectivePage = cursor === undefined ? 1 : page;
   if (cursor === undefined) cursor = null;
-  const answer = await api<Page<Record<string, unknown>>>('GET', def.path, {
+  const answer = await apiAt<Page<Record<string, unknown>>>('GET', def.path, {
     query: { ...filter, limit: perPage, cursor: cursor ?? undefined },
     tenant: def.tenantScoped === false ? 'none' : 'query',
   });
@@ -54,7 +54,7 @@ export const dataProvider: DataProvider = {
 
   async getOne(resource, params) {
     const def = resourceDef(resource);
-    const r = await api<Record<string, unknown>>('GET', `${def.path}/${enc(String(params.id))}`, { tenant: def.tenantScoped === false ? 'none' : 'query' });
+    const r = await apiAt('GET', `${def.path}/${enc(String(params.id))}`, { tenant: def.tenantScoped === false ? 'none' : 'query' });
     return { data: withId(def, unwrap(def, r).record) as never };
   },
 
@@ -72,7 +72,7 @@ export const dataProvider: DataProvider = {
   async create(resource, params) {
     const def = resourceDef(resource);
     const meta = (params.meta ?? {}) as SecretMeta;
-    const answer = await api<Record<string, unknown>>('POST', def.path, { body: params.data, tenant: def.tenantOnCreate ?? 'body' });
+    const answer = await apiAt('POST', def.path, { body: params.data, tenant: def.tenantOnCreate ?? 'body' });
     const { record, extras } = unwrap(def, answer);
     if (extras) meta.onSecret?.(extras);
     cursors.clear();
@@ -90,7 +90,7 @@ export const dataProvider: DataProvider = {
     }
     // Nothing changed: nothing to send (the API refuses an empty PATCH).
     if (Object.keys(changed).length === 0) return { data: params.previousData as never };
-    const answer = await api<Record<string, unknown>>('PATCH', `${def.path}/${enc(String(params.id))}`, {
+    const answer = await apiAt('PATCH', `${def.path}/${enc(String(params.id))}`, {
       body: changed,
       query: meta.query,
       tenant: def.tenantScoped === false ? 'none' : 'query',
@@ -106,7 +106,7 @@ export const dataProvider: DataProvider = {
 
   async delete(resource, params) {
     const def = resourceDef(resource);
-    const answer = await api<Record<string, unknown> | undefined>('DELETE', `${def.path}/${enc(String(params.id))}`, { tenant: def.tenantScoped === false ? 'none' : 'query' });
+    const answer = await apiAt<Record<string, unknown> | undefined>('DELETE', `${def.path}/${enc(String(params.id))}`, { tenant: def.tenantScoped === false ? 'none' : 'query' });
     cursors.clear();
     return { data: (answer && typeof answer === 'object' ? withId(def, unwrap(def, answer).record) : params.previousData) as never };
   },

@@ -1,9 +1,11 @@
 // One table for the console's resources: which API path lists them, what their id is,
 // and how their answers are wrapped. The data provider looks a resource up here instead
 // of branching on its name.
+import type { ApiPath } from './api/client';
 
 export interface ResourceDef {
-  path: string;
+  /** The list's route: a path the OpenAPI document has a GET for (checked when compiling). */
+  path: ApiPath<'GET'>;
   /** The field that identifies a record (react-admin needs `id`). */
   idField?: string;
   /** Create/update answers that wrap the record with one-time extras: `{receiver, secret}`. */

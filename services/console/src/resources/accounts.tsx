@@ -119,14 +119,14 @@ function AccountActions() {
         label={a.enabled ? 'Disable' : 'Enable'}
         title={`${a.enabled ? 'Disable' : 'Enable'} ${a.name}?`}
         content={a.enabled ? 'It cannot sign in any more, and its access tokens stop working at once.' : 'It can sign in again with its credentials.'}
-        onConfirm={() => api('PATCH', `/v1/accounts/${a.id}`, { body: { enabled: !a.enabled } })}
+        onConfirm={() => api('PATCH', '/v1/accounts/{id}', { params: { path: { id: a.id } }, body: { enabled: !a.enabled } })}
         done={a.enabled ? 'Account disabled' : 'Account enabled'}
       />
       <ConfirmAction
         label="Rotate credentials"
         title={`New credentials for ${a.name}?`}
         content="A new API token and TOTP secret are issued; the old ones and every access token issued before stop working."
-        onConfirm={async () => setCreds((await api<{ credentials: Credentials }>('POST', `/v1/accounts/${a.id}/credentials`)).credentials)}
+        onConfirm={async () => setCreds((await api('POST', '/v1/accounts/{id}/credentials', { params: { path: { id: a.id } } })).credentials)}
       />
       <DeleteWithConfirmButton confirmContent="Its tokens stop working; receivers naming it get nothing more." mutationMode="pessimistic" />
       {creds && <CredentialsDialog account={a} credentials={creds} onClose={() => setCreds(undefined)} />}

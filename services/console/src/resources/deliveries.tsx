@@ -8,8 +8,8 @@ import {
   TextInput, TopToolbar, useListContext, useNotify, useRecordContext, useRefresh, FilterButton,
 } from 'react-admin';
 import { Alert, Box, Button, Card, CardContent, Chip, Dialog, DialogActions, DialogContent, DialogTitle, LinearProgress, Stack, Typography } from '@mui/material';
-import { api } from '../api/client';
-import { DELIVERY_STATUSES, type BulkResend, type BulkResendDryRun, type Delivery, type DeliveryDetail } from '../api/types';
+import { api, type Body } from '../api/client';
+import { DELIVERY_STATUSES, isDryRun, type BulkResend, type BulkResendDryRun, type Delivery, type DeliveryDetail } from '../api/types';
 import { ConfirmAction, Json, Section, useCan } from '../components/common';
 import { CursorPagination } from '../components/CursorPagination';
 import { ReceiverInput } from '../components/pickers';
@@ -56,7 +56,8 @@ function BulkResendButton() {
   const [job, setJob] = useState<BulkResend>();
   const [error, setError] = useState<string>();
   const filter = Object.fromEntries(Object.entries(filterValues as Record<string, unknown>).filter(([, v]) => v !== '' && v != null));
-  const resendable = filter.status && !['succeeded', 'failed', 'scheduled'].includes(String(filter.status)) ? null : filter;
+  // The list's filter form holds the same fields as the resend's filter (target, kind, topic, status, from, to).
+  const resendable = filter.status && !['succeeded', 'failed', 'scheduled'].includes(String(filter.status)) ? null : (filter as Body<'POST', '/v1/deliveries/resend'>);
 
   async function count() {
     setError(undefined);
@@ -64,18 +65,22 @@ function BulkResendButton() {
     setOpen(true);
     if (!resendable) return;
     try {
-      setDry(await api<BulkResendDryRun>('POST', '/v1/deliveries/resend', { body: { ...resendable, dryRun: true }, tenant: 'body' }));
+      const answer = await api('POST', '/v1/deliveries/resend', { body: { ...resendable, dryRun: true }, tenant: 'body' });
+      if (isDryRun(answer)) setDry(answer);
     } catch (err) {
       setError((err as Error).message);
     }
   }
   async function send() {
+    if (!resendable) return;
     try {
-      let j = await api<BulkResend>('POST', '/v1/deliveries/resend', { body: resendable, tenant: 'body' });
+      const started = await api('POST', '/v1/deliveries/resend', { body: resendable, tenant: 'body' });
+      if (isDryRun(started)) return;
+      let j: BulkResend = started;
       setJob(j);
       while (j.status === 'running') {
         await new Promise((r) => setTimeout(r, 1000));
-        j = await api<BulkResend>('GET', `/v1/deliveries/resends/${j.id}`);
+        j = await api('GET', '/v1/deliveries/resends/{id}', { params: { path: { id: j.id } } });
         setJob(j);
       }
       notify(`Resent ${j.sent} deliveries`, { type: 'success' });
@@ -151,7 +156,8 @@ export function DeliveryList() {
   );
 }
 
-function Headers({ headers, label }: { headers: Record<string, string> | undefined; label: string }) {
+// The document types header maps as open objects (StringMap: values unsaid); they are strings.
+function Headers({ headers, label }: { headers: Record<string, unknown> | undefined; label: string }) {
   const entries = Object.entries(headers ?? {});
   if (!entries.length) return <Typography variant="body2">no headers</Typography>;
   return (
@@ -160,7 +166,7 @@ function Headers({ headers, label }: { headers: Record<string, string> | undefin
         {entries.map(([k, v]) => (
           <tr key={k}>
             <td>{k}</td>
-            <td>{v}</td>
+            <td>{String(v)}</td>
           </tr>
         ))}
       </tbody>
@@ -206,7 +212,7 @@ function DeliveryDetailView() {
             title="Send this delivery again now?"
             content="It is sent with the same delivery id, as its next attempt."
             onConfirm={async () => {
-              await api('POST', `/v1/deliveries/${d.id}/resend`);
+              await api('POST', '/v1/deliveries/{id}/resend', { params: { path: { id: d.id } } });
               setTimeout(refresh, 1500);
             }}
             done="Resend scheduled"

@@ -88,7 +88,7 @@ function TemplateActions({ write }: { write: boolean }) {
   if (!t || !write || t.retiredAt) return <TopToolbar />;
   return (
     <TopToolbar>
-      <ConfirmAction label="Retire" color="error" title={`Retire ${t.name}?`} content="No new installations; existing ones keep working." onConfirm={() => api('POST', `/v1/templates/${t.id}/retire`, { tenant: 'none' })} done="Template retired" />
+      <ConfirmAction label="Retire" color="error" title={`Retire ${t.name}?`} content="No new installations; existing ones keep working." onConfirm={() => api('POST', '/v1/templates/{id}/retire', { params: { path: { id: t.id } }, tenant: 'none' })} done="Template retired" />
     </TopToolbar>
   );
 }
@@ -148,10 +148,10 @@ function Departments() {
             </Select>
           </FormControl>
           {unit && !i.departments.some((d) => d.unit === unit) && (
-            <ConfirmAction label="Enable for the unit" title={`Enable ${i.templateName} for ${unit}?`} content="The provider is notified." onConfirm={() => api('PUT', `/v1/installations/${i.id}/departments/${encodeURIComponent(unit)}`)} />
+            <ConfirmAction label="Enable for the unit" title={`Enable ${i.templateName} for ${unit}?`} content="The provider is notified." onConfirm={() => api('PUT', '/v1/installations/{id}/departments/{unit}', { params: { path: { id: i.id, unit } } })} />
           )}
           {unit && i.departments.some((d) => d.unit === unit) && (
-            <ConfirmAction label="Disable for the unit" color="error" title={`Disable ${i.templateName} for ${unit}?`} content="The provider is notified." onConfirm={() => api('DELETE', `/v1/installations/${i.id}/departments/${encodeURIComponent(unit)}`)} />
+            <ConfirmAction label="Disable for the unit" color="error" title={`Disable ${i.templateName} for ${unit}?`} content="The provider is notified." onConfirm={() => api('DELETE', '/v1/installations/{id}/departments/{unit}', { params: { path: { id: i.id, unit } } })} />
           )}
         </Stack>
       )}
@@ -166,9 +166,9 @@ function InstallationActions() {
   return (
     <TopToolbar>
       {i.oauth?.clientType !== 'public' && (
-        <ConfirmAction label="Rotate client secret" title="Rotate the client secret?" content="The old secret stops working now; the provider gets the new one." onConfirm={() => api('POST', `/v1/installations/${i.id}/rotate-secret`)} done="Secret rotated" />
+        <ConfirmAction label="Rotate client secret" title="Rotate the client secret?" content="The old secret stops working now; the provider gets the new one." onConfirm={() => api('POST', '/v1/installations/{id}/rotate-secret', { params: { path: { id: i.id } } })} done="Secret rotated" />
       )}
-      <ConfirmAction label="Uninstall" color="error" title={`Uninstall ${i.templateName}?`} content="Its OAuth client, grants and tokens are deleted at once." onConfirm={() => api('DELETE', `/v1/installations/${i.id}`)} done="Uninstalled" />
+      <ConfirmAction label="Uninstall" color="error" title={`Uninstall ${i.templateName}?`} content="Its OAuth client, grants and tokens are deleted at once." onConfirm={() => api('DELETE', '/v1/installations/{id}', { params: { path: { id: i.id } } })} done="Uninstalled" />
     </TopToolbar>
   );
 }

@@ -6,7 +6,7 @@ import {
   SelectInput, Show, SimpleForm, SimpleShowLayout, TextField, TextInput, TopToolbar, maxLength, required, useRecordContext, ReferenceInput, AutocompleteInput,
 } from 'react-admin';
 import { Alert, Box, Card, CardContent, Stack, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
-import { api } from '../api/client';
+import { api, type Body } from '../api/client';
 import type { Integration, PayloadPreview } from '../api/types';
 import { Json, Section, useRights } from '../components/common';
 import { CursorPagination } from '../components/CursorPagination';
@@ -43,7 +43,7 @@ function PreviewOf({ draft }: { draft: Record<string, unknown> }) {
   useEffect(() => {
     const t = setTimeout(() => {
       if (!draft.url || !draft.parameterName) return;
-      api<PayloadPreview>('POST', '/v1/integrations/preview', { body: draft }).then(
+      api('POST', '/v1/integrations/preview', { body: draft as Body<'POST', '/v1/integrations/preview'> }).then(
         (p) => {
           setPreview(p);
           setError(undefined);
@@ -174,7 +174,7 @@ function SavedPreview() {
   const [error, setError] = useState<string>();
   useEffect(() => {
     if (!i) return;
-    api<PayloadPreview>('GET', `/v1/integrations/${i.id}/preview`, { query: { objectId } }).then(setPreview, (e: Error) => setError(e.message));
+    api('GET', '/v1/integrations/{id}/preview', { params: { path: { id: i.id }, query: { objectId: [objectId] } } }).then(setPreview, (e: Error) => setError(e.message));
   }, [i?.id, i?.updatedAt, objectId]);
   return (
     <Box>

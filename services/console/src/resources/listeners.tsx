@@ -151,7 +151,7 @@ function TokenButton() {
         title="Generate a new token?"
         content="The old token stops working now."
         onConfirm={async () => {
-          const a = await api<{ token: string; previousTokenValidUntil?: string }>('POST', `/v1/listeners/${l.id}/token`, { body: {} });
+          const a = await api('POST', '/v1/listeners/{id}/token', { params: { path: { id: l.id } }, body: {} });
           setToken(a.token);
           setUntil(a.previousTokenValidUntil);
         }}
@@ -235,7 +235,7 @@ function GenerateTables() {
       return;
     }
     try {
-      const a = await api<GenerateTablesAnswer>('POST', '/v1/listeners/generate-tables', {
+      const a = await api('POST', '/v1/listeners/generate-tables', {
         body: { sample: parsed, baseName: listener.structure?.baseName ?? listener.name, rootPath: rootPath || undefined, primaryKey: primaryKey.split(',').map((s) => s.trim()).filter(Boolean), listenerId: listener.structure ? listener.id : undefined },
         tenant: 'body',
       });
@@ -254,7 +254,7 @@ function GenerateTables() {
   async function accept() {
     setErrors({});
     try {
-      await api('PUT', `/v1/listeners/${listener.id}/structure`, { body: { structure: JSON.parse(edited) } });
+      await api('PUT', '/v1/listeners/{id}/structure', { params: { path: { id: listener.id } }, body: { structure: JSON.parse(edited) as ListenerStructure } });
       notify('Tables created', { type: 'success' });
       setProposal(undefined);
       refresh();
@@ -307,7 +307,9 @@ function Records() {
   const pk = l.structure?.primaryKey?.[0];
   async function load(cursor: string | null, at: number) {
     try {
-      const p = await api<ListenerRecords>('GET', `/v1/listener-records/${listener.id}`, { query: { limit: 25, cursor: cursor ?? undefined, ...(pk && key ? { [`key.${pk}`]: key } : {}) } });
+      // `key.<column>` filters a record by its primary key; the document does not list these per-listener parameters.
+      const query = { limit: 25, cursor: cursor ?? undefined, ...(pk && key ? { [`key.${pk}`]: key } : {}) };
+      const p = await api('GET', '/v1/listener-records/{listenerId}', { params: { path: { listenerId: listener.id }, query } });
       setPage(p);
       setCursors((c) => [...c.slice(0, at + 1), p.nextCursor]);
       setError(undefined);
@@ -337,7 +339,7 @@ function Records() {
 
 function Logs() {
   const l = useRecordContext<Listener>();
-  const [state, setState] = useState('all');
+  const [state, setState] = useState<'success' | 'error' | 'all'>('all');
   const [entries, setEntries] = useState<ListenerLogEntry[]>();
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string>();
@@ -345,7 +347,7 @@ function Logs() {
   const listener = l;
   async function load(cursor?: string) {
     try {
-      const p = await api<{ data: ListenerLogEntry[]; nextCursor: string | null }>('GET', '/v1/listener-logs', { query: { listenerId: listener.id, state, limit: 25, cursor } });
+      const p = await api('GET', '/v1/listener-logs', { params: { query: { listenerId: listener.id, state, limit: 25, cursor } } });
       setEntries(cursor ? [...(entries ?? []), ...p.data] : p.data);
       setNext(p.nextCursor);
     } catch (err) {
@@ -355,7 +357,7 @@ function Logs() {
   return (
     <Stack spacing={1}>
       <Stack direction="row" spacing={2} alignItems="center">
-        <MuiTextField select size="small" label="State" value={state} onChange={(e) => setState(e.target.value)} SelectProps={{ native: true }} sx={{ minWidth: 140 }}>
+        <MuiTextField select size="small" label="State" value={state} onChange={(e) => setState(e.target.value as typeof state)} SelectProps={{ native: true }} sx={{ minWidth: 140 }}>
           <option value="all">all</option>
           <option value="success">success</option>
           <option value="error">error</option>

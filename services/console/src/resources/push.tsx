@@ -7,7 +7,7 @@ import {
 } from 'react-admin';
 import { Alert, Box, Button, Card, CardContent, Chip, FormControl, InputLabel, MenuItem, Select, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField as MuiTextField, Typography } from '@mui/material';
 import type { FieldValues } from 'react-hook-form';
-import { api } from '../api/client';
+import { api, type Body } from '../api/client';
 import type { EffectiveFlag, FlagSource, PushSettings, PushType } from '../api/types';
 import { ConfirmAction, Json, Section, parseJsonObject, useCan, validateJsonObject } from '../components/common';
 import { CursorPagination } from '../components/CursorPagination';
@@ -25,17 +25,17 @@ export function PushSettingsPage() {
   const notify = useNotify();
   const [settings, setSettings] = useState<PushSettings>();
   const [error, setError] = useState<string>();
-  const load = () => api<PushSettings>('GET', '/v1/push/settings').then(setSettings, (e: Error) => setError(e.message));
+  const load = () => api('GET', '/v1/push/settings').then(setSettings, (e: Error) => setError(e.message));
   useEffect(() => void load(), []);
   async function save(values: FieldValues) {
-    const body: Record<string, unknown> = {};
+    const body: Body<'PUT', '/v1/push/settings'> = {};
     if ((values.notification_server_url ?? '') !== (settings?.notification_server_url ?? '')) body.notification_server_url = values.notification_server_url || null;
     if (values.notification_jwt) body.notification_jwt = values.notification_jwt;
     if (values.removeJwt) body.notification_jwt = '';
     if (Number(values.notification_days_before) !== settings?.notification_days_before) body.notification_days_before = Number(values.notification_days_before);
     if (Object.keys(body).length === 0) return undefined;
     try {
-      setSettings(await api<PushSettings>('PUT', '/v1/push/settings', { body }));
+      setSettings(await api('PUT', '/v1/push/settings', { body }));
       notify('Push settings saved', { type: 'success' });
       return undefined;
     } catch (err) {
@@ -68,7 +68,7 @@ export function PushSettingsPage() {
                       color="error"
                       title="Remove the JWT?"
                       content="Notifications are then sent without Authorization."
-                      onConfirm={async () => setSettings(await api<PushSettings>('PUT', '/v1/push/settings', { body: { notification_jwt: '' } }))}
+                      onConfirm={async () => setSettings(await api('PUT', '/v1/push/settings', { body: { notification_jwt: '' } }))}
                     />
                   )}
                 </Toolbar>
@@ -155,11 +155,12 @@ function Flags() {
   const [effective, setEffective] = useState<EffectiveFlag>();
   const [error, setError] = useState<string>();
   if (!t) return null;
-  const path = `/v1/push/types/${encodeURIComponent(t.type)}/enabled`;
+  const path = '/v1/push/types/{type}/enabled' as const;
+  const type = t.type;
   async function check(u: string) {
     setError(undefined);
     try {
-      setEffective(await api<EffectiveFlag>('GET', path, { query: { unit: u || undefined } }));
+      setEffective(await api('GET', path, { params: { path: { type }, query: { unit: u || undefined } } }));
     } catch (err) {
       setError((err as Error).message);
     }
@@ -167,7 +168,7 @@ function Flags() {
   async function setFlag(u: string, v: Tri) {
     setError(undefined);
     try {
-      const answer = v === 'unset' ? await api<EffectiveFlag>('DELETE', path, { query: { unit: u || undefined } }) : await api<EffectiveFlag>('PUT', path, { body: { enabled: v === 'on', ...(u ? { unit: u } : {}) } });
+      const answer = v === 'unset' ? await api('DELETE', path, { params: { path: { type }, query: { unit: u || undefined } } }) : await api('PUT', path, { params: { path: { type } }, body: { enabled: v === 'on', ...(u ? { unit: u } : {}) } });
       setEffective(answer);
       notify(`Flag ${v === 'unset' ? 'removed' : 'set'} ${u ? `for unit ${u}` : 'globally'}`, { type: 'success' });
       refresh();

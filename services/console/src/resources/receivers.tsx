@@ -176,7 +176,7 @@ function RotateSecret({ receiver }: { receiver: Receiver }) {
   async function rotate() {
     setError(undefined);
     try {
-      setAnswer(await api<RotateSecretAnswer>('POST', `/v1/receivers/${receiver.id}/rotate-secret`, { body: oauth ? { secret: clientSecret } : { overlapSeconds: overlap } }));
+      setAnswer(await api('POST', '/v1/receivers/{id}/rotate-secret', { params: { path: { id: receiver.id } }, body: oauth ? { secret: clientSecret } : { overlapSeconds: overlap } }));
       setOpen(false);
     } catch (err) {
       setError((err as Error).message);
@@ -229,7 +229,7 @@ function ReceiverActions() {
           label="Restore"
           title={`Restore ${r.name}?`}
           content="It gets deliveries of new events again, with its settings and secret."
-          onConfirm={() => api('POST', `/v1/receivers/${r.id}/restore`)}
+          onConfirm={() => api('POST', '/v1/receivers/{id}/restore', { params: { path: { id: r.id } } })}
           done="Receiver restored"
         />
       ) : (
@@ -238,7 +238,7 @@ function ReceiverActions() {
           color="error"
           title={`Delete ${r.name}?`}
           content="No new deliveries; waiting retries are cancelled. It can be restored (with its secret) for a while."
-          onConfirm={() => api('DELETE', `/v1/receivers/${r.id}`)}
+          onConfirm={() => api('DELETE', '/v1/receivers/{id}', { params: { path: { id: r.id } } })}
           done="Receiver deleted"
         />
       )}
