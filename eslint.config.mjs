@@ -27,6 +27,12 @@ const depConstraints = [
   { sourceTag: 'scope:integration-buttons', onlyDependOnLibsWithTags: ['scope:contracts'] },
   // Inbound listeners' tables: pure generation, migration, record mapping and SQL text.
   { sourceTag: 'scope:listener-tables', onlyDependOnLibsWithTags: ['scope:contracts'] },
+  // The admin console: a browser app bundled by Vite; it talks to the platform only over the
+  // REST API. Its spec checks its list of actions against @hookline/auth; the app itself
+  // imports no lib (Node modules would break the bundle).
+  { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:auth'] },
+  // The admin API over gRPC: the protos (contracts) answered through the HTTP edge's auth, validation and problems.
+  { sourceTag: 'scope:grpc', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:http', 'scope:observability'] },
 ];
 
 // Tests (unit and integration, beside the code) may also use the test tooling: the
@@ -41,7 +47,7 @@ export default [
   ...nx.configs['flat/typescript'],
   { ignores: ['**/node_modules', '**/dist', '.data', 'bench/results', '.nx'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@nx/enforce-module-boundaries': ['error', { ...boundaryOptions, depConstraints }],
       // Configuration is read and validated once, by @hookline/config.

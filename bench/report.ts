@@ -45,10 +45,21 @@ export function targets(results: Results, feed: 'nats' | 'http'): Target[] {
   t('backlog drain vs steady delivery rate', backlog ? results.ratio(backlog) : undefined, '>=', 0.8, 'x');
   t('isolation: healthy receivers while 1 of 10 hangs', results.get('platform.isolation')?.value, '>=', 0.9, 'x');
   t('PostgreSQL statements per delivered webhook', results.get('platform.pg')?.value, '<=', 0.2, '');
-  const listener = results.get('platform.listener');
-  t('listener ingest req/s vs JetStream publish (awaited)', listener ? results.ratio(listener) : undefined, '>=', 0.5, 'x');
+  t('CPU per delivered webhook, all processes', results.get('platform.delivered.cpu')?.value, '<=', 0.8, 'ms');
+  t('accepted events (POST /v1/events) vs JetStream publish (awaited)', ratioOf(results, 'platform.accepted'), '>=', 0.5, 'x');
+  t('p99 202 of POST /v1/events at half load', results.get('platform.accepted.p99')?.value, '<=', 50, 'ms');
+  t('CPU per delivery, 2 dispatcher replicas vs 1', results.get('platform.replicas.cpu')?.extra?.ratio as number | undefined, '<=', 1.1, 'x');
+  t('memory: largest service idle (npm start TypeScript path)', results.get('platform.memory.idle')?.value, '<=', 100, 'MB');
+  t('memory: largest service after the delivered scenario', results.get('platform.memory.loaded')?.value, '<=', 150, 'MB');
+  t('memory: whole stack idle (services, launcher, NATS, PostgreSQL)', results.get('platform.memory.idle')?.extra?.totalBytes ? Math.round((results.get('platform.memory.idle')?.extra?.totalBytes as number) / 1024 / 1024) : undefined, '<=', 800, 'MB');
+  t('listener ingest req/s vs JetStream publish (awaited)', ratioOf(results, 'platform.listener'), '>=', 0.5, 'x');
   t('listener ingest p99 at half load (request -> 202)', results.get('platform.listener.p99')?.value, '<=', 50, 'ms');
   return out;
+}
+
+function ratioOf(results: Results, id: string): number | undefined {
+  const row = results.get(id);
+  return row ? results.ratio(row) : undefined;
 }
 
 function fmtRatio(results: Results, id: string): string {
@@ -66,6 +77,7 @@ function shortName(id: string): string {
     'baseline.js.sequential': 'JS publish (awaited)',
     'baseline.pg.single': 'single-row',
     'platform.delivered': 'steady 1:1',
+    'platform.replicas.one': 'one dispatcher',
   };
   return names[id] ?? id;
 }
@@ -81,7 +93,9 @@ export function tables(results: Results, ts: Target[]): string {
   const rows = results.rows.map((r) => [r.section, r.label, formatValue(r.value, r.unit), fmtRatio(results, r.id), r.note ?? '']);
   const measured = pad([head, head.map((h) => '-'.repeat(Math.max(3, h.length))), ...rows]);
   const th = ['target', 'measured', 'goal', ''];
-  const trows = ts.map((x) => [x.name, Number.isFinite(x.actual) ? `${x.actual.toFixed(x.unit === 'ms' ? 1 : 3)}${x.unit === 'ms' ? ' ms' : x.unit}` : 'n/a', `${x.op} ${x.threshold}${x.unit === 'ms' ? ' ms' : x.unit}`, x.pass ? 'PASS' : 'MISS']);
+  const unit = (u: string) => (u === 'ms' || u === 'MB' ? ` ${u}` : u);
+  const digits = (u: string, v: number) => (u === 'MB' ? 0 : u === 'ms' ? (v < 10 ? 2 : 1) : 3);
+  const trows = ts.map((x) => [x.name, Number.isFinite(x.actual) ? `${x.actual.toFixed(digits(x.unit, x.actual))}${unit(x.unit)}` : 'n/a', `${x.op} ${x.threshold}${unit(x.unit)}`, x.pass ? 'PASS' : 'MISS']);
   const target = pad([th, th.map((h) => '-'.repeat(Math.max(3, h.length))), ...trows]);
   return `${measured}\n\n${target}`;
 }

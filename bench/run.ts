@@ -17,7 +17,7 @@ import { startBenchStack } from './platform/bench-stack';
 import { listenerIngest } from './platform/listener';
 import { PgStats } from './platform/pg-stats';
 import { SERVICE_NAMES } from '@hookline/contracts';
-import { accepted, backlog, delivered, fanout, isolation, latency, type Ctx } from './platform/scenarios';
+import { accepted, backlog, delivered, fanout, isolation, latency, memoryRow, replicas, type Ctx } from './platform/scenarios';
 import { machine, machineLine, saveResults, tables, targets, updateReadme } from './report';
 
 async function postgresVersion(url: string): Promise<string> {
@@ -81,6 +81,9 @@ async function main(): Promise<void> {
   const pgAdmin = b.stack.postgres?.url() ?? b.databaseUrl;
   const m = machine(await postgresVersion(pgAdmin));
   console.log(`[bench] machine: ${machineLine(m)}`);
+  // Idle: started, ready, and nothing asked of them yet.
+  await new Promise((r) => setTimeout(r, 3000));
+  memoryRow({ b, results } as Ctx, 'platform.memory.idle', 'idle (started, nothing done yet)');
 
   // Baselines: the same machine, the same nats-server and PostgreSQL; the services are idle.
   await step('http', o, results, () => httpBaselines(o, farm, results));
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
     await postgresBaselines(o, url, results);
   });
 
-  const platform = ['accepted', 'listener', 'delivered', 'latency', 'fanout', 'isolation', 'backlog'].filter((s) => !o.skip.has(s));
+  const platform = ['accepted', 'listener', 'delivered', 'latency', 'fanout', 'isolation', 'replicas', 'backlog'].filter((s) => !o.skip.has(s));
   let pgMethod: string | undefined;
   if (platform.length > 0) {
     b.profileFromHere();
@@ -104,6 +107,7 @@ async function main(): Promise<void> {
     await step('latency', o, results, () => latency(ctx));
     await step('fanout', o, results, () => fanout(ctx));
     await step('isolation', o, results, () => isolation(ctx));
+    await step('replicas', o, results, () => replicas(ctx));
     // Last: a backlog that does not drain in time would otherwise spill into what follows.
     await step('backlog', o, results, () => backlog(ctx));
   }

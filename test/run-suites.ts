@@ -10,7 +10,7 @@
 // migrations, a delivery-kind module loaded by path, and crash recovery.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { startPostgres } from '@hookline/local-stack';
 import { tempDir } from '@hookline/testing';
 import { describeSkipped, tierResult, type Skipped } from './test-summary';
@@ -36,6 +36,8 @@ interface Tier {
   concurrency: number;
   /** Whether a test may skip: not where tests need the servers the harness starts. */
   allowSkips: boolean;
+  /** Check every HTTP exchange the tests' ApiClient makes against the OpenAPI document (libs/testing openapi-contract.ts). */
+  contract?: boolean;
   /** Extra environment for the tier's test processes. */
   env?: Record<string, string>;
   /** Runs before the tier; a failure fails the tier. */
@@ -82,17 +84,18 @@ async function main(): Promise<void> {
   const tiers: Tier[] = [
     { name: 'unit', files: pick(find(['libs', 'services', 'test'], '.spec.ts')), concurrency: 2, allowSkips: true },
     { name: 'integration', files: pick(find(['libs', 'services'], '.integration.ts')), concurrency: 2, allowSkips: false },
-    { name: 'end-to-end', files: pick(find(['test'], '.e2e.ts')).filter((f) => !COMPILED_E2E.includes(f)), concurrency: 1, allowSkips: false },
+    { name: 'end-to-end', files: pick(find(['test'], '.e2e.ts')).filter((f) => !COMPILED_E2E.includes(f)), concurrency: 1, allowSkips: false, contract: true },
     {
       name: 'end-to-end (compiled build)',
       files: pick(find(['test'], '.e2e.ts')).filter((f) => COMPILED_E2E.includes(f)),
       concurrency: 1,
       allowSkips: false,
+      contract: true,
       env: { HOOKLINE_RUN_COMPILED: '1' },
       prepare: buildCompiled,
     },
     // Real Chromium against the whole platform (test/browser): the web components a host page embeds.
-    { name: 'browser', files: pick(find(['test'], '.browser.ts')), concurrency: 1, allowSkips: false },
+    { name: 'browser', files: pick(find(['test'], '.browser.ts')), concurrency: 1, allowSkips: false, contract: true },
   ].filter((t) => t.files.length > 0);
 
   const pgDir = tempDir('pg');
@@ -100,12 +103,14 @@ async function main(): Promise<void> {
   const env = { HOOKLINE_TEST_PG_URL: pg.url() };
   const total = { passed: 0, failed: 0, skipped: 0, todo: 0 };
   const forbidden: { tier: string; skip: Skipped }[] = [];
+  let violations = 0;
   let exit = 0;
   try {
     for (const tier of tiers) {
       const reportFile = join(pgDir.path, `${tier.name.replace(/\W+/g, '-')}.jsonl`);
+      const violationsFile = join(pgDir.path, `${tier.name.replace(/\W+/g, '-')}.openapi-violations.jsonl`);
       const prepared = tier.prepare?.() ?? 0;
-      const code = prepared !== 0 ? prepared : await runTier(tier, env, reportFile);
+      const code = prepared !== 0 ? prepared : await runTier(tier, tier.contract ? { ...env, HOOKLINE_OPENAPI_VIOLATIONS: violationsFile } : env, reportFile);
       const r = tierResult(existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '', tier.allowSkips);
       total.passed += r.passed;
       total.failed += r.failed;
@@ -115,6 +120,15 @@ async function main(): Promise<void> {
       if (code !== 0) exit = code;
       console.log(`--- ${tier.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped.length} skipped, ${r.todo.length} todo (${tier.files.length} files)`);
       for (const s of [...r.skipped, ...r.todo]) console.log(`    ${s.kind === 'skip' ? 'skipped' : 'todo'}: ${describeSkipped(root, s)}`);
+      if (tier.contract && existsSync(violationsFile)) {
+        const lines = readFileSync(violationsFile, 'utf8').split('\n').filter(Boolean);
+        violations += lines.length;
+        console.log(`--- ${tier.name}: ${lines.length} exchange(s) disagree with the OpenAPI document (libs/contracts/src/openapi/hookline.openapi.json):`);
+        for (const l of lines) {
+          const v = JSON.parse(l) as { method: string; path: string; status: number; operation?: string; problem: string; file: string };
+          console.log(`    ${v.method} ${v.path} -> ${v.status}${v.operation ? ` (${v.operation})` : ''}: ${v.problem}   [${relative(root, v.file)}]`);
+        }
+      }
     }
   } finally {
     await pg.destroy();
@@ -128,7 +142,8 @@ async function main(): Promise<void> {
     );
     for (const f of forbidden) console.error(`  ${f.tier}: ${describeSkipped(root, f.skip)}`);
   }
-  process.exit(exit !== 0 || total.failed > 0 || forbidden.length > 0 ? 1 : 0);
+  if (violations > 0) console.error(`\n[hookline test] FAILED: ${violations} HTTP exchange(s) of the tests disagree with the OpenAPI document (listed above): fix the API or regenerate the document (npm run openapi).`);
+  process.exit(exit !== 0 || total.failed > 0 || forbidden.length > 0 || violations > 0 ? 1 : 0);
 }
 
 main().catch((err: unknown) => {

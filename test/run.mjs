@@ -25,6 +25,7 @@ if (!quick) {
   step('type check', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
   // The web component is browser code: checked against the DOM library, not Node's.
   step('type check (browser)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'libs/integration-buttons/tsconfig.json']);
+  step('type check (console)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'services/console/tsconfig.json']);
   // nx moved its entry point between versions (bin/nx.js, dist/bin/nx.js): ask its package.json.
   const nxPkg = JSON.parse(readFileSync(join(root, 'node_modules/nx/package.json'), 'utf8'));
   const nxBin = join(root, 'node_modules/nx', typeof nxPkg.bin === 'string' ? nxPkg.bin : nxPkg.bin.nx);

@@ -94,8 +94,17 @@ export class ReceiverFarm {
 
   /** Milliseconds from the sentAt in each event's data to its arrival, since recording began. */
   async latencies(): Promise<Float64Array> {
+    return (await this.latencySplit()).total;
+  }
+
+  /**
+   * The same, with each delivery's time from its attempt's start (Hookline-Attempt-At,
+   * millisecond precision) to arrival: what is left of the total came before the attempt
+   * (publish, broker, fan-out, waiting for the receiver's turn).
+   */
+  async latencySplit(): Promise<{ total: Float64Array; fromAttempt: Float64Array }> {
     const r = await this.call({ type: 'latencies' }, 60_000);
-    return r.latencies ?? new Float64Array(0);
+    return { total: r.latencies ?? new Float64Array(0), fromAttempt: r.fromAttempt ?? new Float64Array(0) };
   }
 
   counts(index: number): ReceiverCounts {

@@ -33,4 +33,5 @@ export interface FarmReply {
   ports?: number[];
   first?: number;
   latencies?: Float64Array;
+  fromAttempt?: Float64Array;
 }

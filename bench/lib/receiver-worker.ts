@@ -22,6 +22,8 @@ const counters = new Int32Array(data.counters);
 const times = new Float64Array(data.times);
 const receivers: Receiver[] = [];
 let latencies: number[] = [];
+/** Per recorded latency: from the attempt's start (Hookline-Attempt-At, the dispatcher's clock) to arrival. */
+let fromAttempt: number[] = [];
 let recordLatency = false;
 const LATENCY_CAP = 1_000_000;
 const SENT_AT = /"sentAt":(\d+(?:\.\d+)?)/;
@@ -82,7 +84,11 @@ function handle(i: number, req: IncomingMessage, res: ServerResponse): void {
     }
     if (recordLatency && latencies.length < LATENCY_CAP) {
       const m = SENT_AT.exec(body.toString('latin1'));
-      if (m) latencies.push(at - Number(m[1]));
+      if (m) {
+        latencies.push(at - Number(m[1]));
+        const attemptAt = Date.parse(String(req.headers['hookline-attempt-at'] ?? ''));
+        fromAttempt.push(Number.isFinite(attemptAt) ? at - attemptAt : NaN);
+      }
     }
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }).end('ok');
   });
@@ -139,13 +145,17 @@ parentPort?.on('message', (msg: FarmRequest) => {
         }
         case 'record': {
           recordLatency = msg.on;
-          if (msg.on) latencies = [];
+          if (msg.on) {
+            latencies = [];
+            fromAttempt = [];
+          }
           parentPort?.postMessage({ id: msg.id });
           return;
         }
         case 'latencies': {
           const out = Float64Array.from(latencies);
-          parentPort?.postMessage({ id: msg.id, latencies: out }, [out.buffer]);
+          const split = Float64Array.from(fromAttempt);
+          parentPort?.postMessage({ id: msg.id, latencies: out, fromAttempt: split }, [out.buffer, split.buffer]);
           return;
         }
         case 'close': {

@@ -60,10 +60,17 @@ export async function consumerBacklog(jsm: JetStreamManager, spec: { stream: str
   }
 }
 
-/** How many times the server has handed out messages of this consumer (redeliveries included). */
-/** Orders handed to the dispatcher so far: first attempts ("created" facts) and retries, redeliveries included. */
+/**
+ * Messages handed to the dispatcher so far that carry work for it: host events (whose
+ * deliveries it attempts at once where the receiver has room), first-attempt orders
+ * ("created" facts published on their own) and retries, redeliveries included.
+ */
 export async function orderHandOuts(jsm: JetStreamManager): Promise<number> {
-  return (await consumerDeliveries(jsm, CONSUMERS.dispatcherFirstAttempts)) + (await consumerDeliveries(jsm, CONSUMERS.dispatcherOrders));
+  return (
+    (await consumerDeliveries(jsm, CONSUMERS.dispatcherEvents)) +
+    (await consumerDeliveries(jsm, CONSUMERS.dispatcherFirstAttempts)) +
+    (await consumerDeliveries(jsm, CONSUMERS.dispatcherOrders))
+  );
 }
 
 export async function consumerDeliveries(jsm: JetStreamManager, spec: { stream: string; durable: string }): Promise<number> {
@@ -125,8 +132,10 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
     profileFromHere() {
       if (!o.profile) return;
       for (const n of SERVICE_NAMES) {
-        const pid = stack.services[n].pid();
-        if (pid !== undefined && stack.services[n].exitCode() === null) process.kill(pid, 'SIGUSR2');
+        for (const s of [stack.services[n], ...stack.replicas[n]]) {
+          const pid = s.pid();
+          if (pid !== undefined && s.exitCode() === null) process.kill(pid, 'SIGUSR2');
+        }
       }
     },
     cpuGroups() {
@@ -135,6 +144,12 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
         const pid = stack.services[n].pid();
         if (pid !== undefined) bench.servicePids.set(pid, n);
         groups[n] = { pid, tree: true };
+        stack.replicas[n].forEach((r, i) => {
+          const rpid = r.exitCode() === null ? r.pid() : undefined;
+          if (rpid === undefined) return;
+          bench.servicePids.set(rpid, `${n}#${i + 2}`);
+          groups[`${n}#${i + 2}`] = { pid: rpid, tree: true };
+        });
       }
       groups['nats-server'] = { pid: findPid(['nats-server', `-p ${stack.nats.port}`]), tree: true };
       const pidFile = stack.postgres ? join(stack.postgres.dataDir, 'pgdata', 'postmaster.pid') : undefined;

@@ -15,6 +15,7 @@ import { consumerBacklog, orderHandOuts, type BenchStack } from './bench-stack';
 import { feedWindowed, type FeedResult } from './feed';
 import { PgStats } from './pg-stats';
 import { awaitReceiversLive, createTenant, type BenchTenant } from './tenant';
+import { memory, mb, pausesBetween, snapshots, workDelta, type Snapshots } from './instances';
 
 export interface Ctx {
   o: BenchOptions;
@@ -76,6 +77,62 @@ function checkSignatures(ctx: Ctx, t: BenchTenant, what: string): { checked: num
   return { checked: c.sigChecked, bad: c.sigBad, duplicates: c.duplicates };
 }
 
+/** Sums a work counter over every instance of a service (replicas included). */
+function sumWork(work: Map<string, Record<string, number>>, service: string, counter: string | RegExp): number {
+  let n = 0;
+  for (const [name, w] of work) {
+    if (name !== service && !name.startsWith(`${service}#`)) continue;
+    for (const [k, v] of Object.entries(w)) if (typeof counter === 'string' ? k === counter : counter.test(k)) n += v;
+  }
+  return n;
+}
+
+/** How the dispatcher worked in a window: batching of signer requests and facts, first attempts made at once, hand-backs. */
+export function workSummary(work: Map<string, Record<string, number>>): { line: string; figures: Record<string, number> } {
+  const attempts = sumWork(work, 'dispatcher', 'attempts');
+  const inline = sumWork(work, 'dispatcher', 'attempts.inline');
+  const signerRequests = sumWork(work, 'dispatcher', 'signer.requests');
+  const facts = sumWork(work, 'dispatcher', 'facts');
+  const factMessages = sumWork(work, 'dispatcher', 'facts.messages');
+  const handedBack = sumWork(work, 'dispatcher', 'orders.handed-back');
+  const parked = sumWork(work, 'dispatcher', 'orders.parked');
+  const redelivered = sumWork(work, 'dispatcher', /^redelivered\./);
+  const figures = { attempts, inline, signerRequests, facts, factMessages, handedBack, parked, redelivered };
+  const per = (a: number, b: number) => (b > 0 ? round(a / b, 1) : NaN);
+  const line = `${attempts} attempts, ${attempts > 0 ? Math.round((100 * inline) / attempts) : 0}% straight from fan-out; ${per(attempts, signerRequests)} attempts per signer request; ${per(facts, factMessages)} facts per message; ${handedBack} hand-backs, ${parked} parked, ${redelivered} redeliveries`;
+  return { line, figures };
+}
+
+/** Runs `fn` between two /health snapshots and prints what the instances did. */
+async function withWork<T>(ctx: Ctx, fn: () => Promise<T>): Promise<{ value: T; work: Map<string, Record<string, number>>; before: Snapshots; after: Snapshots; from: number; to: number }> {
+  const before = await snapshots(ctx.b);
+  const from = Date.now();
+  const value = await fn();
+  const to = Date.now();
+  const after = await snapshots(ctx.b);
+  const work = workDelta(before, after);
+  console.log(`[bench]     work: ${workSummary(work).line}`);
+  return { value, work, before, after, from, to };
+}
+
+/** Resident memory of every process now, as a row (the target reads the largest service and the total). */
+export function memoryRow(ctx: Ctx, id: string, when: string): void {
+  const m = memory(ctx.b);
+  const parts = Object.entries(m.perProcess)
+    .sort((a, z) => z[1] - a[1])
+    .map(([k, v]) => `${k} ${mb(v)}`)
+    .join(', ');
+  ctx.results.add({
+    id,
+    section: 'platform',
+    label: `memory ${when}: the largest service / the whole stack (MB resident; PostgreSQL as PSS)`,
+    value: mb(m.servicesMax),
+    unit: 'MB',
+    note: `stack ${mb(m.total)} MB: ${parts}`,
+    extra: { perProcessBytes: m.perProcess, totalBytes: m.total, servicesMaxBytes: m.servicesMax },
+  });
+}
+
 /** POST /v1/events, 202 after the JetStream ack: through the gateway, and straight to the registry. */
 export async function accepted(ctx: Ctx): Promise<void> {
   const { o, b, results } = ctx;
@@ -116,6 +173,35 @@ export async function accepted(ctx: Ctx): Promise<void> {
   });
   if (viaGateway.errors) results.errors.push(`accepted (gateway): ${viaGateway.errors} errors (${viaGateway.firstError})`);
   await settle(ctx, 'accepted events');
+  // The 202's latency at half that rate (open loop: a slow answer does not slow the schedule).
+  const half = Math.max(1, Math.floor(rate(viaGateway.ops, viaGateway.elapsedMs) / 2));
+  const times: number[] = [];
+  let n = 1_000_000;
+  const timed = async () => {
+    const s0 = nowMs();
+    const res = await b.gateway.request({
+      path: '/v1/events',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${b.operatorToken}` },
+      body: JSON.stringify({ tenant: 'bench-ingest', topic: 'Bench.Ingest', object: { type: 'order', id: String(n++) }, data: eventData(n, nowMs()) }),
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 202) throw new Error(`${res.statusCode} ${text.slice(0, 200)}`);
+    times.push(nowMs() - s0);
+  };
+  const halfRun = await openLoop({ ratePerSec: half, durationMs: (o.quick ? 3 : 10) * 1000, maxOps: half * (o.quick ? 3 : 10), maxInFlight: 2000, op: timed });
+  const at = summarize(times);
+  if (halfRun.errors || halfRun.skipped) results.errors.push(`accepted at half load: ${halfRun.errors} errors, ${halfRun.skipped} skipped (${halfRun.firstError ?? 'too many in flight'})`);
+  results.add({
+    id: 'platform.accepted.p99',
+    section: 'platform',
+    label: `POST /v1/events -> 202 at ${half}/s (half max), p99`,
+    value: at.p99,
+    unit: 'ms',
+    note: `p50 ${at.p50} ms, max ${at.max} ms`,
+    extra: { ratePerSec: half, ...at, sent: halfRun.ops },
+  });
+  await settle(ctx, 'accepted events at half load');
   const direct = await run('registry');
   results.add({
     id: 'platform.accepted.direct',
@@ -143,20 +229,26 @@ export async function delivered(ctx: Ctx): Promise<void> {
   const before = await pg.reset();
   const orders0 = await orderHandOuts(b.jsm);
   const cpu = cpuMeter(ctx);
-  const f = await feedWindowed({
-    total: o.delivered,
-    window: o.window,
-    perEvent: 1,
-    maxMs: o.scenarioSeconds * 1000,
-    publish: (i) => t.publish(i, o.feed),
-    received: () => farm.unique(t.indexes),
-    lastReceivedAt: () => farm.lastAt(t.indexes),
-    progress: (ms) => farm.progress(ms),
+  let loggedAt: number | undefined;
+  let after!: Awaited<ReturnType<PgStats['snapshot']>>;
+  let cpuUse!: ReturnType<ReturnType<typeof cpuMeter>['end']>;
+  const { value: f, work } = await withWork(ctx, async () => {
+    const fed = await feedWindowed({
+      total: o.delivered,
+      window: o.window,
+      perEvent: 1,
+      maxMs: o.scenarioSeconds * 1000,
+      publish: (i) => t.publish(i, o.feed),
+      received: () => farm.unique(t.indexes),
+      lastReceivedAt: () => farm.lastAt(t.indexes),
+      progress: (ms) => farm.progress(ms),
+    });
+    loggedAt = await logCaughtUp(ctx, 60_000);
+    // Background work (pollers) keeps counting while we wait; the snapshot is taken as soon as the log caught up.
+    after = await pg.snapshot();
+    cpuUse = cpu.end(fed.delivered, 'delivery');
+    return fed;
   });
-  const loggedAt = await logCaughtUp(ctx, 60_000);
-  // Background work (pollers) keeps counting while we wait; the snapshot is taken as soon as the log caught up.
-  const after = await pg.snapshot();
-  const cpuUse = cpu.end(f.delivered, 'delivery');
   const orderDeliveries = (await orderHandOuts(b.jsm)) - orders0;
   const r = feedRow(f, loggedAt);
   if (!f.complete) results.errors.push(`delivered: only ${f.delivered} of ${f.events} deliveries arrived within ${o.scenarioSeconds} s`);
@@ -170,7 +262,7 @@ export async function delivered(ctx: Ctx): Promise<void> {
     unit: 'deliveries/s',
     ratioTo: 'baseline.undici',
     note: loggedAt ? undefined : 'the log did not catch up in 60 s',
-    extra: { ...f, ...r, signatures: sig, cpu: cpuUse, orderDeliveries, orderDeliveriesPerDelivery: round(orderDeliveries / Math.max(1, f.delivered), 2) },
+    extra: { ...f, ...r, signatures: sig, cpu: cpuUse, orderDeliveries, orderDeliveriesPerDelivery: round(orderDeliveries / Math.max(1, f.delivered), 2), work: Object.fromEntries(work), summary: workSummary(work).figures },
   });
   const cpuTotal = Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0);
   const heaviest = Object.entries(cpuUse.msPerOp)
@@ -210,6 +302,90 @@ export async function delivered(ctx: Ctx): Promise<void> {
   });
   for (const q of d.top) console.log(`[bench]     ${String(q.calls).padStart(6)}  ${q.query}`);
   await settle(ctx, 'delivered');
+  memoryRow(ctx, 'platform.memory.loaded', 'after the delivered scenario');
+}
+
+/**
+ * The delivered scenario with one dispatcher and then with two (a second process on the
+ * same NATS and PostgreSQL), back to back on one tenant so both see the same machine:
+ * the rates, the CPU per delivery of two against one, and how the attempts were shared.
+ * On 2 cores the second replica cannot add much speed; what it must not do is cost more
+ * per delivery.
+ */
+export async function replicas(ctx: Ctx): Promise<void> {
+  const { o, b, farm, results } = ctx;
+  const t = await readyTenant(ctx, 'bench-replicas', 1);
+  const feed = (first: number, total: number) =>
+    feedWindowed({
+      total,
+      window: o.window,
+      perEvent: 1,
+      maxMs: o.scenarioSeconds * 1000,
+      publish: (i) => t.publish(first + i, o.feed),
+      received: () => farm.unique(t.indexes),
+      lastReceivedAt: () => farm.lastAt(t.indexes),
+      progress: (ms) => farm.progress(ms),
+    });
+  const measure = async (first: number) => {
+    const cpu = cpuMeter(ctx);
+    let cpuUse!: ReturnType<ReturnType<typeof cpuMeter>['end']>;
+    let loggedAt: number | undefined;
+    const { value: f, work } = await withWork(ctx, async () => {
+      const fed = await feed(first, o.delivered);
+      loggedAt = await logCaughtUp(ctx, 60_000);
+      cpuUse = cpu.end(fed.delivered, 'delivery');
+      return fed;
+    });
+    if (!f.complete) results.errors.push(`replicas: only ${f.delivered} of ${f.events} deliveries arrived within ${o.scenarioSeconds} s`);
+    await settle(ctx, 'replicas');
+    const total = round(Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 2);
+    return { f, r: feedRow(f, loggedAt), cpuUse, total, work };
+  };
+  const one = await measure(0);
+  const replica = await b.stack.addReplica('dispatcher');
+  try {
+    b.cpuGroups();
+    // The new process warms up first (its code compiled, its pools filled), as the first one did in the scenarios before.
+    const warm = await feed(2_000_000, Math.ceil(o.delivered / 4));
+    if (!warm.complete) results.errors.push('replicas: the warm-up did not complete');
+    await logCaughtUp(ctx, 60_000);
+    await settle(ctx, 'replicas warm-up');
+    const two = await measure(1_000_000);
+    const attempts = [...two.work].filter(([k]) => k === 'dispatcher' || k.startsWith('dispatcher#')).map(([k, w]) => [k, w.attempts ?? 0] as const);
+    const all = attempts.reduce((a, [, n]) => a + n, 0);
+    const shares = attempts.map(([k, n]) => `${k} ${all > 0 ? Math.round((100 * n) / all) : 0}%`).join(', ');
+    results.add({
+      id: 'platform.replicas.one',
+      section: 'platform',
+      label: 'delivered webhooks with 1 dispatcher, just before the next row (1 event -> 1 receiver, as above)',
+      value: one.r.loggedRate,
+      unit: 'deliveries/s',
+      note: `${one.total} ms CPU per delivery`,
+      extra: { ...one.f, ...one.r, cpu: one.cpuUse, work: Object.fromEntries(one.work) },
+    });
+    results.add({
+      id: 'platform.replicas',
+      section: 'platform',
+      label: 'delivered webhooks with 2 dispatcher replicas (the same, right after)',
+      value: two.r.loggedRate,
+      unit: 'deliveries/s',
+      ratioTo: 'platform.replicas.one',
+      note: `attempts: ${shares}`,
+      extra: { ...two.f, ...two.r, cpu: two.cpuUse, work: Object.fromEntries(two.work), signatures: checkSignatures(ctx, t, 'replicas') },
+    });
+    results.add({
+      id: 'platform.replicas.cpu',
+      section: 'platform',
+      label: 'CPU per delivered webhook with 2 dispatcher replicas, all processes',
+      value: two.total,
+      unit: 'ms',
+      note: `${round(two.total / one.total, 2)}x the ${one.total} ms with one, measured just before; ${workSummary(two.work).line}`,
+      extra: { ...two.cpuUse, oneReplicaMs: one.total, ratio: two.total / one.total },
+    });
+  } finally {
+    await replica.stop();
+    b.stack.replicas.dispatcher.splice(b.stack.replicas.dispatcher.indexOf(replica), 1);
+  }
 }
 
 /** Publish-to-receiver latency with events arriving at half the measured maximum rate. */
@@ -239,19 +415,56 @@ export async function latency(ctx: Ctx): Promise<void> {
     await farm.recordLatency(true);
     acks = [];
     const base = farm.unique(t.indexes);
-    const run = await openLoop({ ...opts, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds });
+    const measured = await withWork(ctx, async () => {
+      const r = await openLoop({ ...opts, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds });
+      await until(() => farm.unique(t.indexes) - base >= r.ops, 30_000, 20);
+      return r;
+    });
+    const run = measured.value;
     const ack = summarize(acks);
-    await until(() => farm.unique(t.indexes) - base >= run.ops, 30_000, 20);
     await farm.recordLatency(false);
-    const lat = summarize(await farm.latencies());
+    const split = await farm.latencySplit();
+    const lat = summarize(split.total);
+    const tail = tailOf(split.total, split.fromAttempt, measured);
+    console.log(`[bench]     tail: ${tail.line}`);
     const label = feed === 'http' ? 'POST /v1/events' : 'JetStream publish';
     if (run.errors || run.skipped) results.errors.push(`latency (${feed}): ${run.errors} errors, ${run.skipped} skipped (${run.firstError ?? 'too many in flight'})`);
-    const extra = { ratePerSec, feed, sent: run.ops, received: farm.unique(t.indexes) - base, ...lat, publishAck: ack };
+    const extra = { ratePerSec, feed, sent: run.ops, received: farm.unique(t.indexes) - base, ...lat, publishAck: ack, tail: tail.figures, work: Object.fromEntries(measured.work) };
     const ackWhat = feed === 'http' ? '202' : 'PubAck';
     results.add({ id: `platform.latency.${feed}.p50`, section: 'platform', label: `latency p50, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p50, unit: 'ms', note: `${ackWhat} after ${ack.p50} ms`, extra });
-    results.add({ id: `platform.latency.${feed}.p99`, section: 'platform', label: `latency p99, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p99, unit: 'ms', note: `${ackWhat} after ${ack.p99} ms`, extra });
+    results.add({ id: `platform.latency.${feed}.p99`, section: 'platform', label: `latency p99, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p99, unit: 'ms', note: `${ackWhat} after ${ack.p99} ms; ${tail.line}`, extra });
     await settle(ctx, `latency (${feed})`);
   }
+}
+
+/**
+ * Where the slowest 1% of a latency run spent their time, and what else happened in the
+ * window: before the attempt started (publish, broker, consume, fan-out, waiting for the
+ * receiver's turn) against from the attempt's start to arrival (signing, HTTP), the
+ * redeliveries and hand-backs, and the pauses of 10 ms or more (GC, event-loop stalls)
+ * each process reported.
+ */
+function tailOf(total: Float64Array, fromAttempt: Float64Array, m: { work: Map<string, Record<string, number>>; after: Snapshots; from: number; to: number }) {
+  const idx = [...total.keys()].sort((a, z) => total[z] - total[a]);
+  const slow = idx.slice(0, Math.max(1, Math.ceil(total.length / 100)));
+  const attempt = slow.map((i) => fromAttempt[i]).filter(Number.isFinite);
+  const before = slow.map((i) => total[i] - fromAttempt[i]).filter(Number.isFinite);
+  const med = (xs: number[]) => (xs.length ? round([...xs].sort((a, z) => a - z)[Math.floor(xs.length / 2)], 1) : NaN);
+  const w = workSummary(m.work).figures;
+  const pauses = pausesBetween(m.after, m.from, m.to);
+  const pauseText = [...pauses]
+    .sort((a, z) => z[1].maxMs - a[1].maxMs)
+    .map(([k, p]) => `${k} ${p.count} (max ${p.maxMs} ms, ${p.gc} GC)`)
+    .join(', ');
+  // The dispatcher's own count of stages that took 50 ms or more (see SLOW_MS): how many, and their median.
+  const stages = ['to-handler', 'view', 'turn', 'signer'].map((st) => {
+    const n = sumWork(m.work, 'dispatcher', `slow.${st}`);
+    const ms = sumWork(m.work, 'dispatcher', `slow.${st}.ms`);
+    return { stage: st, n, meanMs: n > 0 ? Math.round(ms / n) : 0 };
+  });
+  const stageText = stages.map((x) => `${x.stage} ${x.n}${x.n > 0 ? ` (mean ${x.meanMs} ms)` : ''}`).join(', ');
+  const line = `slowest 1% (${slow.length}): median ${med(before)} ms before the attempt started, ${med(attempt)} ms attempt to arrival; stages >= 50 ms in the dispatcher: ${stageText} (to-handler: broker store to handler, view: registry up to date, turn: waiting for the receiver, signer: the signature); in the window ${w.redelivered} redeliveries, ${w.handedBack} hand-backs, ${w.parked} parked; pauses >= 10 ms: ${pauseText || 'none'}`;
+  return { line, figures: { slowest: slow.length, beforeAttemptMedianMs: med(before), attemptToArrivalMedianMs: med(attempt), ...w, slowStages: stages, pauses: Object.fromEntries(pauses) } };
 }
 
 /** 1 event -> N receivers. */
@@ -304,14 +517,21 @@ export async function backlog(ctx: Ctx): Promise<void> {
   b.cpuGroups(); // notes the new dispatcher's pid
   b.profileFromHere();
   const cpu = cpuMeter(ctx);
-  const drained = await until(() => farm.unique(t.indexes) - base >= pub.ops, o.backlogTimeoutSeconds * 1000, 20);
-  const got = farm.unique(t.indexes) - base;
-  const lastAt = drained ? farm.lastAt(t.indexes) : nowMs();
-  const loggedAt = drained ? await logCaughtUp(ctx, 120_000) : undefined;
-  const cpuUse = cpu.end(got, 'delivery');
+  let got = 0;
+  let lastAt = 0;
+  let loggedAt: number | undefined;
+  let cpuUse!: ReturnType<ReturnType<typeof cpuMeter>['end']>;
+  const { value: drained, work } = await withWork(ctx, async () => {
+    const done = await until(() => farm.unique(t.indexes) - base >= pub.ops, o.backlogTimeoutSeconds * 1000, 20);
+    got = farm.unique(t.indexes) - base;
+    lastAt = done ? farm.lastAt(t.indexes) : nowMs();
+    loggedAt = done ? await logCaughtUp(ctx, 120_000) : undefined;
+    cpuUse = cpu.end(got, 'delivery');
+    return done;
+  });
   const orderDeliveries = (await orderHandOuts(b.jsm)) - orders0;
   const handedOut = round(orderDeliveries / Math.max(1, got), 1);
-  console.log(`[bench]     the dispatcher was handed ${orderDeliveries} orders (${handedOut} per delivery made): deferred orders come back again and again`);
+  console.log(`[bench]     the dispatcher was handed ${orderDeliveries} events and orders (${handedOut} per delivery made; 1 means no hand-backs)`);
   const drainMs = lastAt - readyAt;
   const loggedMs = loggedAt ? loggedAt - readyAt : undefined;
   if (!drained) results.errors.push(`backlog: ${got} of ${pub.ops} delivered within ${o.backlogTimeoutSeconds} s of the dispatcher's start`);
@@ -322,8 +542,8 @@ export async function backlog(ctx: Ctx): Promise<void> {
     value: loggedMs ? rate(got, loggedMs) : rate(got, drainMs),
     unit: 'deliveries/s',
     ratioTo: 'platform.delivered',
-    note: `${drained ? 'drained' : 'NOT drained'} in ${(drainMs / 1000).toFixed(1)} s after the dispatcher was ready (start took ${((readyAt - startAt) / 1000).toFixed(1)} s); ${handedOut} order hand-outs and ${round(Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 1)} ms CPU per delivery`,
-    extra: { queued: pub.ops, delivered: got, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, orderDeliveries, orderDeliveriesPerDelivery: handedOut, signatures: checkSignatures(ctx, t, 'backlog'), cpu: cpuUse },
+    note: `${drained ? 'drained' : 'NOT drained'} in ${(drainMs / 1000).toFixed(1)} s after the dispatcher was ready (start took ${((readyAt - startAt) / 1000).toFixed(1)} s); ${handedOut} hand-outs (events, orders) and ${round(Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 1)} ms CPU per delivery`,
+    extra: { queued: pub.ops, delivered: got, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, orderDeliveries, orderDeliveriesPerDelivery: handedOut, signatures: checkSignatures(ctx, t, 'backlog'), cpu: cpuUse, work: Object.fromEntries(work), summary: workSummary(work).figures },
   });
   // Last scenario: what did not drain is stopped with the stack.
   if (drained) await settle(ctx, 'backlog', 120_000);
@@ -380,8 +600,11 @@ export async function isolation(ctx: Ctx): Promise<void> {
     unit: 'x',
     note: `${hung} requests to the hanging receiver, each held until the deadline`,
   });
-  // Let the hanging receiver answer again, so what is left drains before the next scenario.
+  // Let the hanging receiver answer again, and delete it: its orders parked for later are
+  // cancelled now instead of being released into the scenarios that follow.
   await farm.configure(hanging, { mode: 'ok' });
+  const del = await ctx.b.operator.delete(`/v1/receivers/${t.receiverIds[0]}?tenant=${t.id}`);
+  if (del.status !== 200) results.errors.push(`isolation: deleting the hanging receiver answered ${del.status}: ${del.text.slice(0, 200)}`);
   await sleep(100);
   await settle(ctx, 'isolation', 60_000);
 }

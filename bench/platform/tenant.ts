@@ -14,6 +14,8 @@ const runId = randomUUID().slice(0, 8);
 export interface BenchTenant {
   id: string;
   receivers: Receiver[];
+  /** The platform's receiver id of each receiver, in the same order. */
+  receiverIds: string[];
   indexes: number[];
   /** Publishes event i; resolves after the JetStream ack (or the 202). */
   publish(i: number, feed: 'nats' | 'http'): Promise<void>;
@@ -28,6 +30,7 @@ export async function createTenant(b: BenchStack, farm: ReceiverFarm, id: string
   const topic = await b.operator.post('/v1/topics', { tenant: id, name: TOPIC });
   expect(topic, 201, `create topic in ${id}`);
   const receivers = receiverCount > 0 ? await farm.add(receiverCount) : [];
+  const receiverIds: string[] = [];
   if (receivers.length > 0) {
     const account = await b.operator.post('/v1/accounts', {
       tenant: id,
@@ -46,6 +49,7 @@ export async function createTenant(b: BenchStack, farm: ReceiverFarm, id: string
         auth: { protocol: 'websub', algorithm: 'sha256' },
       });
       expect(res, 201, `create receiver ${k} in ${id}`);
+      receiverIds.push(String(res.body.receiver.id));
       if (typeof res.body.secret === 'string') await farm.configure(r.index, { secret: res.body.secret });
     }
   }
@@ -54,6 +58,7 @@ export async function createTenant(b: BenchStack, farm: ReceiverFarm, id: string
   const tenant: BenchTenant = {
     id,
     receivers,
+    receiverIds,
     indexes: receivers.map((r) => r.index),
     async publish(i, feed) {
       const object = { type: 'order', id: String(i) };

@@ -3,6 +3,7 @@
 // `npm run status` shows each), and stops everything cleanly on Ctrl-C. Reuses the data
 // folder. HOOKLINE_RUN_COMPILED=1 runs the compiled build (start.mjs builds it first).
 /* eslint-disable no-restricted-properties -- the launcher passes its environment on to the services */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { LocalSetupError, startIntegrationsDemo, startStack, type IntegrationsDemo } from '@hookline/local-stack';
 
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
   delete env.HOOKLINE_HTTP_PORT;
   const compiled = env.HOOKLINE_RUN_COMPILED === '1';
   delete env.HOOKLINE_RUN_COMPILED;
+  const consoleStale = env.HOOKLINE_CONSOLE_STALE === '1';
+  delete env.HOOKLINE_CONSOLE_STALE;
   // On one machine the receivers you try things with live on this machine too; in production this stays empty.
   env.HOOKLINE_EGRESS_ALLOWLIST ??= '127.0.0.0/8,::1/128';
   delete env.HOOKLINE_LISTEN_PORT;
@@ -44,7 +47,10 @@ async function main(): Promise<void> {
   }
   console.log(`
 [hookline] ready.
-  API base URL     ${stack.url}
+  API base URL     ${stack.url}   (OpenAPI: ${stack.url}/openapi.json, reference: ${stack.url}/api-reference)
+  gRPC admin API   ${stack.grpcAddress}  (plaintext; reflection on: grpcurl -plaintext ${stack.grpcAddress} list)
+  console          ${stack.url}/console/  (sign in with the operator token below, or an API account's token and TOTP code)${consoleStale ? `
+                   being built now: ready when "[hookline] console built" appears` : ''}
   NATS             ${stack.nats.url}  (JetStream store: ${stack.nats.storeDir})
   PostgreSQL       ${stack.databaseUrl}${stack.postgres?.relocatedTo ? `
                    data in ${stack.postgres.pgdata}: user postgres cannot reach ${dataDir}
@@ -65,10 +71,20 @@ async function main(): Promise<void> {
         npm run status    (each process: state, pid, restarts, ready)
   A process that dies is restarted (1 s, 2 s, 4 s, … up to 30 s apart). Ctrl-C stops everything.
 `);
+  // The console's build, after the banner (start.mjs found it missing or stale).
+  let consoleBuild: ChildProcess | undefined;
+  if (consoleStale) {
+    consoleBuild = spawn(process.execPath, [join(__dirname, '..', '..', 'services', 'console', 'build.mjs')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    consoleBuild.once('exit', (code, signal) => {
+      if (code !== 0 && !signal) console.warn(`[hookline] the console could not be built (exit ${code}); /console/ answers 404 until node services/console/build.mjs succeeds`);
+      consoleBuild = undefined;
+    });
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    consoleBuild?.kill('SIGTERM');
     console.log(`\n[hookline] ${signal}: stopping services, NATS and PostgreSQL`);
     await demo?.close();
     await stack.stop();

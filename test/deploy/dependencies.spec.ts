@@ -17,15 +17,19 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { de
 const deps = Object.keys(pkg.dependencies);
 const devDeps = Object.keys(pkg.devDependencies);
 
-/** Code that only tests, benchmarks and tools run; everything else under services/ and libs/ runs in production. */
+/** Code that only tests, benchmarks and tools (the OpenAPI generator) run; everything else under services/ and libs/ runs in production. */
 function devOnly(file: string): boolean {
   return (
     /\.(spec|integration|e2e)\.ts$/.test(file) ||
     /^(test|bench|deploy)\//.test(file) ||
     file.startsWith('libs/testing/') ||
     file.startsWith('libs/local-stack/') ||
+    // The console is bundled into static files at build time; the image ships the files, not its packages.
+    file.startsWith('services/console/') ||
     // A project's build script (libs/<name>/build.mjs) runs at build time, not in production.
     /^libs\/[^/]+\/build\.mjs$/.test(file) ||
+    // Build time: generates the OpenAPI document (npm run openapi).
+    file.startsWith('libs/api-docs/') ||
     file.includes('/testdata/') ||
     !/^(services|libs)\//.test(file)
   );

@@ -1,6 +1,6 @@
 // The one typed map from a message channel (a family of subjects) to its payload type.
 // Publishers and consumers take their payload types from here.
-import type { DeliveryLifecycleEvent, DispatchOrder, FailedOrder, ParkedOrder, ResendSucceeded } from './delivery';
+import type { DeliveryFactBatch, DeliveryLifecycleEvent, DispatchOrder, FailedOrder, ParkedOrder, ResendSucceeded } from './delivery';
 import type { HostEvent } from './host-event';
 import type { ListenerIngestMessage } from './listeners';
 import type { RegistryChange } from './registry';
@@ -12,6 +12,8 @@ export interface ChannelMap {
   'registry-change': RegistryChange;
   /** hookline.delivery.<tenant>.<type> */
   'delivery-lifecycle': DeliveryLifecycleEvent;
+  /** hookline.delivery.<tenant>.facts */
+  'delivery-facts': DeliveryFactBatch;
   /** hookline.dispatch.due.<tenant> */
   'dispatch-due': DispatchOrder;
   /** hookline.dispatch.failed.<tenant> */

@@ -230,8 +230,32 @@ export function upgradeDeliveryMessage<T extends object>(raw: T): T {
   } as T;
 }
 
+/**
+ * Several facts of one tenant in one message: what a producer recorded in one tick (a
+ * delivery's "created" fact with the outcome of its first attempt, other deliveries'
+ * outcomes). The facts are the same as on their own subjects, in the order they
+ * happened; batching only saves the broker a message, a delivery and an ack per fact.
+ * A "created" fact inside a batch is a record, not an order: its first attempt already
+ * happened and its outcome follows it (only a "created" fact on its own subject is the
+ * first attempt's order, see dispatcherFirstAttempts).
+ */
+export interface DeliveryFactBatch {
+  facts: DeliveryLifecycleEvent[];
+}
+
+/** At most this many facts in one batch message (the log orders facts by stream sequence and position in the batch). */
+export const MAX_FACTS_PER_BATCH = 1000;
+
+/** Every fact a message on hookline.delivery.> carries: a batch's facts in order, or the one fact. */
+export function factsOf(payload: unknown): unknown[] {
+  const p = payload as Partial<DeliveryFactBatch> | null;
+  return p !== null && typeof p === 'object' && Array.isArray(p.facts) ? p.facts : [payload];
+}
+
 export const deliverySubjects = {
   lifecycle: (tenantId: string, type: DeliveryLifecycleEvent['type']) => `hookline.delivery.${tenantId}.${type}`,
+  /** A DeliveryFactBatch of one tenant. */
+  facts: (tenantId: string) => `hookline.delivery.${tenantId}.facts`,
   due: (tenantId: string) => `hookline.dispatch.due.${tenantId}`,
   failed: (tenantId: string) => `hookline.dispatch.failed.${tenantId}`,
   resendSucceeded: (tenantId: string) => `hookline.dispatch.resent.${tenantId}`,
@@ -246,4 +270,6 @@ export const deliveryMsgIds = {
   parked: (o: DispatchOrder) => `${o.deliveryId}:parked:${o.attempt}${o.manual ? `:m:${o.createdAt}` : ''}:p${o.parked ?? 0}`,
   failed: (o: DispatchOrder) => `${o.deliveryId}:failed:${o.attempt}`,
   resendSucceeded: (r: ResendSucceeded) => `${r.deliveryId}:resent:${r.attempt}`,
+  /** Derived from the facts' own ids, so republishing the same batch is recognised as a duplicate. */
+  facts: (factIds: readonly string[]) => `facts:${stableUuid(...factIds)}`,
 } as const;

@@ -14,3 +14,4 @@ export * from './installations';
 export * from './integrations';
 export * from './live';
 export * from './listeners';
+export * from './documents';

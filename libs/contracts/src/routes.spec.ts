@@ -18,6 +18,8 @@ describe('routeFor', () => {
     ['/v1/integration-jobs/abc/events', 'audit-log'],
     ['/v1/integration-log', 'audit-log'],
     ['/integration-buttons/hookline-integrations.js', 'registry'],
+    ['/console', 'registry'],
+    ['/console/assets/index-1a2b.js', 'registry'],
     ['/nothing', undefined],
   ];
   for (const [path, svc] of table) it(`${path} -> ${svc}`, () => assert.equal(routeFor(path), svc));

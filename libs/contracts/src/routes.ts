@@ -26,6 +26,11 @@ export const PUBLIC_ROUTES: readonly PublicRoute[] = [
   { prefix: '/.well-known/', service: 'registry' },
   /** The OAuth 2.0 / OpenID Connect provider of app installations (its issuer is <base>/oidc). */
   { prefix: '/oidc/', service: 'registry' },
+  /** The admin console (services/console, built to static files), served by the registry: /console redirects to /console/. */
+  { prefix: '/console', service: 'registry' },
+  /** The OpenAPI 3.1 document of this whole API (every service's routes) and its browsable reference page. */
+  { prefix: '/openapi.json', service: 'registry' },
+  { prefix: '/api-reference', service: 'registry' },
 ];
 
 export function routeFor(path: string): ServiceName | undefined {

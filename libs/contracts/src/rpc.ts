@@ -9,6 +9,8 @@ import type {
   DescribeCredentialRequest,
   RevokeCredentialRequest,
   RotateCredentialRequest,
+  SignBatchRequest,
+  SignBatchResult,
   SignRequest,
   SignResult,
   VerifyRequest,
@@ -30,6 +32,7 @@ export type RpcReply<T> = { ok: true; result: T } | { ok: false; error: RpcError
 
 export interface RpcMap {
   'hookline.signer.sign': { request: SignRequest; result: SignResult };
+  'hookline.signer.sign-batch': { request: SignBatchRequest; result: SignBatchResult };
   'hookline.signer.credentials.create': { request: CreateCredentialRequest; result: CredentialIssued };
   'hookline.signer.credentials.rotate': { request: RotateCredentialRequest; result: CredentialRotated };
   'hookline.signer.credentials.revoke': { request: RevokeCredentialRequest; result: CredentialRevoked };

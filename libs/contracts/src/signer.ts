@@ -3,11 +3,16 @@
 // dispatcher asks it for each attempt's authentication headers, never seeing a secret.
 // The JSON schemas below are the published contract; the signer validates every
 // request against them.
-import { RPC_ERROR_CODES } from './rpc';
+import { RPC_ERROR_CODES, type RpcReply } from './rpc';
 
 export const SIGNER_SUBJECTS = {
   /** The auth headers for one attempt. */
   sign: 'hookline.signer.sign',
+  /**
+   * The auth headers for many attempts in one request/reply: each item is a sign
+   * request, checked and answered exactly as on `sign` (its own reply, ok or not).
+   */
+  signBatch: 'hookline.signer.sign-batch',
   /** Store a new credential (generating the secret unless given). */
   createCredential: 'hookline.signer.credentials.create',
   /** Replace a credential's secret; HMAC schemes keep the old one valid for an overlap. */
@@ -173,6 +178,19 @@ export interface SignResult {
   /** body-secret: the body to send instead (base64), with the secret written in. Never log or store it. */
   body?: string;
 }
+
+/** Many sign requests at once; the dispatcher batches what its attempts ask for in one tick. */
+export interface SignBatchRequest {
+  requests: SignRequest[];
+}
+
+export interface SignBatchResult {
+  /** One reply per request, in the same order: each as `sign` would have answered it. */
+  replies: RpcReply<SignResult>[];
+}
+
+/** The most sign requests one batch may carry. */
+export const MAX_SIGN_BATCH = 500;
 
 // ---- JSON schemas (draft-07) -----------------------------------------------------
 
@@ -385,6 +403,25 @@ export const SIGNER_SCHEMAS = {
           },
         },
       },
+    }),
+  },
+  /**
+   * Each item of `requests` is a sign request and each item of `replies` a sign reply:
+   * the signer checks every item against the `sign` schemas above, one by one, so one
+   * bad item gets its own invalid-request reply and the others are signed.
+   */
+  [SIGNER_SUBJECTS.signBatch]: {
+    request: {
+      type: 'object',
+      required: ['requests'],
+      additionalProperties: false,
+      properties: { requests: { type: 'array', minItems: 1, maxItems: MAX_SIGN_BATCH, items: { type: 'object' } } },
+    },
+    response: reply({
+      type: 'object',
+      required: ['replies'],
+      additionalProperties: false,
+      properties: { replies: { type: 'array', items: { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' } } } } },
     }),
   },
 } as const;

@@ -46,6 +46,23 @@ export const Authenticated = () => SetMetadata(ANY_PRINCIPAL, true);
  */
 export const Requires = (...actions: string[]) => SetMetadata(REQUIRES, actions);
 
+/**
+ * Who may call a handler, from its decorators (the handler's own win over its class's):
+ * anyone, the operator only, any authenticated caller, or callers holding these actions.
+ * The guard enforces it; the OpenAPI document describes each operation's security from it.
+ */
+export type AccessRule = { kind: 'public' } | { kind: 'operator' } | { kind: 'authenticated' } | { kind: 'requires'; actions: string[] };
+
+export function accessRuleOf(handler: Function, cls: Function, reflector: Reflector = new Reflector()): AccessRule {
+  const targets = [handler, cls];
+  if (reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return { kind: 'public' };
+  const required = reflector.getAllAndOverride<string[] | undefined>(REQUIRES, targets);
+  if (reflector.getAllAndOverride<boolean>(OPERATOR_ONLY, targets)) return { kind: 'operator' };
+  if (required !== undefined) return { kind: 'requires', actions: required };
+  // Fails closed: a handler that names neither actions nor @Authenticated is operator-only.
+  return reflector.getAllAndOverride<boolean>(ANY_PRINCIPAL, targets) ? { kind: 'authenticated' } : { kind: 'operator' };
+}
+
 /** The authenticated caller, as a handler parameter. */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
   const principal = ctx.switchToHttp().getRequest<Request>().principal;
@@ -83,21 +100,22 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const targets = [ctx.getHandler(), ctx.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
+    const rule = accessRuleOf(ctx.getHandler(), ctx.getClass(), this.reflector);
+    if (rule.kind === 'public') return true;
     const req = ctx.switchToHttp().getRequest<Request>();
-    const principal = await this.authenticate(bearerToken(req));
-    if (!principal) throw new UnauthorizedError();
-    req.principal = principal;
-    if (principal.kind === 'operator') return true;
-    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRES, targets);
-    const anyPrincipal = this.reflector.getAllAndOverride<boolean>(ANY_PRINCIPAL, targets);
-    if (this.reflector.getAllAndOverride<boolean>(OPERATOR_ONLY, targets) || (required === undefined && !anyPrincipal)) {
-      throw new ForbiddenError('this endpoint needs the operator token');
-    }
-    const missing = (required ?? []).filter((a) => !principalHolds(principal, a));
-    if (missing.length > 0) throw new ForbiddenError(`this endpoint needs the ${missing.join(', ')} permission`);
+    req.principal = await this.admit(bearerToken(req), rule);
     return true;
+  }
+
+  /** The principal behind the credential if the rule lets it through; throws 401 or 403 otherwise (HTTP and gRPC alike). */
+  async admit(token: string | undefined, rule: AccessRule): Promise<Principal> {
+    const principal = await this.authenticate(token);
+    if (!principal) throw new UnauthorizedError();
+    if (principal.kind === 'operator' || rule.kind === 'public') return principal;
+    if (rule.kind === 'operator') throw new ForbiddenError('this endpoint needs the operator token');
+    const missing = rule.kind === 'requires' ? rule.actions.filter((a) => !principalHolds(principal, a)) : [];
+    if (missing.length > 0) throw new ForbiddenError(`this endpoint needs the ${missing.join(', ')} permission`);
+    return principal;
   }
 
   /** The operator token, or a valid access token (re-checked against current state where the service can). */

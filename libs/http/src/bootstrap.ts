@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { INestApplication, Type, DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { ConfigError, ConfigSpec, HttpConfig, readConfig } from '@hookline/config';
 import { JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
@@ -29,7 +29,17 @@ export function loadServiceConfig<T>(service: string, spec: ConfigSpec<T>): Read
   }
 }
 
-export async function runHttpService(module: Type<unknown> | DynamicModule, config: HttpConfig & { service: string }): Promise<INestApplication> {
+export interface HttpServiceOptions {
+  service: string;
+  /**
+   * Handlers that run before Nest's router, after the body has been parsed and checked
+   * (a route so hot that it skips the router's guards, pipes and interceptors, and so
+   * must do what they do itself).
+   */
+  beforeRoutes?: (app: INestApplication) => RequestHandler[];
+}
+
+export async function runHttpService(module: Type<unknown> | DynamicModule, config: HttpConfig & HttpServiceOptions): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(new PinoNestLogger(logger));
@@ -42,6 +52,7 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   // OAuth 2.0 token requests are form-encoded (RFC 6749 §4); requireJsonBody lets them through only under FORM_PATHS.
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
   app.use(bodyErrorHandler(logger));
+  for (const handler of config.beforeRoutes?.(app) ?? []) app.use(handler);
   app.useGlobalFilters(new ProblemFilter(logger));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);

@@ -1,18 +1,25 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ReadinessRegistry } from '@hookline/observability';
+import { InstanceStats, ReadinessRegistry, type InstanceSnapshot } from '@hookline/observability';
 import { Public } from './auth';
 
 @Controller()
 export class HealthController {
-  constructor(private readonly readiness: ReadinessRegistry) {}
+  constructor(
+    private readonly readiness: ReadinessRegistry,
+    private readonly stats: InstanceStats,
+  ) {}
 
-  /** Alive: the process answers. */
+  /**
+   * Alive: the process answers. With it, what this instance has done (work counters, so
+   * replicas can be compared) and how its runtime behaves (memory, GC and event-loop
+   * pauses): counts and timings only, nothing about tenants or their data.
+   */
   @Public()
   @Get('health')
   @HttpCode(200)
-  health(): { status: 'ok' } {
-    return { status: 'ok' };
+  health(): { status: 'ok'; instance: InstanceSnapshot } {
+    return { status: 'ok', instance: this.stats.snapshot() };
   }
 
   /** Ready: NATS connected, streams and consumers present, PostgreSQL reachable. */

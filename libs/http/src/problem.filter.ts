@@ -24,8 +24,11 @@ export class ProblemFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const req = host.switchToHttp().getRequest<Request>();
+    this.send(exception, host.switchToHttp().getRequest<Request>(), host.switchToHttp().getResponse<Response>());
+  }
+
+  /** Answers the request with the problem for this error (also for handlers outside Nest's router). */
+  send(exception: unknown, req: Request, res: Response): void {
     if (isDatabaseUnavailable(exception)) {
       // An outage of a dependency, not a bug: 503 with Retry-After, so clients retry.
       this.logger.warn({ err: (exception as Error).message, method: req.method, path: req.path }, 'database unavailable');

@@ -141,6 +141,8 @@ describe('validation: free-form JSON (@FreeFormJson)', () => {
   it('findPrototypeKey finds the first such key, iteratively', () => {
     assert.equal(findPrototypeKey({ a: [{ b: 1 }, { prototype: 1 }] }), 'a.1.prototype');
     assert.equal(findPrototypeKey({ a: 'constructor' }), undefined);
+    assert.equal(findPrototypeKey({ name: 'x', toString: 1 }), 'toString');
+    assert.equal(findPrototypeKey({ a: { valueOf: 2 } }), 'a.valueOf');
     assert.equal(findPrototypeKey(JSON.parse(`${'{"a":'.repeat(100_000)}{"constructor":1}${'}'.repeat(100_000)}`))?.split('.').length, 100_001);
   });
 });

@@ -43,8 +43,13 @@ export function findUnstorable(value: unknown, path: string): string | undefined
   return undefined;
 }
 
-/** Keys that class-transformer and Nest's pipe treat as the object's machinery, not its data. */
-const PROTOTYPE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+/**
+ * Keys that class-transformer and Nest's pipe treat as the object's machinery, not its
+ * data, and those of Object.prototype (toString, valueOf, ...): class-validator's
+ * whitelist finds an inherited function under such a name and lets an unknown field
+ * through (found by the OpenAPI contract test: {"toString": 1} was accepted).
+ */
+const PROTOTYPE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)];
 
 /**
  * Where the structured part of a request (everything but its free-form JSON) has a key
@@ -132,6 +137,10 @@ class HooklineValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') {
       const field = findUnstorable(value, metadata.data ?? '');
       if (field) throw new ValidationError([{ field, message: `${field} must be valid Unicode text without the NUL character (U+0000)` }]);
+    }
+    // A DTO body is a JSON object (or absent): null, a number or a list was taken as "no fields" before.
+    if (metadata.type === 'body' && metadata.metatype && this.toValidate(metadata) && value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw new ValidationError([{ field: 'body', message: 'the body must be a JSON object' }]);
     }
     if (!metadata.metatype || !this.toValidate(metadata) || value === null || typeof value !== 'object' || Array.isArray(value)) return super.transform(value, metadata);
     const free = metadata.type === 'body' ? freeFormProperties(metadata.metatype).filter((k) => Object.hasOwn(value, k)) : [];

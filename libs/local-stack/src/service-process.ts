@@ -99,7 +99,9 @@ export function createService(name: ServiceName, port: number, env: Record<strin
         if (c.exitCode !== null) throw new Error(`${name} exited with ${c.exitCode}: ${lines.slice(-20).join('\n')}`);
         const res = await fetch(`http://127.0.0.1:${port}/ready`);
         return res.status === 200;
-      }, 60_000, 100);
+        // Generous: a loaded machine (CI runners, or tests beside each other) can take a minute
+        // to start a service that replays the registry stream or builds the web component.
+      }, 150_000, 100);
     },
     async stop() {
       const c = child;

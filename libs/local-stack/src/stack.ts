@@ -47,6 +47,8 @@ export interface StackOptions {
    * test stacks, which kill and restart processes themselves.
    */
   supervise?: boolean | Omit<SupervisorOptions, 'logFile'>;
+  /** The registry's gRPC admin API port (default: httpPort + 7 with fixedServicePorts, else a free one). */
+  grpcPort?: number;
 }
 
 export interface Stack {
@@ -62,6 +64,15 @@ export interface Stack {
   env: Record<string, string>;
   /** Set when the stack supervises its processes. */
   supervisor?: Supervisor;
+  /** Further instances of a service started with addReplica (the gateway keeps sending HTTP to the first). */
+  replicas: Record<ServiceName, ServiceHandle[]>;
+  /**
+   * Starts one more instance of a service, on a port of its own, against the same NATS and
+   * PostgreSQL (as a deployment runs several): its log is .../logs/<name>-<n>.log.
+   */
+  addReplica(name: ServiceName, extraEnv?: Record<string, string>): Promise<ServiceHandle>;
+  /** host:port of the registry's gRPC admin API (HOOKLINE_GRPC_PORT). */
+  grpcAddress: string;
   stop(): Promise<void>;
 }
 
@@ -143,6 +154,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const mail = await startMailSink({ dir: join(opts.dataDir, 'mail'), port: opts.smtpPort });
     started.push({ stop: () => mail.close() });
     const publicUrl = `http://${host}:${httpPort}`;
+    const grpcPort = opts.grpcPort ?? (opts.fixedServicePorts ? httpPort + 1 + SERVICE_NAMES.length : await freePort());
     const env: Record<string, string> = {
       HOOKLINE_NATS_URL: nats.url,
       HOOKLINE_DATABASE_URL: databaseUrl,
@@ -152,6 +164,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       HOOKLINE_SMTP_URL: mail.url,
       HOOKLINE_OIDC_ISSUER: `${publicUrl}/oidc`,
       HOOKLINE_OIDC_SIGNIN_URL: `${publicUrl}/local/sign-in`,
+      // The registry answers the admin API over gRPC too (the other services do not read it).
+      HOOKLINE_GRPC_PORT: String(grpcPort),
       ...opts.env,
     };
     const names = opts.services ?? SERVICE_NAMES;
@@ -196,6 +210,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
     const gateway = await startGateway(host, httpPort, ports, { status: supervisor ? () => supervisor.status() : undefined, local });
     started.push({ stop: () => gateway.close() });
+    const replicas = Object.fromEntries(SERVICE_NAMES.map((n) => [n, [] as ServiceHandle[]])) as Record<ServiceName, ServiceHandle[]>;
+    // Stopped before the services they share NATS and PostgreSQL with (stop() runs this list backwards).
+    started.push({ stop: () => Promise.all(SERVICE_NAMES.flatMap((n) => replicas[n].map((r) => r.stop()))) });
     return {
       url: gateway.url,
       nats,
@@ -206,6 +223,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       mail,
       env,
       supervisor,
+      replicas,
+      async addReplica(name, extraEnv = {}) {
+        const n = replicas[name].length + 2;
+        const handle = createService(name, await freePort(), env, { logFile: join(opts.dataDir, 'logs', `${name}-${n}.log`), echo: opts.echo });
+        replicas[name].push(handle);
+        await handle.start(extraEnv);
+        return handle;
+      },
+      grpcAddress: `127.0.0.1:${env.HOOKLINE_GRPC_PORT}`,
       async stop() {
         for (const s of started.reverse()) await s.stop().catch(() => undefined);
       },

@@ -1,10 +1,15 @@
 // Runs the service's durable pull consumers: bounded concurrency (per message or in
 // batches), explicit settlement (see settlement.ts), dead-lettering, and a graceful
 // stop that finishes and settles in-flight work.
-import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+//
+// Per message it does as little as it can: headers are read only when a handler asks,
+// acks are sent together once per event-loop turn (one socket write for all the
+// messages that finished in it, instead of one each), and one timer per consumer tells
+// the broker about long-running messages instead of a timer per message.
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { HEADERS, subjects, type Channel, type ConsumerSpec, type PayloadOf } from '@hookline/contracts';
-import { correlation, LOGGER, Logger } from '@hookline/observability';
+import { correlation, InstanceStats, LOGGER, Logger } from '@hookline/observability';
 import { DeferredError, PoisonMessageError } from './errors';
 import { NatsClient } from './nats-client';
 import { JetStreamPublisher } from './publisher';
@@ -35,8 +40,16 @@ interface Registration {
   policy: SettlementPolicy;
   messages?: ConsumerMessages;
   inFlight: Set<Promise<void>>;
+  /** Messages being handled, with when their handling started (for the heartbeat). */
+  working: Map<JsMsg, number>;
   loop?: Promise<void>;
 }
+
+/** Messages a per-message consumer asks for at once (and again as they arrive). */
+const PULL_PER_MESSAGE = 64;
+
+/** A message handled longer than this is reported as still in progress, pushing back its redelivery. */
+const HEARTBEAT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -57,12 +70,20 @@ class Semaphore {
 export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly registrations: Registration[] = [];
   private stopping = false;
+  private active = true;
+  private activated?: { promise: Promise<void>; resolve: () => void };
+  private acks: JsMsg[] = [];
+  private heartbeat?: NodeJS.Timeout;
+  private readonly stats: InstanceStats;
 
   constructor(
     private readonly client: NatsClient,
     private readonly publisher: JetStreamPublisher,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Optional() stats?: InstanceStats,
+  ) {
+    this.stats = stats ?? new InstanceStats();
+  }
 
   /** One message at a time per handler call, up to `concurrency` at once. Call from onModuleInit. */
   register<C extends Channel>(
@@ -97,6 +118,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       maxWaitMs: o.maxWaitMs,
       policy: { ...DEFAULT_SETTLEMENT, maxDeliver: spec.maxDeliver, ...o.policy },
       inFlight: new Set(),
+      working: new Map(),
     });
   }
 
@@ -106,11 +128,13 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     for (const reg of this.registrations) reg.loop = this.run(reg);
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS / 2).unref();
   }
 
   /** Stop pulling, let in-flight handlers finish and settle, then return. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    this.activated?.resolve();
     for (const reg of this.registrations) reg.messages?.stop();
     await Promise.all(
       this.registrations.map(async (reg) => {
@@ -118,13 +142,57 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         await Promise.allSettled([...reg.inFlight]);
       }),
     );
+    this.flushAcks();
+    clearInterval(this.heartbeat);
     this.logger.info('consumers stopped; in-flight work settled');
+  }
+
+  /**
+   * Stops pulling (false) until told to go on (true); what is being handled finishes and
+   * settles. For a standby replica that must not take work while another is active.
+   */
+  async setActive(active: boolean): Promise<void> {
+    if (active === this.active) return;
+    this.active = active;
+    if (active) {
+      this.activated?.resolve();
+      this.activated = undefined;
+      return;
+    }
+    let resolve!: () => void;
+    this.activated = { promise: new Promise<void>((r) => (resolve = r)), resolve: () => resolve() };
+    for (const reg of this.registrations) reg.messages?.stop();
+    await Promise.all(this.registrations.map((reg) => Promise.allSettled([...reg.inFlight])));
+    this.flushAcks();
+  }
+
+  /** Acks go out together at the end of the event-loop turn: one write for every message that finished in it. */
+  private ack(m: JsMsg): void {
+    this.acks.push(m);
+    if (this.acks.length === 1) setImmediate(() => this.flushAcks());
+  }
+
+  private flushAcks(): void {
+    const acks = this.acks;
+    if (acks.length === 0) return;
+    this.acks = [];
+    for (const m of acks) m.ack();
+  }
+
+  /** Tells the broker which messages are still being worked on, so their ack wait starts again. */
+  private beat(): void {
+    const cutoff = Date.now() - HEARTBEAT_MS;
+    for (const reg of this.registrations) for (const [m, since] of reg.working) if (since <= cutoff) m.working();
   }
 
   private async run(reg: Registration): Promise<void> {
     const { stream, durable } = reg.spec;
     const slots = new Semaphore(reg.concurrency);
     while (!this.stopping) {
+      if (!this.active) {
+        await this.activated?.promise;
+        continue;
+      }
       let buffer: JsMsg[] = [];
       let timer: NodeJS.Timeout | undefined;
       const dispatch = (batch: JsMsg[]) => {
@@ -146,11 +214,16 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       };
       try {
         const consumer = await this.client.js.consumers.get(stream, durable);
-        const messages = await consumer.consume({ max_messages: Math.max(reg.concurrency * reg.maxBatch * 2, 32) });
+        // Pull requests stay small for per-message handlers: the server hands a message to
+        // each waiting request in turn, so replicas of a service (each with its own
+        // requests) share the work evenly. Batch handlers pull enough to fill a batch.
+        const pull = reg.maxBatch === 1 ? PULL_PER_MESSAGE : Math.min(Math.max(reg.concurrency * reg.maxBatch * 2, 32), 2000);
+        const messages = await consumer.consume({ max_messages: pull });
         reg.messages = messages;
         if (this.stopping) messages.stop();
+        if (!this.active) messages.stop();
         for await (const m of messages) {
-          if (this.stopping) {
+          if (this.stopping || !this.active) {
             // Pulled but not started: hand it straight back for another instance.
             m.nak();
             continue;
@@ -163,7 +236,9 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       } catch (err) {
         clearTimeout(timer);
         for (const m of buffer) m.nak();
+        buffer = [];
         if (this.stopping) break;
+        if (!this.active) continue;
         this.logger.warn({ durable, err: (err as Error).message }, 'consumer loop failed; restarting');
         await sleep(1000);
       }
@@ -171,42 +246,56 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private toConsumed(m: JsMsg): ConsumedMessage<Channel> {
-    const headers: Record<string, string> = {};
-    if (m.headers) for (const [k, v] of m.headers) headers[k] = v[0] ?? '';
     let payload: unknown;
     try {
       payload = JSON.parse(m.string());
     } catch {
       throw new PoisonMessageError('payload is not JSON');
     }
+    const info = m.info;
+    let headers: Record<string, string> | undefined;
     return {
       payload: payload as PayloadOf<Channel>,
       subject: m.subject,
-      streamSeq: m.seq,
-      deliveryCount: m.info.deliveryCount,
-      timestampMs: m.time.getTime(),
-      msgId: headers[HEADERS.msgId],
-      headers,
+      streamSeq: info.streamSequence,
+      deliveryCount: info.deliveryCount,
+      timestampMs: Math.floor(info.timestampNanos / 1e6),
+      msgId: m.headers?.get(HEADERS.msgId) || undefined,
+      // Built on first use: most handlers never read a header.
+      get headers() {
+        if (!headers) {
+          headers = {};
+          if (m.headers) for (const [k, v] of m.headers) headers[k] = v[0] ?? '';
+        }
+        return headers;
+      },
       working: () => m.working(),
     };
   }
 
   private async process(reg: Registration, batch: JsMsg[]): Promise<void> {
-    if (batch.length === 1) return this.processOne(reg, batch[0]);
-    const decoded: ConsumedMessage<Channel>[] = [];
+    const started = Date.now();
+    for (const m of batch) reg.working.set(m, started);
     try {
-      for (const m of batch) decoded.push(this.toConsumed(m));
-      await reg.handler(decoded);
-    } catch (err) {
-      this.logger.warn({ durable: reg.spec.durable, size: batch.length, err: (err as Error).message }, 'batch failed; settling its messages one by one');
-      for (const m of batch) await this.processOne(reg, m);
-      return;
+      if (batch.length === 1) return await this.processOne(reg, batch[0]);
+      const decoded: ConsumedMessage<Channel>[] = [];
+      try {
+        for (const m of batch) decoded.push(this.toConsumed(m));
+        await reg.handler(decoded);
+      } catch (err) {
+        this.logger.warn({ durable: reg.spec.durable, size: batch.length, err: (err as Error).message }, 'batch failed; settling its messages one by one');
+        for (const m of batch) await this.processOne(reg, m);
+        return;
+      }
+      this.counted(reg, batch);
+      for (const m of batch) this.ack(m);
+    } finally {
+      for (const m of batch) reg.working.delete(m);
     }
-    for (const m of batch) m.ack();
   }
 
   private async processOne(reg: Registration, m: JsMsg): Promise<void> {
-    await correlation.run(m.headers?.get(HEADERS.correlationId) || undefined, async () => {
+    const run = async () => {
       let error: unknown;
       try {
         await reg.handler([this.toConsumed(m)]);
@@ -214,15 +303,28 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         error = err;
       }
       await this.settleMessage(reg, m, error);
-    });
+    };
+    // A message that names no correlation id gets none made up for it (the handler's log lines then have none).
+    const corr = m.headers?.get(HEADERS.correlationId);
+    await (corr ? correlation.run(corr, run) : run());
+  }
+
+  /** Per-instance work counters: messages handled, and how many of them were redeliveries. */
+  private counted(reg: Registration, msgs: JsMsg[]): void {
+    this.stats.count(`consumed.${reg.spec.durable}`, msgs.length);
+    let again = 0;
+    for (const m of msgs) if (m.info.deliveryCount > 1) again++;
+    if (again > 0) this.stats.count(`redelivered.${reg.spec.durable}`, again);
   }
 
   private async settleMessage(reg: Registration, m: JsMsg, error: unknown): Promise<void> {
     const s = settle(error, m.info.deliveryCount, reg.policy);
     if (s.kind === 'ack') {
-      m.ack();
+      this.counted(reg, [m]);
+      this.ack(m);
       return;
     }
+    this.stats.count(`${s.kind === 'nak' ? (error instanceof DeferredError ? 'deferred' : 'retried') : 'dead-lettered'}.${reg.spec.durable}`);
     if (s.kind === 'nak') {
       this.logger[error instanceof DeferredError ? 'debug' : 'warn'](
         { durable: reg.spec.durable, seq: m.seq, delivery: m.info.deliveryCount, delayMs: s.delayMs, err: (error as Error)?.message ?? String(error) },

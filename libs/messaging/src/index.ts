@@ -7,3 +7,4 @@ export * from './consumer-host';
 export * from './messaging.module';
 export * from './stream-follower';
 export * from './rpc';
+export * from './group-publisher';

@@ -249,6 +249,39 @@ describe('messaging against nats-server', () => {
       await client.onApplicationShutdown();
     }
   });
+
+  it('upToDate waits for every message published before it was called, and answers at once when there is none', async () => {
+    const { client, publisher } = await messagingFor(nats.url);
+    const spec: StreamSpec = { name: 'T_UPTODATE', subjects: ['t.uptodate.>'], maxAgeMs: 0, duplicateWindowMs: 60_000, retention: 'limits' };
+    await ensureStream(client.jsm, spec);
+    const logger = createLogger({ service: 'test', version: '0', level: 'silent' });
+    let applied = 0;
+    // A projection that takes its time, so a change can be in the stream but not yet applied.
+    const follower = new StreamFollower(client, spec.name, () => void applied++, logger);
+    try {
+      await publisher.publishRaw('t.uptodate.a', '{"n":1}', { msgId: 'u1' });
+      await follower.start();
+      await follower.whenCaughtUp();
+      await follower.upToDate();
+      assert.equal(applied, 1);
+      // Repeatedly: publish, and the very next upToDate sees it applied (whichever way it learns the last sequence).
+      for (let n = 2; n <= 30; n++) {
+        await publisher.publishRaw('t.uptodate.a', `{"n":${n}}`, { msgId: `u${n}` });
+        await follower.upToDate();
+        assert.equal(applied, n, `message ${n} applied before upToDate resolved`);
+      }
+      // Several published at once, then many callers at once: all see them all.
+      await Promise.all([31, 32, 33].map((n) => publisher.publishRaw('t.uptodate.a', `{"n":${n}}`, { msgId: `u${n}` })));
+      await Promise.all(Array.from({ length: 20 }, () => follower.upToDate()));
+      assert.equal(applied, 33);
+      // Nothing new: it answers without waiting for anything.
+      await follower.upToDate();
+      assert.equal(applied, 33);
+    } finally {
+      follower.stop();
+      await client.onApplicationShutdown();
+    }
+  });
 });
 
 /**

@@ -3,3 +3,4 @@ export * from './logger';
 export * from './nest-logger';
 export * from './observability.module';
 export * from './readiness';
+export * from './instance-stats';

@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { InstanceStats } from './instance-stats';
 import { createLogger, Logger } from './logger';
 import { ReadinessRegistry } from './readiness';
 
@@ -17,8 +18,20 @@ export class ObservabilityModule {
     const logger: Logger = createLogger({ service: identity.service, version: identity.version, level: identity.logLevel });
     return {
       module: ObservabilityModule,
-      providers: [{ provide: LOGGER, useValue: logger }, ReadinessRegistry],
-      exports: [LOGGER, ReadinessRegistry],
+      providers: [
+        { provide: LOGGER, useValue: logger },
+        ReadinessRegistry,
+        // One per process: its work counters and runtime pauses, shown by GET /health.
+        {
+          provide: InstanceStats,
+          useFactory: () => {
+            const stats = new InstanceStats();
+            stats.start();
+            return stats;
+          },
+        },
+      ],
+      exports: [LOGGER, ReadinessRegistry, InstanceStats],
     };
   }
 }

@@ -1,3 +1,5 @@
+import { recordExchange } from './openapi-contract';
+
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -26,6 +28,15 @@ export class ApiClient {
     }
     const res = await fetch(this.baseUrl + path, { method, headers: h, body: payload });
     const text = await res.text();
+    recordExchange({
+      method,
+      url: path,
+      requestContentType: h['content-type'] ?? h['Content-Type'],
+      requestBody: payload,
+      status: res.status,
+      responseContentType: res.headers.get('content-type') ?? undefined,
+      responseText: text,
+    });
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;

@@ -11,3 +11,4 @@ export * from './test-database';
 export * from './ledger-tenant';
 export * from './listeners';
 export * from './npm-start';
+export * from './openapi-contract';

@@ -32,6 +32,12 @@ export const dispatcherConfigSpec = {
     default: 30_000,
     doc: 'an order whose receiver will not have room for longer than this is parked in the retry-scheduler\'s agenda instead of handed back to JetStream, so a slow receiver\'s backlog cannot fill the consumer\'s ack window',
   }),
+  inlineWaitMs: field.duration('HOOKLINE_DISPATCH_INLINE_WAIT', {
+    // Long enough that a machine too busy to run the dispatcher for a moment is not taken
+    // for a receiver that stopped answering (which would send its backlog the slow way).
+    default: 5000,
+    doc: 'first attempts are made straight from fan-out (the host event unacknowledged meanwhile), waiting for their receiver\'s turn, unless the receiver has completed no attempt for this long (or its queue is ten times this long): then the "created" fact is published as the order',
+  }),
   signerTimeoutMs: field.duration('HOOKLINE_SIGNER_TIMEOUT', { default: 5000, doc: 'how long an attempt waits for its signature' }),
   // May carry a password: marked secret so a bad value is never echoed.
   smtpUrl: {
@@ -47,4 +53,4 @@ export type DispatcherConfig = NatsConfig &
   OperatorConfig &
   EgressConfig &
   DeliveryConfig &
-  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; signerTimeoutMs: number; smtpUrl?: string; smtpFrom: string };
+  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; inlineWaitMs: number; signerTimeoutMs: number; smtpUrl?: string; smtpFrom: string };

@@ -13,11 +13,14 @@ import { RegistryAuthModule } from './auth/auth.module';
 import { LoginThrottleRow } from './auth/entities/login-throttle.entity';
 import { SigningKey } from './auth/entities/signing-key.entity';
 import type { RegistryConfig } from './config';
+import { ConsoleModule } from './console/console.module';
 import { EventsModule } from './events/events.module';
 import { Installation } from './installations/entities/installation.entity';
 import { Template } from './installations/entities/template.entity';
 import { InstallationsModule } from './installations/installations.module';
 import { OidcModule } from './oidc/oidc.module';
+import { OpenApiModule } from './openapi/openapi.module';
+import { GrpcModule } from './grpc/grpc.module';
 import { Integration } from './integrations/entities/integration.entity';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { Listener } from './listeners/entities/listener.entity';
@@ -70,6 +73,9 @@ export class AppModule {
         OidcModule,
         IntegrationsModule,
         ListenersModule,
+        ConsoleModule,
+        OpenApiModule,
+        GrpcModule,
       ],
     };
   }

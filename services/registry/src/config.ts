@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import {
+  WORKSPACE_ROOT,
   databaseConfig,
   encryptionConfig,
   field,
@@ -49,7 +51,23 @@ const oidcConfig = {
   oidcKeyRotationMs: field.duration('HOOKLINE_OIDC_KEY_ROTATION', { default: 30 * 86_400_000, doc: 'how long one provider signing key (RS256) signs before a new one is made; the old one stays published while its tokens live' }),
 };
 
-export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig, ...oidcConfig, ...browserAccessConfig };
+/** The admin console's built files, served under /console/ (services/console builds them). */
+const consoleConfig = {
+  consoleDir: field.string('HOOKLINE_CONSOLE_DIR', {
+    default: join(WORKSPACE_ROOT, 'dist', 'services', 'console'),
+    doc: 'the folder of the built admin console served under /console/ (default: dist/services/console of the installation)',
+  }),
+};
+
+/** The admin API over gRPC (libs/contracts/src/proto/hookline/admin/v1), next to REST. */
+const grpcConfig = {
+  grpcPort: field.port('HOOKLINE_GRPC_PORT', {
+    optional: true,
+    doc: "the gRPC admin API's port on HOOKLINE_LISTEN_HOST (0 picks a free one); unset: no gRPC (npm start sets the HTTP port + 7)",
+  }),
+};
+
+export const registryConfigSpec = { ...natsConfig, ...databaseConfig, ...httpConfig, ...operatorConfig, ...encryptionConfig, ...egressConfig, ...accountsConfig, ...oidcConfig, ...browserAccessConfig, ...grpcConfig, ...consoleConfig };
 
 export type RegistryConfig = NatsConfig &
   DatabaseConfig &
@@ -71,4 +89,6 @@ export type RegistryConfig = NatsConfig &
     oidcAudience: string;
     oidcAccessTokenTtlMs: number;
     oidcKeyRotationMs: number;
+    consoleDir: string;
+    grpcPort?: number;
   };

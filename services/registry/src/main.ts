@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { loadServiceConfig, runHttpService } from '@hookline/http';
 import { AppModule } from './app.module';
 import { registryConfigSpec } from './config';
+import { eventsIngest } from './events/events.ingest';
 
 const config = loadServiceConfig('registry', registryConfigSpec);
-void runHttpService(AppModule.forRoot(config), { ...config, service: 'registry' });
+void runHttpService(AppModule.forRoot(config), { ...config, service: 'registry', beforeRoutes: (app) => [eventsIngest(app)] });

@@ -21,6 +21,17 @@ export const retrySchedulerConfigSpec = {
   ...deliveryConfig,
   ...registryViewConfig,
   pollIntervalMs: field.duration('HOOKLINE_RETRY_POLL_INTERVAL', { default: 500, doc: 'how often due retries are looked for' }),
+  leaseMs: {
+    ...field.duration('HOOKLINE_RETRY_LEASE', {
+      default: 10_000,
+      doc: 'how long the active retry-scheduler instance holds its lease without renewing it (renewed every third of it); a standby takes over at most this long after the active one stops',
+    }),
+    parse: (raw: string) => {
+      const v = parseDuration(raw.trim());
+      if (v < 300) throw new Error('must be at least 300ms');
+      return v;
+    },
+  },
   expirySweepMs: {
     ...field.duration('HOOKLINE_PUSH_EXPIRY_SWEEP', {
       default: 60_000,
@@ -39,4 +50,4 @@ export type RetrySchedulerConfig = NatsConfig &
   HttpConfig &
   OperatorConfig &
   DeliveryConfig &
-  RegistryViewConfig & { pollIntervalMs: number; expirySweepMs: number };
+  RegistryViewConfig & { pollIntervalMs: number; expirySweepMs: number; leaseMs: number };

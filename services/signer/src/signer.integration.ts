@@ -236,6 +236,26 @@ describe('signer over NATS and PostgreSQL', { skip: !adminUrl && 'HOOKLINE_TEST_
     assert.equal((JSON.parse(raw.string()) as RpcReply<unknown> & { ok: false }).error.code, 'invalid-request');
   });
 
+  it('a batch answers each request as sign would, in order, one refusal not failing the others', async () => {
+    const ts = now();
+    const good = { tenantId: 'acme', credentialId: 'rcv-websub', scheme: 'websub' as const, deliveryId: 'd-b1', timestamp: ts, body: b64('{"a":1}') };
+    const single = await ok(SIGNER_SUBJECTS.sign, good);
+    const batch = await ok(SIGNER_SUBJECTS.signBatch, {
+      requests: [
+        good,
+        { tenantId: 'acme', credentialId: 'nope', scheme: 'websub', deliveryId: 'd-b2', timestamp: ts, body: '' },
+        { tenantId: 'acme', credentialId: 'rcv-websub', scheme: 'websub', deliveryId: 'd-b3', timestamp: 'soon' } as never,
+        { ...good, deliveryId: 'd-b4', body: b64('{"a":2}') },
+      ],
+    });
+    assert.equal(batch.replies.length, 4);
+    for (const r of batch.replies) assert.equal(replyProblems(SIGNER_SUBJECTS.sign, r), undefined, `an item breaks the sign reply schema: ${JSON.stringify(r)}`);
+    assert.deepEqual(batch.replies[0], { ok: true, result: single });
+    assert.deepEqual(batch.replies.map((r) => (r.ok ? 'ok' : r.error.code)), ['ok', 'not-found', 'invalid-request', 'ok']);
+    assert.notDeepEqual(batch.replies[3], batch.replies[0], 'each item is signed over its own body');
+    await refused(SIGNER_SUBJECTS.signBatch, { requests: [] }, 'invalid-request');
+  });
+
   it('revoke destroys the credential and signing stops at once', async () => {
     await ok(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId: 'rcv-gone', spec: { scheme: 'websub', algorithm: 'sha1' } });
     await ok(SIGNER_SUBJECTS.sign, { tenantId: 'acme', credentialId: 'rcv-gone', scheme: 'websub', deliveryId: 'd', timestamp: now(), body: '' });

@@ -1,9 +1,18 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { CONSUMERS, upgradeDeliveryMessage } from '@hookline/contracts';
+import { CONSUMERS, factsOf, MAX_FACTS_PER_BATCH, upgradeDeliveryMessage, type DeliveryLifecycleEvent } from '@hookline/contracts';
 import { ConsumerHost, PoisonMessageError } from '@hookline/messaging';
 import { DeliveryLivePublisher } from './delivery-live.publisher';
 import { project } from './delivery-projection';
 import { DeliveriesRepository } from './deliveries.repository';
+
+/**
+ * Where a fact stands in the stream: its message's sequence, then its place in that
+ * message (a batch carries up to MAX_FACTS_PER_BATCH facts in the order they happened).
+ * The log keeps a fact only if it is newer than what it has, by this number.
+ */
+export function factSeq(streamSeq: number, index: number): number {
+  return streamSeq * (MAX_FACTS_PER_BATCH + 1) + index;
+}
 
 /** Projects every delivery's life into the webhook log, a batch per statement. */
 @Injectable()
@@ -19,13 +28,19 @@ export class DeliveriesConsumer implements OnModuleInit {
       CONSUMERS.auditDeliveries,
       'delivery-lifecycle',
       async (msgs) => {
+        const events: { event: DeliveryLifecycleEvent; seq: number }[] = [];
         for (const m of msgs) {
-          const p = m.payload as { deliveryId?: unknown; tenantId?: unknown; type?: unknown };
-          if (typeof p?.deliveryId !== 'string' || typeof p.tenantId !== 'string' || typeof p.type !== 'string') {
-            throw new PoisonMessageError('not a delivery lifecycle event');
-          }
+          const facts = factsOf(m.payload);
+          if (facts.length > MAX_FACTS_PER_BATCH) throw new PoisonMessageError(`more than ${MAX_FACTS_PER_BATCH} facts in one message`);
+          facts.forEach((f, i) => {
+            const p = f as { deliveryId?: unknown; tenantId?: unknown; type?: unknown };
+            if (typeof p?.deliveryId !== 'string' || typeof p.tenantId !== 'string' || typeof p.type !== 'string') {
+              throw new PoisonMessageError('not a delivery lifecycle event');
+            }
+            events.push({ event: upgradeDeliveryMessage(f as DeliveryLifecycleEvent), seq: factSeq(m.streamSeq, i) });
+          });
         }
-        const { deliveries, attempts } = project(msgs.map((m) => ({ event: upgradeDeliveryMessage(m.payload), seq: m.streamSeq })));
+        const { deliveries, attempts } = project(events);
         await this.repo.apply(deliveries, attempts);
         await this.live.recorded(deliveries);
       },

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { HostEvent } from '@hookline/contracts';
 import type { Cursor } from '@hookline/persistence';
 import { applyVisibility, type Visibility } from '../visibility';
@@ -21,36 +20,34 @@ export class EventsRepository {
   constructor(@InjectRepository(StoredEvent) private readonly repo: Repository<StoredEvent>) {}
 
   /**
-   * Stores each event once, many in one statement: a redelivered message hits the
-   * primary key and is ignored.
+   * Stores each event once, many in one statement (the rows travel as one JSON parameter,
+   * so the statement's text and cost do not grow with a parameter per column per row): a
+   * redelivered message hits the primary key and is ignored.
    */
   async insertMany(events: { event: HostEvent; streamSeq: number }[]): Promise<void> {
     if (events.length === 0) return;
     const unique = new Map(events.map((e) => [e.event.id, e]));
-    await this.repo
-      .createQueryBuilder()
-      .insert()
-      .values(
-        [...unique.values()].map(
-          ({ event, streamSeq }) =>
-            ({
-              id: event.id,
-              tenantId: event.tenantId,
-              topic: event.topic,
-              objectType: event.object.type,
-              objectId: event.object.id,
-              objectUnit: event.object.unit ?? null,
-              data: event.data,
-              publishedBy: event.publishedBy,
-              idempotencyKey: event.idempotencyKey ?? null,
-              receivedAt: new Date(event.receivedAt),
-              streamSeq: String(streamSeq),
-            }) as QueryDeepPartialEntity<StoredEvent>,
-        ),
-      )
-      .orIgnore()
-      .updateEntity(false)
-      .execute();
+    const rows = [...unique.values()].map(({ event, streamSeq }) => ({
+      id: event.id,
+      tenant_id: event.tenantId,
+      topic: event.topic,
+      object_type: event.object.type,
+      object_id: event.object.id,
+      object_unit: event.object.unit ?? null,
+      data: event.data,
+      published_by: event.publishedBy,
+      idempotency_key: event.idempotencyKey ?? null,
+      received_at: event.receivedAt,
+      stream_seq: streamSeq,
+    }));
+    await this.repo.query(
+      `INSERT INTO audit_events (id, tenant_id, topic, object_type, object_id, object_unit, data, published_by, idempotency_key, received_at, stream_seq)
+       SELECT id, tenant_id, topic, object_type, object_id, object_unit, data, published_by, idempotency_key, received_at, stream_seq
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, tenant_id text, topic text, object_type text, object_id text, object_unit text, data jsonb,
+         published_by text, idempotency_key text, received_at timestamptz, stream_seq bigint)
+       ON CONFLICT (id) DO NOTHING`,
+      [JSON.stringify(rows)],
+    );
   }
 
   /** Newest first, keyset-paginated on (received_at, id). */

@@ -5,15 +5,17 @@
 // as an "attempted" fact and an order for the retry-scheduler). Failures are facts
 // (published for the log and the retry-scheduler), not exceptions; only an unreachable
 // broker or a registry view that cannot be trusted makes the order come back later.
-import { Inject, Injectable } from '@nestjs/common';
-import { CONFIG, VERSION } from '@hookline/config';
+// Facts go out in batches (FactRecorder); a first attempt made straight from fan-out
+// records its delivery's "created" fact together with the outcome.
+import { Injectable } from '@nestjs/common';
+import { VERSION } from '@hookline/config';
 import {
   deliveryMsgIds,
   deliverySubjects,
   liveSubjects,
-  SIGNER_SUBJECTS,
   type DeliveryLiveUpdate,
   type AttemptErrorClass,
+  type DeliveryCreated,
   type DeliveryAttemptRecord,
   type DeliveryLifecycleEvent,
   type DispatchOrder,
@@ -35,9 +37,11 @@ import {
   type Verdict,
 } from '@hookline/delivery';
 import type { EgressResult } from '@hookline/egress';
-import { JetStreamPublisher, NatsClient, NatsRpc, RetryableError } from '@hookline/messaging';
+import { JetStreamPublisher, NatsClient, RetryableError } from '@hookline/messaging';
+import { InstanceStats } from '@hookline/observability';
 import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
-import type { DispatcherConfig } from '../config';
+import { FactRecorder } from './fact-recorder';
+import { SignerClient } from './signer-client';
 import { Transports } from './transports/transports';
 
 const MAX_STORED_RESPONSE = 8 * 1024;
@@ -63,11 +67,12 @@ export class AttemptService {
   constructor(
     private readonly registry: RegistryViewProvider,
     private readonly transports: Transports,
-    private readonly rpc: NatsRpc,
+    private readonly signer: SignerClient,
     private readonly publisher: JetStreamPublisher,
+    private readonly facts: FactRecorder,
     private readonly kinds: DeliveryKindsService,
     private readonly nats: NatsClient,
-    @Inject(CONFIG) private readonly config: DispatcherConfig,
+    private readonly stats: InstanceStats,
   ) {}
 
   /** The plan for this order as the registry view has it now, or why the delivery can no longer go out. */
@@ -90,7 +95,12 @@ export class AttemptService {
     return profile.resolve(this.kinds.context(view), order);
   }
 
-  async attempt(order: DispatchOrder): Promise<void> {
+  /**
+   * `created`: the delivery's "created" fact when this is its first attempt made straight
+   * from fan-out; it is recorded together with the outcome (one message, created first).
+   */
+  async attempt(order: DispatchOrder, opts: { created?: DeliveryCreated } = {}): Promise<void> {
+    const first: DeliveryLifecycleEvent[] = opts.created ? [opts.created] : [];
     let target = this.planOf(order);
     if ('cancel' in target) {
       // Only a view that holds every registry change may cancel: a dispatcher that has just
@@ -104,7 +114,7 @@ export class AttemptService {
       target = this.planOf(order);
     }
     if ('cancel' in target) {
-      await this.lifecycle({ type: 'cancelled', deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, at: new Date().toISOString(), reason: target.cancel });
+      await this.facts.record(...first, { type: 'cancelled', deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, at: new Date().toISOString(), reason: target.cancel });
       return;
     }
     const { plan } = target;
@@ -137,7 +147,8 @@ export class AttemptService {
     const of = { deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, attempt: order.attempt };
     if (verdict.ok) {
       // One fact for a success: the attempt travels inside it.
-      await this.lifecycle({ type: 'succeeded', ...of, at: new Date().toISOString(), record });
+      this.stats.count('attempts.succeeded');
+      await this.facts.record(...first, { type: 'succeeded', ...of, at: new Date().toISOString(), record });
       // A resend may have overtaken a retry still waiting in the retry-scheduler's agenda.
       if (order.manual) {
         const resent = { deliveryId: order.deliveryId, tenantId: order.tenantId, attempt: order.attempt };
@@ -145,7 +156,9 @@ export class AttemptService {
       }
       return;
     }
-    await this.lifecycle({ type: 'attempted', ...of, ...record });
+    this.stats.count('attempts.failed');
+    // Stored before the retry-scheduler hears of the failure, so its "scheduled" fact comes after these in the stream.
+    await this.facts.record(...first, { type: 'attempted', ...of, ...record });
     const failed: FailedOrder = {
       order,
       attemptedAt: attemptAt.toISOString(),
@@ -168,6 +181,7 @@ export class AttemptService {
     for (let forceRefresh = false; ; forceRefresh = true) {
       const signed = await this.sign(plan, order, request, forceRefresh);
       if ('failure' in signed) return { verdict: signed.failure, request, durationMs: performance.now() - started };
+      this.stats.count('attempts');
       const result = await this.transports.send(plan, signed.request);
       const verdict = judgeAttempt(plan.success, result);
       const unauthorized = result.kind === 'response' && result.status === 401;
@@ -185,7 +199,13 @@ export class AttemptService {
     for (const part of authParts(plan.auth)) {
       const ask = signRequestFor(part, order.tenantId, req.signing, { forceRefresh });
       if (!ask) continue;
-      const reply = await this.rpc.call(SIGNER_SUBJECTS.sign, ask, { timeoutMs: this.config.signerTimeoutMs });
+      const asked = Date.now();
+      const reply = await this.signer.sign(ask);
+      const took = Date.now() - asked;
+      if (took >= 50) {
+        this.stats.count('slow.signer');
+        this.stats.count('slow.signer.ms', took);
+      }
       if (!reply.ok) {
         const errorClass = (reply.error.errorClass ?? 'signing') as AttemptErrorClass;
         return { failure: { ok: false, errorClass: errorClass as never, reason: `no signature: ${reply.error.message}` } };
@@ -209,9 +229,5 @@ export class AttemptService {
     } catch {
       /* a closed connection: the attempt goes on, the page learns the outcome from the log */
     }
-  }
-
-  private async lifecycle(e: DeliveryLifecycleEvent): Promise<void> {
-    await this.publisher.publish('delivery-lifecycle', deliverySubjects.lifecycle(e.tenantId, e.type), e, { msgId: deliveryMsgIds.lifecycle(e) });
   }
 }

@@ -32,6 +32,49 @@ describe('ReceiverGate', () => {
   });
 });
 
+describe('ReceiverGate.tryAdmit (work that holds something while it waits)', () => {
+  const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000 };
+
+  it('queues while the expected wait fits, from the measured completion rate', () => {
+    let t = 1_000;
+    const g = new ReceiverGate(1, 2, pacing, () => t);
+    const limits = { stalledAfterMs: 1000, maxWaitMs: 20 };
+    assert.equal(g.tryAdmit('a', limits)?.kind, 'run');
+    // 5 ms per completion (initial): positions 1..4 wait 5..20 ms, the 5th would wait 25 (the orders' queue limit of 2 does not apply).
+    const kinds = [1, 2, 3, 4, 5].map(() => g.tryAdmit('a', limits)?.kind);
+    assert.deepEqual(kinds, ['queued', 'queued', 'queued', 'queued', undefined]);
+    assert.deepEqual({ ...g.stats('a'), msPerCompletion: undefined }, { running: 1, waiting: 4, msPerCompletion: undefined }, 'a refusal changes nothing');
+    t += 1;
+    assert.equal(g.tryAdmit('b', limits)?.kind, 'run', 'another receiver is not affected');
+  });
+
+  it('takes nobody into the queue of a receiver that has gone too long without a completion', () => {
+    let t = 1_000;
+    const g = new ReceiverGate(2, 2, pacing, () => t);
+    const limits = { stalledAfterMs: 500, maxWaitMs: 60_000 };
+    g.tryAdmit('a', limits);
+    g.tryAdmit('a', limits);
+    t += 400;
+    assert.equal(g.tryAdmit('a', limits)?.kind, 'queued', 'not stalled yet');
+    t += 200;
+    assert.equal(g.tryAdmit('a', limits), undefined, '600 ms without a completion');
+    g.release('a');
+    assert.equal(g.tryAdmit('a', limits)?.kind, 'queued', 'a completion: it moves again');
+  });
+
+  it('before a lane has a rate, judges it by how long its running attempts have taken so far', () => {
+    let t = 1_000;
+    const g = new ReceiverGate(2, 2, pacing, () => t);
+    const limits = { stalledAfterMs: 10_000, maxWaitMs: 300 };
+    g.tryAdmit('a', limits);
+    g.tryAdmit('a', limits);
+    t += 100;
+    // Two running for 100 ms without a completion: at most one every 50 ms, so six places fit in 300 ms.
+    const kinds = Array.from({ length: 7 }, () => g.tryAdmit('a', limits)?.kind);
+    assert.deepEqual(kinds, ['queued', 'queued', 'queued', 'queued', 'queued', 'queued', undefined]);
+  });
+});
+
 describe('ReceiverGate pacing of handed-back orders', () => {
   const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000 };
   /** A lane that is full (2 running, 2 waiting) and completes one attempt every `gapMs`. */

@@ -75,6 +75,35 @@ export class ReceiverGate {
     return { kind: 'full', retryInMs: this.returnSlot(lane) };
   }
 
+  /**
+   * For work that holds something while it waits here (a first attempt straight from
+   * fan-out holds its host event): a slot now, or a place in the queue, unless the
+   * receiver has gone `stalledAfterMs` without completing an attempt (it has stopped
+   * answering: its work is better handed to the order path, with hand-backs and parking)
+   * or the wait ahead, judged from its completion rate (or, before it has one, from how
+   * long its running attempts have taken so far), is longer than `maxWaitMs`.
+   * Otherwise undefined, and nothing changes (no return time is given out).
+   */
+  tryAdmit(key: string, limits: { stalledAfterMs: number; maxWaitMs: number }): { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | undefined {
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { running: 0, waiting: [], completions: 0, lastCompletionAt: this.now(), msPerCompletion: this.pacing.initialMsPerCompletion, returnAt: 0 };
+      this.lanes.set(key, lane);
+    }
+    if (lane.running < this.maxRunning) {
+      lane.running++;
+      return { kind: 'run' };
+    }
+    const since = this.now() - lane.lastCompletionAt;
+    if (since > limits.stalledAfterMs) return undefined;
+    // Until the lane has a measured rate (or when it has slowed down), a lane that has gone
+    // `since` ms without a completion completes at most one attempt per since/maxRunning ms.
+    const per = Math.max(lane.msPerCompletion, since / this.maxRunning);
+    if ((lane.waiting.length + 1) * per > limits.maxWaitMs) return undefined;
+    const l = lane;
+    return { kind: 'queued', ready: new Promise<void>((resolve) => l.waiting.push(resolve)) };
+  }
+
   release(key: string): void {
     const lane = this.lanes.get(key);
     if (!lane) return;

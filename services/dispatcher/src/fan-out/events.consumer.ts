@@ -1,4 +1,5 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { CONFIG } from '@hookline/config';
 import {
   CONSUMERS,
   deliveryIdFor,
@@ -7,19 +8,31 @@ import {
   InvalidEventError,
   normalizeHostEvent,
   pushDeliveryIdFor,
+  type DeliveryCreated,
   type DeliveryLifecycleEvent,
-  type HostEvent,
 } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, PoisonMessageError } from '@hookline/messaging';
+import { InstanceStats } from '@hookline/observability';
 import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
+import { AttemptRunner, SLOW_MS } from '../attempts/attempt-runner';
+import { FactRecorder } from '../attempts/fact-recorder';
+import type { DispatcherConfig } from '../config';
 import { fanOut, webhookBody } from './fan-out';
-import { pushBody, pushFanOut, type PushDecision } from './push-fan-out';
+import { pushBody, pushFanOut } from './push-fan-out';
 
 /**
  * Host events in, one delivery per allowed receiver and per push notification type of
- * the event's topic out: a "created" fact, which is also the order for the first attempt
- * (or a "filtered" fact with the reason). Ids are derived from (event, receiver) and
- * (event, push type), so a redelivered event publishes duplicates the streams drop.
+ * the event's topic out (or a "filtered" fact with the reason). Ids are derived from
+ * (event, receiver) and (event, push type), so a redelivered event yields the same
+ * deliveries.
+ *
+ * A delivery whose receiver has room is attempted right here, and its "created" fact is
+ * recorded together with the outcome; the host event is acked only once every one of its
+ * deliveries is recorded that way or published as an order. A delivery whose receiver
+ * is busy gets its "created" fact published on its own: that is the order the
+ * first-attempts consumer takes up, with hand-backs and parking. So a delivery that goes
+ * through at once costs the broker no message of its own besides a share of a fact batch,
+ * and nothing is lost if this process dies: the unacked event is delivered again.
  */
 @Injectable()
 export class EventsConsumer implements OnModuleInit {
@@ -27,6 +40,10 @@ export class EventsConsumer implements OnModuleInit {
     private readonly host: ConsumerHost,
     private readonly publisher: JetStreamPublisher,
     private readonly registry: RegistryViewProvider,
+    private readonly runner: AttemptRunner,
+    private readonly facts: FactRecorder,
+    private readonly stats: InstanceStats,
+    @Inject(CONFIG) private readonly config: DispatcherConfig,
   ) {}
 
   onModuleInit(): void {
@@ -34,6 +51,9 @@ export class EventsConsumer implements OnModuleInit {
       CONSUMERS.dispatcherEvents,
       'host-event',
       async (msg) => {
+        // Where latency tails come from, counted per stage (GET /health): here, from the broker storing the event to this handler.
+        const started = Date.now();
+        this.slow('to-handler', started - msg.timestampMs);
         let event;
         try {
           event = normalizeHostEvent(msg.subject, msg.payload, msg);
@@ -48,45 +68,43 @@ export class EventsConsumer implements OnModuleInit {
         } catch (err) {
           throw viewNotCurrent(err);
         }
+        this.slow('view', Date.now() - started);
         const decisions = fanOut(this.registry.view, event);
         const pushes = pushFanOut(this.registry.view, event);
         if (decisions.length === 0 && pushes.length === 0) return;
         const at = new Date().toISOString();
         const source = { eventId: event.id, topic: event.topic };
         const unit = event.object.unit ? { unit: event.object.unit } : {};
-        await Promise.all(pushes.map((d) => this.push(event, d, at)));
-        if (decisions.length === 0) return;
-        const body = webhookBody(event);
-        await Promise.all(
-          decisions.map(async (d) => {
-            const deliveryId = deliveryIdFor(event.id, d.receiver.id);
-            const common = { deliveryId, tenantId: event.tenantId, kind: 'webhook' as const, at, source, target: d.receiver.id, targetName: d.receiver.name, ...unit };
-            if (!d.send) {
-              await this.lifecycle({ ...common, type: 'filtered', reason: d.reason });
-              return;
-            }
-            await this.lifecycle({ ...common, type: 'created', url: d.receiver.url, body });
-          }),
-        );
+        const filtered: DeliveryLifecycleEvent[] = [];
+        const sends: Promise<void>[] = [];
+        for (const d of pushes) {
+          const type = d.type.type;
+          const common = { deliveryId: pushDeliveryIdFor(event.id, type), tenantId: event.tenantId, kind: 'push' as const, at, source, target: type, targetName: type, ...unit };
+          if (!d.send) filtered.push({ ...common, type: 'filtered', reason: d.reason });
+          else sends.push(this.deliver({ ...common, type: 'created', url: d.url, body: pushBody(type, event) }));
+        }
+        const body = decisions.length > 0 ? webhookBody(event) : '';
+        for (const d of decisions) {
+          const common = { deliveryId: deliveryIdFor(event.id, d.receiver.id), tenantId: event.tenantId, kind: 'webhook' as const, at, source, target: d.receiver.id, targetName: d.receiver.name, ...unit };
+          if (!d.send) filtered.push({ ...common, type: 'filtered', reason: d.reason });
+          else sends.push(this.deliver({ ...common, type: 'created', url: d.receiver.url, body }));
+        }
+        await Promise.all([this.facts.record(...filtered), ...sends]);
       },
-      { concurrency: 64 },
+      // Each event may wait (briefly) for its receivers' room: as many in flight as attempts may be.
+      { concurrency: this.config.attemptConcurrency },
     );
   }
 
-  /** One push notification: to the tenant's notification_server_url, through the same attempts, retries and log. */
-  private async push(event: HostEvent, d: PushDecision, at: string): Promise<void> {
-    const type = d.type.type;
-    const deliveryId = pushDeliveryIdFor(event.id, type);
-    const source = { eventId: event.id, topic: event.topic };
-    const common = { deliveryId, tenantId: event.tenantId, kind: 'push' as const, at, source, target: type, targetName: type, ...(event.object.unit ? { unit: event.object.unit } : {}) };
-    if (!d.send) {
-      await this.lifecycle({ ...common, type: 'filtered', reason: d.reason });
-      return;
-    }
-    await this.lifecycle({ ...common, type: 'created', url: d.url, body: pushBody(type, event) });
+  private slow(stage: string, ms: number): void {
+    if (ms < SLOW_MS) return;
+    this.stats.count(`slow.${stage}`);
+    this.stats.count(`slow.${stage}.ms`, Math.round(ms));
   }
 
-  private async lifecycle(e: DeliveryLifecycleEvent): Promise<void> {
-    await this.publisher.publish('delivery-lifecycle', deliverySubjects.lifecycle(e.tenantId, e.type), e, { msgId: deliveryMsgIds.lifecycle(e) });
+  /** Attempted here if its receiver has room; otherwise the "created" fact is published as its order. */
+  private async deliver(created: DeliveryCreated): Promise<void> {
+    if (await this.runner.runFirst(created)) return;
+    await this.publisher.publish('delivery-lifecycle', deliverySubjects.lifecycle(created.tenantId, 'created'), created, { msgId: deliveryMsgIds.lifecycle(created) });
   }
 }

@@ -3,7 +3,7 @@ import { CurrentPrincipal, Requires, ValidationError, type Principal } from '@ho
 import { PublishEventDto } from './dto/publish-event.dto';
 import { AcceptedEvent, EventsService } from './events.service';
 
-const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
+export const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
 
 @Controller('v1/events')
 export class EventsController {

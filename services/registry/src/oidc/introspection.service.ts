@@ -9,7 +9,13 @@ import { OidcProviderService } from './oidc-provider.service';
 import { OidcStore } from './oidc-store';
 import { OIDC_KEY_ALG } from './oidc-keys';
 
-export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
+/** RFC 7662: an active token's claims (scope, client_id, sub, the tenant's and installation's ids, ...). */
+export interface ActiveIntrospection {
+  active: true;
+  [claim: string]: unknown;
+}
+
+export type Introspection = { active: false } | ActiveIntrospection;
 
 @Injectable()
 export class IntrospectionService {

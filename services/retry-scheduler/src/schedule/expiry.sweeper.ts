@@ -1,7 +1,8 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
 import { LOGGER, Logger } from '@hookline/observability';
 import type { RetrySchedulerConfig } from '../config';
+import { Leadership } from '../leadership/leadership.service';
 import { ScheduleService } from './schedule.service';
 
 /**
@@ -10,7 +11,7 @@ import { ScheduleService } from './schedule.service';
  * changes consumer); this catches what expires as time passes.
  */
 @Injectable()
-export class ExpirySweeper implements OnApplicationBootstrap, OnModuleDestroy {
+export class ExpirySweeper implements OnModuleInit, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
@@ -18,12 +19,17 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly schedule: ScheduleService,
+    private readonly leadership: Leadership,
     @Inject(CONFIG) private readonly config: RetrySchedulerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.arm(0);
+  /** Runs only on the active instance (see Leadership), from when it becomes active. */
+  onModuleInit(): void {
+    this.leadership.onChange((leader) => {
+      clearTimeout(this.timer);
+      if (leader) this.arm(0);
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -34,6 +40,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Sweeps now (or right after the sweep in progress). */
   trigger(): void {
+    if (!this.leadership.isLeader) return;
     if (this.running) {
       this.again = true;
       return;
@@ -43,7 +50,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private arm(delay: number): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.leadership.isLeader) return;
     this.timer = setTimeout(() => {
       this.running = this.sweep().finally(() => {
         this.running = undefined;

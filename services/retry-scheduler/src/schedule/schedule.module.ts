@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { LeaseRepository } from '../leadership/lease.repository';
+import { Leadership } from '../leadership/leadership.service';
 import { DuePoller } from './due-poller';
 import { FailedOrdersConsumer } from './failed-orders.consumer';
 import { ExpirySweeper } from './expiry.sweeper';
@@ -9,5 +11,5 @@ import { ParkedConsumer } from './parked.consumer';
 import { ResentConsumer } from './resent.consumer';
 
 /** Retries of every delivery kind: failed attempts in, due orders out, on the kind's schedule; expired deliveries deleted; gone targets' retries cancelled. */
-@Module({ providers: [ScheduleRepository, ScheduleService, FailedOrdersConsumer, RegistryChangesConsumer, ResentConsumer, ParkedConsumer, DuePoller, ExpirySweeper], exports: [ScheduleService] })
+@Module({ providers: [LeaseRepository, Leadership, ScheduleRepository, ScheduleService, FailedOrdersConsumer, RegistryChangesConsumer, ResentConsumer, ParkedConsumer, DuePoller, ExpirySweeper], exports: [ScheduleService] })
 export class ScheduleModule {}

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DispatchOrder } from '@hookline/contracts';
 import { createTestDataSource, sharedPostgresUrl, type TestDataSource } from '@hookline/testing';
+import { LeaseRepository, type Lease } from '../leadership/lease.repository';
 import { ScheduleRepository } from './schedule.repository';
 
 const adminUrl = sharedPostgresUrl();
@@ -19,9 +20,11 @@ function order(tenantId: string, kind: 'push' | 'webhook', createdS: number): Di
 describe('ScheduleRepository.takeExpired', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
   let db: TestDataSource;
   let repo: ScheduleRepository;
+  const lease: Lease = { name: 'retry-scheduler', holder: 'test/1' };
   before(async () => {
     db = await createTestDataSource('sched');
     repo = new ScheduleRepository(db.dataSource);
+    assert.equal(await new LeaseRepository(db.dataSource).acquireOrRenew(lease, 600_000), true);
   });
   after(async () => {
     await db?.drop();
@@ -37,11 +40,11 @@ describe('ScheduleRepository.takeExpired', { skip: !adminUrl && 'HOOKLINE_TEST_P
     for (const o of [aOld, aNew, bOld, bMid, hook]) await repo.upsert(o, at(1000));
     const cutoffs = [{ tenantId: 'a', cutoff: at(90) }];
 
-    await assert.rejects(repo.takeExpired('push', cutoffs, at(50), 100, async () => Promise.reject(new Error('broker down'))));
+    await assert.rejects(repo.takeExpired('push', cutoffs, at(50), 100, lease, async () => Promise.reject(new Error('broker down'))));
     assert.equal((await repo.count('a')) + (await repo.count('b')), 5, 'a failed purge removes nothing');
 
     let taken: string[] = [];
-    const count = await repo.takeExpired('push', cutoffs, at(50), 100, async (rows) => {
+    const count = await repo.takeExpired('push', cutoffs, at(50), 100, lease, async (rows) => {
       taken = rows.map((r) => r.delivery_id);
     });
     assert.equal(count, 2);
@@ -51,7 +54,7 @@ describe('ScheduleRepository.takeExpired', { skip: !adminUrl && 'HOOKLINE_TEST_P
     assert.equal(await repo.isScheduled('a', hook.deliveryId), true, 'another kind is not taken');
 
     // A lowered setting: tenant b now keeps 10 s too.
-    const more = await repo.takeExpired('push', [...cutoffs, { tenantId: 'b', cutoff: at(90) }], at(50), 100, async () => undefined);
+    const more = await repo.takeExpired('push', [...cutoffs, { tenantId: 'b', cutoff: at(90) }], at(50), 100, lease, async () => undefined);
     assert.equal(more, 1);
     assert.equal(await repo.isScheduled('b', bMid.deliveryId), false);
   });
@@ -62,16 +65,42 @@ describe('ScheduleRepository.takeExpired', { skip: !adminUrl && 'HOOKLINE_TEST_P
     await repo.upsertParked({ ...first, parked: 2 }, at(20));
     await repo.upsertParked(first, at(5)); // a repeated older park
     let due: number[] = [];
-    await repo.takeDue(at(15), 100, async (rows) => {
+    await repo.takeDue(at(15), 100, lease, async (rows) => {
       due = rows.filter((r) => r.tenant_id === 'p').map((r) => r.dispatch_order.parked ?? 0);
     });
     assert.deepEqual(due, [], 'not due before the later park\'s turn');
     // A retry of a later attempt replaces the parked row; a park of the old attempt does not replace the retry.
     await repo.upsert({ ...first, attempt: 2, parked: undefined }, at(30));
     await repo.upsertParked({ ...first, parked: 3 }, at(25));
-    await repo.takeDue(at(40), 100, async (rows) => {
+    await repo.takeDue(at(40), 100, lease, async (rows) => {
       due = rows.filter((r) => r.tenant_id === 'p').map((r) => r.attempt);
     });
     assert.deepEqual(due, [2]);
+  });
+
+  it('takes nothing for an instance that does not hold the lease, nor once its lease has expired', async () => {
+    const leases = new LeaseRepository(db.dataSource);
+    const o = { ...order('q', 'webhook', 0), attempt: 2 };
+    await repo.upsert(o, at(1));
+    const standby: Lease = { name: 'retry-scheduler', holder: 'test/2' };
+    assert.equal(await leases.acquireOrRenew(standby, 600_000), false, 'held by another');
+    let seen = 0;
+    assert.equal(await repo.takeDue(at(40), 100, standby, async (rows) => void (seen += rows.length)), 0);
+    assert.equal(seen, 0);
+    assert.equal(await repo.isScheduled('q', o.deliveryId), true);
+    // The holder's lease runs out (it stopped renewing): it takes nothing any more, whatever it believes.
+    await db.dataSource.query(`UPDATE service_leases SET expires_at = now() - interval '1 second' WHERE name = $1`, [lease.name]);
+    assert.equal(await repo.takeDue(at(40), 100, lease, async () => undefined), 0);
+    assert.equal(await repo.isScheduled('q', o.deliveryId), true);
+    // The standby takes the lease over, and then the row.
+    assert.equal(await leases.acquireOrRenew(standby, 600_000), true);
+    assert.equal(await leases.holderOf('retry-scheduler'), standby.holder);
+    assert.equal(await repo.takeDue(at(40), 100, standby, async (rows) => void (seen += rows.filter((r) => r.tenant_id === 'q').length)), 1);
+    assert.equal(seen, 1);
+    // The former holder cannot take it back while the new one renews; after a release it can.
+    assert.equal(await leases.acquireOrRenew(lease, 600_000), false);
+    assert.equal(await leases.acquireOrRenew(standby, 600_000), true, 'renewing keeps it');
+    await leases.release(standby);
+    assert.equal(await leases.acquireOrRenew(lease, 600_000), true);
   });
 });

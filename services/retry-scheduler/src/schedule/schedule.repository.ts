@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DispatchOrder } from '@hookline/contracts';
+import { leaseHeld, type Lease } from '../leadership/lease.repository';
 
 export interface ScheduledRow {
   delivery_id: string;
@@ -57,18 +58,19 @@ export class ScheduleRepository {
   /**
    * Takes up to `limit` due rows and hands them to `publish` inside one transaction:
    * rows are deleted only if every publish succeeded, so a crash in between repeats the
-   * publish (deduplicated by its msg id) instead of losing the retry. SKIP LOCKED lets
-   * several scheduler instances share the work.
+   * publish (deduplicated by its msg id) instead of losing the retry. Only the holder of
+   * `lease` takes anything (the active instance: see Leadership); SKIP LOCKED keeps even
+   * two instances that both believe they hold it from taking the same row.
    */
-  async takeDue(now: Date, limit: number, publish: (rows: ScheduledRow[]) => Promise<void>): Promise<number> {
+  async takeDue(now: Date, limit: number, lease: Lease, publish: (rows: ScheduledRow[]) => Promise<void>): Promise<number> {
     return this.ds.transaction(async (em) => {
       const rows: ScheduledRow[] = await em.query(
         `WITH taken AS (
            DELETE FROM delivery_schedule WHERE delivery_id IN (
-             SELECT delivery_id FROM delivery_schedule WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+             SELECT delivery_id FROM delivery_schedule WHERE due_at <= $1 AND ${leaseHeld(3)} ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
            RETURNING ${ROW})
          SELECT * FROM taken`,
-        [now, limit],
+        [now, limit, lease.name, lease.holder],
       );
       if (rows.length > 0) await publish(rows);
       return rows.length;
@@ -79,20 +81,21 @@ export class ScheduleRepository {
    * Takes up to `limit` waiting deliveries of an expiring kind created at or before their
    * tenant's cutoff (now minus its expiry; `defaultCutoff` for tenants without a setting
    * of their own) and hands them to `purge` in one transaction, as takeDue does: they
-   * are gone only if every fact about their deletion was published.
+   * are gone only if every fact about their deletion was published. Only the holder of
+   * `lease` takes anything.
    */
-  async takeExpired(kind: string, cutoffs: { tenantId: string; cutoff: Date }[], defaultCutoff: Date, limit: number, purge: (rows: ScheduledRow[]) => Promise<void>): Promise<number> {
+  async takeExpired(kind: string, cutoffs: { tenantId: string; cutoff: Date }[], defaultCutoff: Date, limit: number, lease: Lease, purge: (rows: ScheduledRow[]) => Promise<void>): Promise<number> {
     return this.ds.transaction(async (em) => {
       const rows: ScheduledRow[] = await em.query(
         `WITH cutoffs AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("tenantId" text, cutoff timestamptz)),
          taken AS (
            DELETE FROM delivery_schedule WHERE delivery_id IN (
              SELECT s.delivery_id FROM delivery_schedule s LEFT JOIN cutoffs c ON c."tenantId" = s.tenant_id
-             WHERE s.kind = $4 AND s.created_at <= COALESCE(c.cutoff, $2)
+             WHERE s.kind = $4 AND s.created_at <= COALESCE(c.cutoff, $2) AND ${leaseHeld(5)}
              ORDER BY s.created_at LIMIT $3 FOR UPDATE OF s SKIP LOCKED)
            RETURNING ${ROW})
          SELECT * FROM taken`,
-        [JSON.stringify(cutoffs), defaultCutoff, limit, kind],
+        [JSON.stringify(cutoffs), defaultCutoff, limit, kind, lease.name, lease.holder],
       );
       if (rows.length > 0) await purge(rows);
       return rows.length;

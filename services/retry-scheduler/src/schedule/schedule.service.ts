@@ -13,6 +13,8 @@ import {
 } from '@hookline/contracts';
 import { DeliveryKindsService, UnknownDeliveryKindError, type DeliveryKindProfile, type KindExpiry, type Resolution, type TargetDirectory } from '@hookline/delivery';
 import { JetStreamPublisher, RetryableError } from '@hookline/messaging';
+import { InstanceStats } from '@hookline/observability';
+import { Leadership } from '../leadership/leadership.service';
 import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
 import { decide } from './retry-decision';
 import { ScheduleRepository, type ScheduledRow } from './schedule.repository';
@@ -40,6 +42,8 @@ export class ScheduleService {
     private readonly publisher: JetStreamPublisher,
     private readonly registry: RegistryViewProvider,
     private readonly kinds: DeliveryKindsService,
+    private readonly leadership: Leadership,
+    private readonly stats: InstanceStats,
   ) {}
 
   private profile(kind: string): DeliveryKindProfile<TargetDirectory> {
@@ -122,7 +126,8 @@ export class ScheduleService {
    */
   async releaseDue(now = new Date(), limit = 500): Promise<number> {
     await this.registry.caughtUp();
-    return this.repo.takeDue(now, limit, async (rows) => {
+    let released = 0;
+    const taken = await this.repo.takeDue(now, limit, this.leadership.lease, async (rows) => {
       const expired = new Map<ExpiringKind, ScheduledRow[]>();
       const due: ScheduledRow[] = [];
       const ctx = this.kinds.context(this.view());
@@ -140,7 +145,11 @@ export class ScheduleService {
         }),
       );
       for (const [kind, list] of expired) await this.purge(kind, list.map(expiredOf), now);
+      released = due.length;
     });
+    // Counted once the rows are gone from the agenda for good (the transaction committed).
+    if (released > 0) this.stats.count('retries.released', released);
+    return taken;
   }
 
   /**
@@ -157,7 +166,7 @@ export class ScheduleService {
       const cutoffs = kind.expiry.tenants(ctx).map((tenantId) => ({ tenantId, cutoff: new Date(now.getTime() - kind.expiry.afterMs(ctx, tenantId)) }));
       const defaultCutoff = new Date(now.getTime() - kind.expiry.defaultAfterMs(ctx));
       for (;;) {
-        const n = await this.repo.takeExpired(kind.kind, cutoffs, defaultCutoff, limit, (rows) => this.purge(kind, rows.map(expiredOf), now));
+        const n = await this.repo.takeExpired(kind.kind, cutoffs, defaultCutoff, limit, this.leadership.lease, (rows) => this.purge(kind, rows.map(expiredOf), now));
         total += n;
         if (n < limit) break;
       }

@@ -64,6 +64,21 @@ describe('verify requests', () => {
   it('refuses header values that are not strings', () => assert.equal(checkRequest(SIGNER_SUBJECTS.verify, { ...verify, headers: { a: 1 } }).ok, false));
 });
 
+describe('batch schemas', () => {
+  it('accepts a batch of requests; each item is checked as a sign request on its own', () => {
+    assert.equal(checkRequest(SIGNER_SUBJECTS.signBatch, { requests: [sign, { nonsense: true }] }).ok, true);
+  });
+  it('refuses an empty batch, too many requests and unknown fields', () => {
+    assert.equal(checkRequest(SIGNER_SUBJECTS.signBatch, { requests: [] }).ok, false);
+    assert.equal(checkRequest(SIGNER_SUBJECTS.signBatch, { requests: Array.from({ length: 501 }, () => sign) }).ok, false);
+    assert.equal(checkRequest(SIGNER_SUBJECTS.signBatch, { requests: [sign], secret: 'x' }).ok, false);
+  });
+  it('accepts a reply whose items are sign replies, ok or not', () => {
+    const replies = [{ ok: true, result: { headers: { 'X-Hub-Signature': 'sha256=00' }, versions: [1] } }, { ok: false, error: { code: 'not-found', message: 'x' } }];
+    assert.equal(replyProblems(SIGNER_SUBJECTS.signBatch, { ok: true, result: { replies } }), undefined);
+  });
+});
+
 describe('reply schemas', () => {
   it('accept the envelopes the signer sends', () => {
     assert.equal(replyProblems(SIGNER_SUBJECTS.sign, { ok: true, result: { headers: { 'X-Hub-Signature': 'sha256=00' }, versions: [1] } }), undefined);

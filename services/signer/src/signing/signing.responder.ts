@@ -1,10 +1,11 @@
 // The signer's NATS face: request/reply handlers for signing and for the credential
 // lifecycle, each request checked against its published schema, domain errors mapped
 // to reply codes. Credential changes are broadcast so every instance drops its cache.
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { SIGNER_QUEUE, SIGNER_SUBJECTS, type RpcReply, type RpcRequestOf, type RpcResultOf, type RpcSubject } from '@hookline/contracts';
+import { SIGNER_QUEUE, SIGNER_SUBJECTS, type RpcReply, type RpcRequestOf, type RpcResultOf, type RpcSubject, type SignResult } from '@hookline/contracts';
 import { NatsClient, NatsRpc } from '@hookline/messaging';
-import { LOGGER, Logger } from '@hookline/observability';
+import { InstanceStats, LOGGER, Logger } from '@hookline/observability';
 import { InvalidCredentialError } from '../credentials/credential-spec';
 import { CredentialConflictError, CredentialNotFoundError, CredentialsService } from '../credentials/credentials.service';
 import { TokenEndpointError } from '../oauth2/client-credentials';
@@ -32,11 +33,16 @@ export class SigningResponder implements OnApplicationBootstrap {
     private readonly signing: SigningService,
     private readonly verification: VerificationService,
     private readonly credentials: CredentialsService,
+    private readonly stats: InstanceStats,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.handle(SIGNER_SUBJECTS.sign, (r) => this.signing.sign(r));
+    this.handle(SIGNER_SUBJECTS.sign, (r) => this.sign(r));
+    // Many sign requests in one message: each checked and answered exactly as on `sign`, its own reply.
+    this.handle(SIGNER_SUBJECTS.signBatch, async (batch) => ({
+      replies: await Promise.all(batch.requests.map((r) => this.answer(SIGNER_SUBJECTS.sign, r, (checked) => this.sign(checked), true))),
+    }));
     this.handle(SIGNER_SUBJECTS.verify, (r) => this.verification.verify(r));
     this.handle(SIGNER_SUBJECTS.createCredential, async (r) => {
       const out = await this.credentials.create(r);
@@ -68,20 +74,35 @@ export class SigningResponder implements OnApplicationBootstrap {
     })();
   }
 
+  private sign(request: RpcRequestOf<typeof SIGNER_SUBJECTS.sign>): Promise<SignResult> {
+    this.stats.count('signatures');
+    return this.signing.sign(request);
+  }
+
   private handle<S extends RpcSubject>(subject: S, fn: (request: RpcRequestOf<S>) => Promise<RpcResultOf<S>>): void {
-    this.rpc.serve(
-      subject,
-      async (data) => {
-        const checked = checkRequest(subject, data);
-        if (!checked.ok) return { ok: false, error: { code: 'invalid-request', message: checked.message } };
-        try {
-          return { ok: true, result: await fn(checked.request) };
-        } catch (err) {
-          return toReply<RpcResultOf<S>>(err);
-        }
-      },
-      { queue: SIGNER_QUEUE },
-    );
+    this.rpc.serve(subject, (data) => this.answer(subject, data, fn), { queue: SIGNER_QUEUE });
+  }
+
+  /**
+   * One request's reply: checked against its published schema, domain errors as reply
+   * codes. In a batch (`own`), an unexpected error is this item's `internal` reply (with
+   * an error id the log shares) rather than the whole batch's.
+   */
+  private async answer<S extends RpcSubject>(subject: S, data: unknown, fn: (request: RpcRequestOf<S>) => Promise<RpcResultOf<S>>, own = false): Promise<RpcReply<RpcResultOf<S>>> {
+    const checked = checkRequest(subject, data);
+    if (!checked.ok) return { ok: false, error: { code: 'invalid-request', message: checked.message } };
+    try {
+      return { ok: true, result: await fn(checked.request) };
+    } catch (err) {
+      try {
+        return toReply<RpcResultOf<S>>(err);
+      } catch (unexpected) {
+        if (!own) throw unexpected;
+        const errorId = randomUUID();
+        this.logger.error({ subject, errorId, err: (unexpected as Error).message, stack: (unexpected as Error).stack }, 'request handler failed');
+        return { ok: false, error: { code: 'internal', message: `internal error ${errorId}` } };
+      }
+    }
   }
 
   private changed(tenantId: string, credentialId: string, what: string, version?: number): void {

@@ -1,0 +1,131 @@
+// What each service instance says about itself on GET /health: work counters (how the
+// work was shared between replicas, how well requests and facts were batched, how often
+// orders were handed back or redelivered) and the pauses (GC, event-loop stalls) that
+// make latency tails. Plus resident memory per process from /proc.
+import { readFileSync } from 'node:fs';
+import type { InstanceSnapshot } from '@hookline/observability';
+import type { BenchStack } from './bench-stack';
+
+export type Snapshots = Map<string, InstanceSnapshot>;
+
+/** Every running instance by name: the service, and its replicas as "<service>#2", "#3"… */
+export function instances(b: BenchStack): { name: string; url: string; pid?: number }[] {
+  const out: { name: string; url: string; pid?: number }[] = [];
+  for (const [name, s] of Object.entries(b.stack.services)) {
+    if (s.exitCode() === null && s.pid() !== undefined) out.push({ name, url: s.url, pid: s.pid() });
+    b.stack.replicas[name as keyof typeof b.stack.replicas].forEach((r, i) => {
+      if (r.exitCode() === null && r.pid() !== undefined) out.push({ name: `${name}#${i + 2}`, url: r.url, pid: r.pid() });
+    });
+  }
+  return out;
+}
+
+export async function snapshots(b: BenchStack): Promise<Snapshots> {
+  const out: Snapshots = new Map();
+  await Promise.all(
+    instances(b).map(async (i) => {
+      try {
+        const res = await fetch(`${i.url}/health`);
+        const body = (await res.json()) as { instance?: InstanceSnapshot };
+        if (body.instance) out.set(i.name, body.instance);
+      } catch {
+        /* not answering: left out */
+      }
+    }),
+  );
+  return out;
+}
+
+/** Counter increases per instance between two snapshots (an instance restarted in between counts from zero). */
+export function workDelta(before: Snapshots, after: Snapshots): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const [name, a] of after) {
+    const b = before.get(name);
+    const same = b && b.pid === a.pid;
+    const d: Record<string, number> = {};
+    for (const [k, v] of Object.entries(a.work)) {
+      const n = v - (same ? (b.work[k] ?? 0) : 0);
+      if (n !== 0) d[k] = n;
+    }
+    d['gc.count'] = a.runtime.gc.count - (same ? b.runtime.gc.count : 0);
+    d['gc.ms'] = Math.round(a.runtime.gc.totalMs - (same ? b.runtime.gc.totalMs : 0));
+    out.set(name, d);
+  }
+  return out;
+}
+
+/** Pauses of at least 10 ms (GC or the event loop held up) per instance between two epoch times. */
+export function pausesBetween(after: Snapshots, fromMs: number, toMs: number): Map<string, { count: number; maxMs: number; totalMs: number; gc: number }> {
+  const out = new Map<string, { count: number; maxMs: number; totalMs: number; gc: number }>();
+  for (const [name, s] of after) {
+    const ps = s.runtime.pauses.filter((p) => p.at >= fromMs && p.at <= toMs);
+    if (ps.length === 0) continue;
+    out.set(name, {
+      count: ps.length,
+      maxMs: Math.max(...ps.map((p) => p.ms)),
+      totalMs: Math.round(ps.reduce((a, p) => a + p.ms, 0)),
+      gc: ps.filter((p) => p.kind === 'gc').length,
+    });
+  }
+  return out;
+}
+
+/** Kilobytes from a /proc/<pid>/status or smaps_rollup line such as "VmRSS:   123456 kB". */
+function kb(text: string, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Resident memory of one process in bytes (VmRSS), or 0 when it is gone. */
+export function rssOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    return kb(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS') * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Proportional set size (shared pages split between the processes that map them) of a process and its children, in bytes. */
+export function pssOfTree(pid: number | undefined): number {
+  if (!pid) return 0;
+  const children = (p: number): number[] => {
+    try {
+      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  let total = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop() as number;
+    try {
+      total += kb(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'), 'Pss') * 1024;
+    } catch {
+      /* gone */
+    }
+    stack.push(...children(p));
+  }
+  return total;
+}
+
+export interface MemoryReport {
+  /** Resident bytes per process: each service instance, the launcher (this bench, which also runs the gateway), nats-server; PostgreSQL as the PSS of its processes. */
+  perProcess: Record<string, number>;
+  servicesMax: number;
+  total: number;
+}
+
+export function memory(b: BenchStack): MemoryReport {
+  const perProcess: Record<string, number> = {};
+  for (const i of instances(b)) perProcess[i.name] = rssOf(i.pid);
+  const groups = b.cpuGroups();
+  perProcess['launcher (bench, gateway)'] = rssOf(process.pid);
+  perProcess['nats-server'] = rssOf(groups['nats-server']?.pid);
+  perProcess.postgres = pssOfTree(groups.postgres?.pid);
+  const services = instances(b).map((i) => perProcess[i.name]);
+  return { perProcess, servicesMax: Math.max(0, ...services), total: Object.values(perProcess).reduce((a, v) => a + v, 0) };
+}
+
+export const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);

@@ -1,0 +1,3 @@
+export * from './service-part';
+export * from './assemble';
+export * from './schema-refs';

@@ -1,0 +1,39 @@
+// Derived ids must never change from one version to the next (a redelivered event must
+// yield the same delivery ids): these values were computed by the first implementation
+// (createHash('sha256'), bytes 6 and 8 masked).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { stableUuid, UUID_RE } from './ids';
+
+/** The first implementation, kept here as the reference. */
+function reference(...parts: string[]): string {
+  const b = createHash('sha256').update(parts.join('\u0000')).digest().subarray(0, 16);
+  b[6] = (b[6] & 0x0f) | 0x80;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Buffer.from(b).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+describe('stableUuid', () => {
+  const cases: string[][] = [
+    ['delivery', '0196f3a2-7c1e-7d2a-9b3c-1a2b3c4d5e6f', 'rcv-1'],
+    ['event', 'acme', 'm-1'],
+    ['event-seq', 'acme', '42'],
+    [''],
+    ['ünïcødé', '✓', '\u0000'],
+  ];
+  for (const parts of cases) {
+    it(`equals the first implementation for ${JSON.stringify(parts)}`, () => assert.equal(stableUuid(...parts), reference(...parts)));
+  }
+  it('has the UUID shape, version 8 and the RFC variant', () => {
+    for (let i = 0; i < 200; i++) {
+      const id = stableUuid('x', String(i));
+      assert.match(id, UUID_RE);
+      assert.equal(id[14], '8');
+      assert.ok('89ab'.includes(id[19]));
+      assert.equal(id, reference('x', String(i)));
+    }
+  });
+  it('pins a known value', () => assert.equal(stableUuid('event', 'acme', 'm-1'), '29381885-7750-802e-bffc-fa1a679c4327'));
+});

@@ -1,0 +1,4 @@
+export * from './binding';
+export * from './messages';
+export * from './server';
+export * from './status';

@@ -1,0 +1,160 @@
+// The admin API over gRPC (@grpc/grpc-js): the protos of libs/contracts, one table per
+// proto service (binding.ts), the standard health service (grpc-health-check) and server
+// reflection (@grpc/reflection). Each call: the bearer token from the `authorization`
+// metadata through the HTTP edge's own AuthGuard.admit, the request as REST JSON, the
+// table's service method, the answer back as the response message; errors as the HTTP
+// edge's problems mapped to gRPC statuses (status.ts).
+import { Server, ServerCredentials, status as Code, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { loadSync, type PackageDefinition, type ServiceDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath, type ServingStatusMap } from 'grpc-health-check';
+import * as protobuf from 'protobufjs';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROTO_ROOT } from '@hookline/contracts';
+import { isDatabaseUnavailable, ProblemFilter, ServiceUnavailableError, TooManyRequestsError, type AccessRule, type Principal } from '@hookline/http';
+import type { Logger } from '@hookline/observability';
+import { rpcContext, type RpcService } from './binding';
+import { jsonToMessage, messageToJson, updateToJson } from './messages';
+import { grpcErrorFor } from './status';
+
+export const ADMIN_PROTO_DIR = 'hookline/admin/v1';
+
+/** The admin protos, relative to PROTO_ROOT. */
+export function adminProtoFiles(): string[] {
+  return readdirSync(join(PROTO_ROOT, ADMIN_PROTO_DIR))
+    .filter((f) => f.endsWith('.proto'))
+    .sort()
+    .map((f) => `${ADMIN_PROTO_DIR}/${f}`);
+}
+
+/** The options the server decodes requests with (messages.ts expects exactly these). */
+export const LOADER_OPTIONS = { keepCase: true, longs: Number, enums: String, defaults: false, oneofs: true, includeDirs: [PROTO_ROOT] };
+
+export function loadAdminProtos(): { definition: PackageDefinition; root: protobuf.Root } {
+  const files = adminProtoFiles();
+  const definition = loadSync(files, LOADER_OPTIONS);
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(PROTO_ROOT, target));
+  root.loadSync(files, { keepCase: true });
+  root.resolveAll();
+  return { definition, root };
+}
+
+/** What the server needs of the HTTP edge's AuthGuard. */
+export interface Admission {
+  admit(token: string | undefined, rule: AccessRule): Promise<Principal>;
+}
+
+export interface AdminGrpcOptions {
+  host: string;
+  port: number;
+  services: { binding: RpcService; instance: unknown }[];
+  admission: Admission;
+  logger: Logger;
+  /** Whether the service is ready (the health service answers SERVING only then). */
+  ready: () => Promise<boolean>;
+  healthIntervalMs?: number;
+}
+
+function bearer(values: (string | Buffer)[]): string | undefined {
+  const h = values[0];
+  if (typeof h !== 'string') return undefined;
+  return /^Bearer\s+(\S+)$/i.exec(h)?.[1];
+}
+
+export class AdminGrpcServer {
+  private readonly server = new Server();
+  private readonly health: HealthImplementation;
+  private timer?: NodeJS.Timeout;
+  private readonly problems: ProblemFilter;
+  readonly serviceNames: string[];
+
+  constructor(private readonly opts: AdminGrpcOptions) {
+    this.problems = new ProblemFilter(opts.logger);
+    const { definition, root } = loadAdminProtos();
+    const byName = new Map(opts.services.map((s) => [s.binding.service, s]));
+    this.serviceNames = Object.keys(definition).filter((k) => root.lookup(k) instanceof protobuf.Service);
+    for (const name of this.serviceNames) {
+      const bound = byName.get(name);
+      if (!bound) throw new Error(`${name} (libs/contracts/src/proto) has no table of methods in the registry`);
+      const service = root.lookupService(name);
+      const implementation: UntypedServiceImplementation = {};
+      for (const method of service.methodsArray) {
+        const entry = bound.binding.methods[method.name];
+        if (!entry) throw new Error(`${name}.${method.name} has no entry in its table`);
+        const requestType = root.lookupType(method.requestType);
+        const responseType = root.lookupType(method.responseType);
+        implementation[method.name] = (call: ServerUnaryCall<Record<string, unknown>, unknown>, callback: sendUnaryData<unknown>) => {
+          void this.answer(`${name}/${method.name}`, method.name, call, callback, async (principal) => {
+            const { json, mask } = method.name.startsWith('Update') ? updateToJson(requestType, call.request) : { json: messageToJson(requestType, call.request), mask: undefined };
+            const result = await entry.run(bound.instance, rpcContext(principal, method.name, json, mask));
+            return jsonToMessage(responseType, result as Record<string, unknown> | undefined);
+          }, entry.access());
+        };
+      }
+      for (const extra of Object.keys(bound.binding.methods)) {
+        if (!service.methods[extra]) throw new Error(`${name} has no RPC ${extra} (its table names it)`);
+      }
+      this.server.addService(definition[name] as ServiceDefinition, implementation);
+    }
+    for (const s of opts.services) if (!this.serviceNames.includes(s.binding.service)) throw new Error(`${s.binding.service} is not in the protos`);
+    const statuses: ServingStatusMap = { '': 'NOT_SERVING' };
+    for (const n of this.serviceNames) statuses[n] = 'NOT_SERVING';
+    this.health = new HealthImplementation(statuses);
+    this.health.addToServer(this.server);
+    // Reflection describes the health service too, so grpcurl can call it by name.
+    new ReflectionService({ ...definition, ...loadSync(healthProtoPath, LOADER_OPTIONS) }).addToServer(this.server);
+  }
+
+  private async answer(path: string, method: string, call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>, run: (p: Principal) => Promise<unknown>, rule: AccessRule): Promise<void> {
+    try {
+      const principal = await this.opts.admission.admit(bearer(call.metadata.get('authorization')), rule);
+      callback(null, await run(principal));
+    } catch (err) {
+      let exception = err;
+      if (isDatabaseUnavailable(err)) exception = new ServiceUnavailableError('the database is not reachable right now; try again shortly', 2);
+      const problem = this.problems.toProblem(exception, { method: 'POST', path: `/${path}` } as never);
+      const retry = exception instanceof TooManyRequestsError || exception instanceof ServiceUnavailableError ? exception.retryAfterSeconds : undefined;
+      const e = grpcErrorFor(problem, method, retry);
+      callback({ code: e.code, details: e.details, metadata: e.metadata, name: 'Error', message: e.details });
+    }
+  }
+
+  /** Binds the port (0 picks one) and starts answering; the bound port. */
+  async start(): Promise<number> {
+    const port = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(`${this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host}:${this.opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    await this.refreshHealth();
+    this.timer = setInterval(() => void this.refreshHealth(), this.opts.healthIntervalMs ?? 5000);
+    this.timer.unref();
+    this.opts.logger.info({ url: `${this.opts.host}:${port}`, services: this.serviceNames.length }, 'gRPC admin API listening');
+    return port;
+  }
+
+  private async refreshHealth(): Promise<void> {
+    const ready = await this.opts.ready().catch(() => false);
+    const s = ready ? 'SERVING' : 'NOT_SERVING';
+    this.health.setStatus('', s);
+    for (const n of this.serviceNames) this.health.setStatus(n, s);
+  }
+
+  /** Stops taking calls, lets those in flight finish within graceMs, then cuts the rest. */
+  async stop(graceMs: number): Promise<void> {
+    clearInterval(this.timer);
+    this.health.setStatus('', 'NOT_SERVING');
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+}
+
+export { Code as GrpcCode };

@@ -1,0 +1,122 @@
+// Publishes many small items as few JetStream messages (group commit): items added for
+// a subject wait at most until the end of the current event-loop turn, or, when the
+// subject already has `maxInFlight` publishes waiting for their PubAck, until one of
+// them is acknowledged; then everything waiting goes out as one message. At low load an
+// item goes out alone and at once; under load one message (one store, one delivery, one
+// ack per consumer) carries many. Each add() resolves once a message holding its items
+// is stored, so a caller settles its own input only after its output is durable.
+import type { JetStreamPublisher } from './publisher';
+
+export interface GroupItem {
+  /** The item as JSON text. */
+  json: string;
+  /** Its own id; a message's Nats-Msg-Id is derived from the ids it carries. */
+  id: string;
+}
+
+export interface GroupPublisherOptions {
+  /** Most items in one message. */
+  maxItems: number;
+  /** Most bytes of item JSON in one message (keep it well under the server's max_payload). */
+  maxBytes: number;
+  /** Publishes of one subject waiting for their PubAck at once; items added meanwhile wait and go together. */
+  maxInFlight: number;
+  /** The message text for these items, e.g. `{"facts":[a,b]}`. */
+  envelope(items: readonly string[]): string;
+  /** The message's Nats-Msg-Id from its items' ids. */
+  msgId(ids: readonly string[]): string;
+  /** Called with each message's item count (for statistics). */
+  onPublished?(items: number): void;
+}
+
+interface Group {
+  items: GroupItem[];
+  bytes: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface Lane {
+  waiting: Group[];
+  inFlight: number;
+  scheduled: boolean;
+}
+
+export class GroupPublisher {
+  private readonly lanes = new Map<string, Lane>();
+
+  constructor(
+    private readonly publisher: JetStreamPublisher,
+    private readonly opts: GroupPublisherOptions,
+  ) {}
+
+  /** Publishes the items in this order, all in one message (with others' items before or after them). */
+  add(subject: string, items: GroupItem[]): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
+    let lane = this.lanes.get(subject);
+    if (!lane) {
+      lane = { waiting: [], inFlight: 0, scheduled: false };
+      this.lanes.set(subject, lane);
+    }
+    const l = lane;
+    return new Promise<void>((resolve, reject) => {
+      let bytes = 0;
+      for (const i of items) bytes += i.json.length + 1;
+      l.waiting.push({ items, bytes, resolve, reject });
+      this.schedule(subject, l);
+    });
+  }
+
+  private schedule(subject: string, lane: Lane): void {
+    if (lane.scheduled || lane.waiting.length === 0 || lane.inFlight >= this.opts.maxInFlight) return;
+    lane.scheduled = true;
+    setImmediate(() => {
+      lane.scheduled = false;
+      while (lane.inFlight < this.opts.maxInFlight && lane.waiting.length > 0) this.send(subject, lane, this.cut(lane));
+    });
+  }
+
+  /** The next message's groups: as many waiting groups as fit (a group is never split; one too big goes alone). */
+  private cut(lane: Lane): Group[] {
+    const out: Group[] = [];
+    let items = 0;
+    let bytes = 0;
+    while (lane.waiting.length > 0) {
+      const g = lane.waiting[0];
+      if (out.length > 0 && (items + g.items.length > this.opts.maxItems || bytes + g.bytes > this.opts.maxBytes)) break;
+      out.push(g);
+      lane.waiting.shift();
+      items += g.items.length;
+      bytes += g.bytes;
+    }
+    return out;
+  }
+
+  private send(subject: string, lane: Lane, groups: Group[]): void {
+    const json: string[] = [];
+    const ids: string[] = [];
+    for (const g of groups) {
+      for (const i of g.items) {
+        json.push(i.json);
+        ids.push(i.id);
+      }
+    }
+    lane.inFlight++;
+    this.publisher
+      .publishRaw(subject, this.opts.envelope(json), { msgId: this.opts.msgId(ids) })
+      .then(
+        () => {
+          this.opts.onPublished?.(json.length);
+          for (const g of groups) g.resolve();
+        },
+        (err: unknown) => {
+          for (const g of groups) g.reject(err);
+        },
+      )
+      .finally(() => {
+        lane.inFlight--;
+        if (lane.waiting.length > 0) this.schedule(subject, lane);
+        else if (lane.inFlight === 0) this.lanes.delete(subject);
+      });
+  }
+}

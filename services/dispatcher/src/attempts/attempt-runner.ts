@@ -1,0 +1,128 @@
+// Runs attempts under the per-destination limits: at most a few per receiver at once
+// (ReceiverGate), never the same order twice at once in this process (OrderDedup).
+// Orders come from the consumers (a delivery's "created" fact, retries, resends); first
+// attempts also come straight from fan-out, while the host event that caused them is
+// still unacknowledged, whenever their receiver has room now or within a short wait.
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG } from '@hookline/config';
+import { deliveryMsgIds, deliverySubjects, firstOrderOf, type DeliveryCreated, type DispatchOrder, type ParkedOrder } from '@hookline/contracts';
+import { DeferredError, JetStreamPublisher, PoisonMessageError } from '@hookline/messaging';
+import { InstanceStats } from '@hookline/observability';
+import type { DispatcherConfig } from '../config';
+import { AttemptService } from './attempt.service';
+import { OrderDedup } from './order-dedup';
+import { ReceiverGate } from './receiver-gate';
+
+/** A stage that takes this long counts as slow in the per-instance statistics (latency tails). */
+export const SLOW_MS = 50;
+
+@Injectable()
+export class AttemptRunner {
+  private readonly gate: ReceiverGate;
+  private readonly dedup = new OrderDedup();
+
+  constructor(
+    private readonly attempts: AttemptService,
+    private readonly publisher: JetStreamPublisher,
+    private readonly stats: InstanceStats,
+    @Inject(CONFIG) private readonly config: DispatcherConfig,
+  ) {
+    // A queue twice the slots: orders handed back and returning a little early still find room.
+    this.gate = new ReceiverGate(config.perReceiverConcurrency, 2 * config.perReceiverConcurrency);
+  }
+
+  /** One gate per destination: a receiver, a push notification type, an integration... */
+  private laneOf(order: DispatchOrder): string {
+    return `${order.tenantId}/${order.kind}/${order.target}`;
+  }
+
+  /**
+   * An order from a consumer. A busy receiver's order waits here in a short queue, or
+   * is handed back to come back when the receiver should have room (DeferredError), or
+   * is parked in the retry-scheduler's agenda when that is far off; it is never failed.
+   */
+  async run(order: DispatchOrder): Promise<void> {
+    if (!order?.deliveryId || !order.tenantId || !order.kind || typeof order.target !== 'string' || typeof order.body !== 'string') throw new PoisonMessageError('not a dispatch order');
+    const orderKey = deliveryMsgIds.due(order);
+    const state = this.dedup.begin(orderKey);
+    // Its attempt is over and every fact of it published: this copy is acked, not sent again.
+    if (state === 'done') return;
+    if (state === 'running') throw new DeferredError(`order ${orderKey} is being attempted already`, 2000);
+    let completed = false;
+    try {
+      const key = this.laneOf(order);
+      const admission = this.gate.admit(key);
+      if (admission.kind === 'full') {
+        if (admission.retryInMs <= this.config.parkAfterMs) {
+          this.stats.count('orders.handed-back');
+          throw new DeferredError(`receiver ${key} is busy`, admission.retryInMs);
+        }
+        // Busy for long: into the agenda (durable, out of the ack window) until its turn.
+        await this.park(order, admission.retryInMs);
+        completed = true;
+        return;
+      }
+      try {
+        if (admission.kind === 'queued') await admission.ready;
+        await this.attempts.attempt(order);
+        completed = true;
+      } finally {
+        this.gate.release(key);
+      }
+    } finally {
+      this.dedup.finish(orderKey, completed);
+    }
+  }
+
+  /**
+   * A delivery's first attempt, straight from fan-out, when its receiver has room now or
+   * is answering (it completed an attempt within HOOKLINE_DISPATCH_INLINE_WAIT): the
+   * "created" fact is then recorded with the outcome, in one message, and no order
+   * crosses the broker. Returns false (having done nothing) when the receiver has stopped
+   * answering: the caller publishes the "created" fact on its own, as the order the
+   * first-attempts consumer takes up (with hand-backs and parking).
+   */
+  async runFirst(created: DeliveryCreated): Promise<boolean> {
+    const order = firstOrderOf(created);
+    const orderKey = deliveryMsgIds.due(order);
+    const state = this.dedup.begin(orderKey);
+    // A redelivered host event whose deliveries this process has already made.
+    if (state === 'done') return true;
+    if (state === 'running') throw new DeferredError(`order ${orderKey} is being attempted already`, 2000);
+    let completed = false;
+    try {
+      const key = this.laneOf(order);
+      // A receiver that has stopped answering hands its deliveries to the order path at once; a
+      // busy one that answers keeps the events waiting here (the backlog stays in the stream),
+      // unless the wait ahead is longer than ten times that, or longer than an order would wait
+      // before being parked (then the order path parks it).
+      const admission = this.gate.tryAdmit(key, { stalledAfterMs: this.config.inlineWaitMs, maxWaitMs: Math.min(10 * this.config.inlineWaitMs, this.config.parkAfterMs) });
+      if (!admission) return false;
+      try {
+        if (admission.kind === 'queued') {
+          const since = Date.now();
+          await admission.ready;
+          const waited = Date.now() - since;
+          if (waited >= SLOW_MS) {
+            this.stats.count('slow.turn');
+            this.stats.count('slow.turn.ms', waited);
+          }
+        }
+        await this.attempts.attempt(order, { created });
+        completed = true;
+        this.stats.count('attempts.inline');
+        return true;
+      } finally {
+        this.gate.release(key);
+      }
+    } finally {
+      this.dedup.finish(orderKey, completed);
+    }
+  }
+
+  private async park(order: DispatchOrder, forMs: number): Promise<void> {
+    const parked: ParkedOrder = { order: { ...order, parked: (order.parked ?? 0) + 1 }, dueAt: new Date(Date.now() + forMs).toISOString() };
+    this.stats.count('orders.parked');
+    await this.publisher.publish('dispatch-parked', deliverySubjects.parked(order.tenantId), parked, { msgId: deliveryMsgIds.parked(parked.order) });
+  }
+}

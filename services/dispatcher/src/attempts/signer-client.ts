@@ -1,0 +1,62 @@
+// The dispatcher's way to the signer. Sign requests made in one event-loop turn go out
+// as one request/reply on hookline.signer.sign-batch (each item checked and answered
+// by the signer exactly as on hookline.signer.sign), so many attempts share one round
+// trip, one NATS message each way and one request's bookkeeping. A single request goes
+// out as itself; a signer that does not answer the batch subject yet (an older version
+// during an upgrade) is asked one request at a time.
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG } from '@hookline/config';
+import { MAX_SIGN_BATCH, SIGNER_SUBJECTS, type RpcReply, type SignRequest, type SignResult } from '@hookline/contracts';
+import { NatsRpc } from '@hookline/messaging';
+import { InstanceStats } from '@hookline/observability';
+import type { DispatcherConfig } from '../config';
+
+interface Pending {
+  request: SignRequest;
+  resolve(reply: RpcReply<SignResult>): void;
+}
+
+@Injectable()
+export class SignerClient {
+  private queue: Pending[] = [];
+
+  constructor(
+    private readonly rpc: NatsRpc,
+    private readonly stats: InstanceStats,
+    @Inject(CONFIG) private readonly config: DispatcherConfig,
+  ) {}
+
+  /** The signer's reply for one request (a refusal or an unreachable signer is a reply too, never an exception). */
+  sign(request: SignRequest): Promise<RpcReply<SignResult>> {
+    return new Promise((resolve) => {
+      this.queue.push({ request, resolve });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const all = this.queue;
+    this.queue = [];
+    for (let i = 0; i < all.length; i += MAX_SIGN_BATCH) void this.send(all.slice(i, i + MAX_SIGN_BATCH));
+  }
+
+  private async send(items: Pending[]): Promise<void> {
+    const timeoutMs = this.config.signerTimeoutMs;
+    this.stats.count('signer.requests');
+    if (items.length === 1) {
+      items[0].resolve(await this.rpc.call(SIGNER_SUBJECTS.sign, items[0].request, { timeoutMs }));
+      return;
+    }
+    const reply = await this.rpc.call(SIGNER_SUBJECTS.signBatch, { requests: items.map((p) => p.request) }, { timeoutMs });
+    if (reply.ok && reply.result.replies.length === items.length) {
+      items.forEach((p, i) => p.resolve(reply.result.replies[i]));
+      return;
+    }
+    if (!reply.ok && /no responders/i.test(reply.error.message)) {
+      await Promise.all(items.map(async (p) => p.resolve(await this.rpc.call(SIGNER_SUBJECTS.sign, p.request, { timeoutMs }))));
+      return;
+    }
+    const failed: RpcReply<SignResult> = reply.ok ? { ok: false, error: { code: 'unavailable', message: `${SIGNER_SUBJECTS.signBatch}: ${reply.result.replies.length} replies for ${items.length} requests` } } : reply;
+    for (const p of items) p.resolve(failed);
+  }
+}
