@@ -1,20 +1,29 @@
-// Inbound listener ingest: POST /hooks/<service>/<listener> through the gateway, 1 KB of
-// JSON, the token in a header, one root row and two child rows per request. Measured: the
-// 202 rate at a fixed concurrency (a 202 means JetStream has stored the request), how fast
-// the apply consumer gets it all into the tables, the CPU per request, and the 202
-// latency at half the measured rate. Compared with the same run's baselines: the bare
-// node:http receiver, the awaited JetStream publish, the single-row PostgreSQL INSERT.
+// Inbound listener ingest: POST /hooks/<service>/<listener>, 1 KB of JSON, the token in a
+// header, one root row and two child rows per request. Measured, through the gateway (the
+// local stand-in for the ingress) and straight to webhook-listener: the 202 rate at a
+// fixed concurrency (a 202 means JetStream has stored the request), how fast the apply
+// consumer gets it all into the tables, the CPU per request of every process (while the
+// 202s come, and the whole of it once the tables hold everything), and the 202 latency at
+// half the measured rate, with probes that say where its tail comes from. Compared with
+// the same run's baselines: the bare node:http receiver, the awaited JetStream publish,
+// the single-row PostgreSQL INSERT.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { Client } from 'pg';
+import { Pool } from 'undici';
 import { CONSUMERS } from '@hookline/contracts';
-import { nowMs } from '../lib/clock';
+import { onCleanup } from '../lib/cleanup';
+import { nowMs, sleep } from '../lib/clock';
 import { cpuDelta, sampleCpu, type CpuSample } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
-import { rate, round, summarize } from '../lib/stats';
+import { percentile, rate, round, summarize, type LatencySummary } from '../lib/stats';
 import { consumerBacklog } from './bench-stack';
+import { snapshots, type Snapshots } from './instances';
 import type { Ctx } from './scenarios';
 
 const TENANT = 'bench-listener';
 const PAD = 'y'.repeat(640);
+const PROBE_STREAM = 'BENCH_LISTENER_PROBE';
 
 /** About 1 KB: a root record with two child rows. */
 function payload(i: number): string {
@@ -36,6 +45,34 @@ function expect(res: { status: number; text: string }, status: number, what: str
   if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status}: ${res.text.slice(0, 500)}`);
 }
 
+/** One answered request: when it started, how long it took, and the service's own Server-Timing figures (ms) when it sent them. */
+interface Sample {
+  at: number;
+  ms: number;
+  timing: Record<string, number>;
+}
+
+function serverTiming(h: string | string[] | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of (Array.isArray(h) ? h.join(',') : (h ?? '')).split(',')) {
+    const m = /^\s*([\w-]+)\s*;.*\bdur=([\d.]+)/.exec(part);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+function cpuNote(seconds: CpuSample, ops: number): { perOp: CpuSample; total: number; text: string } {
+  const perOp: CpuSample = {};
+  for (const [k, v] of Object.entries(seconds)) perOp[k] = ops > 0 ? round((v * 1000) / ops, 3) : NaN;
+  const total = round(Object.values(perOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 2);
+  const parts = Object.entries(perOp)
+    .filter(([, v]) => v >= 0.005)
+    .sort((a, z) => z[1] - a[1])
+    .map(([k, v]) => `${k.replace(/ \(.*\)$/, '')} ${v}`)
+    .join(', ');
+  return { perOp, total, text: `${total} ms CPU per request (${parts})` };
+}
+
 export async function listenerIngest(ctx: Ctx): Promise<void> {
   const { o, b, results } = ctx;
   expect(await b.operator.post('/v1/tenants', { id: TENANT, name: 'Bench listener' }), 201, 'tenant');
@@ -54,59 +91,59 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
   const path = created.body.listener.path as string;
   const token = created.body.token as string;
   const bytes = Buffer.byteLength(payload(1_000_000));
+  const serviceUrl = b.stack.services['webhook-listener'].url;
+  const direct = new Pool(serviceUrl, { connections: 256, pipelining: 1 });
+  onCleanup('webhook-listener pool', () => direct.close());
 
   let next = 0;
-  const send = async (): Promise<number> => {
+  const send = async (via: Pool): Promise<Sample> => {
     const i = ++next;
     const s0 = nowMs();
-    const res = await b.gateway.request({ path, method: 'POST', headers: { 'content-type': 'application/json', 'x-hook-token': token }, body: payload(i) });
+    const res = await via.request({ path, method: 'POST', headers: { 'content-type': 'application/json', 'x-hook-token': token }, body: payload(i) });
     const text = await res.body.text();
     if (res.statusCode !== 202) throw new Error(`${res.statusCode} ${text.slice(0, 200)}`);
-    return nowMs() - s0;
+    return { at: s0, ms: nowMs() - s0, timing: serverTiming(res.headers['server-timing']) };
   };
   const applied = async (maxMs: number) =>
     until(async () => {
       const c = await consumerBacklog(b.jsm, CONSUMERS.listenerApply);
       return c.pending === 0 && c.ackPending === 0;
     }, maxMs, 20);
+  const pendingNow = async () => {
+    const c = await consumerBacklog(b.jsm, CONSUMERS.listenerApply);
+    return c.pending + c.ackPending;
+  };
 
-  // Warm-up, then the measured run.
-  await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: o.quick ? 300 : 1000, maxMs: o.quick ? 1500 : 5000, op: async () => void (await send()) });
-  await applied(60_000);
-  const before: CpuSample = sampleCpu(b.cpuGroups());
-  const first = next + 1;
-  const run = await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: o.listener, maxMs: o.acceptedSeconds * 1000, op: async () => void (await send()) });
-  const acceptedEnd = nowMs();
-  const drained = await applied(120_000);
-  const appliedMs = nowMs() - acceptedEnd + run.elapsedMs;
-  const seconds = cpuDelta(before, sampleCpu(b.cpuGroups()));
-  if (run.errors) results.errors.push(`listener ingest: ${run.errors} errors (${run.firstError})`);
-  if (!drained) results.errors.push('listener ingest: the apply consumer did not drain within 120 s');
+  /** The closed loop: the 202 rate, the CPU while the 202s come and until the tables hold everything. */
+  const throughput = async (via: Pool, what: string) => {
+    await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: o.quick ? 300 : 1000, maxMs: o.quick ? 1500 : 5000, op: async () => void (await send(via)) });
+    await applied(60_000);
+    const before: CpuSample = sampleCpu(b.cpuGroups());
+    const first = next + 1;
+    const run = await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: o.listener, maxMs: o.acceptedSeconds * 1000, op: async () => void (await send(via)) });
+    const acceptedEnd = nowMs();
+    const whileAccepting = cpuDelta(before, sampleCpu(b.cpuGroups()));
+    const backlogAtEnd = await pendingNow();
+    const drained = await applied(120_000);
+    const drainMs = nowMs() - acceptedEnd;
+    const all = cpuDelta(before, sampleCpu(b.cpuGroups()));
+    if (run.errors) results.errors.push(`listener ingest (${what}): ${run.errors} errors (${run.firstError})`);
+    if (!drained) results.errors.push(`listener ingest (${what}): the apply consumer did not drain within 120 s`);
+    const counted = await countRows(b.databaseUrl, first);
+    if (counted.rows !== run.ops || counted.children !== 2 * run.ops) {
+      results.errors.push(`listener ingest (${what}): ${run.ops} requests answered 202, the tables hold ${counted.rows} records and ${counted.children} child rows`);
+    }
+    const accepting = cpuNote(whileAccepting, run.ops);
+    const total = cpuNote(all, run.ops);
+    console.log(`[bench]     ${what}: ${rate(run.ops, run.elapsedMs)} req/s; while accepting ${accepting.text}`);
+    console.log(`[bench]     ${what}: ${backlogAtEnd} changes not yet applied at the last 202, drained ${round(drainMs / 1000, 1)} s later; in all ${total.text}`);
+    return { run, accepting, total, drainMs, backlogAtEnd, ...counted };
+  };
 
-  // What the tables hold: every accepted request, with its two child rows.
-  const db = new Client({ connectionString: b.databaseUrl });
-  await db.connect();
-  let rows = NaN;
-  let children = NaN;
-  try {
-    const r = await db.query(`SELECT count(*)::int AS n FROM "tenant_${TENANT}"."orders" WHERE id >= $1`, [first]);
-    const c = await db.query(`SELECT count(*)::int AS n FROM "tenant_${TENANT}"."orders_lines" WHERE "_root_id" >= $1`, [first]);
-    rows = r.rows[0].n;
-    children = c.rows[0].n;
-  } finally {
-    await db.end();
-  }
-  if (rows !== run.ops || children !== 2 * run.ops) results.errors.push(`listener ingest: ${run.ops} requests answered 202, the tables hold ${rows} records and ${children} child rows`);
-
-  const perRequest: Record<string, number> = {};
-  for (const [k, v] of Object.entries(seconds)) perRequest[k] = run.ops > 0 ? round((v * 1000) / run.ops, 3) : NaN;
-  const cpuTotal = round(Object.values(perRequest).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 2);
-  const heaviest = Object.entries(perRequest)
-    .sort((a, z) => z[1] - a[1])
-    .slice(0, 4)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-  const accepted = rate(run.ops, run.elapsedMs);
+  const viaGateway = await throughput(b.gateway, 'via gateway');
+  const straight = await throughput(direct, 'direct');
+  const accepted = rate(viaGateway.run.ops, viaGateway.run.elapsedMs);
+  const acceptedDirect = rate(straight.run.ops, straight.run.elapsedMs);
   const undici = results.get('baseline.undici')?.value;
   const pgSingle = results.get('baseline.pg.single')?.value;
   results.add({
@@ -116,26 +153,192 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     value: accepted,
     unit: 'req/s',
     ratioTo: 'baseline.js.sequential',
-    note: `${cpuTotal} ms CPU per request (${heaviest}); ${undici ? `${round(accepted / undici, 2)}x bare node:http, ` : ''}${pgSingle ? `${round(accepted / pgSingle, 2)}x single-row INSERT` : ''}`,
-    extra: { ...run, rows, children, cpu: { seconds, msPerOp: perRequest } },
+    note: `${viaGateway.total.text}; while the 202s came ${viaGateway.accepting.total} ms; ${undici ? `${round(accepted / undici, 2)}x bare node:http, ` : ''}${pgSingle ? `${round(accepted / pgSingle, 2)}x single-row INSERT` : ''}`,
+    extra: { ...viaGateway.run, rows: viaGateway.rows, children: viaGateway.children, cpu: { msPerOp: viaGateway.total.perOp, whileAccepting: viaGateway.accepting.perOp } },
   });
+  results.add({
+    id: 'platform.listener.direct',
+    section: 'platform',
+    label: `listener ingest (POST straight to webhook-listener, no gateway hop; ${o.acceptedConcurrency} concurrent)`,
+    value: acceptedDirect,
+    unit: 'req/s',
+    ratioTo: 'baseline.js.sequential',
+    note: `${round(acceptedDirect / Math.max(accepted, 0.1), 2)}x via gateway; ${straight.total.text}; while the 202s came ${straight.accepting.total} ms`,
+    extra: { ...straight.run, rows: straight.rows, children: straight.children, cpu: { msPerOp: straight.total.perOp, whileAccepting: straight.accepting.perOp } },
+  });
+  const appliedMs = viaGateway.run.elapsedMs + viaGateway.drainMs;
   results.add({
     id: 'platform.listener.applied',
     section: 'platform',
-    label: 'listener records in the tables (202 -> applied by the consumer, batches of up to 200)',
-    value: rate(rows, appliedMs),
+    label: 'listener records in the tables (202 -> applied by the consumer, via gateway run)',
+    value: rate(viaGateway.rows, appliedMs),
     unit: 'records/s',
     ratioTo: 'baseline.pg.single',
-    note: `${rows} records and ${children} child rows; drained ${round((nowMs() - acceptedEnd) / 1000, 1)} s after the last 202`,
+    note: `${viaGateway.rows} records and ${viaGateway.children} child rows; ${viaGateway.backlogAtEnd} not applied at the last 202, drained ${round(viaGateway.drainMs / 1000, 1)} s later`,
   });
 
-  // Latency of the 202 at half the measured rate.
+  // Latency of the 202 at half the rate measured through the gateway: through the gateway
+  // (the target), then straight to the service at the same rate; each with probes.
   const ratePerSec = Math.max(1, Math.floor(accepted / 2));
-  const lat: number[] = [];
-  const open = await openLoop({ ratePerSec, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds, maxInFlight: 2000, op: async () => void lat.push(await send()) });
-  await applied(60_000);
-  if (open.errors || open.skipped) results.errors.push(`listener latency: ${open.errors} errors, ${open.skipped} skipped (${open.firstError ?? 'too many in flight'})`);
-  const s = summarize(lat);
-  results.add({ id: 'platform.listener.p50', section: 'platform', label: `listener ingest latency p50 (request -> 202) at ${ratePerSec}/s (half max)`, value: s.p50, unit: 'ms', extra: { ...s, ratePerSec } });
-  results.add({ id: 'platform.listener.p99', section: 'platform', label: `listener ingest latency p99 (request -> 202) at ${ratePerSec}/s (half max)`, value: s.p99, unit: 'ms', note: `max ${s.max} ms over ${s.samples} requests` });
+  const jsm = b.jsm;
+  await jsm.streams.delete(PROBE_STREAM).catch(() => undefined);
+  await jsm.streams.add({ name: PROBE_STREAM, subjects: ['bench.listener.probe'], storage: StorageType.File, retention: RetentionPolicy.Limits, max_msgs: 10_000, num_replicas: 1 });
+  onCleanup('listener probe stream', () => jsm.streams.delete(PROBE_STREAM).then(() => undefined, () => undefined));
+  const health = new Pool(serviceUrl, { connections: 4 });
+  onCleanup('webhook-listener health pool', () => health.close());
+
+  const latency = async (via: Pool, what: string) => {
+    const lat: Sample[] = [];
+    const probes = { health: [] as number[], publish: [] as number[] };
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    let probing = true;
+    // Every 20 ms: GET /health straight to webhook-listener (its event loop: a request waits
+    // there while a batch, a GC or another request holds it) and a JetStream publish of 1 KB
+    // to a stream of the bench's own (nats-server storing a message, alone).
+    const probeLoop = (async () => {
+      const body = new Uint8Array(1024);
+      let k = 0;
+      while (probing) {
+        const t0 = nowMs();
+        void health.request({ path: '/health', method: 'GET' }).then(
+          async (r) => {
+            await r.body.text();
+            probes.health.push(nowMs() - t0);
+          },
+          () => undefined,
+        );
+        void b.js.publish('bench.listener.probe', body, { msgID: `probe-${what}-${k++}` }).then(
+          () => probes.publish.push(nowMs() - t0),
+          () => undefined,
+        );
+        await sleep(20);
+      }
+    })();
+    loop.enable();
+    const backlogBefore = await pendingNow();
+    const from = nowMs();
+    const open = await openLoop({ ratePerSec, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds, maxInFlight: 2000, op: async () => void lat.push(await send(via)) });
+    loop.disable();
+    const to = nowMs();
+    probing = false;
+    await probeLoop;
+    const backlogAtEnd = await pendingNow();
+    const after = await snapshots(b);
+    await applied(60_000);
+    if (open.errors || open.skipped) results.errors.push(`listener latency (${what}): ${open.errors} errors, ${open.skipped} skipped (${open.firstError ?? 'too many in flight'})`);
+    return { lat, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: round(loop.percentile(99) / 1e6), benchLoopMax: round(loop.max / 1e6), backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to) };
+  };
+
+  const g = await latency(b.gateway, 'gateway');
+  const d = await latency(direct, 'direct');
+  results.add({ id: 'platform.listener.p50', section: 'platform', label: `listener ingest latency p50 (request -> 202) at ${ratePerSec}/s (half max)`, value: g.s.p50, unit: 'ms', extra: { ...g.s, ratePerSec } });
+  results.add({
+    id: 'platform.listener.p99',
+    section: 'platform',
+    label: `listener ingest latency p99 (request -> 202) at ${ratePerSec}/s (half max)`,
+    value: g.s.p99,
+    unit: 'ms',
+    note: `max ${g.s.max} ms over ${g.s.samples} requests; ${tail(g)}`,
+    extra: { ...g.s, tail: tailFigures(g) },
+  });
+  results.add({
+    id: 'platform.listener.direct.p99',
+    section: 'platform',
+    label: `listener ingest latency p99 straight to webhook-listener at ${ratePerSec}/s`,
+    value: d.s.p99,
+    unit: 'ms',
+    note: `p50 ${d.s.p50} ms, max ${d.s.max} ms; ${tail(d)}`,
+    extra: { ...d.s, tail: tailFigures(d) },
+  });
+}
+
+interface LatencyRun {
+  lat: Sample[];
+  s: LatencySummary;
+  probes: { health: number[]; publish: number[] };
+  benchLoopP99: number;
+  benchLoopMax: number;
+  backlogBefore: number;
+  backlogAtEnd: number;
+  /** Pauses of 10 ms or more (GC, or the event loop held up by anything, the OS included) each service reported in the window. */
+  pauses: Map<string, Pause[]>;
+}
+
+interface Pause {
+  /** When it ended (epoch ms) and how long it was. */
+  at: number;
+  ms: number;
+  kind: 'gc' | 'event-loop';
+}
+
+function pausesIn(after: Snapshots, from: number, to: number): Map<string, Pause[]> {
+  const out = new Map<string, Pause[]>();
+  for (const [name, s] of after) {
+    const ps = s.runtime.pauses.filter((p) => p.at >= from && p.at - p.ms <= to);
+    if (ps.length > 0) out.set(name, ps);
+  }
+  return out;
+}
+
+/**
+ * Per service: its pauses in the window (count, GC among them, the longest), and how many
+ * of the slowest requests were in flight during one of them (a request that waited out a
+ * stall of that process).
+ */
+function pauseFigures(r: LatencyRun, slow: Sample[]) {
+  const out: Record<string, { count: number; gc: number; maxMs: number; slowOverlapping: number }> = {};
+  for (const [name, ps] of r.pauses) {
+    const overlapping = slow.filter((x) => ps.some((p) => p.at - p.ms < x.at + x.ms && p.at > x.at)).length;
+    out[name] = { count: ps.length, gc: ps.filter((p) => p.kind === 'gc').length, maxMs: Math.max(...ps.map((p) => p.ms)), slowOverlapping: overlapping };
+  }
+  return out;
+}
+
+/** Where the slowest 1 % of requests spent their time, against what the probes saw in the same run. */
+function tailFigures(r: LatencyRun) {
+  const threshold = r.s.p99;
+  const slow = r.lat.filter((x) => x.ms >= threshold);
+  const med = (xs: number[]) => round(percentile(Float64Array.from(xs).sort(), 50));
+  const withTiming = slow.filter((x) => x.timing.total !== undefined);
+  const windows = new Set(slow.map((x) => Math.floor(x.at / 100))).size;
+  return {
+    slow: slow.length,
+    /** In how many distinct 100 ms windows the slow requests started: few windows = stalls, many = steady queueing. */
+    windows,
+    serviceTotalMedian: withTiming.length ? med(withTiming.map((x) => x.timing.total)) : undefined,
+    storeMedian: withTiming.length ? med(withTiming.map((x) => x.timing.store ?? NaN)) : undefined,
+    outsideMedian: withTiming.length ? med(withTiming.map((x) => x.ms - x.timing.total)) : undefined,
+    healthP99: summarize(r.probes.health).p99,
+    publishP99: summarize(r.probes.publish).p99,
+    benchLoopP99: r.benchLoopP99,
+    benchLoopMax: r.benchLoopMax,
+    backlogBefore: r.backlogBefore,
+    backlogAtEnd: r.backlogAtEnd,
+    pauses: pauseFigures(r, slow),
+  };
+}
+
+function tail(r: LatencyRun): string {
+  const t = tailFigures(r);
+  const inService = t.serviceTotalMedian !== undefined ? `the slowest 1 % (${t.slow}, in ${t.windows} 100 ms windows) spent a median ${t.serviceTotalMedian} ms in the ingest handler (${t.storeMedian} ms awaiting JetStream) and ${t.outsideMedian} ms outside it` : `the slowest 1 % (${t.slow}) started in ${t.windows} 100 ms windows`;
+  return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax}); apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}`;
+}
+
+function pauseText(p: ReturnType<typeof pauseFigures>, slow: number): string {
+  const parts = Object.entries(p)
+    .sort((a, z) => z[1].slowOverlapping - a[1].slowOverlapping || z[1].maxMs - a[1].maxMs)
+    .map(([name, x]) => `${name} ${x.count} (${x.gc} GC, max ${x.maxMs} ms; ${x.slowOverlapping} of the ${slow} slowest in flight during one)`);
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}
+
+async function countRows(databaseUrl: string, first: number): Promise<{ rows: number; children: number }> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const r = await db.query(`SELECT count(*)::int AS n FROM "tenant_${TENANT}"."orders" WHERE id >= $1`, [first]);
+    const c = await db.query(`SELECT count(*)::int AS n FROM "tenant_${TENANT}"."orders_lines" WHERE "_root_id" >= $1`, [first]);
+    return { rows: r.rows[0].n, children: c.rows[0].n };
+  } finally {
+    await db.end();
+  }
 }

@@ -1,9 +1,12 @@
 // Starts webhook-listener. Like runHttpService (@hookline/http) in everything but bodies:
-// /hooks/* is handed the raw request before any body parser runs, because a listener
+// /hooks/* is taken off node:http before Nest and express see it, because a listener
 // must check the token before reading the body, count bytes before and after
-// decompression, and verify signatures over the exact bytes sent. The rest of its API
-// only reads (GET), so no body parser is installed at all.
+// decompression, and verify signatures over the exact bytes sent, and because it is the
+// hot path (express's router, middleware chain and response helpers cost more than the
+// ingest's own work). The rest of its API only reads (GET), so no body parser is
+// installed at all.
 import 'reflect-metadata';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -12,12 +15,31 @@ import type { HttpConfig } from '@hookline/config';
 import { createValidationPipe, ProblemFilter } from '@hookline/http';
 import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
 import { IngestService } from './ingest/ingest.service';
+import { hookUrl } from './ingest/request-parts';
 
 function correlationMiddleware(req: Request, res: Response, next: NextFunction): void {
   const given = (req.headers['x-correlation-id'] ?? req.headers['x-request-id']) as string | undefined;
   correlation.run(given, () => {
     res.setHeader('X-Correlation-Id', correlation.current() ?? '');
     next();
+  });
+}
+
+/** Puts /hooks/* in front of the server's request listener (Nest's express app), which keeps everything else. */
+function serveHooksFirst(server: Server, ingest: IngestService): void {
+  const rest = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const url = hookUrl(req.url);
+    if (url === undefined) {
+      for (const l of rest) l.call(server, req, res);
+      return;
+    }
+    const given = req.headers['x-correlation-id'] ?? req.headers['x-request-id'];
+    correlation.run(Array.isArray(given) ? given[0] : given, () => {
+      res.setHeader('X-Correlation-Id', correlation.current() ?? '');
+      ingest.handle(req, res, url);
+    });
   });
 }
 
@@ -28,10 +50,10 @@ export async function runListenerService(module: DynamicModule, config: HttpConf
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(correlationMiddleware);
-  app.use('/hooks', app.get(IngestService).handle);
   app.useGlobalFilters(new ProblemFilter(logger));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  serveHooksFirst(app.getHttpServer() as Server, app.get(IngestService));
   await app.listen(config.listenPort, config.listenHost);
   const address = app.getHttpServer().address() as { port: number };
   logger.info({ url: `http://${config.listenHost}:${address.port}` }, `${config.service} listening`);

@@ -5,14 +5,15 @@
 // retried after a crash publishes nothing twice), and the batch is acked after it.
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { CONSUMERS, subjects, type ListenerChangeState } from '@hookline/contracts';
+import { CONSUMERS, HEADERS, subjects, type ListenerChangeState } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, type ConsumedMessage } from '@hookline/messaging';
-import { LOGGER, Logger } from '@hookline/observability';
+import { correlation, LOGGER, Logger } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
 import { LogsRepository, type LogEntry } from '../logs/logs.repository';
 import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
 import { changeEvent, planBatch, recordKeyOfItem, type Effect, type Item } from './apply-plan';
 import { ApplyRepository } from './apply.repository';
+import { GroupCommit } from './group-commit';
 
 const METHOD = { upsert: 'POST', patch: 'PATCH', delete: 'DELETE' } as const;
 
@@ -28,14 +29,26 @@ export class ApplyConsumer implements OnModuleInit {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /**
+   * One batch at a time (stream order is the order changes were accepted), each taking
+   * every change that arrived while the one before was written: a batch costs about ten
+   * round trips to PostgreSQL whatever its size, so a busy consumer writes bigger ones.
+   */
+  private batches?: GroupCommit<ConsumedMessage<'listener-ingest'>>;
+
   onModuleInit(): void {
-    // One batch at a time: stream order is the order changes were accepted. A batch waits up
-    // to 20 ms to fill: a batch costs about ten round trips to PostgreSQL whatever its size.
-    this.host.registerBatch(CONSUMERS.listenerApply, 'listener-ingest', (msgs) => this.apply(msgs), { maxBatch: this.config.applyBatch, maxWaitMs: 20, concurrency: 1 });
+    // A batch is its own piece of work (its log lines share a correlation id of their own);
+    // each host event it publishes carries the correlation id of the request it came from.
+    const batches = new GroupCommit<ConsumedMessage<'listener-ingest'>>((msgs) => correlation.run(undefined, () => this.apply(msgs)), this.config.applyBatch);
+    this.batches = batches;
+    // Messages are handed over as they arrive, in stream order, each settled once the batch
+    // that wrote it commits; two batches' worth may wait, so the next one can fill.
+    this.host.register(CONSUMERS.listenerApply, 'listener-ingest', (m) => batches.add(m), { concurrency: 2 * this.config.applyBatch });
   }
 
   async apply(msgs: ConsumedMessage<'listener-ingest'>[]): Promise<void> {
     const items: Item[] = msgs.map((m) => ({ seq: m.streamSeq, msg: m.payload }));
+    const correlationOf = new Map(msgs.map((m) => [m.streamSeq, m.headers[HEADERS.correlationId]]));
     const t0 = performance.now();
     const phases: Record<string, number> = {};
     const mark = (name: string) => (phases[name] = Math.round(performance.now() - t0));
@@ -84,7 +97,8 @@ export class ApplyConsumer implements OnModuleInit {
         }
         if (!error) {
           const event = changeEvent(l, item);
-          events.push(this.publisher.publish('host-event', subjects.event(event.tenantId, event.topic), event, { msgId: event.id }));
+          const corr = correlationOf.get(item.seq);
+          events.push(this.publisher.publish('host-event', subjects.event(event.tenantId, event.topic), event, { msgId: event.id, ...(corr ? { headers: { [HEADERS.correlationId]: corr } } : {}) }));
         }
       }
       await this.logs.append(entries, em);
@@ -95,6 +109,6 @@ export class ApplyConsumer implements OnModuleInit {
       mark('published');
     });
     mark('committed');
-    this.logger.debug({ size: items.length, ms: phases }, 'applied a batch of listener changes');
+    this.logger.debug({ size: items.length, waiting: this.batches?.waiting, ms: phases }, 'applied a batch of listener changes');
   }
 }

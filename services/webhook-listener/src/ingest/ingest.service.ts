@@ -7,7 +7,7 @@
 // consumer writes them to the tables in stream order.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CONFIG } from '@hookline/config';
 import {
   ingestMsgId,
@@ -67,12 +67,16 @@ export class IngestService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Express handler for everything under /hooks (mounted before any body parser, after the correlation id). */
-  readonly handle = (req: Request, res: Response): void => {
-    void this.serve(req, res);
+  /**
+   * Everything under /hooks, straight from node:http (bootstrap.ts hands it over before
+   * Nest and express see the request, inside the correlation id): `url` is the request's
+   * path and query, starting with /hooks.
+   */
+  readonly handle = (req: IncomingMessage, res: ServerResponse, url: string): void => {
+    void this.serve(new HookRequest(req, url), res);
   };
 
-  private async serve(req: Request, res: Response): Promise<void> {
+  private async serve(req: HookRequest, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const at = new Date();
     let listener: ListenerChangeState | undefined;
@@ -81,17 +85,17 @@ export class IngestService {
     let requestId: string | undefined;
     try {
       const route = parseHookPath(req.path);
-      if (!route) throw new NotFoundError(`a listener at ${req.originalUrl.split('?')[0]}`);
+      if (!route) throw new NotFoundError(`a listener at ${req.pathname}`);
       listener = await this.listenerFor(route);
       const op = METHODS[req.method];
       if (!op) {
         res.setHeader('Allow', 'POST, PUT, PATCH, DELETE');
         throw new ProblemError(405, 'method-not-allowed', 'Method not allowed', `${req.method}: a listener takes POST, PUT, PATCH and DELETE`);
       }
-      const query = new URLSearchParams(req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
+      const query = new URLSearchParams(req.search);
       // The token is checked before a byte of the body is read.
       if (listener.auth.method === 'token') await this.authenticate(listener, req, query);
-      const read = await readBody(req, this.config.maxBodyBytes);
+      const read = await readBody(req.raw, this.config.maxBodyBytes);
       if (!read.ok) {
         if (read.status === 413) throw new ProblemError(413, 'payload-too-large', 'Payload too large', `body: ${read.message}`, { errors: [{ field: 'body', message: read.message }] });
         if (read.status === 415) throw new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', `Content-Encoding: ${read.message}`, { errors: [{ field: 'Content-Encoding', message: read.message }] });
@@ -107,10 +111,11 @@ export class IngestService {
       requestId = ingestRequestId(listener.id, dedup.key);
       const changes = await this.changesOf(listener, listener.structure, op, route, req, query, parsed);
       if (op !== 'upsert') await this.requireExisting(listener, listener.structure, changes);
+      const storing = performance.now();
       const { duplicate } = await this.publish(listener, listener.structure, requestId, changes, {
         requestId,
         method: req.method,
-        path: loggedPath(req.originalUrl, listener),
+        path: loggedPath(req.url, listener),
         status: 202,
         state: 'success',
         durationMs: performance.now() - started,
@@ -118,12 +123,15 @@ export class IngestService {
         records: changes.length,
         at: at.toISOString(),
       });
-      res.status(202).json({ requestId, records: changes.length, duplicate });
+      const done = performance.now();
+      // How long the request took here and how much of it JetStream took to store it (what a sender's latency is made of).
+      res.setHeader('Server-Timing', `store;dur=${(done - storing).toFixed(2)}, total;dur=${(done - started).toFixed(2)}`);
+      send(res, 202, 'application/json; charset=utf-8', JSON.stringify({ requestId, records: changes.length, duplicate }));
     } catch (err) {
       const problem = this.toProblem(err, req);
       if (problem.status === 401 && listener?.auth.method === 'token') res.setHeader('WWW-Authenticate', 'Bearer realm="hookline-listener"');
       if (problem.status === 503) res.setHeader('Retry-After', String((err as ServiceUnavailableError).retryAfterSeconds ?? 1));
-      res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+      send(res, problem.status, 'application/problem+json; charset=utf-8', JSON.stringify(problem));
       if (listener) {
         this.logs.push({
           tenantId: listener.tenant,
@@ -131,7 +139,7 @@ export class IngestService {
           keep: listener.keepLogs,
           requestId: requestId ?? '',
           method: req.method,
-          path: loggedPath(req.originalUrl, listener),
+          path: loggedPath(req.url, listener),
           status: problem.status,
           state: 'error',
           error: String(problem.detail ?? problem.title).slice(0, 2000),
@@ -155,7 +163,7 @@ export class IngestService {
     return again;
   }
 
-  private async authenticate(listener: ListenerChangeState, req: Request, query: URLSearchParams): Promise<void> {
+  private async authenticate(listener: ListenerChangeState, req: HookRequest, query: URLSearchParams): Promise<void> {
     if (listener.auth.method !== 'token') return;
     const token = presentedToken(listener.auth.location, req.headers, query);
     if (tokenOpens(listener, token, Date.now())) return;
@@ -167,7 +175,7 @@ export class IngestService {
     throw new UnauthorizedError(token === undefined ? `the token is missing (expected in ${where})` : `the token in ${where} is not valid`);
   }
 
-  private async verifySignature(listener: ListenerChangeState, req: Request, raw: Buffer): Promise<void> {
+  private async verifySignature(listener: ListenerChangeState, req: HookRequest, raw: Buffer): Promise<void> {
     const headers: Record<string, string> = {};
     for (const name of ['x-hub-signature-256', 'stripe-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature', listener.signature?.header ?? '']) {
       const v = name ? header(req.headers, name) : undefined;
@@ -181,7 +189,7 @@ export class IngestService {
     if (!reply.result.valid) throw new UnauthorizedError(`signature: ${reply.result.reason ?? 'not valid'}`);
   }
 
-  private parse(req: Request, op: IngestOp, raw: Buffer): unknown {
+  private parse(req: HookRequest, op: IngestOp, raw: Buffer): unknown {
     if (op === 'delete' && raw.length === 0) return null;
     if (raw.length === 0) throw new ValidationError([{ field: 'body', message: 'is empty; send a JSON record or array of records' }]);
     if (!isJsonType(req.headers['content-type'])) {
@@ -195,7 +203,7 @@ export class IngestService {
   }
 
   /** What the request changes, record by record: from the script when there is one, else from the body and URL. */
-  private async changesOf(l: ListenerChangeState, s: ListenerStructure, op: IngestOp, route: HookRoute, req: Request, query: URLSearchParams, parsed: unknown): Promise<Change[]> {
+  private async changesOf(l: ListenerChangeState, s: ListenerStructure, op: IngestOp, route: HookRoute, req: HookRequest, query: URLSearchParams, parsed: unknown): Promise<Change[]> {
     let records: unknown[] | undefined;
     let field = 'body';
     if (l.script) {
@@ -312,8 +320,8 @@ export class IngestService {
     }
   }
 
-  private toProblem(err: unknown, req: Request): ProblemBody {
-    if (err instanceof DomainError) return { ...err.toProblem(), instance: req.originalUrl.split('?')[0] };
+  private toProblem(err: unknown, req: HookRequest): ProblemBody {
+    if (err instanceof DomainError) return { ...err.toProblem(), instance: req.pathname };
     const errorId = randomUUID();
     this.logger.error({ errorId, err: (err as Error)?.message, stack: (err as Error)?.stack }, 'inbound request failed');
     return { type: 'https://hookline.dev/problems/internal', title: 'Internal error', status: 500, detail: `internal error ${errorId}`, errorId };
@@ -338,4 +346,40 @@ function withKey(s: ListenerStructure, body: Row, key: Record<string, KeyValue>,
     out = mergeRecords(out, nested as Row);
   }
   return out;
+}
+
+/** What the ingest reads of a request: node's own, with the parts of its URL express used to hand over. */
+class HookRequest {
+  readonly method: string;
+  readonly headers: IncomingMessage['headers'];
+  /** The path and query as sent, starting with /hooks. */
+  readonly url: string;
+  readonly pathname: string;
+  /** The path after /hooks ("/" when none): what the route and the request hash read. */
+  readonly path: string;
+  readonly search: string;
+
+  constructor(
+    readonly raw: IncomingMessage,
+    url: string,
+  ) {
+    this.method = raw.method ?? 'GET';
+    this.headers = raw.headers;
+    this.url = url;
+    const q = url.indexOf('?');
+    this.pathname = q < 0 ? url : url.slice(0, q);
+    this.search = q < 0 ? '' : url.slice(q + 1);
+    this.path = this.pathname.slice('/hooks'.length) || '/';
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }

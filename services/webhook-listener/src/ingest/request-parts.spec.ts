@@ -1,12 +1,31 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ListenerChangeState } from '@hookline/contracts';
-import { dedupKeyOf, isJsonType, loggedPath, parseHookPath, presentedToken, scriptHeaders } from './request-parts';
+import { dedupKeyOf, hookUrl, isJsonType, loggedPath, parseHookPath, presentedToken, scriptHeaders } from './request-parts';
 
 const S = '0196f3a2-7c1e-7d2a-9b3c-000000000001';
 const L = '0196f3a2-7c1e-7d2a-9b3c-1a2b3c4d5e6f';
 const listener = (over: Partial<ListenerChangeState> = {}) =>
   ({ id: L, auth: { method: 'token', location: { in: 'query', name: 'token' }, tokenSet: true }, dedup: null, bodyDedupSeconds: 60, ...over }) as unknown as ListenerChangeState;
+
+describe('hookUrl: what the node:http fast path takes', () => {
+  const table: [string | undefined, string | undefined][] = [
+    ['/hooks/a/b?token=1', '/hooks/a/b?token=1'],
+    ['/hooks', '/hooks'],
+    ['/hooks/', '/hooks/'],
+    ['/hooks?x=1', '/hooks?x=1'],
+    ['/HOOKS/a/b', '/HOOKS/a/b'],
+    ['http://example.com/hooks/a/b?x=1', '/hooks/a/b?x=1'],
+    ['/hooksx/a', undefined],
+    ['/v1/listeners', undefined],
+    ['/health', undefined],
+    ['http://example.com/v1/x', undefined],
+    ['*', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ];
+  for (const [raw, url] of table) it(String(raw), () => assert.equal(hookUrl(raw), url));
+});
 
 describe('parseHookPath', () => {
   const table: [string, unknown][] = [

@@ -10,6 +10,22 @@ export interface HookRoute {
   recordId?: string;
 }
 
+const HOOKS = /^\/hooks(?:[/?]|$)/i;
+
+/** The path and query of a request for /hooks or below, or undefined for anything else. */
+export function hookUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (raw.charCodeAt(0) === 0x2f) return HOOKS.test(raw) ? raw : undefined;
+  // The absolute form (RFC 9112 §3.2.2), which express would have routed by its path.
+  try {
+    const u = new URL(raw);
+    const v = `${u.pathname}${u.search}`;
+    return HOOKS.test(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** "/<serviceId>/<listenerId>[/<recordId>]" (the part after /hooks). */
 export function parseHookPath(path: string): HookRoute | undefined {
   const parts = path.split('/').filter((p, i) => i > 0 || p !== '');

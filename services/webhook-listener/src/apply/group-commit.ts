@@ -1,0 +1,70 @@
+// Group commit: items handed over one at a time (in stream order) are written in batches,
+// one batch at a time, each batch taking everything that arrived while the one before it
+// was being written (up to a maximum). So an idle consumer writes a change at once, and a
+// busy one writes bigger batches instead of queueing small ones: the cost of a batch (a
+// transaction, about ten round trips) is shared by more changes exactly when it matters.
+// A batch that fails is written again one item at a time, so one bad item fails alone.
+
+interface Waiting<T> {
+  item: T;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class GroupCommit<T> {
+  private queue: Waiting<T>[] = [];
+  private running = false;
+
+  constructor(
+    private readonly write: (items: T[]) => Promise<void>,
+    private readonly maxBatch: number,
+  ) {}
+
+  /** Resolves once the item is written (in a batch, or alone after its batch failed); rejects with its own error. */
+  add(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.running) void this.run();
+    });
+  }
+
+  /** Items waiting for a batch (not counting the one being written). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        // Whatever arrived in the same turn of the event loop (one read from NATS) joins.
+        await new Promise<void>((r) => setImmediate(r));
+        const batch = this.queue.splice(0, this.maxBatch);
+        await this.writeBatch(batch);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async writeBatch(batch: Waiting<T>[]): Promise<void> {
+    try {
+      await this.write(batch.map((w) => w.item));
+      for (const w of batch) w.resolve();
+      return;
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0].reject(err);
+        return;
+      }
+    }
+    for (const w of batch) {
+      try {
+        await this.write([w.item]);
+        w.resolve();
+      } catch (err) {
+        w.reject(err);
+      }
+    }
+  }
+}
