@@ -150,7 +150,9 @@ describe('inbound listeners: scripts, retention and logs', () => {
     await db.connect();
     try {
       const n = await db.query('SELECT count(*)::int AS n, max(seq)::int AS last FROM listener_logs WHERE listener_id = $1', [a.id]);
-      assert.deepEqual(n.rows[0], { n: 5, last: 10 });
+      // (The newest is the last entry shown. Its seq depends on batching: a batch holding more
+      // entries than the ring writes only the newest keepLogs of them, and numbers only those.)
+      assert.deepEqual(n.rows[0], { n: 5, last: Number(mine[0].seq) });
     } finally {
       await db.end();
     }
