@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { HttpConfig } from '@hookline/config';
-import { createValidationPipe, ProblemFilter } from '@hookline/http';
+import { createValidationPipe, installMetrics, ProblemFilter } from '@hookline/http';
 import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
 import { IngestService } from './ingest/ingest.service';
 
@@ -27,6 +27,7 @@ export async function runListenerService(module: DynamicModule, config: HttpConf
   app.useLogger(new PinoNestLogger(logger));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  await installMetrics(app, config);
   app.use(correlationMiddleware);
   app.use('/hooks', app.get(IngestService).handle);
   app.useGlobalFilters(new ProblemFilter(logger));

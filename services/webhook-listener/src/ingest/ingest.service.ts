@@ -28,7 +28,7 @@ import {
 import { DomainError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationError, type FieldProblem, type ProblemBody } from '@hookline/http';
 import { describePath, isPlainObject, keyFromRequest, keyOfRecord, mapRecord, mergeRecords, parseJsonBody, recordsAt, type Row } from '@hookline/listener-tables';
 import { JetStreamPublisher, NatsClient, NatsRpc } from '@hookline/messaging';
-import { LOGGER, Logger } from '@hookline/observability';
+import { labelRoute, LOGGER, Logger, methodLabel, Metrics } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
 import { LogBuffer } from '../logs/log-buffer';
 import { RecordsRepository } from '../records/records.repository';
@@ -55,6 +55,9 @@ interface Change {
 
 @Injectable()
 export class IngestService {
+  private readonly requests;
+  private readonly accepted;
+
   constructor(
     private readonly views: ListenersViewProvider,
     private readonly scripts: ScriptRunner,
@@ -65,7 +68,11 @@ export class IngestService {
     private readonly logs: LogBuffer,
     @Inject(CONFIG) private readonly config: WebhookListenerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.requests = metrics.counter('listenerRequests');
+    this.accepted = metrics.counter('listenerRecords');
+  }
 
   /** Express handler for everything under /hooks (mounted before any body parser, after the correlation id). */
   readonly handle = (req: Request, res: Response): void => {
@@ -82,6 +89,7 @@ export class IngestService {
     try {
       const route = parseHookPath(req.path);
       if (!route) throw new NotFoundError(`a listener at ${req.originalUrl.split('?')[0]}`);
+      labelRoute(req, route.recordId === undefined ? '/hooks/:serviceId/:listenerId' : '/hooks/:serviceId/:listenerId/:recordId');
       listener = await this.listenerFor(route);
       const op = METHODS[req.method];
       if (!op) {
@@ -119,8 +127,11 @@ export class IngestService {
         at: at.toISOString(),
       });
       res.status(202).json({ requestId, records: changes.length, duplicate });
+      this.requests.inc({ method: methodLabel(req.method), status: '202', outcome: duplicate ? 'duplicate' : 'accepted' });
+      if (!duplicate) this.accepted.inc({}, changes.length);
     } catch (err) {
       const problem = this.toProblem(err, req);
+      this.requests.inc({ method: methodLabel(req.method), status: String(problem.status), outcome: problem.status >= 500 ? 'failed' : 'refused' });
       if (problem.status === 401 && listener?.auth.method === 'token') res.setHeader('WWW-Authenticate', 'Bearer realm="hookline-listener"');
       if (problem.status === 503) res.setHeader('Retry-After', String((err as ServiceUnavailableError).retryAfterSeconds ?? 1));
       res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
