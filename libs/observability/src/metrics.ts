@@ -60,6 +60,7 @@ export class Metrics {
   private readonly guard: LabelGuard;
   private readonly made = new Map<MetricKey, Counter | Gauge | Histogram>();
   private defaults = false;
+  private readonly refreshers: (() => Promise<void>)[] = [];
 
   constructor(private readonly opts: MetricsOptions) {
     this.guard = new LabelGuard(opts.maxLabelValues);
@@ -92,29 +93,31 @@ export class Metrics {
   onScrape<K extends KeyOfType<'gauge'>>(source: ScrapeSource<K>): void {
     const errors = this.counter('scrapeErrors');
     const timeoutMs = source.timeoutMs ?? 2000;
-    let cached: { at: number; reading: Promise<Readings<K> | undefined> } | undefined;
-    const reading = (): Promise<Readings<K> | undefined> => {
-      const now = Date.now();
-      if (cached && now - cached.at < source.cacheMs) return cached.reading;
-      const p = withTimeout(source.read(), timeoutMs).catch(() => {
+    let readAt = -Infinity;
+    let last: Readings<K> | undefined;
+    // Run by exposition() before the registry is serialised, so every gauge (and the error count) reflects this scrape.
+    this.refreshers.push(async () => {
+      if (Date.now() - readAt < source.cacheMs) return;
+      readAt = Date.now();
+      last = await withTimeout(source.read(), timeoutMs).catch(() => {
         errors.inc({ source: source.name });
         return undefined;
       });
-      cached = { at: now, reading: p };
-      return p;
-    };
+    });
     for (const key of source.gauges) {
       const guard = this.guard;
-      this.metric(key, async function collect(this: Gauge) {
-        const r = await reading();
+      this.metric(key, function collect(this: Gauge) {
         this.reset();
-        for (const s of (r?.[key] ?? []) as Sample<K>[]) this.set(guard.labels(key, s.labels as Record<string, string>), s.value);
+        // A gauge without labels cannot be left out: NaN says "unknown" (never a stale or made-up number).
+        if (!last && METRICS[key].labels.length === 0) this.set(NaN);
+        for (const s of (last?.[key] ?? []) as Sample<K>[]) this.set(guard.labels(key, s.labels as Record<string, string>), s.value);
       });
     }
   }
 
   /** The exposition (text format) and its content type. */
   async exposition(): Promise<{ contentType: string; body: string }> {
+    await Promise.all(this.refreshers.map((r) => r()));
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
