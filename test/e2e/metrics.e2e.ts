@@ -1,11 +1,13 @@
 // Prometheus metrics end to end: every service answers GET /metrics on its own port (the
 // gateway, like the ingress, does not route it), and real deliveries move the right
 // counters by the right amounts: one delivery that succeeds at once, one against a
-// receiver answering 500 that is retried twice and fails. Scraped before and after; the
+// receiver answering 500 that is retried twice and fails (and a request to a listener
+// that does not exist, answered outside Nest's router). Scraped before and after; the
 // deltas are exact, the labels are kinds, states, outcomes and route templates, and no
 // label value anywhere is a tenant, receiver, delivery or event id.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
 import { createAccount, eventually, parsePrometheusText, promValue, startReceiver, startTestStack, type PromSample, type TestReceiver, type TestStack } from '@hookline/testing';
 
@@ -81,6 +83,10 @@ describe('Prometheus metrics', () => {
     const eventId = res.body.id as string;
     // A route with an id in its path, to see its template in the labels.
     assert.equal((await stack.operator.get(`/v1/receivers/${okId}?tenant=${TENANT}`)).status, 200);
+    // The webhook-listener answers /hooks/* outside Nest's router: a listener that does not exist.
+    const hook = [randomUUID(), randomUUID()];
+    const hookRes = await fetch(`${stack.url}/hooks/${hook.join('/')}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    assert.equal(hookRes.status, 404);
 
     const final = async (target: string, status: string) =>
       eventually(`${status} delivery to ${target}`, async () => {
@@ -109,6 +115,8 @@ describe('Prometheus metrics', () => {
       ['registry', 'hookline_events_ingested_total', { outcome: 'accepted' }, 1],
       ['registry', 'hookline_http_request_duration_seconds_count', { method: 'POST', route: '/v1/events', status_class: '2xx' }, 1],
       ['registry', 'hookline_http_request_duration_seconds_count', { method: 'GET', route: '/v1/receivers/:id', status_class: '2xx' }, 1],
+      ['webhook-listener', 'hookline_http_request_duration_seconds_count', { method: 'POST', route: '/hooks/:serviceId/:listenerId', status_class: '4xx' }, 1],
+      ['webhook-listener', 'hookline_listener_ingest_requests_total', { method: 'POST', status: '404', outcome: 'refused' }, 1],
       // The host event, taken by the dispatcher's events consumer once.
       ['dispatcher', 'hookline_consumer_messages_total', { consumer: 'dispatcher-events', result: 'acked' }, 1],
     ];
@@ -144,7 +152,7 @@ describe('Prometheus metrics', () => {
     for (const svc of SERVICE_NAMES) assert.equal(promValue(after[svc], 'hookline_metrics_source_errors_total'), 0, `${svc}: every scrape-time reading worked`);
 
     // Bounded labels: no id of the tenant's data anywhere, and no raw path as a route.
-    const ids = [TENANT, okId, badId, eventId, succeeded.id, failed.id, accountId];
+    const ids = [TENANT, okId, badId, eventId, succeeded.id, failed.id, accountId, ...hook];
     for (const svc of SERVICE_NAMES) {
       for (const s of after[svc]) {
         for (const [label, value] of Object.entries(s.labels)) {
