@@ -27,6 +27,8 @@ const AUTOSCALED: readonly ServiceName[] = ['registry', 'dispatcher', 'signer', 
 const INTERNET_EGRESS: readonly ServiceName[] = ['dispatcher', 'signer'];
 const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8'];
 const PRIVATE_V6 = ['fc00::/7', 'fe80::/10', '::1/128'];
+/** Where each service serves /metrics (HOOKLINE_METRICS_PORT), for the monitoring namespace only. */
+const METRICS_PORT = 9464;
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
 type Spec = Record<string, FieldSpec<unknown> & { env: string }>;
@@ -246,6 +248,17 @@ describe('deploy/k8s', () => {
           const env = containerEnv(objs, main, name);
           assert.equal(String(port?.containerPort), named(objs, 'ConfigMap', (main.envFrom as any[]).find((f) => f.configMapRef.name.startsWith('hookline-common')).configMapRef.name)?.data.HOOKLINE_LISTEN_PORT, 'the http port is HOOKLINE_LISTEN_PORT');
           assert.ok(env.has('HOOKLINE_LISTEN_PORT'));
+          // Prometheus scrapes /metrics on the metrics port (HOOKLINE_METRICS_PORT), which the annotations name.
+          const common = named(objs, 'ConfigMap', (main.envFrom as any[]).find((f) => f.configMapRef.name.startsWith('hookline-common')).configMapRef.name);
+          const metricsPort = main.ports.find((p: any) => p.name === 'metrics');
+          assert.equal(metricsPort?.containerPort, METRICS_PORT, 'a metrics port');
+          assert.equal(common?.data.HOOKLINE_METRICS_PORT, String(METRICS_PORT), 'the metrics port is HOOKLINE_METRICS_PORT');
+          assert.notEqual(common?.data.HOOKLINE_METRICS, 'false');
+          assert.deepEqual(
+            Object.fromEntries(Object.entries(d.spec.template.metadata.annotations ?? {}).filter(([k]) => k.startsWith('prometheus.io/'))),
+            { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(METRICS_PORT), 'prometheus.io/path': '/metrics' },
+            'Prometheus scrape annotations',
+          );
           assert.deepEqual(main.startupProbe.httpGet, { path: '/health', port: 'http' });
           assert.deepEqual(main.readinessProbe.httpGet, { path: '/ready', port: 'http' });
           assert.deepEqual(main.livenessProbe.httpGet, { path: '/health', port: 'http' });
@@ -301,7 +314,7 @@ describe('deploy/k8s', () => {
         assert.ok(named(objs, 'ServiceAccount', job.spec.template.spec.serviceAccountName));
       });
 
-      it('lets only the ingress controller reach the HTTP services, every pod reach DNS and PostgreSQL, the services NATS, and only the dispatcher and signer the internet', () => {
+      it('lets only the ingress controller reach the HTTP services, the monitoring namespace only the metrics port, every pod reach DNS and PostgreSQL, the services NATS, and only the dispatcher and signer the internet', () => {
         const policies = ofKind(objs, 'NetworkPolicy');
         const ws = workloads(objs);
         const selecting = (w: Workload, type: 'Ingress' | 'Egress') => policies.filter((p) => p.spec.policyTypes.includes(type) && selects(p.spec.podSelector, w.podLabels));
@@ -313,7 +326,13 @@ describe('deploy/k8s', () => {
           assert.ok(egressTo(w, 5432), `${w.name} reaches PostgreSQL`);
           const isService = (SERVICE_NAMES as readonly string[]).includes(w.name);
           assert.equal(egressTo(w, 4222), isService, `${w.name} ${isService ? 'reaches' : 'does not reach'} NATS`);
-          const ingressRules = selecting(w, 'Ingress').flatMap((p) => p.spec.ingress ?? []);
+          const allIngress = selecting(w, 'Ingress').flatMap((p) => p.spec.ingress ?? []);
+          // The monitoring namespace's rule: the metrics port alone, for every service.
+          const isMetricsRule = (r: any) => (r.ports ?? []).length > 0 && r.ports.every((x: any) => x.port === METRICS_PORT) && r.from?.every((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'monitoring' && !f.podSelector);
+          const metricsRules = allIngress.filter(isMetricsRule);
+          assert.equal(metricsRules.length, isService ? 1 : 0, `${w.name}: ${isService ? 'the monitoring namespace reaches its metrics port' : 'no metrics rule'}`);
+          const ingressRules = allIngress.filter((r: any) => !isMetricsRule(r));
+          for (const r of ingressRules) assert.ok(!(r.ports ?? []).some((x: any) => x.port === METRICS_PORT), `${w.name}: the metrics port is open to the monitoring namespace only`);
           if (publicServices.includes(w.name)) {
             assert.ok(ingressRules.length > 0, `${w.name} is reachable from the ingress controller`);
             for (const r of ingressRules) assert.deepEqual(r.from.map((f: any) => Object.keys(f)), [['namespaceSelector']], `${w.name} accepts only the ingress controller's namespace`);

@@ -61,6 +61,11 @@ export const httpConfig = {
     doc: "whose X-Forwarded-For gives a request's client address: a number of proxy hops (1 behind a Kubernetes ingress), or addresses, CIDRs, loopback, linklocal, uniquelocal",
     parse: parseTrustProxy,
   } satisfies FieldSpec<number | string> & { env: string },
+  metrics: field.bool('HOOKLINE_METRICS', { default: true, doc: 'serve Prometheus metrics at GET /metrics (process metrics, HTTP requests, and the service\'s own)' }),
+  metricsPort: field.port('HOOKLINE_METRICS_PORT', {
+    optional: true,
+    doc: 'serve /metrics on this port of its own (on HOOKLINE_LISTEN_HOST) instead of the service\'s HTTP port, so that a network policy can open the metrics alone',
+  }),
 };
 
 export const operatorConfig = {
@@ -84,6 +89,8 @@ export type HttpConfig = {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownGraceMs: number;
   trustProxy: number | string;
+  metrics: boolean;
+  metricsPort?: number;
 };
 export type OperatorConfig = { operatorToken: string };
 export type EncryptionConfig = { encryptionKey: Buffer };

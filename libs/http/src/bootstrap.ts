@@ -10,6 +10,7 @@ import express from 'express';
 import { ConfigError, ConfigSpec, HttpConfig, readConfig } from '@hookline/config';
 import { JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
 import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
+import { installMetrics } from './http-metrics';
 import { ProblemFilter } from './problem.filter';
 import { DomainError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './problems';
 import { createValidationPipe } from './validation';
@@ -45,6 +46,7 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   app.useLogger(new PinoNestLogger(logger));
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  await installMetrics(app, config);
   app.use(correlationMiddleware);
   app.use(requireJsonBody);
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: false }));

@@ -8,3 +8,4 @@ export * from './http.module';
 export * from './bootstrap';
 export * from './authorization';
 export * from './browser-access';
+export * from './http-metrics';

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Inject, Injectable, Module, OnModuleInit } from 
 import { STREAMS, type ConsumerSpec, type StreamSpec } from '@hookline/contracts';
 import { LOGGER, ReadinessRegistry, type Logger } from '@hookline/observability';
 import { ConsumerHost } from './consumer-host';
+import { ConsumerMetrics } from './consumer-metrics';
 import { MESSAGING_OPTIONS, MessagingOptions, NatsClient } from './nats-client';
 import { ensureConsumer, ensureStream, retireConsumer } from './provisioner';
 import { JetStreamPublisher } from './publisher';
@@ -56,6 +57,7 @@ export class MessagingModule {
         JetStreamPublisher,
         ConsumerHost,
         MessagingBootstrap,
+        ConsumerMetrics,
       ],
       exports: [NatsClient, JetStreamPublisher, ConsumerHost],
     };

@@ -4,3 +4,7 @@ export * from './nest-logger';
 export * from './observability.module';
 export * from './readiness';
 export * from './instance-stats';
+export * from './metrics';
+export * from './metrics.catalog';
+export * from './metrics-labels';
+export * from './metrics-http';

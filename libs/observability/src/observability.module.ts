@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { InstanceStats } from './instance-stats';
 import { createLogger, Logger } from './logger';
+import { Metrics } from './metrics';
 import { ReadinessRegistry } from './readiness';
 
 export const LOGGER = Symbol('HOOKLINE_LOGGER');
@@ -30,8 +31,10 @@ export class ObservabilityModule {
             return stats;
           },
         },
+        // One per process: its Prometheus metrics (GET /metrics), sharing InstanceStats' work counters.
+        { provide: Metrics, useFactory: (stats: InstanceStats) => new Metrics({ service: identity.service, stats }), inject: [InstanceStats] },
       ],
-      exports: [LOGGER, ReadinessRegistry, InstanceStats],
+      exports: [LOGGER, ReadinessRegistry, InstanceStats, Metrics],
     };
   }
 }

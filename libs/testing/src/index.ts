@@ -12,3 +12,4 @@ export * from './ledger-tenant';
 export * from './listeners';
 export * from './npm-start';
 export * from './openapi-contract';
+export * from './prometheus-text';

@@ -12,8 +12,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { HttpConfig } from '@hookline/config';
-import { createValidationPipe, ProblemFilter } from '@hookline/http';
-import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
+import { createValidationPipe, installMetrics, ProblemFilter } from '@hookline/http';
+import { correlation, httpMetrics, LOGGER, Logger, Metrics, PinoNestLogger } from '@hookline/observability';
 import { IngestService } from './ingest/ingest.service';
 import { hookUrl } from './ingest/request-parts';
 
@@ -26,7 +26,7 @@ function correlationMiddleware(req: Request, res: Response, next: NextFunction):
 }
 
 /** Puts /hooks/* in front of the server's request listener (Nest's express app), which keeps everything else. */
-function serveHooksFirst(server: Server, ingest: IngestService): void {
+function serveHooksFirst(server: Server, ingest: IngestService, timed?: ReturnType<typeof httpMetrics>): void {
   const rest = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -38,7 +38,9 @@ function serveHooksFirst(server: Server, ingest: IngestService): void {
     const given = req.headers['x-correlation-id'] ?? req.headers['x-request-id'];
     correlation.run(Array.isArray(given) ? given[0] : given, () => {
       res.setHeader('X-Correlation-Id', correlation.current() ?? '');
-      ingest.handle(req, res, url);
+      // The request metrics Nest's app would have recorded (the route is labelled by the ingest).
+      if (timed) timed(req, res, () => ingest.handle(req, res, url));
+      else ingest.handle(req, res, url);
     });
   });
 }
@@ -49,11 +51,12 @@ export async function runListenerService(module: DynamicModule, config: HttpConf
   app.useLogger(new PinoNestLogger(logger));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  await installMetrics(app, config);
   app.use(correlationMiddleware);
   app.useGlobalFilters(new ProblemFilter(logger));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  serveHooksFirst(app.getHttpServer() as Server, app.get(IngestService));
+  serveHooksFirst(app.getHttpServer() as Server, app.get(IngestService), config.metrics ? httpMetrics(app.get(Metrics)) : undefined);
   await app.listen(config.listenPort, config.listenHost);
   const address = app.getHttpServer().address() as { port: number };
   logger.info({ url: `http://${config.listenHost}:${address.port}` }, `${config.service} listening`);

@@ -38,7 +38,7 @@ import {
 } from '@hookline/delivery';
 import type { EgressResult } from '@hookline/egress';
 import { JetStreamPublisher, NatsClient, RetryableError } from '@hookline/messaging';
-import { InstanceStats } from '@hookline/observability';
+import { InstanceStats, Metrics } from '@hookline/observability';
 import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
 import { FactRecorder } from './fact-recorder';
 import { SignerClient } from './signer-client';
@@ -64,6 +64,8 @@ interface Outcome {
 
 @Injectable()
 export class AttemptService {
+  private readonly attemptDuration;
+
   constructor(
     private readonly registry: RegistryViewProvider,
     private readonly transports: Transports,
@@ -73,7 +75,10 @@ export class AttemptService {
     private readonly kinds: DeliveryKindsService,
     private readonly nats: NatsClient,
     private readonly stats: InstanceStats,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.attemptDuration = metrics.histogram('attemptDuration');
+  }
 
   /** The plan for this order as the registry view has it now, or why the delivery can no longer go out. */
   planOf(order: DispatchOrder): Resolution {
@@ -145,6 +150,7 @@ export class AttemptService {
       ...(order.manual ? { manual: true } : {}),
     };
     const of = { deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, attempt: order.attempt };
+    this.attemptDuration.observe({ kind: order.kind, outcome: verdict.ok ? 'success' : String(verdict.errorClass) }, outcome.durationMs / 1000);
     if (verdict.ok) {
       // One fact for a success: the attempt travels inside it.
       this.stats.count('attempts.succeeded');

@@ -1,11 +1,13 @@
 // Delivery facts (created, filtered, attempted, succeeded, cancelled) go to the log in
 // batches: what the dispatcher records in one tick for a tenant is one message on
 // hookline.delivery.<tenant>.facts (see GroupPublisher). record() resolves once the
-// facts are stored, so the message that caused them is acked only after that.
+// facts are stored, so the message that caused them is acked only after that. Final
+// states recorded here (succeeded, filtered, cancelled before an attempt) are counted in
+// hookline_deliveries_total once stored; the retry-scheduler counts the others.
 import { Injectable } from '@nestjs/common';
 import { deliveryMsgIds, deliverySubjects, MAX_FACTS_PER_BATCH, type DeliveryLifecycleEvent } from '@hookline/contracts';
 import { GroupPublisher, JetStreamPublisher } from '@hookline/messaging';
-import { InstanceStats } from '@hookline/observability';
+import { InstanceStats, isFinalDeliveryState, Metrics } from '@hookline/observability';
 
 /** Well under nats-server's default max_payload (1 MiB). */
 const MAX_BATCH_BYTES = 512 * 1024;
@@ -13,8 +15,10 @@ const MAX_BATCH_BYTES = 512 * 1024;
 @Injectable()
 export class FactRecorder {
   private readonly group: GroupPublisher;
+  private readonly deliveries;
 
-  constructor(publisher: JetStreamPublisher, stats: InstanceStats) {
+  constructor(publisher: JetStreamPublisher, stats: InstanceStats, metrics: Metrics) {
+    this.deliveries = metrics.counter('deliveries');
     this.group = new GroupPublisher(publisher, {
       maxItems: MAX_FACTS_PER_BATCH,
       maxBytes: MAX_BATCH_BYTES,
@@ -34,9 +38,14 @@ export class FactRecorder {
     if (facts.length === 0) return Promise.resolve();
     const tenantId = facts[0].tenantId;
     if (facts.some((f) => f.tenantId !== tenantId)) throw new Error('facts of one record() belong to one tenant');
-    return this.group.add(
+    const stored = this.group.add(
       deliverySubjects.facts(tenantId),
       facts.map((f) => ({ json: JSON.stringify(f), id: deliveryMsgIds.lifecycle(f) })),
     );
+    const finals = facts.filter((f) => isFinalDeliveryState(f.type));
+    if (finals.length === 0) return stored;
+    return stored.then(() => {
+      for (const f of finals) this.deliveries.inc({ kind: f.kind, state: f.type });
+    });
   }
 }

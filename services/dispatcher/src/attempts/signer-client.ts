@@ -6,9 +6,9 @@
 // during an upgrade) is asked one request at a time.
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { MAX_SIGN_BATCH, SIGNER_SUBJECTS, type RpcReply, type SignRequest, type SignResult } from '@hookline/contracts';
+import { MAX_SIGN_BATCH, SIGNER_SUBJECTS, type RpcReply, type RpcRequestOf, type RpcResultOf, type RpcSubject, type SignRequest, type SignResult } from '@hookline/contracts';
 import { NatsRpc } from '@hookline/messaging';
-import { InstanceStats } from '@hookline/observability';
+import { InstanceStats, Metrics } from '@hookline/observability';
 import type { DispatcherConfig } from '../config';
 
 interface Pending {
@@ -19,12 +19,16 @@ interface Pending {
 @Injectable()
 export class SignerClient {
   private queue: Pending[] = [];
+  private readonly duration;
 
   constructor(
     private readonly rpc: NatsRpc,
     private readonly stats: InstanceStats,
     @Inject(CONFIG) private readonly config: DispatcherConfig,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.duration = metrics.histogram('signerClientDuration');
+  }
 
   /** The signer's reply for one request (a refusal or an unreachable signer is a reply too, never an exception). */
   sign(request: SignRequest): Promise<RpcReply<SignResult>> {
@@ -44,19 +48,27 @@ export class SignerClient {
     const timeoutMs = this.config.signerTimeoutMs;
     this.stats.count('signer.requests');
     if (items.length === 1) {
-      items[0].resolve(await this.rpc.call(SIGNER_SUBJECTS.sign, items[0].request, { timeoutMs }));
+      items[0].resolve(await this.call(SIGNER_SUBJECTS.sign, items[0].request, timeoutMs));
       return;
     }
-    const reply = await this.rpc.call(SIGNER_SUBJECTS.signBatch, { requests: items.map((p) => p.request) }, { timeoutMs });
+    const reply = await this.call(SIGNER_SUBJECTS.signBatch, { requests: items.map((p) => p.request) }, timeoutMs);
     if (reply.ok && reply.result.replies.length === items.length) {
       items.forEach((p, i) => p.resolve(reply.result.replies[i]));
       return;
     }
     if (!reply.ok && /no responders/i.test(reply.error.message)) {
-      await Promise.all(items.map(async (p) => p.resolve(await this.rpc.call(SIGNER_SUBJECTS.sign, p.request, { timeoutMs }))));
+      await Promise.all(items.map(async (p) => p.resolve(await this.call(SIGNER_SUBJECTS.sign, p.request, timeoutMs))));
       return;
     }
     const failed: RpcReply<SignResult> = reply.ok ? { ok: false, error: { code: 'unavailable', message: `${SIGNER_SUBJECTS.signBatch}: ${reply.result.replies.length} replies for ${items.length} requests` } } : reply;
     for (const p of items) p.resolve(failed);
+  }
+
+  /** One request/reply, timed for hookline_signer_client_request_duration_seconds. */
+  private async call<S extends RpcSubject>(subject: S, request: RpcRequestOf<S>, timeoutMs: number): Promise<RpcReply<RpcResultOf<S>>> {
+    const started = performance.now();
+    const reply = await this.rpc.call(subject, request, { timeoutMs });
+    this.duration.observe({ subject, outcome: reply.ok ? 'ok' : reply.error.code }, (performance.now() - started) / 1000);
+    return reply;
   }
 }

@@ -9,7 +9,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { principalHolds } from '@hookline/auth';
 import { AuthGuard, bearerToken, ForbiddenError, ProblemFilter, UnauthorizedError, ValidationError } from '@hookline/http';
-import { LOGGER, type Logger } from '@hookline/observability';
+import { labelRoute, LOGGER, Metrics, type Logger } from '@hookline/observability';
 import { checkPublishEvent } from './dto/publish-event.check';
 import { IDEMPOTENCY_KEY_RE } from './events.controller';
 import { EventsService } from './events.service';
@@ -18,8 +18,10 @@ export function eventsIngest(app: INestApplication): RequestHandler {
   const guard = app.get(AuthGuard, { strict: false });
   const events = app.get(EventsService, { strict: false });
   const problems = new ProblemFilter(app.get<Logger>(LOGGER, { strict: false }));
+  const ingested = app.get(Metrics, { strict: false }).counter('eventsIngested');
 
-  async function handle(req: Request, res: Response): Promise<void> {
+  /** Whether the event was stored: true, false for a duplicate; it throws otherwise. */
+  async function handle(req: Request, res: Response): Promise<boolean> {
     const principal = await guard.authenticate(bearerToken(req));
     if (!principal) throw new UnauthorizedError();
     if (principal.kind !== 'operator' && !principalHolds(principal, 'events:publish')) throw new ForbiddenError('this endpoint needs the events:publish permission');
@@ -30,6 +32,7 @@ export function eventsIngest(app: INestApplication): RequestHandler {
     if (key !== undefined && !IDEMPOTENCY_KEY_RE.test(key)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }]);
     const accepted = await events.accept(principal, checked.value, key);
     res.status(202).json(accepted);
+    return !accepted.duplicate;
   }
 
   return (req: Request, res: Response, next: NextFunction) => {
@@ -37,6 +40,14 @@ export function eventsIngest(app: INestApplication): RequestHandler {
       next();
       return;
     }
-    handle(req, res).catch((err: unknown) => problems.send(err, req, res));
+    // The router never sees this route: its template is named here for the HTTP metrics.
+    labelRoute(req, '/v1/events');
+    handle(req, res).then(
+      (stored) => ingested.inc({ outcome: stored ? 'accepted' : 'duplicate' }),
+      (err: unknown) => {
+        problems.send(err, req, res);
+        ingested.inc({ outcome: res.statusCode >= 500 ? 'failed' : 'refused' });
+      },
+    );
   };
 }

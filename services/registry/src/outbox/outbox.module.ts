@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChangeLog } from './change-log';
 import { OutboxEntry } from './entities/outbox-entry.entity';
+import { OutboxMetrics } from './outbox.metrics';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxRepository } from './outbox.repository';
 
@@ -9,7 +10,7 @@ import { OutboxRepository } from './outbox.repository';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxEntry])],
-  providers: [OutboxRepository, OutboxRelay, ChangeLog],
+  providers: [OutboxRepository, OutboxRelay, ChangeLog, OutboxMetrics],
   exports: [ChangeLog],
 })
 export class OutboxModule {}

@@ -70,4 +70,12 @@ export class OutboxRepository {
   async pendingCount(): Promise<number> {
     return this.dataSource.getRepository(OutboxEntry).count({ where: { publishedAt: IsNull() } });
   }
+
+  /** Unpublished rows and the age of the oldest (seconds, 0 when none waits), by the database's clock; the partial index on pending rows serves it. */
+  async pendingLag(): Promise<{ rows: number; oldestAgeSeconds: number }> {
+    const [r] = await this.dataSource.query(
+      `SELECT count(*)::int AS rows, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age FROM registry_outbox WHERE published_at IS NULL`,
+    );
+    return { rows: r.rows, oldestAgeSeconds: Math.max(0, r.age) };
+  }
 }

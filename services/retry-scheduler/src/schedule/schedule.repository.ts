@@ -126,4 +126,9 @@ export class ScheduleRepository {
     const r = await this.ds.query('SELECT count(*)::int AS n FROM delivery_schedule WHERE tenant_id = $1', [tenantId]);
     return r[0].n;
   }
+
+  /** The agenda's size per kind, and how many of its rows are due by `now`: across every tenant by design (the metrics). */
+  async agendaByKind(now: Date): Promise<{ kind: string; size: number; due: number }[]> {
+    return this.ds.query('SELECT kind, count(*)::int AS size, (count(*) FILTER (WHERE due_at <= $1))::int AS due FROM delivery_schedule GROUP BY kind', [now]);
+  }
 }

@@ -13,7 +13,7 @@ import {
 } from '@hookline/contracts';
 import { DeliveryKindsService, UnknownDeliveryKindError, type DeliveryKindProfile, type KindExpiry, type Resolution, type TargetDirectory } from '@hookline/delivery';
 import { JetStreamPublisher, RetryableError } from '@hookline/messaging';
-import { InstanceStats } from '@hookline/observability';
+import { InstanceStats, isFinalDeliveryState, Metrics } from '@hookline/observability';
 import { Leadership } from '../leadership/leadership.service';
 import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
 import { decide } from './retry-decision';
@@ -37,6 +37,9 @@ type ExpiringKind = DeliveryKindProfile<TargetDirectory> & { expiry: KindExpiry<
  */
 @Injectable()
 export class ScheduleService {
+  private readonly deliveries;
+  private readonly retriesScheduled;
+
   constructor(
     private readonly repo: ScheduleRepository,
     private readonly publisher: JetStreamPublisher,
@@ -44,7 +47,11 @@ export class ScheduleService {
     private readonly kinds: DeliveryKindsService,
     private readonly leadership: Leadership,
     private readonly stats: InstanceStats,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.deliveries = metrics.counter('deliveries');
+    this.retriesScheduled = metrics.counter('retriesScheduled');
+  }
 
   private profile(kind: string): DeliveryKindProfile<TargetDirectory> {
     try {
@@ -262,8 +269,15 @@ export class ScheduleService {
     );
   }
 
+  /**
+   * Every fact this service publishes goes through here, so the final states it decides
+   * (failed, purged, cancelled while waiting) and the retries it schedules are counted
+   * here, once stored.
+   */
   private async lifecycle(e: DeliveryLifecycleEvent): Promise<void> {
     await this.publisher.publish('delivery-lifecycle', deliverySubjects.lifecycle(e.tenantId, e.type), e, { msgId: deliveryMsgIds.lifecycle(e) });
+    if (isFinalDeliveryState(e.type)) this.deliveries.inc({ kind: e.kind, state: e.type });
+    else if (e.type === 'scheduled') this.retriesScheduled.inc({ kind: e.kind });
   }
 }
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { SIGNER_QUEUE, SIGNER_SUBJECTS, type RpcReply, type RpcRequestOf, type RpcResultOf, type RpcSubject, type SignResult } from '@hookline/contracts';
 import { NatsClient, NatsRpc } from '@hookline/messaging';
-import { InstanceStats, LOGGER, Logger } from '@hookline/observability';
+import { InstanceStats, LOGGER, Logger, Metrics } from '@hookline/observability';
 import { InvalidCredentialError } from '../credentials/credential-spec';
 import { CredentialConflictError, CredentialNotFoundError, CredentialsService } from '../credentials/credentials.service';
 import { TokenEndpointError } from '../oauth2/client-credentials';
@@ -27,6 +27,8 @@ function toReply<T>(err: unknown): RpcReply<T> {
 
 @Injectable()
 export class SigningResponder implements OnApplicationBootstrap {
+  private readonly duration;
+
   constructor(
     private readonly rpc: NatsRpc,
     private readonly nats: NatsClient,
@@ -35,7 +37,10 @@ export class SigningResponder implements OnApplicationBootstrap {
     private readonly credentials: CredentialsService,
     private readonly stats: InstanceStats,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.duration = metrics.histogram('signerDuration');
+  }
 
   onApplicationBootstrap(): void {
     this.handle(SIGNER_SUBJECTS.sign, (r) => this.sign(r));
@@ -80,7 +85,20 @@ export class SigningResponder implements OnApplicationBootstrap {
   }
 
   private handle<S extends RpcSubject>(subject: S, fn: (request: RpcRequestOf<S>) => Promise<RpcResultOf<S>>): void {
-    this.rpc.serve(subject, (data) => this.answer(subject, data, fn), { queue: SIGNER_QUEUE });
+    this.rpc.serve(subject, (data) => this.timed(subject, () => this.answer(subject, data, fn)), { queue: SIGNER_QUEUE });
+  }
+
+  /** Each answered request in hookline_signer_request_duration_seconds, by subject and outcome (a batch once). */
+  private async timed<T>(subject: string, answer: () => Promise<RpcReply<T>>): Promise<RpcReply<T>> {
+    const started = performance.now();
+    let outcome = 'internal';
+    try {
+      const r = await answer();
+      outcome = r.ok ? 'ok' : r.error.code;
+      return r;
+    } finally {
+      this.duration.observe({ subject, outcome }, (performance.now() - started) / 1000);
+    }
   }
 
   /**

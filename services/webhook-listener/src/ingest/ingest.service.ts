@@ -28,7 +28,7 @@ import {
 import { DomainError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationError, type FieldProblem, type ProblemBody } from '@hookline/http';
 import { describePath, isPlainObject, keyFromRequest, keyOfRecord, mapRecord, mergeRecords, parseJsonBody, recordsAt, type Row } from '@hookline/listener-tables';
 import { JetStreamPublisher, NatsClient, NatsRpc } from '@hookline/messaging';
-import { LOGGER, Logger } from '@hookline/observability';
+import { labelRoute, LOGGER, Logger, methodLabel, Metrics } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
 import { LogBuffer } from '../logs/log-buffer';
 import { RecordsRepository } from '../records/records.repository';
@@ -55,6 +55,9 @@ interface Change {
 
 @Injectable()
 export class IngestService {
+  private readonly requests;
+  private readonly accepted;
+
   constructor(
     private readonly views: ListenersViewProvider,
     private readonly scripts: ScriptRunner,
@@ -65,7 +68,11 @@ export class IngestService {
     private readonly logs: LogBuffer,
     @Inject(CONFIG) private readonly config: WebhookListenerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.requests = metrics.counter('listenerRequests');
+    this.accepted = metrics.counter('listenerRecords');
+  }
 
   /**
    * Everything under /hooks, straight from node:http (bootstrap.ts hands it over before
@@ -86,6 +93,7 @@ export class IngestService {
     try {
       const route = parseHookPath(req.path);
       if (!route) throw new NotFoundError(`a listener at ${req.pathname}`);
+      labelRoute(req.raw, route.recordId === undefined ? '/hooks/:serviceId/:listenerId' : '/hooks/:serviceId/:listenerId/:recordId');
       listener = await this.listenerFor(route);
       const op = METHODS[req.method];
       if (!op) {
@@ -127,8 +135,11 @@ export class IngestService {
       // How long the request took here and how much of it JetStream took to store it (what a sender's latency is made of).
       res.setHeader('Server-Timing', `store;dur=${(done - storing).toFixed(2)}, total;dur=${(done - started).toFixed(2)}`);
       send(res, 202, 'application/json; charset=utf-8', JSON.stringify({ requestId, records: changes.length, duplicate }));
+      this.requests.inc({ method: methodLabel(req.method), status: '202', outcome: duplicate ? 'duplicate' : 'accepted' });
+      if (!duplicate) this.accepted.inc({}, changes.length);
     } catch (err) {
       const problem = this.toProblem(err, req);
+      this.requests.inc({ method: methodLabel(req.method), status: String(problem.status), outcome: problem.status >= 500 ? 'failed' : 'refused' });
       if (problem.status === 401 && listener?.auth.method === 'token') res.setHeader('WWW-Authenticate', 'Bearer realm="hookline-listener"');
       if (problem.status === 503) res.setHeader('Retry-After', String((err as ServiceUnavailableError).retryAfterSeconds ?? 1));
       send(res, problem.status, 'application/problem+json; charset=utf-8', JSON.stringify(problem));
