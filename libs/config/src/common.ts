@@ -1,6 +1,7 @@
 // Settings every service shares. Each service spreads these into its own spec.
 import { isIP } from 'node:net';
 import { field, type FieldSpec } from './config';
+import { tracingConfig } from './tracing';
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -61,6 +62,8 @@ export const httpConfig = {
     doc: "whose X-Forwarded-For gives a request's client address: a number of proxy hops (1 behind a Kubernetes ingress), or addresses, CIDRs, loopback, linklocal, uniquelocal",
     parse: parseTrustProxy,
   } satisfies FieldSpec<number | string> & { env: string },
+  // Every service traces the same way (read before anything else loads, see @hookline/observability tracing.ts).
+  ...tracingConfig,
 };
 
 export const operatorConfig = {

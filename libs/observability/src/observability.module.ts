@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { InstanceStats } from './instance-stats';
 import { createLogger, Logger } from './logger';
 import { ReadinessRegistry } from './readiness';
+import { TracingShutdown } from './tracing-shutdown';
 
 export const LOGGER = Symbol('HOOKLINE_LOGGER');
 
@@ -19,6 +20,7 @@ export class ObservabilityModule {
     return {
       module: ObservabilityModule,
       providers: [
+        TracingShutdown,
         { provide: LOGGER, useValue: logger },
         ReadinessRegistry,
         // One per process: its work counters and runtime pauses, shown by GET /health.
