@@ -348,6 +348,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     if (s.kind === 'ack') {
       this.counted(reg, [m]);
       this.ack(m);
+      // At debug level, a line per message handled (with traces on it carries the trace id, so a trace's work can be found in the logs).
+      if (this.logger.isLevelEnabled('debug')) this.logger.debug({ durable: reg.spec.durable, subject: m.subject, seq: m.seq, delivery: m.info.deliveryCount }, 'message handled');
       return;
     }
     this.stats.count(`${s.kind === 'nak' ? (error instanceof DeferredError ? 'deferred' : 'retried') : 'dead-lettered'}.${reg.spec.durable}`);
