@@ -28,7 +28,14 @@ function find(dirs: string[], suffix: string): string[] {
 }
 
 /** End-to-end files (path substrings) run against the compiled build. supervision.e2e.ts runs `npm start` compiled by itself. */
-const COMPILED_E2E = ['test/e2e/webhooks.e2e.ts', 'test/e2e/push-notifications.e2e.ts', 'test/e2e/delivery-kinds.e2e.ts', 'test/e2e/faults-crashes.e2e.ts'];
+const COMPILED_E2E = [
+  'test/e2e/webhooks.e2e.ts',
+  'test/e2e/push-notifications.e2e.ts',
+  'test/e2e/delivery-kinds.e2e.ts',
+  'test/e2e/faults-crashes.e2e.ts',
+  // The SDK starts from each service's first import: proved where production runs it, in the compiled JavaScript.
+  'test/e2e/tracing.e2e.ts',
+];
 
 interface Tier {
   name: string;

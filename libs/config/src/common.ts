@@ -1,6 +1,7 @@
 // Settings every service shares. Each service spreads these into its own spec.
 import { isIP } from 'node:net';
 import { field, type FieldSpec } from './config';
+import { tracingConfig } from './tracing';
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -66,6 +67,8 @@ export const httpConfig = {
     optional: true,
     doc: 'serve /metrics on this port of its own (on HOOKLINE_LISTEN_HOST) instead of the service\'s HTTP port, so that a network policy can open the metrics alone',
   }),
+  // Every service traces the same way (read before anything else loads, see @hookline/observability tracing.ts).
+  ...tracingConfig,
 };
 
 export const operatorConfig = {

@@ -9,7 +9,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { HEADERS, subjects, type Channel, type ConsumerSpec, type PayloadOf } from '@hookline/contracts';
-import { correlation, InstanceStats, LOGGER, Logger } from '@hookline/observability';
+import { correlation, extractTraceContext, InstanceStats, inSpan, LOGGER, Logger, markSpanFailed, spanContextOf, SpanKind, tracingActive, type Span } from '@hookline/observability';
 import { DeferredError, PoisonMessageError } from './errors';
 import { NatsClient } from './nats-client';
 import { JetStreamPublisher } from './publisher';
@@ -281,7 +281,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       const decoded: ConsumedMessage<Channel>[] = [];
       try {
         for (const m of batch) decoded.push(this.toConsumed(m));
-        await reg.handler(decoded);
+        await this.traced(reg, batch, () => reg.handler(decoded));
       } catch (err) {
         this.logger.warn({ durable: reg.spec.durable, size: batch.length, err: (err as Error).message }, 'batch failed; settling its messages one by one');
         for (const m of batch) await this.processOne(reg, m);
@@ -295,18 +295,44 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async processOne(reg: Registration, m: JsMsg): Promise<void> {
-    const run = async () => {
+    const run = async (span?: Span) => {
       let error: unknown;
       try {
         await reg.handler([this.toConsumed(m)]);
       } catch (err) {
         error = err;
+        markSpanFailed(span, err);
       }
       await this.settleMessage(reg, m, error);
     };
     // A message that names no correlation id gets none made up for it (the handler's log lines then have none).
     const corr = m.headers?.get(HEADERS.correlationId);
-    await (corr ? correlation.run(corr, run) : run());
+    const go = tracingActive() ? () => this.traced(reg, [m], run) : run;
+    await (corr ? correlation.run(corr, go) : go());
+  }
+
+  /**
+   * With traces on, `fn` runs in a consumer span: the child of the span that published
+   * the (first) message, linked to the others' when a batch handler takes several.
+   */
+  private traced(reg: Registration, msgs: JsMsg[], fn: (span?: Span) => Promise<void>): Promise<void> {
+    if (!tracingActive()) return fn();
+    const parent = extractTraceContext(msgs[0].headers);
+    const links = [];
+    for (let i = 1; i < msgs.length; i++) {
+      const sc = spanContextOf(extractTraceContext(msgs[i].headers));
+      if (sc) links.push({ context: sc });
+    }
+    const attributes = {
+      'messaging.system': 'nats',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': msgs[0].subject,
+      'messaging.consumer.group.name': reg.spec.durable,
+      'messaging.batch.message_count': msgs.length,
+      'hookline.jetstream.stream': reg.spec.stream,
+      'hookline.jetstream.delivery_count': msgs[0].info.deliveryCount,
+    };
+    return inSpan(`process ${reg.spec.durable}`, { kind: SpanKind.CONSUMER, parent, root: true, links, attributes }, fn);
   }
 
   /** Per-instance work counters: messages handled, and how many of them were redeliveries. */
@@ -322,6 +348,8 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     if (s.kind === 'ack') {
       this.counted(reg, [m]);
       this.ack(m);
+      // At debug level, a line per message handled (with traces on it carries the trace id, so a trace's work can be found in the logs).
+      if (this.logger.isLevelEnabled('debug')) this.logger.debug({ durable: reg.spec.durable, subject: m.subject, seq: m.seq, delivery: m.info.deliveryCount }, 'message handled');
       return;
     }
     this.stats.count(`${s.kind === 'nak' ? (error instanceof DeferredError ? 'deferred' : 'retried') : 'dead-lettered'}.${reg.spec.durable}`);

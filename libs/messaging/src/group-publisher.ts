@@ -5,6 +5,7 @@
 // item goes out alone and at once; under load one message (one store, one delivery, one
 // ack per consumer) carries many. Each add() resolves once a message holding its items
 // is stored, so a caller settles its own input only after its output is durable.
+import { captureTraceContext, withBatchContext, type TraceContext } from '@hookline/observability';
 import type { JetStreamPublisher } from './publisher';
 
 export interface GroupItem {
@@ -32,6 +33,8 @@ export interface GroupPublisherOptions {
 interface Group {
   items: GroupItem[];
   bytes: number;
+  /** Where add() was called (with traces on): the message continues the first group's trace and links to the others'. */
+  trace?: TraceContext;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -62,7 +65,7 @@ export class GroupPublisher {
     return new Promise<void>((resolve, reject) => {
       let bytes = 0;
       for (const i of items) bytes += i.json.length + 1;
-      l.waiting.push({ items, bytes, resolve, reject });
+      l.waiting.push({ items, bytes, resolve, reject, trace: captureTraceContext() });
       this.schedule(subject, l);
     });
   }
@@ -102,8 +105,10 @@ export class GroupPublisher {
       }
     }
     lane.inFlight++;
-    this.publisher
-      .publishRaw(subject, this.opts.envelope(json), { msgId: this.opts.msgId(ids) })
+    withBatchContext(
+      groups.map((g) => g.trace),
+      () => this.publisher.publishRaw(subject, this.opts.envelope(json), { msgId: this.opts.msgId(ids) }),
+    )
       .then(
         () => {
           this.opts.onPublished?.(json.length);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { headers as natsHeaders } from '@nats-io/transport-node';
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { HEADERS, type Channel, type PayloadOf } from '@hookline/contracts';
-import { correlation, LOGGER, Logger } from '@hookline/observability';
+import { correlation, injectTraceContext, inSpan, LOGGER, Logger, SpanKind, tracingActive } from '@hookline/observability';
 import { NatsClient } from './nats-client';
 
 export interface PublishOptions {
@@ -26,6 +26,11 @@ export class PublishFailedError extends Error {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A subject's first two tokens (hookline.events, hookline.delivery): a span name without tenant ids in it. */
+export function subjectFamily(subject: string): string {
+  return subject.split('.', 2).join('.');
+}
 
 /**
  * Publishes to JetStream and resolves only once the stream has stored the message.
@@ -64,6 +69,17 @@ export class JetStreamPublisher {
     const corr = correlation.current();
     if (corr) h.set(HEADERS.correlationId, corr);
     for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
+    if (!tracingActive()) return this.send(subject, data, h, opts);
+    // With traces on: a producer span, whose context the message carries (traceparent) to its consumers' spans.
+    return inSpan(`publish ${subjectFamily(subject)}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'send', 'messaging.destination.name': subject, 'messaging.message.id': opts.msgId } }, async (span) => {
+      injectTraceContext(h);
+      const r = await this.send(subject, data, h, opts);
+      span?.setAttributes({ 'hookline.jetstream.stream': r.stream, 'hookline.jetstream.seq': r.seq, 'hookline.jetstream.duplicate': r.duplicate });
+      return r;
+    });
+  }
+
+  private async send(subject: string, data: string | Uint8Array, h: MsgHdrs, opts: PublishOptions): Promise<PublishResult> {
     const deadline = Date.now() + (opts.deadlineMs ?? 10_000);
     let attempt = 0;
     await this.turn();

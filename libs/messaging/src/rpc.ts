@@ -5,8 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { headers as natsHeaders, type Msg, type Subscription } from '@nats-io/transport-node';
 import { HEADERS, type RpcReply, type RpcRequestOf, type RpcResultOf, type RpcSubject } from '@hookline/contracts';
-import { correlation, LOGGER, Logger } from '@hookline/observability';
+import { correlation, extractTraceContext, injectTraceContext, inSpan, LOGGER, Logger, SpanKind, tracingActive } from '@hookline/observability';
 import { NatsClient } from './nats-client';
+
+function rpcAttributes(subject: string, operation: 'send' | 'process') {
+  return { 'messaging.system': 'nats', 'messaging.operation.type': operation, 'messaging.destination.name': subject };
+}
 
 export type RpcHandler<S extends RpcSubject> = (request: unknown, ctx: { subject: S; headers: Record<string, string> }) => Promise<RpcReply<RpcResultOf<S>>>;
 
@@ -24,9 +28,16 @@ export class NatsRpc {
    * as an `unavailable` error reply rather than an exception, so callers handle one shape.
    */
   async call<S extends RpcSubject>(subject: S, request: RpcRequestOf<S>, opts: { timeoutMs?: number } = {}): Promise<RpcReply<RpcResultOf<S>>> {
+    if (tracingActive()) return inSpan(`send ${subject}`, { kind: SpanKind.CLIENT, attributes: rpcAttributes(subject, 'send') }, () => this.request(subject, request, opts));
+    return this.request(subject, request, opts);
+  }
+
+  /** The request itself; with traces on it runs in call()'s client span, whose context it carries (traceparent) to the responder. */
+  private async request<S extends RpcSubject>(subject: S, request: RpcRequestOf<S>, opts: { timeoutMs?: number }): Promise<RpcReply<RpcResultOf<S>>> {
     const h = natsHeaders();
     const corr = correlation.current();
     if (corr) h.set(HEADERS.correlationId, corr);
+    injectTraceContext(h);
     let msg: Msg;
     try {
       msg = await this.client.nc.request(subject, JSON.stringify(request), { timeout: opts.timeoutMs ?? 5000, headers: h });
@@ -66,7 +77,7 @@ export class NatsRpc {
   private async answer<S extends RpcSubject>(subject: S, m: Msg, handler: RpcHandler<S>): Promise<void> {
     const headers: Record<string, string> = {};
     if (m.headers) for (const [k, v] of m.headers) headers[k] = v[0] ?? '';
-    await correlation.run(headers[HEADERS.correlationId], async () => {
+    await correlation.run(headers[HEADERS.correlationId], () => this.traced(subject, m, async () => {
       let reply: RpcReply<unknown>;
       try {
         let request: unknown;
@@ -84,7 +95,13 @@ export class NatsRpc {
         reply = { ok: false, error: { code: 'internal', message: `internal error ${errorId}` } };
       }
       if (m.reply) m.respond(JSON.stringify(reply));
-    });
+    }));
+  }
+
+  /** With traces on, `fn` runs in a server span, the child of the caller's (from the request's traceparent). */
+  private traced(subject: string, m: Msg, fn: () => Promise<void>): Promise<void> {
+    if (!tracingActive()) return fn();
+    return inSpan(`process ${subject}`, { kind: SpanKind.SERVER, parent: extractTraceContext(m.headers), root: true, attributes: rpcAttributes(subject, 'process') }, fn);
   }
 
   /** Stops taking requests (in-flight ones still answer). The connection's drain does the rest at shutdown. */

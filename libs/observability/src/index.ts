@@ -8,3 +8,4 @@ export * from './metrics';
 export * from './metrics.catalog';
 export * from './metrics-labels';
 export * from './metrics-http';
+export * from './tracing';

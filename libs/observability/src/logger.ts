@@ -1,5 +1,6 @@
 import pino, { Logger } from 'pino';
 import { correlation } from './correlation';
+import { addTraceLogFields } from './tracing';
 
 /**
  * Paths whose values never reach a log line. pino's wildcards match one level, so the
@@ -85,7 +86,11 @@ export function createLogger(opts: LoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => {
         const id = correlation.current();
-        return id ? { correlationId: id } : {};
+        // A new object each time: pino merges the line's own fields into it.
+        const fields: Record<string, string> = id ? { correlationId: id } : {};
+        // With traces on, the active span's traceId and spanId too.
+        addTraceLogFields(fields);
+        return fields;
       },
     },
     opts.destination ?? pino.destination({ sync: false }),

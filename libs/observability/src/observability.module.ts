@@ -3,6 +3,7 @@ import { InstanceStats } from './instance-stats';
 import { createLogger, Logger } from './logger';
 import { Metrics } from './metrics';
 import { ReadinessRegistry } from './readiness';
+import { TracingShutdown } from './tracing-shutdown';
 
 export const LOGGER = Symbol('HOOKLINE_LOGGER');
 
@@ -20,6 +21,7 @@ export class ObservabilityModule {
     return {
       module: ObservabilityModule,
       providers: [
+        TracingShutdown,
         { provide: LOGGER, useValue: logger },
         ReadinessRegistry,
         // One per process: its work counters and runtime pauses, shown by GET /health.

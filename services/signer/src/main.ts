@@ -1,3 +1,4 @@
+import './tracing'; // first: traces (when configured) must start before the modules they instrument load
 import 'reflect-metadata';
 import { loadServiceConfig, runHttpService } from '@hookline/http';
 import { AppModule } from './app.module';

@@ -3,16 +3,18 @@
 // by the signer exactly as on hookline.signer.sign), so many attempts share one round
 // trip, one NATS message each way and one request's bookkeeping. A single request goes
 // out as itself; a signer that does not answer the batch subject yet (an older version
-// during an upgrade) is asked one request at a time.
+// during an upgrade) is asked one request at a time. With traces on, a batch continues
+// the trace of its first request and links to the others' (see @hookline/observability tracing.ts).
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
 import { MAX_SIGN_BATCH, SIGNER_SUBJECTS, type RpcReply, type RpcRequestOf, type RpcResultOf, type RpcSubject, type SignRequest, type SignResult } from '@hookline/contracts';
 import { NatsRpc } from '@hookline/messaging';
-import { InstanceStats, Metrics } from '@hookline/observability';
+import { captureTraceContext, InstanceStats, Metrics, withBatchContext, type TraceContext } from '@hookline/observability';
 import type { DispatcherConfig } from '../config';
 
 interface Pending {
   request: SignRequest;
+  trace?: TraceContext;
   resolve(reply: RpcReply<SignResult>): void;
 }
 
@@ -33,7 +35,7 @@ export class SignerClient {
   /** The signer's reply for one request (a refusal or an unreachable signer is a reply too, never an exception). */
   sign(request: SignRequest): Promise<RpcReply<SignResult>> {
     return new Promise((resolve) => {
-      this.queue.push({ request, resolve });
+      this.queue.push({ request, resolve, trace: captureTraceContext() });
       if (this.queue.length === 1) setImmediate(() => this.flush());
     });
   }
@@ -48,16 +50,19 @@ export class SignerClient {
     const timeoutMs = this.config.signerTimeoutMs;
     this.stats.count('signer.requests');
     if (items.length === 1) {
-      items[0].resolve(await this.call(SIGNER_SUBJECTS.sign, items[0].request, timeoutMs));
+      items[0].resolve(await withBatchContext([items[0].trace], () => this.call(SIGNER_SUBJECTS.sign, items[0].request, timeoutMs)));
       return;
     }
-    const reply = await this.call(SIGNER_SUBJECTS.signBatch, { requests: items.map((p) => p.request) }, timeoutMs);
+    const reply = await withBatchContext(
+      items.map((p) => p.trace),
+      () => this.call(SIGNER_SUBJECTS.signBatch, { requests: items.map((p) => p.request) }, timeoutMs),
+    );
     if (reply.ok && reply.result.replies.length === items.length) {
       items.forEach((p, i) => p.resolve(reply.result.replies[i]));
       return;
     }
     if (!reply.ok && /no responders/i.test(reply.error.message)) {
-      await Promise.all(items.map(async (p) => p.resolve(await this.call(SIGNER_SUBJECTS.sign, p.request, timeoutMs))));
+      await Promise.all(items.map(async (p) => p.resolve(await withBatchContext([p.trace], () => this.call(SIGNER_SUBJECTS.sign, p.request, timeoutMs)))));
       return;
     }
     const failed: RpcReply<SignResult> = reply.ok ? { ok: false, error: { code: 'unavailable', message: `${SIGNER_SUBJECTS.signBatch}: ${reply.result.replies.length} replies for ${items.length} requests` } } : reply;
