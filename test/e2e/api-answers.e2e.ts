@@ -70,4 +70,15 @@ describe('API answers', () => {
     // The operator, who could set it anywhere, learns that it does not exist.
     assertProblem(await stack.operator.put(`/v1/push/types/visit.done/enabled?tenant=${TENANT}`, { enabled: true, unit: 'nowhere' }), 404);
   });
+
+  it('a request whose headers exceed 16 KB is a problem+json 431, from the gateway and from a service', async () => {
+    for (const base of [stack.url, stack.services.registry.url]) {
+      const res = await fetch(`${base}/v1/units?tenant=${TENANT}`, { headers: { authorization: `Bearer ${stack.operatorToken}`, 'x-filler': 'a'.repeat(20_000) } });
+      assert.equal(res.status, 431, base);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      const body = (await res.json()) as { status: number; title: string };
+      assert.equal(body.status, 431);
+      assert.equal(typeof body.title, 'string');
+    }
+  });
 });

@@ -15,3 +15,4 @@ export * from './integrations';
 export * from './live';
 export * from './listeners';
 export * from './documents';
+export * from './client-errors';

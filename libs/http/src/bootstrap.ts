@@ -2,18 +2,20 @@
 // then Nest with pino, problem+json errors, a strict JSON body parser (size, depth and
 // width bounded), correlation ids, and graceful shutdown on SIGTERM/SIGINT.
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { INestApplication, Type, DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { ConfigError, ConfigSpec, HttpConfig, readConfig } from '@hookline/config';
-import { JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
+import { answerClientErrors, JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
 import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
 import { installMetrics } from './http-metrics';
 import { ProblemFilter } from './problem.filter';
 import { DomainError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './problems';
 import { createValidationPipe } from './validation';
+
 
 export const BODY_LIMIT = '256kb';
 
@@ -58,6 +60,7 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   app.useGlobalFilters(new ProblemFilter(logger));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  answerClientErrors(app.getHttpServer() as Server);
   await app.listen(config.listenPort, config.listenHost);
   const address = app.getHttpServer().address() as { port: number };
   logger.info({ url: `http://${config.listenHost}:${address.port}` }, `${config.service} listening`);

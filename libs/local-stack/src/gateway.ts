@@ -1,6 +1,6 @@
 // The local stand-in for the Kubernetes ingress: one base URL, routed by path prefix.
 import { createServer, request, Server, type IncomingMessage, type ServerResponse } from 'node:http';
-import { routeFor, type ServiceName } from '@hookline/contracts';
+import { answerClientErrors, routeFor, type ServiceName } from '@hookline/contracts';
 import type { ProcessStatus } from './supervisor';
 
 export interface Gateway {
@@ -87,6 +87,7 @@ export function startGateway(host: string, port: number, upstreams: Record<Servi
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
+    answerClientErrors(server);
     server.listen(port, host, () => {
       const p = (server.address() as { port: number }).port;
       resolve({
