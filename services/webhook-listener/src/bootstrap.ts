@@ -51,7 +51,7 @@ export async function runListenerService(module: DynamicModule, config: HttpConf
   const logger = app.get<Logger>(LOGGER);
   app.useLogger(new PinoNestLogger(logger));
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   await installMetrics(app, config);
   app.use(correlationMiddleware);
   app.useGlobalFilters(new ProblemFilter(logger));
