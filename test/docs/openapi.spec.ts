@@ -111,6 +111,8 @@ describe('the contract checker (libs/testing openapi-contract.ts)', () => {
     ['an undocumented route that answers', { method: 'GET', url: '/v1/nothing-here', status: 200, responseContentType: 'application/json', responseText: '{}' }, /no documented path/],
     ['an undocumented route that is a 404', { method: 'GET', url: '/v1/nothing-here', status: 404, responseContentType: 'application/problem+json', responseText: '{}' }, null],
     ['an undocumented method the body parser refused', { method: 'PATCH', url: '/v1/units', requestContentType: 'text/plain', requestBody: 'x', status: 415, responseContentType: 'application/problem+json', responseText: '{}' }, null],
+    ['a body after a byte order mark, which the JSON parser ignores (RFC 8259 §8.1)', { method: 'PATCH', url: '/v1/units/north', requestContentType: 'application/json', requestBody: '\uFEFF{"name":"N"}', status: 200, responseContentType: 'application/json', responseText: JSON.stringify(unit) }, null],
+    ['a body that does not parse, answered', { method: 'PATCH', url: '/v1/units/north', requestContentType: 'application/json', requestBody: '{"name":', status: 200, responseContentType: 'application/json', responseText: JSON.stringify(unit) }, /does not parse/],
     ['a trailing slash, routed as without', { method: 'GET', url: '/v1/units/north/', status: 200, responseContentType: 'application/json', responseText: JSON.stringify(unit) }, null],
   ];
   for (const [name, exchange, want] of cases) {

@@ -200,7 +200,8 @@ export class OpenApiContract {
   private parseBody(type: string, text: string): unknown {
     if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
     try {
-      return JSON.parse(text);
+      // The services' JSON parser (body-parser) ignores a leading byte order mark, as RFC 8259 §8.1 allows.
+      return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } catch {
       return undefined;
     }
