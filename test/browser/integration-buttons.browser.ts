@@ -117,6 +117,9 @@ describe('<hookline-integrations> in Chromium', () => {
     // The client's background request: GET, prefix, verification, the static header.
     await choose('client', 'Sync client to CRM');
     await notice('success').filter({ hasText: 'Sync client to CRM' }).waitFor();
+    // Two components' notices at once (the invoice's is still shown): one stack, neither drawn over the other.
+    assert.equal(await page.locator('hookline-integrations .notices').count(), 1);
+    assert.equal(await page.locator('hookline-integrations .notices .notice').filter({ hasText: /Send invoice to accounting|Sync client to CRM/ }).count() >= 2, true);
     const [c] = receivedAt('/api/clients');
     assert.equal(c.method, 'GET');
     assert.deepEqual(c.fields.map(([k]) => k), ['id', 'timestamp', 'verification']);

@@ -55,6 +55,34 @@ const FOLLOW_MS = 5 * 60_000;
 
 let instances = 0;
 
+/**
+ * The notifications of every <hookline-integrations> on the page, shown in one stack by
+ * the first one connected: two components notifying at once stack their notices instead
+ * of drawing them on top of each other (each one's fixed stack at the same place).
+ */
+const board = {
+  notices: [] as ShownNotice[],
+  seq: 0,
+  members: new Set<HooklineIntegrations>(),
+  leader(): HooklineIntegrations | undefined {
+    return this.members.values().next().value;
+  },
+  changed(): void {
+    for (const m of this.members) m.requestUpdate();
+  },
+  add(n: Notice): void {
+    const shown = { ...n, id: ++this.seq };
+    this.notices = [...this.notices, shown];
+    this.changed();
+    setTimeout(() => this.dismiss(shown.id), NOTICE_MS[n.kind]);
+  },
+  dismiss(id: number): void {
+    const before = this.notices.length;
+    this.notices = this.notices.filter((n) => n.id !== id);
+    if (this.notices.length !== before) this.changed();
+  },
+};
+
 export class HooklineIntegrations extends LitElement {
   static override properties = {
     page: { type: String },
@@ -67,7 +95,6 @@ export class HooklineIntegrations extends LitElement {
     token: { type: String },
     label: { type: String },
     buttons: { state: true },
-    notices: { state: true },
     menuOpen: { state: true },
     panel: { state: true },
     loadError: { state: true },
@@ -86,14 +113,12 @@ export class HooklineIntegrations extends LitElement {
   /** The dropdown's label when a page has several integrations. */
   declare label: string;
   declare buttons: IntegrationButton[];
-  declare notices: ShownNotice[];
   declare menuOpen: boolean;
   declare panel: Panel | undefined;
   declare loadError: IntegrationError | undefined;
 
   private readonly instance = ++instances;
   private opened: Opened<unknown>[] = [];
-  private noticeSeq = 0;
   private loadSeq = 0;
   private readonly follows = new Set<AbortController>();
 
@@ -104,7 +129,6 @@ export class HooklineIntegrations extends LitElement {
     this.token = '';
     this.label = 'Integrations';
     this.buttons = [];
-    this.notices = [];
     this.menuOpen = false;
   }
 
@@ -277,6 +301,7 @@ export class HooklineIntegrations extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    board.members.add(this);
     window.addEventListener('message', this.onMessage);
     window.addEventListener('keydown', this.onKey);
     document.addEventListener('click', this.onOutside);
@@ -284,6 +309,9 @@ export class HooklineIntegrations extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    board.members.delete(this);
+    // Another component on the page shows the notices from now on.
+    board.changed();
     window.removeEventListener('message', this.onMessage);
     window.removeEventListener('keydown', this.onKey);
     document.removeEventListener('click', this.onOutside);
@@ -340,13 +368,7 @@ export class HooklineIntegrations extends LitElement {
   }
 
   private notify(n: Notice): void {
-    const shown = { ...n, id: ++this.noticeSeq };
-    this.notices = [...this.notices, shown];
-    setTimeout(() => this.dismiss(shown.id), NOTICE_MS[n.kind]);
-  }
-
-  private dismiss(id: number): void {
-    this.notices = this.notices.filter((n) => n.id !== id);
+    board.add(n);
   }
 
   private emit(name: string, detail: Record<string, unknown>): void {
@@ -525,12 +547,12 @@ export class HooklineIntegrations extends LitElement {
   // ---- rendering ----------------------------------------------------------------
 
   private renderNotices(): TemplateResult | typeof nothing {
-    if (this.notices.length === 0) return nothing;
+    if (board.notices.length === 0 || board.leader() !== this) return nothing;
     return html`<div class="notices" part="notices">
-      ${this.notices.map(
+      ${board.notices.map(
         (n) =>
           html`<div class="notice ${n.kind}" part="notice notice-${n.kind}" role=${n.kind === 'error' ? 'alert' : 'status'} data-kind=${n.kind}>
-            <span>${n.text}</span><button aria-label="Dismiss" @click=${() => this.dismiss(n.id)}>×</button>
+            <span>${n.text}</span><button aria-label="Dismiss" @click=${() => board.dismiss(n.id)}>×</button>
           </div>`,
       )}
     </div>`;
