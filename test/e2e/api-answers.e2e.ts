@@ -71,6 +71,16 @@ describe('API answers', () => {
     assertProblem(await stack.operator.put(`/v1/push/types/visit.done/enabled?tenant=${TENANT}`, { enabled: true, unit: 'nowhere' }), 404);
   });
 
+  it('a secret rotation takes overlapSeconds as a JSON integer only (a string or a fraction is a 400 naming it)', async () => {
+    const res = await stack.operator.post('/v1/receivers', { tenant: TENANT, name: 'rotating', url: 'https://example.com/h', topics: ['Accounts.Update'], accountId: receivingId, auth: { protocol: 'websub' } });
+    assert.equal(res.status, 201, res.text);
+    const id = res.body.receiver.id as string;
+    for (const overlapSeconds of ['60', 1.5, true, null]) {
+      assertProblem(await stack.operator.post(`/v1/receivers/${id}/rotate-secret?tenant=${TENANT}`, { overlapSeconds }), 400, 'overlapSeconds');
+    }
+    assert.equal((await stack.operator.post(`/v1/receivers/${id}/rotate-secret?tenant=${TENANT}`, { overlapSeconds: 60 })).status, 201);
+  });
+
   it('a request whose headers exceed 16 KB is a problem+json 431, from the gateway and from a service', async () => {
     for (const base of [stack.url, stack.services.registry.url]) {
       const res = await fetch(`${base}/v1/units?tenant=${TENANT}`, { headers: { authorization: `Bearer ${stack.operatorToken}`, 'x-filler': 'a'.repeat(20_000) } });

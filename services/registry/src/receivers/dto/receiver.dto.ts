@@ -155,7 +155,6 @@ export class UpdateReceiverDto {
 export class RotateSecretDto {
   /** How long the previous secret keeps signing (seconds, default 86400; 0 ends it now). */
   @IsOmittable()
-  @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(30 * 86400)
