@@ -81,6 +81,15 @@ describe('API answers', () => {
     assert.equal((await stack.operator.post(`/v1/receivers/${id}/rotate-secret?tenant=${TENANT}`, { overlapSeconds: 60 })).status, 201);
   });
 
+  it('an account\'s grants are objects: a nested list is a 400 naming grants, and nothing is stored', async () => {
+    for (const grants of [[[]], [[{ actions: ['logs:read'], units: '*' }]]]) {
+      assertProblem(await stack.operator.post('/v1/accounts', { tenant: TENANT, name: 'nested-grants', grants }), 400, 'grants');
+    }
+    const listed = await stack.operator.get(`/v1/accounts?tenant=${TENANT}&limit=100`);
+    assert.equal(listed.status, 200);
+    assert.ok(!listed.body.data.some((a: { name: string }) => a.name === 'nested-grants'));
+  });
+
   it('a request whose headers exceed 16 KB is a problem+json 431, from the gateway and from a service', async () => {
     for (const base of [stack.url, stack.services.registry.url]) {
       const res = await fetch(`${base}/v1/units?tenant=${TENANT}`, { headers: { authorization: `Bearer ${stack.operatorToken}`, 'x-filler': 'a'.repeat(20_000) } });

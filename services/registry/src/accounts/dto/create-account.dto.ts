@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDefined, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsNotEmpty, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { TENANT_ID_RE } from '@hookline/contracts';
 import { GrantDto } from './grant.dto';
 
@@ -22,6 +22,8 @@ export class CreateAccountDto {
   @IsDefined()
   @IsArray()
   @ArrayMaxSize(50)
+  // Each grant an object: ValidateNested alone walks into a nested array ([[]]) and lets it through.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => GrantDto)
   grants: GrantDto[];

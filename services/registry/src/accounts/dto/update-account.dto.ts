@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsNotEmpty, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsNotEmpty, IsObject, IsString, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { IsOmittable } from '@hookline/http';
 import { GrantDto } from './grant.dto';
 
@@ -24,6 +24,8 @@ export class UpdateAccountDto {
   @IsOmittable()
   @IsArray()
   @ArrayMaxSize(50)
+  // Each grant an object: ValidateNested alone walks into a nested array ([[]]) and lets it through.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => GrantDto)
   grants?: GrantDto[];
