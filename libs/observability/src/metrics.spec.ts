@@ -153,15 +153,22 @@ describe('Metrics', () => {
     await m.exposition();
     assert.equal(reads, 1, 'one reading serves both gauges and the next scrape within the cache period');
 
-    for (const [i, next] of (['fail', 'hang'] as const).entries()) {
-      const fresh = new Metrics({ service: 's' });
-      mode = next;
-      fresh.onScrape({ name: 'outbox', gauges: ['outboxPending'], cacheMs: 0, timeoutMs: 50, read: async () => (mode === 'hang' ? new Promise<never>(() => undefined) : Promise.reject(new Error('down'))) });
-      ({ body } = await fresh.exposition());
-      // A gauge without labels always has a sample: NaN (unknown), never a stale or made-up number.
-      // prom-client spells it Nan; Prometheus reads NaN case-insensitively.
-      assert.deepEqual(samples(body, 'hookline_outbox_pending_rows'), ['hookline_outbox_pending_rows{service="s"} Nan'], `${next}`);
-      assert.deepEqual(samples(body, 'hookline_metrics_source_errors_total'), ['hookline_metrics_source_errors_total{source="outbox",service="s"} 1'], `${next} (${i})`);
+    // The reading's time limit is an unref'd timer (it must not keep a service alive); with
+    // a reading that never settles, nothing else would keep this test's event loop running.
+    const alive = setInterval(() => undefined, 1000);
+    try {
+      for (const [i, next] of (['fail', 'hang'] as const).entries()) {
+        const fresh = new Metrics({ service: 's' });
+        mode = next;
+        fresh.onScrape({ name: 'outbox', gauges: ['outboxPending'], cacheMs: 0, timeoutMs: 50, read: async () => (mode === 'hang' ? new Promise<never>(() => undefined) : Promise.reject(new Error('down'))) });
+        ({ body } = await fresh.exposition());
+        // A gauge without labels always has a sample: NaN (unknown), never a stale or made-up number.
+        // prom-client spells it Nan; Prometheus reads NaN case-insensitively.
+        assert.deepEqual(samples(body, 'hookline_outbox_pending_rows'), ['hookline_outbox_pending_rows{service="s"} Nan'], `${next}`);
+        assert.deepEqual(samples(body, 'hookline_metrics_source_errors_total'), ['hookline_metrics_source_errors_total{source="outbox",service="s"} 1'], `${next} (${i})`);
+      }
+    } finally {
+      clearInterval(alive);
     }
   });
 
