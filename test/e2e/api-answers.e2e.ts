@@ -90,6 +90,18 @@ describe('API answers', () => {
     assert.ok(!listed.body.data.some((a: { name: string }) => a.name === 'nested-grants'));
   });
 
+  it('a JSON body in another charset than UTF-8 is a 415 naming the body (a one-byte body read as UTF-16 was taken for an empty PATCH)', async () => {
+    const patch = (type: string, body: string) =>
+      fetch(`${stack.url}/v1/units/north?tenant=${TENANT}`, { method: 'PATCH', headers: { authorization: `Bearer ${stack.operatorToken}`, 'content-type': type }, body });
+    for (const [type, body] of [['application/json; charset=utf-16', '{'], ['application/json; charset=utf-16', '{"name":"N"}'], ['application/json;charset="latin1"', '{"name":"N"}']]) {
+      const res = await patch(type, body);
+      assert.equal(res.status, 415, `${type} ${body}`);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.deepEqual(((await res.json()) as { errors: { field: string }[] }).errors.map((e) => e.field), ['body']);
+    }
+    assert.equal((await patch('application/json; charset=UTF-8', '{"name":"North"}')).status, 200);
+  });
+
   it('a request whose headers exceed 16 KB is a problem+json 431, from the gateway and from a service', async () => {
     for (const base of [stack.url, stack.services.registry.url]) {
       const res = await fetch(`${base}/v1/units?tenant=${TENANT}`, { headers: { authorization: `Bearer ${stack.operatorToken}`, 'x-filler': 'a'.repeat(20_000) } });

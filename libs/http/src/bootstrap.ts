@@ -88,6 +88,14 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
       next(new UnsupportedMediaTypeError(type || '(none)'));
       return;
     }
+    // JSON between systems is UTF-8 (RFC 8259 §8.1). Another charset would be decoded as
+    // something else: a one-byte body read as UTF-16 is an empty text, which the parser
+    // would take for no body at all.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (!form && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      next(new UnsupportedMediaTypeError(`${type}; charset=${charset}`, 'charset must be utf-8'));
+      return;
+    }
   }
   next();
 }

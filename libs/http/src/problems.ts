@@ -72,9 +72,9 @@ export class PayloadTooLargeError extends DomainError {
 }
 
 export class UnsupportedMediaTypeError extends DomainError {
-  constructor(got: string) {
-    super(415, 'unsupported-media-type', 'Unsupported media type', `body: content type must be application/json, got "${got}"`, {
-      errors: [{ field: 'body', message: 'content type must be application/json' }],
+  constructor(got: string, rule = 'content type must be application/json') {
+    super(415, 'unsupported-media-type', 'Unsupported media type', `body: ${rule}, got "${got}"`, {
+      errors: [{ field: 'body', message: rule }],
     });
   }
 }
