@@ -36,7 +36,13 @@ export const dispatcherConfigSpec = {
     // Long enough that a machine too busy to run the dispatcher for a moment is not taken
     // for a receiver that stopped answering (which would send its backlog the slow way).
     default: 5000,
-    doc: 'first attempts are made straight from fan-out (the host event unacknowledged meanwhile), waiting for their receiver\'s turn, unless the receiver has completed no attempt for this long (or its queue is ten times this long): then the "created" fact is published as the order',
+    doc: 'first attempts are made straight from fan-out (the host event unacknowledged meanwhile), waiting for their receiver\'s turn, unless the receiver has completed no attempt for this long (or its turn is further off than HOOKLINE_DISPATCH_INLINE_QUEUE_WAIT): then the "created" fact is published as the order',
+  }),
+  inlineQueueWaitMs: field.duration('HOOKLINE_DISPATCH_INLINE_QUEUE_WAIT', {
+    // Each event waiting here holds one of HOOKLINE_DISPATCH_CONCURRENCY places: a slow
+    // receiver must not take them all from the events of every other receiver.
+    default: 1000,
+    doc: 'a first attempt straight from fan-out waits for its receiver\'s turn only when that turn is expected within this (judged from the receiver\'s completion rate); a longer wait publishes the "created" fact as the order instead, so the host event does not hold one of the dispatcher\'s places meanwhile',
   }),
   signerTimeoutMs: field.duration('HOOKLINE_SIGNER_TIMEOUT', { default: 5000, doc: 'how long an attempt waits for its signature' }),
   // May carry a password: marked secret so a bad value is never echoed.
@@ -53,4 +59,4 @@ export type DispatcherConfig = NatsConfig &
   OperatorConfig &
   EgressConfig &
   DeliveryConfig &
-  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; inlineWaitMs: number; signerTimeoutMs: number; smtpUrl?: string; smtpFrom: string };
+  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; inlineWaitMs: number; inlineQueueWaitMs: number; signerTimeoutMs: number; smtpUrl?: string; smtpFrom: string };

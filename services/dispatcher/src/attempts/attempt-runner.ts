@@ -94,9 +94,10 @@ export class AttemptRunner {
       const key = this.laneOf(order);
       // A receiver that has stopped answering hands its deliveries to the order path at once; a
       // busy one that answers keeps the events waiting here (the backlog stays in the stream),
-      // unless the wait ahead is longer than ten times that, or longer than an order would wait
-      // before being parked (then the order path parks it).
-      const admission = this.gate.tryAdmit(key, { stalledAfterMs: this.config.inlineWaitMs, maxWaitMs: Math.min(10 * this.config.inlineWaitMs, this.config.parkAfterMs) });
+      // unless its turn is further off than HOOKLINE_DISPATCH_INLINE_QUEUE_WAIT (or than an
+      // order would wait before being parked): each waiting event holds one of the event
+      // consumer's places, and a slow receiver must not take them from everybody else's events.
+      const admission = this.gate.tryAdmit(key, { stalledAfterMs: this.config.inlineWaitMs, maxWaitMs: Math.min(this.config.inlineQueueWaitMs, this.config.parkAfterMs) });
       if (!admission) return false;
       try {
         if (admission.kind === 'queued') {

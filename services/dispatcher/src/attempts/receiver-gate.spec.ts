@@ -38,12 +38,19 @@ describe('ReceiverGate.tryAdmit (work that holds something while it waits)', () 
   it('queues while the expected wait fits, from the measured completion rate', () => {
     let t = 1_000;
     const g = new ReceiverGate(1, 2, pacing, () => t);
-    const limits = { stalledAfterMs: 1000, maxWaitMs: 20 };
+    const limits = { stalledAfterMs: 1000, maxWaitMs: 40 };
     assert.equal(g.tryAdmit('a', limits)?.kind, 'run');
-    // 5 ms per completion (initial): positions 1..4 wait 5..20 ms, the 5th would wait 25 (the orders' queue limit of 2 does not apply).
-    const kinds = [1, 2, 3, 4, 5].map(() => g.tryAdmit('a', limits)?.kind);
-    assert.deepEqual(kinds, ['queued', 'queued', 'queued', 'queued', undefined]);
-    assert.deepEqual({ ...g.stats('a'), msPerCompletion: undefined }, { running: 1, waiting: 4, msPerCompletion: undefined }, 'a refusal changes nothing');
+    // Measure the lane: full, one completion every 8 ms, past the warmup (4).
+    for (let i = 0; i < 6; i++) {
+      assert.equal(g.tryAdmit('a', limits)?.kind, 'queued');
+      t += 8;
+      g.release('a');
+    }
+    assert.equal(g.stats('a').msPerCompletion, 8);
+    // 8 ms per completion: positions 1..5 wait 8..40 ms, the 6th would wait 48 (the orders' queue limit of 2 does not apply once measured).
+    const kinds = [1, 2, 3, 4, 5, 6].map(() => g.tryAdmit('a', limits)?.kind);
+    assert.deepEqual(kinds, ['queued', 'queued', 'queued', 'queued', 'queued', undefined]);
+    assert.deepEqual({ ...g.stats('a'), msPerCompletion: undefined }, { running: 1, waiting: 5, msPerCompletion: undefined }, 'a refusal changes nothing');
     t += 1;
     assert.equal(g.tryAdmit('b', limits)?.kind, 'run', 'another receiver is not affected');
   });
@@ -64,7 +71,7 @@ describe('ReceiverGate.tryAdmit (work that holds something while it waits)', () 
 
   it('before a lane has a rate, judges it by how long its running attempts have taken so far', () => {
     let t = 1_000;
-    const g = new ReceiverGate(2, 2, pacing, () => t);
+    const g = new ReceiverGate(2, 8, pacing, () => t);
     const limits = { stalledAfterMs: 10_000, maxWaitMs: 300 };
     g.tryAdmit('a', limits);
     g.tryAdmit('a', limits);
@@ -72,6 +79,18 @@ describe('ReceiverGate.tryAdmit (work that holds something while it waits)', () 
     // Two running for 100 ms without a completion: at most one every 50 ms, so six places fit in 300 ms.
     const kinds = Array.from({ length: 7 }, () => g.tryAdmit('a', limits)?.kind);
     assert.deepEqual(kinds, ['queued', 'queued', 'queued', 'queued', 'queued', 'queued', undefined]);
+  });
+
+  it('before a lane has a rate, queues no more than an order could wait: a receiver that has just begun to hang looks fast', () => {
+    let t = 1_000;
+    const g = new ReceiverGate(2, 3, pacing, () => t);
+    const limits = { stalledAfterMs: 10_000, maxWaitMs: 60_000 };
+    g.tryAdmit('a', limits);
+    g.tryAdmit('a', limits);
+    t += 5;
+    // 5 ms in, the time alone would let in thousands; the orders' queue (3) is the limit.
+    const kinds = Array.from({ length: 5 }, () => g.tryAdmit('a', limits)?.kind);
+    assert.deepEqual(kinds, ['queued', 'queued', 'queued', undefined, undefined]);
   });
 });
 

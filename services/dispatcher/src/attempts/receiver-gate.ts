@@ -81,7 +81,8 @@ export class ReceiverGate {
    * receiver has gone `stalledAfterMs` without completing an attempt (it has stopped
    * answering: its work is better handed to the order path, with hand-backs and parking)
    * or the wait ahead, judged from its completion rate (or, before it has one, from how
-   * long its running attempts have taken so far), is longer than `maxWaitMs`.
+   * long its running attempts have taken so far), is longer than `maxWaitMs`, or the lane
+   * has no measured rate yet and its queue (as long as the orders' queue) is full.
    * Otherwise undefined, and nothing changes (no return time is given out).
    */
   tryAdmit(key: string, limits: { stalledAfterMs: number; maxWaitMs: number }): { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | undefined {
@@ -96,6 +97,10 @@ export class ReceiverGate {
     }
     const since = this.now() - lane.lastCompletionAt;
     if (since > limits.stalledAfterMs) return undefined;
+    // Until the lane has measured its rate, no more wait than an order would be let wait: a
+    // receiver that has just started to hang looks fast for the first few hundred ms, and the
+    // events let in then would hold the fan-out's places until it has worked through them.
+    if (lane.completions < this.pacing.warmup && lane.waiting.length >= this.maxWaiting) return undefined;
     // Until the lane has a measured rate (or when it has slowed down), a lane that has gone
     // `since` ms without a completion completes at most one attempt per since/maxRunning ms.
     const per = Math.max(lane.msPerCompletion, since / this.maxRunning);
