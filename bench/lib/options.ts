@@ -53,7 +53,7 @@ const DEFAULTS: BenchOptions = {
   keep: false,
   profile: false,
   fastPostgres: false,
-  compiled: false,
+  compiled: true,
   feed: 'nats',
   httpConcurrency: 32,
   httpRequests: 200_000,
@@ -133,7 +133,7 @@ export const USAGE = `npm run bench -- [flags]
   --only a,b              run only these scenarios
   --feed nats|http        how delivery scenarios publish events (default nats: JetStream publish, the in-cluster path)
   --fast-pg               PostgreSQL with fsync off (default: durable settings)
-  --compiled              run the compiled services (builds them first, Nx-cached) as production does, instead of npm start's TypeScript path
+  --typescript            run the services from TypeScript (@swc-node/register, as the tests and HOOKLINE_RUN_COMPILED=0 npm start do) instead of the compiled build that npm start and production run (the default; built first, Nx-cached)
   --no-save               do not write bench/results/
   --update-readme         replace the table in README.md's Benchmarks section
   --render FILE           print (and with --update-readme, put in the README) the table of a results file; measures nothing
@@ -166,6 +166,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     else if (flag === '--render') o.render = value(flag, inline);
     else if (flag === '--fast-pg') o.fastPostgres = true;
     else if (flag === '--compiled') o.compiled = true;
+    else if (flag === '--typescript') o.compiled = false;
     else if (flag === '--feed') {
       const f = value(flag, inline);
       if (f !== 'nats' && f !== 'http') throw new Error('--feed is nats or http');

@@ -125,7 +125,7 @@ export function memoryRow(ctx: Ctx, id: string, when: string): void {
   ctx.results.add({
     id,
     section: 'platform',
-    label: `memory ${when}, ${ctx.o.compiled ? 'compiled build' : 'TypeScript path (npm start)'}: the largest service / the whole stack (MB resident; PostgreSQL as PSS)`,
+    label: `memory ${when}, ${ctx.o.compiled ? 'compiled build (npm start)' : 'TypeScript path (HOOKLINE_RUN_COMPILED=0)'}: the largest service / the whole stack (MB resident; PostgreSQL as PSS)`,
     value: mb(m.servicesMax),
     unit: 'MB',
     note: `stack ${mb(m.total)} MB: ${parts}`,

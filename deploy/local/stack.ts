@@ -1,7 +1,7 @@
 // Starts NATS, PostgreSQL, migrations, the six services and the gateway, prints where
 // the API answers, keeps them running (a process that dies is restarted with backoff;
 // `npm run status` shows each), and stops everything cleanly on Ctrl-C. Reuses the data
-// folder. HOOKLINE_RUN_COMPILED=1 runs the compiled build (start.mjs builds it first).
+// folder. Runs the compiled build (start.mjs builds it first) unless HOOKLINE_RUN_COMPILED=0.
 /* eslint-disable no-restricted-properties -- the launcher passes its environment on to the services */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   OpenID provider  ${stack.url}/oidc (discovery: ${stack.url}/oidc/.well-known/openid-configuration);
                    demo host sign-in page for authorize_url: ${stack.url}/local/sign-in
   service logs     ${join(dataDir, 'logs')}/<service>.log  (restarts: supervisor.log)
-  services run     ${compiled ? 'compiled (dist/, plain node)' : 'from TypeScript (@swc-node/register); HOOKLINE_RUN_COMPILED=1 runs the compiled build'}${demo ? `
+  services run     ${compiled ? 'compiled (dist/, plain node)' : 'from TypeScript (@swc-node/register, HOOKLINE_RUN_COMPILED=0)'}${demo ? `
   integrations     ${demo.hostUrl}  (a demo host page with every kind of custom integration button;
                    the integration it calls is ${demo.receiverUrl})` : ''}
   operator token   ${process.env.HOOKLINE_OPERATOR_TOKEN_GENERATED ? token : '(from HOOKLINE_OPERATOR_TOKEN / .data/secrets.json)'}

@@ -1,6 +1,7 @@
 // `npm start`: the whole platform on this machine. Installs what is missing (npm
-// packages, nats-server, PostgreSQL), builds the services when HOOKLINE_RUN_COMPILED=1
-// asks for the compiled build, then hands over to stack.ts.
+// packages, nats-server, PostgreSQL), builds the services (the compiled build, as
+// production runs it; HOOKLINE_RUN_COMPILED=0 runs the TypeScript sources instead), then
+// hands over to stack.ts.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -44,6 +45,9 @@ if (generated) process.env.HOOKLINE_OPERATOR_TOKEN_GENERATED = '1';
 
 const require = createRequire(import.meta.url);
 process.chdir(root);
+// The compiled build unless asked otherwise: half the memory of the TypeScript path (whose
+// loader alone holds about 90 MB per process) and a third less CPU to start.
+process.env.HOOKLINE_RUN_COMPILED = process.env.HOOKLINE_RUN_COMPILED === '0' ? '0' : '1';
 if (process.env.HOOKLINE_RUN_COMPILED === '1') {
   // Nx rebuilds only the projects whose sources changed since the last build.
   console.log('[hookline] building the services (npm run build)');

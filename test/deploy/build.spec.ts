@@ -45,7 +45,8 @@ describe('the compiled build', () => {
     );
     assert.match(runtime, /^USER [1-9]\d*:[1-9]\d*$/m, 'a numeric non-root user (runAsNonRoot can check it)');
     const cmd = /^CMD (.+)$/m.exec(runtime)?.[1] ?? '';
-    assert.deepEqual(JSON.parse(cmd), ['node', 'dist/services/registry/src/main.js']);
+    // --expose-gc: the service collects its startup garbage once, when ready (libs/http startup-gc.ts).
+    assert.deepEqual(JSON.parse(cmd), ['node', '--expose-gc', 'dist/services/registry/src/main.js']);
     assert.doesNotMatch(runtime, /swc|ts-node|tsx|\.ts"/, 'no TypeScript loader');
   });
 });

@@ -80,6 +80,9 @@ describe('npm start from a private (0700) folder', { timeout: 600_000 }, () => {
       HOOKLINE_HTTP_PORT: String(first),
       HOOKLINE_LOCAL_NATS_PORT: String(await freePort()),
       HOOKLINE_LOCAL_PG_PORT: String(await freePort()),
+      // The TypeScript path: supervision.e2e.ts starts the compiled build (npm start's
+      // default), and two builds at once in one tier would write dist/ together.
+      HOOKLINE_RUN_COMPILED: '0',
     };
     const tenant = `priv-${randomBytes(4).toString('hex')}`;
 

@@ -9,3 +9,4 @@ export * from './bootstrap';
 export * from './authorization';
 export * from './browser-access';
 export * from './http-metrics';
+export * from './startup-gc';
