@@ -81,8 +81,9 @@ async function main(): Promise<void> {
   const pgAdmin = b.stack.postgres?.url() ?? b.databaseUrl;
   const m = machine(await postgresVersion(pgAdmin));
   console.log(`[bench] machine: ${machineLine(m)}`);
-  // Idle: started, ready, and nothing asked of them yet.
-  await new Promise((r) => setTimeout(r, 3000));
+  // Idle: started, ready, and nothing asked of them yet; at rest, so after each service's
+  // one collection of its startup garbage (10 s after it listens, libs/http startup-gc.ts).
+  await new Promise((r) => setTimeout(r, 14_000));
   memoryRow({ o, b, results } as Ctx, 'platform.memory.idle', 'idle (started, nothing done yet)');
 
   // Baselines: the same machine, the same nats-server and PostgreSQL; the services are idle.

@@ -115,9 +115,10 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
       HOOKLINE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
       HOOKLINE_EGRESS_DEADLINE: o.egressDeadline,
-      HOOKLINE_LOG_LEVEL: 'warn',
+      // HOOKLINE_BENCH_LOG_LEVEL=debug (with --keep) to read what the services did.
+      HOOKLINE_LOG_LEVEL: process.env.HOOKLINE_BENCH_LOG_LEVEL ?? 'warn',
       HOOKLINE_SHUTDOWN_GRACE: '5s',
-      ...(o.profile ? { NODE_OPTIONS: `--require ${join(__dirname, '..', 'lib', 'profile-hook.js')}`, HOOKLINE_BENCH_PROFILE_DIR: profileDir } : {}),
+      ...(o.profile ? { NODE_OPTIONS: `--require ${join(__dirname, '..', 'lib', 'profile-hook.js')}`, HOOKLINE_BENCH_PROFILE_DIR: profileDir } : process.env.HOOKLINE_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.HOOKLINE_BENCH_NODE_OPTIONS } : {}),
     },
   });
   onCleanup('stack (services, gateway, PostgreSQL, nats-server)', () => stack.stop());

@@ -7,7 +7,7 @@
 // 0.15× the all-healthy rate). This runs the same shape small enough to see it plainly.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ledgerTenant, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
+import { ledgerTenant, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,19 +35,13 @@ describe('a hanging receiver does not hold back the others', () => {
   });
 
   it('delivers every event to the healthy receivers while one receiver holds every request until the deadline', async (t) => {
-    const { ledger, add: register } = await ledgerTenant(stack, 'isolation', ['Orders.Paid']);
-    const add = async (label: string, respond?: TestReceiver['respond']) => {
-      const server = await startReceiver(respond);
-      servers.push(server);
-      await register(label, server);
-      return server;
-    };
-    const hanging = await add('hanging', () => 'hang');
-    const healthy = [await add('healthy-1'), await add('healthy-2')];
+    const tenant = await ledgerTenant(stack, 'isolation', ['Orders.Paid']);
+    const hanging = await tenant.serve('hanging', servers, () => 'hang');
+    const healthy = [await tenant.serve('healthy-1', servers), await tenant.serve('healthy-2', servers)];
 
     const total = 60;
     const started = Date.now();
-    for (let i = 0; i < total; i++) await ledger.publish('Orders.Paid', { i });
+    for (let i = 0; i < total; i++) await tenant.ledger.publish('Orders.Paid', { i });
     // Every event reaches both healthy receivers before the hanging receiver's first request
     // is given up: their deliveries do not wait for its turns.
     const deadline = started + 18_000;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { CONSUMERS } from '@hookline/contracts';
-import { ledgerTenant, listAllDeliveries, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
+import { ledgerTenant, listAllDeliveries, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -32,19 +32,14 @@ describe('parking orders of a busy receiver', () => {
   });
 
   it('parks the slow receiver’s orders, keeps the fast one going, and delivers everything once', async (t) => {
-    const { tenant, ledger, add: register } = await ledgerTenant(stack, 'parking', ['Orders.Paid']);
-    const add = async (label: string, respond?: TestReceiver['respond']) => {
-      const server = await startReceiver(respond);
-      servers.push(server);
-      await register(label, server);
-      return server;
-    };
+    const t0 = await ledgerTenant(stack, 'parking', ['Orders.Paid']);
+    const { tenant, ledger } = t0;
     // Each request to the slow receiver takes 400 ms: 30 orders take at least 6 s at two at a time.
-    const slow = await add('slow', async () => {
+    const slow = await t0.serve('slow', servers, async () => {
       await sleep(400);
       return { status: 200 };
     });
-    const fast = await add('fast');
+    const fast = await t0.serve('fast', servers);
 
     const nc = await connect({ servers: stack.nats.url });
     const jsm = await jetstreamManager(nc);

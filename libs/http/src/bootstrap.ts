@@ -12,7 +12,7 @@ import { ConfigError, ConfigSpec, HttpConfig, readConfig } from '@hookline/confi
 import { answerClientErrors, JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
 import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
 import { installMetrics } from './http-metrics';
-import { scheduleStartupGc } from './startup-gc';
+import { memoryMb, scheduleStartupGc } from './startup-gc';
 import { ProblemFilter } from './problem.filter';
 import { DomainError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './problems';
 import { createValidationPipe } from './validation';
@@ -65,7 +65,7 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   await app.listen(config.listenPort, config.listenHost);
   const address = app.getHttpServer().address() as { port: number };
   logger.info({ url: `http://${config.listenHost}:${address.port}` }, `${config.service} listening`);
-  scheduleStartupGc({ onDone: (before, after) => logger.debug({ rssMb: { before: Math.round(before / 1048576), after: Math.round(after / 1048576) } }, 'startup garbage collected') });
+  scheduleStartupGc({ onCollected: (before) => logger.debug({ rssMbBefore: Math.round(before / 1048576), memoryMb: memoryMb() }, 'startup garbage collected') });
   return app;
 }
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { scheduleStartupGc } from './startup-gc';
+import { memoryMb, scheduleStartupGc, STARTUP_GC } from './startup-gc';
 
 describe('scheduleStartupGc', () => {
   it('does nothing without --expose-gc', () => {
@@ -9,24 +9,36 @@ describe('scheduleStartupGc', () => {
     assert.equal(scheduled, 0);
   });
 
-  it('runs one collection once the delay is over, off the event loop’s keep-alive', () => {
+  it('runs one memory-reducing collection once the delay is over, and reports what it gave back', () => {
     const calls: string[] = [];
-    let pending: (() => void) | undefined;
-    let delay = -1;
+    const pending: { fn: () => void; ms: number }[] = [];
+    let rss = 143;
     const scheduled = scheduleStartupGc({
-      gc: () => calls.push('gc'),
-      delayMs: 1234,
+      gc: (o) => {
+        calls.push(`gc ${JSON.stringify(o)}`);
+        rss = 113;
+      },
+      rss: () => rss,
       schedule: (fn, ms) => {
-        pending = fn;
-        delay = ms;
+        pending.push({ fn, ms });
         return { unref: () => calls.push('unref') };
       },
-      onDone: (before, after) => calls.push(`done ${before > 0 && after > 0}`),
+      onCollected: (before, after) => calls.push(`collected ${before} -> ${after}`),
     });
     assert.equal(scheduled, true);
-    assert.equal(delay, 1234);
-    assert.deepEqual(calls, ['unref'], 'nothing collected before the delay');
-    pending?.();
-    assert.deepEqual(calls, ['unref', 'gc', 'done true']);
+    assert.equal(pending[0].ms, 10_000);
+    assert.deepEqual(calls, ['unref'], 'nothing collected before the delay, and the timer keeps nobody alive');
+    pending.shift()?.fn();
+    assert.deepEqual(calls.slice(1, 2), [`gc ${JSON.stringify(STARTUP_GC)}`]);
+    assert.equal(STARTUP_GC.flavor, 'last-resort', 'a regular collection keeps the pages');
+    pending.shift()?.fn();
+    assert.equal(calls.at(-1), 'collected 143 -> 113');
+  });
+});
+
+describe('memoryMb', () => {
+  it('gives the process memory in MB', () => {
+    const m = memoryMb();
+    assert.ok(m.rss > 0 && m.heapUsed > 0 && m.heapTotal >= m.heapUsed);
   });
 });
