@@ -5,7 +5,7 @@
 /* eslint-disable no-restricted-properties -- the launcher passes its environment on to the services */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { LocalSetupError, startIntegrationsDemo, startStack, type IntegrationsDemo } from '@hookline/local-stack';
+import { LocalSetupError, REPO_ROOT, startIntegrationsDemo, startStack, type IntegrationsDemo } from '@hookline/local-stack';
 
 async function main(): Promise<void> {
   const dataDir = process.env.HOOKLINE_DATA_DIR ?? join(process.cwd(), '.data');
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   // The console's build, after the banner (start.mjs found it missing or stale).
   let consoleBuild: ChildProcess | undefined;
   if (consoleStale) {
-    consoleBuild = spawn(process.execPath, [join(__dirname, '..', '..', 'services', 'console', 'build.mjs')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    consoleBuild = spawn(process.execPath, [join(REPO_ROOT, 'services', 'console', 'build.mjs')], { stdio: ['ignore', 'inherit', 'inherit'] });
     consoleBuild.once('exit', (code, signal) => {
       if (code !== 0 && !signal) console.warn(`[hookline] the console could not be built (exit ${code}); /console/ answers 404 until node services/console/build.mjs succeeds`);
       consoleBuild = undefined;

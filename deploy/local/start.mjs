@@ -59,5 +59,16 @@ if (process.env.HOOKLINE_RUN_COMPILED === '1') {
     process.exit(1);
   }
 }
-require('@swc-node/register');
-require('./stack.ts');
+if (process.env.HOOKLINE_RUN_COMPILED === '1') {
+  // The launcher itself runs compiled too (dist/deploy/local, dist/libs/local-stack): the
+  // TypeScript loader alone would hold about 90 MB in this process.
+  const compiled = spawnSync(process.execPath, [join(root, 'deploy/build/compile.mjs'), 'libs/local-stack', 'deploy/local'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (compiled.status !== 0) {
+    console.error(`[hookline] cannot start: the launcher could not be compiled:\n${compiled.stdout}${compiled.stderr}`);
+    process.exit(1);
+  }
+  require(join(root, 'dist/deploy/local/stack.js'));
+} else {
+  require('@swc-node/register');
+  require('./stack.ts');
+}

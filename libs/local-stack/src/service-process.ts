@@ -3,7 +3,7 @@
 // JavaScript `npm run build` wrote to dist/ with plain node (what the image runs).
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, WriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ServiceName } from '@hookline/contracts';
 import { waitFor } from './ports';
 
@@ -34,7 +34,8 @@ export interface ProcessExit {
   requested: boolean;
 }
 
-export const REPO_ROOT = join(__dirname, '..', '..', '..');
+/** The checkout: three folders up from here, from the sources or from their compiled copy under dist/ (npm start's launcher). */
+export const REPO_ROOT = ((up: string) => (basename(up) === 'dist' ? dirname(up) : up))(join(__dirname, '..', '..', '..'));
 
 export function serviceEntry(name: ServiceName): string {
   return join(REPO_ROOT, 'services', name, 'src', 'main.ts');

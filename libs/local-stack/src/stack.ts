@@ -7,7 +7,6 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
-import { runMigrations } from '@hookline/persistence';
 import { demoHost } from './demo-host';
 import { Gateway, startGateway } from './gateway';
 import { MailSink, startMailSink } from './mail-sink';
@@ -82,7 +81,7 @@ export const COMPILED_MIGRATE = join(REPO_ROOT, 'dist', 'libs', 'persistence', '
 /** Applies the migrations with the compiled runner, as the Kubernetes migration Job does. */
 export async function runCompiledMigrations(databaseUrl: string): Promise<string> {
   if (!existsSync(COMPILED_MIGRATE)) throw new Error(`${COMPILED_MIGRATE} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, ['--enable-source-maps', COMPILED_MIGRATE], {
+  const child = spawn(process.execPath, [COMPILED_MIGRATE], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOOKLINE_DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -148,7 +147,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
     const databaseUrl = await ensureDatabase(adminUrl, opts.database ?? 'hookline');
     if (opts.compiled) await runCompiledMigrations(databaseUrl);
-    else await runMigrations(databaseUrl);
+    // Loaded only here: TypeORM and the migrations are 30 MB a launcher running the compiled build need not hold.
+    else await (require('@hookline/persistence') as typeof import('@hookline/persistence')).runMigrations(databaseUrl);
 
     const httpPort = opts.httpPort ?? (await freePort());
     const mail = await startMailSink({ dir: join(opts.dataDir, 'mail'), port: opts.smtpPort });
