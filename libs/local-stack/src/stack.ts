@@ -148,7 +148,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const databaseUrl = await ensureDatabase(adminUrl, opts.database ?? 'hookline');
     if (opts.compiled) await runCompiledMigrations(databaseUrl);
     // Loaded only here: TypeORM and the migrations are 30 MB a launcher running the compiled build need not hold.
-    else await (require('@hookline/persistence') as typeof import('@hookline/persistence')).runMigrations(databaseUrl);
+    else await (require('./migrate-in-process') as typeof import('./migrate-in-process')).runMigrations(databaseUrl);
 
     const httpPort = opts.httpPort ?? (await freePort());
     const mail = await startMailSink({ dir: join(opts.dataDir, 'mail'), port: opts.smtpPort });
