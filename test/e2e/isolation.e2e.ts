@@ -50,6 +50,6 @@ describe('a hanging receiver does not hold back the others', () => {
     const took = Date.now() - started;
     t.diagnostic(`healthy receivers got ${counts().join(' and ')} of ${total} events in ${took} ms; the hanging one ${hanging.requests.length} requests meanwhile`);
     assert.deepEqual(counts(), [total, total], 'every event reached both healthy receivers before the hanging receiver’s first request timed out');
-    assert.equal(hanging.requests.length, 2, 'the hanging receiver was held to two requests at a time');
+    assert.ok(hanging.requests.length <= 2, `the hanging receiver was held to two requests at a time (${hanging.requests.length})`);
   });
 });
