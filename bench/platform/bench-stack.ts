@@ -118,7 +118,9 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
       // HOOKLINE_BENCH_LOG_LEVEL=debug (with --keep) to read what the services did.
       HOOKLINE_LOG_LEVEL: process.env.HOOKLINE_BENCH_LOG_LEVEL ?? 'warn',
       HOOKLINE_SHUTDOWN_GRACE: '5s',
-      ...(o.profile ? { NODE_OPTIONS: `--require ${join(__dirname, '..', 'lib', 'profile-hook.js')}`, HOOKLINE_BENCH_PROFILE_DIR: profileDir } : process.env.HOOKLINE_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.HOOKLINE_BENCH_NODE_OPTIONS } : {}),
+      ...(o.profile ? { NODE_OPTIONS: `--require ${join(__dirname, '..', 'lib', 'profile-hook.js')}`, HOOKLINE_BENCH_PROFILE_DIR: profileDir } : {}),
+      // Node flags for the services, e.g. --heapsnapshot-signal=SIGUSR2 (not with --profile, which sets its own).
+      ...(!o.profile && process.env.HOOKLINE_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.HOOKLINE_BENCH_NODE_OPTIONS } : {}),
     },
   });
   onCleanup('stack (services, gateway, PostgreSQL, nats-server)', () => stack.stop());

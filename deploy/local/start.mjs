@@ -58,8 +58,6 @@ if (process.env.HOOKLINE_RUN_COMPILED === '1') {
     console.error(`[hookline] cannot start: the build failed:\n${built.stdout}${built.stderr}`);
     process.exit(1);
   }
-}
-if (process.env.HOOKLINE_RUN_COMPILED === '1') {
   // The launcher itself runs compiled too (dist/deploy/local, dist/libs/local-stack): the
   // TypeScript loader alone would hold about 90 MB in this process.
   const compiled = spawnSync(process.execPath, [join(root, 'deploy/build/compile.mjs'), 'libs/local-stack', 'deploy/local'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

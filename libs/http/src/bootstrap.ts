@@ -12,7 +12,7 @@ import { ConfigError, ConfigSpec, HttpConfig, readConfig } from '@hookline/confi
 import { answerClientErrors, JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
 import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
 import { installMetrics } from './http-metrics';
-import { memoryMb, scheduleStartupGc } from './startup-gc';
+import { collectStartupGarbage } from './startup-gc';
 import { ProblemFilter } from './problem.filter';
 import { DomainError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './problems';
 import { createValidationPipe } from './validation';
@@ -65,7 +65,7 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   await app.listen(config.listenPort, config.listenHost);
   const address = app.getHttpServer().address() as { port: number };
   logger.info({ url: `http://${config.listenHost}:${address.port}` }, `${config.service} listening`);
-  scheduleStartupGc({ onCollected: (before) => logger.debug({ rssMbBefore: Math.round(before / 1048576), memoryMb: memoryMb() }, 'startup garbage collected') });
+  collectStartupGarbage(logger);
   return app;
 }
 

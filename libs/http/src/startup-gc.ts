@@ -22,6 +22,9 @@ export type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'syn
 /** What the collection is asked to be: a full, memory-reducing one, now. */
 export const STARTUP_GC = { type: 'major', execution: 'sync', flavor: 'last-resort' } as const;
 
+/** When the collection runs, after the service listens. */
+const STARTUP_GC_DELAY_MS = 10_000;
+
 type Timer = { unref?: () => unknown };
 
 export interface StartupGcOptions {
@@ -44,8 +47,13 @@ export function scheduleStartupGc(opts: StartupGcOptions = {}): boolean {
     gc(STARTUP_GC);
     // The pages go back to the system a moment later (the sweeper releases them).
     schedule(() => opts.onCollected?.(before, rss()), 1000).unref?.();
-  }, opts.delayMs ?? 10_000).unref?.();
+  }, opts.delayMs ?? STARTUP_GC_DELAY_MS).unref?.();
   return true;
+}
+
+/** Schedules the collection for a service that has just started listening, with its debug log line. */
+export function collectStartupGarbage(logger: { debug(obj: object, msg: string): void }): boolean {
+  return scheduleStartupGc({ onCollected: (before) => logger.debug({ rssMbBefore: Math.round(before / 1048576), memoryMb: memoryMb() }, 'startup garbage collected') });
 }
 
 /** Where a process's memory is, in MB (for the log line of the collection). */

@@ -34,8 +34,9 @@ export interface ProcessExit {
   requested: boolean;
 }
 
+const threeUp = join(__dirname, '..', '..', '..');
 /** The checkout: three folders up from here, from the sources or from their compiled copy under dist/ (npm start's launcher). */
-export const REPO_ROOT = ((up: string) => (basename(up) === 'dist' ? dirname(up) : up))(join(__dirname, '..', '..', '..'));
+export const REPO_ROOT = basename(threeUp) === 'dist' ? dirname(threeUp) : threeUp;
 
 export function serviceEntry(name: ServiceName): string {
   return join(REPO_ROOT, 'services', name, 'src', 'main.ts');

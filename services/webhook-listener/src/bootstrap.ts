@@ -13,7 +13,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { HttpConfig } from '@hookline/config';
 import { answerClientErrors } from '@hookline/contracts';
-import { createValidationPipe, installMetrics, ProblemFilter, memoryMb, scheduleStartupGc } from '@hookline/http';
+import { createValidationPipe, installMetrics, ProblemFilter, collectStartupGarbage } from '@hookline/http';
 import { correlation, httpMetrics, LOGGER, Logger, Metrics, PinoNestLogger } from '@hookline/observability';
 import { IngestService } from './ingest/ingest.service';
 import { hookUrl } from './ingest/request-parts';
@@ -62,6 +62,6 @@ export async function runListenerService(module: DynamicModule, config: HttpConf
   await app.listen(config.listenPort, config.listenHost);
   const address = app.getHttpServer().address() as { port: number };
   logger.info({ url: `http://${config.listenHost}:${address.port}` }, `${config.service} listening`);
-  scheduleStartupGc({ onCollected: (before) => logger.debug({ rssMbBefore: Math.round(before / 1048576), memoryMb: memoryMb() }, 'startup garbage collected') });
+  collectStartupGarbage(logger);
   return app;
 }
