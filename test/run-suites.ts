@@ -110,6 +110,7 @@ async function main(): Promise<void> {
   const env = { HOOKLINE_TEST_PG_URL: pg.url() };
   const total = { passed: 0, failed: 0, skipped: 0, todo: 0 };
   const forbidden: { tier: string; skip: Skipped }[] = [];
+  const failures: { tier: string; failure: Skipped }[] = [];
   let violations = 0;
   let exit = 0;
   try {
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
       total.skipped += r.skipped.length;
       total.todo += r.todo.length;
       forbidden.push(...r.forbidden.map((skip) => ({ tier: tier.name, skip })));
+      failures.push(...r.failures.map((failure) => ({ tier: tier.name, failure })));
       if (code !== 0) exit = code;
       console.log(`--- ${tier.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped.length} skipped, ${r.todo.length} todo (${tier.files.length} files)`);
       for (const s of [...r.skipped, ...r.todo]) console.log(`    ${s.kind === 'skip' ? 'skipped' : 'todo'}: ${describeSkipped(root, s)}`);
@@ -139,6 +141,11 @@ async function main(): Promise<void> {
     }
   } finally {
     await pg.destroy();
+  }
+  // Repeated at the end: a long run's output is often read from its tail.
+  for (const { tier, failure } of failures) {
+    console.error(`\n[hookline test] FAILED (${tier}): ${describeSkipped(root, { ...failure, reason: '' })}`);
+    console.error(failure.reason.replace(/^/gm, '    '));
   }
   console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped, ${total.todo} todo`);
   if (forbidden.length > 0) {

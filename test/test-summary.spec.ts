@@ -40,6 +40,12 @@ describe('the test summary', () => {
     assert.deepEqual(r.todo.map((s) => `${s.name}: ${s.reason}`), ['is still to do: later']);
   });
 
+  it('names each failed test with its file and error, to be repeated at the end of the run', () => {
+    const r = tierResult(text, true);
+    assert.deepEqual(r.failures.map((f) => describeSkipped(root, { ...f, reason: '' })), ['test/fixtures/skips.fixture.mjs › fails']);
+    assert.match(r.failures[0].reason, /^Error: on purpose\n\s+at /);
+  });
+
   it('lets the unit tier skip, and makes every skip of the integration and end-to-end tiers fail the run', () => {
     assert.deepEqual(tierResult(text, true).forbidden, []);
     assert.equal(tierResult(text, false).forbidden.length, 3);

@@ -2,11 +2,11 @@
 // by the harness (test/run-suites.ts).
 import { relative } from 'node:path';
 
-/** A test or suite that was skipped or marked todo. */
+/** A test or suite that was skipped or marked todo, or a test that failed (reason: its error). */
 export interface Skipped {
   file: string;
   name: string;
-  kind: 'skip' | 'todo';
+  kind: 'skip' | 'todo' | 'fail';
   reason: string;
   suite: boolean;
 }
@@ -18,6 +18,8 @@ export interface TierResult {
   /** Counted from the events: node's own count leaves out a skipped suite. */
   skipped: Skipped[];
   todo: Skipped[];
+  /** Tests that failed, with their errors (cancelled ones included). */
+  failures: Skipped[];
   /** Skips that fail the run: every skip of a tier that allows none. */
   forbidden: Skipped[];
 }
@@ -37,6 +39,7 @@ export function tierResult(report: string, allowSkips: boolean): TierResult {
     failed: (counts.get('fail') ?? 0) + (counts.get('cancelled') ?? 0),
     skipped,
     todo: marked.filter((m) => m.kind === 'todo'),
+    failures: marked.filter((m) => m.kind === 'fail'),
     forbidden: allowSkips ? [] : skipped,
   };
 }

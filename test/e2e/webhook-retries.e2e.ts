@@ -3,6 +3,7 @@
 // losing nothing, with every duplicate carrying the same delivery id and body.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { CONSUMERS } from '@hookline/contracts';
 import { createAccount, eventually, startReceiver, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
 
 const TENANT = 'retries';
@@ -139,8 +140,10 @@ describe('webhook retries', () => {
     assert.equal(target.requests.length, 0, 'the redirect target was never called');
   });
 
-  it('restarts of the dispatcher and of nats-server mid-run lose nothing; duplicates carry the same delivery id and body', async () => {
+  it('restarts of the dispatcher and of nats-server mid-run lose nothing; duplicates carry the same delivery id and body', async (t) => {
     const { r, id } = await setupReceiver(() => ({ status: 200 }));
+    const t0 = Date.now();
+    const phase = (what: string) => t.diagnostic(`${what}: ${Date.now() - t0} ms, ${r.requests.length} requests`);
     const total = 120;
     const eventIds: string[] = [];
     const publisher = (async () => {
@@ -154,19 +157,36 @@ describe('webhook retries', () => {
       }
     })();
     await eventually('deliveries flowing', async () => r.requests.length > 20);
+    phase('dispatcher killed');
     await stack.services.dispatcher.kill('SIGKILL');
     await stack.services.dispatcher.start();
+    phase('dispatcher back');
     await eventually('more deliveries', async () => r.requests.length > 60, 30_000);
+    phase('nats-server killed');
     await stack.nats.kill('SIGKILL');
     await new Promise((res) => setTimeout(res, 300));
     await stack.nats.start();
+    phase('nats-server back');
     await publisher;
+    phase(`all ${total} events accepted`);
     assert.equal(new Set(eventIds).size, total);
     // Ledger: every event reached the receiver; duplicates are the same delivery, byte for byte.
-    await eventually('every event delivered', async () => {
+    // What a killed process (or one cut off from a killed nats-server) had pulled and not
+    // acknowledged comes back after its consumer's ack wait: up to the longest of them, and a margin.
+    const recoveryMs = Math.max(...Object.values(CONSUMERS).map((c) => c.ackWaitMs)) + 30_000;
+    const missing = () => {
       const got = new Set(r.requests.map((q) => JSON.parse(q.body).id));
-      return eventIds.every((e) => got.has(e));
-    }, 60_000);
+      return eventIds.filter((e) => !got.has(e));
+    };
+    await eventually('every event delivered', async () => missing().length === 0, recoveryMs).catch(async (err: Error) => {
+      const log = await stack.operator.get(`/v1/deliveries?tenant=${TENANT}&target=${id}&limit=500`);
+      const states = missing().map((e) => {
+        const d = log.body.data.find((x: { eventId: string }) => x.eventId === e);
+        return `${e}: ${d ? `${d.status} after ${d.attempts} attempt(s)${d.lastErrorClass ? `, ${d.lastErrorClass}` : ''}` : 'no delivery in the log'}`;
+      });
+      throw new Error(`${err.message}; ${states.length} event(s) never reached the receiver:\n${states.join('\n')}`);
+    });
+    phase('every event delivered');
     const byDelivery = new Map<string, { event: string; bodies: Set<string> }>();
     for (const q of r.requests) {
       const d = q.headers['webhook-id'];
@@ -187,5 +207,6 @@ describe('webhook retries', () => {
       } while (cursor);
       return all.length === total && all.every((d) => d.status === 'succeeded');
     }, 60_000);
+    phase('the log caught up');
   });
 });
