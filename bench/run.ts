@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   // Idle: started, ready, and nothing asked of them yet; at rest, so after each service's
   // one collection of its startup garbage (10 s after it listens, libs/http startup-gc.ts).
   await new Promise((r) => setTimeout(r, 14_000));
-  memoryRow({ o, b, results } as Ctx, 'platform.memory.idle', 'idle (started, nothing done yet)');
+  await memoryRow({ o, b, results } as Ctx, 'platform.memory.idle', 'idle (started, nothing done yet)');
 
   // Baselines: the same machine, the same nats-server and PostgreSQL; the services are idle.
   await step('http', o, results, () => httpBaselines(o, farm, results));

@@ -115,21 +115,36 @@ async function withWork<T>(ctx: Ctx, fn: () => Promise<T>): Promise<{ value: T; 
   return { value, work, before, after, from, to };
 }
 
-/** Resident memory of every process now, as a row (the target reads the largest service and the total). */
-export function memoryRow(ctx: Ctx, id: string, when: string): void {
+/**
+ * Resident memory of every process now, as a row (the target reads the largest service and
+ * the total), and for each service what V8 says of it (GET /health): its heap (used of
+ * held) and external memory; the rest of the resident size is code, stacks and what the
+ * C library's allocator keeps.
+ */
+export async function memoryRow(ctx: Ctx, id: string, when: string): Promise<void> {
   const m = memory(ctx.b);
+  const v8 = await snapshots(ctx.b);
   const parts = Object.entries(m.perProcess)
     .sort((a, z) => z[1] - a[1])
     .map(([k, v]) => `${k} ${mb(v)}`)
     .join(', ');
+  const inside = [...v8]
+    .sort(([a], [z]) => (m.perProcess[z] ?? 0) - (m.perProcess[a] ?? 0))
+    .map(([k, s]) => `${k} heap ${mb(s.runtime.heapUsedBytes)}/${mb(s.runtime.heapTotalBytes)}, external ${mb(s.runtime.externalBytes)}`)
+    .join('; ');
   ctx.results.add({
     id,
     section: 'platform',
     label: `memory ${when}, ${ctx.o.compiled ? 'compiled build (npm start)' : 'TypeScript path (HOOKLINE_RUN_COMPILED=0)'}: the largest service / the whole stack (MB resident; PostgreSQL as PSS)`,
     value: mb(m.servicesMax),
     unit: 'MB',
-    note: `stack ${mb(m.total)} MB: ${parts}`,
-    extra: { perProcessBytes: m.perProcess, totalBytes: m.total, servicesMaxBytes: m.servicesMax },
+    note: `stack ${mb(m.total)} MB: ${parts}. V8 (MB used/held): ${inside}`,
+    extra: {
+      perProcessBytes: m.perProcess,
+      totalBytes: m.total,
+      servicesMaxBytes: m.servicesMax,
+      v8: Object.fromEntries([...v8].map(([k, s]) => [k, { heapUsedBytes: s.runtime.heapUsedBytes, heapTotalBytes: s.runtime.heapTotalBytes, externalBytes: s.runtime.externalBytes }])),
+    },
   });
 }
 
@@ -302,7 +317,7 @@ export async function delivered(ctx: Ctx): Promise<void> {
   });
   for (const q of d.top) console.log(`[bench]     ${String(q.calls).padStart(6)}  ${q.query}`);
   await settle(ctx, 'delivered');
-  memoryRow(ctx, 'platform.memory.loaded', 'after the delivered scenario');
+  await memoryRow(ctx, 'platform.memory.loaded', 'after the delivered scenario');
 }
 
 /**

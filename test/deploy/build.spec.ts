@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@hookline/local-stack';
+import { REPO_ROOT, SERVICE_NODE_FLAGS } from '@hookline/local-stack';
 
 /** Tooling the image never runs: the test helpers, the one-machine launcher and the OpenAPI generator (build time). */
 const NOT_SHIPPED = ['libs/testing', 'libs/local-stack', 'libs/api-docs'];
@@ -45,8 +45,8 @@ describe('the compiled build', () => {
     );
     assert.match(runtime, /^USER [1-9]\d*:[1-9]\d*$/m, 'a numeric non-root user (runAsNonRoot can check it)');
     const cmd = /^CMD (.+)$/m.exec(runtime)?.[1] ?? '';
-    // --expose-gc: the service collects its startup garbage once, when ready (libs/http startup-gc.ts).
-    assert.deepEqual(JSON.parse(cmd), ['node', '--expose-gc', 'dist/services/registry/src/main.js']);
+    // The same V8 flags as the local stack gives every service (libs/local-stack service-process.ts).
+    assert.deepEqual(JSON.parse(cmd), ['node', ...SERVICE_NODE_FLAGS, 'dist/services/registry/src/main.js']);
     assert.doesNotMatch(runtime, /swc|ts-node|tsx|\.ts"/, 'no TypeScript loader');
   });
 });

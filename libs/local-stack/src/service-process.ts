@@ -47,15 +47,21 @@ export function compiledServiceEntry(name: ServiceName): string {
   return join(REPO_ROOT, 'dist', 'services', name, 'src', 'main.js');
 }
 
+/**
+ * V8 flags every service runs with, here, in the container's command and in each Kubernetes
+ * Deployment (test/deploy checks both). --expose-gc: the one collection of the startup
+ * garbage, 10 s after the service listens (libs/http startup-gc.ts).
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--expose-gc'];
+
 /** The node arguments that start a service: compiled JavaScript, or TypeScript through @swc-node/register. */
 export function serviceArgs(name: ServiceName, compiled: boolean): string[] {
-  // --expose-gc: one collection once the service is ready gives its startup garbage back (libs/http startup-gc.ts).
-  if (!compiled) return ['--enable-source-maps', '--expose-gc', '-r', '@swc-node/register', serviceEntry(name)];
+  if (!compiled) return ['--enable-source-maps', ...SERVICE_NODE_FLAGS, '-r', '@swc-node/register', serviceEntry(name)];
   const entry = compiledServiceEntry(name);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (the stack was asked to run the compiled services)`);
   // No --enable-source-maps, as in the container: it holds every file's map (10-25 MB per
   // service), and swc's output is readable JavaScript, line for line close to the source.
-  return ['--expose-gc', entry];
+  return [...SERVICE_NODE_FLAGS, entry];
 }
 
 export interface ServiceOptions {

@@ -24,6 +24,10 @@ export interface InstanceSnapshot {
   runtime: {
     rssBytes: number;
     heapUsedBytes: number;
+    /** What V8's heap holds from the system (used or not): rss minus this and externalBytes is the rest (code, stacks, malloc's own). */
+    heapTotalBytes: number;
+    /** Memory outside V8's heap that JavaScript objects hold (Buffers and other ArrayBuffers among it). */
+    externalBytes: number;
     gc: { count: number; totalMs: number };
     /** The latest pauses of at least PAUSE_MS (garbage collection, or the event loop held up), oldest first. */
     pauses: Pause[];
@@ -91,7 +95,7 @@ export class InstanceStats {
       startedAt: this.startedAt,
       work: Object.fromEntries([...this.counters].sort(([a], [b]) => a.localeCompare(b))),
       state: Object.fromEntries(this.states),
-      runtime: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, gc: { count: this.gcCount, totalMs: round(this.gcTotalMs) }, pauses: [...this.pauses] },
+      runtime: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, externalBytes: mem.external, gc: { count: this.gcCount, totalMs: round(this.gcTotalMs) }, pauses: [...this.pauses] },
     };
   }
 

@@ -2062,6 +2062,10 @@ export interface components {
             runtime: {
                 rssBytes: number;
                 heapUsedBytes: number;
+                /** @description What V8's heap holds from the system (used or not): rss minus this and externalBytes is the rest (code, stacks, malloc's own). */
+                heapTotalBytes: number;
+                /** @description Memory outside V8's heap that JavaScript objects hold (Buffers and other ArrayBuffers among it). */
+                externalBytes: number;
                 gc: {
                     count: number;
                     totalMs: number;
