@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startPostgres } from '@hookline/local-stack';
 import { tempDir } from '@hookline/testing';
-import { describeSkipped, tierResult, type Skipped } from './test-summary';
+import { describeSkipped, tierResult, type MarkedTest } from './test-summary';
 
 const root = join(__dirname, '..');
 
@@ -109,8 +109,8 @@ async function main(): Promise<void> {
   const pg = await startPostgres({ dataDir: pgDir.path, fast: true });
   const env = { HOOKLINE_TEST_PG_URL: pg.url() };
   const total = { passed: 0, failed: 0, skipped: 0, todo: 0 };
-  const forbidden: { tier: string; skip: Skipped }[] = [];
-  const failures: { tier: string; failure: Skipped }[] = [];
+  const forbidden: { tier: string; skip: MarkedTest }[] = [];
+  const failures: { tier: string; failure: MarkedTest }[] = [];
   let violations = 0;
   let exit = 0;
   try {

@@ -3,7 +3,7 @@
 import { relative } from 'node:path';
 
 /** A test or suite that was skipped or marked todo, or a test that failed (reason: its error). */
-export interface Skipped {
+export interface MarkedTest {
   file: string;
   name: string;
   kind: 'skip' | 'todo' | 'fail';
@@ -16,20 +16,20 @@ export interface TierResult {
   /** Failed and cancelled tests. */
   failed: number;
   /** Counted from the events: node's own count leaves out a skipped suite. */
-  skipped: Skipped[];
-  todo: Skipped[];
+  skipped: MarkedTest[];
+  todo: MarkedTest[];
   /** Tests that failed, with their errors (cancelled ones included). */
-  failures: Skipped[];
+  failures: MarkedTest[];
   /** Skips that fail the run: every skip of a tier that allows none. */
-  forbidden: Skipped[];
+  forbidden: MarkedTest[];
 }
 
 export function tierResult(report: string, allowSkips: boolean): TierResult {
   const counts = new Map<string, number>();
-  const marked: Skipped[] = [];
+  const marked: MarkedTest[] = [];
   for (const line of report.split('\n')) {
     if (line.trim() === '') continue;
-    const entry = JSON.parse(line) as { count: string; value: number } | Skipped;
+    const entry = JSON.parse(line) as { count: string; value: number } | MarkedTest;
     if ('count' in entry) counts.set(entry.count, entry.value);
     else marked.push(entry);
   }
@@ -44,6 +44,6 @@ export function tierResult(report: string, allowSkips: boolean): TierResult {
   };
 }
 
-export function describeSkipped(root: string, s: Skipped): string {
+export function describeSkipped(root: string, s: MarkedTest): string {
   return `${s.file ? relative(root, s.file) : '?'} › ${s.suite ? 'suite ' : ''}${s.name}${s.reason ? `: ${s.reason}` : ''}`;
 }

@@ -32,14 +32,14 @@ describe('parking orders of a busy receiver', () => {
   });
 
   it('parks the slow receiver’s orders, keeps the fast one going, and delivers everything once', async (t) => {
-    const t0 = await ledgerTenant(stack, 'parking', ['Orders.Paid']);
-    const { tenant, ledger } = t0;
+    const setup = await ledgerTenant(stack, 'parking', ['Orders.Paid']);
+    const { tenant, ledger } = setup;
     // Each request to the slow receiver takes 400 ms: 30 orders take at least 6 s at two at a time.
-    const slow = await t0.serve('slow', servers, async () => {
+    const slow = await setup.serve('slow', servers, async () => {
       await sleep(400);
       return { status: 200 };
     });
-    const fast = await t0.serve('fast', servers);
+    const fast = await setup.serve('fast', servers);
 
     const nc = await connect({ servers: stack.nats.url });
     const jsm = await jetstreamManager(nc);

@@ -7,14 +7,17 @@
 // 5 s the registry gave nothing back), gives it back: the registry 143 → 113 MB resident,
 // the dispatcher 125 → 98, the signer 129 → 100, retry-scheduler 114 → 93.
 //
-// The collection is V8's "last resort" kind, which also compacts and shrinks the young
-// generation (a regular gc() frees the objects but keeps the pages, and the resident size
-// does not move). It needs node's --expose-gc (the local stack, the container's command
-// and the Kubernetes Deployments pass it); without the flag nothing happens.
+// The collection is asked for as V8's "last resort" kind. Measured in the services: without
+// it each rests about 14 MB higher, and a plain gc() at the same moment gave the same
+// resident sizes. Not understood yet: in a small script on Node 20 this options form frees
+// nothing where a plain gc() frees everything. It needs node's --expose-gc (the local
+// stack, the container's command and the Kubernetes Deployments pass it: SERVICE_NODE_FLAGS
+// in libs/local-stack); without the flag nothing happens.
 //
-// Not done: the same after a burst of work. Tried (a collection once the event loop was
-// quiet for 2 s): the dispatcher stayed at 197 MB resident with 36 MB of live heap, V8
-// keeping the pages it had grown to either way, so it cost a pause for nothing.
+// Not done: the same after a burst of work. Tried twice (once the event loop was quiet for
+// 2 s; on demand right after the delivered benchmark): the heap used falls, but V8 keeps
+// the pages it grew to (the dispatcher 152 -> 151 MB resident), so it costs a pause for
+// nothing.
 
 /** V8's gc() under --expose-gc; the options object is V8's (ignored by versions that do not know it). */
 export type GcFunction = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async'; flavor?: 'regular' | 'last-resort' }) => void;
