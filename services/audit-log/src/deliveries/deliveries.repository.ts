@@ -61,6 +61,22 @@ export class DeliveriesRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async apply(deliveries: DeliveryRowPatch[], attempts: AttemptRow[]): Promise<void> {
+    // The attempts first: a reader who sees a delivery's new status (a success, say) then
+    // finds the attempt that brought it, with what was sent. The other way round, a GET in
+    // between showed a succeeded delivery with no attempt and no request headers.
+    if (attempts.length > 0) {
+      await this.ds.query(
+        `INSERT INTO delivery_attempts (delivery_id, attempt, tenant_id, at, ok, duration_ms, status_code, error_class, error,
+            method, url, request_headers, request_body, response_headers, response_body, response_truncated, manual)
+         SELECT delivery_id, attempt, tenant_id, at, ok, duration_ms, status_code, error_class, error,
+            method, url, request_headers, request_body, response_headers, response_body, response_truncated, manual
+         FROM jsonb_to_recordset($1::jsonb) AS x(delivery_id uuid, attempt int, tenant_id text, at timestamptz, ok boolean, duration_ms int,
+           status_code int, error_class text, error text, method text, url text, request_headers jsonb, request_body text, response_headers jsonb,
+           response_body text, response_truncated boolean, manual boolean)
+         ON CONFLICT (delivery_id, attempt) DO NOTHING`,
+        [JSON.stringify(attempts)],
+      );
+    }
     if (deliveries.length > 0) {
       await this.ds.query(
         `INSERT INTO deliveries AS d (id, tenant_id, kind, created_at, event_id, topic, target_id, target_name, url, unit, body, context,
@@ -90,19 +106,6 @@ export class DeliveriesRepository {
            last_attempt_seq = GREATEST(d.last_attempt_seq, EXCLUDED.last_attempt_seq),
            updated_at = now()`,
         [JSON.stringify(deliveries.map((d) => ({ ...d, status: d.status_seq > 0 ? d.status : null })))],
-      );
-    }
-    if (attempts.length > 0) {
-      await this.ds.query(
-        `INSERT INTO delivery_attempts (delivery_id, attempt, tenant_id, at, ok, duration_ms, status_code, error_class, error,
-            method, url, request_headers, request_body, response_headers, response_body, response_truncated, manual)
-         SELECT delivery_id, attempt, tenant_id, at, ok, duration_ms, status_code, error_class, error,
-            method, url, request_headers, request_body, response_headers, response_body, response_truncated, manual
-         FROM jsonb_to_recordset($1::jsonb) AS x(delivery_id uuid, attempt int, tenant_id text, at timestamptz, ok boolean, duration_ms int,
-           status_code int, error_class text, error text, method text, url text, request_headers jsonb, request_body text, response_headers jsonb,
-           response_body text, response_truncated boolean, manual boolean)
-         ON CONFLICT (delivery_id, attempt) DO NOTHING`,
-        [JSON.stringify(attempts)],
       );
     }
   }
