@@ -8,3 +8,4 @@ export * from './messaging.module';
 export * from './stream-follower';
 export * from './rpc';
 export * from './group-publisher';
+export * from './request-mux';

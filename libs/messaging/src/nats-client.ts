@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import { jetstream, JetStreamClient, jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
 import { LOGGER, Logger } from '@hookline/observability';
+import { RequestMux } from './request-mux';
 
 export const MESSAGING_OPTIONS = Symbol('HOOKLINE_MESSAGING_OPTIONS');
 
@@ -20,6 +21,7 @@ export class NatsClient implements OnApplicationShutdown {
   private connection?: NatsConnection;
   private jsClient?: JetStreamClient;
   private jsmClient?: JetStreamManager;
+  private mux?: RequestMux;
 
   constructor(
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
@@ -38,6 +40,7 @@ export class NatsClient implements OnApplicationShutdown {
       noAsyncTraces: true,
     });
     this.connection = nc;
+    this.mux = new RequestMux(() => this.nc);
     this.jsClient = jetstream(nc, { timeout: 5000 });
     this.jsmClient = await jetstreamManager(nc, { timeout: 5000 });
     this.logger.info({ server: nc.getServer() }, 'connected to NATS');
@@ -55,6 +58,11 @@ export class NatsClient implements OnApplicationShutdown {
   get js(): JetStreamClient {
     if (!this.jsClient) throw new Error('NATS is not connected yet');
     return this.jsClient;
+  }
+  /** Request/reply for JetStream publishes and RPC calls (request-mux.ts: why not nc.request). */
+  get requests(): RequestMux {
+    if (!this.mux) throw new Error('NATS is not connected yet');
+    return this.mux;
   }
   get jsm(): JetStreamManager {
     if (!this.jsmClient) throw new Error('NATS is not connected yet');

@@ -3,6 +3,7 @@ import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { HEADERS, type Channel, type PayloadOf } from '@hookline/contracts';
 import { correlation, injectTraceContext, inSpan, LOGGER, Logger, SpanKind, tracingActive } from '@hookline/observability';
 import { NatsClient } from './nats-client';
+import { readPubAck } from './request-mux';
 
 export interface PublishOptions {
   /** Nats-Msg-Id: the stream drops a repeat within its duplicate window. Reused on every retry. */
@@ -24,6 +25,9 @@ export class PublishFailedError extends Error {
     this.name = 'PublishFailedError';
   }
 }
+
+/** JetStream's deduplication header. */
+const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,6 +70,7 @@ export class JetStreamPublisher {
 
   async publishRaw(subject: string, data: string | Uint8Array, opts: PublishOptions): Promise<PublishResult> {
     const h = natsHeaders();
+    h.set(MSG_ID_HEADER, opts.msgId);
     const corr = correlation.current();
     if (corr) h.set(HEADERS.correlationId, corr);
     for (const [k, v] of Object.entries(opts.headers ?? {})) h.set(k, v);
@@ -86,7 +91,10 @@ export class JetStreamPublisher {
     for (;;) {
       attempt++;
       try {
-        const ack = await this.client.js.publish(subject, data, { msgID: opts.msgId, headers: h, timeout: 2000 });
+        // A JetStream publish is a request whose answer is the PubAck (or JetStream's refusal).
+        const reply = await this.client.requests.request(subject, data, { timeoutMs: 2000, headers: h });
+        const ack = readPubAck(reply.data);
+        if (!ack.ok) throw new PublishFailedError(`${subject}: ${ack.message}`);
         if (attempt > 1) this.logger.info({ subject, attempt, duplicate: ack.duplicate }, 'publish succeeded after retry');
         return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
       } catch (err) {

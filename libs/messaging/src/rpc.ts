@@ -40,7 +40,7 @@ export class NatsRpc {
     injectTraceContext(h);
     let msg: Msg;
     try {
-      msg = await this.client.nc.request(subject, JSON.stringify(request), { timeout: opts.timeoutMs ?? 5000, headers: h });
+      msg = await this.client.requests.request(subject, JSON.stringify(request), { timeoutMs: opts.timeoutMs ?? 5000, headers: h });
     } catch (err) {
       return { ok: false, error: { code: 'unavailable', message: `${subject}: ${(err as Error).message}` } };
     }
