@@ -40,8 +40,13 @@ export const dispatcherConfigSpec = {
   }),
   inlineQueueWaitMs: field.duration('HOOKLINE_DISPATCH_INLINE_QUEUE_WAIT', {
     // Each event waiting here holds one of HOOKLINE_DISPATCH_CONCURRENCY places: a slow
-    // receiver must not take them all from the events of every other receiver.
-    default: 1000,
+    // receiver must not take them all from the events of every other receiver. 1 s was too
+    // little on a slower machine: a 100,000-event backlog for one receiver, whose completion
+    // rate dips while the dispatcher starts, sent most events the order path, whose
+    // hand-backs and parking cost more CPU, so the rate fell further (measured: 44-72
+    // deliveries/s, 94,000-98,000 orders parked, not drained in 150 s); with 5 s the same
+    // backlog stayed in the stream and drained at 1.24x the steady rate.
+    default: 5000,
     doc: 'a first attempt straight from fan-out waits for its receiver\'s turn only when that turn is expected within this (judged from the receiver\'s completion rate); a longer wait publishes the "created" fact as the order instead, so the host event does not hold one of the dispatcher\'s places meanwhile',
   }),
   signerTimeoutMs: field.duration('HOOKLINE_SIGNER_TIMEOUT', { default: 5000, doc: 'how long an attempt waits for its signature' }),
