@@ -2,7 +2,6 @@
 // publish with many in flight, and a pull consumer acking each message.
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { Writable } from 'node:stream';
 import { NatsClient, JetStreamPublisher } from '@hookline/messaging';
 import { createLogger } from '@hookline/observability';
 import { nowMs } from '../lib/clock';
@@ -76,7 +75,7 @@ export async function jetstreamBaselines(o: BenchOptions, natsUrl: string, resul
  * both with the same window, alternately, with the CPU this process spends per publish.
  */
 async function publisherComparison(o: BenchOptions, natsUrl: string, firstIndex: number, rawPublish: (i: number) => Promise<void>, results: Results): Promise<void> {
-  const silent = createLogger({ service: 'bench', version: '0', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+  const silent = createLogger({ service: 'bench', version: '0', level: 'silent' });
   const client = new NatsClient({ natsUrl, name: 'bench-publisher' }, silent);
   await client.connect();
   try {
@@ -89,7 +88,7 @@ async function publisherComparison(o: BenchOptions, natsUrl: string, firstIndex:
       const cpu = process.cpuUsage();
       const r = await closedLoop({ concurrency: 64, maxOps: n, maxMs: 20_000, op: () => op(next++) });
       const used = process.cpuUsage(cpu);
-      return { ...r, cpuUsPerOp: (used.user + used.system) / Math.max(1, r.ops) };
+      return { ...r, cpuUs: used.user + used.system };
     };
     const raw = { ops: 0, elapsedMs: 0, cpuUs: 0, errors: 0 };
     const mine = { ops: 0, elapsedMs: 0, cpuUs: 0, errors: 0 };
@@ -98,7 +97,7 @@ async function publisherComparison(o: BenchOptions, natsUrl: string, firstIndex:
         const r = await measure(op);
         into.ops += r.ops;
         into.elapsedMs += r.elapsedMs;
-        into.cpuUs += r.cpuUsPerOp * r.ops;
+        into.cpuUs += r.cpuUs;
         into.errors += r.errors;
       }
     }
