@@ -49,9 +49,13 @@ export function targets(results: Results, feed: 'nats' | 'http', compiled = fals
   t('accepted events (POST /v1/events) vs JetStream publish (awaited)', ratioOf(results, 'platform.accepted'), '>=', 0.5, 'x');
   t('p99 202 of POST /v1/events at half load', results.get('platform.accepted.p99')?.value, '<=', 50, 'ms');
   t('CPU per delivery, 2 dispatcher replicas vs 1', results.get('platform.replicas.cpu')?.extra?.ratio as number | undefined, '<=', 1.1, 'x');
-  t(`memory: largest service idle (${compiled ? 'compiled build, npm start' : 'TypeScript path'})`, results.get('platform.memory.idle')?.value, '<=', 100, 'MB');
+  t(`memory: largest service idle, the bench's stack (${compiled ? 'compiled build' : 'TypeScript path'})`, results.get('platform.memory.idle')?.value, '<=', 100, 'MB');
+  const npmStart = results.get('platform.memory.npmStart');
+  t('memory: largest service idle under npm start', npmStart?.value, '<=', 100, 'MB');
   t('memory: largest service after the delivered scenario', results.get('platform.memory.loaded')?.value, '<=', 150, 'MB');
-  t('memory: whole stack idle (services, launcher, NATS, PostgreSQL)', results.get('platform.memory.idle')?.extra?.totalBytes ? Math.round((results.get('platform.memory.idle')?.extra?.totalBytes as number) / 1024 / 1024) : undefined, '<=', 800, 'MB');
+  // The stack a user runs: the bench's own stack has the bench process (load clients, receivers) as its launcher.
+  const stackBytes = npmStart?.extra?.totalBytes as number | undefined;
+  t('memory: whole stack idle under npm start (services, launcher, NATS, PostgreSQL)', stackBytes ? Math.round(stackBytes / 1024 / 1024) : undefined, '<=', 800, 'MB');
   t('listener ingest req/s vs JetStream publish (awaited)', ratioOf(results, 'platform.listener'), '>=', 0.5, 'x');
   t('listener ingest p99 at half load (request -> 202)', results.get('platform.listener.p99')?.value, '<=', 50, 'ms');
   return out;

@@ -17,6 +17,7 @@ import { startBenchStack } from './platform/bench-stack';
 import { listenerIngest } from './platform/listener';
 import { PgStats } from './platform/pg-stats';
 import { SERVICE_NAMES } from '@hookline/contracts';
+import { npmStartMemory } from './platform/npm-start-memory';
 import { accepted, backlog, delivered, fanout, isolation, latency, memoryRow, replicas, type Ctx } from './platform/scenarios';
 import { machine, machineLine, saveResults, tables, targets, updateReadme } from './report';
 
@@ -72,6 +73,9 @@ async function main(): Promise<void> {
   const t0 = nowMs();
   const results = new Results();
   console.log(`[bench] ${o.quick ? 'quick' : 'full'} run; starting the stack (nats-server, PostgreSQL, six services)…`);
+
+  // npm start's own stack first, alone on the machine, and stopped before the bench's starts.
+  await step('npm-start', o, results, () => npmStartMemory(results, 14_000));
 
   const s0 = nowMs();
   const b = await startBenchStack(o);

@@ -87,7 +87,7 @@ export function rssOf(pid: number | undefined): number {
 }
 
 /** Proportional set size (shared pages split between the processes that map them) of a process and its children, in bytes. */
-export function pssOfTree(pid: number | undefined): number {
+export function pssOfTree(pid: number | undefined, withChildren = true): number {
   if (!pid) return 0;
   const children = (p: number): number[] => {
     try {
@@ -105,7 +105,7 @@ export function pssOfTree(pid: number | undefined): number {
     } catch {
       /* gone */
     }
-    stack.push(...children(p));
+    if (withChildren) stack.push(...children(p));
   }
   return total;
 }

@@ -135,7 +135,7 @@ export async function memoryRow(ctx: Ctx, id: string, when: string): Promise<voi
   ctx.results.add({
     id,
     section: 'platform',
-    label: `memory ${when}, ${ctx.o.compiled ? 'compiled build (npm start)' : 'TypeScript path (HOOKLINE_RUN_COMPILED=0)'}: the largest service / the whole stack (MB resident; PostgreSQL as PSS)`,
+    label: `memory ${when}, the bench's stack, ${ctx.o.compiled ? 'compiled build (as npm start runs it)' : 'TypeScript path (HOOKLINE_RUN_COMPILED=0)'}: the largest service / the whole stack (MB resident; PostgreSQL as PSS; the launcher is the bench process)`,
     value: mb(m.servicesMax),
     unit: 'MB',
     note: `stack ${mb(m.total)} MB: ${parts}. V8 (MB used/held): ${inside}`,
