@@ -4,12 +4,13 @@
 // bounds each request by a connect timeout and a total deadline, reads at most a capped
 // response body, and pools keep-alive connections per origin. Expected failures come
 // back as values, classified for the delivery log, never as exceptions.
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { AttemptErrorClass } from '@hookline/delivery';
 import type { Logger } from '@hookline/observability';
 import { AddressPolicy, isLocalhostName, LOCALHOST_ADDRESSES, parseIp } from './address-policy';
 import { classifyError, DeadlineExceededError, SsrfBlockedError } from './egress-errors';
 import { guardedConnector, type Resolver } from './guarded-connector';
+import { undici } from './undici-on-use';
 
 export interface EgressOptions {
   /** CIDR ranges reachable although blocked by default (e.g. 127.0.0.0/8 for local development). */
@@ -75,7 +76,8 @@ const DEFAULTS = {
 
 export class EgressClient {
   readonly policy: AddressPolicy;
-  private readonly agent: Agent;
+  private pool?: Agent;
+  private readonly resolver?: Resolver;
   private readonly opts: typeof DEFAULTS;
   private readonly logger?: Pick<Logger, 'warn'>;
 
@@ -90,8 +92,13 @@ export class EgressClient {
     };
     this.logger = options.logger;
     this.policy = new AddressPolicy(options.allowlist ?? []);
-    this.agent = new Agent({
-      connect: guardedConnector({ policy: this.policy, resolver: options.resolver, connectTimeoutMs: this.opts.connectTimeoutMs }),
+    this.resolver = options.resolver;
+  }
+
+  /** The connection pools, made (and undici loaded) on the first request. */
+  private get agent(): Agent {
+    this.pool ??= new (undici().Agent)({
+      connect: guardedConnector({ policy: this.policy, resolver: this.resolver, connectTimeoutMs: this.opts.connectTimeoutMs }),
       connections: this.opts.connectionsPerOrigin,
       pipelining: 1,
       keepAliveTimeout: this.opts.keepAliveTimeoutMs,
@@ -101,6 +108,7 @@ export class EgressClient {
       bodyTimeout: this.opts.deadlineMs,
       // undici 7 follows no redirect unless a redirect interceptor is composed in; none is.
     });
+    return this.pool;
   }
 
   /**
@@ -198,12 +206,12 @@ export class EgressClient {
 
   /** Closes pooled connections; in-flight requests finish first. */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.pool?.close();
   }
 
   /** Closes everything now, failing in-flight requests. */
   async destroy(): Promise<void> {
-    await this.agent.destroy();
+    await this.pool?.destroy();
   }
 }
 

@@ -6,9 +6,10 @@
 // peer address is checked once more as a last line.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
-import { buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
 import { AddressPolicy, isLocalhostName, LOCALHOST_ADDRESSES } from './address-policy';
 import { SsrfBlockedError } from './egress-errors';
+import { undici } from './undici-on-use';
 
 /** Resolves a hostname to every address it has (the system resolver unless a test swaps it). */
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
@@ -60,7 +61,7 @@ export interface GuardedConnectorOptions {
 /** An undici connector that refuses blocked destinations before any packet is sent to them. */
 export function guardedConnector(opts: GuardedConnectorOptions): buildConnector.connector {
   const resolver = opts.resolver ?? systemResolver;
-  const base = buildConnector({ timeout: opts.connectTimeoutMs, lookup: guardedLookup(opts.policy, resolver) } as buildConnector.BuildOptions);
+  const base = undici().buildConnector({ timeout: opts.connectTimeoutMs, lookup: guardedLookup(opts.policy, resolver) } as buildConnector.BuildOptions);
   return (options, callback) => {
     const literal = isIP(options.hostname) !== 0;
     if (literal) {

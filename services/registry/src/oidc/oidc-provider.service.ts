@@ -37,7 +37,12 @@ const OIDC_SCOPES = new Set(['openid', 'offline_access']);
 export class OidcProviderService implements OnApplicationBootstrap, OnModuleDestroy {
   readonly issuer: string;
   readonly urls: ReturnType<typeof providerUrls>;
-  private provider?: OidcProvider;
+  /**
+   * The provider, built on first use (the first request under /oidc or sign-in) and again
+   * when the keys change: until then oidc-provider (and koa, jose) is not even loaded, about
+   * 5 MB of heap an idle registry does not hold.
+   */
+  private provider?: Promise<OidcProvider>;
   private keys?: KeySet;
   private timer?: NodeJS.Timeout;
   private ready?: Promise<void>;
@@ -71,8 +76,10 @@ export class OidcProviderService implements OnApplicationBootstrap, OnModuleDest
   /** The provider as built from the current keys. */
   async current(): Promise<OidcProvider> {
     await this.ready;
-    if (!this.provider) await this.refresh();
-    if (!this.provider) throw new Error('the OpenID provider is not ready');
+    if (!this.keys) await this.refresh();
+    const keys = this.keys;
+    if (!keys) throw new Error('the OpenID provider is not ready');
+    this.provider ??= this.buildOnce(keys);
     return this.provider;
   }
 
@@ -100,11 +107,27 @@ export class OidcProviderService implements OnApplicationBootstrap, OnModuleDest
     });
     if (rotated) this.logger.info({ kid: rows[0]?.kid }, 'new OpenID provider signing key');
     const keys = keySetOf(rows, this.config.encryptionKey);
-    if (this.provider && this.keys?.fingerprint === keys.fingerprint) return;
-    this.provider = await this.build(keys);
+    if (this.keys?.fingerprint === keys.fingerprint) return;
+    // A provider in use is built again with the new keys now (if that fails, keys and
+    // provider stay as they were and the next refresh tries again); one never used waits
+    // for its first use.
+    if (this.provider) {
+      const next = this.buildOnce(keys);
+      await next;
+      this.provider = next;
+    }
     this.keys = keys;
     const purged = await this.store.purgeExpired(new Date(Date.now() - 86_400_000));
     if (purged > 0) this.logger.info({ rows: purged }, 'purged expired OpenID provider rows');
+  }
+
+  /** build(), forgotten when it fails so that the next use tries again. */
+  private buildOnce(keys: KeySet): Promise<OidcProvider> {
+    const built = this.build(keys);
+    built.catch(() => {
+      if (this.provider === built) this.provider = undefined;
+    });
+    return built;
   }
 
   private async build(keys: KeySet): Promise<OidcProvider> {
