@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 
 export const BUNDLE_FILE_NAME = 'hookline-integrations.js';
 /** The element's entry point. */
@@ -37,6 +36,9 @@ export async function loadIntegrationButtons(): Promise<BuiltBundle> {
  * built in memory. Lit's dev-mode warnings are left out (the "production" condition).
  */
 export async function buildIntegrationButtons(opts: { minify?: boolean } = {}): Promise<BuiltBundle> {
+  // Loaded here, not with the module: the compiled registry serves the prebuilt file and
+  // never needs esbuild (about 4 MB of memory once loaded).
+  const { build } = await import('esbuild');
   const out = await build({
     entryPoints: [ELEMENT_ENTRY],
     bundle: true,
