@@ -33,7 +33,7 @@ describe('ReceiverGate', () => {
 });
 
 describe('ReceiverGate.tryAdmit (work that holds something while it waits)', () => {
-  const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000 };
+  const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000, warmupMaxDelayMs: 1000 };
 
   it('queues while the expected wait fits, from the measured completion rate', () => {
     let t = 1_000;
@@ -95,7 +95,7 @@ describe('ReceiverGate.tryAdmit (work that holds something while it waits)', () 
 });
 
 describe('ReceiverGate pacing of handed-back orders', () => {
-  const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000 };
+  const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000, warmupMaxDelayMs: 1000 };
   /** A lane that is full (2 running, 2 waiting) and completes one attempt every `gapMs`. */
   function busyLane(gapMs: number) {
     let t = 1_000;
@@ -156,6 +156,29 @@ describe('ReceiverGate pacing of handed-back orders', () => {
     const a = g.admit('a');
     assert.ok(a.kind === 'full');
     assert.equal(a.retryInMs, 20);
+  });
+
+  it('sends no order far away before the lane has measured its rate: a slow first attempt is not taken for the pace', () => {
+    let t = 0;
+    const g = new ReceiverGate(2, 2, pacing, () => t);
+    for (let i = 0; i < 4; i++) g.admit('a');
+    // The lane's first completion comes 3 s after it filled (a cold start), then one per 2 ms.
+    t += 3000;
+    g.release('a');
+    g.admit('a');
+    const early = Array.from({ length: 50 }, () => g.admit('a'));
+    for (const a of early) assert.ok(a.kind === 'full' && a.retryInMs <= 1000, `handed away for ${a.kind === 'full' ? a.retryInMs : a.kind} ms before the rate is known`);
+    for (let i = 0; i < 80; i++) {
+      t += 2;
+      g.release('a');
+      g.admit('a');
+    }
+    // Past the warmup the turns follow the rate measured since (the 3 s gap is smoothed away
+    // over the following completions), after the turns the early orders were given.
+    t += 1000;
+    const later = g.admit('a');
+    assert.ok(later.kind === 'full');
+    assert.ok(later.retryInMs < 100, `${later.retryInMs} ms`);
   });
 
   it('learns the rate only while the lane is full: idle gaps do not slow it down', () => {
