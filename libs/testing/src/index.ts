@@ -13,3 +13,4 @@ export * from './listeners';
 export * from './npm-start';
 export * from './openapi-contract';
 export * from './prometheus-text';
+export * from './stored-state';
