@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryMb, scheduleStartupGc, STARTUP_GC } from './startup-gc';
+import { memoryMb, scheduleStartupGc, STARTUP_GC, YOUNG_GC } from './startup-gc';
 
 describe('scheduleStartupGc', () => {
   it('does nothing without --expose-gc', () => {
@@ -9,7 +9,7 @@ describe('scheduleStartupGc', () => {
     assert.equal(scheduled, 0);
   });
 
-  it('runs one memory-reducing collection once the delay is over, and reports what it gave back', () => {
+  it('runs one memory-reducing collection once the delay is over, a young-generation one 5 s later, and reports what they gave back', () => {
     const calls: string[] = [];
     const pending: { fn: () => void; ms: number }[] = [];
     let rss = 143;
@@ -31,8 +31,13 @@ describe('scheduleStartupGc', () => {
     pending.shift()?.fn();
     assert.deepEqual(calls.slice(1, 2), [`gc ${JSON.stringify(STARTUP_GC)}`]);
     assert.equal(STARTUP_GC.flavor, 'last-resort', 'a regular collection keeps the pages');
+    assert.equal(pending[0].ms, 5_000, 'the young generation is collected once the service has been quiet a while');
+    pending.shift()?.fn();
+    assert.deepEqual(calls.slice(2, 4), ['unref', `gc ${JSON.stringify(YOUNG_GC)}`]);
+    assert.equal(YOUNG_GC.type, 'minor');
     pending.shift()?.fn();
     assert.equal(calls.at(-1), 'collected 143 -> 113');
+    assert.equal(pending.length, 0);
   });
 });
 
@@ -40,5 +45,6 @@ describe('memoryMb', () => {
   it('gives the process memory in MB', () => {
     const m = memoryMb();
     assert.ok(m.rss > 0 && m.heapUsed > 0 && m.heapTotal >= m.heapUsed);
+    assert.ok(m.youngHeld >= 0 && m.youngHeld <= m.heapTotal, 'the young generation held is part of the heap');
   });
 });

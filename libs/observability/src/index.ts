@@ -9,3 +9,4 @@ export * from './metrics.catalog';
 export * from './metrics-labels';
 export * from './metrics-http';
 export * from './tracing';
+export * from './deferred-modules';
