@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { deferModule, DEFERRED_TYPEORM_DRIVERS, unusedModuleFiles, type ModuleCache } from './deferred-modules';
+import { deferModule, DEFERRED_TYPEORM_DRIVERS, unusedModules, type ModuleCache } from './deferred-modules';
 
 /** A module file that counts how often it is loaded (in a global) and exports a class, a function and a value. */
 function moduleFile(): { file: string; loads: () => number; cleanup: () => void } {
@@ -59,6 +59,29 @@ describe('deferModule', () => {
     }
   });
 
+  it('answers __esModule for a transpiled module without loading it, and can stand for a module that is a function', () => {
+    const m = moduleFile();
+    const dir = mkdtempSync(join(tmpdir(), 'hookline-deferred-fn-'));
+    const fnFile = join(dir, 'fn.js');
+    writeFileSync(fnFile, `module.exports = (x) => ({ called: x }); module.exports.version = 2;`);
+    try {
+      const cache: ModuleCache = {};
+      deferModule(m.file, cache, undefined, { esModule: true });
+      const stub = cache[m.file]?.exports as { __esModule: boolean; make: (o: unknown) => unknown };
+      assert.equal(stub.__esModule, true);
+      assert.equal(m.loads(), 0, '__importDefault asks at once: no load for that');
+      assert.ok(stub.make(1));
+      assert.equal(m.loads(), 1);
+      deferModule(fnFile, cache, undefined, { callable: true });
+      const fn = cache[fnFile]?.exports as ((x: number) => unknown) & { version: number };
+      assert.deepEqual(fn(7), { called: 7 });
+      assert.equal(fn.version, 2);
+    } finally {
+      m.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('changes nothing for a module already loaded', () => {
     const loaded = { id: 'x' } as unknown as NodeModule;
     const cache: ModuleCache = { '/x.js': loaded };
@@ -67,12 +90,12 @@ describe('deferModule', () => {
   });
 });
 
-describe('unusedModuleFiles', () => {
-  it('names files that exist: every TypeORM driver DriverFactory requires but PostgreSQL’s, and libphonenumber-js’s metadata', () => {
-    const files = unusedModuleFiles();
+describe('unusedModules', () => {
+  it('names files that exist: every TypeORM driver DriverFactory requires but PostgreSQL’s, libphonenumber-js’s metadata, validator’s checks, multer', () => {
+    const files = unusedModules().map((m) => m.file);
     for (const f of files) assert.ok(existsSync(f), f);
     assert.ok(!files.some((f) => /driver[/\\]postgres[/\\]/.test(f)), 'PostgreSQL is what we run on');
-    assert.ok(files.some((f) => /libphonenumber-js/.test(f)));
+    for (const pkg of ['libphonenumber-js', 'validator[/\\\\]lib[/\\\\]isEmail', 'multer', '@sqltools']) assert.ok(files.some((f) => new RegExp(pkg).test(f)), pkg);
     // When TypeORM adds a driver, this list should learn of it.
     const factory = readFileSync(join(dirname(require.resolve('typeorm')), 'driver', 'DriverFactory.js'), 'utf8');
     const required = [...factory.matchAll(/require\("\.\/([\w-]+\/\w+)"\)/g)].map((x) => x[1]).sort();
@@ -81,21 +104,25 @@ describe('unusedModuleFiles', () => {
 
   it('in a process that defers them, TypeORM and class-validator load without them, and a deferred driver still loads when asked for', () => {
     const script = `
-      const { deferUnusedModules } = require(${JSON.stringify(join(__dirname, 'deferred-modules.ts'))});
+      const { deferUnusedModules, unusedModules } = require(${JSON.stringify(join(__dirname, 'deferred-modules.ts'))});
       const deferred = deferUnusedModules();
       const { DataSource } = require('typeorm');
-      const { validateSync, IsString } = require('class-validator');
-      const loaded = () => Object.keys(require.cache).filter((k) => /(MysqlQueryRunner|SqlServerQueryRunner|OracleQueryRunner|libphonenumber-js[\\\\/]build)/.test(k)).length;
+      const { isEmail } = require('class-validator');
+      require('@nestjs/platform-express');
+      const loaded = () => Object.keys(require.cache).filter((k) => !require('node:util').types.isProxy(require.cache[k].exports) && /(MysqlQueryRunner|SqlServerQueryRunner|OracleQueryRunner|libphonenumber-js[\\\\/]build|validator[\\\\/]lib[\\\\/](isEmail|isFQDN|isMobilePhone)\\.js|busboy)/.test(k)).length;
       const before = loaded();
       new DataSource({ type: 'postgres', url: 'postgres://127.0.0.1:1/none' });
+      const email = [isEmail('ada@example.com'), isEmail('not an address')];
       let mysql;
       try { new DataSource({ type: 'mysql' }); } catch (e) { mysql = e.constructor.name; }
-      console.log(JSON.stringify({ deferred, before, mysql, after: loaded() }));`;
+      console.log(JSON.stringify({ deferred, listed: unusedModules().length, before, email, mysql, after: loaded() }));`;
     const r = spawnSync(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: process.cwd(), encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { deferred: number; before: number; mysql: string; after: number };
-    assert.equal(out.deferred, DEFERRED_TYPEORM_DRIVERS.length + 1);
-    assert.equal(out.before, 0, 'no unused driver nor the phone metadata loaded by TypeORM, class-validator or a PostgreSQL DataSource');
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as { deferred: number; listed: number; before: number; email: boolean[]; mysql: string; after: number };
+    assert.equal(out.deferred, out.listed);
+    assert.ok(out.listed > DEFERRED_TYPEORM_DRIVERS.length + 50, String(out.listed));
+    assert.equal(out.before, 0, 'no unused driver, phone metadata, validator check or multer loaded by TypeORM, class-validator, Nest’s express adapter or a PostgreSQL DataSource');
+    assert.deepEqual(out.email, [true, false], 'a check loads when it is first used, and works');
     assert.equal(out.mysql, 'DriverPackageNotInstalledError', 'the MySQL driver loaded on demand and looked for its package');
     assert.ok(out.after > 0);
   });

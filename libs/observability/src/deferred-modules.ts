@@ -9,7 +9,10 @@
 //     MongoDB, …), each with its query runner: about 1 MB of source and 1.9 MB of heap in
 //     every service, while we only run on PostgreSQL;
 //   - class-validator's IsPhoneNumber requires libphonenumber-js's full metadata at its top
-//     level for a decorator none of our DTOs uses: 1.5 MB of heap.
+//     level for a decorator none of our DTOs uses (1.5 MB of heap), and its other decorators
+//     some eighty of validator's checks, of which our DTOs use a handful (about 1 MB);
+//   - @nestjs/platform-express requires multer for file uploads, which no route takes
+//     (0.5 MB), and TypeORM an SQL formatter for its query logging.
 // (Measured with `node --expose-gc`, heap used after require with and without the deferral.)
 //
 // How: an entry in `require.cache` (Node documents adding entries there) for the module's
@@ -19,6 +22,7 @@
 // No library does this (the require hooks OpenTelemetry uses wrap modules as they load,
 // they do not defer them), so it is ours, and kept to a named list.
 import Module, { createRequire } from 'node:module';
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Where a deferred module is installed: `require.cache` in a service, a plain object in tests. */
@@ -29,7 +33,20 @@ export type ModuleCache = Record<string, NodeModule | undefined>;
  * module is required (by `load`, default Node's require) on the first read and replaces the
  * proxy in the cache. Returns false, and changes nothing, when the module is already loaded.
  */
-export function deferModule(file: string, cache: ModuleCache = require.cache as ModuleCache, load: (file: string) => object = (f) => createRequire(f)(f) as object): boolean {
+/** What the proxy must answer without loading the module. */
+export interface DeferredShape {
+  /** The module is transpiled ESM: `__esModule` reads true (an importer's `__importDefault` asks for it at once). */
+  esModule?: boolean;
+  /** The module's exports are a function (multer): the proxy can be called and constructed. */
+  callable?: boolean;
+}
+
+export function deferModule(
+  file: string,
+  cache: ModuleCache = require.cache as ModuleCache,
+  load: (file: string) => object = (f) => createRequire(f)(f) as object,
+  shape: DeferredShape = {},
+): boolean {
   if (cache[file]) return false;
   let real: object | undefined;
   const stub = new Module(file);
@@ -43,9 +60,11 @@ export function deferModule(file: string, cache: ModuleCache = require.cache as 
   stub.filename = file;
   stub.loaded = true;
   stub.exports = new Proxy(
-    {},
+    // An arrow function has no own property a proxy would have to report as fixed.
+    shape.callable ? () => undefined : {},
     {
-      get: (_, key) => Reflect.get(target(), key),
+      get: (_, key) => (shape.esModule && key === '__esModule' && !real ? true : Reflect.get(target(), key)),
+      apply: (_, self, args) => Reflect.apply(target() as (...a: unknown[]) => unknown, self, args),
       has: (_, key) => Reflect.has(target(), key),
       ownKeys: () => Reflect.ownKeys(target()),
       // A proxy may not report a property its (empty) target lacks as non-configurable.
@@ -82,22 +101,46 @@ export const DEFERRED_TYPEORM_DRIVERS: readonly string[] = [
   'sqlserver/SqlServerDriver',
 ];
 
-/** The files deferUnusedModules defers, resolved from where TypeORM and class-validator are installed. */
-export function unusedModuleFiles(resolve: (request: string, from?: string) => string = (r, from) => require.resolve(r, from ? { paths: [from] } : undefined)): string[] {
-  const files: string[] = [];
+/** A module to defer: its file and what its proxy answers unloaded. */
+export interface DeferredModule {
+  file: string;
+  shape: DeferredShape;
+}
+
+/** The modules deferUnusedModules defers, resolved from where the packages that load them are installed. */
+export function unusedModules(resolve: (request: string, from?: string) => string = (r, from) => require.resolve(r, from ? { paths: [from] } : undefined)): DeferredModule[] {
+  const out: DeferredModule[] = [];
   // TypeORM's package exports do not name its driver files: they sit beside its entry.
   const typeorm = tryResolve(resolve, 'typeorm');
-  if (typeorm) for (const d of DEFERRED_TYPEORM_DRIVERS) files.push(join(dirname(typeorm), 'driver', `${d}.js`));
+  if (typeorm) for (const d of DEFERRED_TYPEORM_DRIVERS) out.push({ file: join(dirname(typeorm), 'driver', `${d}.js`), shape: {} });
+  // Formats SQL for TypeORM's logger, which only our debug logging asks for.
+  const formatter = typeorm && tryResolve(resolve, '@sqltools/formatter', dirname(typeorm));
+  if (formatter) out.push({ file: formatter, shape: { esModule: true } });
   const classValidator = tryResolve(resolve, 'class-validator');
-  const phone = classValidator && tryResolve(resolve, 'libphonenumber-js/max', dirname(classValidator));
-  if (phone) files.push(phone);
-  return files;
+  if (classValidator) {
+    const phone = tryResolve(resolve, 'libphonenumber-js/max', dirname(classValidator));
+    if (phone) out.push({ file: phone, shape: {} });
+    // class-validator requires some eighty of validator's checks, one file each, at its top
+    // level; a DTO uses a handful, and each loads when a request is first checked with it.
+    // (IsStrongPassword requires validator's index, which reads every check as it loads.)
+    const isEmail = tryResolve(resolve, 'validator/lib/isEmail', dirname(classValidator));
+    const index = tryResolve(resolve, 'validator', dirname(classValidator));
+    if (isEmail && index) {
+      out.push({ file: index, shape: { esModule: true } });
+      for (const f of readdirSync(dirname(isEmail))) if (f.endsWith('.js')) out.push({ file: join(dirname(isEmail), f), shape: { esModule: true } });
+    }
+  }
+  // multer (multipart uploads) is required by @nestjs/platform-express's file interceptors; no route takes a file.
+  const express = tryResolve(resolve, '@nestjs/platform-express');
+  const multer = express && tryResolve(resolve, 'multer', dirname(express));
+  if (multer) out.push({ file: multer, shape: { callable: true } });
+  return out;
 }
 
 /** Defers the modules above; called first thing in every service (its tracing.ts). */
 export function deferUnusedModules(): number {
   let n = 0;
-  for (const file of unusedModuleFiles()) if (deferModule(file)) n++;
+  for (const m of unusedModules()) if (deferModule(m.file, undefined, undefined, m.shape)) n++;
   return n;
 }
 
