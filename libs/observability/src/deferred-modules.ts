@@ -3,7 +3,7 @@
 // anything else is imported, so they are in place before TypeORM and class-validator load.
 //
 // Why: every idle service holds its loaded modules for good (the source text, the
-// top-level functions, what their top level builds). Two packages load far more than we use:
+// top-level functions, what their top level builds). Three packages load far more than we use:
 //   - TypeORM's DriverFactory requires every database driver it supports at its top level
 //     (SQL Server, Oracle, SAP HANA, Spanner, MySQL, CockroachDB, the SQLite family,
 //     MongoDB, …), each with its query runner: about 1 MB of source and 1.9 MB of heap in
@@ -28,19 +28,19 @@ import { dirname, join } from 'node:path';
 /** Where a deferred module is installed: `require.cache` in a service, a plain object in tests. */
 export type ModuleCache = Record<string, NodeModule | undefined>;
 
+/** What the proxy must answer without loading the module. */
+export interface DeferredShape {
+  /** The module is transpiled ESM: `__esModule` reads true (an importer's `__importDefault` asks for it at once). */
+  esModule?: boolean;
+  /** The module's exports are a function (multer): the proxy can be called. */
+  callable?: boolean;
+}
+
 /**
  * Puts a proxy for `file` (an absolute path, as require resolves it) in the cache; the real
  * module is required (by `load`, default Node's require) on the first read and replaces the
  * proxy in the cache. Returns false, and changes nothing, when the module is already loaded.
  */
-/** What the proxy must answer without loading the module. */
-export interface DeferredShape {
-  /** The module is transpiled ESM: `__esModule` reads true (an importer's `__importDefault` asks for it at once). */
-  esModule?: boolean;
-  /** The module's exports are a function (multer): the proxy can be called and constructed. */
-  callable?: boolean;
-}
-
 export function deferModule(
   file: string,
   cache: ModuleCache = require.cache as ModuleCache,
