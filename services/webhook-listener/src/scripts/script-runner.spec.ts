@@ -1,7 +1,10 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Logger } from '@hookline/observability';
-import { ScriptRunner, type ScriptRequest } from './script-runner';
+import { Worker } from 'node:worker_threads';
+import { ScriptRunner, runIn as runOnce, type ScriptRequest } from './script-runner';
+import { ENGINE_INITIAL_BYTES, KEPT_ENGINES, maximumPages, ScriptEngines } from './script-engines';
+import { cpuBudget, threadCpuMs } from './cpu-budget';
 
 const request: ScriptRequest = {
   method: 'POST',
@@ -52,5 +55,98 @@ describe('listener scripts in QuickJS', () => {
   it('cannot reach the host through the prototype chain', async () => {
     const out = await runIn(qjs, 'function transform() { return [this.constructor.constructor("return typeof process")(), typeof Object.getPrototypeOf(function () {}).constructor("return this")().process]; }', request, limits);
     assert.deepEqual(out, { kind: 'records', value: ['undefined', 'undefined'] });
+  });
+
+  it('a run that outgrows its limit fails in its engine, whatever it allocates, and the memory stays bounded', async () => {
+    const engines = new ScriptEngines();
+    const blowUps = [
+      'var a = []; for (;;) a.push("x".repeat(100000) + a.length);',
+      'var a = []; for (;;) a.push(new Array(1000).fill("x"));',
+      'var a = []; for (;;) a.push({ n: a.length });',
+      'var a = []; for (;;) a.push(new Uint8Array(65536));',
+    ];
+    for (const body of blowUps) {
+      const engine = await engines.acquire(16);
+      const { outcome } = runOnce(engine, `function transform() { ${body} }`, request, { timeoutMs: 1000, memoryMb: 16 });
+      assert.equal(outcome.kind, 'failed', body);
+      if (outcome.kind === 'failed') assert.match(outcome.message, /memory limit of 16 MB/, body);
+      assert.ok(engine.memory.buffer.byteLength <= maximumPages(16) * 65536, `${body}: ${engine.memory.buffer.byteLength} bytes`);
+      // The instance grew, so it is dropped: the next run gets a fresh one at the initial size.
+      assert.deepEqual(engines.release(engine, { broken: false }), { dropped: true });
+      const next = await engines.acquire(16);
+      assert.notEqual(next, engine);
+      assert.equal(next.memory.buffer.byteLength, ENGINE_INITIAL_BYTES);
+    }
+  });
+
+  it('the limit is the memory a script may hold: 20 MB fits in 32, not in 16', async () => {
+    const holds20Mb = 'function transform() { var a = []; for (var i = 0; i < 200; i++) a.push("x".repeat(100000) + i); return [a.length]; }';
+    assert.deepEqual(await runner.run(holds20Mb, request, { timeoutMs: 1000, memoryMb: 32 }), { kind: 'records', value: [200] });
+    const out = await runner.run(holds20Mb, request, { timeoutMs: 1000, memoryMb: 16 });
+    assert.equal(out.kind, 'failed');
+    // A request larger than the engine's memory fails the same way (listeners take 1 MB at most).
+    const big = { ...request, body: { text: 'y'.repeat(24 * 1024 * 1024) } };
+    const tooBig = await runner.run('function transform(r) { return [r.body.text.length]; }', big, { timeoutMs: 1000, memoryMb: 8 });
+    assert.deepEqual(tooBig, { kind: 'failed', message: 'exceeded the memory limit of 8 MB' });
+    assert.deepEqual(await runner.run('function transform() { return [1]; }', request, { timeoutMs: 1000, memoryMb: 8 }), { kind: 'records', value: [1] });
+  });
+
+  it('keeps an engine per memory limit, the least recently used dropped beyond the last few', async () => {
+    const engines = new ScriptEngines();
+    const first = await engines.acquire(1);
+    for (let mb = 2; mb <= KEPT_ENGINES + 1; mb++) await engines.acquire(mb);
+    assert.equal(engines.size, KEPT_ENGINES);
+    assert.notEqual(await engines.acquire(1), first, 'the oldest was dropped');
+    const kept = await engines.acquire(KEPT_ENGINES + 1);
+    assert.equal(await engines.acquire(KEPT_ENGINES + 1), kept);
+    assert.deepEqual(engines.release(kept, { broken: false }), { dropped: false });
+    assert.deepEqual(engines.release(kept, { broken: true }), { dropped: true });
+    assert.notEqual(await engines.acquire(KEPT_ENGINES + 1), kept);
+  });
+
+  it('an engine for a limit may grow to the limit and the engine\'s own needs, never below its initial memory', () => {
+    assert.equal(maximumPages(1), 256);
+    assert.equal(maximumPages(16), (21 * 1024 * 1024) / 65536);
+    assert.equal(maximumPages(64), (69 * 1024 * 1024) / 65536);
+  });
+});
+
+describe('the CPU budget of a script', () => {
+  it('is over once the thread used more CPU than the limit, and the CPU clock is read only after as much wall time', () => {
+    let wall = 0;
+    let cpu = 0;
+    let cpuReads = 0;
+    const over = cpuBudget(50, { wall: () => wall, cpu: () => (cpuReads++, cpu) });
+    assert.equal(cpuReads, 1);
+    cpu = 70;
+    wall = 50;
+    assert.equal(over(), false, 'cannot have used more CPU than time passed');
+    assert.equal(cpuReads, 1);
+    wall = 200;
+    cpu = 40;
+    assert.equal(over(), false, 'a starved run within its CPU time');
+    cpu = 51;
+    assert.equal(over(), true);
+  });
+
+  it("reads this thread's CPU time, not that of the process's other threads", async () => {
+    const before = threadCpuMs();
+    const processBefore = process.cpuUsage();
+    // Another thread uses 200 ms of its own CPU time while this one waits.
+    const worker = new Worker(
+      `const { threadCpuMs } = require(${JSON.stringify(require.resolve('./cpu-budget'))});
+       const start = threadCpuMs(); let x = 0; while (threadCpuMs() - start < 200) x++;`,
+      { eval: true, execArgv: ['-r', '@swc-node/register'] },
+    );
+    await new Promise((resolve, reject) => worker.once('exit', resolve).once('error', reject));
+    const mine = threadCpuMs() - before;
+    const processUsed = process.cpuUsage(processBefore);
+    assert.ok(mine < 150, `this thread used ${mine} ms`);
+    assert.ok((processUsed.user + processUsed.system) / 1000 >= 200, 'the process counted the other thread');
+    // And it does count this thread's work.
+    const start = threadCpuMs();
+    const t = performance.now();
+    while (performance.now() - t < 30);
+    assert.ok(threadCpuMs() - start > 5);
   });
 });

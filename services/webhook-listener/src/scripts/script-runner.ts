@@ -1,13 +1,16 @@
 // Transform scripts run in QuickJS compiled to WebAssembly (quickjs-emscripten): a separate
 // JavaScript engine with its own heap, no file system, network, process, timers or
 // require, and no path back into Node's objects (values cross as JSON text). Each run
-// gets a fresh runtime with a memory limit and a CPU-time limit, so a script that
-// throws, loops or allocates without end fails that one request and nothing else.
+// gets a fresh runtime in an engine whose memory cannot grow past the listener's limit
+// (script-engines.ts), and a limit on the CPU time of the thread running it
+// (cpu-budget.ts), so a script that throws, loops or allocates without end fails that one
+// request and nothing else.
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import variant from '@jitl/quickjs-wasmfile-release-sync';
-import { newQuickJSWASMModuleFromVariant, shouldInterruptAfterDeadline, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { DEFAULT_JSON_LIMITS, parseJsonText } from '@hookline/listener-tables';
 import { LOGGER, Logger } from '@hookline/observability';
+import { cpuBudget } from './cpu-budget';
+import { maximumPages, ScriptEngines, type ScriptEngine } from './script-engines';
 
 /** What a script receives as `request`. */
 export interface ScriptRequest {
@@ -44,46 +47,62 @@ const CALL = `
 `;
 const MAX_OUTPUT_CHARS = 4 * 1024 * 1024;
 
+/** The limits a listener has when its script names none. */
+export const DEFAULT_SCRIPT_LIMITS: ScriptLimits = { timeoutMs: 50, memoryMb: 16 };
+
+const WARM_UP_SOURCE = 'function transform(r) { return r.body.items.map(function (x) { return { id: x.id, n: String(x.n) + r.query.q }; }); }';
+const WARM_UP_REQUEST: ScriptRequest = { method: 'POST', headers: {}, query: { q: 'x' }, params: { serviceId: 's', listenerId: 'l' }, body: { items: [{ id: 1, n: 2 }] } };
+
+/**
+ * Runs a script once in a new engine, with no time limit: V8 compiles the engine's
+ * WebAssembly functions on their first call, which made a first request cost 35 ms.
+ */
+function warmUp(engine: ScriptEngine): void {
+  runIn(engine, WARM_UP_SOURCE, WARM_UP_REQUEST, { timeoutMs: 60_000, memoryMb: engine.memoryMb });
+}
+
 @Injectable()
 export class ScriptRunner implements OnModuleInit {
-  private module?: QuickJSWASMModule;
+  private readonly engines = new ScriptEngines(warmUp);
 
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 
   async onModuleInit(): Promise<void> {
-    await this.load();
-  }
-
-  private async load(): Promise<QuickJSWASMModule> {
-    this.module = await newQuickJSWASMModuleFromVariant(variant);
-    return this.module;
+    await this.engines.acquire(DEFAULT_SCRIPT_LIMITS.memoryMb);
   }
 
   async run(source: string, request: ScriptRequest, limits: ScriptLimits): Promise<ScriptOutcome> {
-    const module = this.module ?? (await this.load());
+    let engine: ScriptEngine;
+    try {
+      engine = await this.engines.acquire(limits.memoryMb);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'the script engine could not start');
+      return { kind: 'failed', message: 'the script engine could not start; try again' };
+    }
     let r: { outcome: ScriptOutcome; broken: boolean };
     try {
-      r = runIn(module, source, request, limits);
+      r = runIn(engine, source, request, limits);
     } catch (err) {
-      r = { outcome: { kind: 'failed', message: `the script engine failed: ${(err as Error).message}`.slice(0, 500) }, broken: true };
+      // The engine's own allocations fail that way too (a request larger than its memory).
+      const message = memoryFull(engine) ? `exceeded the memory limit of ${limits.memoryMb} MB` : `the script engine failed: ${(err as Error).message}`.slice(0, 500);
+      r = { outcome: { kind: 'failed', message }, broken: true };
     }
-    if (r.broken) {
-      // QuickJS can abort while freeing a runtime a script left in a bad state (after a stack
-      // overflow): that engine instance is gone, the next request gets a fresh one.
-      this.logger.warn({ outcome: r.outcome.kind }, 'the script engine aborted; loading a fresh one');
-      this.module = undefined;
-    }
+    // QuickJS can abort while freeing a runtime a script left in a bad state (after a stack
+    // overflow): that instance is not used again, the next request gets a fresh one. One
+    // whose memory grew is dropped too, to give the memory back.
+    this.engines.release(engine, { broken: r.broken });
+    if (r.broken) this.logger.warn({ outcome: r.outcome.kind }, 'the script engine aborted; loading a fresh one');
     return r.outcome;
   }
 }
 
 /** One run in a fresh runtime; `broken` when the engine must not be used again. Exported for tests. */
-export function runIn(module: QuickJSWASMModule, source: string, request: ScriptRequest, limits: ScriptLimits): { outcome: ScriptOutcome; broken: boolean } {
+export function runIn(engine: ScriptEngine, source: string, request: ScriptRequest, limits: ScriptLimits): { outcome: ScriptOutcome; broken: boolean } {
   let outcome: ScriptOutcome = { kind: 'failed', message: 'the script did not run' };
   let broken = false;
-  const runtime = module.newRuntime();
+  const runtime = engine.module.newRuntime();
   try {
-    outcome = runInRuntime(runtime, source, request, limits);
+    outcome = runInRuntime(runtime, source, request, limits, () => memoryFull(engine));
   } finally {
     try {
       runtime.dispose();
@@ -94,20 +113,25 @@ export function runIn(module: QuickJSWASMModule, source: string, request: Script
   return { outcome, broken };
 }
 
-function runInRuntime(runtime: ReturnType<QuickJSWASMModule['newRuntime']>, source: string, request: ScriptRequest, limits: ScriptLimits): ScriptOutcome {
+/**
+ * The engine's memory is within 1 MB of its maximum. QuickJS that cannot allocate even
+ * the error it would throw throws null: with the memory full, that null is the limit.
+ */
+function memoryFull(engine: ScriptEngine): boolean {
+  return engine.memory.buffer.byteLength + 1024 * 1024 > maximumPages(engine.memoryMb) * 65536;
+}
+
+function runInRuntime(runtime: ReturnType<QuickJSWASMModule['newRuntime']>, source: string, request: ScriptRequest, limits: ScriptLimits, memoryFull: () => boolean): ScriptOutcome {
   runtime.setMemoryLimit(limits.memoryMb * 1024 * 1024);
   // Beyond about 300 KB the WebAssembly frames exhaust V8's own stack before QuickJS notices.
   runtime.setMaxStackSize(256 * 1024);
-  // The time limit is CPU time, so a busy machine does not fail a script that is within it;
-  // a wall-clock cap (20 times the limit, at least 1 s) still bounds a starved run.
-  const cpuStart = process.cpuUsage();
-  const wallCap = shouldInterruptAfterDeadline(Date.now() + Math.max(1000, 20 * limits.timeoutMs));
+  // The time limit is the CPU time of this thread, so a busy machine does not fail a
+  // script that is within it; a wall-clock cap (20 times the limit, at least 1 s) still
+  // bounds a starved run.
+  const overBudget = cpuBudget(limits.timeoutMs);
+  const wallCap = Date.now() + Math.max(1000, 20 * limits.timeoutMs);
   let overTime = false;
-  runtime.setInterruptHandler((rt) => {
-    const used = process.cpuUsage(cpuStart);
-    overTime = (used.user + used.system) / 1000 > limits.timeoutMs || wallCap(rt) === true;
-    return overTime;
-  });
+  runtime.setInterruptHandler(() => (overTime = overBudget() || Date.now() > wallCap));
   const ctx = runtime.newContext();
   try {
     const input = ctx.newString(JSON.stringify(request));
@@ -122,7 +146,7 @@ function runInRuntime(runtime: ReturnType<QuickJSWASMModule['newRuntime']>, sour
       }
       const text = typeof e === 'object' && e ? `${e.name ?? 'Error'}: ${e.message ?? ''}` : String(e);
       if (/interrupted/.test(text) && overTime) return { kind: 'failed', message: `${phase}: exceeded the time limit of ${limits.timeoutMs} ms` };
-      if (/out of memory/i.test(text)) return { kind: 'failed', message: `${phase}: exceeded the memory limit of ${limits.memoryMb} MB` };
+      if (/out of memory/i.test(text) || (e === null && memoryFull())) return { kind: 'failed', message: `${phase}: exceeded the memory limit of ${limits.memoryMb} MB` };
       return { kind: 'failed', message: `${phase}: ${text}`.slice(0, 1000) };
     };
     const defined = ctx.evalCode(`${PRELUDE}\n${source}`, 'listener-script.js');
