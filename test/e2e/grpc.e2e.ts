@@ -249,6 +249,23 @@ describe('gRPC admin API', () => {
       } finally {
         tenants.close();
       }
+      // The older reflection API (v1alpha, what some clients still ask) answers the same.
+      const alpha = grpc.loadPackageDefinition(loadSync(join(require.resolve('@grpc/reflection'), '..', '..', 'proto', 'grpc', 'reflection', 'v1alpha', 'reflection.proto'), CLIENT_OPTIONS)) as any;
+      const alphaClient = new alpha.grpc.reflection.v1alpha.ServerReflection(stack.grpcAddress, grpc.credentials.createInsecure());
+      try {
+        const alphaListed = await new Promise<Message>((resolve, reject) => {
+          const stream = alphaClient.ServerReflectionInfo();
+          stream.on('data', (res: Message) => {
+            resolve(res);
+            stream.end();
+          });
+          stream.on('error', reject);
+          stream.write({ list_services: '' });
+        });
+        assert.deepEqual((alphaListed.list_services_response.service as { name: string }[]).map((s) => s.name).sort(), [...names].sort());
+      } finally {
+        alphaClient.close();
+      }
     } finally {
       client.close();
     }

@@ -7,7 +7,7 @@ import * as protobuf from 'protobufjs';
 
 type Json = Record<string, unknown>;
 
-/** What proto-loader hands a handler (keepCase, oneofs): a Value is {stringValue: 'x', kind: 'stringValue'}. */
+/** What a handler receives (field names as in the protos, oneofs named; server.ts's DECODE_OPTIONS): a Value is {stringValue: 'x', kind: 'stringValue'}. */
 type Decoded = Record<string, any>;
 
 const VALUE = '.google.protobuf.Value';
