@@ -1,4 +1,4 @@
-import { describe, it, before } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Logger } from '@hookline/observability';
 import { Worker } from 'node:worker_threads';
@@ -18,7 +18,6 @@ const limits = { timeoutMs: 50, memoryMb: 16 };
 describe('listener scripts in QuickJS', () => {
   const quiet = { warn: () => undefined, error: () => undefined, info: () => undefined } as unknown as Logger;
   const runner = new ScriptRunner(quiet);
-  before(() => runner.onModuleInit());
   const runIn = (_: unknown, source: string, req: ScriptRequest, l: typeof limits) => runner.run(source, req, l);
   const qjs = undefined;
 
