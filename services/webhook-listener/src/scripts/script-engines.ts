@@ -45,9 +45,13 @@ export const ENGINE_OVERHEAD_BYTES = 5 * MB;
 /** How many instances (memory limits) are kept. */
 export const KEPT_ENGINES = 4;
 
-/** The memory pages an instance for `memoryMb` may grow to: the limit plus the engine's own needs, at least the initial 16 MB. */
+/**
+ * The memory pages an instance for `memoryMb` may grow to: the limit plus the engine's own
+ * needs, and at least 1 MB more than the initial 16 MB. An instance can always grow, so
+ * one whose script ran out shows it (its memory at the maximum; see memoryFull).
+ */
 export function maximumPages(memoryMb: number): number {
-  return Math.ceil(Math.max(ENGINE_INITIAL_BYTES, ENGINE_OVERHEAD_BYTES + memoryMb * MB) / PAGE);
+  return Math.ceil(Math.max(ENGINE_INITIAL_BYTES + MB, ENGINE_OVERHEAD_BYTES + memoryMb * MB) / PAGE);
 }
 
 export interface ScriptEngine {

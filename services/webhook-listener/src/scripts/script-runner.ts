@@ -112,7 +112,8 @@ export function runIn(engine: ScriptEngine, source: string, request: ScriptReque
 }
 
 /**
- * The engine's memory is within 1 MB of its maximum. QuickJS that cannot allocate even
+ * The engine's memory is within 1 MB of its maximum (which is always beyond its initial
+ * size, so an engine that did not grow is never full). QuickJS that cannot allocate even
  * the error it would throw throws null: with the memory full, that null is the limit.
  */
 function memoryFull(engine: ScriptEngine): boolean {
@@ -130,9 +131,13 @@ function runInRuntime(runtime: ReturnType<QuickJSWASMModule['newRuntime']>, sour
   const wallCap = Date.now() + Math.max(1000, 20 * limits.timeoutMs);
   let overTime = false;
   runtime.setInterruptHandler(() => (overTime = overBudget() || Date.now() > wallCap));
+  // The request goes into the engine as JSON text, copied by a path QuickJS's limits do
+  // not guard: one larger than the limit fails here, before it is copied.
+  const json = JSON.stringify(request);
+  if (Buffer.byteLength(json) > limits.memoryMb * 1024 * 1024) return { kind: 'failed', message: `the request is larger than the memory limit of ${limits.memoryMb} MB` };
   const ctx = runtime.newContext();
   try {
-    const input = ctx.newString(JSON.stringify(request));
+    const input = ctx.newString(json);
     ctx.setProp(ctx.global, '__hooklineInput', input);
     input.dispose();
     const failed = (phase: string, errorHandle: Parameters<typeof ctx.dump>[0]): ScriptOutcome => {
