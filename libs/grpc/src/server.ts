@@ -91,16 +91,14 @@ export function fileDescriptors(...roots: protobuf.Root[]): Buffer[] {
   return roots.flatMap((root) => (root as protobuf.Root & { toDescriptor(syntax: string): { file: object[] } }).toDescriptor('proto3').file.map((f) => Buffer.from(FileDescriptorProto.encode(f).finish())));
 }
 
-type Registered = Map<string, UntypedServiceImplementation>;
+interface Added {
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
 
-/** A stand-in for a Server that keeps what is added to it, by method path. */
-function recorder(into: Registered, definitions?: ServiceDefinition[]): Server {
-  return {
-    addService(definition: ServiceDefinition, implementation: UntypedServiceImplementation) {
-      definitions?.push(definition);
-      for (const m of Object.values(definition)) into.set(m.path, implementation);
-    },
-  } as unknown as Server;
+/** A stand-in for a Server that keeps what is added to it. */
+function recorder(added: Added[]): Server {
+  return { addService: (definition: ServiceDefinition, implementation: UntypedServiceImplementation) => added.push({ definition, implementation }) } as unknown as Server;
 }
 
 /**
@@ -108,26 +106,24 @@ function recorder(into: Registered, definitions?: ServiceDefinition[]): Server {
  * decodes and indexes every file descriptor when it is made, twice (once per version):
  * 0.75 MB of heap the registry held for something grpcurl asks now and then. At start an
  * instance over no files gives the two service definitions; the first reflection call
- * makes the real one, and every call is handed to it.
+ * makes the real one, and every call is handed to its handler for the same path.
  */
 export function addLazyReflection(server: Server, files: () => Buffer[]): void {
-  const definitions: ServiceDefinition[] = [];
-  new ReflectionService({}).addToServer(recorder(new Map(), definitions));
-  let full: Registered | undefined;
-  const implementation = (path: string): UntypedServiceImplementation => {
-    if (!full) {
-      full = new Map();
-      new ReflectionService({ all: { fileDescriptorProtos: files() } } as never).addToServer(recorder(full));
+  const shells: Added[] = [];
+  new ReflectionService({}).addToServer(recorder(shells));
+  let real: Added[] | undefined;
+  const handlerFor = (path: string, name: string): ((call: unknown) => void) => {
+    if (!real) {
+      real = [];
+      new ReflectionService({ all: { fileDescriptorProtos: files() } } as never).addToServer(recorder(real));
     }
-    const found = full.get(path);
+    const found = real.find((a) => a.definition[name]?.path === path);
     if (!found) throw new Error(`reflection has no ${path}`);
-    return found;
+    return found.implementation[name] as (call: unknown) => void;
   };
-  for (const definition of definitions) {
+  for (const { definition } of shells) {
     const handlers: UntypedServiceImplementation = {};
-    for (const [name, method] of Object.entries(definition)) {
-      handlers[name] = ((call: unknown) => (implementation(method.path)[name] as (c: unknown) => void)(call)) as never;
-    }
+    for (const [name, method] of Object.entries(definition)) handlers[name] = ((call: unknown) => handlerFor(method.path, name)(call)) as never;
     server.addService(definition, handlers);
   }
 }
@@ -174,8 +170,8 @@ export class AdminGrpcServer {
       for (const method of service.methodsArray) {
         const entry = bound.binding.methods[method.name];
         if (!entry) throw new Error(`${name}.${method.name} has no entry in its table`);
-        const requestType = root.lookupType(method.requestType);
-        const responseType = root.lookupType(method.responseType);
+        const requestType = method.resolvedRequestType as protobuf.Type;
+        const responseType = method.resolvedResponseType as protobuf.Type;
         implementation[method.name] = (call: ServerUnaryCall<Record<string, unknown>, unknown>, callback: sendUnaryData<unknown>) => {
           void this.answer(`${name}/${method.name}`, method.name, call, callback, async (principal) => {
             const { json, mask } = method.name.startsWith('Update') ? updateToJson(requestType, call.request) : { json: messageToJson(requestType, call.request), mask: undefined };
