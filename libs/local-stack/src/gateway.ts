@@ -1,6 +1,10 @@
 // The local stand-in for the Kubernetes ingress: one base URL, routed by path prefix.
-import { createServer, request, Server, type IncomingMessage, type ServerResponse } from 'node:http';
-import { answerClientErrors, routeFor, type ServiceName } from '@hookline/contracts';
+import { once } from 'node:events';
+import { createServer, Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { answerClientErrors, type ServiceName } from '@hookline/contracts';
+import type { ProxyOptions } from './gateway-proxy';
 import type { ProcessStatus } from './supervisor';
 
 export interface Gateway {
@@ -23,7 +27,65 @@ export interface GatewayOptions {
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
-export function startGateway(host: string, port: number, upstreams: Record<ServiceName, number>, opts: GatewayOptions = {}): Promise<Gateway> {
+/**
+ * The gateway: a proxy on a thread of its own (gateway-thread.ts) on `host:port`, and, in
+ * this thread, a server on loopback for what the gateway answers itself (/health and the
+ * local pages), which the proxy passes those paths to.
+ */
+export async function startGateway(host: string, port: number, upstreams: Record<ServiceName, number>, opts: GatewayOptions = {}): Promise<Gateway> {
+  const own = await startOwnPages(opts);
+  const ownPort = (own.address() as { port: number }).port;
+  const closeOwn = () =>
+    new Promise<void>((r) => {
+      own.close(() => r());
+      own.closeAllConnections();
+    });
+  const worker = proxyThread({ host, port, upstreams, ownPort });
+  let proxyPort: number;
+  // events.once adds and removes only its own listeners (the Worker's keep its port referenced).
+  const stop = new AbortController();
+  try {
+    const [m] = (await Promise.race([
+      once(worker, 'message', { signal: stop.signal }),
+      once(worker, 'exit', { signal: stop.signal }).then(([code]) => {
+        throw new Error(`the gateway's thread stopped (exit code ${code})`);
+      }),
+    ])) as [{ port?: number; error?: string; code?: string }];
+    if (m.port === undefined) throw Object.assign(new Error(m.error ?? 'the gateway did not start'), { code: m.code });
+    proxyPort = m.port;
+  } catch (err) {
+    await worker.terminate();
+    await closeOwn();
+    throw err;
+  } finally {
+    stop.abort();
+  }
+  worker.on('error', (err) => console.error(`[hookline] the gateway's thread failed: ${err.message}`));
+  return {
+    url: `http://${host}:${proxyPort}`,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        const done = () => resolve();
+        worker.once('message', done);
+        worker.once('exit', done);
+        worker.postMessage('close');
+      });
+      await worker.terminate();
+      await closeOwn();
+    },
+  };
+}
+
+/** The proxy's thread: the compiled file next to this one, or the TypeScript source through @swc-node/register. */
+function proxyThread(data: ProxyOptions): Worker {
+  const entry = join(__dirname, `gateway-thread${extname(__filename)}`);
+  if (extname(__filename) === '.js') return new Worker(entry, { workerData: data });
+  const register = require.resolve('@swc-node/register');
+  return new Worker(`require(${JSON.stringify(register)}); require(${JSON.stringify(entry)});`, { eval: true, workerData: data });
+}
+
+/** /health and the local pages, on loopback: only the proxy (and this machine) reach them. */
+function startOwnPages(opts: GatewayOptions): Promise<Server> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') {
@@ -33,8 +95,9 @@ export function startGateway(host: string, port: number, upstreams: Record<Servi
         return;
       }
       const healthy = processes.every((p) => p.state === 'running' && p.ready !== false);
-      // Process ids and exit details only to callers on this machine (npm run status).
-      const fromHere = LOOPBACK.test(req.socket.remoteAddress ?? '');
+      // Process ids and exit details only to callers on this machine (npm run status); the
+      // proxy names the caller in X-Forwarded-For, which it always sets.
+      const fromHere = LOOPBACK.test(callerOf(req));
       const body = { status: healthy ? 'ok' : 'degraded', processes: fromHere ? processes : processes.map((p) => ({ name: p.name, state: p.state, ready: p.ready })) };
       res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
       return;
@@ -51,52 +114,20 @@ export function startGateway(host: string, port: number, upstreams: Record<Servi
         });
       return;
     }
-    const service = routeFor(path);
-    if (!service) {
-      res.writeHead(404, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: 'https://hookline.dev/problems/not-found', title: 'Not found', status: 404, detail: `no route for ${req.method} ${path}` }));
-      return;
-    }
-    const upstream = request(
-      { host: '127.0.0.1', port: upstreams[service], method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' } },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        // A Server-Sent Events stream (an integration job's state) is passed on as it comes:
-        // headers at once, each event without waiting for more (no Nagle, no buffering).
-        if (String(up.headers['content-type'] ?? '').startsWith('text/event-stream')) {
-          res.flushHeaders();
-          res.socket?.setNoDelay(true);
-        }
-        up.pipe(res);
-      },
-    );
-    // The client went away (a page closed with an event stream open): so does the upstream request.
-    res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    upstream.on('error', () => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' });
-      res.end(JSON.stringify({ type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail: `${service} is not answering` }));
-    });
-    req.pipe(upstream);
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('no such local page');
   });
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    answerClientErrors(server);
-    server.listen(port, host, () => {
-      const p = (server.address() as { port: number }).port;
-      resolve({
-        url: `http://${host}:${p}`,
-        close: () => new Promise((r) => {
-          server.close(() => r());
-          server.closeAllConnections();
-        }),
-      });
-    });
+    server.listen(0, '127.0.0.1', () => resolve(server));
   });
+}
+
+/** Who called: as the proxy saw them (its X-Forwarded-For), else the connection's peer. */
+function callerOf(req: IncomingMessage): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  const peer = req.socket.remoteAddress ?? '';
+  if (typeof forwarded === 'string' && forwarded !== '' && LOOPBACK.test(peer)) return forwarded.split(',').pop()?.trim() ?? '';
+  return peer;
 }

@@ -1,0 +1,224 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
+import { startGateway, type Gateway } from './gateway';
+import { answerHeaders, forwardedHeaders, hasBody } from './gateway-proxy';
+import type { ProcessStatus } from './supervisor';
+
+describe('forwardedHeaders', () => {
+  it('keeps the end-to-end headers in order and spelling, drops the hop-by-hop ones and those Connection names, and sets X-Forwarded-For', () => {
+    const raw = ['Host', 'h', 'Connection', 'keep-alive, X-Trace-Hop', 'X-Trace-Hop', '1', 'Keep-Alive', 'timeout=5', 'TE', 'trailers', 'Transfer-Encoding', 'chunked', 'Expect', '100-continue', 'X-Forwarded-For', '6.6.6.6', 'Authorization', 'Bearer x', 'x-custom', 'a'];
+    assert.deepEqual(forwardedHeaders(raw, '10.0.0.7'), ['Host', 'h', 'Authorization', 'Bearer x', 'x-custom', 'a', 'x-forwarded-for', '10.0.0.7']);
+  });
+});
+
+describe('answerHeaders', () => {
+  it('passes back everything but the framing of the service’s connection', () => {
+    const raw = [Buffer.from('Content-Type'), Buffer.from('text/plain'), Buffer.from('Connection'), Buffer.from('close, X-Internal'), Buffer.from('X-Internal'), Buffer.from('1'), Buffer.from('Transfer-Encoding'), Buffer.from('chunked'), Buffer.from('Set-Cookie'), Buffer.from('a=1'), Buffer.from('Set-Cookie'), Buffer.from('b=2')];
+    assert.deepEqual(answerHeaders(raw), ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']);
+  });
+});
+
+describe('hasBody', () => {
+  for (const [headers, expected] of [
+    [{}, false],
+    [{ 'content-length': '0' }, false],
+    [{ 'content-length': '12' }, true],
+    [{ 'transfer-encoding': 'chunked' }, true],
+  ] as const) {
+    it(`${JSON.stringify(headers)}: ${expected}`, () => assert.equal(hasBody(headers), expected));
+  }
+});
+
+/** What an upstream saw of one request. */
+interface Seen {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+  body: string;
+}
+
+function upstream(handle: (req: IncomingMessage, res: ServerResponse, body: () => Promise<string>) => void): Promise<{ server: Server; port: number; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    const body = () =>
+      new Promise<string>((resolve) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const s = Buffer.concat(chunks).toString();
+          seen.push({ method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, body: s });
+          resolve(s);
+        });
+      });
+    handle(req, res, body);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, seen })));
+}
+
+function send(url: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${opts.path}`, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+describe('startGateway', () => {
+  let registry: Awaited<ReturnType<typeof upstream>>;
+  let listener: Awaited<ReturnType<typeof upstream>>;
+  let gateway: Gateway;
+  let deadPort: number;
+  let upstreamClosed: Promise<void>;
+  let markUpstreamClosed: () => void;
+  const status: ProcessStatus[] = [{ name: 'registry', kind: 'service', state: 'running', pid: 4242, restarts: 0, ready: true } as ProcessStatus];
+
+  before(async () => {
+    upstreamClosed = new Promise((r) => (markUpstreamClosed = r));
+    registry = await upstream((req, res, body) => {
+      if (req.url === '/v1/events/stream') {
+        // An event stream: one event now, the rest only when the caller goes away.
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: first\n\n');
+        req.on('close', () => markUpstreamClosed());
+        return;
+      }
+      void body().then((b) => res.writeHead(201, { 'content-type': 'application/json', connection: 'keep-alive, x-internal', 'x-internal': 'secret', 'x-kept': 'yes' }).end(JSON.stringify({ got: b })));
+    });
+    listener = await upstream((req, res, body) => {
+      // As the webhook-listener does: a body announced too large is refused before it is read
+      // (node:http then reads the rest and drops it).
+      if (Number(req.headers['content-length'] ?? 0) > 64 * 1024) {
+        res.writeHead(413, { 'content-type': 'application/problem+json' }).end('{"status":413}');
+        return;
+      }
+      void body().then(() => res.writeHead(202).end());
+    });
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
+    deadPort = (dead.address() as { port: number }).port;
+    await new Promise((r) => dead.close(r));
+    const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, deadPort])) as Record<ServiceName, number>;
+    ports.registry = registry.port;
+    ports['webhook-listener'] = listener.port;
+    gateway = await startGateway('127.0.0.1', 0, ports, {
+      status: () => status,
+      local: async (req, res) => {
+        if (req.url !== '/local/hello') return false;
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(`hello ${req.headers.host}`);
+        return true;
+      },
+    });
+  });
+
+  after(async () => {
+    await gateway?.close();
+    registry?.server.close();
+    listener?.server.close();
+    registry?.server.closeAllConnections();
+    listener?.server.closeAllConnections();
+  });
+
+  it('passes a request to the service of its prefix: method, path and query, body, end-to-end headers; X-Forwarded-For set by the gateway', async () => {
+    const res = await send(gateway.url, { method: 'POST', path: '/v1/things?a=1&b=%20', headers: { 'content-type': 'application/json', 'x-forwarded-for': '6.6.6.6', connection: 'x-hop', 'x-hop': 'drop me', 'x-end': 'keep me' }, body: '{"n":1}' });
+    assert.equal(res.status, 201);
+    assert.deepEqual(JSON.parse(res.body), { got: '{"n":1}' });
+    const seen = registry.seen.at(-1) as Seen;
+    assert.equal(seen.method, 'POST');
+    assert.equal(seen.url, '/v1/things?a=1&b=%20');
+    const names = seen.rawHeaders.filter((_, i) => i % 2 === 0).map((h) => h.toLowerCase());
+    assert.ok(names.includes('x-end'));
+    assert.ok(!names.includes('x-hop'), 'a header the caller named in Connection stays on its hop');
+    assert.deepEqual(seen.rawHeaders.filter((_, i) => i % 2 === 1 && names[(i - 1) / 2] === 'x-forwarded-for'), ['127.0.0.1']);
+    // and back: the service's own hop-by-hop headers stay with it
+    assert.equal(res.headers['x-kept'], 'yes');
+    assert.equal(res.headers['x-internal'], undefined);
+  });
+
+  it('streams a chunked body of unknown length, and a request without a body arrives without one', async () => {
+    const res = await new Promise<number>((resolve, reject) => {
+      const req = request(`${gateway.url}/v1/chunked`, { method: 'PUT', agent: false }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write('part one, ');
+      setTimeout(() => req.end('part two'), 20);
+    });
+    assert.equal(res, 201);
+    assert.equal(registry.seen.at(-1)?.body, 'part one, part two');
+    assert.equal((await send(gateway.url, { method: 'DELETE', path: '/v1/things/1' })).status, 201);
+    const names = registry.seen.at(-1)?.rawHeaders.map((h) => h.toLowerCase()) ?? [];
+    assert.ok(!names.includes('transfer-encoding') && !names.includes('content-length'), `no body framing on a request without a body: ${names.join(' ')}`);
+  });
+
+  it('passes on a refusal the service gives before reading the body (413 for 1 MB announced)', async () => {
+    const res = await send(gateway.url, { method: 'POST', path: '/hooks/s/l', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(1024 * 1024, 'a') });
+    assert.equal(res.status, 413);
+    assert.equal(res.body, '{"status":413}');
+    // and the next request through the same pool is fine
+    assert.equal((await send(gateway.url, { method: 'POST', path: '/hooks/s/l', body: '{}' })).status, 202);
+  });
+
+  it('answers a caller that sends Expect: 100-continue', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${gateway.url}/hooks/s/l`, { method: 'POST', agent: false, headers: { expect: '100-continue', 'content-length': '2' } }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      });
+      req.on('continue', () => req.end('{}'));
+      req.on('error', reject);
+    });
+    assert.equal(status, 202);
+  });
+
+  it('passes an event stream on as it comes, and ends the request to the service when the caller goes away', async () => {
+    const socket = connect((new URL(gateway.url).port as unknown as number) * 1, '127.0.0.1');
+    socket.write('GET /v1/events/stream HTTP/1.1\r\nhost: x\r\n\r\n');
+    let got = '';
+    while (!got.includes('data: first')) {
+      const [chunk] = (await once(socket, 'data')) as [Buffer];
+      got += chunk.toString();
+    }
+    assert.match(got, /^HTTP\/1\.1 200/);
+    assert.match(got, /content-type: text\/event-stream/i);
+    socket.destroy();
+    await upstreamClosed;
+  });
+
+  it('answers 404 problem+json for a path no service has, and 503 problem+json when the service is down', async () => {
+    const missing = await send(gateway.url, { path: '/nowhere' });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers['content-type'], 'application/problem+json');
+    assert.match(JSON.parse(missing.body).detail, /no route for GET \/nowhere/);
+    const down = await send(gateway.url, { path: '/v1/audit/events' });
+    assert.equal(down.status, 503);
+    assert.equal(down.headers['retry-after'], '1');
+    assert.deepEqual(JSON.parse(down.body), { type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'audit-log is not answering' });
+  });
+
+  it('answers /health (with process ids to a caller on this machine) and the local pages itself', async () => {
+    const health = await send(gateway.url, { path: '/health' });
+    assert.equal(health.status, 200);
+    assert.deepEqual(JSON.parse(health.body), { status: 'ok', processes: status });
+    status[0] = { ...status[0], state: 'restarting' } as ProcessStatus;
+    assert.equal((await send(gateway.url, { path: '/health' })).status, 503);
+    status[0] = { ...status[0], state: 'running' } as ProcessStatus;
+    const page = await send(gateway.url, { path: '/local/hello', headers: { host: 'example.test:1234' } });
+    assert.equal(page.status, 200);
+    assert.equal(page.body, 'hello example.test:1234');
+    assert.equal((await send(gateway.url, { path: '/local/other' })).status, 404);
+  });
+
+  it('refuses to start on a port in use, naming why', async () => {
+    const port = Number(new URL(gateway.url).port);
+    await assert.rejects(startGateway('127.0.0.1', port, Object.fromEntries(SERVICE_NAMES.map((n) => [n, deadPort])) as Record<ServiceName, number>), (err: Error & { code?: string }) => err.code === 'EADDRINUSE');
+  });
+});
