@@ -3,10 +3,64 @@
 // orders were handed back or redelivered) and the pauses (GC, event-loop stalls) that
 // make latency tails. Plus resident memory per process from /proc.
 import { readFileSync } from 'node:fs';
-import type { InstanceSnapshot } from '@hookline/observability';
+import { InstanceStats, type InstanceSnapshot, type Pause } from '@hookline/observability';
 import type { BenchStack } from './bench-stack';
 
 export type Snapshots = Map<string, InstanceSnapshot>;
+export type { Pause };
+
+/** The name the bench's own main thread goes by among the services' pauses. */
+export const BENCH_MAIN = 'bench main thread (load client)';
+
+/**
+ * Watches the bench's own main thread (its GC and event-loop stalls, as each service
+ * watches its own) from now until stop(): the load client takes every request's time
+ * there, so a stall of it lengthens the requests in flight as much as one of a service.
+ */
+export function benchPauses(): { stop(): Pause[] } {
+  const stats = new InstanceStats();
+  stats.start();
+  return {
+    stop: () => {
+      stats.stop();
+      return stats.snapshot().runtime.pauses;
+    },
+  };
+}
+
+/** Each process's pauses that overlap the window [from, to] (epoch ms), the bench's main thread's among them. */
+export function pausesIn(after: Snapshots, from: number, to: number, bench: Pause[] = []): Map<string, Pause[]> {
+  const out = new Map<string, Pause[]>();
+  const inWindow = (ps: Pause[]) => ps.filter((p) => p.at >= from && p.at - p.ms <= to);
+  for (const [name, s] of after) {
+    const ps = inWindow(s.runtime.pauses);
+    if (ps.length > 0) out.set(name, ps);
+  }
+  const own = inWindow(bench);
+  if (own.length > 0) out.set(BENCH_MAIN, own);
+  return out;
+}
+
+/**
+ * Per process: its pauses in the window (count, GC among them, the longest), and how many
+ * of the slowest requests (started at `at`, epoch ms, lasting `ms`) were in flight during
+ * one of them (a request that waited out a stall of that process).
+ */
+export function pauseFigures(pauses: Map<string, Pause[]>, slow: { at: number; ms: number }[]) {
+  const out: Record<string, { count: number; gc: number; maxMs: number; slowOverlapping: number }> = {};
+  for (const [name, ps] of pauses) {
+    const overlapping = slow.filter((x) => ps.some((p) => p.at - p.ms < x.at + x.ms && p.at > x.at)).length;
+    out[name] = { count: ps.length, gc: ps.filter((p) => p.kind === 'gc').length, maxMs: Math.max(...ps.map((p) => p.ms)), slowOverlapping: overlapping };
+  }
+  return out;
+}
+
+export function pauseText(p: ReturnType<typeof pauseFigures>, slow: number): string {
+  const parts = Object.entries(p)
+    .sort((a, z) => z[1].slowOverlapping - a[1].slowOverlapping || z[1].maxMs - a[1].maxMs)
+    .map(([name, x]) => `${name} ${x.count} (${x.gc} GC, max ${x.maxMs} ms; ${x.slowOverlapping} of the ${slow} slowest in flight during one)`);
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}
 
 /** Every running instance by name: the service, and its replicas as "<service>#2", "#3"… */
 export function instances(b: BenchStack): { name: string; url: string; pid?: number }[] {

@@ -18,7 +18,7 @@ import { cpuDelta, sampleCpu, type CpuSample } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
 import { percentile, rate, round, summarize, type LatencySummary } from '../lib/stats';
 import { consumerBacklog } from './bench-stack';
-import { snapshots, type Snapshots } from './instances';
+import { benchPauses, pauseFigures, pausesIn, pauseText, snapshots, type Pause } from './instances';
 import type { Ctx } from './scenarios';
 
 const TENANT = 'bench-listener';
@@ -215,18 +215,20 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
       }
     })();
     loop.enable();
+    const own = benchPauses();
     const backlogBefore = await pendingNow();
     const from = nowMs();
     const open = await openLoop({ ratePerSec, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds, maxInFlight: 2000, op: async () => void lat.push(await send(via)) });
     loop.disable();
     const to = nowMs();
+    const ownPauses = own.stop();
     probing = false;
     await probeLoop;
     const backlogAtEnd = await pendingNow();
     const after = await snapshots(b);
     await applied(60_000);
     if (open.errors || open.skipped) results.errors.push(`listener latency (${what}): ${open.errors} errors, ${open.skipped} skipped (${open.firstError ?? 'too many in flight'})`);
-    return { lat, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: round(loop.percentile(99) / 1e6), benchLoopMax: round(loop.max / 1e6), backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to) };
+    return { lat, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: round(loop.percentile(99) / 1e6), benchLoopMax: round(loop.max / 1e6), backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, ownPauses) };
   };
 
   const g = await latency(b.gateway, 'gateway');
@@ -260,39 +262,10 @@ interface LatencyRun {
   benchLoopMax: number;
   backlogBefore: number;
   backlogAtEnd: number;
-  /** Pauses of 10 ms or more (GC, or the event loop held up by anything, the OS included) each service reported in the window. */
+  /** Pauses of 10 ms or more (GC, or the event loop held up by anything, the OS included) each service, and the bench's main thread, had in the window. */
   pauses: Map<string, Pause[]>;
 }
 
-interface Pause {
-  /** When it ended (epoch ms) and how long it was. */
-  at: number;
-  ms: number;
-  kind: 'gc' | 'event-loop';
-}
-
-function pausesIn(after: Snapshots, from: number, to: number): Map<string, Pause[]> {
-  const out = new Map<string, Pause[]>();
-  for (const [name, s] of after) {
-    const ps = s.runtime.pauses.filter((p) => p.at >= from && p.at - p.ms <= to);
-    if (ps.length > 0) out.set(name, ps);
-  }
-  return out;
-}
-
-/**
- * Per service: its pauses in the window (count, GC among them, the longest), and how many
- * of the slowest requests were in flight during one of them (a request that waited out a
- * stall of that process).
- */
-function pauseFigures(r: LatencyRun, slow: Sample[]) {
-  const out: Record<string, { count: number; gc: number; maxMs: number; slowOverlapping: number }> = {};
-  for (const [name, ps] of r.pauses) {
-    const overlapping = slow.filter((x) => ps.some((p) => p.at - p.ms < x.at + x.ms && p.at > x.at)).length;
-    out[name] = { count: ps.length, gc: ps.filter((p) => p.kind === 'gc').length, maxMs: Math.max(...ps.map((p) => p.ms)), slowOverlapping: overlapping };
-  }
-  return out;
-}
 
 /** Where the slowest 1 % of requests spent their time, against what the probes saw in the same run. */
 function tailFigures(r: LatencyRun) {
@@ -314,7 +287,7 @@ function tailFigures(r: LatencyRun) {
     benchLoopMax: r.benchLoopMax,
     backlogBefore: r.backlogBefore,
     backlogAtEnd: r.backlogAtEnd,
-    pauses: pauseFigures(r, slow),
+    pauses: pauseFigures(r.pauses, slow),
   };
 }
 
@@ -322,13 +295,6 @@ function tail(r: LatencyRun): string {
   const t = tailFigures(r);
   const inService = t.serviceTotalMedian !== undefined ? `the slowest 1 % (${t.slow}, in ${t.windows} 100 ms windows) spent a median ${t.serviceTotalMedian} ms in the ingest handler (${t.storeMedian} ms awaiting JetStream) and ${t.outsideMedian} ms outside it` : `the slowest 1 % (${t.slow}) started in ${t.windows} 100 ms windows`;
   return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax}); apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}`;
-}
-
-function pauseText(p: ReturnType<typeof pauseFigures>, slow: number): string {
-  const parts = Object.entries(p)
-    .sort((a, z) => z[1].slowOverlapping - a[1].slowOverlapping || z[1].maxMs - a[1].maxMs)
-    .map(([name, x]) => `${name} ${x.count} (${x.gc} GC, max ${x.maxMs} ms; ${x.slowOverlapping} of the ${slow} slowest in flight during one)`);
-  return parts.length > 0 ? parts.join(', ') : 'none';
 }
 
 async function countRows(databaseUrl: string, first: number): Promise<{ rows: number; children: number }> {

@@ -1,6 +1,7 @@
 // The platform scenarios. Each one has its own tenant (so no receiver sees another
 // scenario's events), starts from a quiet platform, and is bounded in count and time.
 import { cpus } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { CONSUMERS } from '@hookline/contracts';
 import { nowMs, sleep } from '../lib/clock';
@@ -15,7 +16,7 @@ import { consumerBacklog, orderHandOuts, type BenchStack } from './bench-stack';
 import { feedWindowed, type FeedResult } from './feed';
 import { PgStats } from './pg-stats';
 import { awaitReceiversLive, createTenant, type BenchTenant } from './tenant';
-import { memory, mb, pausesBetween, snapshots, workDelta, type Snapshots } from './instances';
+import { benchPauses, memory, mb, pauseFigures, pausesBetween, pausesIn, pauseText, snapshots, workDelta, type Snapshots } from './instances';
 
 export interface Ctx {
   o: BenchOptions;
@@ -190,7 +191,7 @@ export async function accepted(ctx: Ctx): Promise<void> {
   await settle(ctx, 'accepted events');
   // The 202's latency at half that rate (open loop: a slow answer does not slow the schedule).
   const half = Math.max(1, Math.floor(rate(viaGateway.ops, viaGateway.elapsedMs) / 2));
-  const times: number[] = [];
+  const times: { at: number; ms: number }[] = [];
   let n = 1_000_000;
   const timed = async () => {
     const s0 = nowMs();
@@ -202,10 +203,23 @@ export async function accepted(ctx: Ctx): Promise<void> {
     });
     const text = await res.body.text();
     if (res.statusCode !== 202) throw new Error(`${res.statusCode} ${text.slice(0, 200)}`);
-    times.push(nowMs() - s0);
+    times.push({ at: s0, ms: nowMs() - s0 });
   };
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const own = benchPauses();
+  const from = nowMs();
   const halfRun = await openLoop({ ratePerSec: half, durationMs: (o.quick ? 3 : 10) * 1000, maxOps: half * (o.quick ? 3 : 10), maxInFlight: 2000, op: timed });
-  const at = summarize(times);
+  const to = nowMs();
+  const ownPauses = own.stop();
+  loop.disable();
+  const at = summarize(times.map((t) => t.ms));
+  // Where the slowest 1 % were: in few 100 ms windows (stalls) or spread (queueing), and
+  // which process paused (GC or otherwise) while they were in flight.
+  const slow = times.filter((t) => t.ms >= at.p99);
+  const windows = new Set(slow.map((t) => Math.floor(t.at / 100))).size;
+  const pauses = pauseFigures(pausesIn(await snapshots(b), from, to, ownPauses), slow);
+  const benchLoop = { p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6) };
   if (halfRun.errors || halfRun.skipped) results.errors.push(`accepted at half load: ${halfRun.errors} errors, ${halfRun.skipped} skipped (${halfRun.firstError ?? 'too many in flight'})`);
   results.add({
     id: 'platform.accepted.p99',
@@ -213,8 +227,8 @@ export async function accepted(ctx: Ctx): Promise<void> {
     label: `POST /v1/events -> 202 at ${half}/s (half max), p99`,
     value: at.p99,
     unit: 'ms',
-    note: `p50 ${at.p50} ms, max ${at.max} ms`,
-    extra: { ratePerSec: half, ...at, sent: halfRun.ops },
+    note: `p50 ${at.p50} ms, max ${at.max} ms; the slowest 1 % (${slow.length}) started in ${windows} 100 ms windows; bench event loop delay p99 ${benchLoop.p99} ms (max ${benchLoop.max}); pauses >= 10 ms: ${pauseText(pauses, slow.length)}`,
+    extra: { ratePerSec: half, ...at, sent: halfRun.ops, tail: { slow: slow.length, windows, benchLoop, pauses } },
   });
   await settle(ctx, 'accepted events at half load');
   const direct = await run('registry');
