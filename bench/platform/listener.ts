@@ -16,6 +16,7 @@ import { onCleanup } from '../lib/cleanup';
 import { nowMs, sleep } from '../lib/clock';
 import { cpuDelta, sampleCpu, type CpuSample } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
+import { collectOwnGarbage } from '../lib/own-gc';
 import { percentile, rate, round, summarize, type LatencySummary } from '../lib/stats';
 import { consumerBacklog } from './bench-stack';
 import { benchPauses, pauseFigures, pausesIn, pauseText, snapshots, type Pause } from './instances';
@@ -214,6 +215,7 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
         await sleep(20);
       }
     })();
+    collectOwnGarbage();
     loop.enable();
     const own = benchPauses();
     const backlogBefore = await pendingNow();

@@ -7,6 +7,7 @@ import { CONSUMERS } from '@hookline/contracts';
 import { nowMs, sleep } from '../lib/clock';
 import { cpuDelta, sampleCpu, type CpuSample } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
+import { collectOwnGarbage } from '../lib/own-gc';
 import { eventData } from '../lib/payload';
 import type { BenchOptions } from '../lib/options';
 import type { ReceiverFarm } from '../lib/receiver-farm';
@@ -205,6 +206,7 @@ export async function accepted(ctx: Ctx): Promise<void> {
     if (res.statusCode !== 202) throw new Error(`${res.statusCode} ${text.slice(0, 200)}`);
     times.push({ at: s0, ms: nowMs() - s0 });
   };
+  collectOwnGarbage();
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const own = benchPauses();
@@ -441,6 +443,7 @@ export async function latency(ctx: Ctx): Promise<void> {
     const opts = { ratePerSec, maxInFlight: 2000, op };
     await openLoop({ ...opts, durationMs: o.quick ? 1000 : 2000, maxOps: ratePerSec * 2 });
     await settle(ctx, 'latency warm-up', 30_000);
+    collectOwnGarbage();
     await farm.recordLatency(true);
     acks = [];
     const base = farm.unique(t.indexes);
