@@ -218,19 +218,21 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     collectOwnGarbage();
     loop.enable();
     const own = benchPauses();
+    await b.stack.gateway.loopDelay({ reset: true });
     const backlogBefore = await pendingNow();
     const from = nowMs();
     const open = await openLoop({ ratePerSec, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds, maxInFlight: 2000, op: async () => void lat.push(await send(via)) });
     loop.disable();
     const to = nowMs();
     const ownPauses = own.stop();
+    const gatewayLoop = via === b.gateway ? await b.stack.gateway.loopDelay() : undefined;
     probing = false;
     await probeLoop;
     const backlogAtEnd = await pendingNow();
     const after = await snapshots(b);
     await applied(60_000);
     if (open.errors || open.skipped) results.errors.push(`listener latency (${what}): ${open.errors} errors, ${open.skipped} skipped (${open.firstError ?? 'too many in flight'})`);
-    return { lat, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: round(loop.percentile(99) / 1e6), benchLoopMax: round(loop.max / 1e6), backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, ownPauses) };
+    return { lat, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: round(loop.percentile(99) / 1e6), benchLoopMax: round(loop.max / 1e6), gatewayLoop, backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, ownPauses) };
   };
 
   const g = await latency(b.gateway, 'gateway');
@@ -262,6 +264,8 @@ interface LatencyRun {
   probes: { health: number[]; publish: number[] };
   benchLoopP99: number;
   benchLoopMax: number;
+  /** The gateway thread's event-loop delay in the window (through the gateway only). */
+  gatewayLoop?: { p99Ms: number; maxMs: number };
   backlogBefore: number;
   backlogAtEnd: number;
   /** Pauses of 10 ms or more (GC, or the event loop held up by anything, the OS included) each service, and the bench's main thread, had in the window. */
@@ -287,6 +291,8 @@ function tailFigures(r: LatencyRun) {
     publishP99: summarize(r.probes.publish).p99,
     benchLoopP99: r.benchLoopP99,
     benchLoopMax: r.benchLoopMax,
+    gatewayLoopP99: r.gatewayLoop ? round(r.gatewayLoop.p99Ms) : undefined,
+    gatewayLoopMax: r.gatewayLoop ? round(r.gatewayLoop.maxMs) : undefined,
     backlogBefore: r.backlogBefore,
     backlogAtEnd: r.backlogAtEnd,
     pauses: pauseFigures(r.pauses, slow),
@@ -296,7 +302,7 @@ function tailFigures(r: LatencyRun) {
 function tail(r: LatencyRun): string {
   const t = tailFigures(r);
   const inService = t.serviceTotalMedian !== undefined ? `the slowest 1 % (${t.slow}, in ${t.windows} 100 ms windows) spent a median ${t.serviceTotalMedian} ms in the ingest handler (${t.storeMedian} ms awaiting JetStream) and ${t.outsideMedian} ms outside it` : `the slowest 1 % (${t.slow}) started in ${t.windows} 100 ms windows`;
-  return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax}); apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}`;
+  return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax})${t.gatewayLoopP99 !== undefined ? `, gateway thread's ${t.gatewayLoopP99} ms (max ${t.gatewayLoopMax})` : ''}; apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}`;
 }
 
 async function countRows(databaseUrl: string, first: number): Promise<{ rows: number; children: number }> {

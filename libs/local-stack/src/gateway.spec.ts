@@ -217,6 +217,13 @@ describe('startGateway', () => {
     assert.equal((await send(gateway.url, { path: '/local/other' })).status, 404);
   });
 
+  it('reports its thread’s event-loop delay, and starts again from a reset', async () => {
+    const first = await gateway.loopDelay({ reset: true });
+    assert.ok(Number.isFinite(first.p99Ms) && first.maxMs >= first.p99Ms && first.p99Ms > 0, JSON.stringify(first));
+    const again = await gateway.loopDelay();
+    assert.ok(Number.isFinite(again.maxMs), JSON.stringify(again));
+  });
+
   it('refuses to start on a port in use, naming why', async () => {
     const port = Number(new URL(gateway.url).port);
     await assert.rejects(startGateway('127.0.0.1', port, Object.fromEntries(SERVICE_NAMES.map((n) => [n, deadPort])) as Record<ServiceName, number>), (err: Error & { code?: string }) => err.code === 'EADDRINUSE');

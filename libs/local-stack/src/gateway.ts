@@ -9,6 +9,8 @@ import type { ProcessStatus } from './supervisor';
 
 export interface Gateway {
   url: string;
+  /** The proxy thread's event-loop delay (ms) since the last reset: a request through the gateway waits out each such stall. */
+  loopDelay(opts?: { reset?: boolean }): Promise<{ p99Ms: number; maxMs: number }>;
   close(): Promise<void>;
 }
 
@@ -63,11 +65,29 @@ export async function startGateway(host: string, port: number, upstreams: Record
   worker.on('error', (err) => console.error(`[hookline] the gateway's thread failed: ${err.message}`));
   return {
     url: `http://${host}:${proxyPort}`,
+    loopDelay: async (o = {}) => {
+      const answer = new Promise<{ p99Ms: number; maxMs: number }>((resolve) => {
+        const onMessage = (m: { loopDelay?: { p99Ms: number; maxMs: number } }) => {
+          if (!m.loopDelay) return;
+          worker.off('message', onMessage);
+          resolve(m.loopDelay);
+        };
+        worker.on('message', onMessage);
+      });
+      worker.postMessage('loop-delay');
+      const d = await answer;
+      if (o.reset) worker.postMessage('loop-delay-reset');
+      return d;
+    },
     close: async () => {
       await new Promise<void>((resolve) => {
-        const done = () => resolve();
-        worker.once('message', done);
-        worker.once('exit', done);
+        const done = (m?: { closed?: boolean }) => {
+          if (m && typeof m === 'object' && !m.closed) return;
+          worker.off('message', done);
+          resolve();
+        };
+        worker.on('message', done);
+        worker.once('exit', () => resolve());
         worker.postMessage('close');
       });
       await worker.terminate();
