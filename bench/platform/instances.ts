@@ -3,7 +3,10 @@
 // orders were handed back or redelivered) and the pauses (GC, event-loop stalls) that
 // make latency tails. Plus resident memory per process from /proc.
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { InstanceStats, type InstanceSnapshot, type Pause } from '@hookline/observability';
+import { collectOwnGarbage } from '../lib/own-gc';
+import { round } from '../lib/stats';
 import type { BenchStack } from './bench-stack';
 
 export type Snapshots = Map<string, InstanceSnapshot>;
@@ -12,18 +15,32 @@ export type { Pause };
 /** The name the bench's own main thread goes by among the services' pauses. */
 export const BENCH_MAIN = 'bench main thread (load client)';
 
+/** What a latency window saw of the bench's own side: its main thread (where the load client times each request) and the gateway's thread. */
+export interface OwnSide {
+  benchLoopP99: number;
+  benchLoopMax: number;
+  /** The bench main thread's GC and event-loop stalls of 10 ms or more, as each service watches its own. */
+  benchPauses: Pause[];
+  gatewayLoop: { p99Ms: number; maxMs: number };
+}
+
 /**
- * Watches the bench's own main thread (its GC and event-loop stalls, as each service
- * watches its own) from now until stop(): the load client takes every request's time
- * there, so a stall of it lengthens the requests in flight as much as one of a service.
+ * Starts a latency window: collects the bench's own heap first (the throughput run's
+ * garbage is then not collected inside the window), then watches the bench's main thread
+ * and the gateway's thread until stop().
  */
-export function benchPauses(): { stop(): Pause[] } {
+export async function watchOwnSide(b: BenchStack): Promise<{ stop(): Promise<OwnSide> }> {
+  collectOwnGarbage();
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const stats = new InstanceStats();
   stats.start();
+  await b.stack.gateway.loopDelay({ reset: true });
   return {
-    stop: () => {
+    stop: async () => {
+      loop.disable();
       stats.stop();
-      return stats.snapshot().runtime.pauses;
+      return { benchLoopP99: round(loop.percentile(99) / 1e6), benchLoopMax: round(loop.max / 1e6), benchPauses: stats.snapshot().runtime.pauses, gatewayLoop: await b.stack.gateway.loopDelay() };
     },
   };
 }

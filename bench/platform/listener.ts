@@ -7,7 +7,6 @@
 // half the measured rate, with probes that say where its tail comes from. Compared with
 // the same run's baselines: the bare node:http receiver, the awaited JetStream publish,
 // the single-row PostgreSQL INSERT.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { Client } from 'pg';
 import { Pool } from 'undici';
@@ -16,10 +15,9 @@ import { onCleanup } from '../lib/cleanup';
 import { nowMs, sleep } from '../lib/clock';
 import { cpuDelta, sampleCpu, type CpuSample } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
-import { collectOwnGarbage } from '../lib/own-gc';
 import { percentile, rate, round, summarize, type LatencySummary } from '../lib/stats';
 import { consumerBacklog } from './bench-stack';
-import { benchPauses, pauseFigures, pausesIn, pauseText, snapshots, type Pause } from './instances';
+import { pauseFigures, pausesIn, pauseText, snapshots, watchOwnSide, type Pause } from './instances';
 import type { Ctx } from './scenarios';
 
 const TENANT = 'bench-listener';
@@ -191,7 +189,6 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
   const latency = async (via: Pool, what: string) => {
     const lat: Sample[] = [];
     const probes = { health: [] as number[], publish: [] as number[] };
-    const loop = monitorEventLoopDelay({ resolution: 5 });
     let probing = true;
     // Every 20 ms: GET /health straight to webhook-listener (its event loop: a request waits
     // there while a batch, a GC or another request holds it) and a JetStream publish of 1 KB
@@ -215,24 +212,19 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
         await sleep(20);
       }
     })();
-    collectOwnGarbage();
-    loop.enable();
-    const own = benchPauses();
-    await b.stack.gateway.loopDelay({ reset: true });
+    const own = await watchOwnSide(b);
     const backlogBefore = await pendingNow();
     const from = nowMs();
     const open = await openLoop({ ratePerSec, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds, maxInFlight: 2000, op: async () => void lat.push(await send(via)) });
-    loop.disable();
     const to = nowMs();
-    const ownPauses = own.stop();
-    const gatewayLoop = via === b.gateway ? await b.stack.gateway.loopDelay() : undefined;
+    const side = await own.stop();
     probing = false;
     await probeLoop;
     const backlogAtEnd = await pendingNow();
     const after = await snapshots(b);
     await applied(60_000);
     if (open.errors || open.skipped) results.errors.push(`listener latency (${what}): ${open.errors} errors, ${open.skipped} skipped (${open.firstError ?? 'too many in flight'})`);
-    return { lat, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: round(loop.percentile(99) / 1e6), benchLoopMax: round(loop.max / 1e6), gatewayLoop, backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, ownPauses) };
+    return { lat, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: side.benchLoopP99, benchLoopMax: side.benchLoopMax, gatewayLoop: via === b.gateway ? side.gatewayLoop : undefined, backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, side.benchPauses) };
   };
 
   const g = await latency(b.gateway, 'gateway');

@@ -1,7 +1,6 @@
 // The platform scenarios. Each one has its own tenant (so no receiver sees another
 // scenario's events), starts from a quiet platform, and is bounded in count and time.
 import { cpus } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { CONSUMERS } from '@hookline/contracts';
 import { nowMs, sleep } from '../lib/clock';
@@ -17,7 +16,7 @@ import { consumerBacklog, orderHandOuts, type BenchStack } from './bench-stack';
 import { feedWindowed, type FeedResult } from './feed';
 import { PgStats } from './pg-stats';
 import { awaitReceiversLive, createTenant, type BenchTenant } from './tenant';
-import { benchPauses, memory, mb, pauseFigures, pausesBetween, pausesIn, pauseText, snapshots, workDelta, type Snapshots } from './instances';
+import { memory, mb, pauseFigures, pausesBetween, pausesIn, pauseText, snapshots, watchOwnSide, workDelta, type Snapshots } from './instances';
 
 export interface Ctx {
   o: BenchOptions;
@@ -206,24 +205,18 @@ export async function accepted(ctx: Ctx): Promise<void> {
     if (res.statusCode !== 202) throw new Error(`${res.statusCode} ${text.slice(0, 200)}`);
     times.push({ at: s0, ms: nowMs() - s0 });
   };
-  collectOwnGarbage();
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  const own = benchPauses();
-  await b.stack.gateway.loopDelay({ reset: true });
+  const own = await watchOwnSide(b);
   const from = nowMs();
   const halfRun = await openLoop({ ratePerSec: half, durationMs: (o.quick ? 3 : 10) * 1000, maxOps: half * (o.quick ? 3 : 10), maxInFlight: 2000, op: timed });
   const to = nowMs();
-  const ownPauses = own.stop();
-  loop.disable();
-  const gatewayLoop = await b.stack.gateway.loopDelay();
+  const side = await own.stop();
   const at = summarize(times.map((t) => t.ms));
   // Where the slowest 1 % were: in few 100 ms windows (stalls) or spread (queueing), and
   // which process paused (GC or otherwise) while they were in flight.
   const slow = times.filter((t) => t.ms >= at.p99);
   const windows = new Set(slow.map((t) => Math.floor(t.at / 100))).size;
-  const pauses = pauseFigures(pausesIn(await snapshots(b), from, to, ownPauses), slow);
-  const benchLoop = { p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6), gatewayP99: round(gatewayLoop.p99Ms), gatewayMax: round(gatewayLoop.maxMs) };
+  const pauses = pauseFigures(pausesIn(await snapshots(b), from, to, side.benchPauses), slow);
+  const benchLoop = { p99: side.benchLoopP99, max: side.benchLoopMax, gatewayP99: round(side.gatewayLoop.p99Ms), gatewayMax: round(side.gatewayLoop.maxMs) };
   if (halfRun.errors || halfRun.skipped) results.errors.push(`accepted at half load: ${halfRun.errors} errors, ${halfRun.skipped} skipped (${halfRun.firstError ?? 'too many in flight'})`);
   results.add({
     id: 'platform.accepted.p99',

@@ -1,27 +1,27 @@
 // The gateway's proxy: a request whose path has a service's prefix is passed to that
 // service as it comes (body streamed, not read first), over keep-alive connections of
 // node:http's client. (undici's stream() took 0.08 ms of CPU per proxied request against
-// node:http's 0.10, but once in a fuzz run it reset a caller's connection on an answer that
-// came before the body was sent; node:http passes such an answer on.) Hop-by-hop headers (RFC 9110 §7.6.1) stay on their own
-// hop, and X-Forwarded-For names the caller as this gateway saw it, whatever the caller
-// claimed. Paths the gateway answers itself (/health, /local/...) go to `own`, a server
-// on loopback in the launcher's main thread.
+// node:http's 0.10, but once in a fuzz run it reset a caller's connection on an answer
+// that came before the body was sent; node:http passes such an answer on.) Hop-by-hop
+// headers (RFC 9110 §7.6.1) stay on their own hop, and X-Forwarded-For names the caller as
+// this gateway saw it, whatever the caller claimed. Paths the gateway answers itself
+// (/health, /local/...) go to a server on loopback in the launcher's main thread.
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { answerClientErrors, routeFor, type ServiceName } from '@hookline/contracts';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus Expect (answered here, by node:http). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'x-forwarded-for']);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect']);
 
 /**
  * The headers to send on: the caller's, in their order and spelling, without the
  * hop-by-hop ones (and those Connection names), with X-Forwarded-For set to `peer`.
  */
 export function forwardedHeaders(rawHeaders: readonly string[], peer: string): string[] {
-  const named = connectionTokens(rawHeaders);
+  const named = namedByConnection(rawHeaders.filter((_, i) => i % 2 === 1 && rawHeaders[i - 1].toLowerCase() === 'connection'));
   const out: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i].toLowerCase();
-    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || named.has(name) || name === 'x-forwarded-for') continue;
     out.push(rawHeaders[i], rawHeaders[i + 1]);
   }
   out.push('x-forwarded-for', peer);
@@ -30,24 +30,23 @@ export function forwardedHeaders(rawHeaders: readonly string[], peer: string): s
 
 /** The service's answer headers to pass back: all but the hop-by-hop ones (node:http frames the answer to the caller itself). */
 export function answerHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const named = typeof headers.connection === 'string' ? connectionTokens(['connection', headers.connection]) : undefined;
+  const named = namedByConnection(typeof headers.connection === 'string' ? [headers.connection] : []);
   const out: Record<string, string | string[]> = {};
   for (const k in headers) {
     const v = headers[k];
-    if (v === undefined || (HOP_BY_HOP.has(k) && k !== 'x-forwarded-for') || named?.has(k)) continue;
+    if (v === undefined || HOP_BY_HOP.has(k) || named.has(k)) continue;
     out[k] = v;
   }
   return out;
 }
 
-/** Header names a Connection header lists: they too belong to this hop only. */
-function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefined {
-  let named: Set<string> | undefined;
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i].length !== 10 || rawHeaders[i].toLowerCase() !== 'connection') continue;
-    for (const token of rawHeaders[i + 1].split(',')) {
+/** Header names the Connection header values list: they too belong to this hop only. */
+function namedByConnection(values: readonly string[]): Set<string> {
+  const named = new Set<string>();
+  for (const value of values) {
+    for (const token of value.split(',')) {
       const t = token.trim().toLowerCase();
-      if (t && t !== 'close' && t !== 'keep-alive') (named ??= new Set()).add(t);
+      if (t && t !== 'close' && t !== 'keep-alive') named.add(t);
     }
   }
   return named;
@@ -74,8 +73,8 @@ export interface Proxy {
 const UNAVAILABLE = (detail: string) => JSON.stringify({ type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail });
 
 export function startProxy(opts: ProxyOptions): Promise<Proxy> {
-  // Keep-alive connections to the services, as many as requests in flight.
-  const agent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000 });
+  // Keep-alive connections to the services, as many as requests in flight; destroyed on close.
+  const agent = new Agent({ keepAlive: true });
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const own = path === '/health' || path.startsWith('/local/');
