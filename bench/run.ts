@@ -77,6 +77,9 @@ async function main(): Promise<void> {
     return;
   }
   installSignalHandlers();
+  // The nats-server npm start and npm test use: a newer one than Debian 12's when the machine has only that.
+  const { ensureNewNatsServer } = await import('../deploy/local/nats-debian.mjs');
+  await ensureNewNatsServer();
   const startedAt = new Date();
   const t0 = nowMs();
   const results = new Results();

@@ -4,11 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureBrowser, ensureNodeModules, ensureSystemPackages } from '../deploy/local/prereqs.mjs';
+import { ensureBrowser, ensureNewNatsServer, ensureNodeModules, ensureSystemPackages } from '../deploy/local/prereqs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureNodeModules(root);
 ensureSystemPackages();
+await ensureNewNatsServer();
 ensureBrowser();
 
 const args = process.argv.slice(2);

@@ -1,8 +1,11 @@
 // What `npm start` and `npm test` need before any dependency is installed: the npm
-// packages, nats-server and PostgreSQL (and, for the tests, chromium). Plain Node, no dependencies.
+// packages, nats-server and PostgreSQL (and, for the tests, chromium; and a nats-server
+// newer than Debian 12's, see nats-debian.mjs). Plain Node, no dependencies.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+
+export { ensureNewNatsServer } from './nats-debian.mjs';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });

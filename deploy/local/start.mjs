@@ -8,12 +8,13 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { ensureNodeModules, ensureSystemPackages } from './prereqs.mjs';
+import { ensureNewNatsServer, ensureNodeModules, ensureSystemPackages } from './prereqs.mjs';
 import { consoleIsStale } from '../../services/console/build.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 ensureNodeModules(root);
 ensureSystemPackages();
+await ensureNewNatsServer();
 // The admin console's static files (served by the registry under /console/) are built
 // when missing or made from other sources: by stack.ts once the services are up, so the
 // API does not wait for the build (up to a minute or two on a busy machine).

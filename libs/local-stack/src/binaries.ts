@@ -11,7 +11,17 @@ function onPath(name: string, extra: string[] = []): string | undefined {
   return undefined;
 }
 
+/**
+ * HOOKLINE_NATS_SERVER first: `npm start`, `npm test` and `npm run bench` set it to the
+ * newer nats-server they unpack from Debian's stable release when the machine's own is
+ * older than 2.10 (deploy/local/nats-debian.mjs). Then the machine's own.
+ */
 export function findNatsServer(): string {
+  const chosen = process.env.HOOKLINE_NATS_SERVER;
+  if (chosen) {
+    if (!existsSync(chosen)) throw new Error(`HOOKLINE_NATS_SERVER names ${chosen}, which does not exist`);
+    return chosen;
+  }
   const p = onPath('nats-server', ['/usr/sbin', '/usr/local/sbin', '/usr/bin']);
   if (!p) throw new Error('nats-server was not found (apt-get install nats-server)');
   return p;
