@@ -25,3 +25,17 @@ export function answerClientErrors(server: Server): void {
     );
   });
 }
+
+/**
+ * How long our HTTP servers keep an idle keep-alive connection: longer than any proxy in
+ * front of them keeps its idle connections to them (the launcher's gateway 60 s, an
+ * ingress-nginx upstream 60 s by default, a cloud load balancer 60 s). Node's default is
+ * 5 s: a proxy that reuses a connection in the instant the service closes it gets a reset,
+ * and a POST through it fails (the proxy cannot send it again). The side that closes idle
+ * connections must be the proxy.
+ */
+export const IDLE_CONNECTION_MS = 65_000;
+
+export function keepIdleConnections(server: Server): void {
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
+}

@@ -9,7 +9,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { ConfigError, ConfigSpec, HttpConfig, readConfig } from '@hookline/config';
-import { answerClientErrors, JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
+import { answerClientErrors, keepIdleConnections, JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
 import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
 import { installMetrics } from './http-metrics';
 import { collectStartupGarbage } from './startup-gc';
@@ -62,6 +62,7 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   answerClientErrors(app.getHttpServer() as Server);
+  keepIdleConnections(app.getHttpServer() as Server);
   await app.listen(config.listenPort, config.listenHost);
   const address = app.getHttpServer().address() as { port: number };
   logger.info({ url: `http://${config.listenHost}:${address.port}` }, `${config.service} listening`);

@@ -63,6 +63,8 @@ export interface ProxyOptions {
   upstreams: Record<ServiceName, number>;
   /** The port, on 127.0.0.1, of the server that answers /health and /local/... */
   ownPort: number;
+  /** How long a connection to a service may sit idle before it is closed here (UPSTREAM_IDLE_MS). */
+  upstreamIdleMs?: number;
 }
 
 export interface Proxy {
@@ -70,11 +72,17 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
+/** Below the services' IDLE_CONNECTION_MS (65 s). */
+export const UPSTREAM_IDLE_MS = 60_000;
+
 const UNAVAILABLE = (detail: string) => JSON.stringify({ type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail });
 
 export function startProxy(opts: ProxyOptions): Promise<Proxy> {
-  // Keep-alive connections to the services, as many as requests in flight; destroyed on close.
-  const agent = new Agent({ keepAlive: true });
+  // Keep-alive connections to the services, as many as requests in flight; destroyed on
+  // close. One idle for UPSTREAM_IDLE_MS is closed here, before the service would close it
+  // (IDLE_CONNECTION_MS): a request sent on a connection the service is closing that
+  // instant fails, and a POST cannot be sent again.
+  const agent = new Agent({ keepAlive: true, timeout: opts.upstreamIdleMs ?? UPSTREAM_IDLE_MS });
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const own = path === '/health' || path.startsWith('/local/');
@@ -122,13 +130,13 @@ function forward(agent: Agent, port: number, req: IncomingMessage, res: ServerRe
   res.on('close', () => {
     if (!res.writableFinished) up.destroy();
   });
-  up.on('error', () => {
+  up.on('error', (err: Error & { code?: string }) => {
     if (res.headersSent || res.destroyed) {
       res.destroy();
       return;
     }
     res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' });
-    res.end(UNAVAILABLE(`${name} is not answering`));
+    res.end(UNAVAILABLE(`${name} is not answering${err.code ? ` (${err.code})` : ''}`));
   });
   if (hasBody(req.headers)) req.pipe(up);
   else up.end();

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
+import { IDLE_CONNECTION_MS, SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
 import { startGateway, type Gateway } from './gateway';
-import { answerHeaders, forwardedHeaders, hasBody } from './gateway-proxy';
+import { answerHeaders, forwardedHeaders, hasBody, UPSTREAM_IDLE_MS } from './gateway-proxy';
 import type { ProcessStatus } from './supervisor';
 
 describe('forwardedHeaders', () => {
@@ -201,7 +201,7 @@ describe('startGateway', () => {
     const down = await send(gateway.url, { path: '/v1/audit/events' });
     assert.equal(down.status, 503);
     assert.equal(down.headers['retry-after'], '1');
-    assert.deepEqual(JSON.parse(down.body), { type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'audit-log is not answering' });
+    assert.deepEqual(JSON.parse(down.body), { type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'audit-log is not answering (ECONNREFUSED)' });
   });
 
   it('answers /health (with process ids to a caller on this machine) and the local pages itself', async () => {
@@ -227,5 +227,49 @@ describe('startGateway', () => {
   it('refuses to start on a port in use, naming why', async () => {
     const port = Number(new URL(gateway.url).port);
     await assert.rejects(startGateway('127.0.0.1', port, Object.fromEntries(SERVICE_NAMES.map((n) => [n, deadPort])) as Record<ServiceName, number>), (err: Error & { code?: string }) => err.code === 'EADDRINUSE');
+  });
+});
+
+describe('idle connections between the gateway and a service', () => {
+  it('are closed by the gateway, before the service would close them', () => {
+    // A request sent on a connection the service is closing that instant fails, and a POST cannot be sent again.
+    assert.ok(UPSTREAM_IDLE_MS < IDLE_CONNECTION_MS, `${UPSTREAM_IDLE_MS} < ${IDLE_CONNECTION_MS}`);
+  });
+
+  it('a connection idle for upstreamIdleMs is closed from the gateway’s side, one in use is not', async () => {
+    const closedAt: number[] = [];
+    let slowDone = 0;
+    const service = await upstream((req, res, body) => {
+      req.socket.once('close', () => closedAt.push(Date.now()));
+      if (req.url === '/v1/events/slow') {
+        // Longer than the idle limit, but in use all along: it must come back whole.
+        setTimeout(() => void body().then(() => res.writeHead(200).end('slow')), 600);
+        return;
+      }
+      void body().then(() => res.writeHead(200).end('ok'));
+    });
+    service.server.keepAliveTimeout = 60_000;
+    const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, service.port])) as Record<ServiceName, number>;
+    const gw = await startGateway('127.0.0.1', 0, ports, { upstreamIdleMs: 200 });
+    try {
+      const slow = send(gw.url, { path: '/v1/events/slow' }).then((r) => {
+        slowDone = Date.now();
+        return r;
+      });
+      const sent = Date.now();
+      const quick = await send(gw.url, { path: '/v1/events' });
+      assert.equal(quick.status, 200);
+      await new Promise((r) => setTimeout(r, 450));
+      assert.equal(closedAt.length, 1, 'the idle connection was closed');
+      assert.ok(closedAt[0] - sent >= 150 && closedAt[0] - sent < 450, `closed after ${closedAt[0] - sent} ms`);
+      const s = await slow;
+      assert.equal(s.status, 200);
+      assert.equal(s.body, 'slow');
+      assert.ok(slowDone - sent >= 550);
+    } finally {
+      await gw.close();
+      service.server.close();
+      service.server.closeAllConnections();
+    }
   });
 });

@@ -25,6 +25,8 @@ export interface GatewayOptions {
   status?: () => ProcessStatus[];
   /** Pages only a local stack serves, under /local/. */
   local?: LocalPages;
+  /** How long a connection to a service may sit idle before the gateway closes it (UPSTREAM_IDLE_MS, 60 s). */
+  upstreamIdleMs?: number;
 }
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
@@ -42,7 +44,7 @@ export async function startGateway(host: string, port: number, upstreams: Record
       own.close(() => r());
       own.closeAllConnections();
     });
-  const worker = proxyThread({ host, port, upstreams, ownPort });
+  const worker = proxyThread({ host, port, upstreams, ownPort, ...(opts.upstreamIdleMs ? { upstreamIdleMs: opts.upstreamIdleMs } : {}) });
   let proxyPort: number;
   // events.once adds and removes only its own listeners (the Worker's keep its port referenced).
   const stop = new AbortController();

@@ -12,7 +12,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { HttpConfig } from '@hookline/config';
-import { answerClientErrors } from '@hookline/contracts';
+import { answerClientErrors, keepIdleConnections } from '@hookline/contracts';
 import { createValidationPipe, installMetrics, ProblemFilter, collectStartupGarbage } from '@hookline/http';
 import { correlation, httpMetrics, LOGGER, Logger, Metrics, PinoNestLogger } from '@hookline/observability';
 import { IngestService } from './ingest/ingest.service';
@@ -59,6 +59,7 @@ export async function runListenerService(module: DynamicModule, config: HttpConf
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   serveHooksFirst(app.getHttpServer() as Server, app.get(IngestService), config.metrics ? httpMetrics(app.get(Metrics)) : undefined);
   answerClientErrors(app.getHttpServer() as Server);
+  keepIdleConnections(app.getHttpServer() as Server);
   await app.listen(config.listenPort, config.listenHost);
   const address = app.getHttpServer().address() as { port: number };
   logger.info({ url: `http://${config.listenHost}:${address.port}` }, `${config.service} listening`);
