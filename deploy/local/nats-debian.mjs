@@ -136,7 +136,12 @@ async function fetchFromDebian(mirror, arch, cache, keyring, log) {
     if (x.error || x.status !== 0) throw new Error(`dpkg-deb -x failed: ${(x.stderr || x.error?.message || '').trim()}`);
     const got = versionOf(join(unpacked, 'usr', 'sbin', 'nats-server'));
     if (!got || !versionAtLeast(got, MIN_NATS)) throw new Error('the unpacked nats-server does not run or is too old');
-    renameSync(unpacked, target);
+    try {
+      renameSync(unpacked, target);
+    } catch (err) {
+      // Another start on this machine unpacked the same version a moment earlier: take that one.
+      if (!existsSync(bin)) throw err;
+    }
     return bin;
   } finally {
     rmSync(work, { recursive: true, force: true });
