@@ -82,7 +82,8 @@ export function cacheDir(env = process.env, home = homedir()) {
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
-function onPath(name, extra = [], path = process.env.PATH) {
+/** The first `name` in the PATH folders, then in `extra`. */
+export function onPath(name, extra = [], path = process.env.PATH) {
   for (const d of [...(path ?? '').split(delimiter), ...extra]) if (d && existsSync(join(d, name))) return join(d, name);
   return undefined;
 }

@@ -3,7 +3,8 @@
 // newer than Debian 12's, see nats-debian.mjs). Plain Node, no dependencies.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { onPath } from './nats-debian.mjs';
 
 export { ensureNewNatsServer } from './nats-debian.mjs';
 
@@ -18,13 +19,6 @@ export function ensureNodeModules(root) {
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
   console.log('[hookline] installing npm dependencies (npm ci)');
   run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root });
-}
-
-function onPath(name, extra = []) {
-  for (const d of [...(process.env.PATH ?? '').split(delimiter), ...extra]) {
-    if (d && existsSync(join(d, name))) return join(d, name);
-  }
-  return undefined;
 }
 
 function hasPostgres() {

@@ -7,7 +7,7 @@
 // this gateway saw it, whatever the caller claimed. Paths the gateway answers itself
 // (/health, /local/...) go to a server on loopback in the launcher's main thread.
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { answerClientErrors, routeFor, type ServiceName } from '@hookline/contracts';
+import { answerClientErrors, IDLE_CONNECTION_MS, keepIdleConnections, routeFor, type ServiceName } from '@hookline/contracts';
 
 /** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus Expect (answered here, by node:http). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect']);
@@ -72,8 +72,8 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-/** Below the services' IDLE_CONNECTION_MS (65 s). */
-export const UPSTREAM_IDLE_MS = 60_000;
+/** Below the services' IDLE_CONNECTION_MS (65 s): 60 s. */
+export const UPSTREAM_IDLE_MS = IDLE_CONNECTION_MS - 5_000;
 
 const UNAVAILABLE = (detail: string) => JSON.stringify({ type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail });
 
@@ -94,7 +94,7 @@ export function startProxy(opts: ProxyOptions): Promise<Proxy> {
     }
     forward(agent, service ? opts.upstreams[service] : opts.ownPort, req, res, service ?? 'the launcher');
   });
-  server.keepAliveTimeout = 65_000;
+  keepIdleConnections(server);
   answerClientErrors(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);

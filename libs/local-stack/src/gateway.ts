@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { answerClientErrors, type ServiceName } from '@hookline/contracts';
+import { answerClientErrors, keepIdleConnections, type ServiceName } from '@hookline/contracts';
 import type { ProxyOptions } from './gateway-proxy';
 import type { ProcessStatus } from './supervisor';
 
@@ -138,7 +138,7 @@ function startOwnPages(opts: GatewayOptions): Promise<Server> {
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('no such local page');
   });
-  server.keepAliveTimeout = 65_000;
+  keepIdleConnections(server);
   answerClientErrors(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
