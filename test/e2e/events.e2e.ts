@@ -1,6 +1,7 @@
 // The first event path: POST /v1/events -> JetStream -> audit-log -> GET /v1/audit/events.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { CONSUMERS, HEADERS, SERVICE_NAMES, STREAMS, subjects } from '@hookline/contracts';
@@ -81,6 +82,39 @@ describe('host events', () => {
     assertProblem(await stack.operator.post('/v1/events', event(), { 'idempotency-key': 'x'.repeat(300) }), 400, 'Idempotency-Key');
     const big = event({ data: { blob: 'x'.repeat(257 * 1024) } });
     assertProblem(await stack.operator.post('/v1/events', big), 413, 'body');
+  });
+
+  it('a gzip body (read by express, not by the route taken first on node:http) gets the same answers', async () => {
+    const send = (body: unknown, extra: Record<string, string> = {}) =>
+      fetch(`${stack.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.operatorToken}`, 'content-type': 'application/json', 'content-encoding': 'gzip', ...extra },
+        body: gzipSync(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))),
+      });
+    const key = `gz-${Date.now()}`;
+    const first = await send(event({ topic: 'Gzip.Sent', data: { n: 'gzipped' } }), { 'idempotency-key': key });
+    assert.equal(first.status, 202, await first.clone().text());
+    assert.equal(first.headers.get('content-type'), 'application/json; charset=utf-8');
+    const accepted = (await first.json()) as { id: string };
+    // The same key through the first route: the same event.
+    const again = await stack.operator.post('/v1/events', event({ topic: 'Gzip.Sent', data: { n: 'gzipped' } }), { 'idempotency-key': key });
+    assert.equal(again.status, 202);
+    assert.equal(again.body.id, accepted.id);
+    assert.equal(again.body.duplicate, true);
+    const stored = await eventually('the gzipped event stored', async () => {
+      const r = await stack.operator.get(`/v1/audit/events/${accepted.id}?tenant=acme`);
+      return r.status === 200 ? r.body : undefined;
+    });
+    assert.deepEqual(stored.data, { n: 'gzipped' });
+    for (const [body, field] of [[event({ topic: 'has space' }), 'topic'], ['{"topic": "A",', 'body']] as const) {
+      const res = await send(body);
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+      const problem = (await res.json()) as { errors: { field: string }[] };
+      assert.equal(problem.errors[0].field, field);
+    }
+    const anonymous = await fetch(`${stack.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(Buffer.from(JSON.stringify(event()))) });
+    assert.equal(anonymous.status, 401);
   });
 
   it('answers 401 problem+json without the operator token, and with a wrong one', async () => {

@@ -11,6 +11,7 @@ import express from 'express';
 import { ConfigError, ConfigSpec, HttpConfig, readConfig } from '@hookline/config';
 import { answerClientErrors, keepIdleConnections, JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
 import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
+import { type FirstRoute, serveFirst } from './first-routes';
 import { installMetrics } from './http-metrics';
 import { collectStartupGarbage } from './startup-gc';
 import { ProblemFilter } from './problem.filter';
@@ -19,6 +20,7 @@ import { createValidationPipe } from './validation';
 
 
 export const BODY_LIMIT = '256kb';
+const BODY_LIMIT_BYTES = 256 * 1024;
 
 /** Loads the service's config or exits with the list of what is wrong. */
 export function loadServiceConfig<T>(service: string, spec: ConfigSpec<T>): Readonly<T> {
@@ -41,6 +43,11 @@ export interface HttpServiceOptions {
    * must do what they do itself).
    */
   beforeRoutes?: (app: INestApplication) => RequestHandler[];
+  /**
+   * Routes answered on node:http before express sees the request (first-routes.ts), for
+   * plain JSON bodies; anything else on their paths still reaches express and beforeRoutes.
+   */
+  firstRoutes?: (app: INestApplication) => FirstRoute[];
 }
 
 export async function runHttpService(module: Type<unknown> | DynamicModule, config: HttpConfig & HttpServiceOptions): Promise<INestApplication> {
@@ -49,7 +56,7 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   app.useLogger(new PinoNestLogger(logger));
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  await installMetrics(app, config);
+  const timed = await installMetrics(app, config);
   app.use(correlationMiddleware);
   app.use(requireJsonBody);
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: false }));
@@ -61,6 +68,9 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   app.useGlobalFilters(new ProblemFilter(logger));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  if (config.firstRoutes) {
+    serveFirst(app.getHttpServer() as Server, config.firstRoutes(app), { problems: new ProblemFilter(logger), timed, bodyLimitBytes: BODY_LIMIT_BYTES, bodyLimitText: BODY_LIMIT });
+  }
   answerClientErrors(app.getHttpServer() as Server);
   keepIdleConnections(app.getHttpServer() as Server);
   await app.listen(config.listenPort, config.listenHost);

@@ -12,18 +12,23 @@ import { httpMetrics, LOGGER, metricsHandler, Metrics, serveMetrics, type Logger
 /** Paths a whole handler serves: a request no route template matched is labelled with its prefix. */
 const PREFIXES = PUBLIC_ROUTES.map((r) => r.prefix);
 
+/** The request timer installed, for routes answered before express (first-routes.ts). */
+export type RequestTimer = ReturnType<typeof httpMetrics>;
+
 /** Call before any other middleware. Does nothing with HOOKLINE_METRICS=false. */
-export async function installMetrics(app: INestApplication, config: HttpConfig): Promise<void> {
-  if (!config.metrics) return;
+export async function installMetrics(app: INestApplication, config: HttpConfig): Promise<RequestTimer | undefined> {
+  if (!config.metrics) return undefined;
   const metrics = app.get(Metrics);
   metrics.collectDefaults();
-  app.use(httpMetrics(metrics, PREFIXES));
+  const timed = httpMetrics(metrics, PREFIXES);
+  app.use(timed);
   if (config.metricsPort === undefined) {
     app.use(metricsHandler(metrics));
-    return;
+    return timed;
   }
   const server: Server = await serveMetrics(metrics, config.listenHost, config.metricsPort);
   app.getHttpServer().once('close', () => server.close());
   const port = (server.address() as { port: number }).port;
   app.get<Logger>(LOGGER).info({ url: `http://${config.listenHost}:${port}/metrics` }, 'metrics on a port of their own');
+  return timed;
 }

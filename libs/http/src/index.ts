@@ -10,3 +10,5 @@ export * from './authorization';
 export * from './browser-access';
 export * from './http-metrics';
 export * from './startup-gc';
+export * from './first-routes';
+export * from './body-reader';

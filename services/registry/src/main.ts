@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { loadServiceConfig, runHttpService } from '@hookline/http';
 import { AppModule } from './app.module';
 import { registryConfigSpec } from './config';
-import { eventsIngest } from './events/events.ingest';
+import { eventsFirstRoute, eventsIngest } from './events/events.ingest';
 
 const config = loadServiceConfig('registry', registryConfigSpec);
-void runHttpService(AppModule.forRoot(config), { ...config, service: 'registry', beforeRoutes: (app) => [eventsIngest(app)] });
+void runHttpService(AppModule.forRoot(config), { ...config, service: 'registry', firstRoutes: (app) => [eventsFirstRoute(app)], beforeRoutes: (app) => [eventsIngest(app)] });

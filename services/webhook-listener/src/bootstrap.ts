@@ -13,8 +13,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { HttpConfig } from '@hookline/config';
 import { answerClientErrors, keepIdleConnections } from '@hookline/contracts';
-import { createValidationPipe, installMetrics, ProblemFilter, collectStartupGarbage } from '@hookline/http';
-import { correlation, httpMetrics, LOGGER, Logger, Metrics, PinoNestLogger } from '@hookline/observability';
+import { createValidationPipe, installMetrics, ProblemFilter, collectStartupGarbage, type RequestTimer } from '@hookline/http';
+import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
 import { IngestService } from './ingest/ingest.service';
 import { hookUrl } from './ingest/request-parts';
 
@@ -27,7 +27,7 @@ function correlationMiddleware(req: Request, res: Response, next: NextFunction):
 }
 
 /** Puts /hooks/* in front of the server's request listener (Nest's express app), which keeps everything else. */
-function serveHooksFirst(server: Server, ingest: IngestService, timed?: ReturnType<typeof httpMetrics>): void {
+function serveHooksFirst(server: Server, ingest: IngestService, timed?: RequestTimer): void {
   const rest = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -52,12 +52,12 @@ export async function runListenerService(module: DynamicModule, config: HttpConf
   app.useLogger(new PinoNestLogger(logger));
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  await installMetrics(app, config);
+  const timed = await installMetrics(app, config);
   app.use(correlationMiddleware);
   app.useGlobalFilters(new ProblemFilter(logger));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  serveHooksFirst(app.getHttpServer() as Server, app.get(IngestService), config.metrics ? httpMetrics(app.get(Metrics)) : undefined);
+  serveHooksFirst(app.getHttpServer() as Server, app.get(IngestService), timed);
   answerClientErrors(app.getHttpServer() as Server);
   keepIdleConnections(app.getHttpServer() as Server);
   await app.listen(config.listenPort, config.listenHost);

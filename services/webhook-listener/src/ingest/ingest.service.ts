@@ -25,7 +25,7 @@ import {
   type ListenerRequestLog,
   type ListenerStructure,
 } from '@hookline/contracts';
-import { DomainError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationError, type FieldProblem, type ProblemBody } from '@hookline/http';
+import { DomainError, NotFoundError, readBody, ServiceUnavailableError, UnauthorizedError, ValidationError, type FieldProblem, type ProblemBody } from '@hookline/http';
 import { describePath, isPlainObject, keyFromRequest, keyOfRecord, mapRecord, mergeRecords, parseJsonBody, recordsAt, type Row } from '@hookline/listener-tables';
 import { JetStreamPublisher, NatsClient, NatsRpc } from '@hookline/messaging';
 import { labelRoute, LOGGER, Logger, methodLabel, Metrics } from '@hookline/observability';
@@ -35,7 +35,6 @@ import { RecordsRepository } from '../records/records.repository';
 import { tokenOpens } from '../registry-view/listeners-view';
 import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
 import { ScriptRunner } from '../scripts/script-runner';
-import { readBody } from './body-reader';
 import { dedupKeyOf, header, isJsonType, loggedPath, parseHookPath, presentedToken, scriptHeaders, scriptQuery, type HookRoute } from './request-parts';
 
 const METHODS: Record<string, IngestOp> = { POST: 'upsert', PUT: 'upsert', PATCH: 'patch', DELETE: 'delete' };

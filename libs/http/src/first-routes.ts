@@ -1,0 +1,123 @@
+// Routes answered on node:http before express and Nest see the request: for a route so
+// hot that express's middleware chain (router matching per middleware, body-parser's
+// stream and iconv decoding, res.json's ETag) costs more than the route's own work.
+// A first route gets what the chain would have given it: the correlation id, the HTTP
+// metrics, a JSON body of at most the service's limit, checked for depth and width, and
+// problem+json for every error, with the same statuses and messages. Whatever it does not
+// take as plain JSON (another content type, a charset, a compressed body, an absolute-form
+// URL) goes on to express unchanged, where the route's middleware answers it as before.
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
+import { correlation, labelRoute } from '@hookline/observability';
+import { readBody } from './body-reader';
+import type { ProblemFilter } from './problem.filter';
+import { PayloadTooLargeError, ValidationError } from './problems';
+
+export interface FirstRoute {
+  method: 'POST' | 'PUT' | 'PATCH';
+  /** The exact path (a query string is allowed and ignored, as express's req.path does). */
+  path: string;
+  /** Answers the request (sendJson); an error thrown or rejected is answered as problem+json. */
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+}
+
+export interface FirstRouteOptions {
+  problems: ProblemFilter;
+  /** The request metrics' timer (httpMetrics), when metrics are on. */
+  timed?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+  bodyLimitBytes: number;
+  /** The limit as the express path words it in its 413 ("256kb"). */
+  bodyLimitText: string;
+}
+
+const JSON_TYPE = /^application\/(?:json|[a-z0-9.+-]*\+json)$/;
+
+/** Whether a Content-Type is JSON in UTF-8 (the only JSON between systems, RFC 8259 §8.1). */
+export function isUtf8JsonType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const semi = contentType.indexOf(';');
+  const type = (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  if (!JSON_TYPE.test(type)) return false;
+  if (semi < 0) return true;
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase();
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8';
+}
+
+/** The first route for this request, or undefined when express should have it. */
+export function firstRouteFor(routes: readonly FirstRoute[], method: string | undefined, url: string | undefined, headers: IncomingMessage['headers']): FirstRoute | undefined {
+  if (url === undefined || url.charCodeAt(0) !== 47 /* '/' */) return undefined;
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const route = routes.find((r) => r.method === method && r.path === path);
+  if (!route) return undefined;
+  const encoding = headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') return undefined;
+  return isUtf8JsonType(headers['content-type']) ? route : undefined;
+}
+
+/**
+ * The body as body-parser's json() with strict: false reads it: UTF-8 without a BOM, an
+ * empty body as {}, any JSON value; then the depth and width limits every service applies.
+ */
+export function parseJsonBody(raw: Buffer): unknown {
+  let text = raw.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.length === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ValidationError([{ field: 'body', message: `malformed JSON: ${(err as Error).message}`.trim() }]);
+  }
+  const problem = jsonLimitProblem(value, JSON_LIMITS);
+  if (problem) throw new ValidationError([problem]);
+  return value;
+}
+
+/** Answers with a JSON body, as res.json would (without an ETag, which no client of a write uses). */
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+async function answer(route: FirstRoute, req: IncomingMessage, res: ServerResponse, opts: FirstRouteOptions): Promise<void> {
+  let read: Awaited<ReturnType<typeof readBody>>;
+  try {
+    read = await readBody(req, opts.bodyLimitBytes);
+  } catch {
+    // The caller went away mid-body: nobody is left to answer.
+    res.destroy();
+    return;
+  }
+  try {
+    if (!read.ok) throw read.status === 413 ? new PayloadTooLargeError(opts.bodyLimitText) : new ValidationError([{ field: 'body', message: read.message }]);
+    await route.handle(req, res, parseJsonBody(read.body));
+  } catch (err) {
+    opts.problems.send(err, req, res);
+  }
+}
+
+/** Puts the first routes in front of the server's request listener (Nest's express app), which keeps everything else. */
+export function serveFirst(server: Server, routes: readonly FirstRoute[], opts: FirstRouteOptions): void {
+  if (routes.length === 0) return;
+  const rest = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const route = firstRouteFor(routes, req.method, req.url, req.headers);
+    if (route === undefined) {
+      for (const l of rest) l.call(server, req, res);
+      return;
+    }
+    const given = req.headers['x-correlation-id'] ?? req.headers['x-request-id'];
+    correlation.run(Array.isArray(given) ? given[0] : given, () => {
+      res.setHeader('X-Correlation-Id', correlation.current() ?? '');
+      labelRoute(req, route.path);
+      const go = () => void answer(route, req, res, opts);
+      if (opts.timed) opts.timed(req, res, go);
+      else go();
+    });
+  });
+}
