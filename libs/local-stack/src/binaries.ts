@@ -2,7 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-function onPath(name: string, extra: string[] = []): string | undefined {
+export function onPath(name: string, extra: string[] = []): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), ...extra];
   for (const d of dirs) {
     const p = join(d, name);

@@ -75,6 +75,13 @@ export interface Proxy {
 /** Below the services' IDLE_CONNECTION_MS (65 s): 60 s. */
 export const UPSTREAM_IDLE_MS = IDLE_CONNECTION_MS - 5_000;
 
+/** The 404 of a path no service has: problem+json naming the method and path. */
+export function answerNoRoute(req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0];
+  res.writeHead(404, { 'content-type': 'application/problem+json' });
+  res.end(JSON.stringify({ type: 'https://hookline.dev/problems/not-found', title: 'Not found', status: 404, detail: `no route for ${req.method} ${path}` }));
+}
+
 const UNAVAILABLE = (detail: string) => JSON.stringify({ type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail });
 
 export function startProxy(opts: ProxyOptions): Promise<Proxy> {
@@ -88,8 +95,7 @@ export function startProxy(opts: ProxyOptions): Promise<Proxy> {
     const own = path === '/health' || path.startsWith('/local/');
     const service = own ? undefined : routeFor(path);
     if (!own && !service) {
-      res.writeHead(404, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: 'https://hookline.dev/problems/not-found', title: 'Not found', status: 404, detail: `no route for ${req.method} ${path}` }));
+      answerNoRoute(req, res);
       return;
     }
     forward(agent, service ? opts.upstreams[service] : opts.ownPort, req, res, service ?? 'the launcher');

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { IDLE_CONNECTION_MS, SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
+import { IDLE_CONNECTION_MS, PUBLIC_ROUTES, SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
+import { readFileSync } from 'node:fs';
 import { startGateway, type Gateway } from './gateway';
+import { findNginx, nginxConfig } from './gateway-nginx';
 import { answerHeaders, forwardedHeaders, hasBody, UPSTREAM_IDLE_MS } from './gateway-proxy';
 import type { ProcessStatus } from './supervisor';
 
@@ -71,7 +73,8 @@ function send(url: string, opts: { method?: string; path: string; headers?: Reco
   });
 }
 
-describe('startGateway', () => {
+function gatewaySuite(kind: 'node' | 'nginx'): void {
+describe(`startGateway (${kind})`, () => {
   let registry: Awaited<ReturnType<typeof upstream>>;
   let listener: Awaited<ReturnType<typeof upstream>>;
   let gateway: Gateway;
@@ -108,7 +111,10 @@ describe('startGateway', () => {
     const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, deadPort])) as Record<ServiceName, number>;
     ports.registry = registry.port;
     ports['webhook-listener'] = listener.port;
+    const nginx = kind === 'nginx' ? findNginx({}) : undefined;
+    if (kind === 'nginx') assert.ok(nginx, 'nginx is installed (npm test installs nginx-light with nats-server and PostgreSQL)');
     gateway = await startGateway('127.0.0.1', 0, ports, {
+      nginx,
       status: () => status,
       local: async (req, res) => {
         if (req.url !== '/local/hello') return false;
@@ -135,11 +141,13 @@ describe('startGateway', () => {
     assert.equal(seen.url, '/v1/things?a=1&b=%20');
     const names = seen.rawHeaders.filter((_, i) => i % 2 === 0).map((h) => h.toLowerCase());
     assert.ok(names.includes('x-end'));
-    assert.ok(!names.includes('x-hop'), 'a header the caller named in Connection stays on its hop');
+    // nginx keeps the fixed hop-by-hop headers on their hop, not those a Connection header names (as ingress-nginx).
+    if (kind === 'node') assert.ok(!names.includes('x-hop'), 'a header the caller named in Connection stays on its hop');
+    assert.ok(!names.includes('connection') || seen.rawHeaders[seen.rawHeaders.findIndex((h) => h.toLowerCase() === 'connection') + 1] !== 'x-hop', 'the caller’s Connection header stays on its hop');
     assert.deepEqual(seen.rawHeaders.filter((_, i) => i % 2 === 1 && names[(i - 1) / 2] === 'x-forwarded-for'), ['127.0.0.1']);
     // and back: the service's own hop-by-hop headers stay with it
     assert.equal(res.headers['x-kept'], 'yes');
-    assert.equal(res.headers['x-internal'], undefined);
+    if (kind === 'node') assert.equal(res.headers['x-internal'], undefined);
   });
 
   it('streams a chunked body of unknown length, and a request without a body arrives without one', async () => {
@@ -201,7 +209,8 @@ describe('startGateway', () => {
     const down = await send(gateway.url, { path: '/v1/audit/events' });
     assert.equal(down.status, 503);
     assert.equal(down.headers['retry-after'], '1');
-    assert.deepEqual(JSON.parse(down.body), { type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'audit-log is not answering (ECONNREFUSED)' });
+    assert.equal(down.headers['content-type'], 'application/problem+json');
+    assert.deepEqual(JSON.parse(down.body), { type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail: kind === 'node' ? 'audit-log is not answering (ECONNREFUSED)' : 'audit-log is not answering' });
   });
 
   it('answers /health (with process ids to a caller on this machine) and the local pages itself', async () => {
@@ -217,16 +226,66 @@ describe('startGateway', () => {
     assert.equal((await send(gateway.url, { path: '/local/other' })).status, 404);
   });
 
-  it('reports its thread’s event-loop delay, and starts again from a reset', async () => {
+  it('says what it is; the node:http proxy reports its thread’s event-loop delay, and starts again from a reset', async () => {
+    assert.equal(gateway.kind, kind);
+    if (kind === 'nginx') {
+      assert.equal(await gateway.loopDelay(), undefined);
+      const pids = gateway.pids();
+      assert.equal(pids.length, 2, 'master and one worker');
+      for (const pid of pids) assert.equal(readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), 'nginx');
+      return;
+    }
+    assert.deepEqual(gateway.pids(), []);
     const first = await gateway.loopDelay({ reset: true });
-    assert.ok(Number.isFinite(first.p99Ms) && first.maxMs >= first.p99Ms && first.p99Ms > 0, JSON.stringify(first));
+    assert.ok(first && Number.isFinite(first.p99Ms) && first.maxMs >= first.p99Ms && first.p99Ms > 0, JSON.stringify(first));
     const again = await gateway.loopDelay();
-    assert.ok(Number.isFinite(again.maxMs), JSON.stringify(again));
+    assert.ok(again && Number.isFinite(again.maxMs), JSON.stringify(again));
   });
 
   it('refuses to start on a port in use, naming why', async () => {
     const port = Number(new URL(gateway.url).port);
-    await assert.rejects(startGateway('127.0.0.1', port, Object.fromEntries(SERVICE_NAMES.map((n) => [n, deadPort])) as Record<ServiceName, number>), (err: Error & { code?: string }) => err.code === 'EADDRINUSE');
+    await assert.rejects(startGateway('127.0.0.1', port, Object.fromEntries(SERVICE_NAMES.map((n) => [n, deadPort])) as Record<ServiceName, number>, { nginx: kind === 'nginx' ? findNginx({}) : undefined }), (err: Error & { code?: string }) => err.code === 'EADDRINUSE');
+  });
+});
+}
+
+gatewaySuite('node');
+gatewaySuite('nginx');
+
+describe('nginxConfig', () => {
+  const ports = Object.fromEntries(SERVICE_NAMES.map((n, i) => [n, 7001 + i])) as Record<ServiceName, number>;
+  const conf = nginxConfig({ host: '127.0.0.1', port: 8080, upstreams: ports, ownPort: 7999, dir: '/tmp/x', asRoot: false, upstreamIdleMs: 60_000 });
+
+  it('sends each public prefix to its service’s port, and everything else to the launcher’s own server', () => {
+    for (const r of PUBLIC_ROUTES) {
+      assert.ok(conf.includes(`location ^~ ${r.prefix} { proxy_pass http://${r.service};`), r.prefix);
+      assert.ok(conf.includes(`upstream ${r.service} { server 127.0.0.1:${ports[r.service]}; keepalive 64; keepalive_timeout 60s; }`), r.service);
+    }
+    assert.match(conf, /upstream launcher \{ server 127\.0\.0\.1:7999;/);
+    assert.match(conf, /location \/ \{ proxy_pass http:\/\/launcher;/);
+    assert.match(conf, /listen 127\.0\.0\.1:8080;/);
+  });
+
+  it('streams both ways, never sends a request twice, sets X-Forwarded-For to the peer, and has no body limit of its own', () => {
+    for (const line of ['proxy_request_buffering off;', 'proxy_buffering off;', 'proxy_next_upstream off;', 'proxy_set_header X-Forwarded-For $remote_addr;', 'client_max_body_size 0;', 'proxy_set_header Connection "";']) {
+      assert.ok(conf.includes(line), line);
+    }
+  });
+
+  it('runs its workers as root only when asked, and an IPv6 host is bracketed', () => {
+    assert.ok(!conf.includes('user root;'));
+    assert.ok(nginxConfig({ host: '::1', port: 1, upstreams: ports, ownPort: 2, dir: '/d', asRoot: true }).includes('user root;'));
+    assert.ok(nginxConfig({ host: '::1', port: 1, upstreams: ports, ownPort: 2, dir: '/d', asRoot: false }).includes('listen [::1]:1;'));
+  });
+
+  it('a 503 body is JSON inside a quoted nginx string', () => {
+    const m = /location @registry_down \{.*return 503 '(.*)'; \}/.exec(conf);
+    assert.ok(m);
+    assert.deepEqual(JSON.parse(m[1].replace(/\\(['\\])/g, '$1')), { type: 'https://hookline.dev/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'registry is not answering' });
+  });
+
+  it('HOOKLINE_GATEWAY=node turns nginx off', () => {
+    assert.equal(findNginx({ HOOKLINE_GATEWAY: 'node' }), undefined);
   });
 });
 
@@ -250,7 +309,8 @@ describe('idle connections between the gateway and a service', () => {
     });
     service.server.keepAliveTimeout = 60_000;
     const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, service.port])) as Record<ServiceName, number>;
-    const gw = await startGateway('127.0.0.1', 0, ports, { upstreamIdleMs: 200 });
+    // The node:http proxy's (nginx counts its keepalive_timeout in whole seconds: nginxConfig's test).
+    const gw = await startGateway('127.0.0.1', 0, ports, { upstreamIdleMs: 200, nginx: undefined });
     try {
       const slow = send(gw.url, { path: '/v1/events/slow' }).then((r) => {
         slowDone = Date.now();

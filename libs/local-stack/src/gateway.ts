@@ -4,13 +4,22 @@ import { createServer, Server, type IncomingMessage, type ServerResponse } from 
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { answerClientErrors, keepIdleConnections, type ServiceName } from '@hookline/contracts';
-import type { ProxyOptions } from './gateway-proxy';
+import { findNginx, startNginxProxy } from './gateway-nginx';
+import { answerNoRoute, type ProxyOptions } from './gateway-proxy';
+import { freePort } from './ports';
 import type { ProcessStatus } from './supervisor';
 
 export interface Gateway {
   url: string;
-  /** The proxy thread's event-loop delay (ms) since the last reset: a request through the gateway waits out each such stall. */
-  loopDelay(opts?: { reset?: boolean }): Promise<{ p99Ms: number; maxMs: number }>;
+  /** What passes the requests on: nginx (gateway-nginx.ts) when the machine has it, else node:http on a thread of the launcher. */
+  kind: 'nginx' | 'node';
+  /** nginx's processes (master, then worker); none for the node:http proxy, which runs inside the launcher. */
+  pids(): number[];
+  /**
+   * The proxy thread's event-loop delay (ms) since the last reset: a request through the
+   * gateway waits out each such stall. Undefined for nginx (no event loop of ours).
+   */
+  loopDelay(opts?: { reset?: boolean }): Promise<{ p99Ms: number; maxMs: number } | undefined>;
   close(): Promise<void>;
 }
 
@@ -27,14 +36,17 @@ export interface GatewayOptions {
   local?: LocalPages;
   /** How long a connection to a service may sit idle before the gateway closes it (UPSTREAM_IDLE_MS, 60 s). */
   upstreamIdleMs?: number;
+  /** nginx's path, or undefined for the node:http proxy; by default findNginx() (HOOKLINE_GATEWAY=node turns nginx off). */
+  nginx?: string | undefined;
 }
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /**
- * The gateway: a proxy on a thread of its own (gateway-thread.ts) on `host:port`, and, in
- * this thread, a server on loopback for what the gateway answers itself (/health and the
- * local pages), which the proxy passes those paths to.
+ * The gateway: a proxy on `host:port` (nginx, or node:http on a thread of its own,
+ * gateway-thread.ts), and, in this thread, a server on loopback for what the gateway
+ * answers itself (/health, the local pages, and the 404 of a path no service has), which
+ * the proxy passes those paths to.
  */
 export async function startGateway(host: string, port: number, upstreams: Record<ServiceName, number>, opts: GatewayOptions = {}): Promise<Gateway> {
   const own = await startOwnPages(opts);
@@ -44,7 +56,27 @@ export async function startGateway(host: string, port: number, upstreams: Record
       own.close(() => r());
       own.closeAllConnections();
     });
-  const worker = proxyThread({ host, port, upstreams, ownPort, ...(opts.upstreamIdleMs ? { upstreamIdleMs: opts.upstreamIdleMs } : {}) });
+  const proxyOptions: ProxyOptions = { host, port, upstreams, ownPort, ...(opts.upstreamIdleMs ? { upstreamIdleMs: opts.upstreamIdleMs } : {}) };
+  const nginx = 'nginx' in opts ? opts.nginx : findNginx();
+  if (nginx) {
+    try {
+      const proxy = await startNginxProxy(nginx, { ...proxyOptions, port: port === 0 ? await freePort() : port });
+      return {
+        url: `http://${host}:${proxy.port}`,
+        kind: 'nginx',
+        pids: () => proxy.pids(),
+        loopDelay: async () => undefined,
+        close: async () => {
+          await proxy.close();
+          await closeOwn();
+        },
+      };
+    } catch (err) {
+      await closeOwn();
+      throw err;
+    }
+  }
+  const worker = proxyThread(proxyOptions);
   let proxyPort: number;
   // events.once adds and removes only its own listeners (the Worker's keep its port referenced).
   const stop = new AbortController();
@@ -67,6 +99,8 @@ export async function startGateway(host: string, port: number, upstreams: Record
   worker.on('error', (err) => console.error(`[hookline] the gateway's thread failed: ${err.message}`));
   return {
     url: `http://${host}:${proxyPort}`,
+    kind: 'node',
+    pids: () => [],
     loopDelay: async (o = {}) => {
       const answer = new Promise<{ p99Ms: number; maxMs: number }>((resolve) => {
         const onMessage = (m: { loopDelay?: { p99Ms: number; maxMs: number } }) => {
@@ -136,7 +170,9 @@ function startOwnPages(opts: GatewayOptions): Promise<Server> {
         });
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('no such local page');
+    // A path no service has (nginx passes those here; the node:http proxy answers them itself).
+    if (!path.startsWith('/local/')) answerNoRoute(req, res);
+    else res.writeHead(404, { 'content-type': 'text/plain' }).end('no such local page');
   });
   keepIdleConnections(server);
   answerClientErrors(server);
