@@ -55,7 +55,7 @@ export function targets(results: Results, feed: 'nats' | 'http', compiled = fals
   t('memory: largest service after the delivered scenario', results.get('platform.memory.loaded')?.value, '<=', 150, 'MB');
   // The stack a user runs: the bench's own stack has the bench process (load clients, receivers) as its launcher.
   const stackBytes = npmStart?.extra?.totalBytes as number | undefined;
-  t('memory: whole stack idle under npm start (services, launcher, NATS, PostgreSQL)', stackBytes ? Math.round(stackBytes / 1024 / 1024) : undefined, '<=', 800, 'MB');
+  t('memory: whole stack idle under npm start (services, launcher, gateway, NATS, PostgreSQL)', stackBytes ? Math.round(stackBytes / 1024 / 1024) : undefined, '<=', 800, 'MB');
   t('listener ingest req/s vs JetStream publish (awaited)', ratioOf(results, 'platform.listener'), '>=', 0.5, 'x');
   t('listener ingest p99 at half load (request -> 202)', results.get('platform.listener.p99')?.value, '<=', 50, 'ms');
   return out;

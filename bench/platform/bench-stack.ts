@@ -9,7 +9,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Pool } from 'undici';
 import { CONSUMERS, SERVICE_NAMES } from '@hookline/contracts';
-import { startStack, type Stack } from '@hookline/local-stack';
+import { startStack, type Gateway, type Stack } from '@hookline/local-stack';
 import { ApiClient } from '@hookline/testing';
 import { nowMs, sleep } from '../lib/clock';
 import { onCleanup } from '../lib/cleanup';
@@ -94,6 +94,18 @@ function buildServices(): void {
   if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status ?? r.signal})`);
 }
 
+/**
+ * The bench's own process as a CPU group, and the gateway's. The local gateway runs where
+ * the stack was started, here the bench: as a thread of it (the node:http proxy, whose CPU
+ * is then the bench's), or as nginx, a master and its worker, children of the bench, which
+ * get a group of their own (the master's tree: a worker it restarts counts too). The
+ * bench's group never takes its tree (every other group is a child of it).
+ */
+export function ownGroups(gateway: Pick<Gateway, 'kind' | 'pids'>, benchPid: number): CpuGroups {
+  if (gateway.kind === 'node') return { 'bench (load, receivers, gateway)': { pid: benchPid, tree: false } };
+  return { 'bench (load, receivers)': { pid: benchPid, tree: false }, 'gateway (nginx)': { pid: gateway.pids()[0], tree: true } };
+}
+
 export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hookline-bench-'));
   // As root, PostgreSQL runs as the postgres user, which must be able to reach its folder inside.
@@ -168,8 +180,7 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
       const pidFile = stack.postgres ? join(stack.postgres.dataDir, 'pgdata', 'postmaster.pid') : undefined;
       const pgPid = pidFile && existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
       groups.postgres = { pid: pgPid, tree: true };
-      // The local gateway runs inside the process that starts the stack: here, the bench.
-      groups['bench (load, receivers, gateway)'] = { pid: process.pid, tree: false };
+      Object.assign(groups, ownGroups(stack.gateway, process.pid));
       return groups;
     },
     async quiet(maxMs) {

@@ -4,6 +4,7 @@
 // make latency tails. Plus resident memory per process from /proc.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Gateway } from '@hookline/local-stack';
 import { InstanceStats, type InstanceSnapshot, type Pause } from '@hookline/observability';
 import { collectOwnGarbage } from '../lib/own-gc';
 import { round } from '../lib/stats';
@@ -21,13 +22,26 @@ export interface OwnSide {
   benchLoopMax: number;
   /** The bench main thread's GC and event-loop stalls of 10 ms or more, as each service watches its own. */
   benchPauses: Pause[];
-  gatewayLoop: { p99Ms: number; maxMs: number };
+  /** What passed the requests through the gateway. */
+  gateway: Gateway['kind'];
+  /** The gateway thread's event-loop delay; none when the gateway is nginx (no event loop of ours). */
+  gatewayLoop?: { p99Ms: number; maxMs: number };
+}
+
+/**
+ * The gateway's part of a latency note: the delay of its thread's event loop (a request
+ * through the node:http proxy waits out each stall there), or, for nginx, only its name:
+ * it has no event loop of ours to watch, and no number is better than a made-up one.
+ */
+export function gatewayNote(kind: Gateway['kind'], loop: { p99Ms: number; maxMs: number } | undefined): string {
+  if (kind === 'nginx') return 'gateway: nginx';
+  return loop ? `the gateway thread's ${round(loop.p99Ms)} ms (max ${round(loop.maxMs)})` : '';
 }
 
 /**
  * Starts a latency window: collects the bench's own heap first (the throughput run's
  * garbage is then not collected inside the window), then watches the bench's main thread
- * and the gateway's thread until stop().
+ * and the gateway's thread (when the gateway is the node:http proxy) until stop().
  */
 export async function watchOwnSide(b: BenchStack): Promise<{ stop(): Promise<OwnSide> }> {
   collectOwnGarbage();
@@ -40,7 +54,14 @@ export async function watchOwnSide(b: BenchStack): Promise<{ stop(): Promise<Own
     stop: async () => {
       loop.disable();
       stats.stop();
-      return { benchLoopP99: round(loop.percentile(99) / 1e6), benchLoopMax: round(loop.max / 1e6), benchPauses: stats.snapshot().runtime.pauses, gatewayLoop: await b.stack.gateway.loopDelay() };
+      const gatewayLoop = await b.stack.gateway.loopDelay();
+      return {
+        benchLoopP99: round(loop.percentile(99) / 1e6),
+        benchLoopMax: round(loop.max / 1e6),
+        benchPauses: stats.snapshot().runtime.pauses,
+        gateway: b.stack.gateway.kind,
+        ...(gatewayLoop ? { gatewayLoop } : {}),
+      };
     },
   };
 }
@@ -157,16 +178,23 @@ export function rssOf(pid: number | undefined): number {
   }
 }
 
+/** Resident bytes of several processes together (nginx's master and worker), each counted whole. */
+export function rssOfAll(pids: readonly number[]): number {
+  return pids.reduce((a, pid) => a + rssOf(pid), 0);
+}
+
+/** A process's children (none when it is gone), from /proc. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Proportional set size (shared pages split between the processes that map them) of a process and its children, in bytes. */
 export function pssOfTree(pid: number | undefined, withChildren = true): number {
   if (!pid) return 0;
-  const children = (p: number): number[] => {
-    try {
-      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  };
   let total = 0;
   const stack = [pid];
   while (stack.length > 0) {
@@ -176,13 +204,17 @@ export function pssOfTree(pid: number | undefined, withChildren = true): number 
     } catch {
       /* gone */
     }
-    if (withChildren) stack.push(...children(p));
+    if (withChildren) stack.push(...childPids(p));
   }
   return total;
 }
 
 export interface MemoryReport {
-  /** Resident bytes per process: each service instance, the launcher (this bench, which also runs the gateway), nats-server; PostgreSQL as the PSS of its processes. */
+  /**
+   * Resident bytes per process: each service instance, the launcher (this bench, which also
+   * runs the node:http gateway), nginx (when it is the gateway: master and worker, children
+   * of the bench), nats-server; PostgreSQL as the PSS of its processes.
+   */
   perProcess: Record<string, number>;
   servicesMax: number;
   total: number;
@@ -192,11 +224,21 @@ export function memory(b: BenchStack): MemoryReport {
   const perProcess: Record<string, number> = {};
   for (const i of instances(b)) perProcess[i.name] = rssOf(i.pid);
   const groups = b.cpuGroups();
-  perProcess['launcher (bench, gateway)'] = rssOf(process.pid);
+  Object.assign(perProcess, launcherMemory(b.stack.gateway, rssOf(process.pid)));
   perProcess['nats-server'] = rssOf(groups['nats-server']?.pid);
   perProcess.postgres = pssOfTree(groups.postgres?.pid);
   const services = instances(b).map((i) => perProcess[i.name]);
   return { perProcess, servicesMax: Math.max(0, ...services), total: Object.values(perProcess).reduce((a, v) => a + v, 0) };
+}
+
+/**
+ * The launcher's row, and nginx's when it is the gateway: the node:http proxy is a thread
+ * of the launcher (its memory is the launcher's), nginx is processes of its own, which
+ * would otherwise be left out of the stack's total.
+ */
+export function launcherMemory(gateway: Pick<Gateway, 'kind' | 'pids'>, launcherRss: number): Record<string, number> {
+  if (gateway.kind === 'node') return { 'launcher (bench, gateway)': launcherRss };
+  return { 'launcher (bench)': launcherRss, 'gateway (nginx)': rssOfAll(gateway.pids()) };
 }
 
 export const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);

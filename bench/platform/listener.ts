@@ -17,7 +17,7 @@ import { cpuDelta, sampleCpu, type CpuSample } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
 import { percentile, rate, round, summarize, type LatencySummary } from '../lib/stats';
 import { consumerBacklog } from './bench-stack';
-import { pauseFigures, pausesIn, pauseText, snapshots, watchOwnSide, type Pause } from './instances';
+import { gatewayNote, pauseFigures, pausesIn, pauseText, snapshots, watchOwnSide, type Pause } from './instances';
 import type { Ctx } from './scenarios';
 
 const TENANT = 'bench-listener';
@@ -224,7 +224,7 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     const after = await snapshots(b);
     await applied(60_000);
     if (open.errors || open.skipped) results.errors.push(`listener latency (${what}): ${open.errors} errors, ${open.skipped} skipped (${open.firstError ?? 'too many in flight'})`);
-    return { lat, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: side.benchLoopP99, benchLoopMax: side.benchLoopMax, gatewayLoop: via === b.gateway ? side.gatewayLoop : undefined, backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, side.benchPauses) };
+    return { lat, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: side.benchLoopP99, benchLoopMax: side.benchLoopMax, ...(via === b.gateway ? { gateway: side.gateway, gatewayLoop: side.gatewayLoop } : {}), backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, side.benchPauses) };
   };
 
   const g = await latency(b.gateway, 'gateway');
@@ -256,7 +256,9 @@ interface LatencyRun {
   probes: { health: number[]; publish: number[] };
   benchLoopP99: number;
   benchLoopMax: number;
-  /** The gateway thread's event-loop delay in the window (through the gateway only). */
+  /** What passed the requests (through the gateway only). */
+  gateway?: 'nginx' | 'node';
+  /** The gateway thread's event-loop delay in the window (through the node:http gateway only: nginx has none of ours). */
   gatewayLoop?: { p99Ms: number; maxMs: number };
   backlogBefore: number;
   backlogAtEnd: number;
@@ -285,6 +287,7 @@ function tailFigures(r: LatencyRun) {
     benchLoopMax: r.benchLoopMax,
     gatewayLoopP99: r.gatewayLoop ? round(r.gatewayLoop.p99Ms) : undefined,
     gatewayLoopMax: r.gatewayLoop ? round(r.gatewayLoop.maxMs) : undefined,
+    gateway: r.gateway,
     backlogBefore: r.backlogBefore,
     backlogAtEnd: r.backlogAtEnd,
     pauses: pauseFigures(r.pauses, slow),
@@ -294,7 +297,7 @@ function tailFigures(r: LatencyRun) {
 function tail(r: LatencyRun): string {
   const t = tailFigures(r);
   const inService = t.serviceTotalMedian !== undefined ? `the slowest 1 % (${t.slow}, in ${t.windows} 100 ms windows) spent a median ${t.serviceTotalMedian} ms in the ingest handler (${t.storeMedian} ms awaiting JetStream) and ${t.outsideMedian} ms outside it` : `the slowest 1 % (${t.slow}) started in ${t.windows} 100 ms windows`;
-  return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax})${t.gatewayLoopP99 !== undefined ? `, gateway thread's ${t.gatewayLoopP99} ms (max ${t.gatewayLoopMax})` : ''}; apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}`;
+  return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax})${r.gateway ? `, ${gatewayNote(r.gateway, r.gatewayLoop)}` : ''}; apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}`;
 }
 
 async function countRows(databaseUrl: string, first: number): Promise<{ rows: number; children: number }> {

@@ -1,15 +1,16 @@
 // The memory of the stack a user starts: `npm start` itself (deploy/local/start.mjs: its
-// launcher, the six services, NATS, PostgreSQL and the integrations demo), in a data folder
-// and on ports of its own, measured idle and stopped again before the bench starts its own
-// stack. The bench's stack cannot stand in for it: its launcher is this process, which also
-// holds the load clients and the receivers.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+// launcher, nginx as its gateway when the machine has it, the six services, NATS,
+// PostgreSQL and the integrations demo), in a data folder and on ports of its own,
+// measured idle and stopped again before the bench starts its own stack. The bench's
+// stack cannot stand in for it: its launcher is this process, which also holds the load
+// clients and the receivers.
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, freePortBlock } from '@hookline/local-stack';
 import { launchNpmStart } from '@hookline/testing';
 import type { Results } from '../lib/results';
-import { mb, pssOfTree, rssOf } from './instances';
+import { childPids, mb, pssOfTree, rssOf, rssOfAll } from './instances';
 
 interface StatusProcess {
   name: string;
@@ -27,8 +28,37 @@ export interface StackMemory {
   pssTotal: number;
 }
 
-/** The memory of an `npm start` stack now, from the launcher's pid and the processes its /health lists. */
-export function stackMemory(launcherPid: number, processes: readonly StatusProcess[]): StackMemory {
+/** A process's command name (/proc/<pid>/comm: the executable's, whatever title it gives itself), or undefined when it is gone. */
+function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * nginx's processes under the launcher (its master, which the launcher starts as the
+ * gateway, and the master's worker), which /health does not list: the launcher's
+ * descendants named nginx, found from /proc. None with the node:http gateway (a thread
+ * of the launcher).
+ */
+export function nginxUnder(launcherPid: number, comm: (pid: number) => string | undefined = commOf, children: (pid: number) => number[] = childPids): number[] {
+  const out: number[] = [];
+  const stack = [...children(launcherPid)];
+  while (stack.length > 0) {
+    const p = stack.pop() as number;
+    if (comm(p) === 'nginx') out.push(p);
+    stack.push(...children(p));
+  }
+  return out.sort((a, z) => a - z);
+}
+
+/**
+ * The memory of an `npm start` stack now, from the launcher's pid and the processes its
+ * /health lists, and nginx (when it is the gateway) found under the launcher.
+ */
+export function stackMemory(launcherPid: number, processes: readonly StatusProcess[], nginx: readonly number[] = nginxUnder(launcherPid)): StackMemory {
   const perProcess: Record<string, number> = { launcher: rssOf(launcherPid) };
   const pssPerProcess: Record<string, number> = { launcher: pssOfTree(launcherPid, false) };
   const services: number[] = [];
@@ -38,6 +68,14 @@ export function stackMemory(launcherPid: number, processes: readonly StatusProce
     pssPerProcess[p.name] = pss;
     perProcess[p.name] = p.kind === 'postgres' ? pss : rssOf(p.pid);
     if (p.kind === 'service') services.push(perProcess[p.name]);
+  }
+  // nginx as one row (its master and worker), as the launcher: resident sizes, and PSS
+  // apart. A pid /health already lists is not counted twice.
+  const listed = new Set(processes.map((p) => p.pid));
+  const gateway = nginx.filter((pid) => !listed.has(pid));
+  if (gateway.length > 0) {
+    perProcess['gateway (nginx)'] = rssOfAll(gateway);
+    pssPerProcess['gateway (nginx)'] = gateway.reduce((a, pid) => a + pssOfTree(pid, false), 0);
   }
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, v) => a + v, 0);
   return { perProcess, pssPerProcess, servicesMax: Math.max(0, ...services), total: sum(perProcess), pssTotal: sum(pssPerProcess) };
@@ -73,7 +111,7 @@ export async function npmStartMemory(results: Results, idleMs: number): Promise<
     results.add({
       id: 'platform.memory.npmStart',
       section: 'platform',
-      label: 'memory idle under npm start (its launcher, six services, NATS, PostgreSQL; nothing done yet): the largest service / the whole stack (MB resident; PostgreSQL as PSS)',
+      label: 'memory idle under npm start (its launcher and gateway, six services, NATS, PostgreSQL; nothing done yet): the largest service / the whole stack (MB resident; PostgreSQL as PSS)',
       value: mb(m.servicesMax),
       unit: 'MB',
       note:

@@ -1,5 +1,5 @@
 // What `npm start` and `npm test` need before any dependency is installed: the npm
-// packages, nats-server and PostgreSQL (and, for the tests, chromium; and a nats-server
+// packages, nats-server and PostgreSQL, nginx for the gateway (and, for the tests, chromium; and a nats-server
 // newer than Debian 12's, see nats-debian.mjs). Plain Node, no dependencies.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -27,19 +27,40 @@ function hasPostgres() {
   return !!(onPath('initdb') && onPath('pg_ctl') && onPath('postgres'));
 }
 
+/**
+ * nats-server and PostgreSQL, which nothing runs without; and nginx (Debian's nginx-light),
+ * the local gateway's proxy, which the stack can do without: when it cannot be installed,
+ * the gateway is node:http on a thread of the launcher (slower; see gateway-nginx.ts).
+ */
 export function ensureSystemPackages() {
   const missing = [];
   if (!onPath('nats-server', ['/usr/sbin', '/usr/local/sbin'])) missing.push('nats-server');
   if (!hasPostgres()) missing.push('postgresql');
-  if (missing.length === 0) return;
+  const wanted = process.env.HOOKLINE_GATEWAY !== 'node' && !onPath('nginx', ['/usr/sbin', '/usr/local/sbin']) ? ['nginx-light'] : [];
+  if (missing.length === 0 && wanted.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !onPath('apt-get')) {
-    throw new Error(`missing ${missing.join(' and ')}: install them (on Debian: apt-get install -y ${missing.join(' ')}) and run again`);
+    if (missing.length > 0) throw new Error(`missing ${missing.join(' and ')}: install them (on Debian: apt-get install -y ${missing.join(' ')}) and run again`);
+    console.warn('[hookline] nginx is not installed: the gateway uses its node:http proxy (apt-get install -y nginx-light for the faster one)');
+    return;
   }
-  console.log(`[hookline] installing ${missing.join(', ')} with apt-get`);
+  console.log(`[hookline] installing ${[...missing, ...wanted].join(', ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  if (missing.length > 0) run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  if (wanted.length === 0) return;
+  try {
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...wanted], { env });
+  } catch (err) {
+    console.warn(`[hookline] ${err.message}: the gateway uses its node:http proxy`);
+    return;
+  }
+  // Hookline runs its own nginx with its own configuration, on its own port. Where systemd
+  // runs, the package has just started Debian's default site on port 80: stopped again.
+  if (existsSync('/run/systemd/system') && onPath('systemctl')) {
+    spawnSync('systemctl', ['disable', '--now', 'nginx'], { stdio: 'ignore' });
+    console.log('[hookline] stopped and disabled the nginx service the package started (Hookline starts its own)');
+  }
 }
 
 /**

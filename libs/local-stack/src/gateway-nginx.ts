@@ -31,8 +31,9 @@ export function findNginx(env: NodeJS.ProcessEnv = process.env): string | undefi
   return onPath('nginx', ['/usr/sbin', '/usr/local/sbin']);
 }
 
+/** A 503 as the node:http proxy words it; nginx's own refusals as the services' clientErrorAnswer words them. */
 const problem = (status: number, title: string, detail: string) =>
-  JSON.stringify({ type: `https://hookline.dev/problems/${status === 503 ? 'unavailable' : 'bad-request'}`, title, status, detail });
+  JSON.stringify({ type: status === 503 ? 'https://hookline.dev/problems/unavailable' : 'about:blank', title, status, detail });
 
 /** A string as an nginx configuration token: single-quoted, with ' and \ escaped. */
 function quoted(s: string): string {
@@ -99,12 +100,18 @@ export function nginxConfig(o: NginxConfigOptions): string {
     `  upstream launcher { server 127.0.0.1:${o.ownPort}; keepalive 8; keepalive_timeout ${idle}s; }`,
     '  server {',
     `    listen ${listen};`,
-    `    error_page 400 414 494 = @bad_request;`,
+    // nginx's own refusals as problem+json (a URI it cannot parse has no URI to keep, so
+    // these go to locations by URI: a named one would need the request's).
+    '    error_page 400 /.hookline/400;',
+    '    error_page 414 =414 /.hookline/414;',
+    '    error_page 494 =431 /.hookline/431;',
     ...locations,
     `    location / { proxy_pass http://launcher; error_page 502 504 = @launcher_down; }`,
     ...down,
     `    location @launcher_down { default_type application/problem+json; add_header Retry-After 1 always; return 503 ${quoted(problem(503, 'Service unavailable', 'the launcher is not answering'))}; }`,
-    `    location @bad_request { default_type application/problem+json; return 400 ${quoted(problem(400, 'Bad request', 'the request is not valid HTTP'))}; }`,
+    `    location = /.hookline/400 { internal; default_type application/problem+json; return 400 ${quoted(problem(400, 'Bad request', 'the request is not valid HTTP/1.1, or its path cannot be decoded'))}; }`,
+    `    location = /.hookline/414 { internal; default_type application/problem+json; return 414 ${quoted(problem(414, 'URI too long', 'the request line is longer than 16 KB'))}; }`,
+    `    location = /.hookline/431 { internal; default_type application/problem+json; return 431 ${quoted(problem(431, 'Request header fields too large', 'the request line and headers exceed 16 KB'))}; }`,
     '  }',
     '}',
     '',
