@@ -136,6 +136,14 @@ function accepts(host: string, port: number): Promise<boolean> {
   });
 }
 
+function isNginx(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'nginx';
+  } catch {
+    return false;
+  }
+}
+
 function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
@@ -144,45 +152,107 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** Starts nginx on opts.host:opts.port (a port of 0 is not possible: nginx cannot say which it took). */
-export async function startNginxProxy(nginx: string, opts: ProxyOptions): Promise<NginxProxy> {
-  if (opts.port === 0) throw new Error('nginx needs a fixed port');
-  const dir = mkdtempSync(join(tmpdir(), 'hookline-gateway-'));
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig({ ...opts, dir, asRoot: process.getuid?.() === 0 }));
+/** Spawns nginx and waits until it accepts; on failure, the error (EADDRINUSE for a port in use) with its log. */
+async function launch(nginx: string, dir: string, conf: string, opts: ProxyOptions): Promise<ChildProcess> {
   const child: ChildProcess = spawn(nginx, ['-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-  const exited = once(child, 'exit');
   const errorLog = () => {
     const f = join(dir, 'error.log');
     return ((existsSync(f) ? readFileSync(f, 'utf8') : '') + stderr).trim();
   };
-  const cleanUp = () => rmSync(dir, { recursive: true, force: true });
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       const log = errorLog();
-      cleanUp();
       const inUse = /Address already in use/.test(log);
       throw Object.assign(new Error(`nginx did not start: ${log.split('\n').slice(-3).join(' ') || `exit ${child.exitCode}`}`), inUse ? { code: 'EADDRINUSE' } : {});
     }
     // Up once it accepts and its worker runs (the master accepts nothing by itself).
-    if (childrenOf(child.pid as number).length > 0 && (await accepts(opts.host, opts.port))) break;
+    if (childrenOf(child.pid as number).length > 0 && (await accepts(opts.host, opts.port))) return child;
     if (Date.now() > deadline) {
+      const exited = once(child, 'exit');
       child.kill('SIGKILL');
       await exited;
-      cleanUp();
       throw new Error(`nginx did not start in 10 s: ${errorLog()}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Starts nginx on opts.host:opts.port (a port of 0 is not possible: nginx cannot say which
+ * it took). nginx's master starts its worker again itself; if the master stops without
+ * close(), it is started again (after 1 s, then up to 10 s apart while it keeps failing).
+ */
+export async function startNginxProxy(nginx: string, opts: ProxyOptions, log: (line: string) => void = (l) => console.error(l)): Promise<NginxProxy> {
+  if (opts.port === 0) throw new Error('nginx needs a fixed port');
+  const dir = mkdtempSync(join(tmpdir(), 'hookline-gateway-'));
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, nginxConfig({ ...opts, dir, asRoot: process.getuid?.() === 0 }));
+  const cleanUp = () => rmSync(dir, { recursive: true, force: true });
+  let child: ChildProcess;
+  try {
+    child = await launch(nginx, dir, conf, opts);
+  } catch (err) {
+    cleanUp();
+    throw err;
+  }
+  let closing = false;
+  let backoffMs = 1_000;
+  let retry: NodeJS.Timeout | undefined;
+  // The master's workers as last seen: a worker outlives a master that was killed, and
+  // would hold the port (and serve the old configuration) with nobody to stop it.
+  let workers = childrenOf(child.pid as number);
+  const stopOrphans = () => {
+    for (const pid of workers) {
+      if (isNginx(pid)) process.kill(pid, 'SIGKILL');
+    }
+    workers = [];
+  };
+  const watch = (c: ChildProcess) =>
+    c.once('exit', (code, signal) => {
+      stopOrphans();
+      if (closing) return;
+      log(`[hookline] the gateway's nginx stopped (${signal ?? `exit ${code}`}); starting it again in ${backoffMs / 1000} s`);
+      const again = () => {
+        retry = undefined;
+        if (closing) return;
+        launch(nginx, dir, conf, opts).then(
+          (next) => {
+            if (closing) {
+              next.kill('SIGTERM');
+              return;
+            }
+            child = next;
+            workers = childrenOf(next.pid as number);
+            backoffMs = 1_000;
+            watch(next);
+            log(`[hookline] the gateway's nginx is back (pid ${next.pid})`);
+          },
+          (err: Error) => {
+            backoffMs = Math.min(backoffMs * 2, 10_000);
+            log(`[hookline] the gateway's nginx did not start again (${err.message}); next try in ${backoffMs / 1000} s`);
+            retry = setTimeout(again, backoffMs);
+          },
+        );
+      };
+      retry = setTimeout(again, backoffMs);
+    });
+  watch(child);
   return {
     port: opts.port,
-    pids: () => [child.pid as number, ...childrenOf(child.pid as number)],
+    pids: () => {
+      const now = childrenOf(child.pid as number);
+      if (now.length > 0) workers = now;
+      return [child.pid as number, ...now];
+    },
     close: async () => {
+      closing = true;
+      clearTimeout(retry);
       if (child.exitCode === null && child.signalCode === null) {
         // TERM: a fast shutdown, open connections closed (as the node:http proxy's close does).
+        const exited = once(child, 'exit');
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
         await exited;

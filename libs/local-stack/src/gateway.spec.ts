@@ -4,9 +4,10 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { IDLE_CONNECTION_MS, PUBLIC_ROUTES, SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { startGateway, type Gateway } from './gateway';
-import { findNginx, nginxConfig } from './gateway-nginx';
+import { findNginx, nginxConfig, startNginxProxy } from './gateway-nginx';
+import { freePort, waitFor } from './ports';
 import { answerHeaders, forwardedHeaders, hasBody, UPSTREAM_IDLE_MS } from './gateway-proxy';
 import type { ProcessStatus } from './supervisor';
 
@@ -251,6 +252,37 @@ describe(`startGateway (${kind})`, () => {
 
 gatewaySuite('node');
 gatewaySuite('nginx');
+
+describe('the gateway’s nginx, stopped from outside', () => {
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`is started again after its master gets ${signal}, and a worker it leaves behind is stopped`, async () => {
+      const service = await upstream((_req, res, body) => void body().then(() => res.writeHead(200).end('ok')));
+      const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, service.port])) as Record<ServiceName, number>;
+      const nginx = findNginx({});
+      assert.ok(nginx, 'nginx is installed');
+      const lines: string[] = [];
+      const proxy = await startNginxProxy(nginx, { host: '127.0.0.1', port: await freePort(), upstreams: ports, ownPort: service.port }, (l) => lines.push(l));
+      const url = `http://127.0.0.1:${proxy.port}`;
+      try {
+        assert.equal((await send(url, { path: '/v1/events' })).status, 200);
+        const [master, worker] = proxy.pids();
+        process.kill(master, signal);
+        await waitFor('nginx started again', async () => {
+          const [m] = proxy.pids();
+          return m !== master && proxy.pids().length === 2 && (await send(url, { path: '/v1/events' }).then((r) => r.status === 200, () => false));
+        }, 10_000, 50);
+        assert.ok(!existsSync(`/proc/${worker}`) || readFileSync(`/proc/${worker}/stat`, 'utf8').split(') ')[1].startsWith('Z'), 'the old worker is gone');
+        assert.match(lines.join('\n'), /nginx stopped .*starting it again/);
+        assert.match(lines.join('\n'), /nginx is back/);
+      } finally {
+        await proxy.close();
+        service.server.close();
+        service.server.closeAllConnections();
+      }
+      for (const pid of proxy.pids()) assert.ok(!existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z'), `pid ${pid} stopped with close()`);
+    });
+  }
+});
 
 describe('nginxConfig', () => {
   const ports = Object.fromEntries(SERVICE_NAMES.map((n, i) => [n, 7001 + i])) as Record<ServiceName, number>;
