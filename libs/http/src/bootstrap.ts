@@ -80,7 +80,8 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   return app;
 }
 
-function correlationMiddleware(req: Request, res: Response, next: NextFunction): void {
+/** Runs the rest of the request inside its correlation id (X-Correlation-Id or X-Request-Id, else a new one), and sends it back. */
+export function correlationMiddleware(req: Request, res: Response, next: NextFunction): void {
   const given = (req.headers['x-correlation-id'] ?? req.headers['x-request-id']) as string | undefined;
   correlation.run(given, () => {
     res.setHeader('X-Correlation-Id', correlation.current() ?? '');

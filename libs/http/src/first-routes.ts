@@ -100,24 +100,40 @@ async function answer(route: FirstRoute, req: IncomingMessage, res: ServerRespon
   }
 }
 
-/** Puts the first routes in front of the server's request listener (Nest's express app), which keeps everything else. */
-export function serveFirst(server: Server, routes: readonly FirstRoute[], opts: FirstRouteOptions): void {
-  if (routes.length === 0) return;
+/**
+ * Puts a handler in front of the server's request listener (Nest's express app), which
+ * keeps every request `pick` leaves (undefined). A picked request is answered inside its
+ * correlation id (X-Correlation-Id or X-Request-Id, else a new one, sent back) and timed
+ * by the request metrics, as express's chain would have done.
+ */
+export function serveBeforeExpress<T>(server: Server, pick: (req: IncomingMessage) => T | undefined, answer: (req: IncomingMessage, res: ServerResponse, picked: T) => void, timed?: FirstRouteOptions['timed']): void {
   const rest = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const route = firstRouteFor(routes, req.method, req.url, req.headers);
-    if (route === undefined) {
+    const picked = pick(req);
+    if (picked === undefined) {
       for (const l of rest) l.call(server, req, res);
       return;
     }
     const given = req.headers['x-correlation-id'] ?? req.headers['x-request-id'];
     correlation.run(Array.isArray(given) ? given[0] : given, () => {
       res.setHeader('X-Correlation-Id', correlation.current() ?? '');
-      labelRoute(req, route.path);
-      const go = () => void answer(route, req, res, opts);
-      if (opts.timed) opts.timed(req, res, go);
-      else go();
+      if (timed) timed(req, res, () => answer(req, res, picked));
+      else answer(req, res, picked);
     });
   });
+}
+
+/** Puts the first routes in front of the server's request listener (Nest's express app), which keeps everything else. */
+export function serveFirst(server: Server, routes: readonly FirstRoute[], opts: FirstRouteOptions): void {
+  if (routes.length === 0) return;
+  serveBeforeExpress(
+    server,
+    (req) => firstRouteFor(routes, req.method, req.url, req.headers),
+    (req, res, route) => {
+      labelRoute(req, route.path);
+      void answer(route, req, res, opts);
+    },
+    opts.timed,
+  );
 }

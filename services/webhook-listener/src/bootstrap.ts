@@ -6,44 +6,21 @@
 // ingest's own work). The rest of its API only reads (GET), so no body parser is
 // installed at all.
 import 'reflect-metadata';
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
 import type { HttpConfig } from '@hookline/config';
 import { answerClientErrors, keepIdleConnections } from '@hookline/contracts';
-import { createValidationPipe, installMetrics, ProblemFilter, collectStartupGarbage, type RequestTimer } from '@hookline/http';
-import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
+import { correlationMiddleware, createValidationPipe, installMetrics, ProblemFilter, collectStartupGarbage, serveBeforeExpress, type RequestTimer } from '@hookline/http';
+import { LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
 import { IngestService } from './ingest/ingest.service';
 import { hookUrl } from './ingest/request-parts';
 
-function correlationMiddleware(req: Request, res: Response, next: NextFunction): void {
-  const given = (req.headers['x-correlation-id'] ?? req.headers['x-request-id']) as string | undefined;
-  correlation.run(given, () => {
-    res.setHeader('X-Correlation-Id', correlation.current() ?? '');
-    next();
-  });
-}
-
 /** Puts /hooks/* in front of the server's request listener (Nest's express app), which keeps everything else. */
 function serveHooksFirst(server: Server, ingest: IngestService, timed?: RequestTimer): void {
-  const rest = server.listeners('request') as RequestListener[];
-  server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const url = hookUrl(req.url);
-    if (url === undefined) {
-      for (const l of rest) l.call(server, req, res);
-      return;
-    }
-    const given = req.headers['x-correlation-id'] ?? req.headers['x-request-id'];
-    correlation.run(Array.isArray(given) ? given[0] : given, () => {
-      res.setHeader('X-Correlation-Id', correlation.current() ?? '');
-      // The request metrics Nest's app would have recorded (the route is labelled by the ingest).
-      if (timed) timed(req, res, () => ingest.handle(req, res, url));
-      else ingest.handle(req, res, url);
-    });
-  });
+  // The route is labelled by the ingest, which knows the listener's route template.
+  serveBeforeExpress(server, (req) => hookUrl(req.url), (req, res, url) => ingest.handle(req, res, url), timed);
 }
 
 export async function runListenerService(module: DynamicModule, config: HttpConfig & { service: string }): Promise<INestApplication> {
