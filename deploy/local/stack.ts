@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   console.log(`
 [hookline] ready.
   API base URL     ${stack.url}   (OpenAPI: ${stack.url}/openapi.json, reference: ${stack.url}/api-reference)
+  gateway          ${stack.gateway.kind === 'nginx' ? `nginx (pid ${stack.gateway.pids()[0]})` : 'node:http proxy on a thread of this launcher (nginx not installed, or HOOKLINE_GATEWAY=node)'}
   gRPC admin API   ${stack.grpcAddress}  (plaintext; reflection on: grpcurl -plaintext ${stack.grpcAddress} list)
   console          ${stack.url}/console/  (sign in with the operator token below, or an API account's token and TOTP code)${consoleStale ? `
                    being built now: ready when "[hookline] console built" appears` : ''}
