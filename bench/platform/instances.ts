@@ -4,7 +4,7 @@
 // make latency tails. Plus resident memory per process from /proc.
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Gateway } from '@hookline/local-stack';
+import { childPids, type Gateway } from '@hookline/local-stack';
 import { InstanceStats, type InstanceSnapshot, type Pause } from '@hookline/observability';
 import { collectOwnGarbage } from '../lib/own-gc';
 import { round } from '../lib/stats';
@@ -181,15 +181,6 @@ export function rssOf(pid: number | undefined): number {
 /** Resident bytes of several processes together (nginx's master and worker), each counted whole. */
 export function rssOfAll(pids: readonly number[]): number {
   return pids.reduce((a, pid) => a + rssOf(pid), 0);
-}
-
-/** A process's children (none when it is gone), from /proc. */
-export function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** Proportional set size (shared pages split between the processes that map them) of a process and its children, in bytes. */

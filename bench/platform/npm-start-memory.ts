@@ -4,13 +4,13 @@
 // measured idle and stopped again before the bench starts its own stack. The bench's
 // stack cannot stand in for it: its launcher is this process, which also holds the load
 // clients and the receivers.
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, freePortBlock } from '@hookline/local-stack';
+import { childPids, commOf, freePort, freePortBlock } from '@hookline/local-stack';
 import { launchNpmStart } from '@hookline/testing';
 import type { Results } from '../lib/results';
-import { childPids, mb, pssOfTree, rssOf, rssOfAll } from './instances';
+import { mb, pssOfTree, rssOf, rssOfAll } from './instances';
 
 interface StatusProcess {
   name: string;
@@ -26,15 +26,6 @@ export interface StackMemory {
   servicesMax: number;
   total: number;
   pssTotal: number;
-}
-
-/** A process's command name (/proc/<pid>/comm: the executable's, whatever title it gives itself), or undefined when it is gone. */
-function commOf(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { PUBLIC_ROUTES, type ServiceName } from '@hookline/contracts';
 import { onPath } from './binaries';
 import { UPSTREAM_IDLE_MS, type ProxyOptions } from './gateway-proxy';
+import { childPids, commOf } from './proc';
 
 /** nginx's path, unless HOOKLINE_GATEWAY=node asks for the node:http proxy (or nginx is not installed). */
 export function findNginx(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -136,22 +137,6 @@ function accepts(host: string, port: number): Promise<boolean> {
   });
 }
 
-function isNginx(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'nginx';
-  } catch {
-    return false;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /** Spawns nginx and waits until it accepts; on failure, the error (EADDRINUSE for a port in use) with its log. */
 async function launch(nginx: string, dir: string, conf: string, opts: ProxyOptions): Promise<ChildProcess> {
   const child: ChildProcess = spawn(nginx, ['-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -169,7 +154,7 @@ async function launch(nginx: string, dir: string, conf: string, opts: ProxyOptio
       throw Object.assign(new Error(`nginx did not start: ${log.split('\n').slice(-3).join(' ') || `exit ${child.exitCode}`}`), inUse ? { code: 'EADDRINUSE' } : {});
     }
     // Up once it accepts and its worker runs (the master accepts nothing by itself).
-    if (childrenOf(child.pid as number).length > 0 && (await accepts(opts.host, opts.port))) return child;
+    if (childPids(child.pid as number).length > 0 && (await accepts(opts.host, opts.port))) return child;
     if (Date.now() > deadline) {
       const exited = once(child, 'exit');
       child.kill('SIGKILL');
@@ -203,10 +188,10 @@ export async function startNginxProxy(nginx: string, opts: ProxyOptions, log: (l
   let retry: NodeJS.Timeout | undefined;
   // The master's workers as last seen: a worker outlives a master that was killed, and
   // would hold the port (and serve the old configuration) with nobody to stop it.
-  let workers = childrenOf(child.pid as number);
+  let workers = childPids(child.pid as number);
   const stopOrphans = () => {
     for (const pid of workers) {
-      if (isNginx(pid)) process.kill(pid, 'SIGKILL');
+      if (commOf(pid) === 'nginx') process.kill(pid, 'SIGKILL');
     }
     workers = [];
   };
@@ -225,7 +210,7 @@ export async function startNginxProxy(nginx: string, opts: ProxyOptions, log: (l
               return;
             }
             child = next;
-            workers = childrenOf(next.pid as number);
+            workers = childPids(next.pid as number);
             backoffMs = 1_000;
             watch(next);
             log(`[hookline] the gateway's nginx is back (pid ${next.pid})`);
@@ -243,7 +228,7 @@ export async function startNginxProxy(nginx: string, opts: ProxyOptions, log: (l
   return {
     port: opts.port,
     pids: () => {
-      const now = childrenOf(child.pid as number);
+      const now = childPids(child.pid as number);
       if (now.length > 0) workers = now;
       return [child.pid as number, ...now];
     },

@@ -10,3 +10,4 @@ export * from './mail-sink';
 export * from './demo-host';
 export * from './integrations-demo';
 export * from './supervisor';
+export * from './proc';
