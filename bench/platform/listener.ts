@@ -224,7 +224,7 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     const after = await snapshots(b);
     await applied(60_000);
     if (open.errors || open.skipped) results.errors.push(`listener latency (${what}): ${open.errors} errors, ${open.skipped} skipped (${open.firstError ?? 'too many in flight'})`);
-    return { lat, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: side.benchLoopP99, benchLoopMax: side.benchLoopMax, ...(via === b.gateway ? { gateway: side.gateway, gatewayLoop: side.gatewayLoop } : {}), backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, side.benchPauses) };
+    return { lat, from, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: side.benchLoopP99, benchLoopMax: side.benchLoopMax, ...(via === b.gateway ? { gateway: side.gateway, gatewayLoop: side.gatewayLoop } : {}), backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, side.benchPauses) };
   };
 
   const g = await latency(b.gateway, 'gateway');
@@ -252,6 +252,8 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
 
 interface LatencyRun {
   lat: Sample[];
+  /** When the run started (nowMs()). */
+  from: number;
   s: LatencySummary;
   probes: { health: number[]; publish: number[] };
   benchLoopP99: number;
@@ -273,11 +275,13 @@ function tailFigures(r: LatencyRun) {
   const slow = r.lat.filter((x) => x.ms >= threshold);
   const med = (xs: number[]) => round(percentile(Float64Array.from(xs).sort(), 50));
   const withTiming = slow.filter((x) => x.timing.total !== undefined);
-  const windows = new Set(slow.map((x) => Math.floor(x.at / 100))).size;
+  const windowSet = new Set(slow.map((x) => Math.floor(x.at / 100)));
   return {
     slow: slow.length,
     /** In how many distinct 100 ms windows the slow requests started: few windows = stalls, many = steady queueing. */
-    windows,
+    windows: windowSet.size,
+    /** When the first of those windows began, in seconds from the start of the run (a stall at +0 s is the connections being opened). */
+    windowsAt: [...windowSet].sort((a, b) => a - b).slice(0, 6).map((w) => Math.max(0, Math.round((w * 100 - r.from) / 100) / 10)),
     serviceTotalMedian: withTiming.length ? med(withTiming.map((x) => x.timing.total)) : undefined,
     storeMedian: withTiming.length ? med(withTiming.map((x) => x.timing.store ?? NaN)) : undefined,
     outsideMedian: withTiming.length ? med(withTiming.map((x) => x.ms - x.timing.total)) : undefined,
@@ -296,7 +300,7 @@ function tailFigures(r: LatencyRun) {
 
 function tail(r: LatencyRun): string {
   const t = tailFigures(r);
-  const inService = t.serviceTotalMedian !== undefined ? `the slowest 1 % (${t.slow}, in ${t.windows} 100 ms windows) spent a median ${t.serviceTotalMedian} ms in the ingest handler (${t.storeMedian} ms awaiting JetStream) and ${t.outsideMedian} ms outside it` : `the slowest 1 % (${t.slow}) started in ${t.windows} 100 ms windows`;
+  const inService = t.serviceTotalMedian !== undefined ? `the slowest 1 % (${t.slow}, in ${t.windows} 100 ms windows, from +${t.windowsAt.join(', +')} s) spent a median ${t.serviceTotalMedian} ms in the ingest handler (${t.storeMedian} ms awaiting JetStream) and ${t.outsideMedian} ms outside it` : `the slowest 1 % (${t.slow}) started in ${t.windows} 100 ms windows`;
   return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax})${r.gateway ? `, ${gatewayNote(r.gateway, r.gatewayLoop)}` : ''}; apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}`;
 }
 

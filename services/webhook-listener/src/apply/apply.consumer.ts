@@ -31,15 +31,16 @@ export class ApplyConsumer implements OnModuleInit {
 
   /**
    * One batch at a time (stream order is the order changes were accepted), each taking
-   * every change that arrived while the one before was written: a batch costs about ten
-   * round trips to PostgreSQL whatever its size, so a busy consumer writes bigger ones.
+   * every change that arrived while the one before was written, and while busy at most
+   * one batch per applyLingerMs: a batch costs about ten round trips to PostgreSQL
+   * whatever its size, so a busy consumer writes bigger ones.
    */
   private batches?: GroupCommit<ConsumedMessage<'listener-ingest'>>;
 
   onModuleInit(): void {
     // A batch is its own piece of work (its log lines share a correlation id of their own);
     // each host event it publishes carries the correlation id of the request it came from.
-    const batches = new GroupCommit<ConsumedMessage<'listener-ingest'>>((msgs) => correlation.run(undefined, () => this.apply(msgs)), this.config.applyBatch);
+    const batches = new GroupCommit<ConsumedMessage<'listener-ingest'>>((msgs) => correlation.run(undefined, () => this.apply(msgs)), this.config.applyBatch, this.config.applyLingerMs);
     this.batches = batches;
     // Messages are handed over as they arrive, in stream order, each settled once the batch
     // that wrote it commits; two batches' worth may wait, so the next one can fill.

@@ -69,4 +69,42 @@ describe('GroupCommit', () => {
     assert.deepEqual(w.batches.at(-1), [4]);
     assert.equal(g.waiting, 0);
   });
+  it('with a linger, batches start at most once per lingerMs while busy, so a steady stream makes fewer, larger batches', async () => {
+    const w = writer(2);
+    const g = new GroupCommit(w.write, 100, 40);
+    const started = performance.now();
+    const all: Promise<void>[] = [];
+    // An item every 2 ms for about 120 ms.
+    for (let i = 0; i < 60; i++) {
+      all.push(g.add(i));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await Promise.all(all);
+    const elapsed = performance.now() - started;
+    // The first item went alone and at once; then at most one batch per 40 ms.
+    assert.deepEqual(w.batches[0], [0]);
+    assert.ok(w.batches.length <= Math.ceil(elapsed / 40) + 1, `${w.batches.length} batches in ${elapsed.toFixed(0)} ms`);
+    assert.ok(w.batches.length >= 3, `${w.batches.length} batches`);
+    assert.deepEqual(w.batches.flat(), Array.from({ length: 60 }, (_, i) => i));
+  });
+
+  it('a full batch does not wait out the linger, and an item after a quiet spell is written at once', async () => {
+    const w = writer(0);
+    const g = new GroupCommit(w.write, 5, 10_000);
+    await g.add(0);
+    const t0 = performance.now();
+    // Within the linger: the next batch goes as soon as five are waiting.
+    await Promise.all([1, 2, 3, 4, 5].map((i) => g.add(i)));
+    assert.ok(performance.now() - t0 < 5_000);
+    assert.deepEqual(w.batches, [[0], [1, 2, 3, 4, 5]]);
+    // A clock moved past the linger: the next item does not wait (it would wait 10 s otherwise).
+    let clock = 0;
+    const quiet = new GroupCommit(w.write, 5, 10_000, () => clock);
+    await quiet.add(6);
+    clock += 10_001;
+    const t1 = performance.now();
+    await quiet.add(7);
+    assert.ok(performance.now() - t1 < 5_000, 'written without waiting');
+    assert.deepEqual(w.batches.slice(2), [[6], [7]]);
+  });
 });
