@@ -112,6 +112,11 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     const c = await consumerBacklog(b.jsm, CONSUMERS.listenerApply);
     return c.pending + c.ackPending;
   };
+  /** Host events (one per applied change) the dispatcher and the audit log have not finished yet. */
+  const hostEventsPending = async () => {
+    const [d, a] = await Promise.all([consumerBacklog(b.jsm, CONSUMERS.dispatcherEvents), consumerBacklog(b.jsm, CONSUMERS.auditEvents)]);
+    return { dispatcher: d.pending + d.ackPending, audit: a.pending + a.ackPending };
+  };
 
   /** The closed loop: the 202 rate, the CPU while the 202s come and until the tables hold everything. */
   const throughput = async (via: Pool, what: string) => {
@@ -214,6 +219,7 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     })();
     const own = await watchOwnSide(b);
     const backlogBefore = await pendingNow();
+    const eventsBefore = await hostEventsPending();
     const from = nowMs();
     const open = await openLoop({ ratePerSec, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds, maxInFlight: 2000, op: async () => void lat.push(await send(via)) });
     const to = nowMs();
@@ -224,7 +230,7 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     const after = await snapshots(b);
     await applied(60_000);
     if (open.errors || open.skipped) results.errors.push(`listener latency (${what}): ${open.errors} errors, ${open.skipped} skipped (${open.firstError ?? 'too many in flight'})`);
-    return { lat, from, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: side.benchLoopP99, benchLoopMax: side.benchLoopMax, ...(via === b.gateway ? { gateway: side.gateway, gatewayLoop: side.gatewayLoop } : {}), backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, side.benchPauses) };
+    return { lat, from, eventsBefore, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: side.benchLoopP99, benchLoopMax: side.benchLoopMax, ...(via === b.gateway ? { gateway: side.gateway, gatewayLoop: side.gatewayLoop } : {}), backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, side.benchPauses) };
   };
 
   const g = await latency(b.gateway, 'gateway');
@@ -254,6 +260,8 @@ interface LatencyRun {
   lat: Sample[];
   /** When the run started (nowMs()). */
   from: number;
+  /** Host events of earlier scenarios still to be taken up by the dispatcher and the audit log when the run started. */
+  eventsBefore: { dispatcher: number; audit: number };
   s: LatencySummary;
   probes: { health: number[]; publish: number[] };
   benchLoopP99: number;
@@ -294,6 +302,7 @@ function tailFigures(r: LatencyRun) {
     gateway: r.gateway,
     backlogBefore: r.backlogBefore,
     backlogAtEnd: r.backlogAtEnd,
+    eventsBefore: r.eventsBefore,
     pauses: pauseFigures(r.pauses, slow),
   };
 }
@@ -301,7 +310,7 @@ function tailFigures(r: LatencyRun) {
 function tail(r: LatencyRun): string {
   const t = tailFigures(r);
   const inService = t.serviceTotalMedian !== undefined ? `the slowest 1 % (${t.slow}, in ${t.windows} 100 ms windows, from +${t.windowsAt.join(', +')} s) spent a median ${t.serviceTotalMedian} ms in the ingest handler (${t.storeMedian} ms awaiting JetStream) and ${t.outsideMedian} ms outside it` : `the slowest 1 % (${t.slow}) started in ${t.windows} 100 ms windows`;
-  return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax})${r.gateway ? `, ${gatewayNote(r.gateway, r.gatewayLoop)}` : ''}; apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}`;
+  return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax})${r.gateway ? `, ${gatewayNote(r.gateway, r.gatewayLoop)}` : ''}; apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}, host events pending at the start (dispatcher / audit log) ${t.eventsBefore.dispatcher} / ${t.eventsBefore.audit}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}`;
 }
 
 async function countRows(databaseUrl: string, first: number): Promise<{ rows: number; children: number }> {
