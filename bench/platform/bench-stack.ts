@@ -116,6 +116,8 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
   });
   const operatorToken = `op_${randomBytes(24).toString('base64url')}`;
   const profileDir = join(dataDir, 'profiles');
+  // nginx says how long it held each request (the listener's latency runs split the time outside the service with it).
+  process.env.HOOKLINE_GATEWAY_TIMING ??= '1';
   if (o.compiled) buildServices();
   const stack = await startStack({
     dataDir,

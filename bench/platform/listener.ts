@@ -60,6 +60,17 @@ function serverTiming(h: string | string[] | undefined): Record<string, number> 
   return out;
 }
 
+/** nginx's X-Hookline-Gateway-Timing (seconds; "-" when it did not get that far) as ms: gwRequest, gwConnect, gwHeader. */
+function gatewayTiming(h: string | string[] | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  const names: Record<string, string> = { request: 'gwRequest', connect: 'gwConnect', header: 'gwHeader' };
+  for (const part of String(h ?? '').split(',')) {
+    const m = /^\s*(request|connect|header)=([\d.]+)/.exec(part);
+    if (m) out[names[m[1]]] = Number(m[2]) * 1000;
+  }
+  return out;
+}
+
 function cpuNote(seconds: CpuSample, ops: number): { perOp: CpuSample; total: number; text: string } {
   const perOp: CpuSample = {};
   for (const [k, v] of Object.entries(seconds)) perOp[k] = ops > 0 ? round((v * 1000) / ops, 3) : NaN;
@@ -101,7 +112,7 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     const res = await via.request({ path, method: 'POST', headers: { 'content-type': 'application/json', 'x-hook-token': token }, body: payload(i) });
     const text = await res.body.text();
     if (res.statusCode !== 202) throw new Error(`${res.statusCode} ${text.slice(0, 200)}`);
-    return { at: s0, ms: nowMs() - s0, timing: serverTiming(res.headers['server-timing']) };
+    return { at: s0, ms: nowMs() - s0, timing: { ...serverTiming(res.headers['server-timing']), ...gatewayTiming(res.headers['x-hookline-gateway-timing']) } };
   };
   const applied = async (maxMs: number) =>
     until(async () => {
@@ -293,6 +304,9 @@ function tailFigures(r: LatencyRun) {
     serviceTotalMedian: withTiming.length ? med(withTiming.map((x) => x.timing.total)) : undefined,
     storeMedian: withTiming.length ? med(withTiming.map((x) => x.timing.store ?? NaN)) : undefined,
     outsideMedian: withTiming.length ? med(withTiming.map((x) => x.ms - x.timing.total)) : undefined,
+    /** Through nginx: how long it held them (from reading the request to sending the answer's head), and its connect to the service. */
+    gatewayHeldMedian: slow.some((x) => x.timing.gwRequest !== undefined) ? med(slow.filter((x) => x.timing.gwRequest !== undefined).map((x) => x.timing.gwRequest)) : undefined,
+    gatewayConnectMax: slow.some((x) => x.timing.gwConnect !== undefined) ? round(Math.max(...slow.filter((x) => x.timing.gwConnect !== undefined).map((x) => x.timing.gwConnect))) : undefined,
     healthP99: summarize(r.probes.health).p99,
     publishP99: summarize(r.probes.publish).p99,
     benchLoopP99: r.benchLoopP99,
@@ -309,7 +323,7 @@ function tailFigures(r: LatencyRun) {
 
 function tail(r: LatencyRun): string {
   const t = tailFigures(r);
-  const inService = t.serviceTotalMedian !== undefined ? `the slowest 1 % (${t.slow}, in ${t.windows} 100 ms windows, from +${t.windowsAt.join(', +')} s) spent a median ${t.serviceTotalMedian} ms in the ingest handler (${t.storeMedian} ms awaiting JetStream) and ${t.outsideMedian} ms outside it` : `the slowest 1 % (${t.slow}) started in ${t.windows} 100 ms windows`;
+  const inService = t.serviceTotalMedian !== undefined ? `the slowest 1 % (${t.slow}, in ${t.windows} 100 ms windows, from +${t.windowsAt.join(', +')} s) spent a median ${t.serviceTotalMedian} ms in the ingest handler (${t.storeMedian} ms awaiting JetStream) and ${t.outsideMedian} ms outside it${t.gatewayHeldMedian !== undefined ? ` (nginx held them a median ${t.gatewayHeldMedian} ms, its longest connect to the service ${t.gatewayConnectMax} ms)` : ''}` : `the slowest 1 % (${t.slow}) started in ${t.windows} 100 ms windows`;
   return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax})${r.gateway ? `, ${gatewayNote(r.gateway, r.gatewayLoop)}` : ''}; apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}, host events pending at the start (dispatcher / audit log) ${t.eventsBefore.dispatcher} / ${t.eventsBefore.audit}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}`;
 }
 

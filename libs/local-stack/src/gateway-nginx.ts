@@ -97,6 +97,8 @@ export function nginxConfig(o: NginxConfigOptions): string {
     '  proxy_set_header Upgrade "";',
     '  proxy_set_header Expect "";',
     '  proxy_set_header X-Forwarded-For $remote_addr;',
+    // For the bench (HOOKLINE_GATEWAY_TIMING=1): how long nginx held each request, in seconds.
+    ...(o.timing ? ['  add_header X-Hookline-Gateway-Timing "request=$request_time, connect=$upstream_connect_time, header=$upstream_header_time" always;'] : []),
     ...upstreams,
     `  upstream launcher { server 127.0.0.1:${o.ownPort}; keepalive 8; keepalive_timeout ${idle}s; }`,
     '  server {',

@@ -65,6 +65,8 @@ export interface ProxyOptions {
   ownPort: number;
   /** How long a connection to a service may sit idle before it is closed here (UPSTREAM_IDLE_MS). */
   upstreamIdleMs?: number;
+  /** nginx only: each answer says how long nginx held the request (X-Hookline-Gateway-Timing), for the bench. */
+  timing?: boolean;
 }
 
 export interface Proxy {

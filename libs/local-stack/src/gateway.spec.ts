@@ -319,6 +319,26 @@ describe('nginxConfig', () => {
   it('HOOKLINE_GATEWAY=node turns nginx off', () => {
     assert.equal(findNginx({ HOOKLINE_GATEWAY: 'node' }), undefined);
   });
+
+  it('says how long it held each request only when asked (the bench), on every status', async () => {
+    assert.ok(!conf.includes('X-Hookline-Gateway-Timing'));
+    assert.ok(nginxConfig({ host: '127.0.0.1', port: 1, upstreams: ports, ownPort: 2, dir: '/d', asRoot: false, timing: true }).includes('add_header X-Hookline-Gateway-Timing'));
+    // Run for real: a 202 (not among add_header's default statuses) carries it too.
+    const service = await upstream((_req, res, body) => void body().then(() => res.writeHead(202).end()));
+    const upstreams = Object.fromEntries(SERVICE_NAMES.map((n) => [n, service.port])) as Record<ServiceName, number>;
+    const nginx = findNginx({});
+    assert.ok(nginx, 'nginx is installed');
+    const gw = await startGateway('127.0.0.1', 0, upstreams, { nginx, timing: true });
+    try {
+      const r = await send(gw.url, { method: 'POST', path: '/hooks/a/b', body: '{}' });
+      assert.equal(r.status, 202);
+      assert.match(String(r.headers['x-hookline-gateway-timing']), /^request=\d+\.\d{3}, connect=\d+\.\d{3}, header=\d+\.\d{3}$/);
+    } finally {
+      await gw.close();
+      service.server.closeAllConnections();
+      await new Promise((r) => service.server.close(r));
+    }
+  });
 });
 
 describe('idle connections between the gateway and a service', () => {

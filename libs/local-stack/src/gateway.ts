@@ -38,6 +38,8 @@ export interface GatewayOptions {
   upstreamIdleMs?: number;
   /** nginx's path, or undefined for the node:http proxy; by default findNginx() (HOOKLINE_GATEWAY=node turns nginx off). */
   nginx?: string | undefined;
+  /** nginx only: each answer says how long nginx held the request; by default HOOKLINE_GATEWAY_TIMING=1 (the bench sets it). */
+  timing?: boolean;
 }
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
@@ -56,7 +58,8 @@ export async function startGateway(host: string, port: number, upstreams: Record
       own.close(() => r());
       own.closeAllConnections();
     });
-  const proxyOptions: ProxyOptions = { host, port, upstreams, ownPort, ...(opts.upstreamIdleMs ? { upstreamIdleMs: opts.upstreamIdleMs } : {}) };
+  const timing = opts.timing ?? process.env.HOOKLINE_GATEWAY_TIMING === '1';
+  const proxyOptions: ProxyOptions = { host, port, upstreams, ownPort, ...(opts.upstreamIdleMs ? { upstreamIdleMs: opts.upstreamIdleMs } : {}), ...(timing ? { timing } : {}) };
   const nginx = 'nginx' in opts ? opts.nginx : findNginx();
   if (nginx) {
     try {
