@@ -294,19 +294,20 @@ function tailFigures(r: LatencyRun) {
   const slow = r.lat.filter((x) => x.ms >= threshold);
   const med = (xs: number[]) => round(percentile(Float64Array.from(xs).sort(), 50));
   const withTiming = slow.filter((x) => x.timing.total !== undefined);
+  const throughNginx = slow.filter((x) => x.timing.gwRequest !== undefined);
   const windowSet = new Set(slow.map((x) => Math.floor(x.at / 100)));
   return {
     slow: slow.length,
     /** In how many distinct 100 ms windows the slow requests started: few windows = stalls, many = steady queueing. */
     windows: windowSet.size,
-    /** When the first of those windows began, in seconds from the start of the run (a stall at +0 s is the connections being opened). */
+    /** When the first (up to six) of those windows began, in seconds from the start of the run. */
     windowsAt: [...windowSet].sort((a, b) => a - b).slice(0, 6).map((w) => Math.max(0, Math.round((w * 100 - r.from) / 100) / 10)),
     serviceTotalMedian: withTiming.length ? med(withTiming.map((x) => x.timing.total)) : undefined,
     storeMedian: withTiming.length ? med(withTiming.map((x) => x.timing.store ?? NaN)) : undefined,
     outsideMedian: withTiming.length ? med(withTiming.map((x) => x.ms - x.timing.total)) : undefined,
     /** Through nginx: how long it held them (from reading the request to sending the answer's head), and its connect to the service. */
-    gatewayHeldMedian: slow.some((x) => x.timing.gwRequest !== undefined) ? med(slow.filter((x) => x.timing.gwRequest !== undefined).map((x) => x.timing.gwRequest)) : undefined,
-    gatewayConnectMax: slow.some((x) => x.timing.gwConnect !== undefined) ? round(Math.max(...slow.filter((x) => x.timing.gwConnect !== undefined).map((x) => x.timing.gwConnect))) : undefined,
+    gatewayHeldMedian: throughNginx.length ? med(throughNginx.map((x) => x.timing.gwRequest)) : undefined,
+    gatewayConnectMax: throughNginx.length ? round(Math.max(...throughNginx.map((x) => x.timing.gwConnect ?? 0))) : undefined,
     healthP99: summarize(r.probes.health).p99,
     publishP99: summarize(r.probes.publish).p99,
     benchLoopP99: r.benchLoopP99,
