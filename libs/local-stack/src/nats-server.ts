@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { findNatsServer } from './binaries';
-import { freePort, waitFor } from './ports';
+import { freePort, StopWaiting, waitFor } from './ports';
 import type { ProcessExit } from './service-process';
 
 export interface NatsServerHandle {
@@ -55,7 +55,7 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
       c.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
       c.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
       await waitFor(`nats-server on ${port}`, async () => {
-        if (c.exitCode !== null) throw new Error(`nats-server exited: ${out.slice(-2000)}`);
+        if (c.exitCode !== null) throw new StopWaiting(`nats-server exited: ${out.slice(-2000)}`);
         return (await portOpen(port)) && /Server is ready/.test(out);
       }, 20_000, 50);
     },

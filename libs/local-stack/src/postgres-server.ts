@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { findPostgresBin } from './binaries';
 import { LocalSetupError, placeCluster, type PostgresOwner } from './postgres-data';
-import { freePort, waitFor } from './ports';
+import { freePort, StopWaiting, waitFor } from './ports';
 import type { ProcessExit } from './service-process';
 
 export interface PostgresHandle {
@@ -98,7 +98,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
       c.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
       c.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
       await waitFor(`postgres on ${port}`, async () => {
-        if (c.exitCode !== null) throw new Error(`postgres exited: ${out.slice(-2000)}`);
+        if (c.exitCode !== null) throw new StopWaiting(`postgres exited: ${out.slice(-2000)}`);
         const client = new Client({ connectionString: url() });
         try {
           await client.connect();

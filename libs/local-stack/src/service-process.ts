@@ -5,7 +5,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ServiceName } from '@hookline/contracts';
-import { waitFor } from './ports';
+import { StopWaiting, waitFor } from './ports';
 
 export interface ServiceHandle {
   name: ServiceName;
@@ -114,7 +114,7 @@ export function createService(name: ServiceName, port: number, env: Record<strin
       c.stdout?.on('data', onData);
       c.stderr?.on('data', onData);
       await waitFor(`${name} to be ready on ${port}`, async () => {
-        if (c.exitCode !== null) throw new Error(`${name} exited with ${c.exitCode}: ${lines.slice(-20).join('\n')}`);
+        if (c.exitCode !== null) throw new StopWaiting(`${name} exited with ${c.exitCode}: ${lines.slice(-20).join('\n')}`);
         const res = await fetch(`http://127.0.0.1:${port}/ready`);
         return res.status === 200;
         // Generous: a loaded machine (CI runners, or tests beside each other) can take a minute
