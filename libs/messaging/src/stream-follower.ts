@@ -120,10 +120,11 @@ export class StreamFollower {
    * of a consumer of our own was tried and is cheaper, but its "No Messages" comes from
    * the consumer's pending count, which nats-server updates after the ack, from another
    * goroutine: about one answer in 3,000 missed a message published just before, on an
-   * idle server.) Asked with a plain request and only the sequence read from it.
+   * idle server.) Asked through our request mux (nats-core's request() builds an error
+   * with a stack trace for every answer), and only the sequence read from it.
    */
   private async fetchLastSeq(): Promise<number> {
-    const reply = await this.client.nc.request(`$JS.API.STREAM.INFO.${this.stream}`, undefined, { timeout: 5000 });
+    const reply = await this.client.requests.request(`$JS.API.STREAM.INFO.${this.stream}`, '', { timeoutMs: 5000 });
     const info = reply.json<{ state?: { last_seq?: number }; error?: { code: number; description: string } }>();
     if (info.error) throw new Error(`${this.stream}: ${info.error.code} ${info.error.description}`);
     const seq = info.state?.last_seq;
