@@ -48,12 +48,21 @@ export interface NginxConfigOptions extends ProxyOptions {
   asRoot: boolean;
 }
 
+/** Requests on one upstream connection before nginx closes it (see nginxConfig). */
+export const UPSTREAM_KEEPALIVE_REQUESTS = 100_000;
+
 /** The whole nginx.conf for these ports (pure: tested on its own and by running it). */
 export function nginxConfig(o: NginxConfigOptions): string {
   const listen = o.host.includes(':') ? `[${o.host}]:${o.port}` : `${o.host}:${o.port}`;
   const idle = Math.round((o.upstreamIdleMs ?? UPSTREAM_IDLE_MS) / 1000);
   const services = Object.keys(o.upstreams) as ServiceName[];
-  const upstreams = services.map((s) => `  upstream ${s} { server 127.0.0.1:${o.upstreams[s]}; keepalive 64; keepalive_timeout ${idle}s; }`);
+  // keepalive_requests: nginx closes an upstream connection after that many requests (1000
+  // by default). The connections to a service share its load evenly, so they all reached
+  // 1000 at about the same moment and were opened again at once: the first request on
+  // each new connection then waited 0.3-0.8 s in the service's receive queue (seen with
+  // `ss` during the listener bench's stalls), the gateway's p99 stalls. The client side's
+  // limit (100000) applies here too.
+  const upstreams = services.map((s) => `  upstream ${s} { server 127.0.0.1:${o.upstreams[s]}; keepalive 64; keepalive_requests ${UPSTREAM_KEEPALIVE_REQUESTS}; keepalive_timeout ${idle}s; }`);
   const locations = PUBLIC_ROUTES.filter((r) => o.upstreams[r.service] !== undefined).map(
     (r) => `    location ^~ ${r.prefix} { proxy_pass http://${r.service}; error_page 502 504 = @${r.service}_down; }`,
   );
@@ -100,7 +109,7 @@ export function nginxConfig(o: NginxConfigOptions): string {
     // For the bench (HOOKLINE_GATEWAY_TIMING=1): how long nginx held each request, in seconds.
     ...(o.timing ? ['  add_header X-Hookline-Gateway-Timing "request=$request_time, connect=$upstream_connect_time, header=$upstream_header_time" always;'] : []),
     ...upstreams,
-    `  upstream launcher { server 127.0.0.1:${o.ownPort}; keepalive 8; keepalive_timeout ${idle}s; }`,
+    `  upstream launcher { server 127.0.0.1:${o.ownPort}; keepalive 8; keepalive_requests ${UPSTREAM_KEEPALIVE_REQUESTS}; keepalive_timeout ${idle}s; }`,
     '  server {',
     `    listen ${listen};`,
     // nginx's own refusals as problem+json (a URI it cannot parse has no URI to keep, so

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { IDLE_CONNECTION_MS, PUBLIC_ROUTES, SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
@@ -291,7 +291,7 @@ describe('nginxConfig', () => {
   it('sends each public prefix to its service’s port, and everything else to the launcher’s own server', () => {
     for (const r of PUBLIC_ROUTES) {
       assert.ok(conf.includes(`location ^~ ${r.prefix} { proxy_pass http://${r.service};`), r.prefix);
-      assert.ok(conf.includes(`upstream ${r.service} { server 127.0.0.1:${ports[r.service]}; keepalive 64; keepalive_timeout 60s; }`), r.service);
+      assert.ok(conf.includes(`upstream ${r.service} { server 127.0.0.1:${ports[r.service]}; keepalive 64; keepalive_requests 100000; keepalive_timeout 60s; }`), r.service);
     }
     assert.match(conf, /upstream launcher \{ server 127\.0\.0\.1:7999;/);
     assert.match(conf, /location \/ \{ proxy_pass http:\/\/launcher;/);
@@ -334,6 +334,38 @@ describe('nginxConfig', () => {
       assert.equal(r.status, 202);
       assert.match(String(r.headers['x-hookline-gateway-timing']), /^request=\d+\.\d{3}, connect=\d+\.\d{3}, header=\d+\.\d{3}$/);
     } finally {
+      await gw.close();
+      service.server.closeAllConnections();
+      await new Promise((r) => service.server.close(r));
+    }
+  });
+});
+
+describe('busy connections between the gateway’s nginx and a service', () => {
+  it('are kept past nginx’s default of 1000 requests (all of them were opened again at once, and the first request on each waited)', async () => {
+    const service = await upstream((_req, res, body) => void body().then(() => res.writeHead(202).end()));
+    let connections = 0;
+    service.server.on('connection', () => connections++);
+    const upstreams = Object.fromEntries(SERVICE_NAMES.map((n) => [n, service.port])) as Record<ServiceName, number>;
+    const nginx = findNginx({});
+    assert.ok(nginx, 'nginx is installed');
+    const gw = await startGateway('127.0.0.1', 0, upstreams, { nginx });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 1100; i++) {
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = request(`${gw.url}/hooks/a/b`, { method: 'POST', agent }, (r) => {
+            r.resume();
+            r.on('end', () => resolve(r.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          req.end('{}');
+        });
+        assert.equal(status, 202);
+      }
+      assert.equal(connections, 1, 'one connection to the service for 1100 requests one after the other');
+    } finally {
+      agent.destroy();
       await gw.close();
       service.server.closeAllConnections();
       await new Promise((r) => service.server.close(r));
