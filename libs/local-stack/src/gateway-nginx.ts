@@ -61,8 +61,11 @@ export function nginxConfig(o: NginxConfigOptions): string {
   // 1000 at about the same moment and were opened again at once: the first request on
   // each new connection then waited 0.3-0.8 s in the service's receive queue (seen with
   // `ss` during the listener bench's stalls), the gateway's p99 stalls. The client side's
-  // limit (100000) applies here too.
-  const upstreams = services.map((s) => `  upstream ${s} { server 127.0.0.1:${o.upstreams[s]}; keepalive 64; keepalive_requests ${UPSTREAM_KEEPALIVE_REQUESTS}; keepalive_timeout ${idle}s; }`);
+  // limit (100000) applies here too. keepalive 256: the idle connections kept per service.
+  // When more requests are in flight than that, nginx opens more, and closes those beyond
+  // the limit once idle; each burst above 64 opened them again, and a new connection's
+  // first request could wait in the service's accept queue (up to 1.3 s, `ss -tinp`).
+  const upstreams = services.map((s) => `  upstream ${s} { server 127.0.0.1:${o.upstreams[s]}; keepalive 256; keepalive_requests ${UPSTREAM_KEEPALIVE_REQUESTS}; keepalive_timeout ${idle}s; }`);
   const locations = PUBLIC_ROUTES.filter((r) => o.upstreams[r.service] !== undefined).map(
     (r) => `    location ^~ ${r.prefix} { proxy_pass http://${r.service}; error_page 502 504 = @${r.service}_down; }`,
   );

@@ -291,7 +291,7 @@ describe('nginxConfig', () => {
   it('sends each public prefix to its service’s port, and everything else to the launcher’s own server', () => {
     for (const r of PUBLIC_ROUTES) {
       assert.ok(conf.includes(`location ^~ ${r.prefix} { proxy_pass http://${r.service};`), r.prefix);
-      assert.ok(conf.includes(`upstream ${r.service} { server 127.0.0.1:${ports[r.service]}; keepalive 64; keepalive_requests 100000; keepalive_timeout 60s; }`), r.service);
+      assert.ok(conf.includes(`upstream ${r.service} { server 127.0.0.1:${ports[r.service]}; keepalive 256; keepalive_requests 100000; keepalive_timeout 60s; }`), r.service);
     }
     assert.match(conf, /upstream launcher \{ server 127\.0\.0\.1:7999;/);
     assert.match(conf, /location \/ \{ proxy_pass http:\/\/launcher;/);
