@@ -48,24 +48,23 @@ export interface NginxConfigOptions extends ProxyOptions {
   asRoot: boolean;
 }
 
-/** Requests on one upstream connection before nginx closes it (see nginxConfig). */
-export const UPSTREAM_KEEPALIVE_REQUESTS = 100_000;
+/** Requests on one connection, a caller's or one to a service, before nginx closes it (see nginxConfig). */
+export const KEEPALIVE_REQUESTS = 100_000;
 
 /** The whole nginx.conf for these ports (pure: tested on its own and by running it). */
 export function nginxConfig(o: NginxConfigOptions): string {
   const listen = o.host.includes(':') ? `[${o.host}]:${o.port}` : `${o.host}:${o.port}`;
   const idle = Math.round((o.upstreamIdleMs ?? UPSTREAM_IDLE_MS) / 1000);
   const services = Object.keys(o.upstreams) as ServiceName[];
-  // keepalive_requests: nginx closes an upstream connection after that many requests (1000
-  // by default). The connections to a service share its load evenly, so they all reached
-  // 1000 at about the same moment and were opened again at once: the first request on
-  // each new connection then waited 0.3-0.8 s in the service's receive queue (seen with
-  // `ss` during the listener bench's stalls), the gateway's p99 stalls. The client side's
-  // limit (100000) applies here too. keepalive 256: the idle connections kept per service.
-  // When more requests are in flight than that, nginx opens more, and closes those beyond
-  // the limit once idle; each burst above 64 opened them again, and a new connection's
-  // first request could wait in the service's accept queue (up to 1.3 s, `ss -tinp`).
-  const upstreams = services.map((s) => `  upstream ${s} { server 127.0.0.1:${o.upstreams[s]}; keepalive 256; keepalive_requests ${UPSTREAM_KEEPALIVE_REQUESTS}; keepalive_timeout ${idle}s; }`);
+  // Connections to a service are opened as rarely as possible: the first request on a new
+  // one waited up to 1.3 s in the service's accept queue (`ss -tinp` during the listener
+  // bench's stalls).
+  // - keepalive_requests: nginx closes an upstream connection after that many requests
+  //   (1000 by default); the connections share the load evenly, so they all reached it at
+  //   about the same moment and were opened again at once.
+  // - keepalive 256: the idle connections kept per service; with 64, those opened for a
+  //   burst of more requests in flight were closed once idle and opened again next burst.
+  const upstreams = services.map((s) => `  upstream ${s} { server 127.0.0.1:${o.upstreams[s]}; keepalive 256; keepalive_requests ${KEEPALIVE_REQUESTS}; keepalive_timeout ${idle}s; }`);
   const locations = PUBLIC_ROUTES.filter((r) => o.upstreams[r.service] !== undefined).map(
     (r) => `    location ^~ ${r.prefix} { proxy_pass http://${r.service}; error_page 502 504 = @${r.service}_down; }`,
   );
@@ -90,7 +89,7 @@ export function nginxConfig(o: NginxConfigOptions): string {
     `  scgi_temp_path ${join(o.dir, 'scgi')};`,
     // The services' own idle limit (IDLE_CONNECTION_MS, 65 s) for callers; node's header limit.
     '  keepalive_timeout 65s;',
-    '  keepalive_requests 100000;',
+    `  keepalive_requests ${KEEPALIVE_REQUESTS};`,
     '  large_client_header_buffers 4 16k;',
     '  client_max_body_size 0;',
     '  proxy_request_buffering off;',
@@ -112,7 +111,7 @@ export function nginxConfig(o: NginxConfigOptions): string {
     // For the bench (HOOKLINE_GATEWAY_TIMING=1): how long nginx held each request, in seconds.
     ...(o.timing ? ['  add_header X-Hookline-Gateway-Timing "request=$request_time, connect=$upstream_connect_time, header=$upstream_header_time" always;'] : []),
     ...upstreams,
-    `  upstream launcher { server 127.0.0.1:${o.ownPort}; keepalive 8; keepalive_requests ${UPSTREAM_KEEPALIVE_REQUESTS}; keepalive_timeout ${idle}s; }`,
+    `  upstream launcher { server 127.0.0.1:${o.ownPort}; keepalive 8; keepalive_requests ${KEEPALIVE_REQUESTS}; keepalive_timeout ${idle}s; }`,
     '  server {',
     `    listen ${listen};`,
     // nginx's own refusals as problem+json (a URI it cannot parse has no URI to keep, so

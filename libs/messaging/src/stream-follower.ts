@@ -133,8 +133,7 @@ export class StreamFollower {
   }
 
   async start(): Promise<void> {
-    const info = await this.client.jsm.streams.info(this.stream);
-    this.targetSeq = info.state.last_seq;
+    this.targetSeq = await this.fetchLastSeq();
     this.check();
     void this.run();
   }
