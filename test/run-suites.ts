@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const pick = (files: string[]) => (filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files);
   const tiers: Tier[] = [
-    { name: 'unit', files: pick(find(['libs', 'services', 'test'], '.spec.ts')), concurrency: 2, allowSkips: true },
+    { name: 'unit', files: pick(find(['libs', 'services', 'test', 'bench'], '.spec.ts')), concurrency: 2, allowSkips: true },
     { name: 'integration', files: pick(find(['libs', 'services'], '.integration.ts')), concurrency: 2, allowSkips: false },
     { name: 'end-to-end', files: pick(find(['test'], '.e2e.ts')).filter((f) => !COMPILED_E2E.includes(f)), concurrency: 1, allowSkips: false, contract: true },
     {

@@ -100,3 +100,72 @@ export function findPid(fragments: string[]): number | undefined {
   }
   return undefined;
 }
+
+/** The whole machine's CPU time so far, in seconds summed over every core (/proc/stat's first line). */
+export interface MachineCpu {
+  /** user, nice, system, irq, softirq and steal: time some work had a core. */
+  busy: number;
+  /** Time a virtual machine's host gave the cores to somebody else (0 where it is not reported). */
+  steal: number;
+  /** idle and iowait. */
+  idle: number;
+}
+
+export function sampleMachineCpu(): MachineCpu | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    return parseMachineCpu(line);
+  } catch {
+    return undefined;
+  }
+}
+
+/** /proc/stat's "cpu user nice system idle iowait irq softirq steal guest guest_nice" line (guest time is already in user). */
+export function parseMachineCpu(line: string, ticks = hz()): MachineCpu | undefined {
+  const f = line.trim().split(/\s+/);
+  if (f[0] !== 'cpu' || f.length < 9) return undefined;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f.slice(1, 9).map(Number);
+  if (![user, nice, system, idle, iowait, irq, softirq, steal].every(Number.isFinite)) return undefined;
+  return { busy: (user + nice + system + irq + softirq + steal) / ticks, steal: steal / ticks, idle: (idle + iowait) / ticks };
+}
+
+export interface WindowCpu {
+  /** Percent of one core, over the window. */
+  machineBusyPct: number;
+  /** What the processes the bench watches (the stack and the bench itself) used of it. */
+  watchedPct: number;
+  /** Busy time no watched process accounts for: other work on the machine (or the host's, where steal is not reported). */
+  outsidePct: number;
+  stealPct: number;
+  /** Each watched process, percent of one core, largest first. */
+  perProcessPct: [string, number][];
+  /** Cores the window had: busy + idle over its length. */
+  cores: number;
+}
+
+/** Where a window's CPU went: the machine's busy time against what each watched process used (seconds), as percent of one core. */
+export function windowCpu(procSeconds: CpuSample, machineBefore: MachineCpu, machineAfter: MachineCpu, windowSeconds: number): WindowCpu {
+  const pct = (s: number) => (windowSeconds > 0 ? Math.round((1000 * s) / windowSeconds) / 10 : NaN);
+  const busy = machineAfter.busy - machineBefore.busy;
+  const idle = machineAfter.idle - machineBefore.idle;
+  const watched = Object.values(procSeconds).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0);
+  return {
+    machineBusyPct: pct(busy),
+    watchedPct: pct(watched),
+    outsidePct: pct(Math.max(0, busy - watched)),
+    stealPct: pct(machineAfter.steal - machineBefore.steal),
+    perProcessPct: Object.entries(procSeconds)
+      .map(([k, v]): [string, number] => [k, pct(v)])
+      .sort((a, z) => z[1] - a[1]),
+    cores: windowSeconds > 0 ? Math.round(((busy + idle) / windowSeconds) * 10) / 10 : NaN,
+  };
+}
+
+/** One line: "machine 142% busy of 200% (watched 120%: dispatcher 45, …; outside 22%; steal 0%)". */
+export function windowCpuText(w: WindowCpu, minPct = 1): string {
+  const parts = w.perProcessPct
+    .filter(([, v]) => v >= minPct)
+    .map(([k, v]) => `${k.replace(/ \(.*\)$/, '')} ${v}`)
+    .join(', ');
+  return `machine ${w.machineBusyPct}% busy of ${Math.round(w.cores * 100)}% (the stack and the bench ${w.watchedPct}%: ${parts || 'none'}; outside them ${w.outsidePct}%; steal ${w.stealPct}%)`;
+}

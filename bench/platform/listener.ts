@@ -13,12 +13,12 @@ import { Pool } from 'undici';
 import { CONSUMERS } from '@hookline/contracts';
 import { onCleanup } from '../lib/cleanup';
 import { nowMs, sleep } from '../lib/clock';
-import { cpuDelta, sampleCpu, type CpuSample } from '../lib/cpu';
+import { cpuDelta, sampleCpu, type CpuSample, type WindowCpu } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
 import { percentile, rate, round, summarize, type LatencySummary } from '../lib/stats';
 import { consumerBacklog } from './bench-stack';
 import { gatewayNote, pauseFigures, pausesIn, pauseText, snapshots, watchOwnSide, type Pause } from './instances';
-import type { Ctx } from './scenarios';
+import { cpuWindow, type Ctx } from './scenarios';
 
 const TENANT = 'bench-listener';
 const PAD = 'y'.repeat(640);
@@ -231,9 +231,11 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     const own = await watchOwnSide(b);
     const backlogBefore = await pendingNow();
     const eventsBefore = await hostEventsPending();
+    const window = cpuWindow(ctx);
     const from = nowMs();
     const open = await openLoop({ ratePerSec, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds, maxInFlight: 2000, op: async () => void lat.push(await send(via)) });
     const to = nowMs();
+    const cpu = window.end();
     const side = await own.stop();
     probing = false;
     await probeLoop;
@@ -241,7 +243,7 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     const after = await snapshots(b);
     await applied(60_000);
     if (open.errors || open.skipped) results.errors.push(`listener latency (${what}): ${open.errors} errors, ${open.skipped} skipped (${open.firstError ?? 'too many in flight'})`);
-    return { lat, from, eventsBefore, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: side.benchLoopP99, benchLoopMax: side.benchLoopMax, ...(via === b.gateway ? { gateway: side.gateway, gatewayLoop: side.gatewayLoop } : {}), backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, side.benchPauses) };
+    return { lat, from, eventsBefore, s: summarize(lat.map((x) => x.ms)), open, probes, benchLoopP99: side.benchLoopP99, benchLoopMax: side.benchLoopMax, ...(via === b.gateway ? { gateway: side.gateway, gatewayLoop: side.gatewayLoop } : {}), backlogBefore, backlogAtEnd, pauses: pausesIn(after, from, to, side.benchPauses), cpu };
   };
 
   const g = await latency(b.gateway, 'gateway');
@@ -285,6 +287,8 @@ interface LatencyRun {
   backlogAtEnd: number;
   /** Pauses of 10 ms or more (GC, or the event loop held up by anything, the OS included) each service, and the bench's main thread, had in the window. */
   pauses: Map<string, Pause[]>;
+  /** The machine's CPU in the window against each watched process's (undefined without /proc). */
+  cpu?: { text: string; figures: WindowCpu };
 }
 
 
@@ -319,13 +323,14 @@ function tailFigures(r: LatencyRun) {
     backlogAtEnd: r.backlogAtEnd,
     eventsBefore: r.eventsBefore,
     pauses: pauseFigures(r.pauses, slow),
+    ...(r.cpu ? { cpuWindow: r.cpu.figures } : {}),
   };
 }
 
 function tail(r: LatencyRun): string {
   const t = tailFigures(r);
   const inService = t.serviceTotalMedian !== undefined ? `the slowest 1 % (${t.slow}, in ${t.windows} 100 ms windows, from +${t.windowsAt.join(', +')} s) spent a median ${t.serviceTotalMedian} ms in the ingest handler (${t.storeMedian} ms awaiting JetStream) and ${t.outsideMedian} ms outside it${t.gatewayHeldMedian !== undefined ? ` (nginx held them a median ${t.gatewayHeldMedian} ms, its longest connect to the service ${t.gatewayConnectMax} ms)` : ''}` : `the slowest 1 % (${t.slow}) started in ${t.windows} 100 ms windows`;
-  return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax})${r.gateway ? `, ${gatewayNote(r.gateway, r.gatewayLoop)}` : ''}; apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}, host events pending at the start (dispatcher / audit log) ${t.eventsBefore.dispatcher} / ${t.eventsBefore.audit}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}`;
+  return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax})${r.gateway ? `, ${gatewayNote(r.gateway, r.gatewayLoop)}` : ''}; apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}, host events pending at the start (dispatcher / audit log) ${t.eventsBefore.dispatcher} / ${t.eventsBefore.audit}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}${r.cpu ? `; CPU in the window: ${r.cpu.text}` : ''}`;
 }
 
 async function countRows(databaseUrl: string, first: number): Promise<{ rows: number; children: number }> {

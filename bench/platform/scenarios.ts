@@ -4,7 +4,7 @@ import { cpus } from 'node:os';
 import { Pool } from 'undici';
 import { CONSUMERS } from '@hookline/contracts';
 import { nowMs, sleep } from '../lib/clock';
-import { cpuDelta, sampleCpu, type CpuSample } from '../lib/cpu';
+import { cpuDelta, sampleCpu, sampleMachineCpu, windowCpu, windowCpuText, type CpuSample, type WindowCpu } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
 import { collectOwnGarbage } from '../lib/own-gc';
 import { eventData } from '../lib/payload';
@@ -41,6 +41,25 @@ function cpuMeter(ctx: Ctx): { end(ops: number, what: string): { seconds: CpuSam
         .join(', ');
       console.log(`[bench]     cpu: ${round(total, 1)} s in all, ${ops > 0 ? round((total * 1000) / ops, 2) : NaN} ms per ${what} (${parts})`);
       return { seconds, msPerOp };
+    },
+  };
+}
+
+/**
+ * The CPU of a window, machine-wide against each watched process (percent of one core):
+ * whether a latency run had the machine to itself, and who else was busy in it.
+ */
+export function cpuWindow(ctx: Ctx): { end(): { text: string; figures: WindowCpu } | undefined } {
+  const procs = sampleCpu(ctx.b.cpuGroups());
+  const machine = sampleMachineCpu();
+  const t0 = nowMs();
+  return {
+    end() {
+      const seconds = (nowMs() - t0) / 1000;
+      const after = sampleMachineCpu();
+      if (!machine || !after) return undefined;
+      const figures = windowCpu(cpuDelta(procs, sampleCpu(ctx.b.cpuGroups())), machine, after, seconds);
+      return { text: windowCpuText(figures), figures };
     },
   };
 }
@@ -447,21 +466,23 @@ export async function latency(ctx: Ctx): Promise<void> {
     await farm.recordLatency(true);
     acks = [];
     const base = farm.unique(t.indexes);
+    const window = cpuWindow(ctx);
     const measured = await withWork(ctx, async () => {
       const r = await openLoop({ ...opts, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds });
       await until(() => farm.unique(t.indexes) - base >= r.ops, 30_000, 20);
       return r;
     });
+    const cpu = window.end();
     const run = measured.value;
     const ack = summarize(acks);
     await farm.recordLatency(false);
     const split = await farm.latencySplit();
     const lat = summarize(split.total);
-    const tail = tailOf(split.total, split.fromAttempt, measured);
+    const tail = tailOf(split.total, split.fromAttempt, measured, cpu?.text);
     console.log(`[bench]     tail: ${tail.line}`);
     const label = feed === 'http' ? 'POST /v1/events' : 'JetStream publish';
     if (run.errors || run.skipped) results.errors.push(`latency (${feed}): ${run.errors} errors, ${run.skipped} skipped (${run.firstError ?? 'too many in flight'})`);
-    const extra = { ratePerSec, feed, sent: run.ops, received: farm.unique(t.indexes) - base, ...lat, publishAck: ack, tail: tail.figures, work: Object.fromEntries(measured.work) };
+    const extra = { ratePerSec, feed, sent: run.ops, received: farm.unique(t.indexes) - base, ...lat, publishAck: ack, tail: tail.figures, work: Object.fromEntries(measured.work), ...(cpu ? { cpuWindow: cpu.figures } : {}) };
     const ackWhat = feed === 'http' ? '202' : 'PubAck';
     results.add({ id: `platform.latency.${feed}.p50`, section: 'platform', label: `latency p50, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p50, unit: 'ms', note: `${ackWhat} after ${ack.p50} ms`, extra });
     results.add({ id: `platform.latency.${feed}.p99`, section: 'platform', label: `latency p99, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p99, unit: 'ms', note: `${ackWhat} after ${ack.p99} ms; ${tail.line}`, extra });
@@ -476,7 +497,7 @@ export async function latency(ctx: Ctx): Promise<void> {
  * redeliveries and hand-backs, and the pauses of 10 ms or more (GC, event-loop stalls)
  * each process reported.
  */
-function tailOf(total: Float64Array, fromAttempt: Float64Array, m: { work: Map<string, Record<string, number>>; after: Snapshots; from: number; to: number }) {
+function tailOf(total: Float64Array, fromAttempt: Float64Array, m: { work: Map<string, Record<string, number>>; after: Snapshots; from: number; to: number }, cpuText?: string) {
   const idx = [...total.keys()].sort((a, z) => total[z] - total[a]);
   const slow = idx.slice(0, Math.max(1, Math.ceil(total.length / 100)));
   const attempt = slow.map((i) => fromAttempt[i]).filter(Number.isFinite);
@@ -495,7 +516,7 @@ function tailOf(total: Float64Array, fromAttempt: Float64Array, m: { work: Map<s
     return { stage: st, n, meanMs: n > 0 ? Math.round(ms / n) : 0 };
   });
   const stageText = stages.map((x) => `${x.stage} ${x.n}${x.n > 0 ? ` (mean ${x.meanMs} ms)` : ''}`).join(', ');
-  const line = `slowest 1% (${slow.length}): median ${med(before)} ms before the attempt started, ${med(attempt)} ms attempt to arrival; stages >= 50 ms in the dispatcher: ${stageText} (to-handler: broker store to handler, view: registry up to date, turn: waiting for the receiver, signer: the signature); in the window ${w.redelivered} redeliveries, ${w.handedBack} hand-backs, ${w.parked} parked; pauses >= 10 ms: ${pauseText || 'none'}`;
+  const line = `slowest 1% (${slow.length}): median ${med(before)} ms before the attempt started, ${med(attempt)} ms attempt to arrival; stages >= 50 ms in the dispatcher: ${stageText} (to-handler: broker store to handler, view: registry up to date, turn: waiting for the receiver, signer: the signature); in the window ${w.redelivered} redeliveries, ${w.handedBack} hand-backs, ${w.parked} parked; pauses >= 10 ms: ${pauseText || 'none'}${cpuText ? `; CPU in the window: ${cpuText}` : ''}`;
   return { line, figures: { slowest: slow.length, beforeAttemptMedianMs: med(before), attemptToArrivalMedianMs: med(attempt), ...w, slowStages: stages, pauses: Object.fromEntries(pauses) } };
 }
 
