@@ -161,7 +161,7 @@ export function windowCpu(procSeconds: CpuSample, machineBefore: MachineCpu, mac
   };
 }
 
-/** One line: "machine 142% busy of 200% (watched 120%: dispatcher 45, …; outside 22%; steal 0%)". */
+/** One line: "machine 142% busy of 200% (the stack and the bench 120%: dispatcher 45, …; outside them 22%; steal 0%)". */
 export function windowCpuText(w: WindowCpu, minPct = 1): string {
   const parts = w.perProcessPct
     .filter(([, v]) => v >= minPct)

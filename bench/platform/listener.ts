@@ -13,7 +13,7 @@ import { Pool } from 'undici';
 import { CONSUMERS } from '@hookline/contracts';
 import { onCleanup } from '../lib/cleanup';
 import { nowMs, sleep } from '../lib/clock';
-import { cpuDelta, sampleCpu, type CpuSample, type WindowCpu } from '../lib/cpu';
+import { cpuDelta, sampleCpu, windowCpuText, type CpuSample, type WindowCpu } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
 import { percentile, rate, round, summarize, type LatencySummary } from '../lib/stats';
 import { consumerBacklog } from './bench-stack';
@@ -288,7 +288,7 @@ interface LatencyRun {
   /** Pauses of 10 ms or more (GC, or the event loop held up by anything, the OS included) each service, and the bench's main thread, had in the window. */
   pauses: Map<string, Pause[]>;
   /** The machine's CPU in the window against each watched process's (undefined without /proc). */
-  cpu?: { text: string; figures: WindowCpu };
+  cpu?: WindowCpu;
 }
 
 
@@ -323,14 +323,14 @@ function tailFigures(r: LatencyRun) {
     backlogAtEnd: r.backlogAtEnd,
     eventsBefore: r.eventsBefore,
     pauses: pauseFigures(r.pauses, slow),
-    ...(r.cpu ? { cpuWindow: r.cpu.figures } : {}),
+    ...(r.cpu ? { cpuWindow: r.cpu } : {}),
   };
 }
 
 function tail(r: LatencyRun): string {
   const t = tailFigures(r);
   const inService = t.serviceTotalMedian !== undefined ? `the slowest 1 % (${t.slow}, in ${t.windows} 100 ms windows, from +${t.windowsAt.join(', +')} s) spent a median ${t.serviceTotalMedian} ms in the ingest handler (${t.storeMedian} ms awaiting JetStream) and ${t.outsideMedian} ms outside it${t.gatewayHeldMedian !== undefined ? ` (nginx held them a median ${t.gatewayHeldMedian} ms, its longest connect to the service ${t.gatewayConnectMax} ms)` : ''}` : `the slowest 1 % (${t.slow}) started in ${t.windows} 100 ms windows`;
-  return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax})${r.gateway ? `, ${gatewayNote(r.gateway, r.gatewayLoop)}` : ''}; apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}, host events pending at the start (dispatcher / audit log) ${t.eventsBefore.dispatcher} / ${t.eventsBefore.audit}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}${r.cpu ? `; CPU in the window: ${r.cpu.text}` : ''}`;
+  return `${inService}; probes p99: webhook-listener GET /health ${t.healthP99} ms, JetStream publish ${t.publishP99} ms, bench event loop delay ${t.benchLoopP99} ms (max ${t.benchLoopMax})${r.gateway ? `, ${gatewayNote(r.gateway, r.gatewayLoop)}` : ''}; apply backlog ${t.backlogBefore} -> ${t.backlogAtEnd}, host events pending at the start (dispatcher / audit log) ${t.eventsBefore.dispatcher} / ${t.eventsBefore.audit}; pauses >= 10 ms: ${pauseText(t.pauses, t.slow)}${r.cpu ? `; CPU in the window: ${windowCpuText(r.cpu)}` : ''}`;
 }
 
 async function countRows(databaseUrl: string, first: number): Promise<{ rows: number; children: number }> {

@@ -49,7 +49,7 @@ function cpuMeter(ctx: Ctx): { end(ops: number, what: string): { seconds: CpuSam
  * The CPU of a window, machine-wide against each watched process (percent of one core):
  * whether a latency run had the machine to itself, and who else was busy in it.
  */
-export function cpuWindow(ctx: Ctx): { end(): { text: string; figures: WindowCpu } | undefined } {
+export function cpuWindow(ctx: Ctx): { end(): WindowCpu | undefined } {
   const procs = sampleCpu(ctx.b.cpuGroups());
   const machine = sampleMachineCpu();
   const t0 = nowMs();
@@ -58,8 +58,7 @@ export function cpuWindow(ctx: Ctx): { end(): { text: string; figures: WindowCpu
       const seconds = (nowMs() - t0) / 1000;
       const after = sampleMachineCpu();
       if (!machine || !after) return undefined;
-      const figures = windowCpu(cpuDelta(procs, sampleCpu(ctx.b.cpuGroups())), machine, after, seconds);
-      return { text: windowCpuText(figures), figures };
+      return windowCpu(cpuDelta(procs, sampleCpu(ctx.b.cpuGroups())), machine, after, seconds);
     },
   };
 }
@@ -478,11 +477,11 @@ export async function latency(ctx: Ctx): Promise<void> {
     await farm.recordLatency(false);
     const split = await farm.latencySplit();
     const lat = summarize(split.total);
-    const tail = tailOf(split.total, split.fromAttempt, measured, cpu?.text);
+    const tail = tailOf(split.total, split.fromAttempt, measured, cpu);
     console.log(`[bench]     tail: ${tail.line}`);
     const label = feed === 'http' ? 'POST /v1/events' : 'JetStream publish';
     if (run.errors || run.skipped) results.errors.push(`latency (${feed}): ${run.errors} errors, ${run.skipped} skipped (${run.firstError ?? 'too many in flight'})`);
-    const extra = { ratePerSec, feed, sent: run.ops, received: farm.unique(t.indexes) - base, ...lat, publishAck: ack, tail: tail.figures, work: Object.fromEntries(measured.work), ...(cpu ? { cpuWindow: cpu.figures } : {}) };
+    const extra = { ratePerSec, feed, sent: run.ops, received: farm.unique(t.indexes) - base, ...lat, publishAck: ack, tail: tail.figures, work: Object.fromEntries(measured.work), ...(cpu ? { cpuWindow: cpu } : {}) };
     const ackWhat = feed === 'http' ? '202' : 'PubAck';
     results.add({ id: `platform.latency.${feed}.p50`, section: 'platform', label: `latency p50, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p50, unit: 'ms', note: `${ackWhat} after ${ack.p50} ms`, extra });
     results.add({ id: `platform.latency.${feed}.p99`, section: 'platform', label: `latency p99, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p99, unit: 'ms', note: `${ackWhat} after ${ack.p99} ms; ${tail.line}`, extra });
@@ -497,7 +496,7 @@ export async function latency(ctx: Ctx): Promise<void> {
  * redeliveries and hand-backs, and the pauses of 10 ms or more (GC, event-loop stalls)
  * each process reported.
  */
-function tailOf(total: Float64Array, fromAttempt: Float64Array, m: { work: Map<string, Record<string, number>>; after: Snapshots; from: number; to: number }, cpuText?: string) {
+function tailOf(total: Float64Array, fromAttempt: Float64Array, m: { work: Map<string, Record<string, number>>; after: Snapshots; from: number; to: number }, cpu?: WindowCpu) {
   const idx = [...total.keys()].sort((a, z) => total[z] - total[a]);
   const slow = idx.slice(0, Math.max(1, Math.ceil(total.length / 100)));
   const attempt = slow.map((i) => fromAttempt[i]).filter(Number.isFinite);
@@ -516,7 +515,7 @@ function tailOf(total: Float64Array, fromAttempt: Float64Array, m: { work: Map<s
     return { stage: st, n, meanMs: n > 0 ? Math.round(ms / n) : 0 };
   });
   const stageText = stages.map((x) => `${x.stage} ${x.n}${x.n > 0 ? ` (mean ${x.meanMs} ms)` : ''}`).join(', ');
-  const line = `slowest 1% (${slow.length}): median ${med(before)} ms before the attempt started, ${med(attempt)} ms attempt to arrival; stages >= 50 ms in the dispatcher: ${stageText} (to-handler: broker store to handler, view: registry up to date, turn: waiting for the receiver, signer: the signature); in the window ${w.redelivered} redeliveries, ${w.handedBack} hand-backs, ${w.parked} parked; pauses >= 10 ms: ${pauseText || 'none'}${cpuText ? `; CPU in the window: ${cpuText}` : ''}`;
+  const line = `slowest 1% (${slow.length}): median ${med(before)} ms before the attempt started, ${med(attempt)} ms attempt to arrival; stages >= 50 ms in the dispatcher: ${stageText} (to-handler: broker store to handler, view: registry up to date, turn: waiting for the receiver, signer: the signature); in the window ${w.redelivered} redeliveries, ${w.handedBack} hand-backs, ${w.parked} parked; pauses >= 10 ms: ${pauseText || 'none'}${cpu ? `; CPU in the window: ${windowCpuText(cpu)}` : ''}`;
   return { line, figures: { slowest: slow.length, beforeAttemptMedianMs: med(before), attemptToArrivalMedianMs: med(attempt), ...w, slowStages: stages, pauses: Object.fromEntries(pauses) } };
 }
 
