@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
-import { findNatsServer } from '@hookline/local-stack';
+import { findNatsServer, natsServerEnv } from '@hookline/local-stack';
 import { formatValue, type Machine, type Results, type RunResult, type Target } from './lib/results';
 
 export const REPO_ROOT = join(__dirname, '..');
@@ -15,7 +15,7 @@ const END = '<!-- bench:results:end -->';
 export function machine(postgresVersion: string): Machine {
   let nats = 'unknown';
   try {
-    nats = execFileSync(findNatsServer(), ['--version']).toString().trim();
+    nats = `${execFileSync(findNatsServer(), ['--version']).toString().trim()} (GOMAXPROCS ${natsServerEnv().GOMAXPROCS})`;
   } catch {
     /* not fatal */
   }

@@ -31,6 +31,28 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * The environment nats-server runs with: the caller's, with GOMAXPROCS from
+ * HOOKLINE_NATS_GOMAXPROCS (default 1).
+ *
+ * Why one: the local stack runs nats-server on the same cores as eight single-threaded
+ * Node services. With a P (Go's scheduler slot) per core, each message that wakes one
+ * of its goroutines also wakes a second P that spins looking for work, and at moderate
+ * rates, where messages arrive one at a time, that costs more CPU than the messages
+ * themselves. Measured with `npm run bench -- --only delivered,latency` (2 cores, AMD
+ * EPYC, two runs each): nats-server's CPU per delivered webhook fell from 0.22-0.29 ms
+ * to 0.17-0.18 ms at full rate and from 0.71-0.90 ms to 0.57-0.59 ms at half rate. One P
+ * still does far more than the services ask of it here (a quarter of a core at the full
+ * delivered rate). On a machine given to nats-server alone, set it to the cores it has.
+ * (The Kubernetes deployment does not use this: nats-server sizes itself to its
+ * container's CPU limit when one is set, else to the node's cores.)
+ */
+export function natsServerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const raw = env.HOOKLINE_NATS_GOMAXPROCS?.trim() || '1';
+  if (!/^[1-9]\d{0,3}$/.test(raw)) throw new Error(`HOOKLINE_NATS_GOMAXPROCS: "${raw}" is not a number of cores (1 or more)`);
+  return { ...env, GOMAXPROCS: raw };
+}
+
 /** A real nats-server with JetStream storing on disk under storeDir. */
 export async function startNatsServer(opts: { storeDir: string; port?: number }): Promise<NatsServerHandle> {
   const port = opts.port ?? (await freePort());
@@ -40,6 +62,7 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
   let requested = false;
   const exitListeners: ((exit: ProcessExit) => void)[] = [];
   const bin = findNatsServer();
+  const env = natsServerEnv();
   const handle: NatsServerHandle = {
     url: `nats://127.0.0.1:${port}`,
     port,
@@ -47,7 +70,7 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
     async start() {
       requested = false;
       out = '';
-      child = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', opts.storeDir, '-n', `hookline-${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', opts.storeDir, '-n', `hookline-${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env });
       const c = child;
       c.once('exit', (code, signal) => {
         for (const l of exitListeners) l({ code, signal, requested });
