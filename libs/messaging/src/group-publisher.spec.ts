@@ -76,4 +76,74 @@ describe('GroupPublisher', () => {
     sent[1].ack();
     await b;
   });
+
+  describe('with a linger', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('sends a lone item at once, then holds what follows within the linger and sends it as one message', async () => {
+      const { publisher, sent } = fakePublisher();
+      const g = new GroupPublisher(publisher, opts({ lingerMs: 250 }));
+      const first = g.add('s', [item(1)]);
+      await turn();
+      assert.deepEqual(sent.map((m) => m.data), ['[1]'], 'the first item after a quiet spell goes at the end of its turn');
+      sent[0].ack();
+      await first;
+      const next = [g.add('s', [item(2)])];
+      await turn();
+      await turn();
+      assert.equal(sent.length, 1, 'an item within the linger of the last message waits');
+      next.push(g.add('s', [item(3)]));
+      await sleep(350);
+      assert.deepEqual(sent.map((m) => m.data), ['[1]', '[2,3]'], 'what waited goes together once the linger is over');
+      sent[1].ack();
+      await Promise.all(next);
+    });
+
+    it('ends the linger early once maxItems are waiting', async () => {
+      const { publisher, sent } = fakePublisher();
+      const g = new GroupPublisher(publisher, opts({ lingerMs: 60_000, maxItems: 3 }));
+      const first = g.add('s', [item(1)]);
+      await turn();
+      sent[0].ack();
+      await first;
+      const rest = [g.add('s', [item(2), item(3)])];
+      await turn();
+      assert.equal(sent.length, 1);
+      rest.push(g.add('s', [item(4)]));
+      await turn();
+      await turn();
+      assert.deepEqual(sent.map((m) => m.data), ['[1]', '[2,3,4]']);
+      sent[1].ack();
+      await Promise.all(rest);
+    });
+
+    it('lingers per subject: another subject is not held by this one', async () => {
+      const { publisher, sent } = fakePublisher();
+      const g = new GroupPublisher(publisher, opts({ lingerMs: 60_000 }));
+      const a = g.add('a', [item(1)]);
+      await turn();
+      sent[0].ack();
+      await a;
+      const b = g.add('b', [item(2)]);
+      await turn();
+      assert.deepEqual(sent.map((m) => `${m.subject}:${m.data}`), ['a:[1]', 'b:[2]']);
+      sent[1].ack();
+      await b;
+    });
+
+    it('sends at once again after a quiet spell as long as the linger', async () => {
+      const { publisher, sent } = fakePublisher();
+      const g = new GroupPublisher(publisher, opts({ lingerMs: 15 }));
+      const first = g.add('s', [item(1)]);
+      await turn();
+      sent[0].ack();
+      await first;
+      await sleep(30);
+      const second = g.add('s', [item(2)]);
+      await turn();
+      assert.deepEqual(sent.map((m) => m.data), ['[1]', '[2]']);
+      sent[1].ack();
+      await second;
+    });
+  });
 });

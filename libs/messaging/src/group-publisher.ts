@@ -5,6 +5,13 @@
 // item goes out alone and at once; under load one message (one store, one delivery, one
 // ack per consumer) carries many. Each add() resolves once a message holding its items
 // is stored, so a caller settles its own input only after its output is durable.
+//
+// With a linger, a subject sends at most one message per `lingerMs`: items added within
+// that time of the last message wait for the rest of it (or until `maxItems` wait).
+// Without it, at moderate rates (a few hundred items a second, each PubAck back before
+// the next item) every item went alone, and each message costs the broker a store, a
+// delivery and an ack per consumer: at half the full rate a delivery cost about twice
+// the CPU it costs at full rate. An item added after a quiet spell still goes at once.
 import { captureTraceContext, withBatchContext, type TraceContext } from '@hookline/observability';
 import type { JetStreamPublisher } from './publisher';
 
@@ -28,6 +35,10 @@ export interface GroupPublisherOptions {
   msgId(ids: readonly string[]): string;
   /** Called with each message's item count (for statistics). */
   onPublished?(items: number): void;
+  /** At most one message per subject per this many milliseconds (0: one per turn, as PubAcks allow). */
+  lingerMs?: number;
+  /** The clock, for tests. */
+  now?: () => number;
 }
 
 interface Group {
@@ -41,24 +52,39 @@ interface Group {
 
 interface Lane {
   waiting: Group[];
+  /** Items in `waiting`. */
+  waitingItems: number;
   inFlight: number;
+  /** A send is due (at the end of the turn, or when the linger is over). */
   scheduled: boolean;
+  /** Ends the linger early (set while lingering). */
+  fire?: () => void;
+  /** When the last message went out (now()). */
+  lastSentAt: number;
 }
+
+/** Idle lanes are forgotten once there are this many lanes, at most once a second. */
+const SWEEP_ABOVE = 1024;
 
 export class GroupPublisher {
   private readonly lanes = new Map<string, Lane>();
+  private readonly now: () => number;
+  private lastSweep = 0;
 
   constructor(
     private readonly publisher: JetStreamPublisher,
     private readonly opts: GroupPublisherOptions,
-  ) {}
+  ) {
+    this.now = opts.now ?? (() => performance.now());
+  }
 
   /** Publishes the items in this order, all in one message (with others' items before or after them). */
   add(subject: string, items: GroupItem[]): Promise<void> {
     if (items.length === 0) return Promise.resolve();
     let lane = this.lanes.get(subject);
     if (!lane) {
-      lane = { waiting: [], inFlight: 0, scheduled: false };
+      this.sweep();
+      lane = { waiting: [], waitingItems: 0, inFlight: 0, scheduled: false, lastSentAt: Number.NEGATIVE_INFINITY };
       this.lanes.set(subject, lane);
     }
     const l = lane;
@@ -66,6 +92,8 @@ export class GroupPublisher {
       let bytes = 0;
       for (const i of items) bytes += i.json.length + 1;
       l.waiting.push({ items, bytes, resolve, reject, trace: captureTraceContext() });
+      l.waitingItems += items.length;
+      if (l.fire && l.waitingItems >= this.opts.maxItems) l.fire();
       this.schedule(subject, l);
     });
   }
@@ -73,10 +101,34 @@ export class GroupPublisher {
   private schedule(subject: string, lane: Lane): void {
     if (lane.scheduled || lane.waiting.length === 0 || lane.inFlight >= this.opts.maxInFlight) return;
     lane.scheduled = true;
-    setImmediate(() => {
+    const go = () => {
       lane.scheduled = false;
+      lane.fire = undefined;
       while (lane.inFlight < this.opts.maxInFlight && lane.waiting.length > 0) this.send(subject, lane, this.cut(lane));
-    });
+    };
+    const wait = lane.lastSentAt + (this.opts.lingerMs ?? 0) - this.now();
+    if (wait <= 0 || lane.waitingItems >= this.opts.maxItems) {
+      setImmediate(go);
+      return;
+    }
+    const timer = setTimeout(go, wait);
+    lane.fire = () => {
+      clearTimeout(timer);
+      lane.fire = undefined;
+      setImmediate(go);
+    };
+  }
+
+  /** Forgets lanes with nothing waiting or in flight and no linger left, when there are many. */
+  private sweep(): void {
+    if (this.lanes.size < SWEEP_ABOVE) return;
+    const now = this.now();
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
+    const linger = this.opts.lingerMs ?? 0;
+    for (const [subject, lane] of this.lanes) {
+      if (lane.waiting.length === 0 && lane.inFlight === 0 && !lane.scheduled && now - lane.lastSentAt >= linger) this.lanes.delete(subject);
+    }
   }
 
   /** The next message's groups: as many waiting groups as fit (a group is never split; one too big goes alone). */
@@ -89,6 +141,7 @@ export class GroupPublisher {
       if (out.length > 0 && (items + g.items.length > this.opts.maxItems || bytes + g.bytes > this.opts.maxBytes)) break;
       out.push(g);
       lane.waiting.shift();
+      lane.waitingItems -= g.items.length;
       items += g.items.length;
       bytes += g.bytes;
     }
@@ -105,6 +158,7 @@ export class GroupPublisher {
       }
     }
     lane.inFlight++;
+    lane.lastSentAt = this.now();
     withBatchContext(
       groups.map((g) => g.trace),
       () => this.publisher.publishRaw(subject, this.opts.envelope(json), { msgId: this.opts.msgId(ids) }),
@@ -121,7 +175,9 @@ export class GroupPublisher {
       .finally(() => {
         lane.inFlight--;
         if (lane.waiting.length > 0) this.schedule(subject, lane);
-        else if (lane.inFlight === 0) this.lanes.delete(subject);
+        // Without a linger an idle lane has nothing to remember; with one, its last send time
+        // matters for a while and sweep() forgets it later.
+        else if (lane.inFlight === 0 && !this.opts.lingerMs) this.lanes.delete(subject);
       });
   }
 }

@@ -49,6 +49,10 @@ export const dispatcherConfigSpec = {
     default: 5000,
     doc: 'a first attempt straight from fan-out waits for its receiver\'s turn only when that turn is expected within this (judged from the receiver\'s completion rate); a longer wait publishes the "created" fact as the order instead, so the host event does not hold one of the dispatcher\'s places meanwhile',
   }),
+  factsLingerMs: field.duration('HOOKLINE_DISPATCH_FACTS_LINGER', {
+    default: 5,
+    doc: 'delivery facts of one tenant go to the log as at most one message per this interval (what comes meanwhile waits and goes together; after a quiet spell a fact goes at once); it delays the acknowledgement of a host event, not its delivery. 0: one message per event-loop turn',
+  }),
   signerTimeoutMs: field.duration('HOOKLINE_SIGNER_TIMEOUT', { default: 5000, doc: 'how long an attempt waits for its signature' }),
   // May carry a password: marked secret so a bad value is never echoed.
   smtpUrl: {
@@ -64,4 +68,4 @@ export type DispatcherConfig = NatsConfig &
   OperatorConfig &
   EgressConfig &
   DeliveryConfig &
-  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; inlineWaitMs: number; inlineQueueWaitMs: number; signerTimeoutMs: number; smtpUrl?: string; smtpFrom: string };
+  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; inlineWaitMs: number; inlineQueueWaitMs: number; factsLingerMs: number; signerTimeoutMs: number; smtpUrl?: string; smtpFrom: string };

@@ -4,10 +4,12 @@
 // facts are stored, so the message that caused them is acked only after that. Final
 // states recorded here (succeeded, filtered, cancelled before an attempt) are counted in
 // hookline_deliveries_total once stored; the retry-scheduler counts the others.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG } from '@hookline/config';
 import { deliveryMsgIds, deliverySubjects, MAX_FACTS_PER_BATCH, type DeliveryLifecycleEvent } from '@hookline/contracts';
 import { GroupPublisher, JetStreamPublisher } from '@hookline/messaging';
 import { InstanceStats, isFinalDeliveryState, Metrics } from '@hookline/observability';
+import type { DispatcherConfig } from '../config';
 
 /** Well under nats-server's default max_payload (1 MiB). */
 const MAX_BATCH_BYTES = 512 * 1024;
@@ -17,13 +19,16 @@ export class FactRecorder {
   private readonly group: GroupPublisher;
   private readonly deliveries;
 
-  constructor(publisher: JetStreamPublisher, stats: InstanceStats, metrics: Metrics) {
+  constructor(publisher: JetStreamPublisher, stats: InstanceStats, metrics: Metrics, @Inject(CONFIG) config: DispatcherConfig) {
     this.deliveries = metrics.counter('deliveries');
     this.group = new GroupPublisher(publisher, {
       maxItems: MAX_FACTS_PER_BATCH,
       maxBytes: MAX_BATCH_BYTES,
       // Two messages per tenant on their way; what comes meanwhile waits and goes in the next.
       maxInFlight: 2,
+      // At a few hundred deliveries a second each fact batch went alone (a store, a delivery
+      // to the audit log and its ack each); at most one per linger carries several.
+      lingerMs: config.factsLingerMs,
       envelope: (items) => `{"facts":[${items.join(',')}]}`,
       msgId: (ids) => deliveryMsgIds.facts(ids),
       onPublished: (n) => {
