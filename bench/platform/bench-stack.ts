@@ -9,7 +9,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Pool } from 'undici';
 import { CONSUMERS, SERVICE_NAMES } from '@hookline/contracts';
-import { startStack, type Gateway, type Stack } from '@hookline/local-stack';
+import { freePort, startStack, type Gateway, type Stack } from '@hookline/local-stack';
 import { ApiClient } from '@hookline/testing';
 import { nowMs, sleep } from '../lib/clock';
 import { onCleanup } from '../lib/cleanup';
@@ -121,6 +121,8 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
   if (o.compiled) buildServices();
   const stack = await startStack({
     dataDir,
+    // /varz on loopback: each scenario's work line says how many broker messages an attempt cost.
+    natsMonitorPort: await freePort(),
     compiled: o.compiled,
     fastPostgres: o.fastPostgres,
     postgresSettings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all', max_connections: 300 },

@@ -6,6 +6,7 @@ import { CONSUMERS } from '@hookline/contracts';
 import { nowMs, sleep } from '../lib/clock';
 import { cpuDelta, sampleCpu, sampleMachineCpu, windowCpu, windowCpuText, type CpuSample, type WindowCpu } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
+import { natsWork, readNatsCounts } from '../lib/nats-varz';
 import { collectOwnGarbage } from '../lib/own-gc';
 import { eventData } from '../lib/payload';
 import type { BenchOptions } from '../lib/options';
@@ -116,20 +117,29 @@ export function workSummary(work: Map<string, Record<string, number>>): { line: 
   const handedBack = sumWork(work, 'dispatcher', 'orders.handed-back');
   const parked = sumWork(work, 'dispatcher', 'orders.parked');
   const redelivered = sumWork(work, 'dispatcher', /^redelivered\./);
-  const figures = { attempts, inline, signerRequests, facts, factMessages, handedBack, parked, redelivered };
+  // Every message the broker took in or sent out meanwhile (all streams, all clients, the bench's included).
+  const natsIn = sumWork(work, 'nats-server', 'messages.in');
+  const natsOut = sumWork(work, 'nats-server', 'messages.out');
+  const figures = { attempts, inline, signerRequests, facts, factMessages, handedBack, parked, redelivered, natsIn, natsOut };
   const per = (a: number, b: number) => (b > 0 ? round(a / b, 1) : NaN);
-  const line = `${attempts} attempts, ${attempts > 0 ? Math.round((100 * inline) / attempts) : 0}% straight from fan-out; ${per(attempts, signerRequests)} attempts per signer request; ${per(facts, factMessages)} facts per message; ${handedBack} hand-backs, ${parked} parked, ${redelivered} redeliveries`;
+  const broker = work.has('nats-server') && attempts > 0 ? `; nats-server ${per(natsIn, attempts)} messages in and ${per(natsOut, attempts)} out per attempt` : '';
+  const line = `${attempts} attempts, ${attempts > 0 ? Math.round((100 * inline) / attempts) : 0}% straight from fan-out; ${per(attempts, signerRequests)} attempts per signer request; ${per(facts, factMessages)} facts per message; ${handedBack} hand-backs, ${parked} parked, ${redelivered} redeliveries${broker}`;
   return { line, figures };
 }
 
 /** Runs `fn` between two /health snapshots and prints what the instances did. */
 async function withWork<T>(ctx: Ctx, fn: () => Promise<T>): Promise<{ value: T; work: Map<string, Record<string, number>>; before: Snapshots; after: Snapshots; from: number; to: number }> {
+  const monitor = ctx.b.stack.nats.monitorUrl;
   const before = await snapshots(ctx.b);
+  const natsBefore = await readNatsCounts(monitor);
   const from = Date.now();
   const value = await fn();
   const to = Date.now();
+  const natsAfter = await readNatsCounts(monitor);
   const after = await snapshots(ctx.b);
   const work = workDelta(before, after);
+  const broker = natsWork(natsBefore, natsAfter);
+  if (broker) work.set('nats-server', broker);
   console.log(`[bench]     work: ${workSummary(work).line}`);
   return { value, work, before, after, from, to };
 }

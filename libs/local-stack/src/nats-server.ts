@@ -8,6 +8,8 @@ import type { ProcessExit } from './service-process';
 export interface NatsServerHandle {
   url: string;
   port: number;
+  /** The monitoring endpoint (`/varz`, …) when one was asked for, on 127.0.0.1. */
+  monitorUrl?: string;
   storeDir: string;
   /** SIGKILL (or the given signal) and wait for the process to be gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -54,7 +56,7 @@ export function natsServerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proc
 }
 
 /** A real nats-server with JetStream storing on disk under storeDir. */
-export async function startNatsServer(opts: { storeDir: string; port?: number }): Promise<NatsServerHandle> {
+export async function startNatsServer(opts: { storeDir: string; port?: number; monitorPort?: number }): Promise<NatsServerHandle> {
   const port = opts.port ?? (await freePort());
   mkdirSync(opts.storeDir, { recursive: true });
   let child: ChildProcess | undefined;
@@ -66,11 +68,14 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
   const handle: NatsServerHandle = {
     url: `nats://127.0.0.1:${port}`,
     port,
+    ...(opts.monitorPort ? { monitorUrl: `http://127.0.0.1:${opts.monitorPort}` } : {}),
     storeDir: opts.storeDir,
     async start() {
       requested = false;
       out = '';
-      child = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', opts.storeDir, '-n', `hookline-${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      // The monitoring port listens where the client port does (-a): loopback only.
+      const monitor = opts.monitorPort ? ['-m', String(opts.monitorPort)] : [];
+      child = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), ...monitor, '-sd', opts.storeDir, '-n', `hookline-${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env });
       const c = child;
       c.once('exit', (code, signal) => {
         for (const l of exitListeners) l({ code, signal, requested });

@@ -21,6 +21,8 @@ export interface StackOptions {
   host?: string;
   httpPort?: number;
   natsPort?: number;
+  /** nats-server's monitoring port (`/varz`); none unless given. */
+  natsMonitorPort?: number;
   pgPort?: number;
   /** Use this PostgreSQL server (superuser URL) instead of starting one; the stack gets its own database. */
   postgresAdminUrl?: string;
@@ -136,7 +138,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   mkdirSync(join(opts.dataDir, 'logs'), { recursive: true });
   const started: { stop(): Promise<unknown> }[] = [];
   try {
-    const nats = await startNatsServer({ storeDir: join(opts.dataDir, 'nats'), port: opts.natsPort });
+    const nats = await startNatsServer({ storeDir: join(opts.dataDir, 'nats'), port: opts.natsPort, monitorPort: opts.natsMonitorPort });
     started.push(nats);
     let postgres: PostgresHandle | undefined;
     let adminUrl = opts.postgresAdminUrl;
