@@ -37,8 +37,6 @@ export interface GroupPublisherOptions {
   onPublished?(items: number): void;
   /** At most one message per subject per this many milliseconds (0: one per turn, as PubAcks allow). */
   lingerMs?: number;
-  /** The clock, for tests. */
-  now?: () => number;
 }
 
 interface Group {
@@ -59,7 +57,7 @@ interface Lane {
   scheduled: boolean;
   /** Ends the linger early (set while lingering). */
   fire?: () => void;
-  /** When the last message went out (now()). */
+  /** When the last message went out (performance.now()). */
   lastSentAt: number;
 }
 
@@ -68,15 +66,12 @@ const SWEEP_ABOVE = 1024;
 
 export class GroupPublisher {
   private readonly lanes = new Map<string, Lane>();
-  private readonly now: () => number;
   private lastSweep = 0;
 
   constructor(
     private readonly publisher: JetStreamPublisher,
     private readonly opts: GroupPublisherOptions,
-  ) {
-    this.now = opts.now ?? (() => performance.now());
-  }
+  ) {}
 
   /** Publishes the items in this order, all in one message (with others' items before or after them). */
   add(subject: string, items: GroupItem[]): Promise<void> {
@@ -106,7 +101,7 @@ export class GroupPublisher {
       lane.fire = undefined;
       while (lane.inFlight < this.opts.maxInFlight && lane.waiting.length > 0) this.send(subject, lane, this.cut(lane));
     };
-    const wait = lane.lastSentAt + (this.opts.lingerMs ?? 0) - this.now();
+    const wait = lane.lastSentAt + (this.opts.lingerMs ?? 0) - performance.now();
     if (wait <= 0 || lane.waitingItems >= this.opts.maxItems) {
       setImmediate(go);
       return;
@@ -122,7 +117,7 @@ export class GroupPublisher {
   /** Forgets lanes with nothing waiting or in flight and no linger left, when there are many. */
   private sweep(): void {
     if (this.lanes.size < SWEEP_ABOVE) return;
-    const now = this.now();
+    const now = performance.now();
     if (now - this.lastSweep < 1000) return;
     this.lastSweep = now;
     const linger = this.opts.lingerMs ?? 0;
@@ -158,7 +153,7 @@ export class GroupPublisher {
       }
     }
     lane.inFlight++;
-    lane.lastSentAt = this.now();
+    lane.lastSentAt = performance.now();
     withBatchContext(
       groups.map((g) => g.trace),
       () => this.publisher.publishRaw(subject, this.opts.envelope(json), { msgId: this.opts.msgId(ids) }),
