@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { stableUuid, UUID_RE } from './ids';
+import { stableUuid, UUID_RE, uuidv7 } from './ids';
 
 /** The first implementation, kept here as the reference. */
 function reference(...parts: string[]): string {
@@ -36,4 +36,36 @@ describe('stableUuid', () => {
     }
   });
   it('pins a known value', () => assert.equal(stableUuid('event', 'acme', 'm-1'), '29381885-7750-802e-bffc-fa1a679c4327'));
+});
+
+describe('uuidv7', () => {
+  /** The millisecond a UUIDv7 carries in its first 48 bits. */
+  const msOf = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+
+  it('is a version 7, RFC 9562 variant UUID carrying the given time', () => {
+    const at = Date.UTC(2026, 11, 4, 10, 30, 0, 123);
+    const id = uuidv7(at);
+    assert.match(id, UUID_RE);
+    assert.equal(id[14], '7', 'version nibble');
+    assert.match(id[19], /[89ab]/, 'variant bits 10');
+    assert.equal(msOf(id), at);
+  });
+
+  it('carries the current time when given none', () => {
+    const before = Date.now();
+    const id = uuidv7();
+    assert.ok(msOf(id) >= before && msOf(id) <= Date.now() + 1, `${msOf(id)} within [${before}, now]`);
+  });
+
+  it('sorts in the order the ids were made, within one millisecond too', () => {
+    const ids = Array.from({ length: 5000 }, () => uuidv7());
+    assert.deepEqual([...ids].sort(), ids);
+    assert.equal(new Set(ids).size, ids.length, 'no id twice');
+  });
+
+  it('differs between two ids of the same given millisecond', () => {
+    const at = Date.now();
+    const ids = new Set(Array.from({ length: 1000 }, () => uuidv7(at)));
+    assert.equal(ids.size, 1000);
+  });
 });

@@ -1,19 +1,16 @@
 // Identifier helpers. Ids derived from an idempotency key are deterministic so that
 // a retried request, a redelivered message or a replay always lands on the same id.
-import { hash, randomBytes } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { v7 } from 'uuid';
 
-function format(bytes: Buffer): string {
-  const h = bytes.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
-/** UUIDv7: time-ordered, so ids sort roughly by creation time. */
-export function uuidv7(now: number = Date.now()): string {
-  const b = randomBytes(16);
-  b.writeUIntBE(now, 0, 6);
-  b[6] = (b[6] & 0x0f) | 0x70;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  return format(b);
+/**
+ * UUIDv7 (RFC 9562): time-ordered, so ids sort by creation time; without a time, ids made
+ * in the same millisecond also sort in the order they were made (uuid's counter). uuid
+ * draws its random bits from a pool it refills 256 bytes at a time: a `randomBytes(16)`
+ * per id cost the registry 6 % of its CPU per accepted event (profiled, 4 December).
+ */
+export function uuidv7(now?: number): string {
+  return now === undefined ? v7() : v7({ msecs: now });
 }
 
 const HEX = '0123456789abcdef';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Reflector } from '@nestjs/core';
 import type { ExecutionContext } from '@nestjs/common';
 import { AccessTokenVerifier, generateSigningKeyPair, signAccessToken, type Principal } from '@hookline/auth';
-import { Authenticated, AuthGuard, OperatorOnly, Public, Requires } from './auth';
+import { Authenticated, AuthGuard, matchesDigest, OperatorOnly, Public, Requires, safeEqual, secretDigest } from './auth';
 import { ForbiddenError, UnauthorizedError } from './problems';
 import { tenantScope } from './authorization';
 
@@ -63,6 +63,11 @@ describe('AuthGuard', () => {
       assert.deepEqual(req.principal, { kind: 'operator' });
     }
   });
+  it('a token that only starts like the operator token, or differs in one character, is refused', async () => {
+    for (const t of [OPERATOR_TOKEN.slice(0, -1), `${OPERATOR_TOKEN}x`, `x${OPERATOR_TOKEN.slice(1)}`, OPERATOR_TOKEN.toUpperCase()]) {
+      await assert.rejects(guard.canActivate(ctx('units', `Bearer ${t}`).c), UnauthorizedError, t);
+    }
+  });
   it('an access token passes where its grants name every required action', async () => {
     const { c, req } = ctx('units', await token(['units:write']));
     assert.equal(await guard.canActivate(c), true);
@@ -94,5 +99,18 @@ describe('tenantScope', () => {
     assert.equal(tenantScope(account, undefined), 'acme');
     assert.equal(tenantScope(account, 'acme'), 'acme');
     assert.throws(() => tenantScope(account, 'globex'), (e: unknown) => (e as { status: number }).status === 404);
+  });
+});
+
+describe('secret comparison', () => {
+  it('matches a string against its digest made up front, and nothing else', () => {
+    const digest = secretDigest('s3cret');
+    assert.equal(matchesDigest('s3cret', digest), true);
+    for (const other of ['s3cre', 's3crett', 'S3cret', '', 's3cret\u0000']) assert.equal(matchesDigest(other, digest), false, JSON.stringify(other));
+  });
+  it('safeEqual compares two strings of any lengths', () => {
+    assert.equal(safeEqual('abc', 'abc'), true);
+    assert.equal(safeEqual('abc', 'abcd'), false);
+    assert.equal(safeEqual('', ''), true);
   });
 });

@@ -6,7 +6,7 @@
 // themselves (tenant, unit, topic) against the principal's grants.
 import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, Optional, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
@@ -78,11 +78,19 @@ export function bearerToken(req: { headers: IncomingHttpHeaders }): string | und
   return m?.[1];
 }
 
+/** What safeEqual compares a string as: its SHA-256 digest (so lengths do not leak). */
+export function secretDigest(secret: string): Buffer {
+  return hash('sha256', secret, 'buffer') as unknown as Buffer;
+}
+
+/** Constant-time comparison of a presented string with a secret's digest made once up front (secretDigest). */
+export function matchesDigest(presented: string, digest: Buffer): boolean {
+  return timingSafeEqual(secretDigest(presented), digest);
+}
+
 /** Constant-time string comparison (hashing first so lengths do not leak). */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+  return matchesDigest(a, secretDigest(b));
 }
 
 declare module 'express' {
@@ -93,12 +101,17 @@ declare module 'express' {
 
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** The operator token's digest, made once: a request's token is hashed, the operator's is not hashed again. */
+  private readonly operatorDigest: Buffer;
+
   constructor(
     private readonly reflector: Reflector,
-    @Inject(OPERATOR_TOKEN) private readonly operatorToken: string,
+    @Inject(OPERATOR_TOKEN) operatorToken: string,
     @Optional() @Inject(ACCESS_TOKEN_VERIFIER) private readonly verifier?: AccessTokenVerifier,
     @Optional() @Inject(PRINCIPAL_REFRESHER) private readonly refresher?: PrincipalRefresher,
-  ) {}
+  ) {
+    this.operatorDigest = secretDigest(operatorToken);
+  }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const rule = accessRuleOf(ctx.getHandler(), ctx.getClass(), this.reflector);
@@ -122,7 +135,7 @@ export class AuthGuard implements CanActivate {
   /** The operator token, or a valid access token (re-checked against current state where the service can). */
   async authenticate(token: string | undefined): Promise<Principal | undefined> {
     if (!token) return undefined;
-    if (safeEqual(token, this.operatorToken)) return OPERATOR;
+    if (matchesDigest(token, this.operatorDigest)) return OPERATOR;
     if (!this.verifier || !looksLikeJwt(token)) return undefined;
     const principal = await this.verifier.verify(token);
     if (!principal) return undefined;
