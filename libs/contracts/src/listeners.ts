@@ -3,7 +3,7 @@
 // listener writes into, the ingest messages on HOOKLINE_INGEST, and the host events each
 // applied change becomes. Secrets never travel here: a listener's token is known only by
 // its SHA-256 digest, and a signature secret lives in the signer.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { stableUuid } from './ids';
 
 /** A group of listeners, one per integration (the seed's serviceUuid). */
@@ -151,14 +151,14 @@ export function listenerCredentialId(listenerId: string): string {
 }
 
 export function tokenDigest(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** Each tenant's listener tables live in a schema of its own. */
 export function tenantSchema(tenantId: string): string {
   const name = `tenant_${tenantId}`;
   if (Buffer.byteLength(name) <= 63) return name;
-  return `tenant_${tenantId.slice(0, 46)}_${createHash('sha256').update(tenantId).digest('hex').slice(0, 8)}`;
+  return `tenant_${tenantId.slice(0, 46)}_${hash('sha256', tenantId, 'hex').slice(0, 8)}`;
 }
 
 // ---- ingest ------------------------------------------------------------------------
@@ -215,7 +215,7 @@ export function recordKeyOf(primaryKey: readonly string[], key: Record<string, K
 
 export const listenerSubjects = {
   ingest: (tenantId: string, listenerId: string, recordKey: string) =>
-    `hookline.ingest.${tenantId}.${listenerId}.${createHash('sha256').update(recordKey).digest('hex').slice(0, 32)}`,
+    `hookline.ingest.${tenantId}.${listenerId}.${hash('sha256', recordKey, 'hex').slice(0, 32)}`,
 } as const;
 
 /** A request's id: derived from its deduplication key, so a retried request gets the same one. */
