@@ -54,6 +54,12 @@ export const dispatcherConfigSpec = {
     doc: 'delivery facts of one tenant go to the log as at most one message per this interval (what comes meanwhile waits and goes together; after a quiet spell a fact goes at once); it delays the acknowledgement of a host event, not its delivery. 0: one message per event-loop turn',
   }),
   signerTimeoutMs: field.duration('HOOKLINE_SIGNER_TIMEOUT', { default: 5000, doc: 'how long an attempt waits for its signature' }),
+  signerInFlight: field.int('HOOKLINE_DISPATCH_SIGNER_IN_FLIGHT', {
+    default: 0,
+    min: 0,
+    max: 1000,
+    doc: 'sign requests (each a batch) a dispatcher has out at once; what is asked for meanwhile waits and goes as one batch when one comes back. 0: no limit, one request per event-loop turn',
+  }),
   // May carry a password: marked secret so a bad value is never echoed.
   smtpUrl: {
     ...field.url('HOOKLINE_SMTP_URL', { protocols: ['smtp:', 'smtps:'], optional: true, doc: 'the SMTP server e-mail deliveries (hookup e-mails) go through, e.g. smtp://user:password@mail.example.com:587; smtps: for TLS from the start' }),
@@ -68,4 +74,4 @@ export type DispatcherConfig = NatsConfig &
   OperatorConfig &
   EgressConfig &
   DeliveryConfig &
-  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; inlineWaitMs: number; inlineQueueWaitMs: number; factsLingerMs: number; signerTimeoutMs: number; smtpUrl?: string; smtpFrom: string };
+  RegistryViewConfig & { attemptConcurrency: number; perReceiverConcurrency: number; parkAfterMs: number; inlineWaitMs: number; inlineQueueWaitMs: number; factsLingerMs: number; signerTimeoutMs: number; signerInFlight: number; smtpUrl?: string; smtpFrom: string };

@@ -21,6 +21,9 @@ interface Pending {
 @Injectable()
 export class SignerClient {
   private queue: Pending[] = [];
+  /** Sign requests out now, and whether a flush is due at the end of this turn. */
+  private inFlight = 0;
+  private flushDue = false;
   private readonly duration;
 
   constructor(
@@ -36,14 +39,29 @@ export class SignerClient {
   sign(request: SignRequest): Promise<RpcReply<SignResult>> {
     return new Promise((resolve) => {
       this.queue.push({ request, resolve, trace: captureTraceContext() });
-      if (this.queue.length === 1) setImmediate(() => this.flush());
+      this.flushSoon();
     });
   }
 
+  private flushSoon(): void {
+    if (this.flushDue) return;
+    this.flushDue = true;
+    setImmediate(() => {
+      this.flushDue = false;
+      this.flush();
+    });
+  }
+
+  /** Sends what waits as one batch (of at most MAX_SIGN_BATCH) while a place is free (HOOKLINE_DISPATCH_SIGNER_IN_FLIGHT; 0: no limit); the rest goes when a request comes back. */
   private flush(): void {
-    const all = this.queue;
-    this.queue = [];
-    for (let i = 0; i < all.length; i += MAX_SIGN_BATCH) void this.send(all.slice(i, i + MAX_SIGN_BATCH));
+    const limit = this.config.signerInFlight;
+    while (this.queue.length > 0 && (limit === 0 || this.inFlight < limit)) {
+      this.inFlight++;
+      void this.send(this.queue.splice(0, MAX_SIGN_BATCH)).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.flushSoon();
+      });
+    }
   }
 
   private async send(items: Pending[]): Promise<void> {
