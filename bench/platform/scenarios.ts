@@ -632,14 +632,14 @@ export async function isolation(ctx: Ctx): Promise<void> {
       lastReceivedAt: () => farm.lastAt(counted),
       progress: (ms) => farm.progress(ms),
     });
-  const all = await phase(0, t.indexes, n);
+  const { value: all, work: allWork } = await withWork(ctx, () => phase(0, t.indexes, n));
   await settle(ctx, 'isolation (all healthy)');
   const allPerReceiver = rate(all.delivered, all.endedAt - all.startedAt) / n;
 
   await farm.configure(hanging, { mode: 'hang' });
   const hung0 = farm.counts(hanging).hung;
   const cpu = cpuMeter(ctx);
-  const f = await phase(o.isolationEvents, healthy, n - 1);
+  const { value: f, work: hangingWork } = await withWork(ctx, () => phase(o.isolationEvents, healthy, n - 1));
   const cpuUse = cpu.end(f.delivered, 'healthy delivery');
   const hung = farm.counts(hanging).hung - hung0;
   const perReceiver = rate(f.delivered, f.endedAt - f.startedAt) / (n - 1);
@@ -652,7 +652,15 @@ export async function isolation(ctx: Ctx): Promise<void> {
     value: round(perReceiver, 1),
     unit: 'deliveries/s',
     note: `all ${n} healthy just before: ${round(allPerReceiver, 1)}/s per receiver`,
-    extra: { allHealthy: all, oneHanging: f, hungRequests: hung, allPerReceiver, signatures: checkSignatures(ctx, t, 'isolation'), cpu: cpuUse },
+    extra: {
+      allHealthy: all,
+      oneHanging: f,
+      hungRequests: hung,
+      allPerReceiver,
+      signatures: checkSignatures(ctx, t, 'isolation'),
+      cpu: cpuUse,
+      work: { allHealthy: workSummary(allWork).figures, oneHanging: workSummary(hangingWork).figures },
+    },
   });
   results.add({
     id: 'platform.isolation',

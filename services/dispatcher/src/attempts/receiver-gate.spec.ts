@@ -152,7 +152,12 @@ describe('ReceiverGate pacing of handed-back orders', () => {
   it('starts over from now once the return times given out have passed', () => {
     const { g, advance } = busyLane(10);
     for (let i = 0; i < 100; i++) g.admit('a');
-    advance(10_000);
+    // 10 s at the same pace (one completion every 10 ms, the freed place taken at once).
+    for (let i = 0; i < 1000; i++) {
+      advance(10);
+      g.release('a');
+      g.admit('a');
+    }
     const a = g.admit('a');
     assert.ok(a.kind === 'full');
     assert.equal(a.retryInMs, 20);
@@ -174,11 +179,53 @@ describe('ReceiverGate pacing of handed-back orders', () => {
       g.admit('a');
     }
     // Past the warmup the turns follow the rate measured since (the 3 s gap is smoothed away
-    // over the following completions), after the turns the early orders were given.
-    t += 1000;
+    // over the following completions), after the turns the early orders were given (1 s on).
+    for (let i = 0; i < 500; i++) {
+      t += 2;
+      g.release('a');
+      g.admit('a');
+    }
     const later = g.admit('a');
     assert.ok(later.kind === 'full');
     assert.ok(later.retryInMs < 100, `${later.retryInMs} ms`);
+  });
+
+  it('sends the orders of a lane that has stopped completing away for about as long as it has been stalled, before and after it had a rate', () => {
+    for (const measuredFirst of [false, true]) {
+      let t = 0;
+      const g = new ReceiverGate(2, 2, pacing, () => t);
+      for (let i = 0; i < 4; i++) g.admit('a');
+      if (measuredFirst) {
+        // A fast receiver (a completion every 2 ms, past the warmup)…
+        for (let i = 0; i < 20; i++) {
+          t += 2;
+          g.release('a');
+          g.admit('a');
+        }
+        assert.equal(g.stats('a').msPerCompletion, 2);
+      }
+      // …then nothing completes: the same order, handed back each time it returns.
+      const away: number[] = [];
+      const stalledSince = t;
+      for (let i = 0; i < 12; i++) {
+        const a = g.admit('a');
+        assert.ok(a.kind === 'full');
+        away.push(a.retryInMs);
+        t += a.retryInMs;
+      }
+      // Each time away for about as long as the lane has been stalled (2 slots: at most one
+      // completion per stalled/2 ms), so the returns come further and further apart.
+      const last = away[away.length - 1];
+      for (let i = 2; i < away.length; i++) assert.ok(away[i] >= away[i - 1], `${measuredFirst}: ${away.join(', ')}`);
+      assert.ok(last >= 0.4 * (t - last - stalledSince), `${measuredFirst}: the last return ${last} ms after a stall of ${t - last - stalledSince} ms`);
+      assert.ok(t - stalledSince > 8_000, `${measuredFirst}: twelve returns took only ${t - stalledSince} ms: ${away.join(', ')}`);
+      // The receiver answers again: from its next completion on, its orders come back much sooner.
+      t += 2;
+      g.release('a');
+      g.admit('a');
+      const back = g.admit('a');
+      assert.ok(back.kind === 'full' && back.retryInMs < last / 4, `${measuredFirst}: ${back.kind === 'full' ? back.retryInMs : back.kind} after ${last}`);
+    }
   });
 
   it('learns the rate only while the lane is full: idle gaps do not slow it down', () => {

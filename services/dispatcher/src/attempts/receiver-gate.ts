@@ -152,12 +152,18 @@ export class ReceiverGate {
   /** The next free return time, one completion after the last one given out. */
   private returnSlot(lane: Lane): number {
     const t = this.now();
+    // A full lane that has gone `stalled` ms without a completion completes at most one
+    // attempt per stalled/maxRunning ms, whatever its rate was (as in tryAdmit).
+    const stalled = t - lane.lastCompletionAt;
     // The orders already queued here go first: a returning order finds room once that many completions have happened.
-    const per = Math.max(lane.msPerCompletion * this.pacing.spacing, 0.1);
+    const per = Math.max(Math.max(lane.msPerCompletion, stalled / this.maxRunning) * this.pacing.spacing, 0.1);
     const start = Math.max(lane.returnAt, t + per * (lane.waiting.length / 2));
     // Before the rate is measured, no turn further off than warmupMaxDelayMs: the orders
-    // come back together then, and get turns from the measured rate.
-    const cap = lane.completions < this.pacing.warmup ? this.pacing.warmupMaxDelayMs : this.pacing.maxDelayMs;
+    // come back together then, and get turns from the measured rate; or, for a lane that
+    // has completed nothing for longer (a receiver that has begun to hang), no further off
+    // than it has been stalled: its orders come back after 1, 2, 4… s, instead of every
+    // second until its first attempts time out, and are parked once that is far off.
+    const cap = lane.completions < this.pacing.warmup ? Math.max(this.pacing.warmupMaxDelayMs, stalled) : this.pacing.maxDelayMs;
     const at = Math.min(start + per, t + cap);
     lane.returnAt = at;
     return Math.round(Math.min(this.pacing.maxDelayMs, Math.max(this.pacing.minDelayMs, at - t)));
