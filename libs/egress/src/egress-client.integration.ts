@@ -211,6 +211,21 @@ describe('with the loopback allowlist', () => {
     assert.equal(ok(await client.request({ method: 'GET', url: `${receiver.url}/` })).status, 201);
   });
 
+  it('drains a modest overflow to keep the connection, and closes it past the drain limit', async () => {
+    ok(await client.request({ method: 'GET', url: `${receiver.url}/` }));
+    const c0 = receiver.connections;
+    const medium = ok(await client.request({ method: 'GET', url: `${receiver.url}/medium`, maxResponseBytes: 1000 }));
+    assert.equal(medium.bodyTruncated, true);
+    ok(await client.request({ method: 'GET', url: `${receiver.url}/` }));
+    assert.equal(receiver.connections, c0, 'the rest of a 100 KB answer is read and thrown away, and its connection used again');
+    const big = ok(await client.request({ method: 'GET', url: `${receiver.url}/big`, maxResponseBytes: 1000 }));
+    assert.equal(big.status, 200);
+    assert.equal(big.body, 'a'.repeat(1000));
+    assert.equal(big.bodyTruncated, true);
+    ok(await client.request({ method: 'GET', url: `${receiver.url}/` }));
+    assert.equal(receiver.connections, c0 + 1, 'a 1 MB answer is cut past the drain limit and its connection closed');
+  });
+
   it('reuses keep-alive connections', async () => {
     const before = receiver.connections;
     for (let i = 0; i < 20; i++) ok(await client.request({ method: 'POST', url: `${receiver.url}/x`, body: String(i) }));
@@ -261,6 +276,22 @@ describe('deadlines', () => {
     assert.equal(res.errorClass, 'timeout');
     assert.match(res.reason, /2500 ms/);
     assert.ok(res.durationMs >= 2400 && res.durationMs < 4000, `cut after ${res.durationMs} ms`);
+  });
+
+  it('a request waiting for a free connection still ends at its deadline', async () => {
+    const single = new EgressClient({ allowlist: ['127.0.0.0/8'], deadlineMs: 10_000, connectionsPerOrigin: 1 });
+    try {
+      const holding = single.request({ method: 'GET', url: `${trickler.url}/`, deadlineMs: 3000 });
+      await new Promise((r) => setTimeout(r, 200));
+      const t0 = performance.now();
+      const queued = failed(await single.request({ method: 'GET', url: `${trickler.url}/`, deadlineMs: 500 }));
+      const took = performance.now() - t0;
+      assert.equal(queued.errorClass, 'timeout');
+      assert.ok(took >= 450 && took < 1500, `the queued request ended after ${took} ms`);
+      assert.equal(failed(await holding).errorClass, 'timeout');
+    } finally {
+      await single.destroy();
+    }
   });
 
   it('a caller abort ends the request as a timeout', async () => {

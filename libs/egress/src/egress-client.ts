@@ -4,6 +4,7 @@
 // bounds each request by a connect timeout and a total deadline, reads at most a capped
 // response body, and pools keep-alive connections per origin. Expected failures come
 // back as values, classified for the delivery log, never as exceptions.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Agent, Dispatcher } from 'undici';
 import type { AttemptErrorClass } from '@hookline/delivery';
 import type { Logger } from '@hookline/observability';
@@ -145,57 +146,34 @@ export class EgressClient {
     if (!checked.ok) return this.failure(checked.error, elapsed());
     const url = checked.url;
     const deadlineMs = req.deadlineMs ?? this.opts.deadlineMs;
-    const cap = req.maxResponseBytes ?? this.opts.maxResponseBytes;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DeadlineExceededError(deadlineMs)), deadlineMs);
-    const onOuterAbort = () => controller.abort(new DeadlineExceededError(Math.round(elapsed())));
+    const exchange = new CappedExchange(req.maxResponseBytes ?? this.opts.maxResponseBytes, this.opts.maxDrainBytes);
+    const timer = setTimeout(() => exchange.abort(new DeadlineExceededError(deadlineMs)), deadlineMs);
+    const onOuterAbort = () => exchange.abort(new DeadlineExceededError(Math.round(elapsed())));
     req.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    let res: Dispatcher.ResponseData | undefined;
+    if (req.signal?.aborted) onOuterAbort();
     try {
-      res = await this.agent.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: req.method as Dispatcher.HttpMethod,
-        headers: req.headers as Record<string, string> | undefined,
-        body: req.body,
-        signal: controller.signal,
-        headersTimeout: deadlineMs,
-        bodyTimeout: deadlineMs,
-      });
-      const { body, truncated } = await this.readCapped(res.body, cap);
-      return { kind: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), body, bodyTruncated: truncated, durationMs: elapsed() };
+      this.agent.dispatch(
+        {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: req.method as Dispatcher.HttpMethod,
+          headers: req.headers as Record<string, string> | undefined,
+          body: req.body,
+          headersTimeout: deadlineMs,
+          bodyTimeout: deadlineMs,
+        },
+        exchange,
+      );
+      const r = await exchange.done;
+      if (r.kind === 'error') return this.failure(r.error, elapsed());
+      return { kind: 'response', status: r.status, headers: flattenHeaders(r.headers), body: r.body, bodyTruncated: r.truncated, durationMs: elapsed() };
     } catch (err) {
-      res?.body.destroy();
-      // An abort surfaces as undici's own error; the deadline is the reason that matters.
-      const reason = controller.signal.aborted ? (controller.signal.reason as unknown) : err;
-      return this.failure(reason, elapsed());
+      // dispatch() refusing the request outright (arguments it cannot send).
+      return this.failure(err, elapsed());
     } finally {
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onOuterAbort);
     }
-  }
-
-  /** Keeps the first `cap` bytes; drains a modest overflow so the connection can be reused, and closes it on more. */
-  private async readCapped(stream: Dispatcher.ResponseData['body'], cap: number): Promise<{ body: string; truncated: boolean }> {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let seen = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      seen += chunk.length;
-      if (kept < cap) {
-        const part = chunk.length <= cap - kept ? chunk : chunk.subarray(0, cap - kept);
-        chunks.push(part);
-        kept += part.length;
-      }
-      if (seen - kept > this.opts.maxDrainBytes) {
-        stream.destroy();
-        break;
-      }
-    }
-    let text = Buffer.concat(chunks, kept).toString('utf8');
-    // A cut through a multi-byte character leaves a replacement character: drop it.
-    if (seen > kept && text.endsWith('\uFFFD')) text = text.slice(0, -1);
-    return { body: text, truncated: seen > kept };
   }
 
   private failure(err: unknown, durationMs: number): EgressFailure {
@@ -222,4 +200,101 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
     out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
+}
+
+type ExchangeEnd = { kind: 'response'; status: number; headers: IncomingHttpHeaders; body: string; truncated: boolean } | { kind: 'error'; error: unknown };
+
+/**
+ * One exchange, as undici's dispatch() handler: the status, the headers and the first
+ * `cap` bytes of the body, collected as they come. Past the cap, up to `maxDrain` more
+ * bytes are read and thrown away so the connection can be reused; beyond that it is
+ * closed and the response returned as it stands (truncated). It does what request() and
+ * an async read of its body did, without the Readable stream, the async iteration and the
+ * AbortSignal that request() makes for every request (about a fifth of the dispatcher's
+ * undici time in its profile).
+ */
+class CappedExchange implements Dispatcher.DispatchHandler {
+  readonly done: Promise<ExchangeEnd>;
+  private resolve!: (end: ExchangeEnd) => void;
+  private controller?: Dispatcher.DispatchController;
+  /** Why the exchange was aborted before undici started it (it is aborted when it does). */
+  private pending?: Error;
+  private settled = false;
+  private status = 0;
+  private headers: IncomingHttpHeaders = {};
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  private seen = 0;
+
+  constructor(
+    private readonly cap: number,
+    private readonly maxDrain: number,
+  ) {
+    this.done = new Promise<ExchangeEnd>((r) => (this.resolve = r));
+  }
+
+  /** Ends the exchange now as a failure (the deadline, a caller's abort) and stops undici's side of it. */
+  abort(reason: Error): void {
+    if (this.settled) return;
+    this.finish({ kind: 'error', error: reason });
+    if (this.controller) this.controller.abort(reason);
+    else this.pending = reason;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.pending) {
+      controller.abort(this.pending);
+      return;
+    }
+    // A request sent again (on a fresh connection, after a reused one closed under it) starts over.
+    this.chunks = [];
+    this.kept = 0;
+    this.seen = 0;
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    // An informational answer (1xx) is followed by the real one.
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.seen += chunk.length;
+    if (this.kept < this.cap) {
+      const part = chunk.length <= this.cap - this.kept ? chunk : chunk.subarray(0, this.cap - this.kept);
+      this.chunks.push(part);
+      this.kept += part.length;
+    }
+    if (this.seen - this.kept > this.maxDrain) {
+      // Too much to drain: the answer stands as read so far, and the connection is closed.
+      this.finish(this.response());
+      controller.abort(new Error('response body too long to drain'));
+    }
+  }
+
+  onResponseEnd(): void {
+    this.finish(this.response());
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.finish({ kind: 'error', error });
+  }
+
+  private response(): ExchangeEnd {
+    const raw = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.kept);
+    let body = raw.toString('utf8');
+    // A cut through a multi-byte character leaves a replacement character: drop it.
+    if (this.seen > this.kept && body.endsWith('\uFFFD')) body = body.slice(0, -1);
+    return { kind: 'response', status: this.status, headers: this.headers, body, truncated: this.seen > this.kept };
+  }
+
+  private finish(end: ExchangeEnd): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.chunks = [];
+    this.resolve(end);
+  }
 }
