@@ -150,6 +150,10 @@ describe('with the loopback allowlist', () => {
           res.end(Buffer.alloc(1024 * 1024, 'a'));
         } else if (req.url === '/medium') {
           res.end(Buffer.alloc(100 * 1024, 'b'));
+        } else if (req.url === '/utf8') {
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('é'.repeat(1000));
+        } else if (req.url === '/empty') {
+          res.writeHead(204).end();
         } else if (req.url === '/close') {
           res.writeHead(200, { connection: 'close' }).end('closing');
         } else {
@@ -209,6 +213,18 @@ describe('with the loopback allowlist', () => {
     assert.equal(medium.bodyTruncated, true);
     // The client is still healthy afterwards.
     assert.equal(ok(await client.request({ method: 'GET', url: `${receiver.url}/` })).status, 201);
+  });
+
+  it('cuts a capped body on a character boundary, and returns an empty one as empty', async () => {
+    // 2,000 bytes of two-byte characters, cut after 1,001: the half character is dropped, not shown as U+FFFD.
+    const cut = ok(await client.request({ method: 'GET', url: `${receiver.url}/utf8`, maxResponseBytes: 1001 }));
+    assert.equal(cut.body, 'é'.repeat(500));
+    assert.equal(cut.bodyTruncated, true);
+    const whole = ok(await client.request({ method: 'GET', url: `${receiver.url}/utf8` }));
+    assert.equal(whole.body, 'é'.repeat(1000));
+    assert.equal(whole.bodyTruncated, false);
+    const empty = ok(await client.request({ method: 'DELETE', url: `${receiver.url}/empty` }));
+    assert.deepEqual([empty.status, empty.body, empty.bodyTruncated], [204, '', false]);
   });
 
   it('drains a modest overflow to keep the connection, and closes it past the drain limit', async () => {
