@@ -111,9 +111,7 @@ export class ReceiverGate {
     // receiver that has just started to hang looks fast for the first few hundred ms, and the
     // events let in then would hold the fan-out's places until it has worked through them.
     if (lane.completions < this.pacing.warmup && lane.waiting.length >= this.maxWaiting) return undefined;
-    // Until the lane has a measured rate (or when it has slowed down), a lane that has gone
-    // `since` ms without a completion completes at most one attempt per since/maxRunning ms.
-    const per = Math.max(lane.msPerCompletion, since / this.maxRunning);
+    const per = this.msPerCompletionAtBest(lane, since);
     if ((lane.waiting.length + 1) * per > limits.maxWaitMs) return undefined;
     const l = lane;
     return { kind: 'queued', ready: new Promise<void>((resolve) => l.waiting.push(resolve)) };
@@ -149,14 +147,21 @@ export class ReceiverGate {
     lane.msPerCompletion += weight * (gap - lane.msPerCompletion);
   }
 
+  /**
+   * The lane's pace: its measured rate, unless it has slowed down (or has none yet): a full
+   * lane that has gone `stalledMs` without a completion completes at most one attempt per
+   * stalledMs/maxRunning ms.
+   */
+  private msPerCompletionAtBest(lane: Lane, stalledMs: number): number {
+    return Math.max(lane.msPerCompletion, stalledMs / this.maxRunning);
+  }
+
   /** The next free return time, one completion after the last one given out. */
   private returnSlot(lane: Lane): number {
     const t = this.now();
-    // A full lane that has gone `stalled` ms without a completion completes at most one
-    // attempt per stalled/maxRunning ms, whatever its rate was (as in tryAdmit).
     const stalled = t - lane.lastCompletionAt;
     // The orders already queued here go first: a returning order finds room once that many completions have happened.
-    const per = Math.max(Math.max(lane.msPerCompletion, stalled / this.maxRunning) * this.pacing.spacing, 0.1);
+    const per = Math.max(this.msPerCompletionAtBest(lane, stalled) * this.pacing.spacing, 0.1);
     const start = Math.max(lane.returnAt, t + per * (lane.waiting.length / 2));
     // Before the rate is measured, no turn further off than warmupMaxDelayMs: the orders
     // come back together then, and get turns from the measured rate; or, for a lane that
