@@ -64,6 +64,8 @@ function buildCompiled(): number {
   return 0;
 }
 
+const TEST_TIMEOUT_MS = 600_000;
+
 function runTier(tier: Tier, env: Record<string, string>, reportFile: string): Promise<number> {
   console.log(`\n=== ${tier.name}: ${tier.files.length} files ===`);
   return new Promise((resolve) => {
@@ -73,6 +75,10 @@ function runTier(tier: Tier, env: Record<string, string>, reportFile: string): P
         '-r', '@swc-node/register',
         '--test',
         `--test-concurrency=${tier.concurrency}`,
+        // A test that hangs (a drain that never ends, a server that never answers) fails
+        // after ten minutes with its name, instead of holding CI until its 90-minute limit.
+        // The longest suite takes about 90 s.
+        `--test-timeout=${TEST_TIMEOUT_MS}`,
         '--test-reporter=spec', '--test-reporter-destination=stdout',
         `--test-reporter=${join(root, 'test/summary-reporter.mjs')}`, `--test-reporter-destination=${reportFile}`,
         ...tier.files,

@@ -293,25 +293,51 @@ describe('messaging against nats-server', () => {
  */
 describe('stream replicas on a 3-node JetStream cluster', () => {
   const dir = tempDir('nats-cluster');
-  const servers: ChildProcess[] = [];
+  let servers: ChildProcess[] = [];
   let url = '';
 
-  before(async () => {
+  const stopAll = () =>
+    Promise.all(servers.map((s) => new Promise((r) => (s.exitCode !== null || s.signalCode !== null ? r(null) : (s.once('exit', r), s.kill('SIGTERM'))))));
+
+  /**
+   * Starts three routed nats-servers and resolves once every one of them has a JetStream
+   * meta leader (the leader says "Self is new…", the others name it), so a stream can be
+   * placed on all three. nats-server 2.10 sometimes leaves a node that raced its peers'
+   * routes ("Duplicate Route") outside the meta group for minutes; the group then has two
+   * peers and refuses three replicas ("no suitable peers for placement"). That is a
+   * startup race of nats-server's, not what this suite tests, so a cluster that has not
+   * formed in 20 s is stopped and formed again on new ports and an empty store.
+   */
+  async function formCluster(attempt: number): Promise<string[]> {
     const clientPorts = [await freePort(), await freePort(), await freePort()];
     const routePorts = [await freePort(), await freePort(), await freePort()];
     const outputs: string[] = ['', '', ''];
-    for (let i = 0; i < 3; i++) {
+    servers = [0, 1, 2].map((i) => {
       const routes = routePorts.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p}`).join(',');
-      const child = spawn(findNatsServer(), ['-js', '-a', '127.0.0.1', '-p', String(clientPorts[i]), '-sd', join(dir.path, `n${i}`), '-n', `n${i}`, '--cluster_name', 'hookline', '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const args = ['-js', '-a', '127.0.0.1', '-p', String(clientPorts[i]), '-sd', join(dir.path, `a${attempt}n${i}`), '-n', `n${i}`, '--cluster_name', 'hookline', '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes];
+      const child = spawn(findNatsServer(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stderr?.on('data', (d: Buffer) => (outputs[i] += d.toString()));
-      servers.push(child);
-    }
+      return child;
+    });
     url = clientPorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
-    // The cluster can place a replicated stream once JetStream has a meta leader.
-    await until('a JetStream meta leader', () => outputs.some((o) => /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/.test(o)), 60_000);
+    return outputs;
+  }
+
+  before(async () => {
+    const knowsLeader = (o: string) => /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/.test(o);
+    for (let attempt = 1; ; attempt++) {
+      const outputs = await formCluster(attempt);
+      try {
+        await until('every node to know the JetStream meta leader', () => outputs.every(knowsLeader), 20_000);
+        return;
+      } catch (err) {
+        await stopAll();
+        if (attempt === 3) throw new Error(`${(err as Error).message} (three clusters in a row); the nodes that never did:\n${outputs.filter((o) => !knowsLeader(o)).join('\n---\n')}`);
+      }
+    }
   });
   after(async () => {
-    await Promise.all(servers.map((s) => new Promise((r) => (s.exitCode !== null ? r(null) : (s.once('exit', r), s.kill('SIGTERM'))))));
+    await stopAll();
     dir.remove();
   });
 
@@ -319,14 +345,18 @@ describe('stream replicas on a 3-node JetStream cluster', () => {
     const { client } = await messagingFor(url);
     try {
       const events: StreamSpec = { ...stream, name: 'R_EVENTS', subjects: ['r.events.>'] };
+      let refused: unknown;
       await until('the stream placed on three servers', async () => {
         try {
           await ensureStream(client.jsm, events, 3);
           return true;
-        } catch {
-          return false; // the cluster may still be forming its peers
+        } catch (err) {
+          refused = err; // the meta leader may not have every peer's details yet
+          return false;
         }
-      }, 60_000);
+      }, 30_000).catch((err: Error) => {
+        throw new Error(`${err.message}; the last refusal: ${String(refused)}`);
+      });
       const info = await client.jsm.streams.info(events.name);
       assert.equal(info.config.num_replicas, 3);
       assert.equal(info.cluster?.replicas?.length, 2, 'a leader and two replicas');
