@@ -17,7 +17,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { databaseConfig, type FieldSpec } from '@hookline/config';
 import { PUBLIC_ROUTES, SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
-import { compiledServiceEntry, COMPILED_MIGRATE, REPO_ROOT, SERVICE_NODE_FLAGS } from '@hookline/local-stack';
+import { BACKGROUND_NODE_FLAGS, compiledServiceEntry, COMPILED_MIGRATE, REPO_ROOT, serviceNodeFlags } from '@hookline/local-stack';
 
 const K8S = join(REPO_ROOT, 'deploy', 'k8s');
 const OVERLAYS = readdirSync(join(K8S, 'overlays')).sort();
@@ -244,7 +244,10 @@ describe('deploy/k8s', () => {
           assert.equal(main.command[0], 'node');
           assert.equal(main.command.at(-1), relative(REPO_ROOT, compiledServiceEntry(name)), 'runs the compiled entry point');
           assert.ok(!main.command.some((a: string) => a === '-r' || a.endsWith('.ts')), 'no TypeScript loader');
-          for (const flag of SERVICE_NODE_FLAGS) assert.ok(main.command.includes(flag), `runs with ${flag}, as the local stack and the image do`);
+          for (const flag of serviceNodeFlags(name)) assert.ok(main.command.includes(flag), `runs with ${flag}, as the local stack and the image do`);
+          for (const flag of BACKGROUND_NODE_FLAGS) {
+            if (!serviceNodeFlags(name).includes(flag)) assert.ok(!main.command.includes(flag), `${name} answers requests: no ${flag}`);
+          }
           const port = main.ports.find((p: any) => p.name === 'http');
           const env = containerEnv(objs, main, name);
           assert.equal(String(port?.containerPort), named(objs, 'ConfigMap', (main.envFrom as any[]).find((f) => f.configMapRef.name.startsWith('hookline-common')).configMapRef.name)?.data.HOOKLINE_LISTEN_PORT, 'the http port is HOOKLINE_LISTEN_PORT');

@@ -61,14 +61,34 @@ export function compiledServiceEntry(name: ServiceName): string {
  */
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--expose-gc', '--max-semi-space-size=8', '--heap-growing-percent=40'];
 
+/**
+ * Services that answer no request a caller waits on: the audit log projects the streams
+ * into the logs (in batches up to 200 ms apart) and the retry-scheduler releases retries
+ * on a timer. They collect garbage on their own thread only (--single-threaded-gc): V8's
+ * parallel and concurrent GC helper threads otherwise take the other core, on two cores,
+ * from the dispatcher and nats-server in the moments the audit log collects, and on
+ * Kubernetes they count against the pod's CPU limit. A longer pause of theirs delays a
+ * log row, a log page or a retry's release by milliseconds. Measured with `npm run bench -- --only delivered,latency`, without
+ * and with the flag alternately (4 December, 16:26-17:02 UTC, ten pairs; the README's
+ * benchmark section has the figures). The dispatcher, the signer, the registry and webhook-listener keep V8's helper
+ * threads: their pauses are on a request's path.
+ */
+export const BACKGROUND_SERVICES: readonly ServiceName[] = ['audit-log', 'retry-scheduler'];
+export const BACKGROUND_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
+
+/** Every V8 flag a service runs with, here, in the container's command and in its Deployment. */
+export function serviceNodeFlags(name: ServiceName): readonly string[] {
+  return BACKGROUND_SERVICES.includes(name) ? [...SERVICE_NODE_FLAGS, ...BACKGROUND_NODE_FLAGS] : SERVICE_NODE_FLAGS;
+}
+
 /** The node arguments that start a service: compiled JavaScript, or TypeScript through @swc-node/register. */
 export function serviceArgs(name: ServiceName, compiled: boolean): string[] {
-  if (!compiled) return ['--enable-source-maps', ...SERVICE_NODE_FLAGS, '-r', '@swc-node/register', serviceEntry(name)];
+  if (!compiled) return ['--enable-source-maps', ...serviceNodeFlags(name), '-r', '@swc-node/register', serviceEntry(name)];
   const entry = compiledServiceEntry(name);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (the stack was asked to run the compiled services)`);
   // No --enable-source-maps, as in the container: it holds every file's map (10-25 MB per
   // service), and swc's output is readable JavaScript, line for line close to the source.
-  return [...SERVICE_NODE_FLAGS, entry];
+  return [...serviceNodeFlags(name), entry];
 }
 
 export interface ServiceOptions {

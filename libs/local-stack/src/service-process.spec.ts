@@ -1,0 +1,26 @@
+// The node arguments a service starts with: the common V8 flags for all, and GC on one
+// thread only for the services that answer no request a caller waits on.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SERVICE_NAMES } from '@hookline/contracts';
+import { BACKGROUND_NODE_FLAGS, BACKGROUND_SERVICES, SERVICE_NODE_FLAGS, serviceArgs, serviceNodeFlags } from './service-process';
+
+describe('service node flags', () => {
+  it('every service runs with the common flags; only the audit log and the retry-scheduler collect garbage on one thread', () => {
+    assert.deepEqual([...BACKGROUND_SERVICES].sort(), ['audit-log', 'retry-scheduler']);
+    for (const name of SERVICE_NAMES) {
+      const flags = serviceNodeFlags(name);
+      for (const f of SERVICE_NODE_FLAGS) assert.ok(flags.includes(f), `${name} runs with ${f}`);
+      assert.equal(flags.includes('--single-threaded-gc'), BACKGROUND_SERVICES.includes(name), name);
+    }
+  });
+
+  it('the TypeScript path passes the same flags before its loader', () => {
+    const args = serviceArgs('audit-log', false);
+    const loader = args.indexOf('-r');
+    for (const f of [...SERVICE_NODE_FLAGS, ...BACKGROUND_NODE_FLAGS]) {
+      assert.ok(args.indexOf(f) > -1 && args.indexOf(f) < loader, `${f} before -r`);
+    }
+    assert.ok(!serviceArgs('dispatcher', false).includes('--single-threaded-gc'), 'the dispatcher keeps V8 helper threads');
+  });
+});
