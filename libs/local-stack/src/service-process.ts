@@ -68,10 +68,11 @@ export const SERVICE_NODE_FLAGS: readonly string[] = ['--expose-gc', '--max-semi
  * parallel and concurrent GC helper threads otherwise take the other core, on two cores,
  * from the dispatcher and nats-server in the moments the audit log collects, and on
  * Kubernetes they count against the pod's CPU limit. A longer pause of theirs delays a
- * log row, a log page or a retry's release by milliseconds. Measured with `npm run bench -- --only delivered,latency`, without
- * and with the flag alternately (4 December, 16:26-17:02 UTC, ten pairs; the README's
- * benchmark section has the figures). The dispatcher, the signer, the registry and webhook-listener keep V8's helper
- * threads: their pauses are on a request's path.
+ * log row, a log page or a retry's release by milliseconds. Measured with
+ * `npm run bench -- --only delivered,latency`, without and with the flag alternately
+ * (4 December, 16:26-17:02 UTC, ten pairs; the README's benchmark section has the
+ * figures). The dispatcher, the signer, the registry and webhook-listener keep V8's
+ * helper threads: their pauses are on a request's path.
  */
 export const BACKGROUND_SERVICES: readonly ServiceName[] = ['audit-log', 'retry-scheduler'];
 export const BACKGROUND_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
