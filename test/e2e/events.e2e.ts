@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { CONSUMERS, HEADERS, SERVICE_NAMES, STREAMS, subjects } from '@hookline/contracts';
-import { assertProblem, eventually, startTestStack, TestStack } from '@hookline/testing';
+import { assertProblem, createAccount, eventually, startTestStack, TestStack } from '@hookline/testing';
 
 const event = (over: Record<string, unknown> = {}) => ({
   tenant: 'acme',
@@ -202,22 +202,55 @@ describe('host events', () => {
   });
 
   it('an event published on NATS past the limits is dead-lettered with the reason, and the consumers go on', async () => {
+    // A receiver for Limits.Nats (its account may receive only objects in unit north, so
+    // nothing is ever sent): the dispatcher has someone to decide about and reads the body.
+    // Nobody receives Limits.Unrouted: the dispatcher acks its events unread, and only the
+    // audit log, which keeps every event, finds the deep one unreadable.
+    const tenant = await stack.operator.post('/v1/tenants', { id: 'acme', name: 'Acme' });
+    assert.ok(tenant.status === 201 || tenant.status === 409, tenant.text);
+    assert.equal((await stack.operator.post('/v1/units', { tenant: 'acme', id: 'north', name: 'North' })).status, 201);
+    assert.equal((await stack.operator.post('/v1/topics', { tenant: 'acme', name: 'Limits.Nats' })).status, 201);
+    const reader = await createAccount(stack.operator, { tenant: 'acme', name: 'limits-reader', grants: [{ actions: ['webhooks:receive'], units: ['north'], topics: '*' }] });
+    const made = await stack.operator.post('/v1/receivers', { tenant: 'acme', name: 'limits', url: 'https://example.com/h', topics: ['Limits.Nats'], accountId: reader.id, auth: { protocol: 'none' } });
+    assert.equal(made.status, 201, made.text);
     const nc = await connect({ servers: stack.nats.url });
     try {
       const js = jetstream(nc);
       const jsm = await jetstreamManager(nc);
       const deep = `{"object":{"type":"t","id":"deep"},"data":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+      const fine = (id: string) => JSON.stringify({ object: { type: 't', id }, data: { fine: true } });
       await js.publish(subjects.event('acme', 'Limits.Nats'), deep, { msgID: 'deep-1' });
-      await js.publish(subjects.event('acme', 'Limits.Nats'), JSON.stringify({ object: { type: 't', id: 'fine' }, data: { fine: true } }), { msgID: 'fine-1' });
-      const stored = await eventually('the fine event after the deep one', async () => {
-        const r = await stack.operator.get('/v1/audit/events?tenant=acme&topic=Limits.Nats');
-        return r.body.data.length > 0 ? r.body.data : undefined;
-      });
-      assert.deepEqual(stored.map((e: { object: { id: string } }) => e.object.id), ['fine']);
-      for (const durable of [CONSUMERS.auditEvents.durable, CONSUMERS.dispatcherEvents.durable]) {
-        const m = await eventually(`the deep event dead-lettered by ${durable}`, async () => (await jsm.streams.getMessage(STREAMS.deadLetter.name, { last_by_subj: subjects.deadLetter(durable) }).catch(() => null)) ?? undefined);
-        assert.match(m.header?.get(HEADERS.dlqReason) ?? '', /nesting deeper than 64 levels/);
+      await js.publish(subjects.event('acme', 'Limits.Unrouted'), deep, { msgID: 'deep-2' });
+      await js.publish(subjects.event('acme', 'Limits.Nats'), fine('fine'), { msgID: 'fine-1' });
+      const last = await js.publish(subjects.event('acme', 'Limits.Unrouted'), fine('fine-unrouted'), { msgID: 'fine-2' });
+      for (const topic of ['Limits.Nats', 'Limits.Unrouted']) {
+        const stored = await eventually(`the fine event after the deep one (${topic})`, async () => {
+          const r = await stack.operator.get(`/v1/audit/events?tenant=acme&topic=${topic}`);
+          return r.body.data.length > 0 ? r.body.data : undefined;
+        });
+        assert.deepEqual(stored.map((e: { object: { id: string } }) => e.object.id), [topic === 'Limits.Nats' ? 'fine' : 'fine-unrouted']);
       }
+      // Every consumer of the events stream past the last of them, then the dead letters each one wrote.
+      for (const durable of [CONSUMERS.auditEvents.durable, CONSUMERS.dispatcherEvents.durable]) {
+        await eventually(`${durable} past the last event`, async () => {
+          const info = await jsm.consumers.info(STREAMS.events.name, durable);
+          return info.ack_floor.stream_seq >= last.seq && info.num_ack_pending === 0 ? true : undefined;
+        });
+      }
+      const deadLetters = async (durable: string) => {
+        const out: { subject: string; reason: string }[] = [];
+        const info = await jsm.streams.info(STREAMS.deadLetter.name);
+        for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+          const m = await jsm.streams.getMessage(STREAMS.deadLetter.name, { seq }).catch(() => null);
+          if (m?.subject === subjects.deadLetter(durable)) out.push({ subject: m.header?.get(HEADERS.dlqSubject) ?? '', reason: m.header?.get(HEADERS.dlqReason) ?? '' });
+        }
+        return out.filter((d) => d.subject.includes('.Limits.'));
+      };
+      const audit = await deadLetters(CONSUMERS.auditEvents.durable);
+      assert.deepEqual(audit.map((d) => d.subject).sort(), [subjects.event('acme', 'Limits.Nats'), subjects.event('acme', 'Limits.Unrouted')]);
+      const dispatcher = await deadLetters(CONSUMERS.dispatcherEvents.durable);
+      assert.deepEqual(dispatcher.map((d) => d.subject), [subjects.event('acme', 'Limits.Nats')], 'the dispatcher reads the body only of an event someone receives');
+      for (const d of [...audit, ...dispatcher]) assert.match(d.reason, /nesting deeper than 64 levels/);
     } finally {
       await nc.close();
     }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventIdFor, InvalidEventError, normalizeHostEvent, TOPIC_RE } from './host-event';
+import { eventIdFor, hostEventRoute, InvalidEventError, normalizeHostEvent, TOPIC_RE } from './host-event';
 import { stableUuid, UUID_RE, uuidv7 } from './ids';
 import { JSON_LIMITS, jsonLimitProblem } from './json-limits';
 
@@ -97,4 +97,12 @@ describe('jsonLimitProblem', () => {
     });
   }
   it('the limits are the documented ones', () => assert.deepEqual({ ...JSON_LIMITS }, { maxDepth: 64, maxKeys: 10_000 }));
+});
+
+describe('hostEventRoute', () => {
+  it('reads the tenant and the (dotted) topic from the subject, and nothing from elsewhere', () => {
+    assert.deepEqual(hostEventRoute('hookline.events.acme.Accounts.Update'), { tenantId: 'acme', topic: 'Accounts.Update' });
+    assert.deepEqual(hostEventRoute('hookline.events.t-1.A'), { tenantId: 't-1', topic: 'A' });
+    for (const bad of ['hookline.events.acme', 'hookline.other.acme.A', 'x.events.acme.A', '']) assert.equal(hostEventRoute(bad), undefined, bad);
+  });
 });

@@ -40,6 +40,13 @@ export class InvalidEventError extends Error {
   }
 }
 
+/** The tenant and topic a subject of the events stream names (hookline.events.<tenant>.<topic>), read without the body. */
+export function hostEventRoute(subject: string): { tenantId: string; topic: string } | undefined {
+  const parts = subject.split('.');
+  if (parts.length < 4 || parts[0] !== 'hookline' || parts[1] !== 'events') return undefined;
+  return { tenantId: parts[2], topic: parts.slice(3).join('.') };
+}
+
 /**
  * Turns a message from the events stream into a HostEvent. Messages published by the
  * API are complete; a host application publishing directly on NATS may send only
@@ -50,12 +57,9 @@ export function normalizeHostEvent(
   raw: unknown,
   meta: { msgId?: string; streamSeq: number; timestampMs: number },
 ): HostEvent {
-  const parts = subject.split('.');
-  if (parts.length < 4 || parts[0] !== 'hookline' || parts[1] !== 'events') {
-    throw new InvalidEventError('subject', `"${subject}" is not hookline.events.<tenant>.<topic>`);
-  }
-  const tenantId = parts[2];
-  const topic = parts.slice(3).join('.');
+  const route = hostEventRoute(subject);
+  if (!route) throw new InvalidEventError('subject', `"${subject}" is not hookline.events.<tenant>.<topic>`);
+  const { tenantId, topic } = route;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidEventError('body', 'must be a JSON object');
   // The limits POST /v1/events applies when it parses the body, for events published straight on NATS.
   const tooBig = jsonLimitProblem(raw);

@@ -16,7 +16,8 @@ import { JetStreamPublisher } from './publisher';
 import { DEFAULT_SETTLEMENT, settle, SettlementPolicy } from './settlement';
 
 export interface ConsumedMessage<C extends Channel> {
-  payload: PayloadOf<C>;
+  /** The body, decoded from JSON on first read (a body that is not JSON throws PoisonMessageError then). */
+  readonly payload: PayloadOf<C>;
   subject: string;
   streamSeq: number;
   deliveryCount: number;
@@ -246,16 +247,25 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private toConsumed(m: JsMsg): ConsumedMessage<Channel> {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(m.string());
-    } catch {
-      throw new PoisonMessageError('payload is not JSON');
-    }
     const info = m.info;
     let headers: Record<string, string> | undefined;
+    let payload: unknown;
+    let parsed = false;
     return {
-      payload: payload as PayloadOf<Channel>,
+      // Parsed on first read: a handler that can tell from the subject that there is nothing
+      // to do (the dispatcher, for a topic nobody receives) never pays for decoding the body.
+      // A body that is not JSON throws here, inside the handler, and is dead-lettered as before.
+      get payload() {
+        if (!parsed) {
+          try {
+            payload = JSON.parse(m.string());
+          } catch {
+            throw new PoisonMessageError('payload is not JSON');
+          }
+          parsed = true;
+        }
+        return payload as PayloadOf<Channel>;
+      },
       subject: m.subject,
       streamSeq: info.streamSequence,
       deliveryCount: info.deliveryCount,

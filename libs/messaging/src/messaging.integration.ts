@@ -148,6 +148,37 @@ describe('messaging against nats-server', () => {
     }
   });
 
+  it('decodes a body on its first read: a handler that reads only the subject settles a non-JSON message, one that reads the body dead-letters it', async () => {
+    const { client, publisher, host } = await messagingFor(nats.url);
+    const spec = consumerSpec('c-lazy', 't.events.lazy.>');
+    await ensureConsumer(client.jsm, spec);
+    const subjectsSeen: string[] = [];
+    const bodies: unknown[] = [];
+    host.register(spec, 'host-event', async (msg) => {
+      subjectsSeen.push(msg.subject);
+      if (msg.subject.endsWith('.read')) bodies.push(msg.payload);
+    });
+    host.onApplicationBootstrap();
+    try {
+      await publisher.publishRaw('t.events.lazy.skip', 'not json{', { msgId: 'lazy-skip' });
+      await publisher.publishRaw('t.events.lazy.read', 'not json{', { msgId: 'lazy-read' });
+      await publisher.publishRaw('t.events.lazy.read', '{"fine":true}', { msgId: 'lazy-fine' });
+      await until('every message settled', async () => {
+        const info = await client.jsm.consumers.info(stream.name, 'c-lazy');
+        return info.num_ack_pending === 0 && info.num_pending === 0 && subjectsSeen.length === 3;
+      }, 20_000);
+      assert.deepEqual(bodies, [{ fine: true }], 'the unreadable body never reached the handler');
+      const dl = await client.jsm.streams.info('HOOKLINE_DEADLETTER', { subjects_filter: '>' });
+      assert.equal(dl.state.subjects?.['hookline.dlq.c-lazy'], 1, 'only the body that was read and is not JSON');
+      const m = await client.jsm.streams.getMessage('HOOKLINE_DEADLETTER', { last_by_subj: 'hookline.dlq.c-lazy' });
+      assert.equal(m?.header.get('Hookline-Dlq-Subject'), 't.events.lazy.read');
+      assert.match(m?.header.get('Hookline-Dlq-Reason') ?? '', /not JSON/);
+    } finally {
+      await host.onModuleDestroy();
+      await client.onApplicationShutdown();
+    }
+  });
+
   it('batches messages, and isolates a poison message inside a batch', async () => {
     const { client, publisher, host } = await messagingFor(nats.url);
     const spec = consumerSpec('c-batch', 't.events.batch');

@@ -5,6 +5,7 @@ import {
   deliveryIdFor,
   deliveryMsgIds,
   deliverySubjects,
+  hostEventRoute,
   InvalidEventError,
   normalizeHostEvent,
   pushDeliveryIdFor,
@@ -17,7 +18,7 @@ import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
 import { AttemptRunner, SLOW_MS } from '../attempts/attempt-runner';
 import { FactRecorder } from '../attempts/fact-recorder';
 import type { DispatcherConfig } from '../config';
-import { fanOut, webhookBody } from './fan-out';
+import { fanOut, receiversFor, webhookBody } from './fan-out';
 import { pushBody, pushFanOut } from './push-fan-out';
 
 /**
@@ -54,13 +55,6 @@ export class EventsConsumer implements OnModuleInit {
         // Where latency tails come from, counted per stage (GET /health): here, from the broker storing the event to this handler.
         const started = Date.now();
         this.slow('to-handler', started - msg.timestampMs);
-        let event;
-        try {
-          event = normalizeHostEvent(msg.subject, msg.payload, msg);
-        } catch (err) {
-          if (err instanceof InvalidEventError) throw new PoisonMessageError(err.message);
-          throw err;
-        }
         // Receivers, grants and units as they are now: every change published before this
         // event was taken up is in the view before it is fanned out.
         try {
@@ -69,8 +63,26 @@ export class EventsConsumer implements OnModuleInit {
           throw viewNotCurrent(err);
         }
         this.slow('view', Date.now() - started);
-        const decisions = fanOut(this.registry.view, event);
-        const pushes = pushFanOut(this.registry.view, event);
+        const view = this.registry.view;
+        // Who asked for the topic is known from the subject: an event nobody receives (a
+        // listener's record changes, most often) is acked without decoding its body. Its
+        // limits are still checked by the audit log, which keeps every event.
+        const route = hostEventRoute(msg.subject);
+        const receivers = route ? receiversFor(view, route.tenantId, route.topic) : [];
+        const pushTypes = route ? view.pushTypesFor(route.tenantId, route.topic) : [];
+        if (route && receivers.length === 0 && pushTypes.length === 0) {
+          this.stats.count('events.unrouted');
+          return;
+        }
+        let event;
+        try {
+          event = normalizeHostEvent(msg.subject, msg.payload, msg);
+        } catch (err) {
+          if (err instanceof InvalidEventError) throw new PoisonMessageError(err.message);
+          throw err;
+        }
+        const decisions = fanOut(view, event, receivers);
+        const pushes = pushFanOut(view, event, pushTypes);
         if (decisions.length === 0 && pushes.length === 0) return;
         const at = new Date().toISOString();
         const source = { eventId: event.id, topic: event.topic };

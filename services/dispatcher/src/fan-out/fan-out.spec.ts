@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccountView, HostEvent, ReceiverView, RegistryChange, UnitView } from '@hookline/contracts';
 import { RegistryView } from '@hookline/registry-view';
-import { fanOut, webhookBody } from './fan-out';
+import { fanOut, receiversFor, webhookBody } from './fan-out';
 
 const now = '2026-01-01T00:00:00.000Z';
 let seq = 0;
@@ -95,6 +95,22 @@ describe('fanOut', () => {
     const v = view();
     v.apply(change('receiver', 'r1', receiver('r1', 'a1', ['Accounts.*'], { enabled: false }), 'updated'), 3);
     assert.ok(v.receivers('t').some((r) => r.id === 'r1'));
+  });
+  it('receiversFor names, from the tenant and topic alone, exactly the receivers fanOut decides about', () => {
+    const v = view();
+    const ids = (topic: string, tenant = 't') => receiversFor(v, tenant, topic).map((r) => r.id).sort();
+    assert.deepEqual(ids('Accounts.Update'), ['r-all', 'r-off', 'r1']);
+    assert.deepEqual(ids('Visits.Done'), ['r-all', 'r-other']);
+    assert.deepEqual(ids('Accounts.Update', 'other-tenant'), [], 'another tenant has none of these receivers');
+    for (const topic of ['Accounts.Update', 'Visits.Done', 'Listener.records.upserted', 'A.b']) {
+      assert.deepEqual(fanOut(v, event(topic, 'oslo')).map((d) => d.receiver.id).sort(), ids(topic), topic);
+    }
+    // A tenant whose receivers all ask for other topics: nothing to decide, so the dispatcher need not read the event's body.
+    const narrow = new RegistryView();
+    narrow.apply(change('account', 'a1', account('a1')), 1);
+    narrow.apply(change('receiver', 'r1', receiver('r1', 'a1', ['Accounts.*'])), 2);
+    assert.deepEqual(receiversFor(narrow, 't', 'Listener.records.upserted'), []);
+    assert.equal(receiversFor(narrow, 't', 'Accounts.Create').length, 1);
   });
   it('the body names the event and carries its object and data', () => {
     assert.deepEqual(JSON.parse(webhookBody(event('A.b', 'u'))), { id: 'e', topic: 'A.b', tenant: 't', occurredAt: now, object: { type: 'account', id: '1', unit: 'u' }, data: {} });

@@ -6,13 +6,14 @@ import type { RegistryView } from '@hookline/registry-view';
 
 export type FanOutDecision = { receiver: ReceiverView; send: true } | { receiver: ReceiverView; send: false; reason: string };
 
-export function fanOut(view: RegistryView, event: HostEvent): FanOutDecision[] {
-  const out: FanOutDecision[] = [];
-  for (const receiver of view.receivers(event.tenantId)) {
-    if (!receiver.topics.some((p) => topicMatches(p, event.topic))) continue;
-    out.push(decide(view, event, receiver));
-  }
-  return out;
+/** The tenant's active receivers that asked for this topic: the ones fanOut decides about (by subject alone, no body needed). */
+export function receiversFor(view: RegistryView, tenantId: string, topic: string): ReceiverView[] {
+  return view.receivers(tenantId).filter((r) => r.topics.some((p) => topicMatches(p, topic)));
+}
+
+/** A decision for each receiver of the event's topic (`receivers`, when the caller has them already). */
+export function fanOut(view: RegistryView, event: HostEvent, receivers = receiversFor(view, event.tenantId, event.topic)): FanOutDecision[] {
+  return receivers.map((receiver) => decide(view, event, receiver));
 }
 
 function decide(view: RegistryView, event: HostEvent, receiver: ReceiverView): FanOutDecision {

@@ -8,8 +8,7 @@ import type { RegistryView } from '@hookline/registry-view';
 
 export type PushDecision = { type: PushTypeView; send: true; url: string; source: PushFlagSource } | { type: PushTypeView; send: false; reason: string };
 
-export function pushFanOut(view: RegistryView, event: HostEvent): PushDecision[] {
-  const types = view.pushTypesFor(event.tenantId, event.topic);
+export function pushFanOut(view: RegistryView, event: HostEvent, types = view.pushTypesFor(event.tenantId, event.topic)): PushDecision[] {
   if (types.length === 0) return [];
   const settings = view.pushSettings(event.tenantId);
   const unitPath = event.object.unit ? view.unitPath(event.tenantId, event.object.unit) : undefined;
