@@ -11,7 +11,7 @@ import { InstanceStats } from '@hookline/observability';
 import type { DispatcherConfig } from '../config';
 import { AttemptService } from './attempt.service';
 import { OrderDedup } from './order-dedup';
-import { ReceiverGate } from './receiver-gate';
+import { ReceiverGate, type WaitLimits } from './receiver-gate';
 
 /** A stage that takes this long counts as slow in the per-instance statistics (latency tails). */
 export const SLOW_MS = 50;
@@ -37,7 +37,8 @@ export class AttemptRunner {
   }
 
   /**
-   * An order from a consumer. A busy receiver's order waits here in a short queue, or
+   * An order from a consumer. A busy receiver's order waits here in a short queue (or as
+   * long as a first attempt from fan-out may wait, when the receiver is answering), or
    * is handed back to come back when the receiver should have room (DeferredError), or
    * is parked in the retry-scheduler's agenda when that is far off; it is never failed.
    */
@@ -51,7 +52,7 @@ export class AttemptRunner {
     let completed = false;
     try {
       const key = this.laneOf(order);
-      const admission = this.gate.admit(key);
+      const admission = this.gate.admit(key, this.waitLimits());
       if (admission.kind === 'full') {
         if (admission.retryInMs <= this.config.parkAfterMs) {
           this.stats.count('orders.handed-back');
@@ -97,7 +98,7 @@ export class AttemptRunner {
       // unless its turn is further off than HOOKLINE_DISPATCH_INLINE_QUEUE_WAIT (or than an
       // order would wait before being parked): each waiting event holds one of the event
       // consumer's places, and a slow receiver must not take them from everybody else's events.
-      const admission = this.gate.tryAdmit(key, { stalledAfterMs: this.config.inlineWaitMs, maxWaitMs: Math.min(this.config.inlineQueueWaitMs, this.config.parkAfterMs) });
+      const admission = this.gate.tryAdmit(key, this.waitLimits());
       if (!admission) return false;
       try {
         if (admission.kind === 'queued') {
@@ -119,6 +120,11 @@ export class AttemptRunner {
     } finally {
       this.dedup.finish(orderKey, completed);
     }
+  }
+
+  /** How long work may wait in a busy receiver's queue here, an order as long as a first attempt from fan-out (see ReceiverGate.admit). */
+  private waitLimits(): WaitLimits {
+    return { stalledAfterMs: this.config.inlineWaitMs, maxWaitMs: Math.min(this.config.inlineQueueWaitMs, this.config.parkAfterMs) };
   }
 
   private async park(order: DispatchOrder, forMs: number): Promise<void> {

@@ -121,6 +121,49 @@ describe('ReceiverGate pacing of handed-back orders', () => {
     assert.deepEqual(delays, [20, 30, 40, 50]);
   });
 
+  it('with wait limits, an order waits beyond the orders\' queue as long as fan-out\'s work may, and only then is handed back', () => {
+    const { g } = busyLane(10);
+    const limits = { stalledAfterMs: 500, maxWaitMs: 60 };
+    // 2 waiting at 10 ms per completion: places 3..6 turn within 60 ms, the 7th would wait 70.
+    const kinds = Array.from({ length: 5 }, () => g.admit('a', limits).kind);
+    assert.deepEqual(kinds, ['queued', 'queued', 'queued', 'queued', 'full']);
+    assert.equal(g.stats('a').waiting, 6);
+    assert.equal(g.admit('a').kind, 'full', 'without limits, the orders\' queue (2) bounds it as before');
+    // A lane that has completed nothing for longer than stalledAfterMs takes no order beyond its queue.
+    const stalled = busyLane(10);
+    stalled.advance(501);
+    assert.equal(stalled.g.admit('a', limits).kind, 'full');
+  });
+
+  it('an order behind a long fan-out queue waits its turn instead of coming back again and again', async () => {
+    let t = 1_000;
+    const g = new ReceiverGate(1, 2, pacing, () => t);
+    const limits = { stalledAfterMs: 1000, maxWaitMs: 5_000 };
+    g.tryAdmit('a', limits);
+    // Measure the lane (5 ms per completion) and fill its queue with fan-out's work, far beyond the orders' queue of 2.
+    for (let i = 0; i < 6; i++) {
+      g.tryAdmit('a', limits);
+      t += 5;
+      g.release('a');
+    }
+    for (let i = 0; i < 100; i++) assert.equal(g.tryAdmit('a', limits)?.kind, 'queued');
+    const order = g.admit('a', limits);
+    assert.equal(order.kind, 'queued', '101 ahead at 5 ms each: about half a second, within the limit');
+    assert.equal(g.admit('a').kind, 'full', 'the rule before: handed back');
+    let served = false;
+    if (order.kind === 'queued') void order.ready.then(() => (served = true));
+    for (let i = 0; i < 100; i++) {
+      t += 5;
+      g.release('a');
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.equal(served, false, 'fan-out\'s 100 go first');
+    t += 5;
+    g.release('a');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(served, true, 'then the order, in its place');
+  });
+
   it('by default spaces return times a little less than a completion apart: early rather than late', () => {
     let t = 0;
     const g = new ReceiverGate(1, 1, undefined, () => t);

@@ -12,6 +12,12 @@
 
 export type Admission = { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | { kind: 'full'; retryInMs: number };
 
+/** How long work may wait in a busy lane's queue: not at all once the receiver has completed nothing for `stalledAfterMs`. */
+export interface WaitLimits {
+  stalledAfterMs: number;
+  maxWaitMs: number;
+}
+
 export interface GatePacing {
   /** Completions measured before the lane's own rate is trusted. */
   warmup: number;
@@ -67,21 +73,22 @@ export class ReceiverGate {
     private readonly now: () => number = Date.now,
   ) {}
 
-  admit(key: string): Admission {
-    let lane = this.lanes.get(key);
-    if (!lane) {
-      lane = { running: 0, waiting: [], completions: 0, lastCompletionAt: this.now(), msPerCompletion: this.pacing.initialMsPerCompletion, returnAt: 0 };
-      this.lanes.set(key, lane);
-    }
+  /**
+   * An order: a slot now, a place in the queue (up to `maxWaiting`), or a return time.
+   * With `wait`, an order also takes a place beyond that queue whenever work straight
+   * from fan-out would (tryAdmit's rule): while fan-out keeps a busy receiver's queue
+   * long, its turn is near, and handing it back only brings it back to the same full
+   * queue. (On a 100,000-event backlog, 1,400 orders made before the lanes had a rate
+   * were handed back 68,000 times, about 49 each, while fan-out's events kept the queue
+   * at several hundred.)
+   */
+  admit(key: string, wait?: WaitLimits): Admission {
+    const lane = this.laneFor(key);
     if (lane.running < this.maxRunning) {
       lane.running++;
       return { kind: 'run' };
     }
-    if (lane.waiting.length < this.maxWaiting) {
-      const l = lane;
-      // The slot passes straight to the waiter (running stays the same), so nobody can jump the queue.
-      return { kind: 'queued', ready: new Promise<void>((resolve) => l.waiting.push(resolve)) };
-    }
+    if (lane.waiting.length < this.maxWaiting || (wait && this.turnWithin(lane, wait))) return { kind: 'queued', ready: this.enqueue(lane) };
     return { kind: 'full', retryInMs: this.returnSlot(lane) };
   }
 
@@ -95,26 +102,39 @@ export class ReceiverGate {
    * has no measured rate yet and its queue (as long as the orders' queue) is full.
    * Otherwise undefined, and nothing changes (no return time is given out).
    */
-  tryAdmit(key: string, limits: { stalledAfterMs: number; maxWaitMs: number }): { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | undefined {
+  tryAdmit(key: string, limits: WaitLimits): { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | undefined {
+    const lane = this.laneFor(key);
+    if (lane.running < this.maxRunning) {
+      lane.running++;
+      return { kind: 'run' };
+    }
+    return this.turnWithin(lane, limits) ? { kind: 'queued', ready: this.enqueue(lane) } : undefined;
+  }
+
+  private laneFor(key: string): Lane {
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = { running: 0, waiting: [], completions: 0, lastCompletionAt: this.now(), msPerCompletion: this.pacing.initialMsPerCompletion, returnAt: 0 };
       this.lanes.set(key, lane);
     }
-    if (lane.running < this.maxRunning) {
-      lane.running++;
-      return { kind: 'run' };
-    }
+    return lane;
+  }
+
+  /** A place at the end of the queue; the slot passes straight to the waiter (running stays the same), so nobody can jump the queue. */
+  private enqueue(lane: Lane): Promise<void> {
+    return new Promise<void>((resolve) => lane.waiting.push(resolve));
+  }
+
+  /** Whether a newcomer at the end of a full lane's queue would get its turn within `limits` (see tryAdmit). */
+  private turnWithin(lane: Lane, limits: WaitLimits): boolean {
     const since = this.now() - lane.lastCompletionAt;
-    if (since > limits.stalledAfterMs) return undefined;
+    if (since > limits.stalledAfterMs) return false;
     // Until the lane has measured its rate, no more wait than an order would be let wait: a
     // receiver that has just started to hang looks fast for the first few hundred ms, and the
     // events let in then would hold the fan-out's places until it has worked through them.
-    if (lane.completions < this.pacing.warmup && lane.waiting.length >= this.maxWaiting) return undefined;
+    if (lane.completions < this.pacing.warmup && lane.waiting.length >= this.maxWaiting) return false;
     const per = this.msPerCompletionAtBest(lane, since);
-    if ((lane.waiting.length + 1) * per > limits.maxWaitMs) return undefined;
-    const l = lane;
-    return { kind: 'queued', ready: new Promise<void>((resolve) => l.waiting.push(resolve)) };
+    return (lane.waiting.length + 1) * per <= limits.maxWaitMs;
   }
 
   release(key: string): void {
