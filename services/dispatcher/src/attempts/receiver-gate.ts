@@ -1,7 +1,8 @@
 // Bounds the attempts in flight per receiver. Beyond the limit an order waits here, in
-// order, for a free slot (up to a small queue per receiver); only beyond that queue is
-// it handed back to the broker. Waiting locally instead of handing back keeps a long
-// backlog for one receiver from cycling through JetStream again and again.
+// order, for a free slot (up to a small queue per receiver, or longer while the receiver
+// answers and the order's turn is near: see admit); only beyond that is it handed back
+// to the broker. Waiting locally instead of handing back keeps a long backlog for one
+// receiver from cycling through JetStream again and again.
 //
 // An order handed back is told when to return: the gate measures how fast each busy
 // receiver completes attempts and gives the handed-back orders return times one
