@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { connect } from '@nats-io/transport-node';
+import { connect, headers as natsHeaders } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { CONSUMERS, HEADERS, SERVICE_NAMES, STREAMS, subjects } from '@hookline/contracts';
 import { assertProblem, createAccount, eventually, startTestStack, TestStack } from '@hookline/testing';
@@ -167,6 +167,42 @@ describe('host events', () => {
     assert.equal(list.length, 1);
     assert.equal(list[0].publishedBy, 'nats');
     assert.deepEqual(list[0].data, { direct: true });
+  });
+
+  it('takes several events in one message published on NATS (the Hookline-Events header), and dead-letters such a message whole when one of them is not valid', async () => {
+    const nc = await connect({ servers: stack.nats.url });
+    try {
+      const js = jetstream(nc);
+      const jsm = await jetstreamManager(nc);
+      const many = (ids: string[]) => JSON.stringify(ids.map((id) => ({ object: { type: 'visit', id }, data: { id } })));
+      const h = (n: number) => {
+        const hdrs = natsHeaders();
+        hdrs.set(HEADERS.eventCount, String(n));
+        return hdrs;
+      };
+      await js.publish(subjects.event('acme', 'Visits.Batched'), many(['b-1', 'b-2', 'b-3']), { msgID: 'batch-1', headers: h(3) });
+      // One element without object.id: the whole message is refused, the one before it kept.
+      const bad = JSON.stringify([{ object: { type: 'visit', id: 'b-4' } }, { object: { type: 'visit' } }]);
+      const refused = await js.publish(subjects.event('acme', 'Visits.Batched'), bad, { msgID: 'batch-2', headers: h(2) });
+      const stored = await eventually('the three events of the first message', async () => {
+        const r = await stack.operator.get('/v1/audit/events?tenant=acme&topic=Visits.Batched');
+        return r.body.data.length >= 3 ? r.body.data : undefined;
+      });
+      assert.deepEqual(stored.map((e: { object: { id: string } }) => e.object.id).sort(), ['b-1', 'b-2', 'b-3']);
+      assert.equal(new Set(stored.map((e: { id: string }) => e.id)).size, 3, 'each an event with an id of its own');
+      assert.deepEqual(stored.map((e: { idempotencyKey: string }) => e.idempotencyKey).sort(), ['batch-1#0', 'batch-1#1', 'batch-1#2']);
+      const letter = await eventually('the refused message dead-lettered by the audit log', async () => {
+        const dl = await jsm.streams.info(STREAMS.deadLetter.name);
+        for (let seq = dl.state.first_seq; seq <= dl.state.last_seq && dl.state.messages > 0; seq++) {
+          const m = await jsm.streams.getMessage(STREAMS.deadLetter.name, { seq }).catch(() => null);
+          if (m?.subject === subjects.deadLetter(CONSUMERS.auditEvents.durable) && m.header?.get(HEADERS.dlqSeq) === String(refused.seq)) return m;
+        }
+        return undefined;
+      });
+      assert.match(letter.header?.get(HEADERS.dlqReason) ?? '', /\[1\]\.object\.id/);
+    } finally {
+      await nc.close();
+    }
   });
 
   it('bounds nesting and width at parse time: a 400 naming the limit (never a 500), and what fits is stored as sent', async () => {

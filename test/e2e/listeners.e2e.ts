@@ -10,6 +10,9 @@ import { createHmac } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { HEADERS, STREAMS } from '@hookline/contracts';
 import {
   allRecords,
   assertProblem,
@@ -349,6 +352,42 @@ describe('inbound webhook listeners', () => {
       assert.equal(ev.object.id, '800');
       assert.deepEqual(ev.data.key, { id: 800 });
       assert.equal(ev.data.listener.name, 'orders');
+
+      // The changes of one apply batch travel several to a message of the events stream
+      // (the Hookline-Events header); each is still an event of its own: its own id, its
+      // own webhook, its own row in the audit log.
+      const subject = `hookline.events.${TENANT}.Listener.orders.Upserted`;
+      const nc = await connect({ servers: stack.nats.url });
+      try {
+        const jsm = await jetstreamManager(nc);
+        const before = (await jsm.streams.info(STREAMS.events.name)).state.last_seq;
+        const ids = Array.from({ length: 25 }, (_, i) => 900 + i);
+        assert.equal((await send(orders, 'POST', JSON.stringify(ids.map((id) => ({ id, total: id }))), auth())).status, 202);
+        const wanted = (e: { topic: string; object: { id: string } }) => e.topic === 'Listener.orders.Upserted' && ids.includes(Number(e.object.id));
+        const delivered = await eventually('a webhook per record', async () => {
+          const got = receiver.requests.map((r) => JSON.parse(r.body)).filter(wanted);
+          return new Set(got.map((e) => e.object.id)).size === ids.length ? got : undefined;
+        });
+        assert.equal(new Set(delivered.map((e: { id: string }) => e.id)).size, ids.length, 'each record change is an event with an id of its own');
+        const audited = await eventually('an audit row per record', async () => {
+          const r = await stack.operator.get(`/v1/audit/events?tenant=${TENANT}&topic=Listener.orders.Upserted&limit=500`);
+          const rows = r.body.data.filter(wanted);
+          return rows.length >= ids.length ? rows : undefined;
+        });
+        assert.equal(audited.length, ids.length, 'each kept once');
+        assert.deepEqual(new Set(audited.map((e: { id: string }) => e.id)), new Set(delivered.map((e: { id: string }) => e.id)));
+        // How they travelled: fewer messages than events, at least one carrying several.
+        const counts: number[] = [];
+        const last = (await jsm.streams.info(STREAMS.events.name)).state.last_seq;
+        for (let seq = before + 1; seq <= last; seq++) {
+          const m = await jsm.streams.getMessage(STREAMS.events.name, { seq });
+          if (m?.subject === subject) counts.push(Number(m.header?.get(HEADERS.eventCount) || 1));
+        }
+        assert.equal(counts.reduce((a, b) => a + b, 0), ids.length, `the messages on ${subject} carry exactly the 25 events: ${counts.join(', ')}`);
+        assert.ok(counts.length < ids.length && Math.max(...counts) > 1, `several events to a message: ${counts.join(', ')}`);
+      } finally {
+        await nc.close();
+      }
     });
   });
 

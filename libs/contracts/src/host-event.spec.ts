@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventIdFor, hostEventRoute, InvalidEventError, normalizeHostEvent, TOPIC_RE } from './host-event';
+import { eventIdFor, hostEventRoute, InvalidEventError, MAX_EVENTS_PER_MESSAGE, normalizeHostEvent, normalizeHostEvents, TOPIC_RE } from './host-event';
 import { stableUuid, UUID_RE, uuidv7 } from './ids';
 import { JSON_LIMITS, jsonLimitProblem } from './json-limits';
 
@@ -105,4 +105,46 @@ describe('hostEventRoute', () => {
     assert.deepEqual(hostEventRoute('hookline.events.t-1.A'), { tenantId: 't-1', topic: 'A' });
     for (const bad of ['hookline.events.acme', 'hookline.other.acme.A', 'x.events.acme.A', '']) assert.equal(hostEventRoute(bad), undefined, bad);
   });
+});
+
+describe('normalizeHostEvents', () => {
+  const meta = { streamSeq: 9, timestampMs: Date.parse('2026-01-01T00:00:00Z') };
+  const subject = 'hookline.events.acme.Listener.orders.Upserted';
+  const full = (id: string) => ({ id, tenantId: 'acme', topic: 'Listener.orders.Upserted', object: { type: 'listener:orders', id }, data: { n: id }, receivedAt: '2026-01-01T00:00:01.000Z', publishedBy: 'listener:l-1' });
+
+  it('reads a message without the header as one event, as before', () => {
+    const events = normalizeHostEvents(subject, full('e-1'), meta);
+    assert.deepEqual(events.map((e) => e.id), ['e-1']);
+  });
+  it('reads each element of a message that carries several, in order, each keeping its own id', () => {
+    const events = normalizeHostEvents(subject, [full('e-1'), full('e-2'), full('e-3')], { ...meta, count: '3' });
+    assert.deepEqual(events.map((e) => e.id), ['e-1', 'e-2', 'e-3']);
+    assert.deepEqual(events.map((e) => e.data), [{ n: 'e-1' }, { n: 'e-2' }, { n: 'e-3' }]);
+  });
+  it('gives elements published straight on NATS without an id one of their own, stable per message and place', () => {
+    const raw = [{ object: { type: 't', id: '1' } }, { object: { type: 't', id: '1' } }];
+    const a = normalizeHostEvents(subject, raw, { ...meta, count: '2', msgId: 'm-1' });
+    const b = normalizeHostEvents(subject, raw, { ...meta, count: '2', msgId: 'm-1' });
+    assert.deepEqual(a.map((e) => e.id), b.map((e) => e.id));
+    assert.notEqual(a[0].id, a[1].id);
+    assert.equal(a[1].id, stableUuid('event', 'acme', 'm-1#1'));
+    assert.equal(a[1].idempotencyKey, 'm-1#1');
+    const bySeq = normalizeHostEvents(subject, raw, { ...meta, count: '2' });
+    assert.notEqual(bySeq[0].id, bySeq[1].id);
+    assert.notEqual(bySeq[0].id, normalizeHostEvent(subject, raw[0], meta).id, 'the first of several is not the message read as one');
+  });
+  const bad: [string, unknown, string | undefined, RegExp][] = [
+    ['a count that is not a number', [full('a')], 'one', /Hookline-Events: must be a count/],
+    ['a count of 0', [], '0', /Hookline-Events/],
+    ['a count past the most a message may carry', [full('a')], String(MAX_EVENTS_PER_MESSAGE + 1), /Hookline-Events/],
+    ['a body that is not an array', full('a'), '1', /body: must be a JSON array/],
+    ['fewer elements than the count', [full('a')], '2', /holds 1 events where the Hookline-Events header says 2/],
+    ['a bad element, named by its place', [full('a'), { object: { type: 't' } }], '2', /^\[1\]\.object\.id: must be a non-empty string/],
+    ['an element of another topic', [{ ...full('a'), topic: 'Other' }], '1', /^\[0\]\.topic: /],
+  ];
+  for (const [name, raw, count, message] of bad) {
+    it(`refuses the whole message for ${name}`, () => {
+      assert.throws(() => normalizeHostEvents(subject, raw, { ...meta, count }), (e: unknown) => e instanceof InvalidEventError && message.test(e.message));
+    });
+  }
 });

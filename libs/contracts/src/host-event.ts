@@ -55,7 +55,7 @@ export function hostEventRoute(subject: string): { tenantId: string; topic: stri
 export function normalizeHostEvent(
   subject: string,
   raw: unknown,
-  meta: { msgId?: string; streamSeq: number; timestampMs: number },
+  meta: { msgId?: string; streamSeq: number; timestampMs: number; index?: number },
 ): HostEvent {
   const route = hostEventRoute(subject);
   if (!route) throw new InvalidEventError('subject', `"${subject}" is not hookline.events.<tenant>.<topic>`);
@@ -73,12 +73,14 @@ export function normalizeHostEvent(
   if (obj.unit !== undefined && typeof obj.unit !== 'string') throw new InvalidEventError('object.unit', 'must be a string');
   const data = r.data ?? {};
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidEventError('data', 'must be an object');
+  // The n-th event of a message that carries several is told apart by its place in it.
+  const msgKey = meta.msgId === undefined ? undefined : meta.index === undefined ? meta.msgId : `${meta.msgId}#${meta.index}`;
   const id =
     typeof r.id === 'string' && r.id !== ''
       ? r.id
-      : meta.msgId
-        ? stableUuid('event', tenantId, meta.msgId)
-        : stableUuid('event-seq', tenantId, String(meta.streamSeq));
+      : msgKey
+        ? stableUuid('event', tenantId, msgKey)
+        : stableUuid('event-seq', tenantId, meta.index === undefined ? String(meta.streamSeq) : `${meta.streamSeq}#${meta.index}`);
   return {
     id,
     tenantId,
@@ -86,7 +88,42 @@ export function normalizeHostEvent(
     object: { type: obj.type, id: obj.id, ...(obj.unit !== undefined ? { unit: obj.unit as string } : {}) },
     data: data as Record<string, unknown>,
     receivedAt: typeof r.receivedAt === 'string' ? r.receivedAt : new Date(meta.timestampMs).toISOString(),
-    ...(typeof r.idempotencyKey === 'string' ? { idempotencyKey: r.idempotencyKey } : meta.msgId ? { idempotencyKey: meta.msgId } : {}),
+    ...(typeof r.idempotencyKey === 'string' ? { idempotencyKey: r.idempotencyKey } : msgKey ? { idempotencyKey: msgKey } : {}),
     publishedBy: typeof r.publishedBy === 'string' ? r.publishedBy : 'nats',
   };
+}
+
+/**
+ * Most events one message of the events stream may carry. A message with the
+ * Hookline-Events header holds a JSON array of that many events, all of its subject's
+ * tenant and topic: the webhook-listener publishes the record changes of one apply batch
+ * that way, so a thousand changes cost the broker, the dispatcher and the audit log a few
+ * messages instead of a thousand. Each event in it is an event of its own everywhere else
+ * (its own id, its own row in the audit log, its own deliveries).
+ */
+export const MAX_EVENTS_PER_MESSAGE = 1000;
+
+/**
+ * The events one message of the events stream carries: one, or, with the
+ * Hookline-Events header (`count`), each element of its JSON array in order. Any
+ * element that is not a valid event makes the whole message invalid.
+ */
+export function normalizeHostEvents(
+  subject: string,
+  raw: unknown,
+  meta: { msgId?: string; streamSeq: number; timestampMs: number; count?: string },
+): HostEvent[] {
+  if (meta.count === undefined) return [normalizeHostEvent(subject, raw, meta)];
+  const count = /^[1-9][0-9]{0,5}$/.test(meta.count) ? Number(meta.count) : NaN;
+  if (!(count <= MAX_EVENTS_PER_MESSAGE)) throw new InvalidEventError('Hookline-Events', `must be a count of events from 1 to ${MAX_EVENTS_PER_MESSAGE}, got "${meta.count.slice(0, 40)}"`);
+  if (!Array.isArray(raw)) throw new InvalidEventError('body', 'must be a JSON array of events (the Hookline-Events header says it carries several)');
+  if (raw.length !== count) throw new InvalidEventError('body', `holds ${raw.length} events where the Hookline-Events header says ${count}`);
+  return raw.map((item, index) => {
+    try {
+      return normalizeHostEvent(subject, item, { ...meta, index });
+    } catch (err) {
+      if (err instanceof InvalidEventError) throw new InvalidEventError(`[${index}].${err.field}`, err.message.slice(err.field.length + 2));
+      throw err;
+    }
+  });
 }

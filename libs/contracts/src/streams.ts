@@ -205,6 +205,8 @@ export const HEADERS = {
   dlqStream: 'Hookline-Dlq-Stream',
   dlqSeq: 'Hookline-Dlq-Seq',
   dlqReason: 'Hookline-Dlq-Reason',
+  /** On a message of the events stream that carries several events (a JSON array): how many. */
+  eventCount: 'Hookline-Events',
 } as const;
 
 /**

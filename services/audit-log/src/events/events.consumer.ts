@@ -1,9 +1,12 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { CONSUMERS, InvalidEventError, normalizeHostEvent } from '@hookline/contracts';
+import { CONSUMERS, HEADERS, InvalidEventError, normalizeHostEvents } from '@hookline/contracts';
 import { ConsumerHost, PoisonMessageError } from '@hookline/messaging';
 import { EventsRepository } from './events.repository';
 
-/** Projects every host event into audit_events. Idempotent, so redelivery never stores twice. */
+/**
+ * Projects every host event into audit_events, each event of a message that carries
+ * several as a row of its own. Idempotent, so redelivery never stores twice.
+ */
 @Injectable()
 export class EventsConsumer implements OnModuleInit {
   constructor(
@@ -13,9 +16,10 @@ export class EventsConsumer implements OnModuleInit {
 
   onModuleInit(): void {
     this.host.registerBatch(CONSUMERS.auditEvents, 'host-event', async (msgs) => {
-      const events = msgs.map((msg) => {
+      const events = msgs.flatMap((msg) => {
         try {
-          return { event: normalizeHostEvent(msg.subject, msg.payload, msg), streamSeq: msg.streamSeq };
+          const meta = { msgId: msg.msgId, streamSeq: msg.streamSeq, timestampMs: msg.timestampMs, count: msg.headers[HEADERS.eventCount] };
+          return normalizeHostEvents(msg.subject, msg.payload, meta).map((event) => ({ event, streamSeq: msg.streamSeq }));
         } catch (err) {
           if (err instanceof InvalidEventError) throw new PoisonMessageError(err.message);
           throw err;

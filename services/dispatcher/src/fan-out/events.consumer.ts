@@ -5,16 +5,18 @@ import {
   deliveryIdFor,
   deliveryMsgIds,
   deliverySubjects,
+  HEADERS,
   hostEventRoute,
   InvalidEventError,
-  normalizeHostEvent,
+  normalizeHostEvents,
   pushDeliveryIdFor,
   type DeliveryCreated,
+  type HostEvent,
   type DeliveryLifecycleEvent,
 } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, PoisonMessageError } from '@hookline/messaging';
 import { InstanceStats } from '@hookline/observability';
-import { RegistryViewProvider, viewNotCurrent } from '@hookline/registry-view';
+import { RegistryViewProvider, viewNotCurrent, type RegistryView } from '@hookline/registry-view';
 import { AttemptRunner, SLOW_MS } from '../attempts/attempt-runner';
 import { FactRecorder } from '../attempts/fact-recorder';
 import type { DispatcherConfig } from '../config';
@@ -71,41 +73,50 @@ export class EventsConsumer implements OnModuleInit {
         const receivers = route ? receiversFor(view, route.tenantId, route.topic) : [];
         const pushTypes = route ? view.pushTypesFor(route.tenantId, route.topic) : [];
         if (route && receivers.length === 0 && pushTypes.length === 0) {
-          this.stats.count('events.unrouted');
+          this.stats.count('events.unrouted', Number(msg.headers[HEADERS.eventCount] ?? 1) || 1);
           return;
         }
-        let event;
+        let events: HostEvent[];
         try {
-          event = normalizeHostEvent(msg.subject, msg.payload, msg);
+          events = normalizeHostEvents(msg.subject, msg.payload, { msgId: msg.msgId, streamSeq: msg.streamSeq, timestampMs: msg.timestampMs, count: msg.headers[HEADERS.eventCount] });
         } catch (err) {
           if (err instanceof InvalidEventError) throw new PoisonMessageError(err.message);
           throw err;
         }
-        const decisions = fanOut(view, event, receivers);
-        const pushes = pushFanOut(view, event, pushTypes);
-        if (decisions.length === 0 && pushes.length === 0) return;
-        const at = new Date().toISOString();
-        const source = { eventId: event.id, topic: event.topic };
-        const unit = event.object.unit ? { unit: event.object.unit } : {};
+        // A message that carries several events (a listener's record changes) is acked once
+        // every delivery of every one of them is recorded; if this process dies before, they
+        // all come again, with the same delivery ids.
         const filtered: DeliveryLifecycleEvent[] = [];
         const sends: Promise<void>[] = [];
-        for (const d of pushes) {
-          const type = d.type.type;
-          const common = { deliveryId: pushDeliveryIdFor(event.id, type), tenantId: event.tenantId, kind: 'push' as const, at, source, target: type, targetName: type, ...unit };
-          if (!d.send) filtered.push({ ...common, type: 'filtered', reason: d.reason });
-          else sends.push(this.deliver({ ...common, type: 'created', url: d.url, body: pushBody(type, event) }));
-        }
-        const body = decisions.length > 0 ? webhookBody(event) : '';
-        for (const d of decisions) {
-          const common = { deliveryId: deliveryIdFor(event.id, d.receiver.id), tenantId: event.tenantId, kind: 'webhook' as const, at, source, target: d.receiver.id, targetName: d.receiver.name, ...unit };
-          if (!d.send) filtered.push({ ...common, type: 'filtered', reason: d.reason });
-          else sends.push(this.deliver({ ...common, type: 'created', url: d.receiver.url, body }));
-        }
+        for (const event of events) this.fanOutOne(view, event, receivers, pushTypes, filtered, sends);
+        if (filtered.length === 0 && sends.length === 0) return;
         await Promise.all([this.facts.record(...filtered), ...sends]);
       },
       // Each event may wait (briefly) for its receivers' room: as many in flight as attempts may be.
       { concurrency: this.config.attemptConcurrency },
     );
+  }
+
+  /** One event's deliveries: those to attempt go to `sends`, those filtered out (with why) to `filtered`. */
+  private fanOutOne(view: RegistryView, event: HostEvent, receivers: ReturnType<typeof receiversFor>, pushTypes: ReturnType<RegistryView['pushTypesFor']>, filtered: DeliveryLifecycleEvent[], sends: Promise<void>[]): void {
+    const decisions = fanOut(view, event, receivers);
+    const pushes = pushFanOut(view, event, pushTypes);
+    if (decisions.length === 0 && pushes.length === 0) return;
+    const at = new Date().toISOString();
+    const source = { eventId: event.id, topic: event.topic };
+    const unit = event.object.unit ? { unit: event.object.unit } : {};
+    for (const d of pushes) {
+      const type = d.type.type;
+      const common = { deliveryId: pushDeliveryIdFor(event.id, type), tenantId: event.tenantId, kind: 'push' as const, at, source, target: type, targetName: type, ...unit };
+      if (!d.send) filtered.push({ ...common, type: 'filtered', reason: d.reason });
+      else sends.push(this.deliver({ ...common, type: 'created', url: d.url, body: pushBody(type, event) }));
+    }
+    const body = decisions.length > 0 ? webhookBody(event) : '';
+    for (const d of decisions) {
+      const common = { deliveryId: deliveryIdFor(event.id, d.receiver.id), tenantId: event.tenantId, kind: 'webhook' as const, at, source, target: d.receiver.id, targetName: d.receiver.name, ...unit };
+      if (!d.send) filtered.push({ ...common, type: 'filtered', reason: d.reason });
+      else sends.push(this.deliver({ ...common, type: 'created', url: d.receiver.url, body }));
+    }
   }
 
   private slow(stage: string, ms: number): void {

@@ -1,17 +1,18 @@
 // Applies accepted listener changes (HOOKLINE_INGEST) to the tenant's tables: a batch at a
 // time, in stream order, in one transaction with the records' versions and the accepted
-// requests' log entries; each applied change is published as a host event before the
-// transaction commits (with a Nats-Msg-Id derived from its stream sequence, so a batch
-// retried after a crash publishes nothing twice), and the batch is acked after it.
+// requests' log entries. Each applied change is a host event (its id derived from its
+// stream sequence), published before the transaction commits, the events of one topic
+// several to a message (event-messages.ts); the batch is acked after the commit.
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { CONSUMERS, HEADERS, subjects, type ListenerChangeState } from '@hookline/contracts';
+import { CONSUMERS, HEADERS, type HostEvent, type ListenerChangeState } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, type ConsumedMessage } from '@hookline/messaging';
 import { correlation, LOGGER, Logger } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
 import { LogsRepository, type LogEntry } from '../logs/logs.repository';
 import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
 import { changeEvent, planBatch, recordKeyOfItem, type Effect, type Item } from './apply-plan';
+import { eventMessages } from './event-messages';
 import { ApplyRepository } from './apply.repository';
 import { GroupCommit } from './group-commit';
 
@@ -73,7 +74,7 @@ export class ApplyConsumer implements OnModuleInit {
 
       const failedSeqs = new Map(failed.map((f) => [f.item.seq, f.error]));
       const entries: LogEntry[] = [];
-      const events: Promise<unknown>[] = [];
+      const events: { event: HostEvent; correlationId?: string }[] = [];
       for (const item of plan.effects.flatMap((e) => e.items).concat(plan.failed.map((f) => f.item))) {
         const l = listenerOf(item.msg.listenerId) as ListenerChangeState;
         const error = failedSeqs.get(item.seq);
@@ -97,16 +98,18 @@ export class ApplyConsumer implements OnModuleInit {
           });
         }
         if (!error) {
-          const event = changeEvent(l, item);
           const corr = correlationOf.get(item.seq);
-          events.push(this.publisher.publish('host-event', subjects.event(event.tenantId, event.topic), event, { msgId: event.id, ...(corr ? { headers: { [HEADERS.correlationId]: corr } } : {}) }));
+          events.push({ event: changeEvent(l, item), ...(corr ? { correlationId: corr } : {}) });
         }
       }
+      const published = Promise.all(eventMessages(events).map((m) => this.publisher.publishRaw(m.subject, m.body, { msgId: m.msgId, headers: m.headers })));
+      // Awaited below; a failure of the log write first must not leave it unhandled.
+      published.catch(() => undefined);
       await this.logs.append(entries, em);
       mark('logged');
       // Published before the commit: a crash in between applies the batch again, and the
       // events come out as duplicates of themselves.
-      await Promise.all(events);
+      await published;
       mark('published');
     });
     mark('committed');
