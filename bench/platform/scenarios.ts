@@ -281,10 +281,39 @@ function feedRow(f: FeedResult, loggedAt: number | undefined) {
   return { deliveredMs, loggedMs, deliveredRate: rate(f.delivered, deliveredMs), loggedRate: loggedMs ? rate(f.delivered, loggedMs) : 0 };
 }
 
+/** The delivered scenario's feed: 1 event -> 1 receiver, `first` onwards, at most `window` outstanding. */
+function feedOne(ctx: Ctx, t: BenchTenant, first: number, total = ctx.o.delivered): Promise<FeedResult> {
+  const { o, farm } = ctx;
+  return feedWindowed({
+    total,
+    window: o.window,
+    perEvent: 1,
+    maxMs: o.scenarioSeconds * 1000,
+    publish: (i) => t.publish(first + i, o.feed),
+    received: () => farm.unique(t.indexes),
+    lastReceivedAt: () => farm.lastAt(t.indexes),
+    progress: (ms) => farm.progress(ms),
+  });
+}
+
+/**
+ * As many deliveries as a window measures, through the same processes, before it: the
+ * HTTP baselines warm up too, and the first few thousand deliveries of a dispatcher that
+ * has delivered nothing yet cost up to a fifth more while V8 compiles its code (see
+ * replicas). Without it, the delivered scenario, the first to deliver, was measured cold.
+ */
+async function warmUp(ctx: Ctx, t: BenchTenant, first: number, what: string, total = ctx.o.delivered): Promise<void> {
+  const warm = await feedOne(ctx, t, first, total);
+  if (!warm.complete) ctx.results.errors.push(`${what}: a warm-up did not complete`);
+  await logCaughtUp(ctx, 60_000);
+  await settle(ctx, `${what} warm-up`);
+}
+
 /** 1 event -> 1 receiver, websub-signed, attempt logged; also counts PostgreSQL statements. */
 export async function delivered(ctx: Ctx): Promise<void> {
   const { o, b, farm, results, pg } = ctx;
   const t = await readyTenant(ctx, 'bench-delivered', 1);
+  await warmUp(ctx, t, 3_000_000, 'delivered', Math.ceil(ctx.o.delivered / 2));
   const before = await pg.reset();
   const orders0 = await orderHandOuts(b.jsm);
   const cpu = cpuMeter(ctx);
@@ -292,16 +321,7 @@ export async function delivered(ctx: Ctx): Promise<void> {
   let after!: Awaited<ReturnType<PgStats['snapshot']>>;
   let cpuUse!: ReturnType<ReturnType<typeof cpuMeter>['end']>;
   const { value: f, work } = await withWork(ctx, async () => {
-    const fed = await feedWindowed({
-      total: o.delivered,
-      window: o.window,
-      perEvent: 1,
-      maxMs: o.scenarioSeconds * 1000,
-      publish: (i) => t.publish(i, o.feed),
-      received: () => farm.unique(t.indexes),
-      lastReceivedAt: () => farm.lastAt(t.indexes),
-      progress: (ms) => farm.progress(ms),
-    });
+    const fed = await feedOne(ctx, t, 0);
     loggedAt = await logCaughtUp(ctx, 60_000);
     // Background work (pollers) keeps counting while we wait; the snapshot is taken as soon as the log caught up.
     after = await pg.snapshot();
@@ -372,25 +392,14 @@ export async function delivered(ctx: Ctx): Promise<void> {
  * per delivery.
  */
 export async function replicas(ctx: Ctx): Promise<void> {
-  const { o, b, farm, results } = ctx;
+  const { o, b, results } = ctx;
   const t = await readyTenant(ctx, 'bench-replicas', 1);
-  const feed = (first: number, total: number) =>
-    feedWindowed({
-      total,
-      window: o.window,
-      perEvent: 1,
-      maxMs: o.scenarioSeconds * 1000,
-      publish: (i) => t.publish(first + i, o.feed),
-      received: () => farm.unique(t.indexes),
-      lastReceivedAt: () => farm.lastAt(t.indexes),
-      progress: (ms) => farm.progress(ms),
-    });
   const measure = async (first: number) => {
     const cpu = cpuMeter(ctx);
     let cpuUse!: ReturnType<ReturnType<typeof cpuMeter>['end']>;
     let loggedAt: number | undefined;
     const { value: f, work } = await withWork(ctx, async () => {
-      const fed = await feed(first, o.delivered);
+      const fed = await feedOne(ctx, t, first);
       loggedAt = await logCaughtUp(ctx, 60_000);
       cpuUse = cpu.end(fed.delivered, 'delivery');
       return fed;
@@ -405,18 +414,12 @@ export async function replicas(ctx: Ctx): Promise<void> {
   // compiles its code (with a warm-up of a quarter of that, the second replica spent 0.28
   // ms per delivery against the first's 0.23; with a whole one, 0.245–0.248 against
   // 0.248–0.254), and with --only the first one is as new.
-  const warmUp = async (first: number) => {
-    const warm = await feed(first, o.delivered);
-    if (!warm.complete) results.errors.push('replicas: a warm-up did not complete');
-    await logCaughtUp(ctx, 60_000);
-    await settle(ctx, 'replicas warm-up');
-  };
-  await warmUp(3_000_000);
+  await warmUp(ctx, t, 3_000_000, 'replicas');
   const one = await measure(0);
   const replica = await b.stack.addReplica('dispatcher');
   try {
     b.cpuGroups();
-    await warmUp(2_000_000);
+    await warmUp(ctx, t, 2_000_000, 'replicas');
     const two = await measure(1_000_000);
     const attempts = [...two.work].filter(([k]) => k === 'dispatcher' || k.startsWith('dispatcher#')).map(([k, w]) => [k, w.attempts ?? 0] as const);
     const all = attempts.reduce((a, [, n]) => a + n, 0);
