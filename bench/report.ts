@@ -40,6 +40,8 @@ export function targets(results: Results, feed: 'nats' | 'http', compiled = fals
   };
   const delivered = results.get('platform.delivered');
   t('delivered webhooks/s vs raw undici', delivered ? results.ratio(delivered) : undefined, '>=', 0.25, 'x');
+  // Issue 15: "Hookline must be the faster choice" than a plain queue worker on the same machine.
+  t('delivered webhooks/s vs the plain queue worker', results.get('platform.delivered.vsQueue')?.value, '>=', 1, 'x');
   t(`p99 latency at half load (${feed === 'nats' ? 'JetStream publish' : 'POST /v1/events'} -> receiver)`, results.get(`platform.latency.${feed}.p99`)?.value, '<=', 50, 'ms');
   const backlog = results.get('platform.backlog');
   t('backlog drain vs steady delivery rate', backlog ? results.ratio(backlog) : undefined, '>=', 0.8, 'x');

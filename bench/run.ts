@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { httpBaselines } from './baselines/http';
 import { jetstreamBaselines } from './baselines/jetstream';
 import { postgresBaselines } from './baselines/postgres';
+import { queueWorkerBaseline } from './baselines/queue-worker';
 import { cleanup, installSignalHandlers, onCleanup } from './lib/cleanup';
 import { nowMs } from './lib/clock';
 import { parseOptions, type BenchOptions } from './lib/options';
@@ -107,6 +108,10 @@ async function main(): Promise<void> {
   await step('postgres', o, results, async () => {
     const url = b.stack.postgres ? await b.stack.postgres.createDatabase('bench_baseline') : b.databaseUrl;
     await postgresBaselines(o, url, results);
+  });
+  await step('queue', o, results, async () => {
+    const url = b.stack.postgres ? await b.stack.postgres.createDatabase('bench_queue') : b.databaseUrl;
+    await queueWorkerBaseline(o, farm, url, () => b.cpuGroups(), results);
   });
 
   const platform = ['accepted', 'listener', 'delivered', 'latency', 'fanout', 'isolation', 'replicas', 'backlog'].filter((s) => !o.skip.has(s));

@@ -124,7 +124,7 @@ const NUMERIC: Record<string, keyof BenchOptions> = {
   'scenario-seconds': 'scenarioSeconds',
 };
 
-export const SCENARIOS = ['npm-start', 'http', 'jetstream', 'postgres', 'accepted', 'listener', 'delivered', 'latency', 'fanout', 'backlog', 'isolation', 'replicas'] as const;
+export const SCENARIOS = ['npm-start', 'http', 'jetstream', 'postgres', 'queue', 'accepted', 'listener', 'delivered', 'latency', 'fanout', 'backlog', 'isolation', 'replicas'] as const;
 
 export const USAGE = `npm run bench -- [flags]
 

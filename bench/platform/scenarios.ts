@@ -344,6 +344,19 @@ export async function delivered(ctx: Ctx): Promise<void> {
     extra: { ...f, ...r, signatures: sig, cpu: cpuUse, orderDeliveries, orderDeliveriesPerDelivery: round(orderDeliveries / Math.max(1, f.delivered), 2), work: Object.fromEntries(work), summary: workSummary(work).figures },
   });
   const cpuTotal = Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0);
+  const queue = results.get('baseline.queue');
+  if (queue && r.loggedRate > 0) {
+    const queueCpu = queue.extra?.cpuMsPerDelivery as number | undefined;
+    results.add({
+      id: 'platform.delivered.vsQueue',
+      section: 'platform',
+      label: 'delivered webhooks/s against the plain queue worker (baseline.queue, this run)',
+      value: round(r.loggedRate / queue.value, 2),
+      unit: 'x',
+      note: `${Math.round(r.loggedRate)} against ${Math.round(queue.value)} deliveries/s; CPU per delivery ${round(cpuTotal, 2)} ms against ${queueCpu ?? '?'} ms`,
+      extra: { hookline: r.loggedRate, queue: queue.value, hooklineCpuMs: round(cpuTotal, 2), queueCpuMs: queueCpu },
+    });
+  }
   const heaviest = Object.entries(cpuUse.msPerOp)
     .sort((a, z) => z[1] - a[1])
     .slice(0, 4)
