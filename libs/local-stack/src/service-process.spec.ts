@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SERVICE_NAMES } from '@hookline/contracts';
-import { BACKGROUND_NODE_FLAGS, BACKGROUND_SERVICES, SERVICE_NODE_FLAGS, serviceArgs, serviceNodeFlags } from './service-process';
+import { BACKGROUND_NODE_FLAGS, BACKGROUND_SERVICES, SERVICE_NODE_FLAGS, serviceArgs, serviceEnv, serviceNodeFlags } from './service-process';
 
 describe('service node flags', () => {
   it('every service runs with the common flags; only the audit log and the retry-scheduler collect garbage on one thread', () => {
@@ -22,5 +22,15 @@ describe('service node flags', () => {
       assert.ok(args.indexOf(f) > -1 && args.indexOf(f) < loader, `${f} before -r`);
     }
     assert.ok(!serviceArgs('dispatcher', false).includes('--single-threaded-gc'), 'the dispatcher keeps V8 helper threads');
+  });
+
+  it('every service starts with MALLOC_ARENA_MAX=2 unless its environment says otherwise', () => {
+    const env = serviceEnv({ PATH: '/usr/bin' }, { HOOKLINE_DATABASE_URL: 'postgres://x' }, 4100);
+    assert.equal(env.MALLOC_ARENA_MAX, '2');
+    assert.equal(env.PATH, '/usr/bin');
+    assert.equal(env.HOOKLINE_DATABASE_URL, 'postgres://x');
+    assert.equal(env.HOOKLINE_LISTEN_PORT, '4100');
+    assert.equal(serviceEnv({ MALLOC_ARENA_MAX: '4' }, {}, 1).MALLOC_ARENA_MAX, '4');
+    assert.equal(serviceEnv({}, { MALLOC_ARENA_MAX: '1' }, 1).MALLOC_ARENA_MAX, '1');
   });
 });
