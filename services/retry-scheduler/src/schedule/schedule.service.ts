@@ -142,7 +142,9 @@ export class ScheduleService {
         const kind = this.kinds.kinds.has(r.kind) ? this.kinds.kinds.get(r.kind) : undefined;
         const expiry = kind?.expiry;
         if (kind && expiry && now.getTime() >= new Date(r.created_at).getTime() + expiry.afterMs(ctx, r.tenant_id)) {
-          expired.set(kind as ExpiringKind, [...(expired.get(kind as ExpiringKind) ?? []), r]);
+          const list = expired.get(kind as ExpiringKind);
+          if (list) list.push(r);
+          else expired.set(kind as ExpiringKind, [r]);
         } else due.push(r);
       }
       await Promise.all(
@@ -232,7 +234,9 @@ export class ScheduleService {
     const groups = new Map<string, Expired[]>();
     for (const x of items) {
       const key = `${x.tenantId}\u0000${x.order.target}`;
-      groups.set(key, [...(groups.get(key) ?? []), x]);
+      const group = groups.get(key);
+      if (group) group.push(x);
+      else groups.set(key, [x]);
     }
     await Promise.all(
       [...groups].map(async ([key, group]) => {

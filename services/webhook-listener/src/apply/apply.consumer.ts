@@ -67,7 +67,11 @@ export class ApplyConsumer implements OnModuleInit {
       if (plan.orphaned.length > 0) this.logger.warn({ count: plan.orphaned.length }, 'dropping accepted changes of listeners that were deleted or have no tables');
       const failed = [...plan.failed];
       const byListener = new Map<string, Effect[]>();
-      for (const e of plan.effects) byListener.set(e.listenerId, [...(byListener.get(e.listenerId) ?? []), e]);
+      for (const e of plan.effects) {
+        const list = byListener.get(e.listenerId);
+        if (list) list.push(e);
+        else byListener.set(e.listenerId, [e]);
+      }
       for (const [id, effects] of byListener) failed.push(...(await this.repo.execute(em, listenerOf(id) as ListenerChangeState, effects)));
       mark('written');
       await this.repo.saveVersions(em, plan.versions, new Date());

@@ -101,7 +101,9 @@ export class ApplyRepository {
       const groups = new Map<string, typeof patches>();
       for (const p of patches) {
         const cols = Object.keys(p.rows.root).sort().join('\u0000');
-        groups.set(cols, [...(groups.get(cols) ?? []), p]);
+        const group = groups.get(cols);
+        if (group) group.push(p);
+        else groups.set(cols, [p]);
       }
       const types = keyTypes(s);
       const found = new Set<string>();

@@ -46,7 +46,11 @@ export class LogsRepository {
     if (entries.length === 0) return;
     const m = em ?? this.dataSource.manager;
     const byListener = new Map<string, LogEntry[]>();
-    for (const e of entries) byListener.set(e.listenerId, [...(byListener.get(e.listenerId) ?? []), e]);
+    for (const e of entries) {
+      const list = byListener.get(e.listenerId);
+      if (list) list.push(e);
+      else byListener.set(e.listenerId, [e]);
+    }
     // More entries than a ring holds: only the newest fit.
     for (const [id, list] of byListener) if (list.length > list[list.length - 1].keep) byListener.set(id, list.slice(-list[list.length - 1].keep));
     const ids = [...byListener.keys()];
