@@ -10,6 +10,19 @@ export interface PgSnapshot {
   tupInserted: number;
   tupUpdated: number;
   top: { query: string; calls: number }[];
+  /** PostgreSQL's own work, server-wide: what may cost CPU in a window besides the platform's statements. */
+  background: PgBackground;
+}
+
+export interface PgBackground {
+  /** Checkpoints started (timed or requested). */
+  checkpoints: number;
+  /** Buffers written by the checkpointer, the background writer and the backends themselves. */
+  buffersCheckpoint: number;
+  buffersClean: number;
+  buffersBackend: number;
+  /** Autovacuum and autoanalyze runs per table of the platform's database, so far. */
+  autoRuns: Record<string, number>;
 }
 
 export class PgStats {
@@ -72,6 +85,24 @@ export class PgStats {
       tupInserted: Number(row?.tup_inserted ?? 0),
       tupUpdated: Number(row?.tup_updated ?? 0),
       top,
+      background: await this.background(),
+    };
+  }
+
+  private async background(): Promise<PgBackground> {
+    const w = await this.db.query<{ checkpoints: string; buffers_checkpoint: string; buffers_clean: string; buffers_backend: string }>(
+      'SELECT (checkpoints_timed + checkpoints_req)::text AS checkpoints, buffers_checkpoint::text, buffers_clean::text, buffers_backend::text FROM pg_stat_bgwriter',
+    );
+    const t = await this.db.query<{ rel: string; runs: string }>(
+      `SELECT schemaname || '.' || relname AS rel, (autovacuum_count + autoanalyze_count)::text AS runs FROM pg_stat_all_tables WHERE autovacuum_count + autoanalyze_count > 0`,
+    );
+    const b = w.rows[0];
+    return {
+      checkpoints: Number(b?.checkpoints ?? 0),
+      buffersCheckpoint: Number(b?.buffers_checkpoint ?? 0),
+      buffersClean: Number(b?.buffers_clean ?? 0),
+      buffersBackend: Number(b?.buffers_backend ?? 0),
+      autoRuns: Object.fromEntries(t.rows.map((r) => [r.rel, Number(r.runs)])),
     };
   }
 
@@ -84,6 +115,7 @@ export class PgStats {
       tupInserted: after.tupInserted - before.tupInserted,
       tupUpdated: after.tupUpdated - before.tupUpdated,
       top: after.top,
+      background: backgroundDelta(before.background, after.background),
     };
   }
 
@@ -94,4 +126,29 @@ export class PgStats {
   async close(): Promise<void> {
     await this.db.end();
   }
+}
+
+/** PostgreSQL's background work between two snapshots: the autovacuum runs, table by table. */
+export function backgroundDelta(before: PgBackground, after: PgBackground): PgBackground {
+  const autoRuns: Record<string, number> = {};
+  for (const [rel, n] of Object.entries(after.autoRuns)) {
+    const d = n - (before.autoRuns[rel] ?? 0);
+    if (d > 0) autoRuns[rel] = d;
+  }
+  return {
+    checkpoints: after.checkpoints - before.checkpoints,
+    buffersCheckpoint: after.buffersCheckpoint - before.buffersCheckpoint,
+    buffersClean: after.buffersClean - before.buffersClean,
+    buffersBackend: after.buffersBackend - before.buffersBackend,
+    autoRuns,
+  };
+}
+
+/** One line for a scenario's note: "PostgreSQL's own work in the window: …". */
+export function backgroundLine(b: PgBackground): string {
+  const tables = Object.entries(b.autoRuns)
+    .sort((x, y) => y[1] - x[1])
+    .map(([rel, n]) => (n > 1 ? `${rel} ×${n}` : rel));
+  const vacuum = tables.length > 0 ? `autovacuum/analyze of ${tables.slice(0, 6).join(', ')}${tables.length > 6 ? ` and ${tables.length - 6} more` : ''}` : 'no autovacuum';
+  return `${b.checkpoints} checkpoint${b.checkpoints === 1 ? '' : 's'} started, buffers written by the checkpointer ${b.buffersCheckpoint}, the background writer ${b.buffersClean}, backends ${b.buffersBackend}; ${vacuum}`;
 }

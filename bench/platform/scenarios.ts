@@ -15,7 +15,7 @@ import type { Results } from '../lib/results';
 import { rate, round, summarize } from '../lib/stats';
 import { consumerBacklog, orderHandOuts, type BenchStack } from './bench-stack';
 import { feedWindowed, type FeedResult } from './feed';
-import { PgStats } from './pg-stats';
+import { backgroundLine, PgStats } from './pg-stats';
 import { awaitReceiversLive, createTenant, type BenchTenant } from './tenant';
 import { gatewayNote, memory, mb, pauseFigures, pausesBetween, pausesIn, pauseText, snapshots, watchOwnSide, workDelta, type Snapshots } from './instances';
 
@@ -362,14 +362,16 @@ export async function delivered(ctx: Ctx): Promise<void> {
     .slice(0, 4)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
+  const d = PgStats.delta(before, after);
   results.add({
     id: 'platform.delivered.cpu',
     section: 'platform',
     label: 'CPU per delivered webhook, all processes (bench included)',
     value: round(cpuTotal, 2),
     unit: 'ms',
-    note: `${heaviest}; at this cost ${cpus().length} idle cores would deliver at most ~${Math.round((cpus().length * 1000) / cpuTotal)}/s`,
-    extra: { ...cpuUse },
+    // PostgreSQL's share includes its own background work in the window (left by the scenarios before, often).
+    note: `${heaviest}; at this cost ${cpus().length} idle cores would deliver at most ~${Math.round((cpus().length * 1000) / cpuTotal)}/s; PostgreSQL's own work in the window: ${backgroundLine(d.background)}`,
+    extra: { ...cpuUse, postgresBackground: d.background },
   });
   // What the log shows: every delivery succeeded, with its attempt.
   const [row] = await pg.query<{ succeeded: string; attempts: string }>(
@@ -382,7 +384,6 @@ export async function delivered(ctx: Ctx): Promise<void> {
   const api = await b.operator.get(`/v1/deliveries?tenant=${t.id}&status=succeeded&limit=1`);
   if (api.status !== 200 || !Array.isArray(api.body?.data) || api.body.data.length !== 1) results.errors.push(`delivered: GET /v1/deliveries answered ${api.status}: ${api.text.slice(0, 200)}`);
 
-  const d = PgStats.delta(before, after);
   results.add({
     id: 'platform.pg',
     section: 'platform',
