@@ -15,8 +15,9 @@ export interface PgSnapshot {
 }
 
 export interface PgBackground {
-  /** Checkpoints started (timed or requested). */
-  checkpoints: number;
+  /** Checkpoints started on their timer (checkpoint_timeout) and requested (WAL volume past max_wal_size, or CHECKPOINT). */
+  checkpointsTimed: number;
+  checkpointsRequested: number;
   /** Buffers written by the checkpointer, the background writer and the backends themselves. */
   buffersCheckpoint: number;
   buffersClean: number;
@@ -90,15 +91,16 @@ export class PgStats {
   }
 
   private async background(): Promise<PgBackground> {
-    const w = await this.db.query<{ checkpoints: string; buffers_checkpoint: string; buffers_clean: string; buffers_backend: string }>(
-      'SELECT (checkpoints_timed + checkpoints_req)::text AS checkpoints, buffers_checkpoint::text, buffers_clean::text, buffers_backend::text FROM pg_stat_bgwriter',
+    const w = await this.db.query<{ checkpoints_timed: string; checkpoints_req: string; buffers_checkpoint: string; buffers_clean: string; buffers_backend: string }>(
+      'SELECT checkpoints_timed::text, checkpoints_req::text, buffers_checkpoint::text, buffers_clean::text, buffers_backend::text FROM pg_stat_bgwriter',
     );
     const t = await this.db.query<{ rel: string; runs: string }>(
       `SELECT schemaname || '.' || relname AS rel, (autovacuum_count + autoanalyze_count)::text AS runs FROM pg_stat_all_tables WHERE autovacuum_count + autoanalyze_count > 0`,
     );
     const b = w.rows[0];
     return {
-      checkpoints: Number(b?.checkpoints ?? 0),
+      checkpointsTimed: Number(b?.checkpoints_timed ?? 0),
+      checkpointsRequested: Number(b?.checkpoints_req ?? 0),
       buffersCheckpoint: Number(b?.buffers_checkpoint ?? 0),
       buffersClean: Number(b?.buffers_clean ?? 0),
       buffersBackend: Number(b?.buffers_backend ?? 0),
@@ -136,7 +138,8 @@ export function backgroundDelta(before: PgBackground, after: PgBackground): PgBa
     if (d > 0) autoRuns[rel] = d;
   }
   return {
-    checkpoints: after.checkpoints - before.checkpoints,
+    checkpointsTimed: after.checkpointsTimed - before.checkpointsTimed,
+    checkpointsRequested: after.checkpointsRequested - before.checkpointsRequested,
     buffersCheckpoint: after.buffersCheckpoint - before.buffersCheckpoint,
     buffersClean: after.buffersClean - before.buffersClean,
     buffersBackend: after.buffersBackend - before.buffersBackend,
@@ -150,5 +153,5 @@ export function backgroundLine(b: PgBackground): string {
     .sort((x, y) => y[1] - x[1])
     .map(([rel, n]) => (n > 1 ? `${rel} ×${n}` : rel));
   const vacuum = tables.length > 0 ? `autovacuum/analyze of ${tables.slice(0, 6).join(', ')}${tables.length > 6 ? ` and ${tables.length - 6} more` : ''}` : 'no autovacuum';
-  return `${b.checkpoints} checkpoint${b.checkpoints === 1 ? '' : 's'} started, buffers written by the checkpointer ${b.buffersCheckpoint}, the background writer ${b.buffersClean}, backends ${b.buffersBackend}; ${vacuum}`;
+  return `checkpoints started ${b.checkpointsTimed} timed and ${b.checkpointsRequested} requested, buffers written by the checkpointer ${b.buffersCheckpoint}, the background writer ${b.buffersClean}, backends ${b.buffersBackend}; ${vacuum}`;
 }
