@@ -337,7 +337,8 @@ describe('stream replicas on a 3-node JetStream cluster', () => {
    * routes ("Duplicate Route") outside the meta group for minutes; the group then has two
    * peers and refuses three replicas ("no suitable peers for placement"). That is a
    * startup race of nats-server's, not what this suite tests, so a cluster that has not
-   * formed in 20 s is stopped and formed again on new ports and an empty store.
+   * formed in 20 s (every node knowing the leader, and a three-replica stream placed) is
+   * stopped and formed again on new ports and an empty store.
    */
   async function formCluster(attempt: number): Promise<string[]> {
     const clientPorts = [await freePort(), await freePort(), await freePort()];
@@ -354,12 +355,40 @@ describe('stream replicas on a 3-node JetStream cluster', () => {
     return outputs;
   }
 
+  /**
+   * Places a three-replica probe stream and removes it: the meta leader has every peer's
+   * details. Seen in CI (5 December): every node knew the leader, and placement was still
+   * refused for 30 s ("no suitable peers for placement"), the same race seen from the
+   * placement side.
+   */
+  async function placesThreeReplicas(ms: number): Promise<void> {
+    const { client } = await messagingFor(url);
+    let refused: unknown;
+    try {
+      await until('a three-replica probe stream placed', async () => {
+        try {
+          await client.jsm.streams.add({ name: 'R_PROBE', subjects: ['r.probe.>'], num_replicas: 3 });
+          await client.jsm.streams.delete('R_PROBE');
+          return true;
+        } catch (err) {
+          refused = err;
+          return false;
+        }
+      }, ms).catch((err: Error) => {
+        throw new Error(`${err.message}; the last refusal: ${String(refused)}`);
+      });
+    } finally {
+      await client.onApplicationShutdown();
+    }
+  }
+
   before(async () => {
     const knowsLeader = (o: string) => /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/.test(o);
     for (let attempt = 1; ; attempt++) {
       const outputs = await formCluster(attempt);
       try {
         await until('every node to know the JetStream meta leader', () => outputs.every(knowsLeader), 20_000);
+        await placesThreeReplicas(20_000);
         return;
       } catch (err) {
         await stopAll();
