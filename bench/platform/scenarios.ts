@@ -313,7 +313,7 @@ async function warmUp(ctx: Ctx, t: BenchTenant, first: number, what: string, tot
 export async function delivered(ctx: Ctx): Promise<void> {
   const { o, b, farm, results, pg } = ctx;
   const t = await readyTenant(ctx, 'bench-delivered', 1);
-  await warmUp(ctx, t, 3_000_000, 'delivered', Math.ceil(ctx.o.delivered / 2));
+  await warmUp(ctx, t, 3_000_000, 'delivered', Math.ceil(o.delivered / 2));
   const before = await pg.reset();
   const orders0 = await orderHandOuts(b.jsm);
   const cpu = cpuMeter(ctx);

@@ -62,19 +62,6 @@ export function compiledServiceEntry(name: ServiceName): string {
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--expose-gc', '--max-semi-space-size=8', '--heap-growing-percent=40'];
 
 /**
- * Services that answer no request a caller waits on: the audit log projects the streams
- * into the logs (in batches up to 200 ms apart) and the retry-scheduler releases retries
- * on a timer. They collect garbage on their own thread only (--single-threaded-gc): V8's
- * parallel and concurrent GC helper threads otherwise take the other core, on two cores,
- * from the dispatcher and nats-server in the moments the audit log collects, and on
- * Kubernetes they count against the pod's CPU limit. A longer pause of theirs delays a
- * log row, a log page or a retry's release by milliseconds. Measured with
- * `npm run bench -- --only delivered,latency`, without and with the flag alternately
- * (4 December, 16:26-17:02 UTC, ten pairs; the README's benchmark section has the
- * figures). The dispatcher, the signer, the registry and webhook-listener keep V8's
- * helper threads: their pauses are on a request's path.
- */
-/**
  * The environment every service starts with, here and in the container image (its ENV;
  * test/deploy checks both); the caller's environment may override it. MALLOC_ARENA_MAX=2:
  * glibc gives each thread that allocates its own malloc arena and keeps the pages of what
@@ -92,6 +79,19 @@ export function serviceEnv(inherited: NodeJS.ProcessEnv, given: Record<string, s
   return { ...SERVICE_ENV, ...inherited, ...given, HOOKLINE_LISTEN_PORT: String(port) };
 }
 
+/**
+ * Services that answer no request a caller waits on: the audit log projects the streams
+ * into the logs (in batches up to 200 ms apart) and the retry-scheduler releases retries
+ * on a timer. They collect garbage on their own thread only (--single-threaded-gc): V8's
+ * parallel and concurrent GC helper threads otherwise take the other core, on two cores,
+ * from the dispatcher and nats-server in the moments the audit log collects, and on
+ * Kubernetes they count against the pod's CPU limit. A longer pause of theirs delays a
+ * log row, a log page or a retry's release by milliseconds. Measured with
+ * `npm run bench -- --only delivered,latency`, without and with the flag alternately
+ * (4 December, 16:26-17:02 UTC, ten pairs; the README's benchmark section has the
+ * figures). The dispatcher, the signer, the registry and webhook-listener keep V8's
+ * helper threads: their pauses are on a request's path.
+ */
 export const BACKGROUND_SERVICES: readonly ServiceName[] = ['audit-log', 'retry-scheduler'];
 export const BACKGROUND_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
