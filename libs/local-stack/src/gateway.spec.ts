@@ -74,6 +74,18 @@ function send(url: string, opts: { method?: string; path: string; headers?: Reco
   });
 }
 
+/** Whether something accepts TCP connections on the loopback port. */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 function gatewaySuite(kind: 'node' | 'nginx'): void {
 describe(`startGateway (${kind})`, () => {
   let registry: Awaited<ReturnType<typeof upstream>>;
@@ -105,10 +117,11 @@ describe(`startGateway (${kind})`, () => {
       }
       void body().then(() => res.writeHead(202).end());
     });
-    const dead = createServer();
-    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
-    deadPort = (dead.address() as { port: number }).port;
-    await new Promise((r) => dead.close(r));
+    // A port below the ephemeral range: no other test's listen(0) or outgoing socket can take it
+    // while this suite runs (one freed by listen(0) and close was taken by a parallel test in CI of
+    // a1fbadb, and the 'down' service answered with a reset instead of a refusal).
+    deadPort = 1;
+    assert.ok(!(await answers(deadPort)), 'nothing listens on 127.0.0.1:1');
     const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, deadPort])) as Record<ServiceName, number>;
     ports.registry = registry.port;
     ports['webhook-listener'] = listener.port;
