@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, SERVICE_ENV, SERVICE_NODE_FLAGS } from '@hookline/local-stack';
+import { REPO_ROOT, SERVICE_ENV, serviceNodeFlags } from '@hookline/local-stack';
 
 /** Tooling the image never runs: the test helpers, the one-machine launcher and the OpenAPI generator (build time). */
 const NOT_SHIPPED = ['libs/testing', 'libs/local-stack', 'libs/api-docs'];
@@ -45,8 +45,8 @@ describe('the compiled build', () => {
     );
     assert.match(runtime, /^USER [1-9]\d*:[1-9]\d*$/m, 'a numeric non-root user (runAsNonRoot can check it)');
     const cmd = /^CMD (.+)$/m.exec(runtime)?.[1] ?? '';
-    // The same V8 flags as the local stack gives every service (libs/local-stack service-process.ts).
-    assert.deepEqual(JSON.parse(cmd), ['node', ...SERVICE_NODE_FLAGS, 'dist/services/registry/src/main.js']);
+    // The same V8 flags as the local stack gives the service it runs (libs/local-stack service-process.ts).
+    assert.deepEqual(JSON.parse(cmd), ['node', ...serviceNodeFlags('registry'), 'dist/services/registry/src/main.js']);
     // And the same environment (MALLOC_ARENA_MAX): the Deployments run this image.
     assert.ok(Object.keys(SERVICE_ENV).length > 0);
     for (const [k, v] of Object.entries(SERVICE_ENV)) assert.match(runtime, new RegExp(`^ENV ${k}=${v}$`, 'm'), `ENV ${k}=${v}`);

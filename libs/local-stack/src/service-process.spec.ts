@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SERVICE_NAMES } from '@hookline/contracts';
-import { BACKGROUND_NODE_FLAGS, BACKGROUND_SERVICES, SERVICE_NODE_FLAGS, serviceArgs, serviceEnv, serviceNodeFlags } from './service-process';
+import { BACKGROUND_NODE_FLAGS, BACKGROUND_SERVICES, SEMI_SPACE_MB, SERVICE_NODE_FLAGS, serviceArgs, serviceEnv, serviceNodeFlags } from './service-process';
 
 describe('service node flags', () => {
   it('every service runs with the common flags; only the audit log and the retry-scheduler collect garbage on one thread', () => {
@@ -12,6 +12,14 @@ describe('service node flags', () => {
       const flags = serviceNodeFlags(name);
       for (const f of SERVICE_NODE_FLAGS) assert.ok(flags.includes(f), `${name} runs with ${f}`);
       assert.equal(flags.includes('--single-threaded-gc'), BACKGROUND_SERVICES.includes(name), name);
+    }
+  });
+
+  it('the young generation is 8 MB, and 16 MB for webhook-listener (its apply batches), given once', () => {
+    for (const name of SERVICE_NAMES) {
+      const young = serviceNodeFlags(name).filter((f) => f.startsWith('--max-semi-space-size='));
+      assert.deepEqual(young, [`--max-semi-space-size=${name === 'webhook-listener' ? 16 : 8}`], name);
+      assert.equal(SEMI_SPACE_MB[name], name === 'webhook-listener' ? 16 : 8);
     }
   });
 
