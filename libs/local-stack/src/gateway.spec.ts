@@ -7,7 +7,7 @@ import { IDLE_CONNECTION_MS, PUBLIC_ROUTES, SERVICE_NAMES, type ServiceName } fr
 import { existsSync, readFileSync } from 'node:fs';
 import { startGateway, type Gateway } from './gateway';
 import { findNginx, nginxConfig, startNginxProxy } from './gateway-nginx';
-import { freePort, waitFor } from './ports';
+import { freePort, portOpen, waitFor } from './ports';
 import { answerHeaders, forwardedHeaders, hasBody, UPSTREAM_IDLE_MS } from './gateway-proxy';
 import type { ProcessStatus } from './supervisor';
 
@@ -74,18 +74,6 @@ function send(url: string, opts: { method?: string; path: string; headers?: Reco
   });
 }
 
-/** Whether something accepts TCP connections on the loopback port. */
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 function gatewaySuite(kind: 'node' | 'nginx'): void {
 describe(`startGateway (${kind})`, () => {
   let registry: Awaited<ReturnType<typeof upstream>>;
@@ -121,7 +109,7 @@ describe(`startGateway (${kind})`, () => {
     // while this suite runs (one freed by listen(0) and close was taken by a parallel test in CI of
     // a1fbadb, and the 'down' service answered with a reset instead of a refusal).
     deadPort = 1;
-    assert.ok(!(await answers(deadPort)), 'nothing listens on 127.0.0.1:1');
+    assert.ok(!(await portOpen(deadPort)), 'nothing listens on 127.0.0.1:1');
     const ports = Object.fromEntries(SERVICE_NAMES.map((n) => [n, deadPort])) as Record<ServiceName, number>;
     ports.registry = registry.port;
     ports['webhook-listener'] = listener.port;

@@ -1,8 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import { findNatsServer } from './binaries';
-import { freePort, StopWaiting, waitFor } from './ports';
+import { freePort, portOpen, StopWaiting, waitFor } from './ports';
 import type { ProcessExit } from './service-process';
 
 export interface NatsServerHandle {
@@ -20,17 +19,6 @@ export interface NatsServerHandle {
   pid(): number | undefined;
   /** Called each time nats-server ends; `requested` when kill() or stop() ended it. */
   onExit(listener: (exit: ProcessExit) => void): void;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 /**

@@ -3,7 +3,6 @@
 // end-to-end tests, so the tests start the system exactly as a user does.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { SERVICE_NAMES, type ServiceName } from '@hookline/contracts';
@@ -11,7 +10,7 @@ import { demoHost } from './demo-host';
 import { Gateway, startGateway } from './gateway';
 import { MailSink, startMailSink } from './mail-sink';
 import { NatsServerHandle, startNatsServer } from './nats-server';
-import { freePort } from './ports';
+import { freePort, portOpen } from './ports';
 import { PostgresHandle, startPostgres } from './postgres-server';
 import { createService, REPO_ROOT, ServiceHandle } from './service-process';
 import { Supervisor, type SupervisedProcess, type SupervisorOptions } from './supervisor';
@@ -94,17 +93,6 @@ export async function runCompiledMigrations(databaseUrl: string): Promise<string
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`migrations failed (${COMPILED_MIGRATE} exited with ${code}): ${out}`);
   return out;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 function supervised(name: string, kind: SupervisedProcess['kind'], h: Omit<SupervisedProcess, 'name' | 'kind'>): SupervisedProcess {
