@@ -125,8 +125,7 @@ export const BACKGROUND_NODE_FLAGS: readonly string[] = ['--single-threaded-gc']
 
 /** Every V8 flag a service runs with, here, in the container's command and in its Deployment. */
 export function serviceNodeFlags(name: ServiceName): readonly string[] {
-  const young = `--max-semi-space-size=${SEMI_SPACE_MB[name]}`;
-  return BACKGROUND_SERVICES.includes(name) ? [...SERVICE_NODE_FLAGS, young, ...BACKGROUND_NODE_FLAGS] : [...SERVICE_NODE_FLAGS, young];
+  return [...SERVICE_NODE_FLAGS, `--max-semi-space-size=${SEMI_SPACE_MB[name]}`, ...(BACKGROUND_SERVICES.includes(name) ? BACKGROUND_NODE_FLAGS : [])];
 }
 
 /** The node arguments that start a service: compiled JavaScript, or TypeScript through @swc-node/register. */
