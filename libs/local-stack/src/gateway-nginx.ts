@@ -18,11 +18,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PUBLIC_ROUTES, type ServiceName } from '@hookline/contracts';
 import { onPath } from './binaries';
+import { portOpen } from './ports';
 import { UPSTREAM_IDLE_MS, type ProxyOptions } from './gateway-proxy';
 import { childPids, commOf } from './proc';
 
@@ -139,15 +139,9 @@ export interface NginxProxy {
   close(): Promise<void>;
 }
 
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+/** Where to reach a server listening on `host`: a wildcard address through its loopback. */
+function reachable(host: string): string {
+  return host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
 }
 
 /** Spawns nginx and waits until it accepts; on failure, the error (EADDRINUSE for a port in use) with its log. */
@@ -167,7 +161,7 @@ async function launch(nginx: string, dir: string, conf: string, opts: ProxyOptio
       throw Object.assign(new Error(`nginx did not start: ${log.split('\n').slice(-3).join(' ') || `exit ${child.exitCode}`}`), inUse ? { code: 'EADDRINUSE' } : {});
     }
     // Up once it accepts and its worker runs (the master accepts nothing by itself).
-    if (childPids(child.pid as number).length > 0 && (await accepts(opts.host, opts.port))) return child;
+    if (childPids(child.pid as number).length > 0 && (await portOpen(opts.port, reachable(opts.host)))) return child;
     if (Date.now() > deadline) {
       const exited = once(child, 'exit');
       child.kill('SIGKILL');

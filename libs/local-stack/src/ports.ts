@@ -3,10 +3,10 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Whether something accepts TCP connections on the loopback port now. */
-export function portOpen(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on the port now (of the loopback address unless `host` names another). */
+export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
+    const s = connect(port, host);
     s.once('connect', () => {
       s.destroy();
       resolve(true);
