@@ -46,7 +46,8 @@ export function targets(results: Results, feed: 'nats' | 'http', compiled = fals
   const backlog = results.get('platform.backlog');
   t('backlog drain vs steady delivery rate', backlog ? results.ratio(backlog) : undefined, '>=', 0.8, 'x');
   t('isolation: healthy receivers while 1 of 10 hangs', results.get('platform.isolation')?.value, '>=', 0.9, 'x');
-  t('PostgreSQL statements per delivered webhook', results.get('platform.pg')?.value, '<=', 0.2, '');
+  // Issue 15 (target 5) asks for at most 0.1; the first round's 0.2 was checked here until 5 December.
+  t('PostgreSQL statements per delivered webhook', results.get('platform.pg')?.value, '<=', 0.1, '');
   t('CPU per delivered webhook, all processes', results.get('platform.delivered.cpu')?.value, '<=', 0.8, 'ms');
   t('accepted events (POST /v1/events) vs JetStream publish (awaited)', ratioOf(results, 'platform.accepted'), '>=', 0.5, 'x');
   t('p99 202 of POST /v1/events at half load', results.get('platform.accepted.p99')?.value, '<=', 50, 'ms');

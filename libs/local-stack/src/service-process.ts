@@ -116,7 +116,7 @@ export function serviceEnv(inherited: NodeJS.ProcessEnv, given: Record<string, s
  * Kubernetes they count against the pod's CPU limit. A longer pause of theirs delays a
  * log row, a log page or a retry's release by milliseconds. Measured with
  * `npm run bench -- --only delivered,latency`, without and with the flag alternately
- * (4 December, 16:26-17:02 UTC, ten pairs; the README's benchmark section has the
+ * (4 December, 16:26-17:02 UTC, ten pairs; bench/HISTORY.md has the
  * figures). The dispatcher, the signer, the registry and webhook-listener keep V8's
  * helper threads: their pauses are on a request's path.
  */
