@@ -657,7 +657,11 @@ export async function isolation(ctx: Ctx): Promise<void> {
       lastReceivedAt: () => farm.lastAt(counted),
       progress: (ms) => farm.progress(ms),
     });
+  const allCpu = cpuMeter(ctx);
   const { value: all, work: allWork } = await withWork(ctx, () => phase(0, t.indexes, n));
+  // Per delivery with all healthy, to set beside the hanging phase's per healthy delivery:
+  // on a busy machine, what the hanging receiver's deliveries cost is taken from the others.
+  const allCpuUse = allCpu.end(all.delivered, 'delivery (all healthy)');
   await settle(ctx, 'isolation (all healthy)');
   const allPerReceiver = rate(all.delivered, all.endedAt - all.startedAt) / n;
 
@@ -684,6 +688,7 @@ export async function isolation(ctx: Ctx): Promise<void> {
       allPerReceiver,
       signatures: checkSignatures(ctx, t, 'isolation'),
       cpu: cpuUse,
+      cpuAllHealthy: allCpuUse,
       work: { allHealthy: workSummary(allWork).figures, oneHanging: workSummary(hangingWork).figures },
     },
   });
