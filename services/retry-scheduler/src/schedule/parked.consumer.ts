@@ -6,7 +6,8 @@ import { ScheduleService } from './schedule.service';
 /**
  * Orders the dispatcher set aside because their receiver is busy for long: kept in the
  * agenda and released as due orders when their turn comes, so they wait in PostgreSQL
- * rather than in the dispatcher consumer's ack window.
+ * rather than in the dispatcher consumer's ack window. Taken in batches, written in one
+ * statement each.
  */
 @Injectable()
 export class ParkedConsumer implements OnModuleInit {
@@ -16,15 +17,18 @@ export class ParkedConsumer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.host.register(
+    this.host.registerBatch(
       CONSUMERS.retrySchedulerParked,
       'dispatch-parked',
-      async (msg) => {
-        const p = msg.payload;
-        if (!p?.order?.deliveryId || !p.order.tenantId || Number.isNaN(Date.parse(p.dueAt))) throw new PoisonMessageError('not a parked order');
-        await this.schedule.onParked(p);
+      async (msgs) => {
+        const parked = msgs.map((m) => m.payload);
+        // A batch with a bad message is taken again one message at a time (ConsumerHost), so only that one is dead-lettered.
+        for (const p of parked) if (!p?.order?.deliveryId || !p.order.tenantId || Number.isNaN(Date.parse(p.dueAt))) throw new PoisonMessageError('not a parked order');
+        await this.schedule.onParked(parked);
       },
-      { concurrency: 32 },
+      // A receiver that hangs sends its orders here by the thousand: one statement for each
+      // batch instead of one per order (measured in the isolation scenario of npm run bench).
+      { maxBatch: 500, maxWaitMs: 20, concurrency: 1 },
     );
   }
 }

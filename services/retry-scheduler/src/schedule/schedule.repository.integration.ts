@@ -61,9 +61,9 @@ describe('ScheduleRepository.takeExpired', { skip: !adminUrl && 'HOOKLINE_TEST_P
 
   it('a parked order waits under its attempt; a later park moves its turn, an older one and a later attempt win over it', async () => {
     const first: DispatchOrder = { ...order('p', 'webhook', 0), attempt: 1, parked: 1 };
-    await repo.upsertParked(first, at(10));
-    await repo.upsertParked({ ...first, parked: 2 }, at(20));
-    await repo.upsertParked(first, at(5)); // a repeated older park
+    await repo.upsertParked([{ order: first, dueAt: at(10) }]);
+    await repo.upsertParked([{ order: { ...first, parked: 2 }, dueAt: at(20) }]);
+    await repo.upsertParked([{ order: first, dueAt: at(5) }]); // a repeated older park
     let due: number[] = [];
     await repo.takeDue(at(15), 100, lease, async (rows) => {
       due = rows.filter((r) => r.tenant_id === 'p').map((r) => r.dispatch_order.parked ?? 0);
@@ -71,11 +71,36 @@ describe('ScheduleRepository.takeExpired', { skip: !adminUrl && 'HOOKLINE_TEST_P
     assert.deepEqual(due, [], 'not due before the later park\'s turn');
     // A retry of a later attempt replaces the parked row; a park of the old attempt does not replace the retry.
     await repo.upsert({ ...first, attempt: 2, parked: undefined }, at(30));
-    await repo.upsertParked({ ...first, parked: 3 }, at(25));
+    await repo.upsertParked([{ order: { ...first, parked: 3 }, dueAt: at(25) }]);
     await repo.takeDue(at(40), 100, lease, async (rows) => {
       due = rows.filter((r) => r.tenant_id === 'p').map((r) => r.attempt);
     });
     assert.deepEqual(due, [2]);
+  });
+
+  it('writes a batch of parks in one statement: duplicates of a delivery within it, rows already there, and a retry of a later attempt', async () => {
+    const fresh = Array.from({ length: 300 }, () => ({ ...order('pb', 'webhook', 0), attempt: 1, parked: 1 }));
+    const there = { ...order('pb', 'webhook', 0), attempt: 1, parked: 1 };
+    const retried = { ...order('pb', 'webhook', 0), attempt: 3 };
+    await repo.upsertParked([{ order: there, dueAt: at(50) }]);
+    await repo.upsert(retried, at(60));
+    await repo.upsertParked([
+      ...fresh.map((o) => ({ order: o, dueAt: at(50) })),
+      { order: { ...fresh[0], parked: 2 }, dueAt: at(70) }, // a later park of the first, in the same batch
+      { order: fresh[1], dueAt: at(40) }, // the same park of the second again, earlier
+      { order: { ...there, parked: 2 }, dueAt: at(80) }, // moves the row already there
+      { order: { ...retried, attempt: 2, parked: 1 }, dueAt: at(45) }, // an older attempt: the retry stays
+    ]);
+    const rows: { delivery_id: string; attempt: number; due_at: Date; parked: number }[] = await db.dataSource.query(
+      `SELECT delivery_id, attempt, due_at, COALESCE((dispatch_order->>'parked')::int, 0) AS parked FROM delivery_schedule WHERE tenant_id = 'pb'`,
+    );
+    const byId = new Map(rows.map((r) => [r.delivery_id, r]));
+    assert.equal(rows.length, 302);
+    assert.deepEqual([byId.get(fresh[0].deliveryId)?.parked, byId.get(fresh[0].deliveryId)?.due_at.getTime()], [2, at(70).getTime()]);
+    assert.deepEqual([byId.get(fresh[1].deliveryId)?.parked, byId.get(fresh[1].deliveryId)?.due_at.getTime()], [1, at(50).getTime()]);
+    assert.deepEqual([byId.get(there.deliveryId)?.parked, byId.get(there.deliveryId)?.due_at.getTime()], [2, at(80).getTime()]);
+    assert.deepEqual([byId.get(retried.deliveryId)?.attempt, byId.get(retried.deliveryId)?.due_at.getTime()], [3, at(60).getTime()]);
+    await repo.upsertParked([]);
   });
 
   it('takes nothing for an instance that does not hold the lease, nor once its lease has expired', async () => {

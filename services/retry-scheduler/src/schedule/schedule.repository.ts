@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DispatchOrder } from '@hookline/contracts';
 import { leaseHeld, type Lease } from '../leadership/lease.repository';
+import { latestParks, type Park } from './parked-batch';
 
 export interface ScheduledRow {
   delivery_id: string;
@@ -32,16 +33,29 @@ export class ScheduleRepository {
   }
 
   /**
-   * Records a parked order: a newer park of the same attempt moves its turn; an agenda row
-   * for a later attempt is never replaced.
+   * Records parked orders, a batch in one statement: a newer park of the same attempt
+   * moves its turn; an agenda row for a later attempt is never replaced. Parks of one
+   * delivery within the batch are reduced first (`latestParks`), by the same rule.
    */
-  async upsertParked(order: DispatchOrder, dueAt: Date): Promise<void> {
-    await this.insertRow(
-      order,
-      dueAt,
-      `DO UPDATE SET due_at = EXCLUDED.due_at, dispatch_order = EXCLUDED.dispatch_order
+  async upsertParked(parks: readonly Park[]): Promise<void> {
+    const rows = latestParks(parks);
+    if (rows.length === 0) return;
+    await this.ds.query(
+      `INSERT INTO delivery_schedule (delivery_id, tenant_id, target_id, kind, attempt, due_at, created_at, dispatch_order)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::jsonb[])
+       ON CONFLICT (delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at, dispatch_order = EXCLUDED.dispatch_order
        WHERE delivery_schedule.attempt = EXCLUDED.attempt
          AND COALESCE((delivery_schedule.dispatch_order->>'parked')::int, 0) < COALESCE((EXCLUDED.dispatch_order->>'parked')::int, 0)`,
+      [
+        rows.map((p) => p.order.deliveryId),
+        rows.map((p) => p.order.tenantId),
+        rows.map((p) => p.order.target),
+        rows.map((p) => p.order.kind),
+        rows.map((p) => p.order.attempt),
+        rows.map((p) => p.dueAt),
+        rows.map((p) => p.order.createdAt),
+        rows.map((p) => JSON.stringify(p.order)),
+      ],
     );
   }
 

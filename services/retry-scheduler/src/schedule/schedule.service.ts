@@ -197,12 +197,12 @@ export class ScheduleService {
   }
 
   /**
-   * A parked order waits in the agenda like a retry, under the same attempt number and
-   * without a "scheduled" fact: it was never tried, its target was busy. It is released,
-   * cancelled with its target, or expired like any other row.
+   * Parked orders wait in the agenda like retries, under the same attempt number and
+   * without a "scheduled" fact: they were never tried, their target was busy. Each is
+   * released, cancelled with its target, or expired like any other row.
    */
-  async onParked(parked: ParkedOrder): Promise<void> {
-    await this.repo.upsertParked(upgradeDeliveryMessage(parked.order), new Date(parked.dueAt));
+  async onParked(parked: readonly ParkedOrder[]): Promise<void> {
+    await this.repo.upsertParked(parked.map((p) => ({ order: upgradeDeliveryMessage(p.order), dueAt: new Date(p.dueAt) })));
   }
 
   /** A resend got through before the scheduled retry: the delivery needs no retry. */
