@@ -75,7 +75,10 @@ const DEFAULTS: BenchOptions = {
   latencySeconds: 20,
   backlog: 100_000,
   backlogTimeoutSeconds: 150,
-  isolationEvents: 1_000,
+  // Per phase, to 10 receivers each. With 1,000 each phase lasted 3-7 s and the ratio of the
+  // two ranged 0.73-1.17x for the same code (30 runs); with 3,000 (about 15 s) it measures
+  // a hang that lasts, whose parked orders come back and are parked again meanwhile.
+  isolationEvents: 3_000,
   egressDeadline: '2s',
   scenarioSeconds: 60,
 };
