@@ -24,9 +24,8 @@ export class ScheduleRepository {
 
   /** Records the next attempt; an older or equal attempt never replaces a newer one. */
   async upsert(order: DispatchOrder, dueAt: Date): Promise<void> {
-    await this.insertRow(
-      order,
-      dueAt,
+    await this.insertRows(
+      [{ order, dueAt }],
       `DO UPDATE SET attempt = EXCLUDED.attempt, due_at = EXCLUDED.due_at, dispatch_order = EXCLUDED.dispatch_order
        WHERE delivery_schedule.attempt < EXCLUDED.attempt`,
     );
@@ -38,14 +37,21 @@ export class ScheduleRepository {
    * delivery within the batch are reduced first (`latestParks`), by the same rule.
    */
   async upsertParked(parks: readonly Park[]): Promise<void> {
-    const rows = latestParks(parks);
+    await this.insertRows(
+      latestParks(parks),
+      `DO UPDATE SET due_at = EXCLUDED.due_at, dispatch_order = EXCLUDED.dispatch_order
+       WHERE delivery_schedule.attempt = EXCLUDED.attempt
+         AND COALESCE((delivery_schedule.dispatch_order->>'parked')::int, 0) < COALESCE((EXCLUDED.dispatch_order->>'parked')::int, 0)`,
+    );
+  }
+
+  /** Agenda rows for the orders, in one statement, with `onConflict` deciding what an existing row for a delivery keeps (at most one order per delivery). */
+  private async insertRows(rows: readonly Park[], onConflict: string): Promise<void> {
     if (rows.length === 0) return;
     await this.ds.query(
       `INSERT INTO delivery_schedule (delivery_id, tenant_id, target_id, kind, attempt, due_at, created_at, dispatch_order)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::jsonb[])
-       ON CONFLICT (delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at, dispatch_order = EXCLUDED.dispatch_order
-       WHERE delivery_schedule.attempt = EXCLUDED.attempt
-         AND COALESCE((delivery_schedule.dispatch_order->>'parked')::int, 0) < COALESCE((EXCLUDED.dispatch_order->>'parked')::int, 0)`,
+       ON CONFLICT (delivery_id) ${onConflict}`,
       [
         rows.map((p) => p.order.deliveryId),
         rows.map((p) => p.order.tenantId),
@@ -56,16 +62,6 @@ export class ScheduleRepository {
         rows.map((p) => p.order.createdAt),
         rows.map((p) => JSON.stringify(p.order)),
       ],
-    );
-  }
-
-  /** One agenda row for the order, with `onConflict` deciding what an existing row for the delivery keeps. */
-  private async insertRow(order: DispatchOrder, dueAt: Date, onConflict: string): Promise<void> {
-    await this.ds.query(
-      `INSERT INTO delivery_schedule (delivery_id, tenant_id, target_id, kind, attempt, due_at, created_at, dispatch_order)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (delivery_id) ${onConflict}`,
-      [order.deliveryId, order.tenantId, order.target, order.kind, order.attempt, dueAt, order.createdAt, JSON.stringify(order)],
     );
   }
 
