@@ -116,14 +116,15 @@ export function workSummary(work: Map<string, Record<string, number>>): { line: 
   const factMessages = sumWork(work, 'dispatcher', 'facts.messages');
   const handedBack = sumWork(work, 'dispatcher', 'orders.handed-back');
   const parked = sumWork(work, 'dispatcher', 'orders.parked');
+  const parkedFromFanOut = sumWork(work, 'dispatcher', 'orders.parked.from-fan-out');
   const redelivered = sumWork(work, 'dispatcher', /^redelivered\./);
   // Every message the broker took in or sent out meanwhile (all streams, all clients, the bench's included).
   const natsIn = sumWork(work, 'nats-server', 'messages.in');
   const natsOut = sumWork(work, 'nats-server', 'messages.out');
-  const figures = { attempts, inline, signerRequests, facts, factMessages, handedBack, parked, redelivered, natsIn, natsOut };
+  const figures = { attempts, inline, signerRequests, facts, factMessages, handedBack, parked, parkedFromFanOut, redelivered, natsIn, natsOut };
   const per = (a: number, b: number) => (b > 0 ? round(a / b, 1) : NaN);
   const broker = work.has('nats-server') && attempts > 0 ? `; nats-server ${per(natsIn, attempts)} messages in and ${per(natsOut, attempts)} out per attempt` : '';
-  const line = `${attempts} attempts, ${attempts > 0 ? Math.round((100 * inline) / attempts) : 0}% straight from fan-out; ${per(attempts, signerRequests)} attempts per signer request; ${per(facts, factMessages)} facts per message; ${handedBack} hand-backs, ${parked} parked, ${redelivered} redeliveries${broker}`;
+  const line = `${attempts} attempts, ${attempts > 0 ? Math.round((100 * inline) / attempts) : 0}% straight from fan-out; ${per(attempts, signerRequests)} attempts per signer request; ${per(facts, factMessages)} facts per message; ${handedBack} hand-backs, ${parked} parked${parkedFromFanOut > 0 ? ` (${parkedFromFanOut} straight from fan-out)` : ''}, ${redelivered} redeliveries${broker}`;
   return { line, figures };
 }
 

@@ -1,6 +1,7 @@
 // A receiver that is busy for long gets its further orders parked in the retry-scheduler's
 // agenda (acked, out of the dispatcher consumer's ack window) instead of handed back to
-// JetStream again and again: the other receivers go on at once, and when the slow one's
+// JetStream again and again (or, when its turn is already far off as its event is fanned
+// out, straight from there): the other receivers go on at once, and when the slow one's
 // turn comes every parked order is released and delivered, once, under its delivery id.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +55,12 @@ describe('parking orders of a busy receiver', () => {
       const parked = (await jsm.consumers.info(CONSUMERS.retrySchedulerParked.stream, CONSUMERS.retrySchedulerParked.durable)).delivered.consumer_seq - parkedBefore;
       t.diagnostic(`${parked} orders parked`);
       assert.ok(parked > 0, 'the slow receiver’s orders were parked');
+      // Those whose turn was far off when their event was fanned out went into the agenda
+      // from there, without crossing the broker as orders first.
+      const health = await fetch(`${stack.services.dispatcher.url}/health`);
+      const { work } = ((await health.json()) as { instance: { work: Record<string, number> } }).instance;
+      t.diagnostic(`parked from fan-out ${work['orders.parked.from-fan-out'] ?? 0}, handed back ${work['orders.handed-back'] ?? 0}`);
+      assert.ok((work['orders.parked.from-fan-out'] ?? 0) > 0, JSON.stringify(work));
       // The fast receiver did not wait for the slow one.
       const lastFast = Math.max(...fast.requests.map((q) => q.at));
       const lastSlow = Math.max(...slow.requests.map((q) => q.at));

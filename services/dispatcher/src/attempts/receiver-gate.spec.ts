@@ -288,3 +288,57 @@ describe('ReceiverGate pacing of handed-back orders', () => {
     assert.equal(a.retryInMs, 10, 'the initial 5 ms per completion: one waiting ahead plus one');
   });
 });
+
+describe('ReceiverGate.farTurn (fan-out\'s work that would be parked anyway)', () => {
+  const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000, warmupMaxDelayMs: 1000 };
+  const limits = { stalledAfterMs: 5_000, maxWaitMs: 20 };
+
+  /** A lane that is full (2 running, 2 waiting) and completes one attempt every `gapMs`. */
+  function busyLane(gapMs: number) {
+    let t = 1_000;
+    const g = new ReceiverGate(2, 2, pacing, () => t);
+    for (let i = 0; i < 4; i++) g.admit('a');
+    for (let i = 0; i < 8; i++) {
+      t += gapMs;
+      g.release('a');
+      g.admit('a');
+    }
+    return g;
+  }
+
+  it('gives the turn only when it is further off than the limit, and then takes it as an order would', () => {
+    const g = busyLane(10);
+    // Return times 20, 30, 40, 50… ms off (see the pacing above): those within 45 ms go the order path, untouched.
+    assert.equal(g.farTurn('a', 45, limits), undefined);
+    assert.equal(g.farTurn('a', 45, limits), undefined, 'a refusal takes no return time');
+    const order = g.admit('a');
+    assert.deepEqual(order, { kind: 'full', retryInMs: 20 }, 'the order path still gets the first return time');
+    assert.equal(g.admit('a').kind, 'full');
+    assert.equal(g.admit('a').kind, 'full');
+    // The next is 50 ms off: fan-out may park it, and the one after it is one completion later.
+    assert.equal(g.farTurn('a', 45, limits), 50);
+    assert.equal(g.farTurn('a', 45, limits), 60);
+    assert.deepEqual(g.admit('a'), { kind: 'full', retryInMs: 70 }, 'orders come after what fan-out parked');
+  });
+
+  it('never for a lane with room: a free slot, a place in the orders\' queue, or a turn within the wait fan-out may take', () => {
+    let t = 1_000;
+    const g = new ReceiverGate(2, 2, pacing, () => t);
+    assert.equal(g.farTurn('a', 0, limits), undefined, 'no lane yet');
+    g.admit('a');
+    assert.equal(g.farTurn('a', 0, limits), undefined, 'a slot is free');
+    g.admit('a');
+    assert.equal(g.farTurn('a', 0, limits), undefined, 'the orders\' queue has room');
+    g.admit('a');
+    g.admit('a');
+    // Full, and the queue too: with a measured rate of 10 ms, a turn 30 ms off is still one to wait for, with a wait of a second.
+    for (let i = 0; i < 8; i++) {
+      t += 10;
+      g.release('a');
+      g.admit('a');
+    }
+    assert.equal(g.farTurn('a', 0, { stalledAfterMs: 5_000, maxWaitMs: 1_000 }), undefined, 'the order would wait here for its turn');
+    assert.ok((g.farTurn('a', 0, limits) ?? 0) > 0, 'beyond the wait: a return time');
+    assert.equal(g.stats('a').running, 2);
+  });
+});

@@ -112,6 +112,24 @@ export class ReceiverGate {
     return this.turnWithin(lane, limits) ? { kind: 'queued', ready: this.enqueue(lane) } : undefined;
   }
 
+  /**
+   * For work from fan-out that tryAdmit has turned away: the time until its receiver will
+   * have room for it, as admit would give an order that found the lane full, when that is
+   * more than `beyondMs` off (the caller parks it in the agenda at once, where an order
+   * would first cross the broker, be handed back, and then be parked). The return time is
+   * then taken, like an order's. Undefined, with nothing changed, when an order would get
+   * a place in the queue here or a turn within `beyondMs`: then it goes the order path.
+   */
+  farTurn(key: string, beyondMs: number, wait: WaitLimits): number | undefined {
+    const lane = this.lanes.get(key);
+    if (!lane || lane.running < this.maxRunning) return undefined;
+    if (lane.waiting.length < this.maxWaiting || this.turnWithin(lane, wait)) return undefined;
+    const next = this.nextReturn(lane);
+    if (next.delayMs <= beyondMs) return undefined;
+    lane.returnAt = next.at;
+    return next.delayMs;
+  }
+
   private laneFor(key: string): Lane {
     let lane = this.lanes.get(key);
     if (!lane) {
@@ -177,8 +195,15 @@ export class ReceiverGate {
     return Math.max(lane.msPerCompletion, stalledMs / this.maxRunning);
   }
 
-  /** The next free return time, one completion after the last one given out. */
+  /** The next free return time, one completion after the last one given out; taken. */
   private returnSlot(lane: Lane): number {
+    const next = this.nextReturn(lane);
+    lane.returnAt = next.at;
+    return next.delayMs;
+  }
+
+  /** The next free return time (at) and how far off it is, rounded and bounded (delayMs); nothing is taken. */
+  private nextReturn(lane: Lane): { at: number; delayMs: number } {
     const t = this.now();
     const stalled = t - lane.lastCompletionAt;
     // The orders already queued here go first: a returning order finds room once that many completions have happened.
@@ -191,7 +216,6 @@ export class ReceiverGate {
     // second until its first attempts time out, and are parked once that is far off.
     const cap = lane.completions < this.pacing.warmup ? Math.max(this.pacing.warmupMaxDelayMs, stalled) : this.pacing.maxDelayMs;
     const at = Math.min(start + per, t + cap);
-    lane.returnAt = at;
-    return Math.round(Math.min(this.pacing.maxDelayMs, Math.max(this.pacing.minDelayMs, at - t)));
+    return { at, delayMs: Math.round(Math.min(this.pacing.maxDelayMs, Math.max(this.pacing.minDelayMs, at - t))) };
   }
 }

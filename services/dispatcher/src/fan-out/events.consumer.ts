@@ -31,11 +31,13 @@ import { pushBody, pushFanOut } from './push-fan-out';
  *
  * A delivery whose receiver has room is attempted right here, and its "created" fact is
  * recorded together with the outcome; the host event is acked only once every one of its
- * deliveries is recorded that way or published as an order. A delivery whose receiver
- * is busy gets its "created" fact published on its own: that is the order the
- * first-attempts consumer takes up, with hand-backs and parking. So a delivery that goes
- * through at once costs the broker no message of its own besides a share of a fact batch,
- * and nothing is lost if this process dies: the unacked event is delivered again.
+ * deliveries is recorded that way, parked, or published as an order. A delivery whose
+ * receiver is busy gets its "created" fact published on its own: that is the order the
+ * first-attempts consumer takes up, with hand-backs and parking; one whose receiver's
+ * turn is further off than an order is ever handed back for has its "created" fact
+ * recorded and its order parked from here at once. So a delivery that goes through at
+ * once costs the broker no message of its own besides a share of a fact batch, and
+ * nothing is lost if this process dies: the unacked event is delivered again.
  */
 @Injectable()
 export class EventsConsumer implements OnModuleInit {
@@ -125,9 +127,13 @@ export class EventsConsumer implements OnModuleInit {
     this.stats.count(`slow.${stage}.ms`, Math.round(ms));
   }
 
-  /** Attempted here if its receiver has room; otherwise the "created" fact is published as its order. */
+  /**
+   * Attempted here if its receiver has room; parked at once if its receiver's turn is far
+   * off; otherwise the "created" fact is published as its order.
+   */
   private async deliver(created: DeliveryCreated): Promise<void> {
     if (await this.runner.runFirst(created)) return;
+    if (await this.runner.parkFirst(created)) return;
     await this.publisher.publish('delivery-lifecycle', deliverySubjects.lifecycle(created.tenantId, 'created'), created, { msgId: deliveryMsgIds.lifecycle(created) });
   }
 }
