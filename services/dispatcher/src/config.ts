@@ -30,7 +30,7 @@ export const dispatcherConfigSpec = {
   }),
   parkAfterMs: field.duration('HOOKLINE_DISPATCH_PARK_AFTER', {
     default: 30_000,
-    doc: 'an order whose receiver will not have room for longer than this is parked in the retry-scheduler\'s agenda instead of handed back to JetStream, so a slow receiver\'s backlog cannot fill the consumer\'s ack window',
+    doc: 'an order whose receiver will not have room for longer than this is parked in the retry-scheduler\'s agenda instead of handed back to JetStream, so a slow receiver\'s backlog cannot fill the consumer\'s ack window; a new delivery whose receiver\'s turn is already that far off is parked straight from fan-out',
   }),
   inlineWaitMs: field.duration('HOOKLINE_DISPATCH_INLINE_WAIT', {
     // Long enough that a machine too busy to run the dispatcher for a moment is not taken
