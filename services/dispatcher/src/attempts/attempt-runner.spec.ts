@@ -1,0 +1,97 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DispatchOrder } from '@hookline/contracts';
+import { InstanceStats } from '@hookline/observability';
+import type { DispatcherConfig } from '../config';
+import type { AttemptService } from './attempt.service';
+import { AttemptRunner } from './attempt-runner';
+import type { FactRecorder } from './fact-recorder';
+
+const config = { perReceiverConcurrency: 1, parkAfterMs: 30_000, inlineWaitMs: 5_000, inlineQueueWaitMs: 5_000 } as DispatcherConfig;
+
+function order(n: number): DispatchOrder {
+  return { deliveryId: `00000000-0000-4000-8000-00000000000${n}`, tenantId: 't1', kind: 'webhook', target: 'r1', attempt: 1, body: '{}', createdAt: new Date(0).toISOString() };
+}
+
+/**
+ * An attempt service whose attempts send at once (calling `sent` when the attempt says
+ * so) and then hold until the test lets their outcome be recorded.
+ */
+function fakeAttempts(opts: { callsSent: boolean }) {
+  const started: string[] = [];
+  const record: (() => void)[] = [];
+  const attempts = {
+    async attempt(o: DispatchOrder, a: { sent?: () => void } = {}) {
+      started.push(o.deliveryId);
+      if (opts.callsSent) a.sent?.();
+      await new Promise<void>((r) => record.push(r));
+    },
+  } as unknown as AttemptService;
+  return { attempts, started, recordNext: () => record.shift()?.() };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('AttemptRunner: a receiver\'s slot', () => {
+  it('goes to the next order once the receiver has answered, while the outcome is still being recorded', async () => {
+    const f = fakeAttempts({ callsSent: true });
+    const runner = new AttemptRunner(f.attempts, {} as FactRecorder, {} as never, new InstanceStats(), config);
+    const first = runner.run(order(1));
+    await tick();
+    const second = runner.run(order(2));
+    await tick();
+    assert.deepEqual(f.started, [order(1).deliveryId, order(2).deliveryId], 'one slot, and the second order did not wait for the first one\'s facts');
+    f.recordNext();
+    f.recordNext();
+    await Promise.all([first, second]);
+  });
+
+  it('is held until the attempt ends when no request went out (nothing was sent)', async () => {
+    const f = fakeAttempts({ callsSent: false });
+    const runner = new AttemptRunner(f.attempts, {} as FactRecorder, {} as never, new InstanceStats(), config);
+    const first = runner.run(order(1));
+    await tick();
+    const second = runner.run(order(2));
+    await tick();
+    assert.deepEqual(f.started, [order(1).deliveryId], 'the second order waits its turn');
+    f.recordNext();
+    await first;
+    await tick();
+    assert.deepEqual(f.started, [order(1).deliveryId, order(2).deliveryId]);
+    f.recordNext();
+    await second;
+  });
+
+  it('is given back once, however often the attempt says it has sent', async () => {
+    const started: string[] = [];
+    const holds: (() => void)[] = [];
+    let sendAgain!: () => void;
+    const attempts = {
+      async attempt(o: DispatchOrder, a: { sent?: () => void } = {}) {
+        started.push(o.deliveryId);
+        if (o.deliveryId === order(1).deliveryId) {
+          a.sent?.();
+          sendAgain = () => a.sent?.();
+        }
+        await new Promise<void>((r) => holds.push(r));
+      },
+    } as unknown as AttemptService;
+    const runner = new AttemptRunner(attempts, {} as FactRecorder, {} as never, new InstanceStats(), config);
+    const runs = [runner.run(order(1))];
+    await tick();
+    runs.push(runner.run(order(2)));
+    await tick();
+    assert.deepEqual(started, [order(1).deliveryId, order(2).deliveryId]);
+    // Order 2 holds the only slot (it has sent nothing yet); order 1 saying "sent" again must not give that slot away.
+    sendAgain();
+    runs.push(runner.run(order(3)));
+    await tick();
+    assert.deepEqual(started, [order(1).deliveryId, order(2).deliveryId], 'order 3 waits for order 2');
+    holds.shift()?.();
+    holds.shift()?.();
+    await tick();
+    assert.equal(started.length, 3);
+    holds.shift()?.();
+    await Promise.all(runs);
+  });
+});
