@@ -32,27 +32,32 @@ function fakeAttempts(opts: { callsSent: boolean }) {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+function runnerWith(attempts: AttemptService): AttemptRunner {
+  return new AttemptRunner(attempts, {} as FactRecorder, {} as never, new InstanceStats(), config);
+}
+
+/** Runs orders 1 and 2 (one slot between them), letting each start as far as it can. */
+async function runTwo(runner: AttemptRunner): Promise<Promise<void>[]> {
+  const runs = [runner.run(order(1))];
+  await tick();
+  runs.push(runner.run(order(2)));
+  await tick();
+  return runs;
+}
+
 describe('AttemptRunner: a receiver\'s slot', () => {
   it('goes to the next order once the receiver has answered, while the outcome is still being recorded', async () => {
     const f = fakeAttempts({ callsSent: true });
-    const runner = new AttemptRunner(f.attempts, {} as FactRecorder, {} as never, new InstanceStats(), config);
-    const first = runner.run(order(1));
-    await tick();
-    const second = runner.run(order(2));
-    await tick();
+    const runs = await runTwo(runnerWith(f.attempts));
     assert.deepEqual(f.started, [order(1).deliveryId, order(2).deliveryId], 'one slot, and the second order did not wait for the first one\'s facts');
     f.recordNext();
     f.recordNext();
-    await Promise.all([first, second]);
+    await Promise.all(runs);
   });
 
   it('is held until the attempt ends when no request went out (nothing was sent)', async () => {
     const f = fakeAttempts({ callsSent: false });
-    const runner = new AttemptRunner(f.attempts, {} as FactRecorder, {} as never, new InstanceStats(), config);
-    const first = runner.run(order(1));
-    await tick();
-    const second = runner.run(order(2));
-    await tick();
+    const [first, second] = await runTwo(runnerWith(f.attempts));
     assert.deepEqual(f.started, [order(1).deliveryId], 'the second order waits its turn');
     f.recordNext();
     await first;
@@ -76,11 +81,8 @@ describe('AttemptRunner: a receiver\'s slot', () => {
         await new Promise<void>((r) => holds.push(r));
       },
     } as unknown as AttemptService;
-    const runner = new AttemptRunner(attempts, {} as FactRecorder, {} as never, new InstanceStats(), config);
-    const runs = [runner.run(order(1))];
-    await tick();
-    runs.push(runner.run(order(2)));
-    await tick();
+    const runner = runnerWith(attempts);
+    const runs = await runTwo(runner);
     assert.deepEqual(started, [order(1).deliveryId, order(2).deliveryId]);
     // Order 2 holds the only slot (it has sent nothing yet); order 1 saying "sent" again must not give that slot away.
     sendAgain();

@@ -2,6 +2,21 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReceiverGate } from './receiver-gate';
 
+const PACING = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000, warmupMaxDelayMs: 1000 };
+
+/** A lane that is full (2 running, 2 waiting) and completes one attempt every `gapMs` (pacing: PACING). */
+function busyLane(gapMs: number) {
+  let t = 1_000;
+  const g = new ReceiverGate(2, 2, PACING, () => t);
+  for (let i = 0; i < 4; i++) g.admit('a');
+  for (let i = 0; i < 8; i++) {
+    t += gapMs;
+    g.release('a');
+    g.admit('a'); // the next order takes the freed place in the queue
+  }
+  return { g, advance: (ms: number) => (t += ms) };
+}
+
 describe('ReceiverGate', () => {
   it('runs up to the limit, queues up to the queue, refuses beyond', () => {
     const g = new ReceiverGate(2, 1);
@@ -33,7 +48,7 @@ describe('ReceiverGate', () => {
 });
 
 describe('ReceiverGate.tryAdmit (work that holds something while it waits)', () => {
-  const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000, warmupMaxDelayMs: 1000 };
+  const pacing = PACING;
 
   it('queues while the expected wait fits, from the measured completion rate', () => {
     let t = 1_000;
@@ -95,19 +110,7 @@ describe('ReceiverGate.tryAdmit (work that holds something while it waits)', () 
 });
 
 describe('ReceiverGate pacing of handed-back orders', () => {
-  const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000, warmupMaxDelayMs: 1000 };
-  /** A lane that is full (2 running, 2 waiting) and completes one attempt every `gapMs`. */
-  function busyLane(gapMs: number) {
-    let t = 1_000;
-    const g = new ReceiverGate(2, 2, pacing, () => t);
-    for (let i = 0; i < 4; i++) g.admit('a');
-    for (let i = 0; i < 8; i++) {
-      t += gapMs;
-      g.release('a');
-      g.admit('a'); // the next order takes the freed place in the queue
-    }
-    return { g, advance: (ms: number) => (t += ms) };
-  }
+  const pacing = PACING;
 
   it('gives handed-back orders return times one completion apart, after the queue ahead of them', () => {
     const { g } = busyLane(10);
@@ -290,24 +293,11 @@ describe('ReceiverGate pacing of handed-back orders', () => {
 });
 
 describe('ReceiverGate.farTurn (fan-out\'s work that would be parked anyway)', () => {
-  const pacing = { warmup: 4, initialMsPerCompletion: 5, spacing: 1, minDelayMs: 1, maxDelayMs: 60_000, warmupMaxDelayMs: 1000 };
+  const pacing = PACING;
   const limits = { stalledAfterMs: 5_000, maxWaitMs: 20 };
 
-  /** A lane that is full (2 running, 2 waiting) and completes one attempt every `gapMs`. */
-  function busyLane(gapMs: number) {
-    let t = 1_000;
-    const g = new ReceiverGate(2, 2, pacing, () => t);
-    for (let i = 0; i < 4; i++) g.admit('a');
-    for (let i = 0; i < 8; i++) {
-      t += gapMs;
-      g.release('a');
-      g.admit('a');
-    }
-    return g;
-  }
-
   it('gives the turn only when it is further off than the limit, and then takes it as an order would', () => {
-    const g = busyLane(10);
+    const { g } = busyLane(10);
     // Return times 20, 30, 40, 50… ms off (see the pacing above): those within 45 ms go the order path, untouched.
     assert.equal(g.farTurn('a', 45, limits), undefined);
     assert.equal(g.farTurn('a', 45, limits), undefined, 'a refusal takes no return time');
