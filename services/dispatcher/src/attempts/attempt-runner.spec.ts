@@ -97,3 +97,61 @@ describe('AttemptRunner: a receiver\'s slot', () => {
     await Promise.all(runs);
   });
 });
+
+describe('AttemptRunner.parkFirst (fan-out\'s delivery whose receiver\'s turn is far off)', () => {
+  const created = {
+    type: 'created' as const,
+    deliveryId: order(9).deliveryId,
+    tenantId: 't1',
+    kind: 'webhook' as const,
+    at: new Date(0).toISOString(),
+    source: { eventId: 'e1', topic: 'Orders.Paid' },
+    target: 'r1',
+    targetName: 'r1',
+    url: 'http://127.0.0.1:1/hook',
+    body: '{}',
+  };
+
+  /** A runner whose receiver r1 has its one slot taken and its queue (two places) full; what it records and publishes, in order. */
+  async function busyRunner(parkAfterMs: number) {
+    const calls: unknown[][] = [];
+    const facts = { record: async (...f: unknown[]) => void calls.push(['fact', ...f]) } as unknown as FactRecorder;
+    const publisher = { publish: async (channel: string, _subject: string, payload: unknown) => void calls.push(['publish', channel, payload]) };
+    const f = fakeAttempts({ callsSent: false });
+    const runner = new AttemptRunner(f.attempts, facts, publisher as never, new InstanceStats(), { ...config, parkAfterMs });
+    const runs = [1, 2, 3].map((n) => runner.run(order(n)));
+    await tick();
+    assert.deepEqual(f.started, [order(1).deliveryId], 'one running, two waiting');
+    const done = async () => {
+      for (let i = 0; i < 3; i++) {
+        f.recordNext();
+        await tick();
+      }
+      await Promise.all(runs);
+    };
+    return { runner, calls, done };
+  }
+
+  it('records the "created" fact, then parks the order with the receiver\'s turn, when that is further off than the limit', async () => {
+    // The gate gives turns at least 20 ms off: further than a limit of 10 ms.
+    const { runner, calls, done } = await busyRunner(10);
+    assert.equal(await runner.runFirst(created), false, 'no room now, and no turn to wait for');
+    const before = Date.now();
+    assert.equal(await runner.parkFirst(created), true);
+    assert.equal(calls.length, 2);
+    assert.deepEqual(calls[0], ['fact', created], 'the fact first');
+    const [, channel, parked] = calls[1] as [string, string, { order: DispatchOrder & { parked: number }; dueAt: string }];
+    assert.equal(channel, 'dispatch-parked');
+    assert.deepEqual({ ...parked.order }, { deliveryId: created.deliveryId, tenantId: 't1', kind: 'webhook', target: 'r1', source: created.source, attempt: 1, body: '{}', createdAt: created.at, parked: 1 });
+    assert.ok(Date.parse(parked.dueAt) >= before + 20, parked.dueAt);
+    await done();
+  });
+
+  it('does nothing when the receiver\'s turn is nearer than the limit: the delivery takes the order path', async () => {
+    const { runner, calls, done } = await busyRunner(30_000);
+    assert.equal(await runner.runFirst(created), false);
+    assert.equal(await runner.parkFirst(created), false);
+    assert.deepEqual(calls, []);
+    await done();
+  });
+});
