@@ -458,6 +458,7 @@ export async function replicas(ctx: Ctx): Promise<void> {
     .reduce((m, [k, w]) => m.set(k, (m.get(k) ?? 0) + (w.attempts ?? 0)), new Map<string, number>());
   const all = [...attempts.values()].reduce((a, n) => a + n, 0);
   const shares = [...attempts].map(([k, n]) => `${k} ${all > 0 ? Math.round((100 * n) / all) : 0}%`).join(', ');
+  const inOrder = [ones[0], ...twos, ones[1]].map((w) => w.total);
   const windows = (ws: typeof ones) => ws.map((w) => ({ ...w.f, ...w.r, cpu: w.cpuUse, totalMs: w.total, work: Object.fromEntries(w.work) }));
   results.add({
     id: 'platform.replicas.one',
@@ -484,8 +485,8 @@ export async function replicas(ctx: Ctx): Promise<void> {
     label: 'CPU per delivered webhook with 2 dispatcher replicas, all processes',
     value: twoMs,
     unit: 'ms',
-    note: `${round(twoMs / oneMs, 2)}x the ${oneMs} ms with one (windows one, two, two, one: ${[ones[0], ...twos, ones[1]].map((w) => w.total).join(', ')} ms); ${workSummary(twos[0].work).line}`,
-    extra: { ...twos[0].cpuUse, oneReplicaMs: oneMs, ratio: twoMs / oneMs, windowsMs: [ones[0], ...twos, ones[1]].map((w) => w.total) },
+    note: `${round(twoMs / oneMs, 2)}x the ${oneMs} ms with one (windows one, two, two, one: ${inOrder.join(', ')} ms); ${workSummary(twos[0].work).line}`,
+    extra: { ...twos[0].cpuUse, oneReplicaMs: oneMs, ratio: twoMs / oneMs, windowsMs: inOrder },
   });
 }
 
