@@ -80,10 +80,10 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   return app;
 }
 
-/** Runs the rest of the request inside its correlation id (X-Correlation-Id or X-Request-Id, else a new one), and sends it back. */
+/** Runs the rest of the request, until its response closes, inside its correlation id (X-Correlation-Id or X-Request-Id, else a new one), and sends it back. */
 export function correlationMiddleware(req: Request, res: Response, next: NextFunction): void {
   const given = (req.headers['x-correlation-id'] ?? req.headers['x-request-id']) as string | undefined;
-  correlation.run(given, () => {
+  correlation.runUntilClosed(given, res, () => {
     res.setHeader('X-Correlation-Id', correlation.current() ?? '');
     next();
   });

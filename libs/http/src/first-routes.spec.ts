@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { correlation, type Logger } from '@hookline/observability';
-import { firstRouteFor, isUtf8JsonType, parseJsonBody, sendJson, serveFirst, type FirstRoute } from './first-routes';
+import { firstRouteFor, isUtf8JsonType, parseJsonBody, sendJson, serveBeforeExpress, serveFirst, type FirstRoute } from './first-routes';
 import { ProblemFilter } from './problem.filter';
 import { ValidationError } from './problems';
 
@@ -150,6 +150,57 @@ describe('first routes on a real server, in front of another listener', () => {
       const res = await post(body as string | Buffer, headers as Record<string, string>, path);
       assert.equal(res.status, 299, JSON.stringify(headers) + path);
       assert.deepEqual(await res.json(), { behind: true, bytes: Buffer.byteLength(body as string | Buffer) });
+    }
+  });
+});
+
+describe('a handler in front of express, with and without a correlation scope', () => {
+  const seen: { scoped: string | undefined; given: string; open: number }[] = [];
+  let base: string;
+  let server: Server;
+
+  before(async () => {
+    server = createServer((_req, res) => sendJson(res, 299, { behind: true }));
+    const answer = (req: IncomingMessage, res: ServerResponse, _picked: true, correlationId: string) => {
+      // Answered after an await: a scope must outlast the call that opened it.
+      setTimeout(() => {
+        seen.push({ scoped: correlation.current(), given: correlationId, open: correlation.openScopes() });
+        sendJson(res, 200, {});
+      }, 5);
+    };
+    serveBeforeExpress(server, (req) => (req.url?.startsWith('/scoped') ? true : undefined), answer);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('in a scope: the id holds across the handler\'s awaits, and the scope closes with the response', async () => {
+    const res = await fetch(`${base}/scoped`, { headers: { 'x-correlation-id': 'c-9' } });
+    assert.equal(res.headers.get('x-correlation-id'), 'c-9');
+    await res.arrayBuffer();
+    assert.deepEqual(seen.pop(), { scoped: 'c-9', given: 'c-9', open: 1 });
+    for (let i = 0; i < 50 && correlation.openScopes() > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(correlation.openScopes(), 0);
+  });
+
+  it('without a scope: the handler is given the id (sent back too) and no scope is opened', async () => {
+    const unscoped = createServer((_req, res) => sendJson(res, 299, { behind: true }));
+    serveBeforeExpress(unscoped, () => true as const, (_req, res, _picked, id) => {
+      seen.push({ scoped: correlation.current(), given: id, open: correlation.openScopes() });
+      sendJson(res, 200, {});
+    }, undefined, { scope: false });
+    await new Promise<void>((r) => unscoped.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(unscoped.address() as AddressInfo).port}/x`;
+      const given = await fetch(url, { headers: { 'x-correlation-id': 'c-10' } });
+      assert.equal(given.headers.get('x-correlation-id'), 'c-10');
+      assert.deepEqual(seen.pop(), { scoped: undefined, given: 'c-10', open: 0 });
+      const made = await fetch(url, { headers: { 'x-correlation-id': 'bad\tid' } });
+      const id = made.headers.get('x-correlation-id') ?? '';
+      assert.match(id, /^[0-9a-f-]{36}$/, 'a forged id is replaced by a new one');
+      assert.deepEqual(seen.pop(), { scoped: undefined, given: id, open: 0 });
+    } finally {
+      await new Promise<void>((r) => unscoped.close(() => r()));
     }
   });
 });

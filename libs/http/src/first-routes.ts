@@ -6,9 +6,10 @@
 // problem+json for every error, with the same statuses and messages. Whatever it does not
 // take as plain JSON (another content type, a charset, a compressed body, an absolute-form
 // URL) goes on to express unchanged, where the route's middleware answers it as before.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
-import { correlation, labelRoute } from '@hookline/observability';
+import { correlation, labelRoute, sanitize } from '@hookline/observability';
 import { readBody } from './body-reader';
 import type { ProblemFilter } from './problem.filter';
 import { PayloadTooLargeError, ValidationError } from './problems';
@@ -102,11 +103,20 @@ async function answer(route: FirstRoute, req: IncomingMessage, res: ServerRespon
 
 /**
  * Puts a handler in front of the server's request listener (Nest's express app), which
- * keeps every request `pick` leaves (undefined). A picked request is answered inside its
- * correlation id (X-Correlation-Id or X-Request-Id, else a new one, sent back) and timed
- * by the request metrics, as express's chain would have done.
+ * keeps every request `pick` leaves (undefined). A picked request is answered with its
+ * correlation id (X-Correlation-Id or X-Request-Id, else a new one, sent back and given to
+ * `answer`) and timed by the request metrics, as express's chain would have done. It runs
+ * inside a correlation scope until its response closes, unless `scope` is false: then
+ * nothing of it pays for the scope's async hooks, and `answer` passes the id on itself
+ * (webhook-listener's ingest, see libs/observability/src/correlation.ts).
  */
-export function serveBeforeExpress<T>(server: Server, pick: (req: IncomingMessage) => T | undefined, answer: (req: IncomingMessage, res: ServerResponse, picked: T) => void, timed?: FirstRouteOptions['timed']): void {
+export function serveBeforeExpress<T>(
+  server: Server,
+  pick: (req: IncomingMessage) => T | undefined,
+  answer: (req: IncomingMessage, res: ServerResponse, picked: T, correlationId: string) => void,
+  timed?: FirstRouteOptions['timed'],
+  opts: { scope?: boolean } = {},
+): void {
   const rest = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -116,11 +126,14 @@ export function serveBeforeExpress<T>(server: Server, pick: (req: IncomingMessag
       return;
     }
     const given = req.headers['x-correlation-id'] ?? req.headers['x-request-id'];
-    correlation.run(Array.isArray(given) ? given[0] : given, () => {
-      res.setHeader('X-Correlation-Id', correlation.current() ?? '');
-      if (timed) timed(req, res, () => answer(req, res, picked));
-      else answer(req, res, picked);
-    });
+    const id = sanitize(Array.isArray(given) ? given[0] : given) ?? randomUUID();
+    const go = () => {
+      res.setHeader('X-Correlation-Id', id);
+      if (timed) timed(req, res, () => answer(req, res, picked, id));
+      else answer(req, res, picked, id);
+    };
+    if (opts.scope === false) go();
+    else correlation.runUntilClosed(id, res, go);
   });
 }
 

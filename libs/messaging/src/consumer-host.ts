@@ -24,6 +24,8 @@ export interface ConsumedMessage<C extends Channel> {
   timestampMs: number;
   msgId?: string;
   headers: Record<string, string>;
+  /** The correlation id the message names (Hookline-Correlation-Id), if any: what a handler registered with `scope: false` passes on itself. */
+  readonly correlationId?: string;
   /** Tells the server the handler is still busy, pushing back redelivery. */
   working(): void;
 }
@@ -38,6 +40,8 @@ interface Registration {
   concurrency: number;
   maxBatch: number;
   maxWaitMs: number;
+  /** Whether a message naming a correlation id is handled inside a scope of it (see register). */
+  scope: boolean;
   policy: SettlementPolicy;
   messages?: ConsumerMessages;
   inFlight: Set<Promise<void>>;
@@ -86,14 +90,20 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     this.stats = stats ?? new InstanceStats();
   }
 
-  /** One message at a time per handler call, up to `concurrency` at once. Call from onModuleInit. */
+  /**
+   * One message at a time per handler call, up to `concurrency` at once. Call from onModuleInit.
+   * A message that names a correlation id is handled inside a correlation scope of it (its
+   * log lines and what it publishes carry the id), unless `scope` is false: a hot consumer
+   * then pays nothing for the scope's async hooks, and passes msg.correlationId on itself
+   * where it matters (libs/observability/src/correlation.ts).
+   */
   register<C extends Channel>(
     spec: ConsumerSpec,
     _channel: C,
     handler: MessageHandler<C>,
-    opts: { concurrency?: number; policy?: Partial<SettlementPolicy> } = {},
+    opts: { concurrency?: number; policy?: Partial<SettlementPolicy>; scope?: boolean } = {},
   ): void {
-    this.add(spec, async (msgs) => handler(msgs[0] as ConsumedMessage<C>), { concurrency: opts.concurrency ?? 16, maxBatch: 1, maxWaitMs: 0, policy: opts.policy });
+    this.add(spec, async (msgs) => handler(msgs[0] as ConsumedMessage<C>), { concurrency: opts.concurrency ?? 16, maxBatch: 1, maxWaitMs: 0, policy: opts.policy, scope: opts.scope ?? true });
   }
 
   /**
@@ -107,16 +117,17 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     handler: BatchHandler<C>,
     opts: { maxBatch?: number; maxWaitMs?: number; concurrency?: number; policy?: Partial<SettlementPolicy> } = {},
   ): void {
-    this.add(spec, handler as unknown as BatchHandler<Channel>, { concurrency: opts.concurrency ?? 2, maxBatch: opts.maxBatch ?? 500, maxWaitMs: opts.maxWaitMs ?? 20, policy: opts.policy });
+    this.add(spec, handler as unknown as BatchHandler<Channel>, { concurrency: opts.concurrency ?? 2, maxBatch: opts.maxBatch ?? 500, maxWaitMs: opts.maxWaitMs ?? 20, policy: opts.policy, scope: true });
   }
 
-  private add(spec: ConsumerSpec, handler: BatchHandler<Channel>, o: { concurrency: number; maxBatch: number; maxWaitMs: number; policy?: Partial<SettlementPolicy> }): void {
+  private add(spec: ConsumerSpec, handler: BatchHandler<Channel>, o: { concurrency: number; maxBatch: number; maxWaitMs: number; policy?: Partial<SettlementPolicy>; scope: boolean }): void {
     this.registrations.push({
       spec,
       handler,
       concurrency: o.concurrency,
       maxBatch: o.maxBatch,
       maxWaitMs: o.maxWaitMs,
+      scope: o.scope,
       policy: { ...DEFAULT_SETTLEMENT, maxDeliver: spec.maxDeliver, ...o.policy },
       inFlight: new Set(),
       working: new Map(),
@@ -271,6 +282,9 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       deliveryCount: info.deliveryCount,
       timestampMs: Math.floor(info.timestampNanos / 1e6),
       msgId: m.headers?.get(HEADERS.msgId) || undefined,
+      get correlationId() {
+        return m.headers?.get(HEADERS.correlationId) || undefined;
+      },
       // Built on first use: most handlers never read a header.
       get headers() {
         if (!headers) {
@@ -318,7 +332,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     // A message that names no correlation id gets none made up for it (the handler's log lines then have none).
     const corr = m.headers?.get(HEADERS.correlationId);
     const go = tracingActive() ? () => this.traced(reg, [m], run) : run;
-    await (corr ? correlation.run(corr, go) : go());
+    await (corr && reg.scope ? correlation.run(corr, go) : go());
   }
 
   /**
@@ -359,13 +373,13 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       this.counted(reg, [m]);
       this.ack(m);
       // At debug level, a line per message handled (with traces on it carries the trace id, so a trace's work can be found in the logs).
-      if (this.logger.isLevelEnabled('debug')) this.logger.debug({ durable: reg.spec.durable, subject: m.subject, seq: m.seq, delivery: m.info.deliveryCount }, 'message handled');
+      if (this.logger.isLevelEnabled('debug')) this.logger.debug({ durable: reg.spec.durable, subject: m.subject, seq: m.seq, delivery: m.info.deliveryCount, ...correlationOf(m) }, 'message handled');
       return;
     }
     this.stats.count(`${s.kind === 'nak' ? (error instanceof DeferredError ? 'deferred' : 'retried') : 'dead-lettered'}.${reg.spec.durable}`);
     if (s.kind === 'nak') {
       this.logger[error instanceof DeferredError ? 'debug' : 'warn'](
-        { durable: reg.spec.durable, seq: m.seq, delivery: m.info.deliveryCount, delayMs: s.delayMs, err: (error as Error)?.message ?? String(error) },
+        { durable: reg.spec.durable, seq: m.seq, delivery: m.info.deliveryCount, delayMs: s.delayMs, err: (error as Error)?.message ?? String(error), ...correlationOf(m) },
         'handler failed; will retry',
       );
       m.nak(s.delayMs);
@@ -382,11 +396,17 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
           [HEADERS.dlqReason]: s.reason.slice(0, 500),
         },
       });
-      this.logger.error({ durable: reg.spec.durable, seq: m.seq, reason: s.reason }, 'message dead-lettered');
+      this.logger.error({ durable: reg.spec.durable, seq: m.seq, reason: s.reason, ...correlationOf(m) }, 'message dead-lettered');
       m.term();
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'dead-letter publish failed; will retry the message');
       m.nak(5000);
     }
   }
+}
+
+/** The message's correlation id as a log field: the scope's would say the same, and an unscoped handler has none. */
+function correlationOf(m: JsMsg): { correlationId?: string } {
+  const id = m.headers?.get(HEADERS.correlationId);
+  return id ? { correlationId: id } : {};
 }

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { ConsumerSpec, StreamSpec } from '@hookline/contracts';
-import { createLogger } from '@hookline/observability';
+import { correlation, createLogger } from '@hookline/observability';
 import { findNatsServer, freePort, NatsServerHandle, startNatsServer } from '@hookline/local-stack';
 import { tempDir } from '@hookline/testing';
 import { ConsumerHost } from './consumer-host';
@@ -173,6 +173,34 @@ describe('messaging against nats-server', () => {
       const m = await client.jsm.streams.getMessage('HOOKLINE_DEADLETTER', { last_by_subj: 'hookline.dlq.c-lazy' });
       assert.equal(m?.header.get('Hookline-Dlq-Subject'), 't.events.lazy.read');
       assert.match(m?.header.get('Hookline-Dlq-Reason') ?? '', /not JSON/);
+    } finally {
+      await host.onModuleDestroy();
+      await client.onApplicationShutdown();
+    }
+  });
+
+  it('handles a message naming a correlation id inside a scope of it, or, registered with scope: false, outside any, with the id on the message', async () => {
+    const { client, publisher, host } = await messagingFor(nats.url);
+    const scoped = consumerSpec('c-corr-scoped', 't.events.corr.>');
+    const unscoped = consumerSpec('c-corr-unscoped', 't.events.corr.>');
+    await ensureConsumer(client.jsm, scoped);
+    await ensureConsumer(client.jsm, unscoped);
+    const seen: Record<string, { current?: string; given?: string; open: number }[]> = { scoped: [], unscoped: [] };
+    const look = (into: string) => async (msg: { correlationId?: string }) => {
+      await new Promise((r) => setTimeout(r, 2));
+      seen[into].push({ current: correlation.current(), given: msg.correlationId, open: correlation.openScopes() });
+    };
+    host.register(scoped, 'host-event', look('scoped'));
+    host.register(unscoped, 'host-event', look('unscoped'), { scope: false, concurrency: 1 });
+    host.onApplicationBootstrap();
+    try {
+      await publisher.publishRaw('t.events.corr.a', '{}', { msgId: 'corr-a', headers: { 'Hookline-Correlation-Id': 'corr-1' } });
+      await until('both consumers handled it', () => seen.scoped.length === 1 && seen.unscoped.length === 1);
+      assert.equal(seen.scoped[0].current, 'corr-1');
+      assert.equal(seen.scoped[0].given, 'corr-1');
+      assert.equal(seen.unscoped[0].given, 'corr-1');
+      assert.equal(seen.unscoped[0].current, undefined, 'no scope: the id comes with the message only');
+      await until('every scope closed', () => correlation.openScopes() === 0);
     } finally {
       await host.onModuleDestroy();
       await client.onApplicationShutdown();

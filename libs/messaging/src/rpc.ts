@@ -27,15 +27,16 @@ export class NatsRpc {
    * Calls a responder. A missing responder, a timeout or an unreadable answer come back
    * as an `unavailable` error reply rather than an exception, so callers handle one shape.
    */
-  async call<S extends RpcSubject>(subject: S, request: RpcRequestOf<S>, opts: { timeoutMs?: number } = {}): Promise<RpcReply<RpcResultOf<S>>> {
+  /** With `correlationId`, the request carries that id; otherwise the open correlation scope's, if any. */
+  async call<S extends RpcSubject>(subject: S, request: RpcRequestOf<S>, opts: { timeoutMs?: number; correlationId?: string } = {}): Promise<RpcReply<RpcResultOf<S>>> {
     if (tracingActive()) return inSpan(`send ${subject}`, { kind: SpanKind.CLIENT, attributes: rpcAttributes(subject, 'send') }, () => this.request(subject, request, opts));
     return this.request(subject, request, opts);
   }
 
   /** The request itself; with traces on it runs in call()'s client span, whose context it carries (traceparent) to the responder. */
-  private async request<S extends RpcSubject>(subject: S, request: RpcRequestOf<S>, opts: { timeoutMs?: number }): Promise<RpcReply<RpcResultOf<S>>> {
+  private async request<S extends RpcSubject>(subject: S, request: RpcRequestOf<S>, opts: { timeoutMs?: number; correlationId?: string }): Promise<RpcReply<RpcResultOf<S>>> {
     const h = natsHeaders();
-    const corr = correlation.current();
+    const corr = opts.correlationId ?? correlation.current();
     if (corr) h.set(HEADERS.correlationId, corr);
     injectTraceContext(h);
     let msg: Msg;
@@ -77,7 +78,10 @@ export class NatsRpc {
   private async answer<S extends RpcSubject>(subject: S, m: Msg, handler: RpcHandler<S>): Promise<void> {
     const headers: Record<string, string> = {};
     if (m.headers) for (const [k, v] of m.headers) headers[k] = v[0] ?? '';
-    await correlation.run(headers[HEADERS.correlationId], () => this.traced(subject, m, async () => {
+    // A request that names a correlation id is answered inside a scope of it (its log lines
+    // carry it); one that names none gets none made up, and no scope (libs/observability/src/correlation.ts).
+    const corr = headers[HEADERS.correlationId];
+    const work = () => this.traced(subject, m, async () => {
       let reply: RpcReply<unknown>;
       try {
         let request: unknown;
@@ -95,7 +99,8 @@ export class NatsRpc {
         reply = { ok: false, error: { code: 'internal', message: `internal error ${errorId}` } };
       }
       if (m.reply) m.respond(JSON.stringify(reply));
-    }));
+    });
+    await (corr ? correlation.run(corr, work) : work());
   }
 
   /** With traces on, `fn` runs in a server span, the child of the caller's (from the request's traceparent). */

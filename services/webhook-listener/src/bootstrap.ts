@@ -19,8 +19,10 @@ import { hookUrl } from './ingest/request-parts';
 
 /** Puts /hooks/* in front of the server's request listener (Nest's express app), which keeps everything else. */
 function serveHooksFirst(server: Server, ingest: IngestService, timed?: RequestTimer): void {
-  // The route is labelled by the ingest, which knows the listener's route template.
-  serveBeforeExpress(server, (req) => hookUrl(req.url), (req, res, url) => ingest.handle(req, res, url), timed);
+  // The route is labelled by the ingest, which knows the listener's route template. No
+  // correlation scope: the ingest passes the request's id on itself (to its messages and its
+  // log lines), and its requests do not pay for the scope's async hooks.
+  serveBeforeExpress(server, (req) => hookUrl(req.url), (req, res, url, correlationId) => ingest.handle(req, res, url, correlationId), timed, { scope: false });
 }
 
 export async function runListenerService(module: DynamicModule, config: HttpConfig & { service: string }): Promise<INestApplication> {

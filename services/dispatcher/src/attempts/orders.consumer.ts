@@ -34,9 +34,10 @@ export class OrdersConsumer implements OnModuleInit {
         if (created?.type !== 'created') throw new PoisonMessageError('not a created delivery');
         await this.runner.run(firstOrderOf(upgradeDeliveryMessage(created)));
       },
-      { concurrency: attemptConcurrency },
+      // Unscoped, as the events consumer (events.consumer.ts).
+      { concurrency: attemptConcurrency, scope: false },
     );
     // Retries and resends.
-    this.host.register(CONSUMERS.dispatcherOrders, 'dispatch-due', (msg) => this.runner.run(upgradeDeliveryMessage(msg.payload)), { concurrency: attemptConcurrency });
+    this.host.register(CONSUMERS.dispatcherOrders, 'dispatch-due', (msg) => this.runner.run(upgradeDeliveryMessage(msg.payload)), { concurrency: attemptConcurrency, scope: false });
   }
 }

@@ -5,9 +5,9 @@
 // several to a message (event-messages.ts); the batch is acked after the commit.
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { CONSUMERS, HEADERS, type HostEvent, type ListenerChangeState } from '@hookline/contracts';
+import { CONSUMERS, type HostEvent, type ListenerChangeState } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, type ConsumedMessage } from '@hookline/messaging';
-import { correlation, LOGGER, Logger } from '@hookline/observability';
+import { LOGGER, Logger } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
 import { LogsRepository, type LogEntry } from '../logs/logs.repository';
 import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
@@ -39,18 +39,19 @@ export class ApplyConsumer implements OnModuleInit {
   private batches?: GroupCommit<ConsumedMessage<'listener-ingest'>>;
 
   onModuleInit(): void {
-    // A batch is its own piece of work (its log lines share a correlation id of their own);
-    // each host event it publishes carries the correlation id of the request it came from.
-    const batches = new GroupCommit<ConsumedMessage<'listener-ingest'>>((msgs) => correlation.run(undefined, () => this.apply(msgs)), this.config.applyBatch, this.config.applyLingerMs);
+    // No correlation scope (its async hooks would run for every promise of every batch,
+    // libs/observability/src/correlation.ts): each host event a batch publishes carries the
+    // correlation id of the request it came from, read from its message.
+    const batches = new GroupCommit<ConsumedMessage<'listener-ingest'>>((msgs) => this.apply(msgs), this.config.applyBatch, this.config.applyLingerMs);
     this.batches = batches;
     // Messages are handed over as they arrive, in stream order, each settled once the batch
     // that wrote it commits; two batches' worth may wait, so the next one can fill.
-    this.host.register(CONSUMERS.listenerApply, 'listener-ingest', (m) => batches.add(m), { concurrency: 2 * this.config.applyBatch });
+    this.host.register(CONSUMERS.listenerApply, 'listener-ingest', (m) => batches.add(m), { concurrency: 2 * this.config.applyBatch, scope: false });
   }
 
   async apply(msgs: ConsumedMessage<'listener-ingest'>[]): Promise<void> {
     const items: Item[] = msgs.map((m) => ({ seq: m.streamSeq, msg: m.payload }));
-    const correlationOf = new Map(msgs.map((m) => [m.streamSeq, m.headers[HEADERS.correlationId]]));
+    const correlationOf = new Map(msgs.map((m) => [m.streamSeq, m.correlationId]));
     const t0 = performance.now();
     const phases: Record<string, number> = {};
     const mark = (name: string) => (phases[name] = Math.round(performance.now() - t0));

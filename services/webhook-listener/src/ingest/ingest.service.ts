@@ -10,6 +10,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CONFIG } from '@hookline/config';
 import {
+  HEADERS,
   ingestMsgId,
   ingestRequestId,
   listenerCredentialId,
@@ -75,11 +76,12 @@ export class IngestService {
 
   /**
    * Everything under /hooks, straight from node:http (bootstrap.ts hands it over before
-   * Nest and express see the request, inside the correlation id): `url` is the request's
-   * path and query, starting with /hooks.
+   * Nest and express see the request, outside any correlation scope): `url` is the
+   * request's path and query, starting with /hooks; `correlationId` the request's, which
+   * its messages (and so its host events) and its log lines carry.
    */
-  readonly handle = (req: IncomingMessage, res: ServerResponse, url: string): void => {
-    void this.serve(new HookRequest(req, url), res);
+  readonly handle = (req: IncomingMessage, res: ServerResponse, url: string, correlationId: string): void => {
+    void this.serve(new HookRequest(req, url, correlationId), res);
   };
 
   private async serve(req: HookRequest, res: ServerResponse): Promise<void> {
@@ -119,7 +121,7 @@ export class IngestService {
       const changes = await this.changesOf(listener, listener.structure, op, route, req, query, parsed);
       if (op !== 'upsert') await this.requireExisting(listener, listener.structure, changes);
       const storing = performance.now();
-      const { duplicate } = await this.publish(listener, listener.structure, requestId, changes, {
+      const { duplicate } = await this.publish(listener, listener.structure, requestId, req.correlationId, changes, {
         requestId,
         method: req.method,
         path: loggedPath(req.url, listener),
@@ -191,9 +193,13 @@ export class IngestService {
       const v = name ? header(req.headers, name) : undefined;
       if (v !== undefined) headers[name] = v.slice(0, 8192);
     }
-    const reply = await this.rpc.call(SIGNER_SUBJECTS.verify, { tenantId: listener.tenant, credentialId: listenerCredentialId(listener.id), headers, body: raw.toString('base64') }, { timeoutMs: this.config.verifyTimeoutMs });
+    const reply = await this.rpc.call(
+      SIGNER_SUBJECTS.verify,
+      { tenantId: listener.tenant, credentialId: listenerCredentialId(listener.id), headers, body: raw.toString('base64') },
+      { timeoutMs: this.config.verifyTimeoutMs, correlationId: req.correlationId },
+    );
     if (!reply.ok) {
-      this.logger.warn({ listenerId: listener.id, code: reply.error.code, err: reply.error.message }, 'signature check failed to run');
+      this.logger.warn({ listenerId: listener.id, code: reply.error.code, err: reply.error.message, correlationId: req.correlationId }, 'signature check failed to run');
       throw new ServiceUnavailableError('the signature could not be checked right now; try again', 2);
     }
     if (!reply.result.valid) throw new UnauthorizedError(`signature: ${reply.result.reason ?? 'not valid'}`);
@@ -303,7 +309,8 @@ export class IngestService {
     if (unknown.length > 0) throw new NotFoundError(`record ${unknown.map((c) => recordKeyOf(s.primaryKey, c.key)).slice(0, 5).join(', ')} of listener ${l.name}`);
   }
 
-  private async publish(l: ListenerChangeState, s: ListenerStructure, requestId: string, changes: Change[], log: ListenerRequestLog): Promise<{ duplicate: boolean }> {
+  private async publish(l: ListenerChangeState, s: ListenerStructure, requestId: string, correlationId: string, changes: Change[], log: ListenerRequestLog): Promise<{ duplicate: boolean }> {
+    const headers = { [HEADERS.correlationId]: correlationId };
     const acceptedAt = new Date().toISOString();
     try {
       const acks = await Promise.all(
@@ -320,12 +327,12 @@ export class IngestService {
             acceptedAt,
             ...(index === 0 ? { log: { ...log, durationMs: Math.round(log.durationMs) } } : {}),
           };
-          return this.publisher.publish('listener-ingest', listenerSubjects.ingest(l.tenant, l.id, recordKeyOf(s.primaryKey, c.key)), m, { msgId: ingestMsgId(requestId, index), deadlineMs: 5000 });
+          return this.publisher.publish('listener-ingest', listenerSubjects.ingest(l.tenant, l.id, recordKeyOf(s.primaryKey, c.key)), m, { msgId: ingestMsgId(requestId, index), deadlineMs: 5000, headers });
         }),
       );
       return { duplicate: acks.every((a) => a.duplicate) };
     } catch (err) {
-      this.logger.warn({ listenerId: l.id, err: (err as Error).message }, 'could not store an inbound request');
+      this.logger.warn({ listenerId: l.id, err: (err as Error).message, correlationId }, 'could not store an inbound request');
       throw new ServiceUnavailableError('the request could not be stored right now; send it again (with the same Idempotency-Key)', 1);
     }
   }
@@ -333,7 +340,7 @@ export class IngestService {
   private toProblem(err: unknown, req: HookRequest): ProblemBody {
     if (err instanceof DomainError) return { ...err.toProblem(), instance: req.pathname };
     const errorId = randomUUID();
-    this.logger.error({ errorId, err: (err as Error)?.message, stack: (err as Error)?.stack }, 'inbound request failed');
+    this.logger.error({ errorId, err: (err as Error)?.message, stack: (err as Error)?.stack, correlationId: req.correlationId }, 'inbound request failed');
     return { type: 'https://hookline.dev/problems/internal', title: 'Internal error', status: 500, detail: `internal error ${errorId}`, errorId };
   }
 }
@@ -372,6 +379,8 @@ class HookRequest {
   constructor(
     readonly raw: IncomingMessage,
     url: string,
+    /** The request's correlation id (bootstrap.ts: given or new, and sent back). */
+    readonly correlationId: string,
   ) {
     this.method = raw.method ?? 'GET';
     this.headers = raw.headers;
