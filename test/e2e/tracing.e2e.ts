@@ -244,4 +244,17 @@ describe('traces off (the default)', () => {
     assert.ok(handled.length > 0, 'the consumers logged what they handled (debug level)');
     assert.equal(logLines(stack).some((l) => 'traceId' in l || 'spanId' in l), false, 'no log line has a trace id');
   });
+
+  it('a request\'s correlation id reaches the stored event and the dispatcher\'s line for it, with no correlation scope on the way', async () => {
+    // POST /v1/events and the dispatcher's consumers open no correlation scope (its async
+    // hooks cost every promise): they pass the id on themselves.
+    const res = await stack.operator.post('/v1/events', { tenant: TENANT, topic: 'Orders.Paid', object: { type: 'order', id: 'o-corr' }, data: {} }, { 'X-Correlation-Id': 'corr-e2e-7' });
+    assert.equal(res.status, 202, res.text);
+    assert.equal(res.headers.get('x-correlation-id'), 'corr-e2e-7');
+    const event = await storedHeaders(stack.nats.url, STREAMS.events.name, `hookline.events.${TENANT}.Orders.Paid`);
+    assert.equal(event['hookline-correlation-id'], 'corr-e2e-7');
+    const line = await eventually('the dispatcher\'s line for the event', async () => logLines(stack).find((l) => l.service === 'dispatcher' && l.msg === 'message handled' && l.durable === CONSUMERS.dispatcherEvents.durable && l.correlationId === 'corr-e2e-7'), 20_000);
+    assert.equal(line.subject, `hookline.events.${TENANT}.Orders.Paid`);
+    await eventually('the webhook', async () => receiver.requests.find((r) => r.headers['hookline-event-id'] === res.body.id), 30_000);
+  });
 });

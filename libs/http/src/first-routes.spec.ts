@@ -72,6 +72,14 @@ describe('first routes on a real server, in front of another listener', () => {
           sendJson(res, 202, { body, correlation: correlation.current() });
         },
       },
+      {
+        method: 'POST',
+        path: '/v1/unscoped',
+        scope: false,
+        async handle(_req, res, body, correlationId) {
+          sendJson(res, 202, { correlation: correlation.current() ?? null, given: correlationId, open: correlation.openScopes() });
+        },
+      },
     ];
     serveFirst(server, routes, {
       problems: new ProblemFilter(logger),
@@ -97,6 +105,13 @@ describe('first routes on a real server, in front of another listener', () => {
     assert.equal(res.headers.get('x-correlation-id'), 'c-123');
     assert.deepEqual(await res.json(), { body: { a: 1 }, correlation: 'c-123' });
     assert.deepEqual(timedCalls, ['POST /v1/events']);
+  });
+
+  it('a route with scope: false is given the id, sent back too, and runs outside any scope', async () => {
+    const res = await post('{}', { 'content-type': 'application/json', 'x-correlation-id': 'c-77' }, '/v1/unscoped');
+    assert.equal(res.status, 202);
+    assert.equal(res.headers.get('x-correlation-id'), 'c-77');
+    assert.deepEqual(await res.json(), { correlation: null, given: 'c-77', open: 0 });
   });
 
   it('makes a correlation id when none is given', async () => {

@@ -18,8 +18,17 @@ export interface FirstRoute {
   method: 'POST' | 'PUT' | 'PATCH';
   /** The exact path (a query string is allowed and ignored, as express's req.path does). */
   path: string;
-  /** Answers the request (sendJson); an error thrown or rejected is answered as problem+json. */
-  handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /**
+   * Answers the request (sendJson); an error thrown or rejected is answered as problem+json.
+   * `correlationId` is the request's (given or new, and sent back).
+   */
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown, correlationId: string): Promise<void>;
+  /**
+   * false: the request is answered outside any correlation scope, so nothing of it pays for
+   * the scope's async hooks (libs/observability/src/correlation.ts); the route passes
+   * `correlationId` on itself where it matters. Default: inside a scope, as express's chain.
+   */
+  scope?: boolean;
 }
 
 export interface FirstRouteOptions {
@@ -84,7 +93,7 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   res.end(body);
 }
 
-async function answer(route: FirstRoute, req: IncomingMessage, res: ServerResponse, opts: FirstRouteOptions): Promise<void> {
+async function answer(route: FirstRoute, req: IncomingMessage, res: ServerResponse, correlationId: string, opts: FirstRouteOptions): Promise<void> {
   let read: Awaited<ReturnType<typeof readBody>>;
   try {
     read = await readBody(req, opts.bodyLimitBytes);
@@ -95,7 +104,7 @@ async function answer(route: FirstRoute, req: IncomingMessage, res: ServerRespon
   }
   try {
     if (!read.ok) throw read.status === 413 ? new PayloadTooLargeError(opts.bodyLimitText) : new ValidationError([{ field: 'body', message: read.message }]);
-    await route.handle(req, res, parseJsonBody(read.body));
+    await route.handle(req, res, parseJsonBody(read.body), correlationId);
   } catch (err) {
     opts.problems.send(err, req, res);
   }
@@ -115,7 +124,7 @@ export function serveBeforeExpress<T>(
   pick: (req: IncomingMessage) => T | undefined,
   answer: (req: IncomingMessage, res: ServerResponse, picked: T, correlationId: string) => void,
   timed?: FirstRouteOptions['timed'],
-  opts: { scope?: boolean } = {},
+  opts: { scope?: boolean | ((picked: T) => boolean) } = {},
 ): void {
   const rest = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
@@ -132,8 +141,9 @@ export function serveBeforeExpress<T>(
       if (timed) timed(req, res, () => answer(req, res, picked, id));
       else answer(req, res, picked, id);
     };
-    if (opts.scope === false) go();
-    else correlation.runUntilClosed(id, res, go);
+    const scoped = typeof opts.scope === 'function' ? opts.scope(picked) : opts.scope !== false;
+    if (scoped) correlation.runUntilClosed(id, res, go);
+    else go();
   });
 }
 
@@ -143,10 +153,11 @@ export function serveFirst(server: Server, routes: readonly FirstRoute[], opts: 
   serveBeforeExpress(
     server,
     (req) => firstRouteFor(routes, req.method, req.url, req.headers),
-    (req, res, route) => {
+    (req, res, route, correlationId) => {
       labelRoute(req, route.path);
-      void answer(route, req, res, opts);
+      void answer(route, req, res, correlationId, opts);
     },
     opts.timed,
+    { scope: (route) => route.scope !== false },
   );
 }

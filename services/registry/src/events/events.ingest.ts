@@ -25,8 +25,12 @@ function ingestor(app: INestApplication) {
   const events = app.get(EventsService, { strict: false });
   const ingested = app.get(Metrics, { strict: false }).counter('eventsIngested');
 
-  /** Answers 202 and says whether the event was stored (false for a duplicate); it throws otherwise. */
-  async function handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  /**
+   * Answers 202 and says whether the event was stored (false for a duplicate); it throws
+   * otherwise. The event carries `correlationId` when given (the first route, which opens
+   * no correlation scope), else the scope's (express's door).
+   */
+  async function handle(req: IncomingMessage, res: ServerResponse, body: unknown, correlationId?: string): Promise<void> {
     try {
       const principal = await guard.authenticate(bearerToken(req));
       if (!principal) throw new UnauthorizedError();
@@ -36,7 +40,7 @@ function ingestor(app: INestApplication) {
       const raw = req.headers['idempotency-key'];
       const key = Array.isArray(raw) ? raw.join(', ') : raw;
       if (key !== undefined && !IDEMPOTENCY_KEY_RE.test(key)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }]);
-      const accepted = await events.accept(principal, checked.value, key);
+      const accepted = await events.accept(principal, checked.value, key, correlationId);
       sendJson(res, 202, accepted);
       ingested.inc({ outcome: accepted.duplicate ? 'duplicate' : 'accepted' });
     } catch (err) {
@@ -53,9 +57,13 @@ function statusOf(err: unknown): number {
   return typeof status === 'number' ? status : 500;
 }
 
-/** The door every plain JSON request takes (runHttpService's firstRoutes). */
+/**
+ * The door every plain JSON request takes (runHttpService's firstRoutes), outside any
+ * correlation scope: its async hooks would run for every promise of every request
+ * (libs/observability/src/correlation.ts); the event carries the request's id all the same.
+ */
 export function eventsFirstRoute(app: INestApplication): FirstRoute {
-  return { method: 'POST', path: ROUTE, handle: ingestor(app) };
+  return { method: 'POST', path: ROUTE, handle: ingestor(app), scope: false };
 }
 
 /** The door for what express's body parser had to read (a gzip or deflate body), before Nest's router. */

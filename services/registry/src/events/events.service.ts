@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { publishedByOf, type Principal } from '@hookline/auth';
-import { eventIdFor, subjects, type HostEvent } from '@hookline/contracts';
+import { eventIdFor, HEADERS, subjects, type HostEvent } from '@hookline/contracts';
 import { authorize, ServiceUnavailableError, tenantScope } from '@hookline/http';
 import { JetStreamPublisher, PublishFailedError } from '@hookline/messaging';
 import { UnitsRepository } from '../units/units.repository';
@@ -29,9 +29,10 @@ export class EventsService {
   /**
    * Resolves once JetStream has stored the event: the 202 means durable. The event id
    * doubles as the Nats-Msg-Id, so the same idempotency key yields one stored event.
-   * An account needs events:publish for the topic and the object's unit.
+   * An account needs events:publish for the topic and the object's unit. The stored event
+   * carries `correlationId` (Hookline-Correlation-Id) when given, else the open scope's.
    */
-  async accept(p: Principal, input: EventInput, idempotencyKey?: string): Promise<AcceptedEvent> {
+  async accept(p: Principal, input: EventInput, idempotencyKey?: string, correlationId?: string): Promise<AcceptedEvent> {
     const tenantId = tenantScope(p, input.tenant);
     if (p.kind !== 'operator') {
       const unit = input.object.unit;
@@ -51,7 +52,7 @@ export class EventsService {
       publishedBy: publishedByOf(p),
     };
     try {
-      const ack = await this.publisher.publish('host-event', subjects.event(tenantId, input.topic), event, { msgId: id });
+      const ack = await this.publisher.publish('host-event', subjects.event(tenantId, input.topic), event, { msgId: id, ...(correlationId ? { headers: { [HEADERS.correlationId]: correlationId } } : {}) });
       return { id, topic: input.topic, duplicate: ack.duplicate };
     } catch (err) {
       if (err instanceof PublishFailedError) throw new ServiceUnavailableError('the event could not be stored; retry with the same Idempotency-Key', 2);
