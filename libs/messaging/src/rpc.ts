@@ -26,8 +26,9 @@ export class NatsRpc {
   /**
    * Calls a responder. A missing responder, a timeout or an unreadable answer come back
    * as an `unavailable` error reply rather than an exception, so callers handle one shape.
+   * With `correlationId` the request carries that id; otherwise the open correlation
+   * scope's, if any.
    */
-  /** With `correlationId`, the request carries that id; otherwise the open correlation scope's, if any. */
   async call<S extends RpcSubject>(subject: S, request: RpcRequestOf<S>, opts: { timeoutMs?: number; correlationId?: string } = {}): Promise<RpcReply<RpcResultOf<S>>> {
     if (tracingActive()) return inSpan(`send ${subject}`, { kind: SpanKind.CLIENT, attributes: rpcAttributes(subject, 'send') }, () => this.request(subject, request, opts));
     return this.request(subject, request, opts);
