@@ -362,7 +362,12 @@ describe('inbound webhook listeners', () => {
         const jsm = await jetstreamManager(nc);
         const before = (await jsm.streams.info(STREAMS.events.name)).state.last_seq;
         const ids = Array.from({ length: 25 }, (_, i) => 900 + i);
-        assert.equal((await send(orders, 'POST', JSON.stringify(ids.map((id) => ({ id, total: id }))), auth())).status, 202);
+        // Sent with a correlation id: the ingest opens no correlation scope (its async hooks
+        // would cost every request) and passes the id on itself, to the messages it stores
+        // and from them to the change events.
+        const posted = await send(orders, 'POST', JSON.stringify(ids.map((id) => ({ id, total: id }))), { ...auth(), 'X-Correlation-Id': 'corr-listener-25' });
+        assert.equal(posted.status, 202, posted.text);
+        assert.equal(posted.headers.get('x-correlation-id'), 'corr-listener-25');
         const wanted = (e: { topic: string; object: { id: string } }) => e.topic === 'Listener.orders.Upserted' && ids.includes(Number(e.object.id));
         const delivered = await eventually('a webhook per record', async () => {
           const got = receiver.requests.map((r) => JSON.parse(r.body)).filter(wanted);
@@ -378,11 +383,15 @@ describe('inbound webhook listeners', () => {
         assert.deepEqual(new Set(audited.map((e: { id: string }) => e.id)), new Set(delivered.map((e: { id: string }) => e.id)));
         // How they travelled: fewer messages than events, at least one carrying several.
         const counts: number[] = [];
+        const correlations = new Set<string | undefined>();
         const last = (await jsm.streams.info(STREAMS.events.name)).state.last_seq;
         for (let seq = before + 1; seq <= last; seq++) {
           const m = await jsm.streams.getMessage(STREAMS.events.name, { seq });
-          if (m?.subject === subject) counts.push(Number(m.header?.get(HEADERS.eventCount) || 1));
+          if (m?.subject !== subject) continue;
+          counts.push(Number(m.header?.get(HEADERS.eventCount) || 1));
+          correlations.add(m.header?.get(HEADERS.correlationId) || undefined);
         }
+        assert.deepEqual([...correlations], ['corr-listener-25'], 'each message carries the correlation id of the request its changes came from');
         assert.equal(counts.reduce((a, b) => a + b, 0), ids.length, `the messages on ${subject} carry exactly the 25 events: ${counts.join(', ')}`);
         assert.ok(counts.length < ids.length && Math.max(...counts) > 1, `several events to a message: ${counts.join(', ')}`);
       } finally {
