@@ -4,8 +4,8 @@
 // Inside a scope the id lives in an AsyncLocalStorage. On Node 20 that storage works
 // through async hooks, and once they are enabled they run for every promise and native
 // handle the process makes, in a scope or not: with them off, the dispatcher spent 15–20 %
-// less CPU per delivery at half load (bench/HISTORY.md, "Correlation scopes"). So the
-// storage is enabled only while a scope is open: run() opens one that ends when its
+// less CPU per delivery at half load (the README's "Correlation scopes only while one is
+// open"). So the storage is enabled only while a scope is open: run() opens one that ends when its
 // function's result settles, runUntilClosed() one that ends when the HTTP response
 // closes, and when the last one ends the storage is disabled, and the hooks with it.
 // Work a scope started without waiting for it loses the id once every scope has ended.
