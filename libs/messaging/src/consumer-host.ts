@@ -283,7 +283,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       timestampMs: Math.floor(info.timestampNanos / 1e6),
       msgId: m.headers?.get(HEADERS.msgId) || undefined,
       get correlationId() {
-        return m.headers?.get(HEADERS.correlationId) || undefined;
+        return correlationIdOf(m);
       },
       // Built on first use: most handlers never read a header.
       get headers() {
@@ -330,7 +330,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       await this.settleMessage(reg, m, error);
     };
     // A message that names no correlation id gets none made up for it (the handler's log lines then have none).
-    const corr = m.headers?.get(HEADERS.correlationId);
+    const corr = correlationIdOf(m);
     const go = tracingActive() ? () => this.traced(reg, [m], run) : run;
     await (corr && reg.scope ? correlation.run(corr, go) : go());
   }
@@ -405,8 +405,13 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
+/** The correlation id a message names (Hookline-Correlation-Id), if any. */
+function correlationIdOf(m: JsMsg): string | undefined {
+  return m.headers?.get(HEADERS.correlationId) || undefined;
+}
+
 /** The message's correlation id as a log field: the scope's would say the same, and an unscoped handler has none. */
 function correlationOf(m: JsMsg): { correlationId?: string } {
-  const id = m.headers?.get(HEADERS.correlationId);
+  const id = correlationIdOf(m);
   return id ? { correlationId: id } : {};
 }

@@ -5,9 +5,9 @@
 // through async hooks, and once they are enabled they run for every promise and native
 // handle the process makes, in a scope or not: with them off, the dispatcher spent 15–20 %
 // less CPU per delivery at half load (the README's "Correlation scopes only while one is
-// open"). So the storage is enabled only while a scope is open: run() opens one that ends when its
-// function's result settles, runUntilClosed() one that ends when the HTTP response
-// closes, and when the last one ends the storage is disabled, and the hooks with it.
+// open"). So the storage is enabled only while a scope is open: run() opens one that ends
+// when its function's result settles, runUntilClosed() one that ends when the HTTP
+// response closes, and when the last one ends the storage is disabled, and the hooks with it.
 // Work a scope started without waiting for it loses the id once every scope has ended.
 //
 // The hot paths open none (the dispatcher's consumers, webhook-listener's ingest and
@@ -25,9 +25,19 @@ const storage = new AsyncLocalStorage<Context>();
 /** Scopes open now; the storage (and Node's async hooks) is enabled only while this is above 0. */
 let open = 0;
 
-function closeOne(): void {
-  open--;
-  if (open === 0) storage.disable();
+/** Opens a scope of this id (a new one when it is missing or not acceptable); end() closes it, once. */
+function openScope(correlationId: string | undefined): { ctx: Context; end: () => void } {
+  open++;
+  let ended = false;
+  return {
+    ctx: { correlationId: sanitize(correlationId) ?? randomUUID() },
+    end: () => {
+      if (ended) return;
+      ended = true;
+      open--;
+      if (open === 0) storage.disable();
+    },
+  };
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
@@ -37,35 +47,27 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
 export const correlation = {
   /** Runs fn inside a scope of this id (a new one when it is missing or not acceptable) until fn's result settles. */
   run<T>(correlationId: string | undefined, fn: () => T): T {
-    const ctx = { correlationId: sanitize(correlationId) ?? randomUUID() };
-    open++;
+    const scope = openScope(correlationId);
     let out: T;
     try {
-      out = storage.run(ctx, fn);
+      out = storage.run(scope.ctx, fn);
     } catch (err) {
-      closeOne();
+      scope.end();
       throw err;
     }
-    if (isThenable(out)) out.then(closeOne, closeOne);
-    else closeOne();
+    if (isThenable(out)) out.then(scope.end, scope.end);
+    else scope.end();
     return out;
   },
 
   /** Runs fn inside a scope of this id that lasts until `res` emits close (an HTTP response outlives its handler's call). */
   runUntilClosed<T>(correlationId: string | undefined, res: { once(event: 'close', listener: () => void): unknown }, fn: () => T): T {
-    const ctx = { correlationId: sanitize(correlationId) ?? randomUUID() };
-    open++;
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      closeOne();
-    };
-    res.once('close', end);
+    const scope = openScope(correlationId);
+    res.once('close', scope.end);
     try {
-      return storage.run(ctx, fn);
+      return storage.run(scope.ctx, fn);
     } catch (err) {
-      end();
+      scope.end();
       throw err;
     }
   },
