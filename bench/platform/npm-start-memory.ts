@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Pool } from 'undici';
+import { SERVICE_NAMES } from '@hookline/contracts';
 import { childPids, commOf, freePort, freePortBlock } from '@hookline/local-stack';
 import { ApiClient, launchNpmStart } from '@hookline/testing';
 import { nowMs } from '../lib/clock';
@@ -86,6 +87,9 @@ export function stackMemory(launcherPid: number, processes: readonly StatusProce
 /** How many webhooks the after-load reading delivers through `npm start`'s stack first, and how many POSTs are outstanding at once. */
 export const NPM_START_LOAD = { events: 10_000, concurrency: 32, maxMs: 120_000 };
 
+/** When the stack is read again after the load, for what V8 gives back by itself. */
+const NPM_START_SETTLED_MS = 30_000;
+
 const parts = (r: Record<string, number>) =>
   Object.entries(r)
     .sort((a, z) => z[1] - a[1])
@@ -93,14 +97,30 @@ const parts = (r: Record<string, number>) =>
     .join(', ');
 
 /** The stack's processes now, from its /health; throws unless every one is up. */
-async function measure(httpPort: number, launcherPid: number): Promise<StackMemory> {
+async function measure(httpPort: number, launcherPid: number): Promise<StackMemory & { processes: StatusProcess[] }> {
   const health = (await (await fetch(`http://127.0.0.1:${httpPort}/health`)).json()) as { status: string; processes: StatusProcess[] };
   if (health.status !== 'ok') throw new Error(`npm start's stack is ${health.status}: ${JSON.stringify(health.processes)}`);
-  return stackMemory(launcherPid, health.processes);
+  return { ...stackMemory(launcherPid, health.processes), processes: health.processes };
+}
+
+/** Each service's V8 heap (used of held) and external memory from its own GET /health (service i listens on the HTTP port + 1 + i under npm start). */
+async function v8Of(httpPort: number, processes: readonly StatusProcess[]): Promise<string> {
+  const out: string[] = [];
+  for (const [i, name] of SERVICE_NAMES.entries()) {
+    const pid = processes.find((p) => p.name === name)?.pid;
+    try {
+      const h = (await (await fetch(`http://127.0.0.1:${httpPort + 1 + i}/health`)).json()) as { instance?: { pid?: number; runtime?: { heapUsedBytes: number; heapTotalBytes: number; externalBytes: number } } };
+      const r = h.instance?.runtime;
+      if (r && h.instance?.pid === pid) out.push(`${name} heap ${mb(r.heapUsedBytes)}/${mb(r.heapTotalBytes)}, external ${mb(r.externalBytes)}`);
+    } catch {
+      // Not there: said by its absence.
+    }
+  }
+  return out.join('; ');
 }
 
 /** A bare loopback receiver answering 204 to every webhook, telling who waits for event `seq` (its data's `seq`) when it arrives. */
-async function waitingReceiver(): Promise<{ server: Server; url: string; received(): number; arrival(seq: number): Promise<void> }> {
+export async function waitingReceiver(): Promise<{ server: Server; url: string; received(): number; arrival(seq: number): Promise<void> }> {
   const waiting = new Map<number, () => void>();
   const arrived = new Set<number>();
   let received = 0;
@@ -229,14 +249,30 @@ export async function npmStartMemory(results: Results, idleMs: number): Promise<
     const load = await deliverThroughNpmStart(httpPort, natsPort, token);
     console.log(`[bench]     delivered ${load.delivered} webhooks through npm start's gateway in ${load.seconds.toFixed(1)} s (${load.rate}/s, POST /v1/events, at most ${NPM_START_LOAD.concurrency} events outstanding)`);
     const after = await measure(httpPort, launcher);
+    const afterV8 = await v8Of(httpPort, after.processes);
+    // What V8 gives back by itself once the work is over (its memory reducer): read again, not a target.
+    await new Promise((r) => setTimeout(r, NPM_START_SETTLED_MS));
+    const later = await measure(httpPort, launcher);
+    const laterV8 = await v8Of(httpPort, later.processes);
     results.add({
       id: 'platform.memory.npmStart.loaded',
       section: 'platform',
       label: `memory under npm start after delivering ${load.delivered} webhooks through it (POST /v1/events via its gateway, one receiver on loopback, at most ${NPM_START_LOAD.concurrency} events outstanding until their webhook arrived, as in the delivered scenario; every consumer caught up): the largest service / the whole stack (MB resident; PostgreSQL as PSS)`,
       value: mb(after.servicesMax),
       unit: 'MB',
-      note: `stack ${mb(after.total)} MB: ${parts(after.perProcess)}; as PSS ${mb(after.pssTotal)} MB: ${parts(after.pssPerProcess)}; ${load.rate} webhooks/s`,
-      extra: { perProcessBytes: after.perProcess, pssPerProcessBytes: after.pssPerProcess, totalBytes: after.total, pssTotalBytes: after.pssTotal, servicesMaxBytes: after.servicesMax, delivered: load.delivered, seconds: load.seconds },
+      note:
+        `stack ${mb(after.total)} MB: ${parts(after.perProcess)}; as PSS ${mb(after.pssTotal)} MB: ${parts(after.pssPerProcess)}. V8 (MB used/held): ${afterV8}. ` +
+        `${NPM_START_SETTLED_MS / 1000} s later, nothing done meanwhile: the largest service ${mb(later.servicesMax)} MB, stack ${mb(later.total)} MB: ${parts(later.perProcess)}; V8: ${laterV8}. ${load.rate} webhooks/s`,
+      extra: {
+        perProcessBytes: after.perProcess,
+        pssPerProcessBytes: after.pssPerProcess,
+        totalBytes: after.total,
+        pssTotalBytes: after.pssTotal,
+        servicesMaxBytes: after.servicesMax,
+        delivered: load.delivered,
+        seconds: load.seconds,
+        settled: { afterMs: NPM_START_SETTLED_MS, perProcessBytes: later.perProcess, totalBytes: later.total, servicesMaxBytes: later.servicesMax },
+      },
     });
   } finally {
     const code = await running.stop();
