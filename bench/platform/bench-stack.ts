@@ -61,6 +61,17 @@ export async function consumerBacklog(jsm: JetStreamManager, spec: { stream: str
   }
 }
 
+/** Waits (up to maxMs) until every platform consumer has nothing pending and nothing unacked; false if it never was. */
+export async function platformQuiet(jsm: JetStreamManager, maxMs: number): Promise<boolean> {
+  const deadline = nowMs() + maxMs;
+  for (;;) {
+    const all = await Promise.all(PLATFORM_CONSUMERS.map((c) => consumerBacklog(jsm, c)));
+    if (all.every((b) => b.pending === 0 && b.ackPending === 0)) return true;
+    if (nowMs() > deadline) return false;
+    await sleep(100);
+  }
+}
+
 /**
  * Messages handed to the dispatcher so far that carry work for it: host events (whose
  * deliveries it attempts at once where the receiver has room), first-attempt orders
@@ -187,15 +198,7 @@ export async function startBenchStack(o: BenchOptions): Promise<BenchStack> {
       Object.assign(groups, ownGroups(stack.gateway, process.pid));
       return groups;
     },
-    async quiet(maxMs) {
-      const deadline = nowMs() + maxMs;
-      for (;;) {
-        const all = await Promise.all(PLATFORM_CONSUMERS.map((c) => consumerBacklog(jsm, c)));
-        if (all.every((b) => b.pending === 0 && b.ackPending === 0)) return true;
-        if (nowMs() > deadline) return false;
-        await sleep(100);
-      }
-    },
+    quiet: (maxMs) => platformQuiet(jsm, maxMs),
   };
   bench.cpuGroups();
   return bench;

@@ -17,11 +17,11 @@ import { SERVICE_NAMES } from '@hookline/contracts';
 import { childPids, commOf, freePort, freePortBlock } from '@hookline/local-stack';
 import { ApiClient, launchNpmStart } from '@hookline/testing';
 import { nowMs } from '../lib/clock';
-import { closedLoop, until } from '../lib/load';
+import { closedLoop } from '../lib/load';
 import { eventData } from '../lib/payload';
 import type { Results } from '../lib/results';
 import { rate } from '../lib/stats';
-import { consumerBacklog, PLATFORM_CONSUMERS } from './bench-stack';
+import { platformQuiet } from './bench-stack';
 import { mb, pssOfTree, rssOf, rssOfAll } from './instances';
 
 interface StatusProcess {
@@ -200,8 +200,7 @@ export async function deliverThroughNpmStart(httpPort: number, natsPort: number,
     if (sent.errors > 0 || sent.ops < load.events) throw new Error(`npm start load: ${sent.ops} of ${load.events} events delivered in ${load.maxMs / 1000} s, ${sent.errors} refused (${sent.firstError ?? 'out of time'})`);
     const seconds = (nowMs() - started) / 1000;
     const jsm = await jetstreamManager(nc);
-    const quiet = await until(async () => (await Promise.all(PLATFORM_CONSUMERS.map((c) => consumerBacklog(jsm, c)))).every((b) => b.pending === 0 && b.ackPending === 0), 60_000, 100);
-    if (!quiet) throw new Error('npm start load: the platform was not caught up 60 s after the last webhook arrived');
+    if (!(await platformQuiet(jsm, 60_000))) throw new Error('npm start load: the platform was not caught up 60 s after the last webhook arrived');
     return { delivered: receiver.received(), seconds, rate: rate(sent.ops, seconds * 1000) };
   } finally {
     await nc.close();
