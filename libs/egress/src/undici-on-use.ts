@@ -7,8 +7,8 @@
 // Why not require('undici'): its index loads 110 of its modules (fetch, WebSocket,
 // EventSource, the cache and mock agents, every interceptor) where these two need 23. With
 // bench/probes/undici-parts.ts (loads one or the other, then sends 6,400 requests through
-// an Agent to a loopback server; 5 December, Node 20.20), V8's heap held 5.6-5.9 MB more
-// after it with the index and 2.8-3.0 MB more with the two parts, in five runs each; the
+// an Agent to a loopback server; 5 December, Node 20.20), V8's heap held 5.3-5.9 MB more
+// after it with the index and 2.6-3.0 MB more with the two parts, in every run; the
 // C library's heap moved the same way in both (see SERVICE_ENV in libs/local-stack).
 //
 // undici has no "exports" map, so these paths resolve; they are its own files, not a
