@@ -99,7 +99,7 @@ export const SEMI_SPACE_MB: Readonly<Record<ServiceName, number>> = {
  * webhook-listener after the listener scenario 106 MB against 122-123 MB, the dispatcher
  * after the delivered scenario 128-141 MB against 135-152 MB, and the same CPU per
  * delivery (0.62-0.64 ms against 0.64-0.66 ms). What glibc's heap still keeps after the first
- * load after a start (blocks of 32 up to 64 KB; up to 36 MB, a different amount each run) would
+ * load after a start (blocks of 32 to 40 KB; up to 36 MB, a different amount each run) would
  * go with MALLOC_MMAP_THRESHOLD_=32768, at about 0.2 ms more CPU per delivered webhook, and
  * jemalloc cost CPU or idle memory: neither is set (bench/HISTORY.md, *Memory*, with the
  * figures).
