@@ -27,8 +27,11 @@ function cHeapMb(): number {
   return rss ? Number(rss[1]) / 1024 : 0;
 }
 
-function collect(): void {
+/** After a full collection: resident size and V8's heap used (bytes), and the C heap (MB). */
+function snapshot(): { rss: number; heap: number; cHeap: number } {
   (globalThis as { gc?: () => void }).gc?.();
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heap: heapUsed, cHeap: cHeapMb() };
 }
 
 function send(agent: Agent, origin: string): Promise<void> {
@@ -47,8 +50,7 @@ function send(agent: Agent, origin: string): Promise<void> {
 async function main(): Promise<void> {
   const mode = process.argv[2];
   if (mode !== 'index' && mode !== 'parts') throw new Error('usage: undici-parts.ts index|parts');
-  collect();
-  const before = { rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, cHeap: cHeapMb() };
+  const before = snapshot();
   const AgentClass = (mode === 'index' ? require('undici').Agent : require(UNDICI_PARTS.Agent)) as typeof Agent;
   const modules = Object.keys(require.cache).filter((f) => f.includes('/node_modules/undici/')).length;
   const server = createServer((req, res) => {
@@ -64,8 +66,7 @@ async function main(): Promise<void> {
   await agent.close();
   server.close();
   await new Promise((resolve) => setTimeout(resolve, 500));
-  collect();
-  const after = { rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, cHeap: cHeapMb() };
+  const after = snapshot();
   console.log(
     `${mode}: ${modules} undici modules; ${((cpu.user + cpu.system) / 6400).toFixed(1)} µs of CPU per request (client and server); resident +${((after.rss - before.rss) / MB).toFixed(1)} MB, ` +
       `V8 heap used +${((after.heap - before.heap) / MB).toFixed(1)} MB, C heap ${before.cHeap.toFixed(1)} -> ${after.cHeap.toFixed(1)} MB`,

@@ -4,4 +4,4 @@ export * from './guarded-connector';
 export * from './egress-client';
 export * from './egress.config';
 export * from './egress.module';
-export { UNDICI_PARTS, type EgressUndici } from './undici-on-use';
+export { UNDICI_PARTS } from './undici-on-use';
