@@ -9,7 +9,10 @@ export interface PgSnapshot {
   xactCommit: number;
   tupInserted: number;
   tupUpdated: number;
-  top: { query: string; calls: number }[];
+  /** Time PostgreSQL spent executing the platform's statements (pg_stat_statements only; 0 otherwise). */
+  execMs: number;
+  /** The statements most called, grouped by how they start, with their execution time and the WAL they wrote. */
+  top: { query: string; calls: number; ms: number; walBytes: number }[];
   /** PostgreSQL's own work, server-wide: what may cost CPU in a window besides the platform's statements. */
   background: PgBackground;
 }
@@ -22,6 +25,10 @@ export interface PgBackground {
   buffersCheckpoint: number;
   buffersClean: number;
   buffersBackend: number;
+  /** WAL written server-wide (pg_stat_wal): records, full-page images, bytes. */
+  walRecords: number;
+  walFpi: number;
+  walBytes: number;
   /** Autovacuum and autoanalyze runs per table of the platform's database, so far. */
   autoRuns: Record<string, number>;
 }
@@ -62,17 +69,19 @@ export class PgStats {
     // Our own statistics queries are left out; everything else on the database is the platform.
     const statsFilter = `dbid = (SELECT oid FROM pg_database WHERE datname = $1) AND query NOT ILIKE '%pg_stat_%' AND query NOT ILIKE '%pg_stat_statements%'`;
     let statements = 0;
+    let execMs = 0;
     let top: PgSnapshot['top'] = [];
     if (this.method === 'pg_stat_statements') {
-      const sum = await this.db.query<{ n: string | null }>(`SELECT sum(calls)::text AS n FROM pg_stat_statements WHERE ${statsFilter}`, [this.database]);
+      const sum = await this.db.query<{ n: string | null; ms: string | null }>(`SELECT sum(calls)::text AS n, sum(total_exec_time)::text AS ms FROM pg_stat_statements WHERE ${statsFilter}`, [this.database]);
       statements = Number(sum.rows[0]?.n ?? 0);
+      execMs = Number(sum.rows[0]?.ms ?? 0);
       // Grouped by how a statement starts: a multi-row INSERT has one text per batch size.
-      const rows = await this.db.query<{ query: string; calls: string }>(
-        `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS query, sum(calls)::text AS calls FROM pg_stat_statements WHERE ${statsFilter}
-         GROUP BY 1 ORDER BY sum(calls) DESC LIMIT 8`,
+      const rows = await this.db.query<{ query: string; calls: string; ms: string; wal: string }>(
+        `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS query, sum(calls)::text AS calls, sum(total_exec_time)::text AS ms, sum(wal_bytes)::text AS wal
+         FROM pg_stat_statements WHERE ${statsFilter} GROUP BY 1 ORDER BY sum(calls) DESC LIMIT 8`,
         [this.database],
       );
-      top = rows.rows.map((r) => ({ query: r.query.slice(0, 140), calls: Number(r.calls) }));
+      top = rows.rows.map((r) => ({ query: r.query.slice(0, 140), calls: Number(r.calls), ms: Number(r.ms), walBytes: Number(r.wal) }));
     }
     const d = await this.db.query<{ xact_commit: string; tup_inserted: string; tup_updated: string }>(
       'SELECT xact_commit::text, tup_inserted::text, tup_updated::text FROM pg_stat_database WHERE datname = $1',
@@ -85,6 +94,7 @@ export class PgStats {
       xactCommit: Number(row?.xact_commit ?? 0),
       tupInserted: Number(row?.tup_inserted ?? 0),
       tupUpdated: Number(row?.tup_updated ?? 0),
+      execMs,
       top,
       background: await this.background(),
     };
@@ -97,6 +107,11 @@ export class PgStats {
     const t = await this.db.query<{ rel: string; runs: string }>(
       `SELECT schemaname || '.' || relname AS rel, (autovacuum_count + autoanalyze_count)::text AS runs FROM pg_stat_all_tables WHERE autovacuum_count + autoanalyze_count > 0`,
     );
+    // pg_stat_wal is PostgreSQL 14 and later; on an older server the WAL reads as 0.
+    const wal = await this.db
+      .query<{ wal_records: string; wal_fpi: string; wal_bytes: string }>('SELECT wal_records::text, wal_fpi::text, wal_bytes::text FROM pg_stat_wal')
+      .then((r) => r.rows[0])
+      .catch(() => undefined);
     const b = w.rows[0];
     return {
       checkpointsTimed: Number(b?.checkpoints_timed ?? 0),
@@ -104,6 +119,9 @@ export class PgStats {
       buffersCheckpoint: Number(b?.buffers_checkpoint ?? 0),
       buffersClean: Number(b?.buffers_clean ?? 0),
       buffersBackend: Number(b?.buffers_backend ?? 0),
+      walRecords: Number(wal?.wal_records ?? 0),
+      walFpi: Number(wal?.wal_fpi ?? 0),
+      walBytes: Number(wal?.wal_bytes ?? 0),
       autoRuns: Object.fromEntries(t.rows.map((r) => [r.rel, Number(r.runs)])),
     };
   }
@@ -116,6 +134,7 @@ export class PgStats {
       xactCommit: after.xactCommit - before.xactCommit,
       tupInserted: after.tupInserted - before.tupInserted,
       tupUpdated: after.tupUpdated - before.tupUpdated,
+      execMs: after.method === 'pg_stat_statements' ? after.execMs : 0,
       top: after.top,
       background: backgroundDelta(before.background, after.background),
     };
@@ -143,6 +162,9 @@ export function backgroundDelta(before: PgBackground, after: PgBackground): PgBa
     buffersCheckpoint: after.buffersCheckpoint - before.buffersCheckpoint,
     buffersClean: after.buffersClean - before.buffersClean,
     buffersBackend: after.buffersBackend - before.buffersBackend,
+    walRecords: after.walRecords - before.walRecords,
+    walFpi: after.walFpi - before.walFpi,
+    walBytes: after.walBytes - before.walBytes,
     autoRuns,
   };
 }
@@ -153,5 +175,6 @@ export function backgroundLine(b: PgBackground): string {
     .sort((x, y) => y[1] - x[1])
     .map(([rel, n]) => (n > 1 ? `${rel} ×${n}` : rel));
   const vacuum = tables.length > 0 ? `autovacuum/analyze of ${tables.slice(0, 6).join(', ')}${tables.length > 6 ? ` and ${tables.length - 6} more` : ''}` : 'no autovacuum';
-  return `checkpoints started ${b.checkpointsTimed} timed and ${b.checkpointsRequested} requested, buffers written by the checkpointer ${b.buffersCheckpoint}, the background writer ${b.buffersClean}, backends ${b.buffersBackend}; ${vacuum}`;
+  const wal = `WAL ${(b.walBytes / 1048576).toFixed(1)} MB in ${b.walRecords} records, ${b.walFpi} of them full-page images`;
+  return `checkpoints started ${b.checkpointsTimed} timed and ${b.checkpointsRequested} requested, buffers written by the checkpointer ${b.buffersCheckpoint}, the background writer ${b.buffersClean}, backends ${b.buffersBackend}; ${wal}; ${vacuum}`;
 }

@@ -394,7 +394,8 @@ export async function delivered(ctx: Ctx): Promise<void> {
     note: `${d.statements} ${d.method === 'pg_stat_statements' ? 'statements' : 'commits'} for ${f.delivered} deliveries; ${d.tupInserted} rows inserted, ${d.tupUpdated} updated`,
     extra: { ...d, deliveries: f.delivered, logRows: { succeeded: inLog, attempts: Number(row?.attempts ?? 0) } },
   });
-  for (const q of d.top) console.log(`[bench]     ${String(q.calls).padStart(6)}  ${q.query}`);
+  if (d.method === 'pg_stat_statements') console.log(`[bench]     executing them took ${Math.round(d.execMs)} ms (${round(d.execMs / Math.max(1, f.delivered), 3)} ms per delivery); calls, ms, WAL:`);
+  for (const q of d.top) console.log(`[bench]     ${String(q.calls).padStart(6)} ${String(Math.round(q.ms)).padStart(6)} ms ${(q.walBytes / 1048576).toFixed(1).padStart(6)} MB  ${q.query}`);
   await settle(ctx, 'delivered');
   await memoryRow(ctx, 'platform.memory.loaded', 'after the delivered scenario');
 }

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
+import { deliveryIdFor } from '@hookline/contracts';
 import { REPO_ROOT } from '@hookline/local-stack';
 import { assertProblem, createAccount, eventually, login, startReceiver, startTestStack, TestAccount, TestReceiver, TestStack } from '@hookline/testing';
 
@@ -114,7 +115,9 @@ describe('event webhooks', () => {
     assert.match(got.headers['content-type'], /^application\/json/);
     assert.equal(got.headers['hookline-event-id'], eventId);
     assert.equal(got.headers['hookline-topic'], 'Accounts.Update');
-    assert.ok(got.headers['hookline-delivery-id']);
+    assert.equal(got.headers['hookline-delivery-id'], deliveryIdFor(eventId, rec.id), 'derived from the event and the receiver');
+    // Time-ordered: the delivery id starts with the 48-bit time the event's UUIDv7 id carries.
+    assert.equal(got.headers['hookline-delivery-id'].slice(0, 13), eventId.slice(0, 13));
     assert.equal(got.headers['webhook-id'], got.headers['hookline-delivery-id']);
     assert.ok(!Number.isNaN(Date.parse(got.headers['hookline-attempt-at'])));
     const body = JSON.parse(got.body);
@@ -133,6 +136,14 @@ describe('event webhooks', () => {
     assert.equal(detail.body.request.headers['X-Hub-Signature'], '[redacted]');
     assert.equal(detail.body.attemptLog.length, 1);
     assert.equal(detail.body.attemptLog[0].statusCode, 204);
+    // An event with an idempotency key has an id without a time in it: its delivery id is
+    // ordered by the time the platform stored it (the body's occurredAt).
+    const keyed = await stack.operator.post('/v1/events', { tenant: TENANT, topic: 'Accounts.Update', object: { type: 'account', id: String(++seq), unit: 'oslo' }, data: {} }, { 'idempotency-key': `keyed-${seq}` });
+    assert.equal(keyed.status, 202, keyed.text);
+    const second = await eventually('the webhook of the keyed event', async () => r.requests.find((q) => q.headers['hookline-event-id'] === keyed.body.id));
+    const storedAt = JSON.parse(second.body).occurredAt as string;
+    assert.equal(second.headers['hookline-delivery-id'], deliveryIdFor(keyed.body.id, rec.id, storedAt));
+    assert.equal(parseInt(second.headers['hookline-delivery-id'].replace(/-/g, '').slice(0, 12), 16), Date.parse(storedAt));
   });
 
   it('keys named constructor, prototype and __proto__ reach the receiver (signed) and the audit log exactly as sent; no prototype changes', async () => {

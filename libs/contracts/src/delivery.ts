@@ -3,7 +3,7 @@
 // attempt's order is the "created" fact itself). Every kind
 // of outbound traffic (webhooks, push notifications, integration requests, hookup
 // notifications) shares these.
-import { stableUuid } from './ids';
+import { stableUuid, timeOrderedStableUuid, uuidv7Time } from './ids';
 
 /**
  * A delivery kind names the profile that shapes, authenticates, judges and retries its
@@ -202,12 +202,28 @@ export function firstOrderOf(c: DeliveryCreated): DispatchOrder {
 }
 
 /**
+ * Events from this moment on get time-ordered delivery ids; earlier events keep the ids
+ * versions before 6 December 2026 derived, so an event fanned out before an upgrade and
+ * delivered again after it yields the same deliveries (and the same webhook-id) rather
+ * than a second set.
+ */
+export const ORDERED_DELIVERY_IDS_SINCE = Date.UTC(2026, 11, 6);
+
+/**
  * The id of the delivery of an event to one target: derived, so a redelivered event
  * yields the same delivery. `key` is the receiver id for webhooks; other kinds prefix
  * theirs (push: "push:<type>") so their ids never meet a webhook's.
+ *
+ * The id starts with the event's time (timeOrderedStableUuid), so the webhook log's
+ * tables, keyed by it, grow at the right edge of their indexes: the time a UUIDv7 event
+ * id carries (an event published without an idempotency key), else `eventAt`, the time
+ * the platform stored the event (its `receivedAt`, the same on every redelivery). An
+ * event from before ORDERED_DELIVERY_IDS_SINCE, or with neither, keeps the hashed id.
  */
-export function deliveryIdFor(eventId: string, key: string): string {
-  return stableUuid('delivery', eventId, key);
+export function deliveryIdFor(eventId: string, key: string, eventAt?: string): string {
+  const ms = uuidv7Time(eventId) ?? (eventAt === undefined ? NaN : Date.parse(eventAt));
+  if (!(ms >= ORDERED_DELIVERY_IDS_SINCE)) return stableUuid('delivery', eventId, key);
+  return timeOrderedStableUuid(ms, 'delivery', eventId, key);
 }
 
 /**

@@ -105,10 +105,14 @@ export function describePushFlagSource(s: PushFlagSource): string {
   }
 }
 
-/** Deterministic: a redelivered event yields the same notification, whichever dispatcher handles it. */
-export function pushDeliveryIdFor(eventId: string, type: string): string {
+/**
+ * Deterministic: a redelivered event yields the same notification, whichever dispatcher
+ * handles it. `eventAt` is the event's receivedAt (deliveryIdFor: what orders the id of
+ * an event whose id carries no time).
+ */
+export function pushDeliveryIdFor(eventId: string, type: string, eventAt?: string): string {
   // The key keeps the ids earlier versions derived, so an upgrade makes no second notification.
-  return deliveryIdFor(eventId, `push:${type}`);
+  return deliveryIdFor(eventId, `push:${type}`, eventAt);
 }
 
 /** How long an undelivered notification is kept, in ms, for a day of `dayMs` (24 h outside tests). */
@@ -134,7 +138,7 @@ export interface PushNotificationBody {
 export function pushNotificationBody(type: string, event: HostEvent): PushNotificationBody {
   return {
     type,
-    id: pushDeliveryIdFor(event.id, type),
+    id: pushDeliveryIdFor(event.id, type, event.receivedAt),
     eventId: event.id,
     tenant: event.tenantId,
     occurredAt: event.receivedAt,

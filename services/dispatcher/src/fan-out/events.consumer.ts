@@ -26,8 +26,8 @@ import { pushBody, pushFanOut } from './push-fan-out';
 /**
  * Host events in, one delivery per allowed receiver and per push notification type of
  * the event's topic out (or a "filtered" fact with the reason). Ids are derived from
- * (event, receiver) and (event, push type), so a redelivered event yields the same
- * deliveries.
+ * (event, receiver) and (event, push type), ordered by the event's time, so a
+ * redelivered event yields the same deliveries.
  *
  * A delivery whose receiver has room is attempted right here, and its "created" fact is
  * recorded together with the outcome; the host event is acked only once every one of its
@@ -112,13 +112,13 @@ export class EventsConsumer implements OnModuleInit {
     const unit = event.object.unit ? { unit: event.object.unit } : {};
     for (const d of pushes) {
       const type = d.type.type;
-      const common = { deliveryId: pushDeliveryIdFor(event.id, type), tenantId: event.tenantId, kind: 'push' as const, at, source, target: type, targetName: type, ...unit };
+      const common = { deliveryId: pushDeliveryIdFor(event.id, type, event.receivedAt), tenantId: event.tenantId, kind: 'push' as const, at, source, target: type, targetName: type, ...unit };
       if (!d.send) filtered.push({ ...common, type: 'filtered', reason: d.reason });
       else sends.push(this.deliver({ ...common, type: 'created', url: d.url, body: pushBody(type, event) }));
     }
     const body = decisions.length > 0 ? webhookBody(event) : '';
     for (const d of decisions) {
-      const common = { deliveryId: deliveryIdFor(event.id, d.receiver.id), tenantId: event.tenantId, kind: 'webhook' as const, at, source, target: d.receiver.id, targetName: d.receiver.name, ...unit };
+      const common = { deliveryId: deliveryIdFor(event.id, d.receiver.id, event.receivedAt), tenantId: event.tenantId, kind: 'webhook' as const, at, source, target: d.receiver.id, targetName: d.receiver.name, ...unit };
       if (!d.send) filtered.push({ ...common, type: 'filtered', reason: d.reason });
       else sends.push(this.deliver({ ...common, type: 'created', url: d.receiver.url, body }));
     }
