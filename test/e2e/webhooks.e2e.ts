@@ -7,7 +7,9 @@ import { execFile } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { deliveryIdFor } from '@hookline/contracts';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { deliveryIdFor, ORDERED_DELIVERY_IDS_SINCE, stableUuid, subjects } from '@hookline/contracts';
 import { REPO_ROOT } from '@hookline/local-stack';
 import { assertProblem, createAccount, eventually, login, startReceiver, startTestStack, TestAccount, TestReceiver, TestStack } from '@hookline/testing';
 
@@ -144,6 +146,30 @@ describe('event webhooks', () => {
     const storedAt = JSON.parse(second.body).occurredAt as string;
     assert.equal(second.headers['hookline-delivery-id'], deliveryIdFor(keyed.body.id, rec.id, storedAt));
     assert.equal(parseInt(second.headers['hookline-delivery-id'].replace(/-/g, '').slice(0, 12), 16), Date.parse(storedAt));
+    // Published directly on NATS: an event stored before ORDERED_DELIVERY_IDS_SINCE (what an
+    // earlier version left in the stream) keeps the hashed delivery id it had; one without a
+    // receivedAt is ordered by the time JetStream stored it.
+    const [oldObject, newObject] = [String(++seq), String(++seq)];
+    const nc = await connect({ servers: stack.nats.url });
+    try {
+      const js = jetstream(nc);
+      const subject = subjects.event(TENANT, 'Accounts.Update');
+      const earlier = new Date(ORDERED_DELIVERY_IDS_SINCE - 3_600_000).toISOString();
+      await js.publish(subject, JSON.stringify({ object: { type: 'account', id: oldObject, unit: 'oslo' }, data: {}, receivedAt: earlier }), { msgID: `direct-${oldObject}` });
+      await js.publish(subject, JSON.stringify({ object: { type: 'account', id: newObject, unit: 'oslo' }, data: {} }), { msgID: `direct-${newObject}` });
+    } finally {
+      await nc.close();
+    }
+    const webhookOf = (objectId: string) =>
+      eventually(`the webhook of direct event ${objectId}`, async () => {
+        const q = r.requests.find((x) => JSON.parse(x.body).object?.id === objectId);
+        return q ? { id: q.headers['hookline-delivery-id'], body: JSON.parse(q.body) as { id: string; occurredAt: string } } : undefined;
+      });
+    const old = await webhookOf(oldObject);
+    assert.equal(old.id, stableUuid('delivery', old.body.id, rec.id), 'an event from before the cut-over keeps its hashed id');
+    const fresh = await webhookOf(newObject);
+    assert.notEqual(fresh.id, stableUuid('delivery', fresh.body.id, rec.id));
+    assert.equal(parseInt(fresh.id.replace(/-/g, '').slice(0, 12), 16), Date.parse(fresh.body.occurredAt), 'ordered by the time JetStream stored it');
   });
 
   it('keys named constructor, prototype and __proto__ reach the receiver (signed) and the audit log exactly as sent; no prototype changes', async () => {
