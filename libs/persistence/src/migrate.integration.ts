@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { pendingMigrations, runMigrations, SchemaNotCurrentError, waitForSchema } from './data-source';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, pendingMigrations, runMigrations, SchemaNotCurrentError, waitForSchema } from './data-source';
 import { MIGRATIONS } from './migrations';
+import { LogCompression1765000000000 } from './migrations/1765000000000-log-compression';
 
 // @hookline/testing and @hookline/local-stack depend on this library, so it cannot use
 // them: the runner's PostgreSQL comes straight from the variable they read.
@@ -27,30 +29,33 @@ function cli(args: string[], databaseUrl: string): Promise<{ code: number | null
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
 }
 
-describe('migrate --wait', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)' }, () => {
-  const names: string[] = [];
-  const admin = async <T>(fn: (c: Client) => Promise<T>): Promise<T> => {
-    const c = new Client({ connectionString: adminUrl });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
-  after(async () => {
-    await admin(async (c) => {
-      for (const n of names) await c.query(`DROP DATABASE IF EXISTS "${n}" WITH (FORCE)`);
-    });
+const skip = !adminUrl && 'HOOKLINE_TEST_PG_URL is not set (run through npm test)';
+const names: string[] = [];
+const admin = async <T>(fn: (c: Client) => Promise<T>): Promise<T> => {
+  const c = new Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+};
+after(async () => {
+  if (names.length === 0) return;
+  await admin(async (c) => {
+    for (const n of names) await c.query(`DROP DATABASE IF EXISTS "${n}" WITH (FORCE)`);
   });
-  const emptyDatabase = async () => {
-    const name = `migwait_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-    names.push(name);
-    await admin((c) => c.query(`CREATE DATABASE "${name}"`));
-    const u = new URL(adminUrl ?? '');
-    u.pathname = `/${name}`;
-    return u.toString();
-  };
+});
+const emptyDatabase = async () => {
+  const name = `migwait_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  names.push(name);
+  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  const u = new URL(adminUrl ?? '');
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+describe('migrate --wait', { skip }, () => {
 
   it('lists every migration as pending on an empty database, and none once applied', async () => {
     const url = await emptyDatabase();
@@ -87,5 +92,63 @@ describe('migrate --wait', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is not set
     const current = await cli(['--wait', '--timeout=5s'], url);
     assert.equal(current.code, 0, current.out);
     assert.match(current.out, /the database schema is current/);
+  });
+});
+
+describe('the logs\' compression (migration LogCompression1765000000000)', { skip }, () => {
+  it("compresses the logs' large values with lz4, and reads them back as written", async () => {
+    const url = await emptyDatabase();
+    await runMigrations(url);
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    try {
+      // The test server is Debian's PostgreSQL, built with lz4.
+      const cols = await c.query<{ col: string; method: string }>(
+        `SELECT attrelid::regclass || '.' || attname AS col, attcompression::text AS method FROM pg_attribute
+         WHERE (attrelid, attname) IN (('audit_events'::regclass, 'data'), ('deliveries'::regclass, 'body'),
+           ('delivery_attempts'::regclass, 'request_body'), ('delivery_attempts'::regclass, 'response_body')) ORDER BY 1`,
+      );
+      assert.deepEqual(
+        cols.rows.map((r) => [r.col, r.method]),
+        [
+          ['audit_events.data', 'l'],
+          ['deliveries.body', 'l'],
+          ['delivery_attempts.request_body', 'l'],
+          ['delivery_attempts.response_body', 'l'],
+        ],
+      );
+      // A body large enough to be compressed (a 20 KB webhook), and a small one, which is not.
+      const big = JSON.stringify({ items: Array.from({ length: 400 }, (_, i) => ({ i, name: `item ${i}`, tags: ['a', 'b'] })) });
+      assert.ok(big.length > 16_000);
+      const ids = ['018f0000-0000-8000-8000-000000000001', '018f0000-0000-8000-8000-000000000002'];
+      await c.query(`INSERT INTO deliveries (id, tenant_id, kind, created_at, body) VALUES ($1, 't', 'webhook', now(), $2), ($3, 't', 'webhook', now(), '{"small":true}')`, [ids[0], big, ids[1]]);
+      const rows = await c.query<{ id: string; body: string; method: string | null }>('SELECT id, body, pg_column_compression(body) AS method FROM deliveries ORDER BY id');
+      assert.deepEqual(
+        rows.rows.map((r) => [r.id, r.method]),
+        [
+          [ids[0], 'lz4'],
+          [ids[1], null],
+        ],
+      );
+      assert.equal(rows.rows[0].body, big);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('takes the compression back when rolled back', async () => {
+    const url = await emptyDatabase();
+    await runMigrations(url);
+    const ds = new DataSource({ ...dataSourceOptions(url, 1, 'hookline-migrate-test') });
+    await ds.initialize();
+    const runner = ds.createQueryRunner();
+    try {
+      await new LogCompression1765000000000().down(runner);
+      const r = await runner.query(`SELECT attcompression::text AS method FROM pg_attribute WHERE attrelid = 'deliveries'::regclass AND attname = 'body'`);
+      assert.equal(r[0].method, '', 'the server default again');
+    } finally {
+      await runner.release();
+      await ds.destroy();
+    }
   });
 });
