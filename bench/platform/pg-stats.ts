@@ -134,7 +134,7 @@ export class PgStats {
       xactCommit: after.xactCommit - before.xactCommit,
       tupInserted: after.tupInserted - before.tupInserted,
       tupUpdated: after.tupUpdated - before.tupUpdated,
-      execMs: after.method === 'pg_stat_statements' ? after.execMs : 0,
+      execMs: after.execMs,
       top: after.top,
       background: backgroundDelta(before.background, after.background),
     };

@@ -6,7 +6,7 @@
 // derives since (time-ordered). Each round starts after a CHECKPOINT, as a
 // production server does every few minutes, so the first change of each index page
 // after it is written whole to the WAL (a full-page image). It reads the backend's CPU
-// (/proc), the WAL (pg_stat_wal) and the indexes' sizes. A durable PostgreSQL of its own
+// (/proc), the WAL (pg_stat_wal) and the primary key's size. A durable PostgreSQL of its own
 // in a temporary folder (the default 128 MB of shared_buffers), stopped at the end:
 //
 //   npm run bench:keys [-- <prefill rows, default 2000000> <rows per round, default 40000>]
@@ -15,13 +15,14 @@
 // Not a benchmark with a target: the probe behind bench/HISTORY.md's *Delivery ids that
 // sort by time*. The bench's own scenarios start from small tables, where the key's
 // order barely shows.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { deliveryIdFor, stableUuid, uuidv7 } from '@hookline/contracts';
 import { startPostgres } from '@hookline/local-stack';
 import { runMigrations } from '@hookline/persistence';
+import { sampleCpu } from '../lib/cpu';
 
 type Scheme = 'hashed' | 'ordered';
 const PREFILL = Number(process.argv[2] ?? 2_000_000);
@@ -29,10 +30,9 @@ const ROWS = Number(process.argv[3] ?? 40_000);
 const BATCH = 400;
 const BODY = JSON.stringify({ data: { pad: 'x'.repeat(900) } });
 
-/** A backend's CPU time so far, in ms (utime + stime, in clock ticks of 10 ms). */
+/** A backend's CPU time so far, in ms. */
 function backendCpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
+  return (sampleCpu({ backend: { pid, tree: false } }).backend ?? NaN) * 1000;
 }
 
 /** The delivery id of the i-th event of a round, as the dispatcher derives it (a keyed event given no time keeps the hashed id). */

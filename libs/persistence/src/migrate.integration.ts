@@ -56,7 +56,6 @@ const emptyDatabase = async () => {
 };
 
 describe('migrate --wait', { skip }, () => {
-
   it('lists every migration as pending on an empty database, and none once applied', async () => {
     const url = await emptyDatabase();
     assert.equal((await pendingMigrations(url)).length, MIGRATIONS.length);
