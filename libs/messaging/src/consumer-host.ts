@@ -11,6 +11,7 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { HEADERS, subjects, type Channel, type ConsumerSpec, type PayloadOf } from '@hookline/contracts';
 import { correlation, extractTraceContext, InstanceStats, inSpan, LOGGER, Logger, markSpanFailed, spanContextOf, SpanKind, tracingActive, type Span } from '@hookline/observability';
 import { DeferredError, PoisonMessageError } from './errors';
+import { GatheredPull } from './gathered-pull';
 import { NatsClient } from './nats-client';
 import { JetStreamPublisher } from './publisher';
 import { DEFAULT_SETTLEMENT, settle, SettlementPolicy } from './settlement';
@@ -42,8 +43,11 @@ interface Registration {
   maxWaitMs: number;
   /** Whether a message naming a correlation id is handled inside a scope of it (see register). */
   scope: boolean;
+  /** Pulled in gathered batches (registerBatch's `gather`) instead of a pull kept open. */
+  gather: boolean;
   policy: SettlementPolicy;
   messages?: ConsumerMessages;
+  puller?: GatheredPull;
   inFlight: Set<Promise<void>>;
   /** Messages being handled, with when their handling started (for the heartbeat). */
   working: Map<JsMsg, number>;
@@ -52,6 +56,9 @@ interface Registration {
 
 /** Messages a per-message consumer asks for at once (and again as they arrive). */
 const PULL_PER_MESSAGE = 64;
+
+/** How long a gathered pull waits on the server while nothing is pending, before asking again (short: a pull still open when the service stops may take a message it will not handle, which then waits out its ack wait). */
+const GATHER_IDLE_WAIT_MS = 2_000;
 
 /** A message handled longer than this is reported as still in progress, pushing back its redelivery. */
 const HEARTBEAT_MS = 10_000;
@@ -103,24 +110,37 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     handler: MessageHandler<C>,
     opts: { concurrency?: number; policy?: Partial<SettlementPolicy>; scope?: boolean } = {},
   ): void {
-    this.add(spec, async (msgs) => handler(msgs[0] as ConsumedMessage<C>), { concurrency: opts.concurrency ?? 16, maxBatch: 1, maxWaitMs: 0, policy: opts.policy, scope: opts.scope ?? true });
+    this.add(spec, async (msgs) => handler(msgs[0] as ConsumedMessage<C>), { concurrency: opts.concurrency ?? 16, maxBatch: 1, maxWaitMs: 0, policy: opts.policy, scope: opts.scope ?? true, gather: false });
   }
 
   /**
-   * Batches of up to maxBatch messages (waiting at most maxWaitMs to fill one), so a
-   * projection can write many rows in one statement. A failing batch is retried one
-   * message at a time, so one poison message cannot hold the others back.
+   * Batches of up to maxBatch messages, so a projection can write many rows in one
+   * statement. A failing batch is retried one message at a time, so one poison message
+   * cannot hold the others back.
+   *
+   * By default a pull stays open and a batch waits at most maxWaitMs to fill. With
+   * `gather`, the consumer is asked for what it has pending once per batch
+   * (gathered-pull.ts): a message arriving while the consumer is idle is handled at once,
+   * and while it is busy a batch starts at most once per maxWaitMs and takes everything
+   * that arrived meanwhile, delivered by the server together instead of one by one.
    */
   registerBatch<C extends Channel>(
     spec: ConsumerSpec,
     _channel: C,
     handler: BatchHandler<C>,
-    opts: { maxBatch?: number; maxWaitMs?: number; concurrency?: number; policy?: Partial<SettlementPolicy> } = {},
+    opts: { maxBatch?: number; maxWaitMs?: number; concurrency?: number; policy?: Partial<SettlementPolicy>; gather?: boolean; scope?: boolean } = {},
   ): void {
-    this.add(spec, handler as unknown as BatchHandler<Channel>, { concurrency: opts.concurrency ?? 2, maxBatch: opts.maxBatch ?? 500, maxWaitMs: opts.maxWaitMs ?? 20, policy: opts.policy, scope: true });
+    this.add(spec, handler as unknown as BatchHandler<Channel>, {
+      concurrency: opts.concurrency ?? 2,
+      maxBatch: opts.maxBatch ?? 500,
+      maxWaitMs: opts.maxWaitMs ?? 20,
+      policy: opts.policy,
+      scope: opts.scope ?? true,
+      gather: opts.gather ?? false,
+    });
   }
 
-  private add(spec: ConsumerSpec, handler: BatchHandler<Channel>, o: { concurrency: number; maxBatch: number; maxWaitMs: number; policy?: Partial<SettlementPolicy>; scope: boolean }): void {
+  private add(spec: ConsumerSpec, handler: BatchHandler<Channel>, o: { concurrency: number; maxBatch: number; maxWaitMs: number; policy?: Partial<SettlementPolicy>; scope: boolean; gather: boolean }): void {
     this.registrations.push({
       spec,
       handler,
@@ -128,6 +148,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       maxBatch: o.maxBatch,
       maxWaitMs: o.maxWaitMs,
       scope: o.scope,
+      gather: o.gather,
       policy: { ...DEFAULT_SETTLEMENT, maxDeliver: spec.maxDeliver, ...o.policy },
       inFlight: new Set(),
       working: new Map(),
@@ -147,7 +168,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
     this.activated?.resolve();
-    for (const reg of this.registrations) reg.messages?.stop();
+    for (const reg of this.registrations) this.stopPulling(reg);
     await Promise.all(
       this.registrations.map(async (reg) => {
         await reg.loop?.catch(() => undefined);
@@ -173,9 +194,14 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     }
     let resolve!: () => void;
     this.activated = { promise: new Promise<void>((r) => (resolve = r)), resolve: () => resolve() };
-    for (const reg of this.registrations) reg.messages?.stop();
+    for (const reg of this.registrations) this.stopPulling(reg);
     await Promise.all(this.registrations.map((reg) => Promise.allSettled([...reg.inFlight])));
     this.flushAcks();
+  }
+
+  private stopPulling(reg: Registration): void {
+    reg.messages?.stop();
+    reg.puller?.close();
   }
 
   /** Acks go out together at the end of the event-loop turn: one write for every message that finished in it. */
@@ -198,6 +224,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async run(reg: Registration): Promise<void> {
+    if (reg.gather) return this.runGathered(reg);
     const { stream, durable } = reg.spec;
     const slots = new Semaphore(reg.concurrency);
     while (!this.stopping) {
@@ -253,6 +280,63 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         if (!this.active) continue;
         this.logger.warn({ durable, err: (err as Error).message }, 'consumer loop failed; restarting');
         await sleep(1000);
+      }
+    }
+  }
+
+  /**
+   * A gathered consumer (registerBatch's `gather`): a slot is taken first, then the consumer
+   * is asked for everything pending (up to maxBatch), waiting only while nothing is; and
+   * while busy, a batch starts no sooner than maxWaitMs after the one before.
+   */
+  private async runGathered(reg: Registration): Promise<void> {
+    const { stream, durable } = reg.spec;
+    const slots = new Semaphore(reg.concurrency);
+    let lastStart = Number.NEGATIVE_INFINITY;
+    while (!this.stopping) {
+      if (!this.active) {
+        await this.activated?.promise;
+        continue;
+      }
+      const puller = new GatheredPull(this.client.nc, stream, durable);
+      reg.puller = puller;
+      try {
+        while (!this.stopping && this.active) {
+          const wait = lastStart + reg.maxWaitMs - performance.now();
+          if (wait > 0) await sleep(wait);
+          await slots.acquire();
+          let batch: JsMsg[];
+          try {
+            batch = await puller.pull(reg.maxBatch, GATHER_IDLE_WAIT_MS);
+          } catch (err) {
+            slots.release();
+            throw err;
+          }
+          if (this.stopping || !this.active) {
+            // Pulled but not started: hand it straight back for another instance.
+            for (const m of batch) m.nak();
+            slots.release();
+            break;
+          }
+          if (batch.length === 0) {
+            slots.release();
+            continue;
+          }
+          lastStart = performance.now();
+          const p = this.process(reg, batch).finally(() => {
+            reg.inFlight.delete(p);
+            slots.release();
+          });
+          reg.inFlight.add(p);
+        }
+      } catch (err) {
+        if (this.stopping) break;
+        if (!this.active) continue;
+        this.logger.warn({ durable, err: (err as Error).message }, 'consumer loop failed; restarting');
+        await sleep(1000);
+      } finally {
+        puller.close();
+        if (reg.puller === puller) reg.puller = undefined;
       }
     }
   }

@@ -232,6 +232,67 @@ describe('messaging against nats-server', () => {
     }
   });
 
+  it('gathered batches: a message reaching an idle consumer goes alone, what arrives meanwhile comes in full batches in stream order, poison is isolated', async () => {
+    const { client, publisher, host } = await messagingFor(nats.url);
+    const spec = consumerSpec('c-gather', 't.events.gather');
+    await ensureConsumer(client.jsm, spec);
+    const batches: number[][] = [];
+    let gate!: () => void;
+    const held = new Promise<void>((r) => (gate = r));
+    host.registerBatch(spec, 'host-event', async (msgs) => {
+      const ns = msgs.map((m) => (m.payload as unknown as { n: number }).n);
+      if (ns.includes(113)) throw new PoisonMessageError('113 is poison');
+      batches.push(ns);
+      if (batches.length === 1) await held;
+    }, { maxBatch: 50, maxWaitMs: 100, concurrency: 1, gather: true });
+    host.onApplicationBootstrap();
+    try {
+      await publisher.publishRaw('t.events.gather', JSON.stringify({ n: 0 }), { msgId: 'gather-0' });
+      await until('the first message handled', () => batches.length === 1);
+      assert.deepEqual(batches[0], [0], 'an idle consumer does not wait to fill a batch');
+      // While the first batch is held, 120 more are stored: the next pulls take them 50 at a time.
+      for (let n = 1; n <= 120; n++) await publisher.publishRaw('t.events.gather', JSON.stringify({ n }), { msgId: `gather-${n}` });
+      gate();
+      await until('every message settled', async () => {
+        const info = await client.jsm.consumers.info(stream.name, 'c-gather');
+        return info.num_ack_pending === 0 && info.num_pending === 0;
+      });
+      const handled = batches.flat();
+      assert.deepEqual(handled, Array.from({ length: 121 }, (_, n) => n).filter((n) => n !== 113), 'in stream order, every message but the poison once');
+      // The batch holding the poison (101-120) failed and was handled again one message at a time.
+      assert.deepEqual(batches.map((b) => b.length), [1, 50, 50, ...Array(19).fill(1)], 'full batches of what was pending');
+      const dl = await client.jsm.streams.info('HOOKLINE_DEADLETTER', { subjects_filter: '>' });
+      assert.equal(dl.state.subjects?.['hookline.dlq.c-gather'], 1, 'the poison message dead-lettered alone');
+    } finally {
+      gate();
+      await host.onModuleDestroy();
+      await client.onApplicationShutdown();
+    }
+  });
+
+  it('a gathered consumer goes on after nats-server restarts', async () => {
+    const { client, publisher, host } = await messagingFor(nats.url);
+    const spec = consumerSpec('c-gather-restart', 't.events.gather-restart');
+    await ensureConsumer(client.jsm, spec);
+    const handled: number[] = [];
+    host.registerBatch(spec, 'host-event', async (msgs) => {
+      for (const m of msgs) handled.push((m.payload as unknown as { n: number }).n);
+    }, { maxBatch: 20, maxWaitMs: 50, gather: true });
+    host.onApplicationBootstrap();
+    try {
+      await publisher.publishRaw('t.events.gather-restart', JSON.stringify({ n: 1 }), { msgId: 'gr-1' });
+      await until('the message before the restart', () => handled.length === 1);
+      await nats.kill('SIGKILL');
+      await nats.start();
+      await publisher.publishRaw('t.events.gather-restart', JSON.stringify({ n: 2 }), { msgId: 'gr-2', deadlineMs: 20_000 });
+      await until('the message after the restart', () => handled.length === 2, 20_000);
+      assert.deepEqual(handled, [1, 2]);
+    } finally {
+      await host.onModuleDestroy();
+      await client.onApplicationShutdown();
+    }
+  });
+
   it('graceful stop lets in-flight handlers finish and ack', async () => {
     const { client, publisher, host } = await messagingFor(nats.url);
     const spec = consumerSpec('c-stop', 't.events.stop');

@@ -26,6 +26,6 @@ export class EventsConsumer implements OnModuleInit {
         }
       });
       await this.events.insertMany(events);
-    }, { maxBatch: 1000, maxWaitMs: 200, concurrency: 1 });
+    }, { maxBatch: 1000, maxWaitMs: 200, concurrency: 1, gather: true });
   }
 }

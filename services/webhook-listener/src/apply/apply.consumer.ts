@@ -14,7 +14,6 @@ import { ListenersViewProvider } from '../registry-view/listeners-view.provider'
 import { changeEvent, planBatch, recordKeyOfItem, type Effect, type Item } from './apply-plan';
 import { eventMessages } from './event-messages';
 import { ApplyRepository } from './apply.repository';
-import { GroupCommit } from './group-commit';
 
 const METHOD = { upsert: 'POST', patch: 'PATCH', delete: 'DELETE' } as const;
 
@@ -34,19 +33,23 @@ export class ApplyConsumer implements OnModuleInit {
    * One batch at a time (stream order is the order changes were accepted), each taking
    * every change that arrived while the one before was written, and while busy at most
    * one batch per applyLingerMs: a batch costs about ten round trips to PostgreSQL
-   * whatever its size, so a busy consumer writes bigger ones.
+   * whatever its size, so a busy consumer writes bigger ones. The consumer is asked for
+   * its pending changes once per batch (gathered), so they come from the server together
+   * instead of waking this service once each; a change reaching an idle listener is
+   * applied at once.
    */
-  private batches?: GroupCommit<ConsumedMessage<'listener-ingest'>>;
-
   onModuleInit(): void {
     // No correlation scope (its async hooks would run for every promise of every batch,
     // libs/observability/src/correlation.ts): each host event a batch publishes carries the
     // correlation id of the request it came from, read from its message.
-    const batches = new GroupCommit<ConsumedMessage<'listener-ingest'>>((msgs) => this.apply(msgs), this.config.applyBatch, this.config.applyLingerMs);
-    this.batches = batches;
-    // Messages are handed over as they arrive, in stream order, each settled once the batch
-    // that wrote it commits; two batches' worth may wait, so the next one can fill.
-    this.host.register(CONSUMERS.listenerApply, 'listener-ingest', (m) => batches.add(m), { concurrency: 2 * this.config.applyBatch, scope: false });
+    // A batch that fails is applied again one change at a time, so one bad change fails alone.
+    this.host.registerBatch(CONSUMERS.listenerApply, 'listener-ingest', (msgs) => this.apply(msgs), {
+      maxBatch: this.config.applyBatch,
+      maxWaitMs: this.config.applyLingerMs,
+      concurrency: 1,
+      gather: true,
+      scope: false,
+    });
   }
 
   async apply(msgs: ConsumedMessage<'listener-ingest'>[]): Promise<void> {
@@ -118,6 +121,6 @@ export class ApplyConsumer implements OnModuleInit {
       mark('published');
     });
     mark('committed');
-    this.logger.debug({ size: items.length, waiting: this.batches?.waiting, ms: phases }, 'applied a batch of listener changes');
+    this.logger.debug({ size: items.length, ms: phases }, 'applied a batch of listener changes');
   }
 }
