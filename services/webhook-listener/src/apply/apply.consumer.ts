@@ -58,7 +58,12 @@ export class ApplyConsumer implements OnModuleInit {
     const t0 = performance.now();
     const phases: Record<string, number> = {};
     const mark = (name: string) => (phases[name] = Math.round(performance.now() - t0));
+    // A change of a listener the view does not hold is dropped (its listener was deleted):
+    // so the view must first have read the registry stream (after a restart the consumer
+    // can start before it has), and be asked for what is newer before anything is dropped.
+    await this.views.replayed;
     const view = this.views.view;
+    if (items.some((i) => !view.byId(i.msg.listenerId))) await this.views.upToDate().catch(() => undefined);
     const listenerOf = (id: string): ListenerChangeState | undefined => view.byId(id);
     await this.repo.transaction(async (em) => {
       const keys = items.flatMap((i) => {

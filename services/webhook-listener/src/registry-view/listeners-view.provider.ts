@@ -9,6 +9,13 @@ import { ListenersView } from './listeners-view';
 export class ListenersViewProvider implements OnApplicationBootstrap, OnModuleDestroy {
   readonly view = new ListenersView();
   private follower?: StreamFollower;
+  private markReplayed!: () => void;
+  /**
+   * Resolves once the view has replayed the registry stream at start. Nest may start the
+   * consumers (their own onApplicationBootstrap) before this provider's has finished, so
+   * what reads the view from a consumer waits for this first.
+   */
+  readonly replayed = new Promise<void>((r) => (this.markReplayed = r));
 
   constructor(
     private readonly client: NatsClient,
@@ -34,6 +41,7 @@ export class ListenersViewProvider implements OnApplicationBootstrap, OnModuleDe
     });
     await this.follower.start();
     await this.follower.whenCaughtUp();
+    this.markReplayed();
     this.logger.info({ seq: this.view.lastSeq }, 'listener view caught up');
   }
 
