@@ -20,7 +20,8 @@ import { createInbox, type Msg, type NatsConnection, type Subscription } from '@
 import type { JsMsg } from '@nats-io/jetstream';
 
 // toJsMsg is not in the package's public exports; it is loaded from the file that defines it
-// (the lockfile pins the version; gathered-pull.integration.ts fails if it moves).
+// (the lockfile pins the version; if the file moves, loading @hookline/messaging fails, so
+// every service's start and messaging.integration.ts fail at once).
 const requireHere = createRequire(__filename);
 const { toJsMsg } = requireHere(requireHere.resolve('@nats-io/jetstream').replace(/mod\.js$/, 'jsmsg.js')) as {
   toJsMsg: (m: Msg) => JsMsg;
@@ -52,7 +53,7 @@ export class GatheredPull {
   private readonly subject: string;
   private next = 0;
   private open?: Open;
-  /** Messages that came for a pull given up on (timed out on this side): handed out with the next one. */
+  /** Messages that came while no pull was open (one given up on here, or after a full batch): handed out by the next pull. */
   private strays: JsMsg[] = [];
   private closed = false;
   private readonly statuses: AsyncIterable<{ type: string }> & { stop?: () => void };
