@@ -57,7 +57,11 @@ interface Registration {
 /** Messages a per-message consumer asks for at once (and again as they arrive). */
 const PULL_PER_MESSAGE = 64;
 
-/** How long a gathered pull waits on the server while nothing is pending, before asking again (short: a pull still open when the service stops may take a message it will not handle, which then waits out its ack wait). */
+/**
+ * How long a gathered pull waits on the server while nothing is pending, before asking
+ * again. Short: a pull still open when the service stops may take a message it will not
+ * handle, which then waits out its ack wait.
+ */
 const GATHER_IDLE_WAIT_MS = 2_000;
 
 /** A message handled longer than this is reported as still in progress, pushing back its redelivery. */
@@ -234,13 +238,6 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       }
       let buffer: JsMsg[] = [];
       let timer: NodeJS.Timeout | undefined;
-      const dispatch = (batch: JsMsg[]) => {
-        const p = this.process(reg, batch).finally(() => {
-          reg.inFlight.delete(p);
-          slots.release();
-        });
-        reg.inFlight.add(p);
-      };
       // Hand the buffer to a free slot; waits for one when all are busy (backpressure).
       const flush = async () => {
         clearTimeout(timer);
@@ -249,7 +246,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         const batch = buffer;
         buffer = [];
         await slots.acquire();
-        dispatch(batch);
+        this.dispatch(reg, slots, batch);
       };
       try {
         const consumer = await this.client.js.consumers.get(stream, durable);
@@ -323,11 +320,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
             continue;
           }
           lastStart = performance.now();
-          const p = this.process(reg, batch).finally(() => {
-            reg.inFlight.delete(p);
-            slots.release();
-          });
-          reg.inFlight.add(p);
+          this.dispatch(reg, slots, batch);
         }
       } catch (err) {
         if (this.stopping) break;
@@ -339,6 +332,15 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         if (reg.puller === puller) reg.puller = undefined;
       }
     }
+  }
+
+  /** Handles a batch in the slot taken for it, released once the batch is settled. */
+  private dispatch(reg: Registration, slots: Semaphore, batch: JsMsg[]): void {
+    const p = this.process(reg, batch).finally(() => {
+      reg.inFlight.delete(p);
+      slots.release();
+    });
+    reg.inFlight.add(p);
   }
 
   private toConsumed(m: JsMsg): ConsumedMessage<Channel> {
