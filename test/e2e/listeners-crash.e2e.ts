@@ -1,12 +1,14 @@
 // Crashes while requests arrive: webhook-listener and then nats-server are SIGKILLed and
 // restarted while senders keep pushing records. Every request answered 2xx ends up in the
 // tables exactly once (its row, exactly its child rows, exactly one host event), and
-// changes to one record are applied in the order they were accepted.
+// changes to one record are applied in the order they were accepted, also when the
+// instance that took an older change died with it (a PATCH after it waits for it).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { CONSUMERS } from '@hookline/contracts';
+import { Client } from 'pg';
+import { CONSUMERS, tenantSchema } from '@hookline/contracts';
 import { allRecords, createListener, eventually, listenerTenant, startTestStack, TestListener, TestStack } from '@hookline/testing';
 
 const TENANT = 'inbound-crash';
@@ -163,6 +165,50 @@ describe('inbound listeners: crashes while requests arrive', () => {
     assert.ok(run.spanning(restartingAt) > 0 || [...run.answered.values()].some((s) => s < 200 || s >= 300), 'no request was in flight during the crash');
     await verify(t, run.accepted, run.answered, run.lastCounter());
     for (const svc of Object.values(stack.services)) await eventually(`${svc.name} ready`, async () => (await fetch(`${svc.url}/ready`)).status === 200, 30_000);
+  });
+
+  it('a PATCH accepted after a POST that a killed instance was applying waits for that POST: the record holds both', async (t) => {
+    const svc = stack.services['webhook-listener'];
+    const id = 700_001;
+    const hook = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${stack.url}${path}`, { method, headers: { authorization: `Bearer ${l.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, text: await res.text() };
+    };
+    // The table is locked, so the instance that takes the POST blocks in the middle of
+    // applying it; it dies there, the POST unacknowledged until its ack wait (30 s) runs out.
+    const lock = new Client({ connectionString: stack.databaseUrl });
+    await lock.connect();
+    let unlocked = false;
+    try {
+      await lock.query('BEGIN');
+      await lock.query(`LOCK TABLE "${tenantSchema(TENANT)}"."crashy" IN ACCESS EXCLUSIVE MODE`);
+      const created = await hook('POST', l.path, { id, n: 1, note: 'created', items: [{ k: 'a', v: 1 }, { k: 'b', v: 2 }] });
+      assert.equal(created.status, 202, created.text);
+      await eventually('the apply blocked on the lock', async () => {
+        const r = await lock.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%crashy%'`);
+        return r.rows[0].n > 0;
+      }, 30_000);
+      await svc.kill('SIGKILL');
+      await svc.start();
+      await eventually('webhook-listener ready', async () => (await fetch(`${svc.url}/ready`)).status === 200, 30_000);
+      await lock.query('COMMIT');
+      unlocked = true;
+      // Accepted: the POST is still on the stream, so the record is known to exist.
+      const patched = await hook('PATCH', `${l.path}/${id}`, { note: 'patched' });
+      assert.equal(patched.status, 202, patched.text);
+      const startedWaiting = Date.now();
+      await applyDrained();
+      t.diagnostic(`applied ${Date.now() - startedWaiting} ms after the PATCH was accepted`);
+    } finally {
+      if (!unlocked) await lock.query('ROLLBACK').catch(() => undefined);
+      await lock.end();
+    }
+    const record = (await allRecords(stack.operator, l, `&key.id=${id}`)).find((r) => r.row.id === id);
+    assert.ok(record, `record ${id}: its POST and its PATCH were answered 202, and it is not in the table`);
+    assert.equal(record.row.note, 'patched', 'the PATCH was applied on top of the POST');
+    assert.equal(record.row.n, 1);
+    assert.deepEqual(record.children.crashy_items.map((c: { k: string; v: number }) => [c.k, c.v]), [['a', 1], ['b', 2]]);
+    assert.ok(svc.lines.some((line) => line.includes('patches wait for older changes')), 'the PATCH waited for the POST');
   });
 
   it('a restarted webhook-listener applies what it accepted before dying, though its consumer starts before its view of the registry has replayed', async () => {

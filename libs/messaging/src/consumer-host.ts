@@ -29,6 +29,12 @@ export interface ConsumedMessage<C extends Channel> {
   readonly correlationId?: string;
   /** Tells the server the handler is still busy, pushing back redelivery. */
   working(): void;
+  /**
+   * Not this one, not now (a batch handler leaving one message for later while it handles
+   * the others): once the handler returns, it is handed back with this delay instead of
+   * acked, as a DeferredError would be (never counted toward dead-lettering).
+   */
+  defer(delayMs: number, why: string): void;
 }
 
 export type MessageHandler<C extends Channel> = (msg: ConsumedMessage<C>) => Promise<void>;
@@ -343,7 +349,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     reg.inFlight.add(p);
   }
 
-  private toConsumed(m: JsMsg): ConsumedMessage<Channel> {
+  private toConsumed(m: JsMsg, deferred: Map<JsMsg, DeferredError>): ConsumedMessage<Channel> {
     const info = m.info;
     let headers: Record<string, string> | undefined;
     let payload: unknown;
@@ -380,6 +386,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         return headers;
       },
       working: () => m.working(),
+      defer: (delayMs: number, why: string) => void deferred.set(m, new DeferredError(why, delayMs)),
     };
   }
 
@@ -389,16 +396,21 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       if (batch.length === 1) return await this.processOne(reg, batch[0]);
       const decoded: ConsumedMessage<Channel>[] = [];
+      const deferred = new Map<JsMsg, DeferredError>();
       try {
-        for (const m of batch) decoded.push(this.toConsumed(m));
+        for (const m of batch) decoded.push(this.toConsumed(m, deferred));
         await this.traced(reg, batch, () => reg.handler(decoded));
       } catch (err) {
         this.logger.warn({ durable: reg.spec.durable, size: batch.length, err: (err as Error).message }, 'batch failed; settling its messages one by one');
         for (const m of batch) await this.processOne(reg, m);
         return;
       }
-      this.counted(reg, batch);
-      for (const m of batch) this.ack(m);
+      if (deferred.size === 0) {
+        this.counted(reg, batch);
+        for (const m of batch) this.ack(m);
+        return;
+      }
+      for (const m of batch) await this.settleMessage(reg, m, deferred.get(m));
     } finally {
       for (const m of batch) reg.working.delete(m);
     }
@@ -407,8 +419,10 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
   private async processOne(reg: Registration, m: JsMsg): Promise<void> {
     const run = async (span?: Span) => {
       let error: unknown;
+      const deferred = new Map<JsMsg, DeferredError>();
       try {
-        await reg.handler([this.toConsumed(m)]);
+        await reg.handler([this.toConsumed(m, deferred)]);
+        error = deferred.get(m);
       } catch (err) {
         error = err;
         markSpanFailed(span, err);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ListenerChangeState, ListenerIngestMessage } from '@hookline/contracts';
-import { changeEvent, planBatch, versionKey, type Item } from './apply-plan';
+import { changeEvent, patchBases, planBatch, versionKey, type Item } from './apply-plan';
 
 const L = '0196f3a2-7c1e-7d2a-9b3c-1a2b3c4d5e6f';
 const listener = {
@@ -63,5 +63,38 @@ describe('changeEvent', () => {
     assert.equal(e.id, changeEvent(listener, i).id);
     assert.notEqual(e.id, changeEvent(listener, { ...i, seq: 8 }).id);
     assert.deepEqual((e.data as { key: unknown }).key, { id: 42 });
+  });
+});
+
+describe('patchBases', () => {
+  it('names the records whose patch has stream sequences free before it, since the last change applied to them', () => {
+    const versions = new Map([[versionKey(L, '[2]'), { seq: 9, deleted: false }], [versionKey(L, '[3]'), { seq: 7, deleted: false }]]);
+    const p = planBatch(
+      [
+        item(12, 'patch', 1, { id: 1, a: 1 }), // never applied: anything from 1 to 11 may be an older change of it
+        item(10, 'patch', 2, { id: 2, a: 1 }), // applied up to 9: nothing can sit between
+        item(11, 'patch', 3, { id: 3, a: 1 }), // applied up to 7: 8 to 10 may hold one
+        item(13, 'upsert', 4, { id: 4 }), // an upsert replaces the record: it waits for nothing
+        item(14, 'patch', 5, { id: 5, a: 1 }),
+        item(15, 'upsert', 5, { id: 5 }), // a patch folded into a later upsert: the upsert decides
+        item(16, 'upsert', 6, { id: 6 }),
+        item(17, 'patch', 6, { id: 6, a: 1 }), // a patch after an upsert of the batch: the upsert is its base
+      ],
+      versions,
+      listenerOf,
+    );
+    assert.deepEqual(
+      patchBases(p, versions).map((b) => [b.recordKey, b.afterSeq, b.beforeSeq]),
+      [
+        ['[3]', 7, 11],
+        ['[1]', 0, 12],
+      ],
+    );
+  });
+  it('looks past the stale changes of a record to its first one still to apply', () => {
+    const versions = new Map([[versionKey(L, '[1]'), { seq: 5, deleted: false }]]);
+    const p = planBatch([item(4, 'upsert', 1, { id: 1 }), item(5, 'patch', 1, { id: 1, a: 1 }), item(8, 'patch', 1, { id: 1, b: 1 })], versions, listenerOf);
+    assert.deepEqual(p.stale.map((i) => i.seq), [4, 5]);
+    assert.deepEqual(patchBases(p, versions).map((b) => [b.afterSeq, b.beforeSeq]), [[5, 8]]);
   });
 });

@@ -105,6 +105,39 @@ export function planBatch(items: Item[], versions: ReadonlyMap<string, Version>,
   return plan;
 }
 
+/**
+ * A record whose write in this batch is a patch, and the stream sequences between which an
+ * older change of it that is not applied yet would sit: after the last one applied to it
+ * (`afterSeq`, 0 for none) and before this batch's first change of it (`beforeSeq`).
+ */
+export interface PatchBase {
+  tenantId: string;
+  listenerId: string;
+  recordKey: string;
+  afterSeq: number;
+  beforeSeq: number;
+}
+
+/**
+ * The records whose patch needs every older change of the record applied first. Upserts
+ * and deletes replace the whole record, so one applied before an older change arrives is
+ * still right (the older one is then stale and skipped); a patch is only right on top of
+ * everything accepted before it. An older change can be missing from the batch when
+ * another replica holds it, or when the instance that pulled it died and it waits out its
+ * ack wait, while newer changes are handed to this one. Records with no sequence free
+ * between their last applied change and this batch's first have nothing to wait for.
+ */
+export function patchBases(plan: BatchPlan, versions: ReadonlyMap<string, Version>): PatchBase[] {
+  const out: PatchBase[] = [];
+  for (const e of plan.effects) {
+    if (e.kind !== 'patch') continue;
+    const afterSeq = versions.get(versionKey(e.listenerId, e.recordKey))?.seq ?? 0;
+    const beforeSeq = e.items[0].seq;
+    if (beforeSeq - afterSeq > 1) out.push({ tenantId: e.tenantId, listenerId: e.listenerId, recordKey: e.recordKey, afterSeq, beforeSeq });
+  }
+  return out;
+}
+
 const KIND: Record<IngestOp, ListenerChangeKind> = { upsert: 'Upserted', patch: 'Patched', delete: 'Deleted' };
 
 /** The host event an applied change becomes, on hookline.events.<tenant>.Listener.<name>.<Kind>. */

@@ -5,17 +5,25 @@
 // several to a message (event-messages.ts); the batch is acked after the commit.
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { CONSUMERS, type HostEvent, type ListenerChangeState } from '@hookline/contracts';
-import { ConsumerHost, JetStreamPublisher, type ConsumedMessage } from '@hookline/messaging';
+import { CONSUMERS, listenerSubjects, STREAMS, type HostEvent, type ListenerChangeState } from '@hookline/contracts';
+import { ConsumerHost, JetStreamPublisher, NatsClient, type ConsumedMessage } from '@hookline/messaging';
 import { LOGGER, Logger } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
 import { LogsRepository, type LogEntry } from '../logs/logs.repository';
 import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
-import { changeEvent, planBatch, recordKeyOfItem, type Effect, type Item } from './apply-plan';
+import { changeEvent, patchBases, planBatch, recordKeyOfItem, versionKey, type Effect, type Item, type PatchBase } from './apply-plan';
 import { eventMessages } from './event-messages';
 import { ApplyRepository } from './apply.repository';
 
 const METHOD = { upsert: 'POST', patch: 'PATCH', delete: 'DELETE' } as const;
+
+/** JetStream's error code for "no message found" (a 404 that is an answer, not a failure). */
+const JS_NO_MESSAGE_FOUND = 10037;
+
+/** How long a patch waiting for an older change of its record is handed back for: 1 s, doubling with each wait, at most 30 s. */
+export function waitDelayMs(deliveryCount: number): number {
+  return Math.min(1000 * 2 ** Math.min(Math.max(deliveryCount - 1, 0), 5), 30_000);
+}
 
 @Injectable()
 export class ApplyConsumer implements OnModuleInit {
@@ -25,6 +33,7 @@ export class ApplyConsumer implements OnModuleInit {
     private readonly logs: LogsRepository,
     private readonly views: ListenersViewProvider,
     private readonly publisher: JetStreamPublisher,
+    private readonly nats: NatsClient,
     @Inject(CONFIG) private readonly config: WebhookListenerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -53,7 +62,8 @@ export class ApplyConsumer implements OnModuleInit {
   }
 
   async apply(msgs: ConsumedMessage<'listener-ingest'>[]): Promise<void> {
-    const items: Item[] = msgs.map((m) => ({ seq: m.streamSeq, msg: m.payload }));
+    let items: Item[] = msgs.map((m) => ({ seq: m.streamSeq, msg: m.payload }));
+    const msgOf = new Map(msgs.map((m) => [m.streamSeq, m]));
     const correlationOf = new Map(msgs.map((m) => [m.streamSeq, m.correlationId]));
     const t0 = performance.now();
     const phases: Record<string, number> = {};
@@ -72,7 +82,27 @@ export class ApplyConsumer implements OnModuleInit {
       });
       const versions = await this.repo.lockVersions(em, keys);
       mark('locked');
-      const plan = planBatch(items, versions, listenerOf);
+      let plan = planBatch(items, versions, listenerOf);
+      // A patch whose record has an older change not applied yet waits for it: handed back
+      // for later with the record's other changes, and the rest of the batch goes on. The
+      // wait ends: the older change is applied, or after its own retries dead-lettered (and
+      // so gone from the stream); a wait is never counted toward dead-lettering.
+      const waiting = await this.waitingRecords(patchBases(plan, versions), items);
+      if (waiting.size > 0) {
+        const later = items.filter((i) => {
+          const recordKey = recordKeyOfItem(i, listenerOf);
+          const vk = recordKey === undefined ? undefined : versionKey(i.msg.listenerId, recordKey);
+          return vk !== undefined && waiting.has(vk) && i.seq > (versions.get(vk)?.seq ?? 0);
+        });
+        for (const i of later) {
+          const m = msgOf.get(i.seq) as ConsumedMessage<'listener-ingest'>;
+          m.defer(waitDelayMs(m.deliveryCount), `record ${recordKeyOfItem(i, listenerOf)} of listener ${i.msg.listenerId} has an older change not applied yet`);
+        }
+        this.logger.info({ records: waiting.size, changes: later.length }, 'patches wait for older changes of their records (held by another instance, or redelivered after a restart)');
+        const deferred = new Set(later.map((i) => i.seq));
+        items = items.filter((i) => !deferred.has(i.seq));
+        plan = planBatch(items, versions, listenerOf);
+      }
       if (plan.orphaned.length > 0) this.logger.warn({ count: plan.orphaned.length }, 'dropping accepted changes of listeners that were deleted or have no tables');
       const failed = [...plan.failed];
       const byListener = new Map<string, Effect[]>();
@@ -127,5 +157,39 @@ export class ApplyConsumer implements OnModuleInit {
     });
     mark('committed');
     this.logger.debug({ size: items.length, ms: phases }, 'applied a batch of listener changes');
+  }
+
+  /**
+   * Of the records whose patch may have an older change outside this batch (patchBases),
+   * those that do: HOOKLINE_INGEST is a work queue, so a change stays on the stream, under
+   * its record's subject, until it is applied and acked. When nothing older than this
+   * batch is left on the stream at all (the usual case, one stream-info question per batch
+   * that has such patches), none does; otherwise each record's subject is asked for its
+   * first change after the last one applied to it.
+   */
+  private async waitingRecords(bases: PatchBase[], items: Item[]): Promise<Set<string>> {
+    const waiting = new Set<string>();
+    if (bases.length === 0) return waiting;
+    const firstInBatch = Math.min(...items.map((i) => i.seq));
+    const info = await this.jsApi<{ state?: { first_seq?: number } }>(`STREAM.INFO.${STREAMS.ingest.name}`, {});
+    if ((info.state?.first_seq ?? 0) >= firstInBatch) return waiting;
+    await Promise.all(
+      bases.map(async (b) => {
+        const found = await this.jsApi<{ message?: { seq: number } }>(`STREAM.MSG.GET.${STREAMS.ingest.name}`, {
+          seq: b.afterSeq + 1,
+          next_by_subj: listenerSubjects.ingest(b.tenantId, b.listenerId, b.recordKey),
+        });
+        if (found.message && found.message.seq < b.beforeSeq) waiting.add(versionKey(b.listenerId, b.recordKey));
+      }),
+    );
+    return waiting;
+  }
+
+  /** A JetStream API request through the services' request mux; "no message found" is an empty answer, any other error throws. */
+  private async jsApi<T>(path: string, body: object): Promise<T> {
+    const reply = await this.nats.requests.request(`$JS.API.${path}`, JSON.stringify(body), { timeoutMs: 5000 });
+    const answer = reply.json<T & { error?: { code: number; err_code?: number; description: string } }>();
+    if (answer.error && answer.error.err_code !== JS_NO_MESSAGE_FOUND) throw new Error(`${path}: ${answer.error.code} ${answer.error.description}`);
+    return answer;
   }
 }
