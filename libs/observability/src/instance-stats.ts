@@ -3,8 +3,8 @@
 // did), memory, and the pauses that make latency tails (garbage collection, and event
 // loop stalls of any cause), each with when it happened so a benchmark can attribute a
 // slow window to them.
-import { hostname } from 'node:os';
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { INSTANCE_ID } from './instance-id';
 
 export interface Pause {
   /** Epoch milliseconds when the pause ended. */
@@ -40,7 +40,7 @@ const KEEP_PAUSES = 100;
 const TICK_MS = 100;
 
 export class InstanceStats {
-  readonly id = `${hostname()}/${process.pid}`;
+  readonly id = INSTANCE_ID;
   readonly startedAt = new Date().toISOString();
   private readonly counters = new Map<string, number>();
   private readonly states = new Map<string, string>();

@@ -3,7 +3,7 @@
 // a batch span processor exporting over OTLP/HTTP (protobuf or JSON), the W3C trace
 // context propagator, and the instrumentations of http (the services' own HTTP server
 // spans), undici (the egress client's outbound requests) and pg (TypeORM's queries).
-import { hostname } from 'node:os';
+import { INSTANCE_ID } from './instance-id';
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -85,7 +85,7 @@ export interface TracingRuntimeOptions {
 /** A tracer provider registered as the process's global one, and what tracing.ts needs of it. */
 export function createTracingRuntime(o: TracingRuntimeOptions): TracingRuntime {
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: o.serviceName, [ATTR_SERVICE_VERSION]: o.version, 'service.namespace': 'hookline', 'service.instance.id': `${hostname()}/${process.pid}` }),
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: o.serviceName, [ATTR_SERVICE_VERSION]: o.version, 'service.namespace': 'hookline', 'service.instance.id': INSTANCE_ID }),
     sampler: o.sampler ?? samplerFor('parentbased_always_on', 1),
     spanProcessors: [(o.processor ?? ((e) => new BatchSpanProcessor(e)))(o.exporter)],
   });
