@@ -155,8 +155,8 @@ describe('fault injection: PostgreSQL, failing and trickling receivers', () => {
     assert.ok(!Number.isNaN(max));
     tc.diagnostic(`healthy receivers while two trickle: p50 ${p50} ms, max ${max} ms after the 202`);
     // A healthy delivery that waited behind a trickler would take at least the deadline.
+    // (No bound on the p50: how fast a delivery goes is the bench's business, not the suite's.)
     assert.ok(max < DEADLINE_MS * 0.75, `healthy deliveries took up to ${max} ms (p50 ${p50} ms) while the tricklers hung`);
-    assert.ok(p50 < 500, `healthy p50 ${p50} ms`);
     // The tricklers' attempts were cut at the deadline, as timeouts.
     for (const id of slowIds) {
       const d = await eventually('a cut attempt in the log', async () => (await listAllDeliveries(stack.operator, t.tenant, `target=${id}`)).find((x) => x.attempts >= 1 && x.lastErrorClass === 'timeout'));

@@ -39,12 +39,14 @@ async function watchedReceiver(servers: TestReceiver[], opts: { turnAwayFirst?: 
   const inFlight = new Map<string, number>();
   const overlaps: string[] = [];
   const seen = new Set<string>();
+  /** How long each answer takes (ms); a test may slow it down to keep deliveries in flight. */
+  const answer = { delayMs: 15 };
   const server = await startReceiver(async (q) => {
     const id = q.headers['hookline-delivery-id'];
     if (inFlight.has(id)) overlaps.push(id);
     inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
     try {
-      await sleep(15);
+      await sleep(answer.delayMs);
       if (opts.turnAwayFirst && !seen.has(id)) {
         seen.add(id);
         return { status: 503, body: 'first attempts are turned away' };
@@ -57,7 +59,14 @@ async function watchedReceiver(servers: TestReceiver[], opts: { turnAwayFirst?: 
     }
   });
   servers.push(server);
-  return { server, overlaps };
+  return { server, overlaps, answer };
+}
+
+/** What a service's consumers took again after another instance had them (its `redelivered.<durable>` counters). */
+function redelivered(s: InstanceSnapshot): number {
+  return Object.entries(s.work)
+    .filter(([k]) => k.startsWith('redelivered.'))
+    .reduce((a, [, n]) => a + (n ?? 0), 0);
 }
 
 function share(counts: number[]): number[] {
@@ -106,6 +115,7 @@ describe('replicas', () => {
     await publishMany(ledger, first);
     const r1 = await ledger.verify(120_000);
     assert.equal(r1.deliveries, first + first / 2);
+    assert.equal(r1.duplicates, 0, 'with both replicas alive no delivery reached its receiver twice');
     const attempts = (await Promise.all(dispatchers.map(async (d) => (await health(d)).work.attempts ?? 0))).map((n, i) => n - attempts0[i]);
     const signatures = (await Promise.all(signers.map(async (s) => (await health(s)).work.signatures ?? 0))).map((n, i) => n - signatures0[i]);
     t.diagnostic(`attempts per dispatcher ${attempts.join(' / ')}, signatures per signer ${signatures.join(' / ')}`);
@@ -113,20 +123,30 @@ describe('replicas', () => {
     for (const [i, s] of share(attempts).entries()) assert.ok(s >= 0.3, `dispatcher ${i + 1} made ${Math.round(s * 100)}% of the attempts (${attempts.join(' / ')})`);
     for (const [i, s] of share(signatures).entries()) assert.ok(s >= 0.3, `signer ${i + 1} made ${Math.round(s * 100)}% of the signatures (${signatures.join(' / ')})`);
 
-    // One dispatcher and one signer are SIGKILLed mid-run and not started again.
+    // One dispatcher and one signer are SIGKILLed mid-run and not started again. The
+    // receivers answer slowly meanwhile, so the killed dispatcher is surely holding events
+    // it has not acknowledged: they must come back to the other one.
     const second = 160;
     const base = all.server.requests.length;
+    const replicaAttempts = (await health(replica.dispatcher as ServiceHandle)).work.attempts ?? 0;
+    const survivorRedelivered = redelivered(await health(stack.services.dispatcher));
+    all.answer.delayMs = paid.answer.delayMs = 400;
     const publishing = publishMany(ledger, second, 4, first);
     await eventually('deliveries flowing', async () => all.server.requests.length >= base + 40, 60_000);
+    await eventually('the replica dispatcher at work', async () => ((await health(replica.dispatcher as ServiceHandle)).work.attempts ?? 0) > replicaAttempts + 10, 60_000);
     await (replica.dispatcher as ServiceHandle).kill('SIGKILL');
     await sleep(300);
     await (replica.signer as ServiceHandle).kill('SIGKILL');
+    all.answer.delayMs = paid.answer.delayMs = 15;
     await publishing;
     // The killed dispatcher's unacknowledged events come back to the other one after their ack wait (30 s).
     const r2 = await ledger.verify(150_000);
     t.diagnostic(`${r2.deliveries} deliveries, ${r2.requests} requests (${r2.duplicates} repeats)`);
     assert.equal(r2.deliveries, (first + second) * 1.5);
     assert.deepEqual([...all.overlaps, ...paid.overlaps], [], 'no delivery was attempted by two dispatchers at once');
+    const takenAgain = redelivered(await health(stack.services.dispatcher)) - survivorRedelivered;
+    t.diagnostic(`the surviving dispatcher took ${takenAgain} messages again that the killed one had not acknowledged`);
+    assert.ok(takenAgain > 0, 'the killed dispatcher had unacknowledged work, and the other one took it over');
   });
 
   it('one retry-scheduler is active at a time, releases every retry once, and the other takes over when it is killed', async (t) => {
@@ -137,12 +157,14 @@ describe('replicas', () => {
 
     // Every publish of a due order, as the broker saw it (a repeat the stream would drop included).
     const released = new Map<string, number>();
+    const releasedAt = new Map<string, number[]>();
     const sub = nc.subscribe(`hookline.dispatch.due.${tenant}`);
     void (async () => {
       for await (const m of sub) {
         const o = m.json<{ deliveryId: string; attempt: number }>();
         const key = `${o.deliveryId}:${o.attempt}`;
         released.set(key, (released.get(key) ?? 0) + 1);
+        releasedAt.set(key, [...(releasedAt.get(key) ?? []), Date.now()]);
       }
     })();
 
@@ -181,6 +203,16 @@ describe('replicas', () => {
     const perDelivery = new Map<string, number>();
     for (const q of flaky.server.requests) perDelivery.set(q.headers['hookline-delivery-id'], (perDelivery.get(q.headers['hookline-delivery-id']) ?? 0) + 1);
     assert.deepEqual([...perDelivery.values()].filter((n) => n !== 2), [], 'every delivery got its first attempt and one retry, no retry twice');
+    // As the broker saw it (the stream's de-duplication would hide a second release from the
+    // receiver): every retry released, and twice only when the first release was the killed
+    // one's, in a transaction the kill cut before it committed (its rows were still there).
+    assert.equal(released.size, first + second, 'every retry was released');
+    const repeated = [...releasedAt.entries()].filter(([, at]) => at.length > 1);
+    t.diagnostic(`${repeated.length} retries released again after the kill`);
+    for (const [key, at] of repeated) {
+      assert.equal(at.length, 2, `retry ${key} released ${at.length} times`);
+      assert.ok(at[0] <= killedAt + 1000 && at[1] >= killedAt, `retry ${key} released twice, not across the kill (${at.map((x) => x - killedAt).join(', ')} ms from it)`);
+    }
     sub.unsubscribe();
     // Started again, it stands by: the lease stays with the one that took over.
     await schedulers[leaderIndex].start();
