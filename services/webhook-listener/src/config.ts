@@ -8,6 +8,7 @@ const listenerConfig = {
   purgeBatch: field.int('HOOKLINE_LISTENER_PURGE_BATCH', { default: 1000, min: 1, max: 100_000, doc: 'root rows deleted per statement by the retention purge' }),
   verifyTimeoutMs: field.duration('HOOKLINE_LISTENER_VERIFY_TIMEOUT', { default: 2000, doc: 'how long a request waits for the signer to check its signature' }),
   logBodyMax: field.int('HOOKLINE_LISTENER_LOG_BODY_MAX', { default: 8192, min: 0, max: 65_536, doc: 'bytes of a failed request’s body kept in its log entry' }),
+  scriptThreads: field.int('HOOKLINE_LISTENER_SCRIPT_THREADS', { default: 2, min: 1, max: 64, doc: 'threads that run transform scripts (started on a script’s first run), off the thread that serves requests' }),
   logFlushMs: field.duration('HOOKLINE_LISTENER_LOG_FLUSH', { default: 200, doc: 'how often log entries of refused requests are written (accepted ones are written with their change)' }),
 };
 
@@ -24,4 +25,5 @@ export type WebhookListenerConfig = NatsConfig &
     verifyTimeoutMs: number;
     logBodyMax: number;
     logFlushMs: number;
+    scriptThreads: number;
   };

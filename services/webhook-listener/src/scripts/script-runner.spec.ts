@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Logger } from '@hookline/observability';
 import { Worker } from 'node:worker_threads';
@@ -17,7 +17,8 @@ const limits = { timeoutMs: 50, memoryMb: 16 };
 
 describe('listener scripts in QuickJS', () => {
   const quiet = { warn: () => undefined, error: () => undefined, info: () => undefined } as unknown as Logger;
-  const runner = new ScriptRunner(quiet);
+  const runner = new ScriptRunner(quiet, { scriptThreads: 2 });
+  after(() => runner.onModuleDestroy());
   const runIn = (_: unknown, source: string, req: ScriptRequest, l: typeof limits) => runner.run(source, req, l);
   const qjs = undefined;
 
@@ -47,6 +48,21 @@ describe('listener scripts in QuickJS', () => {
       assert.deepEqual(await runIn(qjs, 'function transform() { return [1]; }', request, limits), { kind: 'records', value: [1] });
     });
   }
+  it('runs off the thread that serves requests: its timers fire while a script loops, and a quick script finishes before a looping one', async () => {
+    // Both threads warm first (each compiles its engine on its first run).
+    await Promise.all([0, 1].map(() => runIn(qjs, 'function transform() { for (var i = 0; i < 300000; i++) {} }', request, { timeoutMs: 1000, memoryMb: 16 })));
+    const order: string[] = [];
+    const looping = runIn(qjs, 'function transform() { for (;;) {} }', request, { timeoutMs: 400, memoryMb: 16 }).then((o) => {
+      order.push('looping script');
+      return o;
+    });
+    const timer = new Promise<void>((r) => setTimeout(() => (order.push('timer'), r()), 20));
+    const quick = runIn(qjs, 'function transform(r) { return { id: r.body.order.id }; }', request, limits).then((o) => (order.push('quick script'), o));
+    const [loopOutcome, , quickOutcome] = await Promise.all([looping, timer, quick]);
+    assert.match(String((loopOutcome as { message?: string }).message), /time limit of 400 ms/);
+    assert.deepEqual(quickOutcome, { kind: 'records', value: { id: 7 } });
+    assert.equal(order.at(-1), 'looping script', `order: ${order.join(', ')}`);
+  });
   it('has no file system, network, process, timers or require', async () => {
     const out = await runIn(qjs, 'function transform() { return [typeof require, typeof process, typeof setTimeout, typeof fetch, typeof XMLHttpRequest, typeof std, typeof os, typeof globalThis.Deno]; }', request, limits);
     assert.deepEqual(out, { kind: 'records', value: Array(8).fill('undefined') });

@@ -1,170 +1,133 @@
-// Transform scripts run in QuickJS compiled to WebAssembly (quickjs-emscripten): a separate
-// JavaScript engine with its own heap, no file system, network, process, timers or
-// require, and no path back into Node's objects (values cross as JSON text). Each run
-// gets a fresh runtime in an engine whose memory cannot grow past the listener's limit
-// (script-engines.ts), and a limit on the CPU time of the thread running it
-// (cpu-budget.ts), so a script that throws, loops or allocates without end fails that one
-// request and nothing else.
-import { Inject, Injectable } from '@nestjs/common';
-import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
-import { DEFAULT_JSON_LIMITS, parseJsonText } from '@hookline/listener-tables';
+// Transform scripts run on threads of their own (worker_threads), never on the thread that
+// serves requests: a script may use its whole time limit (up to a second, 50 ms by
+// default) and its engine's allocations, and that must not hold up other listeners'
+// requests. Each thread keeps its own QuickJS engines (script-run.ts, script-engines.ts);
+// the request goes to it as a structured copy and the outcome comes back the same way.
+import { existsSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { CONFIG } from '@hookline/config';
 import { LOGGER, Logger } from '@hookline/observability';
-import { cpuBudget } from './cpu-budget';
-import { maximumPages, ScriptEngines, type ScriptEngine } from './script-engines';
+import type { WebhookListenerConfig } from '../config';
+import type { ScriptLimits, ScriptOutcome, ScriptRequest } from './script-run';
+import type { ScriptJob } from './script-worker';
 
-/** What a script receives as `request`. */
-export interface ScriptRequest {
-  method: string;
-  /** Header names in lower case; the token and credentials are removed. */
-  headers: Record<string, string>;
-  query: Record<string, string>;
-  params: { serviceId: string; listenerId: string; recordId?: string };
-  /** The parsed JSON body, or null. */
-  body: unknown;
+export type { ScriptLimits, ScriptOutcome, ScriptRequest } from './script-run';
+export { runIn } from './script-run';
+
+interface Pending {
+  resolve: (o: ScriptOutcome) => void;
+  timer: NodeJS.Timeout;
 }
 
-export type ScriptOutcome =
-  /** undefined: the script returned nothing; the request is handled as if there were no script. */
-  | { kind: 'records'; value: unknown }
-  | { kind: 'rejected'; message: string; status: number }
-  | { kind: 'failed'; message: string };
-
-export interface ScriptLimits {
-  timeoutMs: number;
-  memoryMb: number;
+interface ScriptThread {
+  worker: Worker;
+  busy: number;
+  pending: Map<number, Pending>;
 }
 
-// reject() throws a marked object; a script that catches it only undoes its own rejection.
-const PRELUDE = `
-function reject(message, status) { throw { __hooklineReject: true, message: String(message === undefined ? 'rejected by the listener script' : message), status: status }; }
-`;
-const CALL = `
-(function () {
-  if (typeof transform !== 'function') throw new Error('the script must define function transform(request)');
-  var out = transform(JSON.parse(__hooklineInput));
-  return out === undefined ? '{"u":1}' : JSON.stringify({ v: out });
-})()
-`;
-const MAX_OUTPUT_CHARS = 4 * 1024 * 1024;
+/** Past a script's own wall-clock cap (script-run.ts: 20 times its limit, at least 1 s), how long a thread may take to answer before it is stopped. */
+const THREAD_GRACE_MS = 5000;
 
-const WARM_UP_SOURCE = 'function transform(r) { return r.body.items.map(function (x) { return { id: x.id, n: String(x.n) + r.query.q }; }); }';
-const WARM_UP_REQUEST: ScriptRequest = { method: 'POST', headers: {}, query: { q: 'x' }, params: { serviceId: 's', listenerId: 'l' }, body: { items: [{ id: 1, n: 2 }] } };
-
-/**
- * Runs a script once in a new engine, with no time limit: V8 compiles the engine's
- * WebAssembly functions on their first call, which made a first request cost 35 ms.
- */
-function warmUp(engine: ScriptEngine): void {
-  runIn(engine, WARM_UP_SOURCE, WARM_UP_REQUEST, { timeoutMs: 60_000, memoryMb: engine.memoryMb });
+/** The script thread's entry: the compiled file next to this one, or the TypeScript source when the service runs from it. */
+function workerEntry(): { file: string; eval: boolean } {
+  const ext = extname(__filename);
+  const file = join(__dirname, `script-worker${ext}`);
+  if (ext === '.js') return { file, eval: false };
+  // From TypeScript: the thread loads the same register hook the service was started with.
+  return { file: `require('@swc-node/register'); require(${JSON.stringify(file)});`, eval: true };
 }
 
 /**
- * Engines are made when a script first runs, not when the service starts: a service whose
- * listeners have no script never holds one (an engine and its warm-up cost 11 MB resident,
- * 37 MB after a few hundred runs: compiled code and the engine's memory touched).
+ * Threads are started when a script first runs, not when the service starts (a service
+ * whose listeners have no script never holds one: a thread and its engine cost about
+ * 25 MB resident): `scriptThreads` of them (one that stopped is replaced when needed).
+ * A request goes to an idle one, else waits for the least busy.
  */
 @Injectable()
-export class ScriptRunner {
-  private readonly engines = new ScriptEngines(warmUp);
+export class ScriptRunner implements OnModuleDestroy {
+  private readonly threads: ScriptThread[] = [];
+  private nextId = 0;
+  private readonly maxThreads: number;
 
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
-
-  async run(source: string, request: ScriptRequest, limits: ScriptLimits): Promise<ScriptOutcome> {
-    let engine: ScriptEngine;
-    try {
-      engine = await this.engines.acquire(limits.memoryMb);
-    } catch (err) {
-      this.logger.error({ err: (err as Error).message }, 'the script engine could not start');
-      return { kind: 'failed', message: 'the script engine could not start; try again' };
-    }
-    let r: { outcome: ScriptOutcome; broken: boolean };
-    try {
-      r = runIn(engine, source, request, limits);
-    } catch (err) {
-      // The engine's own allocations fail that way too (a request larger than its memory).
-      const message = memoryFull(engine) ? `exceeded the memory limit of ${limits.memoryMb} MB` : `the script engine failed: ${(err as Error).message}`.slice(0, 500);
-      r = { outcome: { kind: 'failed', message }, broken: true };
-    }
-    // QuickJS can abort while freeing a runtime a script left in a bad state (after a stack
-    // overflow): that instance is not used again, the next request gets a fresh one. One
-    // whose memory grew is dropped too, to give the memory back.
-    this.engines.release(engine, { broken: r.broken });
-    if (r.broken) this.logger.warn({ outcome: r.outcome.kind }, 'the script engine aborted; loading a fresh one');
-    return r.outcome;
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CONFIG) config: Pick<WebhookListenerConfig, 'scriptThreads'>,
+  ) {
+    this.maxThreads = config.scriptThreads;
   }
-}
 
-/** One run in a fresh runtime; `broken` when the engine must not be used again. Exported for tests. */
-export function runIn(engine: ScriptEngine, source: string, request: ScriptRequest, limits: ScriptLimits): { outcome: ScriptOutcome; broken: boolean } {
-  let outcome: ScriptOutcome = { kind: 'failed', message: 'the script did not run' };
-  let broken = false;
-  const runtime = engine.module.newRuntime();
-  try {
-    outcome = runInRuntime(runtime, source, request, limits, () => memoryFull(engine));
-  } finally {
+  run(source: string, request: ScriptRequest, limits: ScriptLimits): Promise<ScriptOutcome> {
+    let thread: ScriptThread;
     try {
-      runtime.dispose();
-    } catch {
-      broken = true;
+      thread = this.threadFor();
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'a script thread could not start');
+      return Promise.resolve({ kind: 'failed', message: 'the script engine could not start; try again' });
     }
+    const id = ++this.nextId;
+    return new Promise<ScriptOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        this.logger.warn({ timeoutMs: limits.timeoutMs }, 'a script thread did not answer in time; stopping it');
+        this.drop(thread, 'the script did not finish in time');
+      }, Math.max(1000, 20 * limits.timeoutMs) + THREAD_GRACE_MS);
+      thread.pending.set(id, { resolve, timer });
+      thread.busy++;
+      thread.worker.postMessage({ id, source, request, limits } satisfies ScriptJob);
+    });
   }
-  return { outcome, broken };
-}
 
-/**
- * The engine's memory is within 1 MB of its maximum (which is always beyond its initial
- * size, so an engine that did not grow is never full). QuickJS that cannot allocate even
- * the error it would throw throws null: with the memory full, that null is the limit.
- */
-function memoryFull(engine: ScriptEngine): boolean {
-  return engine.memory.buffer.byteLength + 1024 * 1024 > maximumPages(engine.memoryMb) * 65536;
-}
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.threads.splice(0).map((t) => t.worker.terminate()));
+  }
 
-function runInRuntime(runtime: ReturnType<QuickJSWASMModule['newRuntime']>, source: string, request: ScriptRequest, limits: ScriptLimits, memoryFull: () => boolean): ScriptOutcome {
-  runtime.setMemoryLimit(limits.memoryMb * 1024 * 1024);
-  // Beyond about 300 KB the WebAssembly frames exhaust V8's own stack before QuickJS notices.
-  runtime.setMaxStackSize(256 * 1024);
-  // The time limit is the CPU time of this thread, so a busy machine does not fail a
-  // script that is within it; a wall-clock cap (20 times the limit, at least 1 s) still
-  // bounds a starved run.
-  const overBudget = cpuBudget(limits.timeoutMs);
-  const wallCap = Date.now() + Math.max(1000, 20 * limits.timeoutMs);
-  let overTime = false;
-  runtime.setInterruptHandler(() => (overTime = overBudget() || Date.now() > wallCap));
-  // The request goes into the engine as JSON text, copied by a path QuickJS's limits do
-  // not guard: one larger than the limit fails here, before it is copied.
-  const json = JSON.stringify(request);
-  if (Buffer.byteLength(json) > limits.memoryMb * 1024 * 1024) return { kind: 'failed', message: `the request is larger than the memory limit of ${limits.memoryMb} MB` };
-  const ctx = runtime.newContext();
-  try {
-    const input = ctx.newString(json);
-    ctx.setProp(ctx.global, '__hooklineInput', input);
-    input.dispose();
-    const failed = (phase: string, errorHandle: Parameters<typeof ctx.dump>[0]): ScriptOutcome => {
-      const e = ctx.dump(errorHandle) as { __hooklineReject?: boolean; message?: string; status?: unknown; name?: string } | string | undefined;
-      errorHandle.dispose();
-      if (e && typeof e === 'object' && e.__hooklineReject) {
-        const status = typeof e.status === 'number' && Number.isInteger(e.status) && e.status >= 400 && e.status <= 499 ? e.status : 400;
-        return { kind: 'rejected', message: String(e.message).slice(0, 1000), status };
-      }
-      const text = typeof e === 'object' && e ? `${e.name ?? 'Error'}: ${e.message ?? ''}` : String(e);
-      if (/interrupted/.test(text) && overTime) return { kind: 'failed', message: `${phase}: exceeded the time limit of ${limits.timeoutMs} ms` };
-      if (/out of memory/i.test(text) || (e === null && memoryFull())) return { kind: 'failed', message: `${phase}: exceeded the memory limit of ${limits.memoryMb} MB` };
-      return { kind: 'failed', message: `${phase}: ${text}`.slice(0, 1000) };
-    };
-    const defined = ctx.evalCode(`${PRELUDE}\n${source}`, 'listener-script.js');
-    if (defined.error) return failed('the script failed to load', defined.error);
-    defined.value.dispose();
-    const called = ctx.evalCode(CALL, 'listener-call.js');
-    if (called.error) return failed('transform(request) failed', called.error);
-    const out = ctx.getString(called.value);
-    called.value.dispose();
-    if (out.length > MAX_OUTPUT_CHARS) return { kind: 'failed', message: 'transform(request) returned more than 4 MB' };
-    const parsed = parseJsonText(out, { ...DEFAULT_JSON_LIMITS, maxDepth: DEFAULT_JSON_LIMITS.maxDepth + 1 });
-    if (!parsed.ok) return { kind: 'failed', message: `transform(request) returned something that is not JSON data: ${parsed.problem.message}` };
-    const wrapper = parsed.value as { u?: number; v?: unknown };
-    return wrapper.u === 1 ? { kind: 'records', value: undefined } : { kind: 'records', value: wrapper.v };
-  } finally {
-    ctx.dispose();
+  private threadFor(): ScriptThread {
+    // All of them at once: a thread takes a while to start (its engine's WebAssembly is
+    // compiled on its first run), better paid once than by a request that finds the
+    // others busy later.
+    if (this.threads.length === 0) for (let i = 0; i < this.maxThreads; i++) this.start();
+    const idle = this.threads.find((t) => t.busy === 0);
+    if (idle) return idle;
+    if (this.threads.length < this.maxThreads) return this.start();
+    return this.threads.reduce((a, b) => (b.busy < a.busy ? b : a));
+  }
+
+  private start(): ScriptThread {
+    const entry = workerEntry();
+    if (!entry.eval && !existsSync(entry.file)) throw new Error(`${entry.file} is missing`);
+    const worker = new Worker(entry.file, { eval: entry.eval, stdout: false, stderr: false });
+    const thread: ScriptThread = { worker, busy: 0, pending: new Map() };
+    worker.on('message', (m: { id: number; outcome: ScriptOutcome; problem?: string }) => {
+      const p = thread.pending.get(m.id);
+      if (!p) return;
+      thread.pending.delete(m.id);
+      thread.busy--;
+      clearTimeout(p.timer);
+      if (m.problem) this.logger.warn({ outcome: m.outcome.kind }, m.problem);
+      p.resolve(m.outcome);
+    });
+    worker.on('error', (err) => {
+      this.logger.error({ err: err.message }, 'a script thread failed');
+      this.drop(thread, 'the script engine failed; try again');
+    });
+    worker.on('exit', () => this.drop(thread, 'the script engine stopped; try again'));
+    // An idle thread does not keep the service's process alive.
+    worker.unref();
+    this.threads.push(thread);
+    return thread;
+  }
+
+  /** Stops a thread and fails what it was running (each request's outcome: failed, with why). */
+  private drop(thread: ScriptThread, message: string): void {
+    const i = this.threads.indexOf(thread);
+    if (i >= 0) this.threads.splice(i, 1);
+    for (const p of thread.pending.values()) {
+      clearTimeout(p.timer);
+      p.resolve({ kind: 'failed', message });
+    }
+    thread.pending.clear();
+    thread.busy = 0;
+    void thread.worker.terminate();
   }
 }
