@@ -7,7 +7,7 @@ import type { ListenerStructure } from '@hookline/contracts';
 import { migrationSql } from './ddl';
 import { generateStructure, mergeStructures } from './generator';
 import { planMigration } from './migration';
-import { nameProblem } from './names';
+import { columnNameProblem, nameProblem } from './names';
 import { TableInputError } from './problems';
 import { validateStructure } from './structure-rules';
 
@@ -180,6 +180,40 @@ describe('generateStructure: a real-world GitHub issues event', () => {
     assert.equal(root.issue_milestone_creator_login, 'text');
     assert.deepEqual(validateStructure(structure), []);
     assert.ok(warnings.some((w) => /performed_via_github_app/.test(w)));
+  });
+});
+
+describe('generateStructure: only what PostgreSQL takes as a timestamp is one', () => {
+  it('a calendar-invalid date or year 0000 makes a text column; a leap second and 24:00 are timestamps', () => {
+    const { structure: s } = generateStructure({
+      baseName: 't',
+      sample: { id: 1, feb31: '2019-02-31T00:00:00Z', year0: '0000-01-01T00:00:00Z', zone16: '2026-01-01T00:00:00+16:00', leap: '2016-12-31T23:59:60Z', midnight: '2019-02-28T24:00:00Z' },
+    });
+    assert.deepEqual(cols(s), { id: 'numeric', feb31: 'text', year0: 'text', zone16: 'text', leap: 'timestamptz', midnight: 'timestamptz' });
+  });
+});
+
+describe('generateStructure: generated names never fail on a field the request did not send', () => {
+  it('a pg_ key and a "pg orders" base name make tables and columns as they are (PostgreSQL reserves pg_ for schemas only)', () => {
+    const { structure: s } = generateStructure({ baseName: 'pg orders', sample: { id: 1, pg_txn: 'T-1', lines: [{ pg_line: 1 }] } });
+    assert.deepEqual(validateStructure(s), []);
+    assert.deepEqual(s.tables.map((t) => t.name), ['pg_orders', 'pg_orders_lines']);
+    assert.deepEqual(Object.keys(cols(s)), ['id', 'pg_txn']);
+    assert.deepEqual(Object.keys(cols(s, 1)), ['pg_line']);
+  });
+  it('keys named like system columns become other columns ("column name xmin conflicts with a system column name")', () => {
+    const { structure: s } = generateStructure({ baseName: 'sys', sample: { id: 1, xmin: 1, ctid: 'c', tableoid: 't', lines: [{ cmax: 1 }] } });
+    assert.deepEqual(Object.keys(cols(s)), ['id', 'xmin_2', 'ctid_2', 'tableoid_2']);
+    assert.deepEqual(Object.keys(cols(s, 1)), ['cmax_2']);
+    assert.deepEqual(s.tables[0].columns.find((c) => c.name === 'xmin_2')?.source, ['xmin']);
+    for (const t of s.tables) for (const c of t.columns) assert.equal(columnNameProblem(c.name), undefined, c.name);
+  });
+  it('so does a merge that adds such a key to a listener', () => {
+    const a = generateStructure({ baseName: 'o', sample: { id: 1 } }).structure;
+    const b = generateStructure({ baseName: 'o', sample: { id: 1, ctid: 'c', pg_x: 1, notes: [{ xmax: 1 }] } }).structure;
+    const { structure: m } = mergeStructures(a, b);
+    assert.deepEqual(Object.keys(cols(m)), ['id', 'ctid_2', 'pg_x']);
+    assert.deepEqual(Object.keys(cols(m, 1)), ['xmax_2']);
   });
 });
 

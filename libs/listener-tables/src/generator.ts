@@ -6,7 +6,8 @@
 // keyed by the root's primary key and the element's position. Pure: no SQL runs here.
 import { COLUMN_TYPES, LAST_MODIFIED_COLUMN, type ColumnSpec, type ColumnType, type ListenerStructure, type TableSpec } from '@hookline/contracts';
 import { describePath, getAt, isPlainObject, parsePath } from './json-path';
-import { NameAllocator, nameFromPath, normalizeKey } from './names';
+import { columnAllocator, NameAllocator, nameFromPath, normalizeKey } from './names';
+import { isIsoDateTime } from './pg-limits';
 import { TableInputError, type FieldProblem } from './problems';
 import { validateStructure } from './structure-rules';
 
@@ -29,12 +30,10 @@ type Shape =
   /** Anything no scalar or table fits: arrays of scalars, empty arrays, mixed kinds. */
   | { k: 'json' };
 
-/** An ISO 8601 date-time with a time zone, as APIs write timestamps (GitHub, Stripe's created is a number). */
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)$/;
-
-export function isIsoDateTime(s: string): boolean {
-  return ISO_DATE_TIME.test(s) && !Number.isNaN(Date.parse(s));
-}
+// A sample's string is a timestamptz column only when PostgreSQL would take it as one (a
+// real calendar date, in range): "2019-02-31T00:00:00Z" makes a text column, not one that
+// refuses the very value it was inferred from.
+export { isIsoDateTime };
 
 function infer(v: unknown, depth: number): Shape {
   if (v === null || v === undefined) return { k: 'null' };
@@ -132,7 +131,7 @@ export function generateStructure(input: GenerateInput): GenerateResult {
     throw new TableInputError([{ field: 'baseName', message: `the tenant already has a table ${baseName} (another listener's); choose another base name` }]);
   }
   const root: TableSpec = { name: ctx.tableNames.allocate(baseName), parent: null, path: [], columns: [] };
-  const rootColumns = new NameAllocator([LAST_MODIFIED_COLUMN]);
+  const rootColumns = columnAllocator([LAST_MODIFIED_COLUMN]);
   const children: { path: string[]; element: Map<string, Shape> }[] = [];
   flatten(shape, [], 0, root, rootColumns, children, ctx);
 
@@ -209,12 +208,12 @@ function addChildTable(parent: TableSpec, path: string[], element: Map<string, S
   // Beyond the nesting limit, or past the table budget, the array stays a jsonb column of the parent.
   if (level > MAX_TABLE_DEPTH || ctx.tables.length >= MAX_TABLES) {
     ctx.warnings.push(`${describePath(path)} (in ${parent.name}) would be a table nested too deep or one table too many: stored as jsonb`);
-    const names = new NameAllocator(parent.columns.map((c) => c.name).concat(reservedOf(parent)));
+    const names = columnAllocator(parent.columns.map((c) => c.name).concat(reservedOf(parent)));
     parent.columns.push({ name: names.allocate(nameFromPath(path)), source: path, type: 'jsonb' });
     return;
   }
   const name = ctx.tableNames.allocate(nameFromPath([parent.name, ...path.map((k) => normalizeKey(k))]));
-  const names = new NameAllocator();
+  const names = columnAllocator();
   const keyColumns = ctx.pkNames.map((pk) => names.allocate(`_root_${pk}`));
   const positionColumns = Array.from({ length: level }, (_, i) => names.allocate(`_pos${i + 1}`));
   const table: TableSpec = { name, parent: parent.name, path, columns: [], keyColumns, positionColumns };
@@ -255,7 +254,7 @@ export function mergeStructures(current: ListenerStructure, proposed: ListenerSt
     if (!t) {
       const parent = out.tables.find((c) => c.name === parentName) as TableSpec;
       const level = (parent.positionColumns?.length ?? 0) + 1;
-      const names = new NameAllocator();
+      const names = columnAllocator();
       const added: TableSpec = {
         name: tableNames.allocate(p.name),
         parent: parentName as string,
@@ -270,7 +269,7 @@ export function mergeStructures(current: ListenerStructure, proposed: ListenerSt
       continue;
     }
     byProposedName.set(p.name, t.name);
-    const names = new NameAllocator(t.columns.map((c) => c.name).concat(reservedOf(t)));
+    const names = columnAllocator(t.columns.map((c) => c.name).concat(reservedOf(t)));
     for (const c of p.columns) {
       const have = t.columns.find((x) => samePath(x.source, c.source));
       if (!have) t.columns.push({ ...c, name: names.allocate(c.name) });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_IDENTIFIER_BYTES, NameAllocator, nameFromPath, nameProblem, normalizeKey, truncateBytes } from './names';
+import { columnAllocator, columnNameProblem, MAX_IDENTIFIER_BYTES, NameAllocator, nameFromPath, nameProblem, normalizeKey, truncateBytes } from './names';
 
 describe('normalizeKey', () => {
   const table: [string, string][] = [
@@ -64,8 +64,28 @@ describe('nameProblem (names an administrator edits)', () => {
     ['x'.repeat(64), false],
     ['', false],
     [5, false],
-    ['pg_catalog', false],
     ['a\u0000', false],
+    // PostgreSQL reserves pg_ for schema names only: tables and columns may have it.
+    ['pg_txn', true],
+    ['pg_catalog', true],
+    // A table may be named as a system column; a column may not (columnNameProblem).
+    ['xmin', true],
   ];
   for (const [name, ok] of table) it(`${JSON.stringify(name)} is ${ok ? 'fine' : 'refused'}`, () => assert.equal(nameProblem(name) === undefined, ok));
+});
+
+describe('column names', () => {
+  const table: [unknown, string | undefined][] = [
+    ['pg_txn', undefined],
+    ['oid', undefined],
+    ['xmin', 'must not be xmin: PostgreSQL keeps it for a system column'],
+    ['ctid', 'must not be ctid: PostgreSQL keeps it for a system column'],
+    ['tableoid', 'must not be tableoid: PostgreSQL keeps it for a system column'],
+    ['Bad', 'must be lower-case letters, digits and "_"'],
+  ];
+  for (const [name, problem] of table) it(`${JSON.stringify(name)}: ${problem ?? 'fine'}`, () => assert.equal(columnNameProblem(name), problem));
+  it('generated column names step around the system columns', () => {
+    const a = columnAllocator(['last_modified']);
+    assert.deepEqual(['xmin', 'ctid', 'cmax', 'pg_txn', 'last_modified'].map((k) => a.allocate(normalizeKey(k))), ['xmin_2', 'ctid_2', 'cmax_2', 'pg_txn', 'last_modified_2']);
+  });
 });

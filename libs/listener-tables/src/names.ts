@@ -72,16 +72,39 @@ export class NameAllocator {
   }
 }
 
+/**
+ * Column names PostgreSQL keeps for its system columns: CREATE TABLE and ADD COLUMN refuse
+ * them ("column name "xmin" conflicts with a system column name"), so a sample key "ctid"
+ * would propose a table that cannot be created. (oid is no system column since PG 12.)
+ */
+export const SYSTEM_COLUMN_NAMES: readonly string[] = ['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid'];
+
+/** An allocator for a table's column names: generated names step around the system columns ("xmin" -> "xmin_2"). */
+export function columnAllocator(taken: Iterable<string> = []): NameAllocator {
+  return new NameAllocator([...SYSTEM_COLUMN_NAMES, ...taken]);
+}
+
 const NAME_RE = /^[\p{L}\p{N}_]+$/u;
 // eslint-disable-next-line no-control-regex -- finding U+0000 is the point
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Why a name given by an administrator is not acceptable, or undefined when it is. */
+/**
+ * Why a table or column name given by an administrator is not acceptable, or undefined
+ * when it is. "pg_" is fine: PostgreSQL reserves it for schema names only ("unacceptable
+ * schema name", and the tenant's schema is tenant_<id>); tables and columns such as pg_txn
+ * are created and read like any other (every statement here is schema-qualified).
+ */
 export function nameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string' || name === '') return 'must be a non-empty string';
   if (UNSTORABLE.test(name)) return 'must be valid Unicode text without U+0000';
   if (byteLength(name) > MAX_IDENTIFIER_BYTES) return `must be at most ${MAX_IDENTIFIER_BYTES} bytes (UTF-8)`;
   if (!NAME_RE.test(name) || name !== name.toLowerCase()) return 'must be lower-case letters, digits and "_"';
-  if (name.startsWith('pg_')) return 'must not start with pg_ (reserved by PostgreSQL)';
   return undefined;
+}
+
+/** nameProblem for a column's name: a system column's name is refused too. */
+export function columnNameProblem(name: unknown): string | undefined {
+  const p = nameProblem(name);
+  if (p !== undefined) return p;
+  return SYSTEM_COLUMN_NAMES.includes(name as string) ? `must not be ${String(name)}: PostgreSQL keeps it for a system column` : undefined;
 }

@@ -3,9 +3,29 @@
 // (a 400 names it), the primary key required, arrays of objects turned into child rows
 // with the root's key and their positions. Rows are objects without a prototype and
 // keys are only ever read as own properties, so "__proto__" in a payload is just data.
-import type { ColumnSpec, ColumnType, KeyValue, ListenerStructure, TableSpec } from '@hookline/contracts';
-import { isIsoDateTime } from './generator';
-import { describePath, isPlainObject, own } from './json-path';
+// What the check accepts PostgreSQL must accept too (pg-limits.ts): a record refused only
+// when the apply writes it would have been answered 202 and then never stored.
+import { LAST_MODIFIED_COLUMN, type ColumnSpec, type ColumnType, type KeyValue, type ListenerStructure, type TableSpec } from '@hookline/contracts';
+import { describePath, isPlainObject } from './json-path';
+import {
+  decimalText,
+  isIsoDateTime,
+  isoDateTimeKey,
+  keyValueBytes,
+  keyValueProblem,
+  MAX_KEY_BYTES,
+  MAX_ROW_BYTES,
+  numericRangeProblem,
+  NUMERIC_TEXT,
+  parseDecimal,
+  parseIsoDateTime,
+  rowBytes,
+  rowFits,
+  worstRowBytes,
+  type Cell,
+  type Decimal,
+  type StoredType,
+} from './pg-limits';
 import type { FieldProblem } from './problems';
 
 export type Row = Record<string, unknown>;
@@ -20,7 +40,6 @@ export interface RecordRows {
 
 export type MapResult = { ok: true; rows: RecordRows } | { ok: false; problems: FieldProblem[] };
 
-const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 // eslint-disable-next-line no-control-regex -- finding U+0000 is the point
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -58,13 +77,22 @@ export function coerce(type: ColumnType, v: unknown): Coerced {
       if (typeof v === 'boolean') return { ok: true, value: String(v) };
       return { ok: false, message: `must be text, got ${kindOf(v)}` };
     case 'numeric':
+      // A JSON number is a finite double: always within numeric's range. Text is refused
+      // beyond the range ("1e200000"), and "NaN" / "Infinity" (which PostgreSQL 15 would
+      // store) are refused as before: they are no JSON number, and would read back as none.
       if (typeof v === 'number' && Number.isFinite(v)) return { ok: true, value: v };
-      if (typeof v === 'string' && v.length <= 1000 && NUMERIC.test(v.trim())) return { ok: true, value: v.trim() };
+      if (typeof v === 'string' && v.length <= 1000 && NUMERIC_TEXT.test(v.trim())) {
+        const s = v.trim();
+        // Without an exponent, 1000 characters are within range: only an exponent can leave it.
+        const problem = /[eE]/.test(s) ? numericRangeProblem(parseDecimal(s) as Decimal) : undefined;
+        return problem ? { ok: false, message: problem } : { ok: true, value: s };
+      }
       return { ok: false, message: `must be a number, got ${kindOf(v)}` };
     case 'boolean':
       if (typeof v === 'boolean') return { ok: true, value: v };
       return { ok: false, message: `must be true or false, got ${kindOf(v)}` };
     case 'timestamptz':
+      // ISO 8601 only, as PostgreSQL reads it (pg-limits.ts): not 'infinity', 'epoch' or 'now', which it would take.
       if (typeof v === 'string' && isIsoDateTime(v)) return { ok: true, value: v };
       return { ok: false, message: `must be an ISO 8601 date-time with a time zone (2026-01-31T12:00:00Z), got ${typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : kindOf(v)}` };
     case 'jsonb':
@@ -72,16 +100,49 @@ export function coerce(type: ColumnType, v: unknown): Coerced {
   }
 }
 
-/** A key value in one canonical form, so 42 and "42" (numeric) name the same record. */
+/**
+ * A key value in one canonical form, so values PostgreSQL's key holds as one (42, "42",
+ * "42.0", "4.2e1"; the same instant in two zones or spellings) name one record: its
+ * version row, its subject, and the fold of a batch's changes (two records of one batch
+ * that PostgreSQL takes for one row would fail the whole batch: "ON CONFLICT DO UPDATE
+ * command cannot affect row a second time"). A numeric key is a number when a double
+ * holds it exactly, else its digits written out ("1e20" and PostgreSQL's
+ * "100000000000000000000" are one key; "0.1000000000000000000001" is not 0.1).
+ */
 export function canonicalKey(type: ColumnType, v: unknown): KeyValue {
   if (type === 'numeric') {
-    const n = Number(v);
-    return Number.isFinite(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER ? n : String(v);
+    const d = parseDecimal(String(v));
+    if (!d) return String(v);
+    const text = decimalText(d);
+    const n = Number(text);
+    const exact = Number.isFinite(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER && decimalText(parseDecimal(String(n)) as Decimal) === text;
+    return exact ? n : text;
   }
   if (type === 'boolean') return v === true || v === 'true';
   if (type === 'timestamptz' && v instanceof Date) return v.toISOString();
-  if (type === 'timestamptz' && typeof v === 'string' && !/\.\d{4,}/.test(v)) return new Date(v).toISOString();
+  if (type === 'timestamptz' && typeof v === 'string') {
+    const t = parseIsoDateTime(v);
+    if (t) return isoDateTimeKey(t);
+  }
   return String(v);
+}
+
+/** One key value: coerced to its column's type, within what a key may hold, in canonical form. */
+function keyValue(type: ColumnType, raw: unknown): { ok: true; value: KeyValue } | { ok: false; message: string } {
+  const c = coerce(type, raw);
+  if (!c.ok) return c;
+  const problem = keyValueProblem(type, c.value);
+  return problem ? { ok: false, message: problem } : { ok: true, value: canonicalKey(type, c.value) };
+}
+
+/** A key's values together, checked after each one (keyValueProblem): named at the longest one. */
+function keyTotalProblem(structure: ListenerStructure, key: Record<string, KeyValue>, fieldOf: (column: string) => string): FieldProblem | undefined {
+  if (structure.primaryKey.length < 2) return undefined;
+  const sizes = structure.primaryKey.map((k) => keyValueBytes(key[k]));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total <= MAX_KEY_BYTES) return undefined;
+  const longest = structure.primaryKey[sizes.indexOf(Math.max(...sizes))];
+  return { field: fieldOf(longest), message: `makes the primary key's values ${total} bytes together; a key may have at most ${MAX_KEY_BYTES}` };
 }
 
 function keyTypeOf(structure: ListenerStructure, name: string): ColumnType {
@@ -101,10 +162,12 @@ export function keyOfRecord(structure: ListenerStructure, record: Row, field: st
       problems.push({ field: f, message: 'is required: it is (part of) the primary key' });
       continue;
     }
-    const c = coerce(col.type, v.value);
-    if (!c.ok) problems.push({ field: f, message: c.message });
-    else key[name] = canonicalKey(col.type, c.value);
+    const k = keyValue(col.type, v.value);
+    if (!k.ok) problems.push({ field: f, message: k.message });
+    else key[name] = k.value;
   }
+  const total = problems.length === 0 ? keyTotalProblem(structure, key, (name) => `${field}.${describePath((root.columns.find((c) => c.name === name) as ColumnSpec).source)}`) : undefined;
+  if (total) problems.push(total);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, key };
 }
 
@@ -118,9 +181,9 @@ export function keyFromRequest(structure: ListenerStructure, recordId: string | 
   const pk = structure.primaryKey;
   if (recordId !== undefined) {
     if (pk.length !== 1) return { ok: false, problems: [{ field: 'recordId', message: `the key has ${pk.length} columns: give them as query parameters ?${pk.map((k) => `${k}=…`).join('&')}` }] };
-    const c = coerce(keyTypeOf(structure, pk[0]), recordId);
-    if (!c.ok) return { ok: false, problems: [{ field: 'recordId', message: c.message }] };
-    key[pk[0]] = canonicalKey(keyTypeOf(structure, pk[0]), c.value);
+    const k = keyValue(keyTypeOf(structure, pk[0]), recordId);
+    if (!k.ok) return { ok: false, problems: [{ field: 'recordId', message: k.message }] };
+    key[pk[0]] = k.value;
     return { ok: true, key };
   }
   for (const name of pk) {
@@ -130,10 +193,12 @@ export function keyFromRequest(structure: ListenerStructure, recordId: string | 
       problems.push({ field: name, message: 'is required (a primary key column)' });
       continue;
     }
-    const c = coerce(type, type === 'boolean' ? (raw === 'true' ? true : raw === 'false' ? false : raw) : raw);
-    if (!c.ok) problems.push({ field: name, message: c.message });
-    else key[name] = canonicalKey(type, c.value);
+    const k = keyValue(type, type === 'boolean' ? (raw === 'true' ? true : raw === 'false' ? false : raw) : raw);
+    if (!k.ok) problems.push({ field: name, message: k.message });
+    else key[name] = k.value;
   }
+  const total = problems.length === 0 ? keyTotalProblem(structure, key, (name) => name) : undefined;
+  if (total) problems.push(total);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, key };
 }
 
@@ -189,6 +254,42 @@ function mapColumns(t: TableSpec, obj: Row, field: string, patch: boolean, row: 
   }
 }
 
+/** The types of a table's stored columns in their order: a child's key and positions first, the root's last_modified last. */
+function storedTypes(structure: ListenerStructure, t: TableSpec): StoredType[] {
+  const cols = t.columns.map((c) => c.type as StoredType);
+  if (t.parent === null) return [...cols, 'timestamptz'];
+  const keyTypes = structure.primaryKey.map((k) => keyTypeOf(structure, k));
+  return [...keyTypes, ...(t.positionColumns ?? []).map((): StoredType => 'integer'), ...cols];
+}
+
+/** Tables whose widest row could pass PostgreSQL's row limit: only their rows are measured (few tables are that wide). */
+const mayOverflow = new WeakMap<TableSpec, boolean>();
+
+/**
+ * Why PostgreSQL could not store this row ("row is too big"), or undefined. A patch gives
+ * some of the columns: it is measured with those alone (the stored row's other values are
+ * not known here).
+ */
+function rowSizeProblem(structure: ListenerStructure, t: TableSpec, row: Row, patch: boolean): string | undefined {
+  let wide = mayOverflow.get(t);
+  if (wide === undefined) {
+    wide = !rowFits(worstRowBytes(storedTypes(structure, t)));
+    mayOverflow.set(t, wide);
+  }
+  if (!wide) return undefined;
+  const types = storedTypes(structure, t);
+  const names = t.parent === null ? [...t.columns.map((c) => c.name), LAST_MODIFIED_COLUMN] : [...(t.keyColumns ?? []), ...(t.positionColumns ?? []), ...t.columns.map((c) => c.name)];
+  const cells: Cell[] = [];
+  names.forEach((name, i) => {
+    // last_modified is set when the row is written: a timestamp, never null.
+    const value = name === LAST_MODIFIED_COLUMN && t.parent === null ? 0 : Object.prototype.hasOwnProperty.call(row, name) ? row[name] : undefined;
+    if (value !== undefined || !patch) cells.push({ type: types[i], value: value ?? null });
+  });
+  const bytes = rowBytes(cells, names.length);
+  if (rowFits(bytes)) return undefined;
+  return `makes a row of about ${bytes} bytes in table ${t.name}; PostgreSQL stores at most ${MAX_ROW_BYTES} bytes per row, even with long values moved out of it (18 bytes each remain): send fewer fields`;
+}
+
 function childRows(structure: ListenerStructure, table: TableSpec, parents: { obj: Row; positions: number[]; field: string }[], key: Record<string, KeyValue>, out: Map<string, Row[]>, problems: FieldProblem[]): void {
   const rows: Row[] = out.get(table.name) ?? [];
   out.set(table.name, rows);
@@ -212,6 +313,8 @@ function childRows(structure: ListenerStructure, table: TableSpec, parents: { ob
       const positions = [...p.positions, i + 1];
       (table.positionColumns ?? []).forEach((c, j) => (row[c] = positions[j]));
       mapColumns(table, e, `${f}[${i}]`, false, row, problems);
+      const tooBig = rowSizeProblem(structure, table, row, false);
+      if (tooBig) problems.push({ field: `${f}[${i}]`, message: tooBig });
       rows.push(row);
       elements.push({ obj: e, positions, field: `${f}[${i}]` });
     });
@@ -221,8 +324,16 @@ function childRows(structure: ListenerStructure, table: TableSpec, parents: { ob
 
 /**
  * The rows of one record. `field` prefixes field names in problems (e.g. "body" or
- * "body.data.items[3]"). A patch writes only the root columns whose fields it gives and
- * replaces only the child tables whose arrays it gives.
+ * "body.data.items[3]").
+ *
+ * A patch means what a deep merge of it into the stored record (mergeRecords) would mean:
+ * it writes only the root columns whose fields it gives, and replaces a child table's rows
+ * only when it reaches the table's array at its full path. {"issue":{"title":"x"}} keeps
+ * the rows of issue.labels and issue.assignees; {"issue":{"labels":[…]}} replaces the
+ * labels and keeps the assignees; {"issue":{"labels":null}} clears the labels. A null
+ * object on the way, {"issue":null}, clears everything under it, the flattened issue_*
+ * columns and the issue.* tables alike, as the merged record has no issue; a scalar there
+ * ({"issue":5}) does not fit.
  */
 export function mapRecord(structure: ListenerStructure, record: unknown, mode: 'upsert' | 'patch', field: string): MapResult {
   if (!isPlainObject(record)) return { ok: false, problems: [{ field, message: `must be an object (a record), got ${kindOf(record)}` }] };
@@ -231,10 +342,12 @@ export function mapRecord(structure: ListenerStructure, record: unknown, mode: '
   const root = structure.tables[0];
   const row: Row = Object.create(null);
   mapColumns(root, record, field, mode === 'patch', row, problems);
+  const tooBig = rowSizeProblem(structure, root, row, mode === 'patch');
+  if (tooBig) problems.push({ field, message: tooBig });
   const children = new Map<string, Row[]>();
   const key = k.ok ? k.key : {};
   for (const t of structure.tables.filter((c) => c.parent === root.name)) {
-    if (mode === 'patch' && own(record, t.path[0]) === undefined) continue;
+    if (mode === 'patch' && valueAt(record, t.path).state === 'absent') continue;
     childRows(structure, t, [{ obj: record, positions: [], field }], key, children, problems);
   }
   if (problems.length > 0) {
