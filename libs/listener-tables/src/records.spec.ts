@@ -167,7 +167,15 @@ describe('mapRecord: values PostgreSQL refuses are refused with the field', () =
     ['year 0000', { id: 1, at: '0000-06-01T00:00:00Z' }, ['body.at']],
     ['a numeric overflow in a child row', { id: 1, lines: [{ sku: 'a', opts: [{ k: 'v' }] }], meta: { a: '1e200000' } }, ['body.meta.a']],
     ['a numeric key that overflows', { id: '1e200000' }, ['body.id']],
+    // JSON.parse reads 1e400 as Infinity: refused where it would land, never stored as null.
+    ['a JSON number past a double in a numeric column', { id: 1, customer: { name: 'n' }, lines: [{ sku: 's', opts: [{ k: 'v' }] }], ...JSON.parse('{"meta":{"a":1e400}}') }, ['body.meta.a']],
+    ['a JSON number past a double in a text column', JSON.parse('{"id":1,"title":-1e999}'), ['body.title']],
   ];
+  it('says why a number past a double is refused', () => {
+    const r = mapRecord(structure, JSON.parse('{"id":1,"title":1e400}'), 'upsert', 'body');
+    assert.ok(!r.ok);
+    assert.match(r.problems[0].message, /beyond the range of a JSON number .* send it as a string/);
+  });
   for (const [name, record, fields] of bad) {
     it(name, () => {
       const r = mapRecord(structure, record, 'upsert', 'body');

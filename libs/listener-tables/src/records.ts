@@ -47,17 +47,26 @@ function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-/** Where a JSON value holds text PostgreSQL cannot store (jsonb refuses \u0000 and lone surrogates); iterative. */
-export function unstorablePath(value: unknown, base: string): string | undefined {
+/** A JSON number past a double's range: JSON.parse makes it ±Infinity, which JSON.stringify would write as null. */
+const OUT_OF_DOUBLE_RANGE = 'is beyond the range of a JSON number (a 64-bit double); send it as a string';
+
+/**
+ * Where a JSON value holds what PostgreSQL cannot store, or could not store as sent
+ * (jsonb refuses \u0000 and lone surrogates; a number past a double's range would be
+ * written as null), and why; iterative.
+ */
+export function unstorableValue(value: unknown, base: string): { path: string; message: string } | undefined {
   const stack: [unknown, string][] = [[value, base]];
   while (stack.length > 0) {
     const [v, path] = stack.pop() as [unknown, string];
     if (typeof v === 'string') {
-      if (UNSTORABLE.test(v)) return path;
+      if (UNSTORABLE.test(v)) return { path, message: 'must be valid Unicode text without U+0000' };
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return { path, message: OUT_OF_DOUBLE_RANGE };
     } else if (Array.isArray(v)) v.forEach((e, i) => stack.push([e, `${path}[${i}]`]));
     else if (isPlainObject(v)) {
       for (const k of Object.keys(v)) {
-        if (UNSTORABLE.test(k)) return `${path}.${k}`;
+        if (UNSTORABLE.test(k)) return { path: `${path}.${k}`, message: 'must be valid Unicode text without U+0000' };
         stack.push([v[k], `${path}.${k}`]);
       }
     }
@@ -73,14 +82,14 @@ export function coerce(type: ColumnType, v: unknown): Coerced {
   switch (type) {
     case 'text':
       if (typeof v === 'string') return UNSTORABLE.test(v) ? { ok: false, message: 'must be valid Unicode text without U+0000' } : { ok: true, value: v };
-      if (typeof v === 'number' && Number.isFinite(v)) return { ok: true, value: String(v) };
+      if (typeof v === 'number') return Number.isFinite(v) ? { ok: true, value: String(v) } : { ok: false, message: OUT_OF_DOUBLE_RANGE };
       if (typeof v === 'boolean') return { ok: true, value: String(v) };
       return { ok: false, message: `must be text, got ${kindOf(v)}` };
     case 'numeric':
       // A JSON number is a finite double: always within numeric's range. Text is refused
       // beyond the range ("1e200000"), and "NaN" / "Infinity" (which PostgreSQL 15 would
       // store) are refused as before: they are no JSON number, and would read back as none.
-      if (typeof v === 'number' && Number.isFinite(v)) return { ok: true, value: v };
+      if (typeof v === 'number') return Number.isFinite(v) ? { ok: true, value: v } : { ok: false, message: OUT_OF_DOUBLE_RANGE };
       if (typeof v === 'string' && v.length <= 1000 && NUMERIC_TEXT.test(v.trim())) {
         const s = v.trim();
         // Without an exponent, 1000 characters are within range: only an exponent can leave it.
@@ -244,9 +253,9 @@ function mapColumns(t: TableSpec, obj: Row, field: string, patch: boolean, row: 
       continue;
     }
     if (col.type === 'jsonb') {
-      const bad = unstorablePath(c.value, f);
+      const bad = unstorableValue(c.value, f);
       if (bad) {
-        problems.push({ field: bad, message: 'must be valid Unicode text without U+0000' });
+        problems.push({ field: bad.path, message: bad.message });
         continue;
       }
     }
