@@ -4,9 +4,10 @@
 // against their CRDs' schemas, vendored in deploy/k8s/schemas), each service's
 // environment against its config spec (services/<name>/src/config.ts: what it reads,
 // what it needs, what is secret), each secret given only to the services that read it,
-// the ingress against the route table (libs/contracts/src/routes.ts), and the probes,
-// security context, autoscaling, disruption budgets, network policies, migrations, NATS
-// and PostgreSQL settings the README's "On Kubernetes" promises. The lists come from the
+// the ingress against the route table (libs/contracts/src/routes.ts; /hooks/ unbuffered,
+// with a body limit that fits the service's), and the probes, security context,
+// autoscaling, disruption budgets, network policies, migrations, NATS and PostgreSQL
+// settings the README's "On Kubernetes" promises. The lists come from the
 // code, so a new variable or route makes this fail with what to add to the manifests.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +30,16 @@ const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0
 const PRIVATE_V6 = ['fc00::/7', 'fe80::/10', '::1/128'];
 /** Where each service serves /metrics (HOOKLINE_METRICS_PORT), for the monitoring namespace only. */
 const METRICS_PORT = 9464;
+
+/** The Ingress objects: the public API, and /hooks/ on its own (unbuffered). */
+const INGRESSES = ['hookline', 'hookline-hooks'];
+
+/** An nginx size ("128k", "1m", "65536") in bytes. */
+function nginxSize(v: string | undefined): number {
+  const m = /^(\d+)([kKmMgG]?)$/.exec(v ?? '');
+  assert.ok(m, `an nginx size, such as 128k: ${v}`);
+  return Number(m[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[m[2].toLowerCase()];
+}
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
 type Spec = Record<string, FieldSpec<unknown> & { env: string }>;
@@ -219,18 +230,52 @@ describe('deploy/k8s', () => {
       });
 
       it('routes exactly the public route table at the ingress', () => {
-        const ingress = named(objs, 'Ingress', 'hookline');
-        assert.ok(ingress, 'Ingress hookline');
-        const rendered = (ingress.spec.rules as any[]).flatMap((r) => r.http.paths.map((p: any) => ({ prefix: p.path, service: p.backend.service.name, pathType: p.pathType, port: p.backend.service.port.name })));
+        const ingresses = ofKind(objs, 'Ingress');
+        assert.deepEqual(ingresses.map((i) => i.metadata.name).sort(), [...INGRESSES].sort());
+        const rendered = ingresses.flatMap((i) => (i.spec.rules as any[]).flatMap((r) => r.http.paths.map((p: any) => ({ prefix: p.path, service: p.backend.service.name, pathType: p.pathType, port: p.backend.service.port.name }))));
         const expected = PUBLIC_ROUTES.map((r) => ({ prefix: r.prefix, service: r.service, pathType: 'Prefix', port: 'http' }));
         const line = (r: { prefix: string; service: string }) => `- { path: ${r.prefix}, pathType: Prefix, backend: { service: { name: ${r.service}, port: { name: http } } } }`;
         const missing = expected.filter((e) => !rendered.some((r) => r.prefix === e.prefix && r.service === e.service)).map(line);
         const extra = rendered.filter((r) => !expected.some((e) => r.prefix === e.prefix && r.service === e.service)).map(line);
         assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, 'deploy/k8s/base/ingress.yaml must route libs/contracts/src/routes.ts: add the missing lines, remove the extra ones');
-        assert.deepEqual(rendered, expected);
+        // Each route once (Kubernetes picks the longest matching prefix, whichever Ingress holds it).
+        const order = (a: { prefix: string }, b: { prefix: string }) => a.prefix.localeCompare(b.prefix);
+        assert.deepEqual([...rendered].sort(order), [...expected].sort(order));
+        // One host and the same TLS on every Ingress: ingress-nginx merges them into one server.
+        assert.equal(new Set(ingresses.flatMap((i) => i.spec.rules.map((r: any) => r.host))).size, 1, 'one host');
+        assert.equal(new Set(ingresses.map((i) => JSON.stringify(i.spec.tls ?? null))).size, 1, 'the same TLS on every Ingress');
+        assert.ok(ingresses.every((i) => i.spec.ingressClassName === 'nginx'));
         for (const r of expected) {
           const svc = named(objs, 'Service', r.service);
           assert.ok(svc?.spec.ports.some((p: any) => p.name === 'http' && p.targetPort === 'http'), `Service ${r.service} has a port named http`);
+        }
+      });
+
+      it('streams /hooks/ bodies to webhook-listener unbuffered (the token is checked first), with a body limit that fits the service’s', () => {
+        const holding = ofKind(objs, 'Ingress').filter((i) => i.spec.rules.some((r: any) => r.http.paths.some((p: any) => p.path === '/hooks/')));
+        assert.deepEqual(holding.map((i) => i.metadata.name), ['hookline-hooks'], 'one Ingress holds /hooks/');
+        const hooks = holding[0];
+        assert.deepEqual(
+          hooks.spec.rules.flatMap((r: any) => r.http.paths.map((p: any) => `${p.path} -> ${p.backend.service.name}`)),
+          ['/hooks/ -> webhook-listener'],
+          'the unbuffered Ingress holds /hooks/ only: the other paths keep nginx’s request buffering',
+        );
+        const annotations = hooks.metadata.annotations ?? {};
+        assert.equal(annotations['nginx.ingress.kubernetes.io/proxy-request-buffering'], 'off', 'request buffering off: nginx passes the headers on before the body arrives');
+        // The body limit: at least what the service takes (a body it accepts must pass), at
+        // most twice that (nginx refuses a larger body without passing it on).
+        const d = byService('webhook-listener');
+        const main = d?.spec.template.spec.containers.find((c: any) => c.name === 'webhook-listener');
+        const field = Object.values(SPECS['webhook-listener']).find((f) => f.env === 'HOOKLINE_LISTENER_MAX_BODY');
+        assert.ok(field && typeof field.default === 'number', 'services/webhook-listener/src/config.ts reads HOOKLINE_LISTENER_MAX_BODY');
+        const fromConfigMaps = (main.envFrom as any[]).map((f) => named(objs, 'ConfigMap', f.configMapRef.name)?.data?.HOOKLINE_LISTENER_MAX_BODY).find((v) => v !== undefined);
+        const literal = (main.env ?? []).find((e: any) => e.name === 'HOOKLINE_LISTENER_MAX_BODY')?.value;
+        const serviceLimit = field.parse(literal ?? fromConfigMaps ?? String(field.default)) as number;
+        const ingressLimit = nginxSize(annotations['nginx.ingress.kubernetes.io/proxy-body-size']);
+        assert.ok(ingressLimit >= serviceLimit && ingressLimit <= 2 * serviceLimit, `proxy-body-size ${ingressLimit} bytes for a service limit of ${serviceLimit}: between the two and twice it`);
+        // Everything else keeps the default buffering.
+        for (const i of ofKind(objs, 'Ingress').filter((x) => x !== hooks)) {
+          assert.notEqual(i.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-request-buffering'], 'off', `${i.metadata.name} keeps request buffering`);
         }
       });
 

@@ -5,11 +5,9 @@
 // instance that took an older change died with it (a PATCH after it waits for it).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { CONSUMERS, tenantSchema } from '@hookline/contracts';
-import { allRecords, createListener, eventually, listenerTenant, startTestStack, TestListener, TestStack } from '@hookline/testing';
+import { allRecords, consumersDrained, createListener, eventually, listenerTenant, startTestStack, TestListener, TestStack } from '@hookline/testing';
 
 const TENANT = 'inbound-crash';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -89,18 +87,7 @@ describe('inbound listeners: crashes while requests arrive', () => {
     };
   }
 
-  async function applyDrained(): Promise<void> {
-    const nc = await connect({ servers: stack.nats.url });
-    try {
-      const jsm = await jetstreamManager(nc);
-      await eventually('the apply consumer drained', async () => {
-        const info = await jsm.consumers.info(CONSUMERS.listenerApply.stream, CONSUMERS.listenerApply.durable);
-        return info.num_pending === 0 && info.num_ack_pending === 0;
-      }, 120_000, 250);
-    } finally {
-      await nc.close();
-    }
-  }
+  const applyDrained = () => consumersDrained(stack.nats.url, [CONSUMERS.listenerApply], 120_000);
 
   async function verify(t: { diagnostic(m: string): void }, accepted: Set<number>, answered: Map<number, number>, lastCounter: number) {
     await applyDrained();

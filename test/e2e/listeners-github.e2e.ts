@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CONSUMERS } from '@hookline/contracts';
 import { REPO_ROOT } from '@hookline/local-stack';
-import { allRecords, assertProblem, createListener, eventually, listenerTenant, recordsWhen, startTestStack, TestListener, TestStack } from '@hookline/testing';
+import { allRecords, assertProblem, consumersDrained, createListener, eventually, listenerTenant, recordsWhen, startTestStack, TestListener, TestStack } from '@hookline/testing';
 
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
 type Octokit = typeof import('@octokit/webhooks-methods', { with: { 'resolution-mode': 'import' } });
@@ -123,11 +124,18 @@ describe('a GitHub issues webhook, signed as GitHub signs it', () => {
     assertProblem(await deliver(p, { signature: await octokit.sign('not-the-secret-at-all', body) }), 401);
     const unsigned = await fetch(`${stack.url}${l.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     assert.equal(unsigned.status, 401);
-    const events = await eventually('one Upserted event for issue 100', async () => {
+    const eventsOfIssue = async () => {
       const r = await stack.operator.get(`/v1/audit/events?tenant=${TENANT}&topic=Listener.github-issues.Upserted&objectId=${p.issue.id}`);
-      return r.body.data?.length ? r.body.data : undefined;
-    });
-    assert.equal(events.length, 1);
+      assert.equal(r.status, 200, r.text);
+      return r.body.data as any[];
+    };
+    await eventually('an Upserted event for issue 100', async () => (await eventsOfIssue()).length > 0);
+    // Counted once the apply and then the audit log have handled everything accepted: a
+    // redelivery applied a second time, however late, would be counted too.
+    await consumersDrained(stack.nats.url, [CONSUMERS.listenerApply, CONSUMERS.auditEvents]);
+    const events = await eventsOfIssue();
+    assert.equal(events.length, 1, JSON.stringify(events.map((e) => e.id)));
+    assert.equal(events[0].data.requestId, first.body.requestId);
     assert.equal(events[0].data.record.issue.title, 'Issue 100: “quotes”, \'apostrophes\'; and -- dashes');
   });
 });

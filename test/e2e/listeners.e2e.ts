@@ -12,10 +12,11 @@ import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { HEADERS, STREAMS } from '@hookline/contracts';
+import { CONSUMERS, HEADERS, STREAMS } from '@hookline/contracts';
 import {
   allRecords,
   assertProblem,
+  consumersDrained,
   createAccount,
   createListener,
   eventually,
@@ -52,6 +53,8 @@ describe('inbound webhook listeners', () => {
     }
     return { status: res.status, headers: res.headers, body: parsed, text };
   }
+
+  const settled = (...consumers: { stream: string; durable: string }[]) => consumersDrained(stack.nats.url, consumers);
 
   before(async () => {
     stack = await startTestStack({
@@ -304,13 +307,20 @@ describe('inbound webhook listeners', () => {
       const p2 = await send(orders, 'POST', plain, auth());
       assert.equal(p2.body.requestId, p1.body.requestId);
       assert.equal(p2.body.duplicate, true);
-      // One host event per applied change.
-      const events = await eventually('the events of order 700', async () => {
-        const r = await stack.operator.get(`/v1/audit/events?tenant=${TENANT}&topic=Listener.orders.Upserted&limit=500`);
-        const mine = r.body.data?.filter((e: { object: { id: string } }) => e.object.id === '700');
-        return mine?.length ? mine : undefined;
-      });
-      assert.equal(events.length, 1);
+      // One host event per applied change: counted once the apply and the audit log have
+      // handled everything accepted, so a second change applied late would be counted too.
+      const eventsOf = async (id: string) => {
+        const r = await stack.operator.get(`/v1/audit/events?tenant=${TENANT}&topic=Listener.orders.Upserted&objectId=${id}&limit=500`);
+        assert.equal(r.status, 200, r.text);
+        return (r.body.data as { object: { id: string }; data: { requestId: string } }[]).filter((e) => e.object.id === id);
+      };
+      await eventually('the events of orders 700 and 701', async () => (await eventsOf('700')).length > 0 && (await eventsOf('701')).length > 0);
+      await settled(CONSUMERS.listenerApply, CONSUMERS.auditEvents);
+      const [events, plainEvents] = [await eventsOf('700'), await eventsOf('701')];
+      assert.equal(events.length, 1, JSON.stringify(events));
+      assert.equal(events[0].data.requestId, first.body.requestId);
+      assert.equal(plainEvents.length, 1, JSON.stringify(plainEvents));
+      assert.equal(plainEvents[0].data.requestId, p1.body.requestId);
       assertProblem(await send(orders, 'POST', body, { ...auth(), 'idempotency-key': 'k'.repeat(300) }), 400, 'Idempotency-Key');
     });
 

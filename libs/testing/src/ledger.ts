@@ -69,6 +69,27 @@ export async function listAllDeliveries(client: ApiClient, tenant: string, query
 }
 
 /** Durable consumers (on the platform's work and fact streams) that still have work: pending or unacknowledged. */
+/**
+ * Waits until each of these durable consumers has nothing pending or unacknowledged, in the
+ * order given (e.g. the listener's apply, then what reads the events it published): then
+ * everything accepted before is handled, so a count read afterwards is final, and a late
+ * duplicate would be in it.
+ */
+export async function consumersDrained(natsUrl: string, consumers: readonly { stream: string; durable: string }[], timeoutMs = 30_000): Promise<void> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const c of consumers) {
+      await eventually(`${c.durable} has drained`, async () => {
+        const info = await jsm.consumers.info(c.stream, c.durable);
+        return info.num_pending === 0 && info.num_ack_pending === 0;
+      }, timeoutMs, 250);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
 export async function busyConsumers(natsUrl: string): Promise<string[]> {
   const nc = await connect({ servers: natsUrl, reconnect: false });
   try {

@@ -36,7 +36,7 @@ import { RecordsRepository } from '../records/records.repository';
 import { tokenOpens } from '../registry-view/listeners-view';
 import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
 import { ScriptRunner } from '../scripts/script-runner';
-import { dedupKeyOf, header, isJsonType, loggedPath, parseHookPath, presentedToken, scriptHeaders, scriptQuery, type HookRoute } from './request-parts';
+import { BodyDedupWindow, dedupKeyOf, header, isJsonType, loggedPath, parseHookPath, presentedToken, scriptHeaders, scriptQuery, type HookRoute } from './request-parts';
 
 const METHODS: Record<string, IngestOp> = { POST: 'upsert', PUT: 'upsert', PATCH: 'patch', DELETE: 'delete' };
 
@@ -57,6 +57,8 @@ interface Change {
 export class IngestService {
   private readonly requests;
   private readonly accepted;
+  /** Body hashes seen within their listener's window, so a retry's key does not depend on where the window's aligned intervals fall. */
+  private readonly bodyWindow = new BodyDedupWindow();
 
   constructor(
     private readonly views: ListenersViewProvider,
@@ -115,7 +117,7 @@ export class IngestService {
       if (listener.signature) await this.verifySignature(listener, req, read.body);
       if (!listener.structure) throw new ProblemError(409, 'conflict', 'Conflict', `listener ${listener.name} has no tables yet: accept a structure first (PUT /v1/listeners/${listener.id}/structure)`);
       const parsed = this.parse(req, op, read.body);
-      const dedup = dedupKeyOf(listener, { method: req.method, path: req.path, query, headers: req.headers, body: read.body, parsed }, Date.now(), randomUUID);
+      const dedup = dedupKeyOf(listener, { method: req.method, path: req.path, query, headers: req.headers, body: read.body, parsed }, Date.now(), randomUUID, this.bodyWindow);
       if ('problem' in dedup) throw new ValidationError([dedup.problem]);
       requestId = ingestRequestId(listener.id, dedup.key);
       const changes = await this.changesOf(listener, listener.structure, op, route, req, query, parsed);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ListenerChangeState } from '@hookline/contracts';
-import { dedupKeyOf, hookUrl, isJsonType, loggedPath, parseHookPath, presentedToken, scriptHeaders } from './request-parts';
+import { BodyDedupWindow, dedupKeyOf, hookUrl, isJsonType, loggedPath, parseHookPath, presentedToken, scriptHeaders } from './request-parts';
 
 const S = '0196f3a2-7c1e-7d2a-9b3c-000000000001';
 const L = '0196f3a2-7c1e-7d2a-9b3c-1a2b3c4d5e6f';
@@ -75,6 +75,26 @@ describe('dedupKeyOf', () => {
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
     assert.deepEqual(dedupKeyOf(listener({ bodyDedupSeconds: 0 }), base, 0, rnd), { key: 'r:random', explicit: false });
+  });
+  it('with a sliding window, a repeat within the window is recognised across an aligned boundary, and one after it is not', () => {
+    const w = new BodyDedupWindow();
+    const first = dedupKeyOf(listener(), base, 59_999, rnd, w);
+    assert.deepEqual(dedupKeyOf(listener(), base, 60_001, rnd, w), first, '2 ms later, across the aligned boundary at 60 s');
+    assert.deepEqual(dedupKeyOf(listener(), base, 119_998, rnd, w), first, 'within 60 s of the first');
+    const after = dedupKeyOf(listener(), base, 120_000, rnd, w);
+    assert.notDeepEqual(after, first, '60 s after the first: a new request');
+    assert.deepEqual(dedupKeyOf(listener(), base, 150_000, rnd, w), after, 'and its own repeats count from it');
+    // Another listener's identical request is its own.
+    assert.equal(w.keyFor(L, 'h', 59_999, 60_000), 'b:h:0');
+    assert.equal(w.keyFor('other', 'h', 60_001, 60_000), 'b:h:1');
+  });
+  it('forgets the oldest hashes past its size, falling back to the aligned interval', () => {
+    const w = new BodyDedupWindow(2);
+    const a = w.keyFor(L, 'a', 59_999, 60_000);
+    w.keyFor(L, 'b', 60_000, 60_000);
+    w.keyFor(L, 'c', 60_000, 60_000);
+    assert.notEqual(w.keyFor(L, 'a', 60_001, 60_000), a, 'a was forgotten: the aligned interval of 60 001');
+    assert.equal(w.keyFor(L, 'c', 60_001, 60_000), 'b:c:1');
   });
   it('refuses a bad Idempotency-Key', () => assert.ok('problem' in dedupKeyOf(listener(), { ...base, headers: { 'idempotency-key': 'x'.repeat(256) } }, 0, rnd)));
 });

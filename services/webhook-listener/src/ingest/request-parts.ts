@@ -112,6 +112,7 @@ export function dedupKeyOf(
   req: { method: string; path: string; query: URLSearchParams; headers: Headers; body: Buffer; parsed: unknown },
   now: number,
   random: () => string,
+  window?: BodyDedupWindow,
 ): DedupKey {
   if (l.dedup?.header) {
     const v = header(req.headers, l.dedup.header);
@@ -131,7 +132,39 @@ export function dedupKeyOf(
   if (l.auth.method === 'token' && l.auth.location.in === 'query') query.delete(l.auth.location.name);
   query.sort();
   const h = createHash('sha256').update(req.method).update('\u0000').update(req.path).update('\u0000').update(query.toString()).update('\u0000').update(req.body).digest('hex');
-  return { key: `b:${h}:${Math.floor(now / (l.bodyDedupSeconds * 1000))}`, explicit: false };
+  const windowMs = l.bodyDedupSeconds * 1000;
+  return { key: window ? window.keyFor(l.id, h, now, windowMs) : alignedBodyKey(h, now, windowMs), explicit: false };
+}
+
+/** The body-hash key in the window-aligned interval `now` falls in (the same on every instance). */
+function alignedBodyKey(hash: string, now: number, windowMs: number): string {
+  return `b:${hash}:${Math.floor(now / windowMs)}`;
+}
+
+/**
+ * The body-dedup window, sliding: a request whose hash this instance saw less than the
+ * listener's window ago gets the key it got then, so a retry is recognised however the
+ * window's aligned intervals fall between it and the first (a retry 2 ms later but across
+ * a boundary would otherwise be a new request). What it does not hold (another instance
+ * took the first request, or this one has forgotten it: it keeps the latest `max` hashes)
+ * falls back to the aligned interval, the same on every instance.
+ */
+export class BodyDedupWindow {
+  private readonly seen = new Map<string, { key: string; at: number }>();
+
+  constructor(private readonly max = 20_000) {}
+
+  keyFor(listenerId: string, hash: string, now: number, windowMs: number): string {
+    const id = `${listenerId}:${hash}`;
+    const first = this.seen.get(id);
+    if (first && now - first.at < windowMs) return first.key;
+    const key = alignedBodyKey(hash, now, windowMs);
+    this.seen.delete(id);
+    this.seen.set(id, { key, at: now });
+    // A Map iterates in insertion order: the oldest entry goes first.
+    if (this.seen.size > this.max) this.seen.delete(this.seen.keys().next().value as string);
+    return key;
+  }
 }
 
 /** application/json or application/<something>+json, with any parameters. */

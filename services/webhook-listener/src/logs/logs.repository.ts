@@ -5,6 +5,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ListenerRequestLog } from '@hookline/contracts';
+import { storableText } from './log-entries';
 
 export interface LogEntry extends ListenerRequestLog {
   tenantId: string;
@@ -42,9 +43,14 @@ export interface LogQuery {
 export class LogsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * Writes the entries in the caller's transaction (the apply's), or in one of their own:
+   * the head and the rows together, so a refused write leaves no gap in the numbering
+   * (a gap would hide older entries the ring still holds).
+   */
   async append(entries: LogEntry[], em?: EntityManager): Promise<void> {
     if (entries.length === 0) return;
-    const m = em ?? this.dataSource.manager;
+    if (!em) return this.dataSource.transaction((own) => this.append(entries, own));
     const byListener = new Map<string, LogEntry[]>();
     for (const e of entries) {
       const list = byListener.get(e.listenerId);
@@ -54,7 +60,7 @@ export class LogsRepository {
     // More entries than a ring holds: only the newest fit.
     for (const [id, list] of byListener) if (list.length > list[list.length - 1].keep) byListener.set(id, list.slice(-list[list.length - 1].keep));
     const ids = [...byListener.keys()];
-    const heads: { listener_id: string; next_seq: string }[] = await m.query(
+    const heads: { listener_id: string; next_seq: string }[] = await em.query(
       `INSERT INTO listener_log_heads (listener_id, next_seq) SELECT * FROM unnest($1::uuid[], $2::bigint[])
        ON CONFLICT (listener_id) DO UPDATE SET next_seq = listener_log_heads.next_seq + EXCLUDED.next_seq RETURNING listener_id, next_seq`,
       [ids, ids.map((id) => (byListener.get(id) as LogEntry[]).length)],
@@ -70,21 +76,23 @@ export class LogsRepository {
           slot: Number(seq % BigInt(e.keep)),
           seq: seq.toString(),
           tenant_id: e.tenantId,
-          request_id: e.requestId,
+          // Text from the request (and errors quoting it) as PostgreSQL can store it: one
+          // entry holding U+0000 would otherwise fail the whole statement.
+          request_id: storableText(e.requestId),
           at: e.at,
-          method: e.method,
-          path: e.path,
+          method: storableText(e.method),
+          path: storableText(e.path),
           status: e.status,
           state: e.state,
-          error: e.error ?? null,
+          error: typeof e.error === 'string' ? storableText(e.error) : null,
           duration_ms: Math.round(e.durationMs),
           size: e.size,
           records: e.records,
-          body: e.body ?? null,
+          body: typeof e.body === 'string' ? storableText(e.body) : null,
         });
       });
     }
-    await m.query(
+    await em.query(
       `INSERT INTO listener_logs (listener_id, slot, seq, tenant_id, request_id, at, method, path, status, state, error, duration_ms, size, records, body)
        SELECT listener_id, slot, seq, tenant_id, request_id, at, method, path, status, state, error, duration_ms, size, records, body
        FROM jsonb_to_recordset($1::jsonb) AS x(listener_id uuid, slot integer, seq bigint, tenant_id text, request_id text, at timestamptz, method text, path text,

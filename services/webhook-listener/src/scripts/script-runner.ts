@@ -30,13 +30,13 @@ interface ScriptThread {
 /** Past a script's own wall-clock cap (script-run.ts: 20 times its limit, at least 1 s), how long a thread may take to answer before it is stopped. */
 const THREAD_GRACE_MS = 5000;
 
-/** The script thread's entry: the compiled file next to this one, or the TypeScript source when the service runs from it. */
-function workerEntry(): { file: string; eval: boolean } {
-  const ext = extname(__filename);
-  const file = join(__dirname, `script-worker${ext}`);
-  if (ext === '.js') return { file, eval: false };
-  // From TypeScript: the thread loads the same register hook the service was started with.
-  return { file: `require('@swc-node/register'); require(${JSON.stringify(file)});`, eval: true };
+/**
+ * The script thread's entry: the file next to this one, compiled or, when the service runs
+ * from TypeScript, the source (a thread inherits the service's node options, its register
+ * hook included).
+ */
+function workerEntry(): string {
+  return join(__dirname, `script-worker${extname(__filename)}`);
 }
 
 /**
@@ -95,8 +95,8 @@ export class ScriptRunner implements OnModuleDestroy {
 
   private start(): ScriptThread {
     const entry = workerEntry();
-    if (!entry.eval && !existsSync(entry.file)) throw new Error(`${entry.file} is missing`);
-    const worker = new Worker(entry.file, { eval: entry.eval, stdout: false, stderr: false });
+    if (!existsSync(entry)) throw new Error(`${entry} is missing`);
+    const worker = new Worker(entry, { stdout: false, stderr: false });
     const thread: ScriptThread = { worker, busy: 0, pending: new Map() };
     worker.on('message', (m: { id: number; outcome: ScriptOutcome; problem?: string }) => {
       const p = thread.pending.get(m.id);
