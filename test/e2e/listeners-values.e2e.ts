@@ -9,9 +9,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { tenantSchema } from '@hookline/contracts';
+import { CONSUMERS, STREAMS, subjects, tenantSchema } from '@hookline/contracts';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { REPO_ROOT } from '@hookline/local-stack';
-import { allRecords, assertProblem, createListener, listenerTenant, recordsWhen, startTestStack, TestListener, TestStack } from '@hookline/testing';
+import { allRecords, assertProblem, createListener, eventually, listenerTenant, recordsWhen, startTestStack, TestListener, TestStack } from '@hookline/testing';
 
 const TENANT = 'values-in';
 const SCHEMA = tenantSchema(TENANT);
@@ -187,6 +189,34 @@ describe('listener values at PostgreSQL edges', () => {
       assert.equal((await send(l, 'PATCH', { issue: { id, assignees: null } })).status, 202);
       await recordsWhen(stack.operator, l, (rs) => rs[0]?.children.gh_issues_issue_assignees.length === 0, 'the assignees cleared');
       assert.deepEqual(await children(), { labels: ['p1'], assignees: [] });
+    });
+  });
+
+  describe('a value PostgreSQL refuses after the 202', () => {
+    it('is dead-lettered at once with an error in the listener\'s log, and the changes after it are applied', async () => {
+      const l = await createListener(stack.operator, TENANT, serviceId, { name: 'narrowed', sample: { id: 1, n: 1 } });
+      // What the ingest's checks cannot know: the table was changed behind Hookline's back.
+      await sql(`ALTER TABLE "${SCHEMA}"."narrowed" ALTER COLUMN n TYPE smallint`);
+      const bad = await send(l, 'POST', { id: 1, n: 100_000 });
+      assert.equal(bad.status, 202, bad.text);
+      assert.equal((await send(l, 'POST', { id: 2, n: 7 })).status, 202);
+      const rows = await recordsWhen(stack.operator, l, (r) => r.some((x) => x.row.id === 2), 'record 2 applied', 60_000);
+      assert.deepEqual(rows.map((r) => r.row.id), [2], 'record 1 is not stored, record 2 is');
+      const entry = await eventually('the refused change in the listener\'s log', async () => {
+        const res = await stack.operator.get(`/v1/listener-logs?tenant=${TENANT}&listenerId=${l.id}&state=error`);
+        assert.equal(res.status, 200, res.text);
+        return (res.body.data as { requestId: string }[]).find((e) => e.requestId === bad.body.requestId) as Record<string, any> | undefined;
+      }, 30_000);
+      assert.equal(entry.status, 202);
+      assert.match(entry.error, /^not applied: PostgreSQL refused it: .*out of range/);
+      // Kept on the dead-letter stream, where an operator can see it and send it again.
+      const nc = await connect({ servers: stack.nats.url });
+      try {
+        const info = await (await jetstreamManager(nc)).streams.info(STREAMS.deadLetter.name, { subjects_filter: '>' });
+        assert.equal(info.state.subjects?.[subjects.deadLetter(CONSUMERS.listenerApply.durable)], 1);
+      } finally {
+        await nc.close();
+      }
     });
   });
 

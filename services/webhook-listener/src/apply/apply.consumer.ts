@@ -6,7 +6,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
 import { CONSUMERS, listenerSubjects, STREAMS, type HostEvent, type ListenerChangeState } from '@hookline/contracts';
-import { ConsumerHost, JetStreamPublisher, NatsClient, type ConsumedMessage } from '@hookline/messaging';
+import { ConsumerHost, JetStreamPublisher, NatsClient, PoisonMessageError, type ConsumedMessage } from '@hookline/messaging';
 import { LOGGER, Logger } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
 import { LogsRepository, type LogEntry } from '../logs/logs.repository';
@@ -19,6 +19,21 @@ const METHOD = { upsert: 'POST', patch: 'PATCH', delete: 'DELETE' } as const;
 
 /** JetStream's error code for "no message found" (a 404 that is an answer, not a failure). */
 const JS_NO_MESSAGE_FOUND = 10037;
+
+/**
+ * Whether PostgreSQL refused a change for what it holds, so that applying it again would
+ * fail again: a data exception (class 22: a value out of range) or one of its own limits
+ * (54: "index row size exceeds btree maximum", "row is too big") at once; a constraint
+ * (23) or cardinality (21) error only from the third delivery on, since two instances
+ * creating one record at the same moment can collide once and then succeed.
+ */
+export function refusedForPostgres(err: unknown, deliveryCount: number): boolean {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = typeof e?.code === 'string' ? e.code : e?.driverError?.code;
+  if (typeof code !== 'string') return false;
+  if (code.startsWith('22') || code.startsWith('54')) return true;
+  return (code.startsWith('23') || code.startsWith('21')) && deliveryCount >= 3;
+}
 
 /** How long a patch waiting for an older change of its record is handed back for: 1 s, doubling with each wait, at most 30 s. */
 export function waitDelayMs(deliveryCount: number): number {
@@ -61,7 +76,53 @@ export class ApplyConsumer implements OnModuleInit {
     });
   }
 
+  /**
+   * A batch, applied. One that fails is handed back and applied again a change at a time
+   * (ConsumerHost), so a change that fails alone is the one at fault: when PostgreSQL
+   * refused it for what it holds (a value the ingest's checks let through), trying again
+   * would fail again for as long as it is retried (about 45 minutes), so it is
+   * dead-lettered (refusedForPostgres: at once, or from its third delivery) with an error
+   * entry in its listener's log saying why; HOOKLINE_DEADLETTER keeps it. Any other
+   * failure (no connection, a deadlock) is retried.
+   */
   async apply(msgs: ConsumedMessage<'listener-ingest'>[]): Promise<void> {
+    try {
+      await this.applyBatch(msgs);
+    } catch (err) {
+      if (msgs.length !== 1 || !refusedForPostgres(err, msgs[0].deliveryCount)) throw err;
+      const why = `not applied: PostgreSQL refused it: ${(err as Error).message}`.slice(0, 1000);
+      await this.logRefused(msgs[0], why);
+      throw new PoisonMessageError(why);
+    }
+  }
+
+  /** The error entry of a change PostgreSQL refused, in a transaction of its own (the apply's was rolled back). */
+  private async logRefused(m: ConsumedMessage<'listener-ingest'>, error: string): Promise<void> {
+    const msg = m.payload;
+    const l = this.views.view.byId(msg.listenerId);
+    if (!l) return;
+    const entry: LogEntry = msg.log
+      ? { ...msg.log, tenantId: l.tenant, listenerId: l.id, keep: l.keepLogs, state: 'error', error }
+      : {
+          tenantId: l.tenant,
+          listenerId: l.id,
+          keep: l.keepLogs,
+          requestId: msg.requestId,
+          method: METHOD[msg.op],
+          path: `(record ${msg.index + 1} of ${msg.count} of request ${msg.requestId})`,
+          status: 202,
+          state: 'error',
+          error,
+          durationMs: 0,
+          size: 0,
+          records: 1,
+          at: msg.acceptedAt,
+        };
+    await this.logs.append([entry]);
+    this.logger.warn({ listenerId: l.id, requestId: msg.requestId, seq: m.streamSeq, err: error }, 'a listener change PostgreSQL refused was dead-lettered');
+  }
+
+  private async applyBatch(msgs: ConsumedMessage<'listener-ingest'>[]): Promise<void> {
     let items: Item[] = msgs.map((m) => ({ seq: m.streamSeq, msg: m.payload }));
     const msgOf = new Map(msgs.map((m) => [m.streamSeq, m]));
     const correlationOf = new Map(msgs.map((m) => [m.streamSeq, m.correlationId]));
