@@ -198,6 +198,10 @@ describe('generateStructure: generated names never fail on a field the request d
     const { structure: s } = generateStructure({ baseName: 'pg orders', sample: { id: 1, pg_txn: 'T-1', lines: [{ pg_line: 1 }] } });
     assert.deepEqual(validateStructure(s), []);
     assert.deepEqual(s.tables.map((t) => t.name), ['pg_orders', 'pg_orders_lines']);
+    // A column an admin names as a system column is refused when the structure is checked, naming it.
+    const edited = { ...s, tables: [{ ...s.tables[0], columns: s.tables[0].columns.map((c) => (c.name === 'pg_txn' ? { ...c, name: 'xmin' } : c)) }, ...s.tables.slice(1)] };
+    const i = s.tables[0].columns.findIndex((c) => c.name === 'pg_txn');
+    assert.deepEqual(validateStructure(edited).map((p) => p.field), [`structure.tables[0].columns[${i}].name`]);
     assert.deepEqual(Object.keys(cols(s)), ['id', 'pg_txn']);
     assert.deepEqual(Object.keys(cols(s, 1)), ['pg_line']);
   });

@@ -4,7 +4,7 @@
 // primary key of scalar root columns, and sizes within PostgreSQL's limits.
 import { COLUMN_TYPES, LAST_MODIFIED_COLUMN, type TableSpec } from '@hookline/contracts';
 import { isPlainObject } from './json-path';
-import { nameProblem } from './names';
+import { columnNameProblem, nameProblem } from './names';
 import type { FieldProblem } from './problems';
 
 const MAX_TABLES = 32;
@@ -77,7 +77,7 @@ export function validateStructure(s: unknown, prefix = 'structure'): FieldProble
           out.push({ field: tf(`columns[${j}]`), message: 'must be an object' });
           continue;
         }
-        const p = nameProblem(c.name);
+        const p = columnNameProblem(c.name);
         if (p) out.push({ field: cf('name'), message: p });
         else if (names.has(c.name as string)) out.push({ field: cf('name'), message: `${String(c.name)} is used by another column${c.name === LAST_MODIFIED_COLUMN ? ' (last_modified is set by the platform)' : ''}` });
         else names.add(c.name as string);
