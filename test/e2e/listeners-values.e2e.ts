@@ -13,7 +13,7 @@ import { CONSUMERS, STREAMS, subjects, tenantSchema } from '@hookline/contracts'
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { REPO_ROOT } from '@hookline/local-stack';
-import { allRecords, assertProblem, createListener, eventually, listenerTenant, recordsWhen, startTestStack, TestListener, TestStack } from '@hookline/testing';
+import { allRecords, assertProblem, consumersDrained, createListener, eventually, listenerTenant, recordsWhen, startTestStack, TestListener, TestStack } from '@hookline/testing';
 
 const TENANT = 'values-in';
 const SCHEMA = tenantSchema(TENANT);
@@ -189,6 +189,25 @@ describe('listener values at PostgreSQL edges', () => {
       assert.equal((await send(l, 'PATCH', { issue: { id, assignees: null } })).status, 202);
       await recordsWhen(stack.operator, l, (rs) => rs[0]?.children.gh_issues_issue_assignees.length === 0, 'the assignees cleared');
       assert.deepEqual(await children(), { labels: ['p1'], assignees: [] });
+    });
+  });
+
+  describe('a timestamp key with microseconds', () => {
+    it('is found again for a PATCH and a DELETE once it is in the table', async () => {
+      const l = await createListener(stack.operator, TENANT, serviceId, { name: 'ticks', sample: { at: '2026-01-01T00:00:00Z', v: 1 }, primaryKey: ['at'] });
+      const at = '2026-03-01T10:00:00.123456Z';
+      assert.equal((await send(l, 'POST', { at, v: 1 })).status, 202);
+      await recordsWhen(stack.operator, l, (r) => r.length === 1, 'the record applied');
+      // Applied: the stream no longer holds it, so the table is asked whether it exists.
+      await consumersDrained(stack.nats.url, [CONSUMERS.listenerApply]);
+      const patched = await send(l, 'PATCH', { v: 2 }, `/${encodeURIComponent(at)}`);
+      assert.equal(patched.status, 202, patched.text);
+      const rows = await recordsWhen(stack.operator, l, (r) => r[0]?.row.v === 2, 'the PATCH applied');
+      assert.equal(rows.length, 1);
+      await consumersDrained(stack.nats.url, [CONSUMERS.listenerApply]);
+      const deleted = await send(l, 'DELETE', undefined, `/${encodeURIComponent(at)}`);
+      assert.equal(deleted.status, 202, deleted.text);
+      await recordsWhen(stack.operator, l, (r) => r.length === 0, 'the DELETE applied');
     });
   });
 

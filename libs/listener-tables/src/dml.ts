@@ -23,6 +23,18 @@ function rootKeyDefs(s: ListenerStructure): { name: string; type: ColumnType }[]
   return s.primaryKey.map((name, i) => ({ name, type: types[i] }));
 }
 
+/**
+ * The root's key columns as a statement hands them back: a timestamptz key as ISO text to
+ * the microsecond (pg would make it a Date, to the millisecond, and a key with
+ * microseconds would then not match its record key: canonicalKey keeps them).
+ */
+function keyOutput(s: ListenerStructure, alias: string): string {
+  const types = keyTypes(s);
+  return s.primaryKey
+    .map((k, i) => (types[i] === 'timestamptz' ? `to_char(${alias}.${q(k)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${q(k)}` : `${alias}.${q(k)}`))
+    .join(', ');
+}
+
 function keyMatch(alias: string, other: string, names: readonly string[], otherNames: readonly string[] = names): string {
   return names.map((n, i) => `${alias}.${q(n)} = ${other}.${q(otherNames[i])}`).join(' AND ');
 }
@@ -48,7 +60,7 @@ export function patchRootsSql(schema: string, s: ListenerStructure, columns: rea
   const set = [...columns.filter((c) => !s.primaryKey.includes(c)), LAST_MODIFIED_COLUMN];
   const cols = [...rootKeyDefs(s), ...set.map((name) => ({ name, type: (name === LAST_MODIFIED_COLUMN ? 'timestamptz' : root.columns.find((c) => c.name === name)?.type) as ColumnType }))];
   return {
-    text: `UPDATE ${qualified(schema, root.name)} AS t SET ${set.map((c) => `${q(c)} = x.${q(c)}`).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS x(${defs(cols)}) WHERE ${keyMatch('t', 'x', s.primaryKey)} RETURNING ${s.primaryKey.map((k) => `t.${q(k)}`).join(', ')}`,
+    text: `UPDATE ${qualified(schema, root.name)} AS t SET ${set.map((c) => `${q(c)} = x.${q(c)}`).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS x(${defs(cols)}) WHERE ${keyMatch('t', 'x', s.primaryKey)} RETURNING ${keyOutput(s, 't')}`,
     values: [JSON.stringify(rows)],
   };
 }
@@ -57,7 +69,7 @@ export function patchRootsSql(schema: string, s: ListenerStructure, columns: rea
 export function deleteRootsSql(schema: string, s: ListenerStructure, keys: Row[]): Sql {
   const root = s.tables[0];
   return {
-    text: `DELETE FROM ${qualified(schema, root.name)} AS t USING jsonb_to_recordset($1::jsonb) AS x(${defs(rootKeyDefs(s))}) WHERE ${keyMatch('t', 'x', s.primaryKey)} RETURNING ${s.primaryKey.map((k) => `t.${q(k)}`).join(', ')}`,
+    text: `DELETE FROM ${qualified(schema, root.name)} AS t USING jsonb_to_recordset($1::jsonb) AS x(${defs(rootKeyDefs(s))}) WHERE ${keyMatch('t', 'x', s.primaryKey)} RETURNING ${keyOutput(s, 't')}`,
     values: [JSON.stringify(keys)],
   };
 }
@@ -91,7 +103,7 @@ export function insertChildrenSql(schema: string, s: ListenerStructure, table: T
 export function existingKeysSql(schema: string, s: ListenerStructure, keys: Row[]): Sql {
   const root = s.tables[0];
   return {
-    text: `SELECT ${s.primaryKey.map((k) => `t.${q(k)}`).join(', ')} FROM ${qualified(schema, root.name)} AS t JOIN jsonb_to_recordset($1::jsonb) AS x(${defs(rootKeyDefs(s))}) ON ${keyMatch('t', 'x', s.primaryKey)}`,
+    text: `SELECT ${keyOutput(s, 't')} FROM ${qualified(schema, root.name)} AS t JOIN jsonb_to_recordset($1::jsonb) AS x(${defs(rootKeyDefs(s))}) ON ${keyMatch('t', 'x', s.primaryKey)}`,
     values: [JSON.stringify(keys)],
   };
 }
