@@ -34,9 +34,10 @@ export function machine(postgresVersion: string): Machine {
 /** The latency target is read on the same feed as the maximum rate it is half of. */
 export function targets(results: Results, feed: 'nats' | 'http', compiled = false): Target[] {
   const out: Target[] = [];
-  const t = (name: string, actual: number | undefined, op: Target['op'], threshold: number, unit: string) => {
+  /** `also`: a condition besides the threshold (false: a MISS whatever the figure). */
+  const t = (name: string, actual: number | undefined, op: Target['op'], threshold: number, unit: string, also = true) => {
     const a = actual ?? NaN;
-    out.push({ name, actual: a, op, threshold, unit, pass: Number.isFinite(a) && (op === '>=' ? a >= threshold : a <= threshold) });
+    out.push({ name, actual: a, op, threshold, unit, pass: also && Number.isFinite(a) && (op === '>=' ? a >= threshold : a <= threshold) });
   };
   const delivered = results.get('platform.delivered');
   t('delivered webhooks/s vs raw undici', delivered ? results.ratio(delivered) : undefined, '>=', 0.25, 'x');
@@ -44,7 +45,9 @@ export function targets(results: Results, feed: 'nats' | 'http', compiled = fals
   t('delivered webhooks/s vs the plain queue worker', results.get('platform.delivered.vsQueue')?.value, '>=', 1, 'x');
   t(`p99 latency at half load (${feed === 'nats' ? 'JetStream publish' : 'POST /v1/events'} -> receiver)`, results.get(`platform.latency.${feed}.p99`)?.value, '<=', 50, 'ms');
   const backlog = results.get('platform.backlog');
-  t('backlog drain vs steady delivery rate', backlog ? results.ratio(backlog) : undefined, '>=', 0.8, 'x');
+  // The rate is of what arrived: a backlog that did not drain fully within the limit misses, whatever its rate.
+  const drained = backlog?.extra !== undefined && backlog.extra.delivered === backlog.extra.queued;
+  t('backlog drain vs steady delivery rate (fully drained)', backlog ? results.ratio(backlog) : undefined, '>=', 0.8, 'x', drained);
   t('isolation: healthy receivers while 1 of 10 hangs', results.get('platform.isolation')?.value, '>=', 0.9, 'x');
   // Issue 15 (target 5) asks for at most 0.1; the first round's 0.2 was checked here until 5 December.
   t('PostgreSQL statements per delivered webhook', results.get('platform.pg')?.value, '<=', 0.1, '');
