@@ -5,7 +5,7 @@
 // several to a message (event-messages.ts); the batch is acked after the commit.
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { CONSUMERS, listenerSubjects, STREAMS, type HostEvent, type ListenerChangeState } from '@hookline/contracts';
+import { CONSUMERS, listenerSubjects, STREAMS, type HostEvent, type ListenerChangeState, type ListenerIngestMessage } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, NatsClient, PoisonMessageError, type ConsumedMessage } from '@hookline/messaging';
 import { LOGGER, Logger } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
@@ -16,6 +16,31 @@ import { eventMessages } from './event-messages';
 import { ApplyRepository } from './apply.repository';
 
 const METHOD = { upsert: 'POST', patch: 'PATCH', delete: 'DELETE' } as const;
+
+/**
+ * The log entry an applied change writes: its request's (the first change of a request
+ * carries it), marked as an error when the change could not apply; for a later change of
+ * a request, an entry of its own only when it failed.
+ */
+function logEntryOf(l: ListenerChangeState, msg: ListenerIngestMessage, error: string | undefined): LogEntry | undefined {
+  if (msg.log) return { ...msg.log, tenantId: l.tenant, listenerId: l.id, keep: l.keepLogs, ...(error ? { state: 'error' as const, error } : {}) };
+  if (!error) return undefined;
+  return {
+    tenantId: l.tenant,
+    listenerId: l.id,
+    keep: l.keepLogs,
+    requestId: msg.requestId,
+    method: METHOD[msg.op],
+    path: `(record ${msg.index + 1} of ${msg.count} of request ${msg.requestId})`,
+    status: 202,
+    state: 'error',
+    error,
+    durationMs: 0,
+    size: 0,
+    records: 1,
+    at: msg.acceptedAt,
+  };
+}
 
 /** JetStream's error code for "no message found" (a 404 that is an answer, not a failure). */
 const JS_NO_MESSAGE_FOUND = 10037;
@@ -101,24 +126,7 @@ export class ApplyConsumer implements OnModuleInit {
     const msg = m.payload;
     const l = this.views.view.byId(msg.listenerId);
     if (!l) return;
-    const entry: LogEntry = msg.log
-      ? { ...msg.log, tenantId: l.tenant, listenerId: l.id, keep: l.keepLogs, state: 'error', error }
-      : {
-          tenantId: l.tenant,
-          listenerId: l.id,
-          keep: l.keepLogs,
-          requestId: msg.requestId,
-          method: METHOD[msg.op],
-          path: `(record ${msg.index + 1} of ${msg.count} of request ${msg.requestId})`,
-          status: 202,
-          state: 'error',
-          error,
-          durationMs: 0,
-          size: 0,
-          records: 1,
-          at: msg.acceptedAt,
-        };
-    await this.logs.append([entry]);
+    await this.logs.append([logEntryOf(l, msg, error) as LogEntry]);
     this.logger.warn({ listenerId: l.id, requestId: msg.requestId, seq: m.streamSeq, err: error }, 'a listener change PostgreSQL refused was dead-lettered');
   }
 
@@ -182,25 +190,8 @@ export class ApplyConsumer implements OnModuleInit {
       for (const item of plan.effects.flatMap((e) => e.items).concat(plan.failed.map((f) => f.item))) {
         const l = listenerOf(item.msg.listenerId) as ListenerChangeState;
         const error = failedSeqs.get(item.seq);
-        const log = item.msg.log;
-        if (log) entries.push({ ...log, tenantId: l.tenant, listenerId: l.id, keep: l.keepLogs, ...(error ? { state: 'error', error } : {}) });
-        else if (error) {
-          entries.push({
-            tenantId: l.tenant,
-            listenerId: l.id,
-            keep: l.keepLogs,
-            requestId: item.msg.requestId,
-            method: METHOD[item.msg.op],
-            path: `(record ${item.msg.index + 1} of ${item.msg.count} of request ${item.msg.requestId})`,
-            status: 202,
-            state: 'error',
-            error,
-            durationMs: 0,
-            size: 0,
-            records: 1,
-            at: item.msg.acceptedAt,
-          });
-        }
+        const entry = logEntryOf(l, item.msg, error);
+        if (entry) entries.push(entry);
         if (!error) {
           const corr = correlationOf.get(item.seq);
           events.push({ event: changeEvent(l, item), ...(corr ? { correlationId: corr } : {}) });
