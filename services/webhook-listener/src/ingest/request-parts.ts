@@ -147,23 +147,24 @@ function alignedBodyKey(hash: string, now: number, windowMs: number): string {
  * window's aligned intervals fall between it and the first (a retry 2 ms later but across
  * a boundary would otherwise be a new request). What it does not hold (another instance
  * took the first request, or this one has forgotten it: it keeps the latest `max` hashes)
- * falls back to the aligned interval, the same on every instance.
+ * falls back to the aligned interval, the same on every instance. About 200 bytes of heap a hash (2 MB full).
  */
 export class BodyDedupWindow {
-  private readonly seen = new Map<string, { key: string; at: number }>();
+  /** By listener and hash: the aligned interval of the first request's key, and when it came. */
+  private readonly seen = new Map<string, { interval: number; at: number }>();
 
-  constructor(private readonly max = 20_000) {}
+  constructor(private readonly max = 10_000) {}
 
   keyFor(listenerId: string, hash: string, now: number, windowMs: number): string {
     const id = `${listenerId}:${hash}`;
     const first = this.seen.get(id);
-    if (first && now - first.at < windowMs) return first.key;
-    const key = alignedBodyKey(hash, now, windowMs);
+    if (first && now - first.at < windowMs) return `b:${hash}:${first.interval}`;
+    const interval = Math.floor(now / windowMs);
     this.seen.delete(id);
-    this.seen.set(id, { key, at: now });
+    this.seen.set(id, { interval, at: now });
     // A Map iterates in insertion order: the oldest entry goes first.
     if (this.seen.size > this.max) this.seen.delete(this.seen.keys().next().value as string);
-    return key;
+    return `b:${hash}:${interval}`;
   }
 }
 
