@@ -42,7 +42,7 @@ export const ENGINE_INITIAL_BYTES = 16 * MB;
  */
 export const ENGINE_OVERHEAD_BYTES = 5 * MB;
 
-/** How many instances (memory limits) are kept. */
+/** How many instances (memory limits) a service keeps, split between its script threads. */
 export const KEPT_ENGINES = 4;
 
 /**
@@ -70,7 +70,11 @@ export class ScriptEngines {
   /** By memory limit, least recently used first. */
   private readonly entries = new Map<number, Entry>();
 
-  constructor(private readonly warm: (engine: ScriptEngine) => void = () => undefined) {}
+  constructor(
+    private readonly warm: (engine: ScriptEngine) => void = () => undefined,
+    /** Instances kept at most (the least recently used dropped beyond). */
+    private readonly keep = KEPT_ENGINES,
+  ) {}
 
   /** Instances kept now. */
   get size(): number {
@@ -92,7 +96,7 @@ export class ScriptEngines {
     }
     this.entries.set(memoryMb, entry);
     for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= KEPT_ENGINES) break;
+      if (this.entries.size <= this.keep) break;
       this.entries.delete(oldest);
     }
     return entry.ready;

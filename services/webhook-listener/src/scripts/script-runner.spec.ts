@@ -2,7 +2,8 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Logger } from '@hookline/observability';
 import { Worker } from 'node:worker_threads';
-import { ScriptRunner, runIn as runOnce, type ScriptRequest } from './script-runner';
+import { ScriptRunner, type ScriptRequest } from './script-runner';
+import { runIn as runOnce } from './script-run';
 import { ENGINE_INITIAL_BYTES, KEPT_ENGINES, maximumPages, ScriptEngines } from './script-engines';
 import { cpuBudget, threadCpuMs } from './cpu-budget';
 
@@ -124,6 +125,10 @@ describe('listener scripts in QuickJS', () => {
     assert.deepEqual(engines.release(kept, { broken: false }), { dropped: false });
     assert.deepEqual(engines.release(kept, { broken: true }), { dropped: true });
     assert.notEqual(await engines.acquire(KEPT_ENGINES + 1), kept);
+    // A script thread keeps its share of the service's engines.
+    const shared = new ScriptEngines(undefined, 2);
+    for (const mb of [1, 2, 3]) await shared.acquire(mb);
+    assert.equal(shared.size, 2);
   });
 
   it('an engine for a limit may grow to the limit and the engine\'s own needs, and always beyond its initial memory', () => {

@@ -11,10 +11,9 @@ import { CONFIG } from '@hookline/config';
 import { LOGGER, Logger } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
 import type { ScriptLimits, ScriptOutcome, ScriptRequest } from './script-run';
-import type { ScriptJob } from './script-worker';
+import type { ScriptJob, ScriptThreadData } from './script-worker';
 
 export type { ScriptLimits, ScriptOutcome, ScriptRequest } from './script-run';
-export { runIn } from './script-run';
 
 interface Pending {
   resolve: (o: ScriptOutcome) => void;
@@ -96,7 +95,8 @@ export class ScriptRunner implements OnModuleDestroy {
   private start(): ScriptThread {
     const entry = workerEntry();
     if (!existsSync(entry)) throw new Error(`${entry} is missing`);
-    const worker = new Worker(entry, { stdout: false, stderr: false });
+    const workerData: ScriptThreadData = { threads: this.maxThreads };
+    const worker = new Worker(entry, { stdout: false, stderr: false, workerData });
     const thread: ScriptThread = { worker, busy: 0, pending: new Map() };
     worker.on('message', (m: { id: number; outcome: ScriptOutcome; problem?: string }) => {
       const p = thread.pending.get(m.id);
