@@ -68,7 +68,6 @@ export async function listAllDeliveries(client: ApiClient, tenant: string, query
   return out;
 }
 
-/** Durable consumers (on the platform's work and fact streams) that still have work: pending or unacknowledged. */
 /**
  * Waits until each of these durable consumers has nothing pending or unacknowledged, in the
  * order given (e.g. the listener's apply, then what reads the events it published): then
@@ -90,6 +89,7 @@ export async function consumersDrained(natsUrl: string, consumers: readonly { st
   }
 }
 
+/** Durable consumers (on the platform's work and fact streams) that still have work: pending or unacknowledged. */
 export async function busyConsumers(natsUrl: string): Promise<string[]> {
   const nc = await connect({ servers: natsUrl, reconnect: false });
   try {

@@ -9,6 +9,7 @@ import { CONSUMERS, listenerSubjects, STREAMS, type HostEvent, type ListenerChan
 import { ConsumerHost, JetStreamPublisher, NatsClient, PoisonMessageError, type ConsumedMessage } from '@hookline/messaging';
 import { LOGGER, Logger } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
+import { sqlStateOf } from '../logs/log-entries';
 import { LogsRepository, type LogEntry } from '../logs/logs.repository';
 import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
 import { changeEvent, patchBases, planBatch, recordKeyOfItem, versionKey, type Effect, type Item, type PatchBase } from './apply-plan';
@@ -53,9 +54,8 @@ const JS_NO_MESSAGE_FOUND = 10037;
  * creating one record at the same moment can collide once and then succeed.
  */
 export function refusedForPostgres(err: unknown, deliveryCount: number): boolean {
-  const e = err as { code?: unknown; driverError?: { code?: unknown } } | undefined;
-  const code = typeof e?.code === 'string' ? e.code : e?.driverError?.code;
-  if (typeof code !== 'string') return false;
+  const code = sqlStateOf(err);
+  if (code === undefined) return false;
   if (code.startsWith('22') || code.startsWith('54')) return true;
   return (code.startsWith('23') || code.startsWith('21')) && deliveryCount >= 3;
 }

@@ -17,14 +17,18 @@ export function storableText(s: string): string {
  * cardinality, 22 data exception, 23 integrity constraint): writing the same entries
  * again fails again, so they are written in smaller parts to find the ones at fault.
  * Anything else (no connection, a timeout, a server shutting down, a deadlock) says
- * nothing about the entries and is tried again later as a whole. TypeORM's
- * QueryFailedError carries pg's `code`, and the pg error itself as `driverError`.
+ * nothing about the entries and is tried again later as a whole.
  */
 export function refusedForContent(err: unknown): boolean {
-  if (!err || typeof err !== 'object') return false;
-  const e = err as { code?: unknown; driverError?: { code?: unknown } };
-  const code = typeof e.code === 'string' ? e.code : typeof e.driverError?.code === 'string' ? e.driverError.code : undefined;
+  const code = sqlStateOf(err);
   return code !== undefined && /^2[123][0-9A-Z]{3}$/.test(code);
+}
+
+/** The SQLSTATE of a failed query: TypeORM's QueryFailedError carries pg's `code`, and the pg error itself as `driverError`. */
+export function sqlStateOf(err: unknown): string | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { code?: unknown; driverError?: { code?: unknown } };
+  return typeof e.code === 'string' ? e.code : typeof e.driverError?.code === 'string' ? e.driverError.code : undefined;
 }
 
 export interface PartsOutcome<T> {
