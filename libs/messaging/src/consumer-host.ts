@@ -21,7 +21,14 @@ export interface ConsumedMessage<C extends Channel> {
   readonly payload: PayloadOf<C>;
   subject: string;
   streamSeq: number;
+  /** The server's count: every delivery of the message, hand-backs (deferrals) included. */
   deliveryCount: number;
+  /**
+   * The deliveries that were not hand-backs as far as this instance knows: deliveryCount
+   * less the deferrals this instance settled for the message. What a handler weighs a
+   * failure against (a message deferred fifty times has not failed fifty times).
+   */
+  failedDeliveries: number;
   timestampMs: number;
   msgId?: string;
   headers: Record<string, string>;
@@ -95,6 +102,14 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
   private active = true;
   private activated?: { promise: Promise<void>; resolve: () => void };
   private acks: JsMsg[] = [];
+  /**
+   * Per message this instance handed back as deferred (DeferredError, or defer()), how
+   * many times: the server counts every delivery, hand-backs included, so settlement
+   * weighs a failure against the deliveries less these. Only this instance's deferrals
+   * are known (one deferred on another replica counts as a delivery here: the old,
+   * stricter count); bounded, the oldest forgotten first.
+   */
+  private readonly deferrals = new Map<string, number>();
   private heartbeat?: NodeJS.Timeout;
   private readonly stats: InstanceStats;
 
@@ -372,6 +387,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       subject: m.subject,
       streamSeq: info.streamSequence,
       deliveryCount: info.deliveryCount,
+      failedDeliveries: this.failedDeliveries(m),
       timestampMs: Math.floor(info.timestampNanos / 1e6),
       msgId: m.headers?.get(HEADERS.msgId) || undefined,
       get correlationId() {
@@ -408,6 +424,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       if (deferred.size === 0) {
         this.counted(reg, batch);
         for (const m of batch) this.ack(m);
+        if (this.deferrals.size > 0) for (const m of batch) this.deferrals.delete(deferralKey(m));
         return;
       }
       for (const m of batch) await this.settleMessage(reg, m, deferred.get(m));
@@ -467,8 +484,25 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     if (again > 0) this.stats.count(`redelivered.${reg.spec.durable}`, again);
   }
 
+  /** The message's deliveries less the deferrals this instance settled for it. */
+  private failedDeliveries(m: JsMsg): number {
+    if (this.deferrals.size === 0) return m.info.deliveryCount;
+    return Math.max(1, m.info.deliveryCount - (this.deferrals.get(deferralKey(m)) ?? 0));
+  }
+
+  /** Remembers one more deferral of the message (the oldest remembered one forgotten past MAX_DEFERRALS_KEPT). */
+  private deferred(m: JsMsg): void {
+    const key = deferralKey(m);
+    const n = (this.deferrals.get(key) ?? 0) + 1;
+    this.deferrals.delete(key);
+    this.deferrals.set(key, n);
+    if (this.deferrals.size > MAX_DEFERRALS_KEPT) this.deferrals.delete(this.deferrals.keys().next().value as string);
+  }
+
   private async settleMessage(reg: Registration, m: JsMsg, error: unknown): Promise<void> {
-    const s = settle(error, m.info.deliveryCount, reg.policy);
+    const s = settle(error, this.failedDeliveries(m), reg.policy);
+    // Settled for good (acked, or dead-lettered below): its deferrals need no remembering.
+    if (this.deferrals.size > 0 && s.kind !== 'nak') this.deferrals.delete(deferralKey(m));
     if (s.kind === 'ack') {
       this.counted(reg, [m]);
       this.ack(m);
@@ -482,6 +516,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         { durable: reg.spec.durable, seq: m.seq, delivery: m.info.deliveryCount, delayMs: s.delayMs, err: (error as Error)?.message ?? String(error), ...correlationOf(m) },
         'handler failed; will retry',
       );
+      if (error instanceof DeferredError) this.deferred(m);
       m.nak(s.delayMs);
       return;
     }
@@ -503,6 +538,14 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       m.nak(5000);
     }
   }
+}
+
+/** At most this many deferred messages are remembered per instance (about 100 bytes each). */
+export const MAX_DEFERRALS_KEPT = 100_000;
+
+/** A message's identity across its deliveries: its consumer and stream sequence. */
+function deferralKey(m: JsMsg): string {
+  return `${m.info.consumer}/${m.info.streamSequence}`;
 }
 
 /** The correlation id a message names (Hookline-Correlation-Id), if any. */

@@ -16,7 +16,9 @@ export class PoisonMessageError extends Error {
 
 /**
  * Not now, and not the message's fault (its receiver is busy): nak with a delay that
- * never counts toward dead-lettering, however often it happens.
+ * never counts toward dead-lettering, however often it happens (ConsumerHost weighs a
+ * later failure against the deliveries less the deferrals it settled; one deferred by
+ * another replica counts there as an ordinary delivery).
  */
 export class DeferredError extends Error {
   constructor(message: string, readonly delayMs: number) {

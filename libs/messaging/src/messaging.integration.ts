@@ -270,31 +270,36 @@ describe('messaging against nats-server', () => {
     }
   });
 
-  it('a batch handler can leave one message for later: it comes back after its delay, the others are acked, and waiting never dead-letters it', async () => {
+  it('a batch handler can leave one message for later: it comes back after its delay, the others are acked, and waiting never counts toward dead-lettering', async () => {
     const { client, publisher, host } = await messagingFor(nats.url);
     const spec = consumerSpec('c-defer', 't.events.defer');
     await ensureConsumer(client.jsm, spec);
-    const seen: { n: number; delivery: number; at: number }[] = [];
+    const seen: { n: number; delivery: number; failed: number; at: number }[] = [];
     host.registerBatch(spec, 'host-event', async (msgs) => {
       for (const m of msgs) {
         const n = (m.payload as unknown as { n: number }).n;
-        seen.push({ n, delivery: m.deliveryCount, at: Date.now() });
-        // 2 waits for more deliveries than the consumer's maxDeliver (3) allows a failure.
+        seen.push({ n, delivery: m.deliveryCount, failed: m.failedDeliveries, at: Date.now() });
+        // 2 waits for more deliveries than the consumer's maxDeliver (3) allows a failure,
+        // then fails once: counted by the server's deliveries (4) it would be dead-lettered.
         if (n === 2 && m.deliveryCount < 4) m.defer(200, 'not yet');
+        if (n === 2 && m.deliveryCount === 4) throw new Error('a transient failure after the waits');
       }
     }, { maxBatch: 10, maxWaitMs: 100, concurrency: 1, gather: true });
     host.onApplicationBootstrap();
     try {
       for (let n = 1; n <= 3; n++) await publisher.publishRaw('t.events.defer', JSON.stringify({ n }), { msgId: `defer-${n}` });
-      await until('2 handled a fourth time', () => seen.some((s) => s.n === 2 && s.delivery === 4), 20_000);
+      await until('2 handled a fifth time', () => seen.some((s) => s.n === 2 && s.delivery === 5), 20_000);
       await until('every message settled', async () => {
         const info = await client.jsm.consumers.info(stream.name, 'c-defer');
         return info.num_ack_pending === 0 && info.num_pending === 0;
       });
       assert.deepEqual(seen.filter((s) => s.n !== 2).map((s) => [s.n, s.delivery]), [[1, 1], [3, 1]], 'the others were acked the first time');
       const twos = seen.filter((s) => s.n === 2);
-      assert.deepEqual(twos.map((s) => s.delivery), [1, 2, 3, 4]);
-      for (let i = 1; i < twos.length; i++) assert.ok(twos[i].at - twos[i - 1].at >= 150, `handed back with its delay (${twos[i].at - twos[i - 1].at} ms)`);
+      assert.deepEqual([...new Set(twos.map((s) => s.delivery))], [1, 2, 3, 4, 5]);
+      const fourth = twos.filter((s) => s.delivery === 4);
+      assert.ok(fourth.length > 0 && fourth.every((s) => s.failed === 1), 'after three waits, the fourth delivery is its first that can fail');
+      assert.equal(twos.find((s) => s.delivery === 5)?.failed, 2);
+      for (let i = 1; i < 4; i++) assert.ok(twos[i].at - twos[i - 1].at >= 150, `handed back with its delay (${twos[i].at - twos[i - 1].at} ms)`);
       const dl = await client.jsm.streams.info('HOOKLINE_DEADLETTER', { subjects_filter: '>' });
       assert.equal(dl.state.subjects?.['hookline.dlq.c-defer'], undefined, 'nothing dead-lettered');
     } finally {

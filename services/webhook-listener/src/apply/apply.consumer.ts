@@ -114,7 +114,7 @@ export class ApplyConsumer implements OnModuleInit {
     try {
       await this.applyBatch(msgs);
     } catch (err) {
-      if (msgs.length !== 1 || !refusedForPostgres(err, msgs[0].deliveryCount)) throw err;
+      if (msgs.length !== 1 || !refusedForPostgres(err, msgs[0].failedDeliveries)) throw err;
       const why = `not applied: PostgreSQL refused it: ${(err as Error).message}`.slice(0, 1000);
       await this.logRefused(msgs[0], why);
       throw new PoisonMessageError(why);
