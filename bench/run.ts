@@ -44,6 +44,7 @@ const IDLE_AFTER_READY_MS = 30_000;
 async function step(name: string, o: BenchOptions, results: Results, fn: () => Promise<void>): Promise<void> {
   if (o.skip.has(name)) return;
   const started = nowMs();
+  const firstError = results.errors.length;
   console.log(`[bench] ${name}…`);
   try {
     await fn();
@@ -51,6 +52,8 @@ async function step(name: string, o: BenchOptions, results: Results, fn: () => P
     results.errors.push(`${name}: ${(err as Error).stack ?? String(err)}`);
     console.error(`[bench] ${name} failed: ${(err as Error).message}`);
   }
+  // The errors this step recorded make the targets that read it MISS (report.ts).
+  results.attribute(name, firstError);
   console.log(`[bench] ${name} took ${((nowMs() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -161,6 +164,7 @@ async function main(): Promise<void> {
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
     pgStatementsMethod: pgMethod,
     errors: results.errors,
+    errorSteps: results.errors.map((_, i) => results.errorSteps[i] ?? null),
     ...(profiles.length > 0 ? { profiles } : {}),
   };
   console.log(`\nHookline benchmarks — ${machineLine(m)}\n`);

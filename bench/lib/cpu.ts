@@ -86,6 +86,22 @@ export function cpuDelta(before: CpuSample, after: CpuSample): CpuSample {
   return out;
 }
 
+/**
+ * CPU milliseconds per operation, each group's and in all, unrounded. With no operation, or
+ * no sample at all (no /proc), the figures are NaN, never 0: nothing measured is no cost.
+ */
+export function perOp(seconds: CpuSample, ops: number): { msPerOp: CpuSample; totalMs: number } {
+  const msPerOp: CpuSample = {};
+  for (const [k, v] of Object.entries(seconds)) msPerOp[k] = ops > 0 ? (v * 1000) / ops : NaN;
+  return { msPerOp, totalMs: totalMs(msPerOp) };
+}
+
+/** The sum of per-operation figures: NaN when there are none or any of them is NaN. */
+export function totalMs(msPerOp: CpuSample): number {
+  const values = Object.values(msPerOp);
+  return values.length === 0 ? NaN : values.reduce((a, v) => a + v, 0);
+}
+
 /** The pid of the process listening with this command line fragment (nats-server on its port). */
 export function findPid(fragments: string[]): number | undefined {
   if (!existsSync('/proc')) return undefined;

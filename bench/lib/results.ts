@@ -21,6 +21,7 @@ export interface Target {
   threshold: number;
   unit: string;
   pass: boolean;
+  /** Why a MISS is one whatever the figure: missing or partial data, or errors in a scenario it reads. */
   why?: string;
 }
 
@@ -48,12 +49,24 @@ export interface RunResult {
   loadAverageAtEnd: number[];
   pgStatementsMethod?: string;
   errors: string[];
+  /** The bench step each error was recorded in, index for index with `errors` (null: outside any step). */
+  errorSteps?: (string | null)[];
   profiles?: unknown[];
+}
+
+/**
+ * A row's own word on its data, spread into its `extra`: `complete: false` (with why) makes
+ * every target that reads the row a MISS, whatever its value.
+ */
+export function completeness(complete: boolean, why: () => string): { complete: boolean; incomplete?: string } {
+  return complete ? { complete } : { complete, incomplete: why() };
 }
 
 export class Results {
   readonly rows: Row[] = [];
   readonly errors: string[] = [];
+  /** The bench step (scenario) that recorded each error, index for index with `errors`; undefined: none did. */
+  readonly errorSteps: (string | undefined)[] = [];
 
   add(row: Row): Row {
     this.rows.push(row);
@@ -61,6 +74,19 @@ export class Results {
     const r = ratio !== undefined ? `  (${ratio.toFixed(2)}x ${row.ratioTo})` : '';
     console.log(`[bench]   ${row.label}: ${formatValue(row.value, row.unit)}${r}${row.note ? `  — ${row.note}` : ''}`);
     return row;
+  }
+
+  /** Files the errors recorded since index `from` under `step`. */
+  attribute(step: string, from: number): void {
+    for (let i = from; i < this.errors.length; i++) this.errorSteps[i] = step;
+  }
+
+  /** The errors a target reading these steps must count: theirs, and any no step claims (it could be anyone's). */
+  errorsFor(steps: readonly string[]): string[] {
+    return this.errors.filter((_, i) => {
+      const step = this.errorSteps[i];
+      return step === undefined || steps.includes(step);
+    });
   }
 
   get(id: string): Row | undefined {

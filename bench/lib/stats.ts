@@ -6,6 +6,11 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[rank];
 }
 
+/** The raw percentile of unsorted values, for a verdict (summarize's figures are rounded for display). */
+export function percentileOf(values: ArrayLike<number>, p: number): number {
+  return percentile(Float64Array.from(values).sort(), p);
+}
+
 export interface LatencySummary {
   samples: number;
   p50: number;
@@ -29,8 +34,9 @@ export function summarize(values: ArrayLike<number>): LatencySummary {
   };
 }
 
+/** Per second, unrounded: rows keep raw figures for the verdicts; the tables round them. */
 export function rate(count: number, ms: number): number {
-  return ms > 0 ? Math.round((count / ms) * 1000 * 10) / 10 : 0;
+  return ms > 0 ? (count / ms) * 1000 : 0;
 }
 
 export function round(v: number, digits = 2): number {

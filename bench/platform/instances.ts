@@ -233,3 +233,5 @@ export function launcherMemory(gateway: Pick<Gateway, 'kind' | 'pids'>, launcher
 }
 
 export const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+/** Unrounded MB (MiB), for a row's value: a target compares it raw, the tables round it. */
+export const mib = (bytes: number) => bytes / 1024 / 1024;

@@ -20,9 +20,9 @@ import { nowMs } from '../lib/clock';
 import { closedLoop } from '../lib/load';
 import { eventData } from '../lib/payload';
 import type { Results } from '../lib/results';
-import { rate } from '../lib/stats';
+import { rate, round } from '../lib/stats';
 import { platformQuiet } from './bench-stack';
-import { mb, pssOfTree, rssOf, rssOfAll } from './instances';
+import { mb, mib, pssOfTree, rssOf, rssOfAll } from './instances';
 
 interface StatusProcess {
   name: string;
@@ -201,7 +201,7 @@ export async function deliverThroughNpmStart(httpPort: number, natsPort: number,
     const seconds = (nowMs() - started) / 1000;
     const jsm = await jetstreamManager(nc);
     if (!(await platformQuiet(jsm, 60_000))) throw new Error('npm start load: the platform was not caught up 60 s after the last webhook arrived');
-    return { delivered: receiver.received(), seconds, rate: rate(sent.ops, seconds * 1000) };
+    return { delivered: receiver.received(), seconds, rate: round(rate(sent.ops, seconds * 1000), 1) };
   } finally {
     await nc.close();
     await pool.close();
@@ -238,7 +238,7 @@ export async function npmStartMemory(results: Results, idleMs: number): Promise<
       id: 'platform.memory.npmStart',
       section: 'platform',
       label: 'memory idle under npm start (its launcher and gateway, six services, NATS, PostgreSQL; nothing done yet): the largest service / the whole stack (MB resident; PostgreSQL as PSS)',
-      value: mb(m.servicesMax),
+      value: mib(m.servicesMax),
       unit: 'MB',
       note:
         `stack ${mb(m.total)} MB: ${parts(m.perProcess)}; as PSS (the node binary's pages shared, counted once) ${mb(m.pssTotal)} MB: ${parts(m.pssPerProcess)}` +
@@ -257,7 +257,7 @@ export async function npmStartMemory(results: Results, idleMs: number): Promise<
       id: 'platform.memory.npmStart.loaded',
       section: 'platform',
       label: `memory under npm start after delivering ${load.delivered} webhooks through it (POST /v1/events via its gateway, one receiver on loopback, at most ${NPM_START_LOAD.concurrency} events outstanding until their webhook arrived, as in the delivered scenario; every consumer caught up): the largest service / the whole stack (MB resident; PostgreSQL as PSS)`,
-      value: mb(after.servicesMax),
+      value: mib(after.servicesMax),
       unit: 'MB',
       note:
         `stack ${mb(after.total)} MB: ${parts(after.perProcess)}; as PSS ${mb(after.pssTotal)} MB: ${parts(after.pssPerProcess)}. V8 (MB used/held): ${afterV8}. ` +

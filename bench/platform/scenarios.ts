@@ -4,20 +4,20 @@ import { cpus } from 'node:os';
 import { Pool } from 'undici';
 import { CONSUMERS } from '@hookline/contracts';
 import { nowMs, sleep } from '../lib/clock';
-import { cpuDelta, sampleCpu, sampleMachineCpu, windowCpu, windowCpuText, type CpuSample, type WindowCpu } from '../lib/cpu';
+import { cpuDelta, perOp, sampleCpu, sampleMachineCpu, windowCpu, windowCpuText, type CpuSample, type WindowCpu } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
 import { natsWork, readNatsCounts } from '../lib/nats-varz';
 import { collectOwnGarbage } from '../lib/own-gc';
 import { eventData } from '../lib/payload';
 import type { BenchOptions } from '../lib/options';
 import type { ReceiverFarm } from '../lib/receiver-farm';
-import type { Results } from '../lib/results';
-import { rate, round, summarize } from '../lib/stats';
+import { completeness, type Results } from '../lib/results';
+import { percentileOf, rate, round, summarize } from '../lib/stats';
 import { consumerBacklog, orderHandOuts, type BenchStack } from './bench-stack';
 import { feedWindowed, type FeedResult } from './feed';
 import { backgroundLine, PgStats } from './pg-stats';
 import { awaitReceiversLive, createTenant, type BenchTenant } from './tenant';
-import { gatewayNote, memory, mb, pauseFigures, pausesBetween, pausesIn, pauseText, snapshots, watchOwnSide, workDelta, type Snapshots } from './instances';
+import { gatewayNote, memory, mb, mib, pauseFigures, pausesBetween, pausesIn, pauseText, snapshots, watchOwnSide, workDelta, type Snapshots } from './instances';
 
 export interface Ctx {
   o: BenchOptions;
@@ -27,23 +27,30 @@ export interface Ctx {
   pg: PgStats;
 }
 
-/** CPU seconds per process group from now until end(); printed with the cost per operation. */
-function cpuMeter(ctx: Ctx): { end(ops: number, what: string): { seconds: CpuSample; msPerOp: CpuSample } } {
+/**
+ * CPU seconds per process group from now until end(); printed with the cost per operation.
+ * The figures per operation are raw (NaN with no operation): rounded only where printed.
+ */
+function cpuMeter(ctx: Ctx): { end(ops: number, what: string): { seconds: CpuSample; msPerOp: CpuSample; totalMs: number } } {
   const before = sampleCpu(ctx.b.cpuGroups());
   return {
     end(ops, what) {
       const seconds = cpuDelta(before, sampleCpu(ctx.b.cpuGroups()));
-      const msPerOp: CpuSample = {};
-      for (const [k, v] of Object.entries(seconds)) msPerOp[k] = ops > 0 ? round((v * 1000) / ops, 3) : NaN;
+      const { msPerOp, totalMs } = perOp(seconds, ops);
       const total = Object.values(seconds).reduce((a, b) => a + b, 0);
-      const parts = Object.entries(msPerOp)
-        .sort((a, b) => b[1] - a[1])
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ');
-      console.log(`[bench]     cpu: ${round(total, 1)} s in all, ${ops > 0 ? round((total * 1000) / ops, 2) : NaN} ms per ${what} (${parts})`);
-      return { seconds, msPerOp };
+      console.log(`[bench]     cpu: ${round(total, 1)} s in all, ${round(totalMs, 2)} ms per ${what} (${msText(msPerOp)})`);
+      return { seconds, msPerOp, totalMs };
     },
   };
+}
+
+/** "dispatcher 0.123, nats-server 0.05, …": the heaviest first, `limit` of them. */
+function msText(msPerOp: CpuSample, limit = Infinity): string {
+  return Object.entries(msPerOp)
+    .sort((a, z) => z[1] - a[1])
+    .slice(0, limit)
+    .map(([k, v]) => `${k} ${round(v, 3)}`)
+    .join(', ');
 }
 
 /**
@@ -68,14 +75,19 @@ async function settle(ctx: Ctx, what: string, maxMs = 60_000): Promise<void> {
   if (!(await ctx.b.quiet(maxMs))) ctx.results.errors.push(`the platform was not quiet ${Math.round(maxMs / 1000)} s after ${what}`);
 }
 
-/** Waits until the webhook log has projected every lifecycle event published so far. */
+/**
+ * Waits until the webhook log has projected every lifecycle event published so far, and the
+ * audit log has taken up every event (its last batch belongs to the window being measured).
+ */
 async function logCaughtUp(ctx: Ctx, maxMs: number): Promise<number | undefined> {
+  const consumers = [CONSUMERS.auditDeliveries, CONSUMERS.auditEvents, CONSUMERS.dispatcherOrders, CONSUMERS.dispatcherFirstAttempts];
   const ok = await until(
     async () => {
-      const d = await consumerBacklog(ctx.b.jsm, CONSUMERS.auditDeliveries);
-      const o = await consumerBacklog(ctx.b.jsm, CONSUMERS.dispatcherOrders);
-      const f = await consumerBacklog(ctx.b.jsm, CONSUMERS.dispatcherFirstAttempts);
-      return d.pending === 0 && d.ackPending === 0 && o.pending === 0 && o.ackPending === 0 && f.pending === 0 && f.ackPending === 0;
+      for (const c of consumers) {
+        const b = await consumerBacklog(ctx.b.jsm, c);
+        if (b.pending !== 0 || b.ackPending !== 0) return false;
+      }
+      return true;
     },
     maxMs,
     20,
@@ -166,7 +178,7 @@ export async function memoryRow(ctx: Ctx, id: string, when: string): Promise<voi
     id,
     section: 'platform',
     label: `memory ${when}, the bench's stack, ${ctx.o.compiled ? 'compiled build (as npm start runs it)' : 'TypeScript path (HOOKLINE_RUN_COMPILED=0)'}: the largest service / the whole stack (MB resident; PostgreSQL as PSS; the launcher is the bench process)`,
-    value: mb(m.servicesMax),
+    value: mib(m.servicesMax),
     unit: 'MB',
     note: `stack ${mb(m.total)} MB: ${parts}. V8 (MB used/held): ${inside}`,
     extra: {
@@ -205,7 +217,7 @@ export async function accepted(ctx: Ctx): Promise<void> {
   const cpuA = cpuMeter(ctx);
   const viaGateway = await run('gateway');
   const cpuAccepted = cpuA.end(viaGateway.ops, 'event');
-  const perEvent = round(Object.values(cpuAccepted.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 2);
+  const perEvent = round(cpuAccepted.totalMs, 2);
   results.add({
     id: 'platform.accepted',
     section: 'platform',
@@ -213,8 +225,8 @@ export async function accepted(ctx: Ctx): Promise<void> {
     value: rate(viaGateway.ops, viaGateway.elapsedMs),
     unit: 'events/s',
     ratioTo: 'baseline.js.sequential',
-    note: `${perEvent} ms CPU per event (registry ${cpuAccepted.msPerOp.registry ?? NaN})`,
-    extra: { ...viaGateway, cpu: cpuAccepted },
+    note: `${perEvent} ms CPU per event (registry ${round(cpuAccepted.msPerOp.registry ?? NaN, 3)})`,
+    extra: { ...viaGateway, cpu: cpuAccepted, ...completeness(viaGateway.errors === 0, () => `${viaGateway.errors} of ${viaGateway.ops + viaGateway.errors} requests not answered 202`) },
   });
   if (viaGateway.errors) results.errors.push(`accepted (gateway): ${viaGateway.errors} errors (${viaGateway.firstError})`);
   await settle(ctx, 'accepted events');
@@ -240,6 +252,7 @@ export async function accepted(ctx: Ctx): Promise<void> {
   const to = nowMs();
   const side = await own.stop();
   const at = summarize(times.map((t) => t.ms));
+  const p99 = percentileOf(times.map((t) => t.ms), 99);
   // Where the slowest 1 % were: in few 100 ms windows (stalls) or spread (queueing), and
   // which process paused (GC or otherwise) while they were in flight.
   const slow = times.filter((t) => t.ms >= at.p99);
@@ -256,10 +269,19 @@ export async function accepted(ctx: Ctx): Promise<void> {
     id: 'platform.accepted.p99',
     section: 'platform',
     label: `POST /v1/events -> 202 at ${half}/s (half max), p99`,
-    value: at.p99,
+    value: p99,
     unit: 'ms',
-    note: `p50 ${at.p50} ms, max ${at.max} ms; the slowest 1 % (${slow.length}) started in ${windows} 100 ms windows; bench event loop delay p99 ${benchLoop.p99} ms (max ${benchLoop.max}), ${gatewayNote(side.gateway, side.gatewayLoop)}; pauses >= 10 ms: ${pauseText(pauses, slow.length)}`,
-    extra: { ratePerSec: half, ...at, sent: halfRun.ops, tail: { slow: slow.length, windows, benchLoop, pauses } },
+    note: `p50 ${at.p50} ms, max ${at.max} ms over ${times.length} requests; the slowest 1 % (${slow.length}) started in ${windows} 100 ms windows; bench event loop delay p99 ${benchLoop.p99} ms (max ${benchLoop.max}), ${gatewayNote(side.gateway, side.gatewayLoop)}; pauses >= 10 ms: ${pauseText(pauses, slow.length)}`,
+    // A request that got no 202, or was never sent (too many in flight), is not in the p99: the run is partial.
+    extra: {
+      ratePerSec: half,
+      ...at,
+      sent: halfRun.ops,
+      errors: halfRun.errors,
+      skipped: halfRun.skipped,
+      ...completeness(halfRun.errors === 0 && halfRun.skipped === 0, () => `${halfRun.errors} of ${halfRun.ops + halfRun.errors + halfRun.skipped} requests not answered 202, ${halfRun.skipped} not sent (too many in flight)`),
+      tail: { slow: slow.length, windows, benchLoop, pauses },
+    },
   });
   await settle(ctx, 'accepted events at half load');
   const direct = await run('registry');
@@ -270,7 +292,7 @@ export async function accepted(ctx: Ctx): Promise<void> {
     value: rate(direct.ops, direct.elapsedMs),
     unit: 'events/s',
     ratioTo: 'baseline.js.sequential',
-    extra: { ...direct },
+    extra: { ...direct, ...completeness(direct.errors === 0, () => `${direct.errors} of ${direct.ops + direct.errors} requests not answered 202`) },
   });
   if (direct.errors) results.errors.push(`accepted (direct): ${direct.errors} errors (${direct.firstError})`);
   await settle(ctx, 'accepted events (direct)');
@@ -333,6 +355,11 @@ export async function delivered(ctx: Ctx): Promise<void> {
   const r = feedRow(f, loggedAt);
   if (!f.complete) results.errors.push(`delivered: only ${f.delivered} of ${f.events} deliveries arrived within ${o.scenarioSeconds} s`);
   if (f.publishErrors) results.errors.push(`delivered: ${f.publishErrors} publish errors (${f.firstError})`);
+  if (!loggedAt) results.errors.push('delivered: the log did not catch up within 60 s');
+  // Every figure of the scenario (rate, CPU and statements per delivery) rests on the whole window.
+  const whole = completeness(f.complete && f.publishErrors === 0 && loggedAt !== undefined, () =>
+    [!f.complete ? `${f.events - f.delivered} of ${f.events} deliveries missing` : '', f.publishErrors ? `${f.publishErrors} publish errors` : '', loggedAt ? '' : 'the log did not catch up'].filter(Boolean).join(', '),
+  );
   const sig = checkSignatures(ctx, t, 'delivered');
   results.add({
     id: 'platform.delivered',
@@ -342,9 +369,10 @@ export async function delivered(ctx: Ctx): Promise<void> {
     unit: 'deliveries/s',
     ratioTo: 'baseline.undici',
     note: loggedAt ? undefined : 'the log did not catch up in 60 s',
-    extra: { ...f, ...r, signatures: sig, cpu: cpuUse, orderDeliveries, orderDeliveriesPerDelivery: round(orderDeliveries / Math.max(1, f.delivered), 2), work: Object.fromEntries(work), summary: workSummary(work).figures },
+    extra: { ...f, ...r, signatures: sig, cpu: cpuUse, orderDeliveries, orderDeliveriesPerDelivery: round(orderDeliveries / Math.max(1, f.delivered), 2), work: Object.fromEntries(work), summary: workSummary(work).figures, ...whole },
   });
-  const cpuTotal = Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0);
+  // NaN when nothing was delivered: no deliveries is no figure, not a cost of 0.
+  const cpuTotal = cpuUse.totalMs;
   const queue = results.get('baseline.queue');
   if (queue && r.loggedRate > 0) {
     const queueCpu = queue.extra?.cpuMsPerDelivery as number | undefined;
@@ -352,27 +380,22 @@ export async function delivered(ctx: Ctx): Promise<void> {
       id: 'platform.delivered.vsQueue',
       section: 'platform',
       label: 'delivered webhooks/s against the plain queue worker (baseline.queue, this run)',
-      value: round(r.loggedRate / queue.value, 2),
+      value: r.loggedRate / queue.value,
       unit: 'x',
       note: `${Math.round(r.loggedRate)} against ${Math.round(queue.value)} deliveries/s; CPU per delivery ${round(cpuTotal, 2)} ms against ${queueCpu ?? '?'} ms`,
-      extra: { hookline: r.loggedRate, queue: queue.value, hooklineCpuMs: round(cpuTotal, 2), queueCpuMs: queueCpu },
+      extra: { hookline: r.loggedRate, queue: queue.value, hooklineCpuMs: cpuTotal, queueCpuMs: queueCpu, ...whole },
     });
   }
-  const heaviest = Object.entries(cpuUse.msPerOp)
-    .sort((a, z) => z[1] - a[1])
-    .slice(0, 4)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
   const d = PgStats.delta(before, after);
   results.add({
     id: 'platform.delivered.cpu',
     section: 'platform',
     label: 'CPU per delivered webhook, all processes (bench included)',
-    value: round(cpuTotal, 2),
+    value: cpuTotal,
     unit: 'ms',
     // PostgreSQL's share includes its own background work in the window (left by the scenarios before, often).
-    note: `${heaviest}; at this cost ${cpus().length} idle cores would deliver at most ~${Math.round((cpus().length * 1000) / cpuTotal)}/s; PostgreSQL's own work in the window: ${backgroundLine(d.background)}`,
-    extra: { ...cpuUse, postgresBackground: d.background },
+    note: `${msText(cpuUse.msPerOp, 4)}; at this cost ${cpus().length} idle cores would deliver at most ~${Math.round((cpus().length * 1000) / cpuTotal)}/s; PostgreSQL's own work in the window: ${backgroundLine(d.background)}`,
+    extra: { ...cpuUse, postgresBackground: d.background, ...whole },
   });
   // What the log shows: every delivery succeeded, with its attempt.
   const [row] = await pg.query<{ succeeded: string; attempts: string }>(
@@ -389,10 +412,10 @@ export async function delivered(ctx: Ctx): Promise<void> {
     id: 'platform.pg',
     section: 'platform',
     label: `PostgreSQL statements per delivered webhook (${d.method})`,
-    value: f.delivered > 0 ? round(d.statements / f.delivered, 3) : NaN,
+    value: f.delivered > 0 ? d.statements / f.delivered : NaN,
     unit: d.method === 'pg_stat_statements' ? 'statements' : 'transactions',
     note: `${d.statements} ${d.method === 'pg_stat_statements' ? 'statements' : 'commits'} for ${f.delivered} deliveries; ${d.tupInserted} rows inserted, ${d.tupUpdated} updated`,
-    extra: { ...d, deliveries: f.delivered, logRows: { succeeded: inLog, attempts: Number(row?.attempts ?? 0) } },
+    extra: { ...d, deliveries: f.delivered, logRows: { succeeded: inLog, attempts: Number(row?.attempts ?? 0) }, ...whole },
   });
   if (d.method === 'pg_stat_statements') console.log(`[bench]     executing them took ${Math.round(d.execMs)} ms (${round(d.execMs / Math.max(1, f.delivered), 3)} ms per delivery); calls, ms, WAL:`);
   for (const q of d.top) console.log(`[bench]     ${String(q.calls).padStart(6)} ${String(Math.round(q.ms)).padStart(6)} ms ${(q.walBytes / 1048576).toFixed(1).padStart(6)} MB  ${q.query}`);
@@ -421,9 +444,9 @@ export async function replicas(ctx: Ctx): Promise<void> {
       return fed;
     });
     if (!f.complete) results.errors.push(`replicas: only ${f.delivered} of ${f.events} deliveries arrived within ${o.scenarioSeconds} s`);
+    if (!loggedAt) results.errors.push('replicas: the log did not catch up within 60 s');
     await settle(ctx, 'replicas');
-    const total = round(Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 2);
-    return { f, r: feedRow(f, loggedAt), cpuUse, total, work };
+    return { f, r: feedRow(f, loggedAt), cpuUse, total: cpuUse.totalMs, logged: loggedAt !== undefined, work };
   };
   // Each window comes after as many deliveries as it measures, through the same processes:
   // a new dispatcher's first few thousand deliveries cost up to a fifth more while V8
@@ -451,8 +474,10 @@ export async function replicas(ctx: Ctx): Promise<void> {
   const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
   const oneRate = round(mean(ones.map((w) => w.r.loggedRate)), 1);
   const twoRate = round(mean(twos.map((w) => w.r.loggedRate)), 1);
-  const oneMs = round(mean(ones.map((w) => w.total)), 2);
-  const twoMs = round(mean(twos.map((w) => w.total)), 2);
+  // Raw: the ratio of the two is what the target reads (NaN when a window delivered nothing).
+  const oneMs = mean(ones.map((w) => w.total));
+  const twoMs = mean(twos.map((w) => w.total));
+  const partial = [...ones, ...twos].filter((w) => !w.f.complete || !w.logged).length;
   const attempts = twos
     .flatMap((w) => [...w.work])
     .filter(([k]) => k === 'dispatcher' || k.startsWith('dispatcher#'))
@@ -461,14 +486,15 @@ export async function replicas(ctx: Ctx): Promise<void> {
   const shares = [...attempts].map(([k, n]) => `${k} ${all > 0 ? Math.round((100 * n) / all) : 0}%`).join(', ');
   const inOrder = [ones[0], ...twos, ones[1]].map((w) => w.total);
   const windows = (ws: typeof ones) => ws.map((w) => ({ ...w.f, ...w.r, cpu: w.cpuUse, totalMs: w.total, work: Object.fromEntries(w.work) }));
+  const whole = completeness(partial === 0, () => `${partial} of 4 windows did not deliver fully or the log did not catch up`);
   results.add({
     id: 'platform.replicas.one',
     section: 'platform',
     label: 'delivered webhooks with 1 dispatcher, windows before and after those of the next row (1 event -> 1 receiver, as above)',
     value: oneRate,
     unit: 'deliveries/s',
-    note: `${oneMs} ms CPU per delivery (windows ${ones.map((w) => `${Math.round(w.r.loggedRate)}/s at ${w.total} ms`).join(' and ')})`,
-    extra: { windows: windows(ones) },
+    note: `${round(oneMs, 2)} ms CPU per delivery (windows ${ones.map((w) => `${Math.round(w.r.loggedRate)}/s at ${round(w.total, 2)} ms`).join(' and ')})`,
+    extra: { windows: windows(ones), ...whole },
   });
   results.add({
     id: 'platform.replicas',
@@ -478,7 +504,7 @@ export async function replicas(ctx: Ctx): Promise<void> {
     unit: 'deliveries/s',
     ratioTo: 'platform.replicas.one',
     note: `attempts: ${shares}`,
-    extra: { windows: windows(twos), signatures: checkSignatures(ctx, t, 'replicas') },
+    extra: { windows: windows(twos), signatures: checkSignatures(ctx, t, 'replicas'), ...whole },
   });
   results.add({
     id: 'platform.replicas.cpu',
@@ -486,8 +512,8 @@ export async function replicas(ctx: Ctx): Promise<void> {
     label: 'CPU per delivered webhook with 2 dispatcher replicas, all processes',
     value: twoMs,
     unit: 'ms',
-    note: `${round(twoMs / oneMs, 2)}x the ${oneMs} ms with one (windows one, two, two, one: ${inOrder.join(', ')} ms); ${workSummary(twos[0].work).line}`,
-    extra: { ...twos[0].cpuUse, oneReplicaMs: oneMs, ratio: twoMs / oneMs, windowsMs: inOrder },
+    note: `${round(twoMs / oneMs, 2)}x the ${round(oneMs, 2)} ms with one (windows one, two, two, one: ${inOrder.map((ms) => round(ms, 2)).join(', ')} ms); ${workSummary(twos[0].work).line}`,
+    extra: { ...twos[0].cpuUse, oneReplicaMs: oneMs, ratio: twoMs / oneMs, windowsMs: inOrder, ...whole },
   });
 }
 
@@ -522,23 +548,30 @@ export async function latency(ctx: Ctx): Promise<void> {
     const window = cpuWindow(ctx);
     const measured = await withWork(ctx, async () => {
       const r = await openLoop({ ...opts, durationMs: o.latencySeconds * 1000, maxOps: ratePerSec * o.latencySeconds });
-      await until(() => farm.unique(t.indexes) - base >= r.ops, 30_000, 20);
-      return r;
+      const arrived = await until(() => farm.unique(t.indexes) - base >= r.ops, 30_000, 20);
+      return { ...r, arrived };
     });
     const cpu = window.end();
     const run = measured.value;
+    const received = farm.unique(t.indexes) - base;
     const ack = summarize(acks);
     await farm.recordLatency(false);
     const split = await farm.latencySplit();
     const lat = summarize(split.total);
+    // The p99 is of what arrived: an event that did not (or was never published, or skipped) makes the run partial, a MISS.
+    const p99 = percentileOf(split.total, 99);
+    const scheduled = run.ops + run.errors + run.skipped;
+    const missing = Math.max(0, scheduled - received);
     const tail = tailOf(split.total, split.fromAttempt, measured, cpu);
     console.log(`[bench]     tail: ${tail.line}`);
     const label = feed === 'http' ? 'POST /v1/events' : 'JetStream publish';
     if (run.errors || run.skipped) results.errors.push(`latency (${feed}): ${run.errors} errors, ${run.skipped} skipped (${run.firstError ?? 'too many in flight'})`);
-    const extra = { ratePerSec, feed, sent: run.ops, received: farm.unique(t.indexes) - base, ...lat, publishAck: ack, tail: tail.figures, work: Object.fromEntries(measured.work), ...(cpu ? { cpuWindow: cpu } : {}) };
+    if (!run.arrived) results.errors.push(`latency (${feed}): ${run.ops - received} of ${run.ops} published events did not arrive within 30 s`);
+    const whole = completeness(run.arrived && missing === 0, () => `${missing} of ${scheduled} events missing (${run.errors} not published, ${run.skipped} skipped, ${Math.max(0, run.ops - received)} did not arrive)`);
+    const extra = { ratePerSec, feed, sent: run.ops, received, errors: run.errors, skipped: run.skipped, missing, ...whole, ...lat, publishAck: ack, tail: tail.figures, work: Object.fromEntries(measured.work), ...(cpu ? { cpuWindow: cpu } : {}) };
     const ackWhat = feed === 'http' ? '202' : 'PubAck';
     results.add({ id: `platform.latency.${feed}.p50`, section: 'platform', label: `latency p50, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p50, unit: 'ms', note: `${ackWhat} after ${ack.p50} ms`, extra });
-    results.add({ id: `platform.latency.${feed}.p99`, section: 'platform', label: `latency p99, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: lat.p99, unit: 'ms', note: `${ackWhat} after ${ack.p99} ms; ${tail.line}`, extra });
+    results.add({ id: `platform.latency.${feed}.p99`, section: 'platform', label: `latency p99, ${label} -> receiver at ${ratePerSec}/s (half max)`, value: p99, unit: 'ms', note: `${ackWhat} after ${ack.p99} ms; ${tail.line}`, extra });
     await settle(ctx, `latency (${feed})`);
   }
 }
@@ -600,7 +633,7 @@ export async function fanout(ctx: Ctx): Promise<void> {
     value: r.loggedRate,
     unit: 'deliveries/s',
     ratioTo: 'platform.delivered',
-    note: `${rate(f.events, r.loggedMs ?? r.deliveredMs)} events/s`,
+    note: `${round(rate(f.events, r.loggedMs ?? r.deliveredMs), 1)} events/s`,
     extra: { ...f, ...r, signatures: checkSignatures(ctx, t, 'fan-out'), cpu: cpuUse },
   });
   await settle(ctx, 'fan-out');
@@ -615,6 +648,7 @@ export async function backlog(ctx: Ctx): Promise<void> {
   const base = farm.unique(t.indexes);
   const pub = await closedLoop({ concurrency: o.feed === 'nats' ? 256 : 64, maxOps: o.backlog, maxMs: 180_000, op: (i) => t.publish(i, o.feed) });
   if (pub.errors) results.errors.push(`backlog: ${pub.errors} publish errors (${pub.firstError})`);
+  if (pub.ops < o.backlog) results.errors.push(`backlog: only ${pub.ops} of ${o.backlog} events queued within 180 s`);
   console.log(`[bench]   (queued ${pub.ops} events in ${(pub.elapsedMs / 1000).toFixed(1)} s with the dispatcher stopped)`);
   const orders0 = await orderHandOuts(b.jsm);
   const startAt = nowMs();
@@ -637,6 +671,8 @@ export async function backlog(ctx: Ctx): Promise<void> {
   });
   const orderDeliveries = (await orderHandOuts(b.jsm)) - orders0;
   const handedOut = round(orderDeliveries / Math.max(1, got), 1);
+  // Fully drained: the backlog asked for (o.backlog) was queued, and all of it arrived.
+  const whole = completeness(drained && pub.ops === o.backlog && got >= o.backlog, () => `${got} of ${o.backlog} events delivered (${pub.ops} queued)`);
   console.log(`[bench]     the dispatcher was handed ${orderDeliveries} events and orders (${handedOut} per delivery made; 1 means no hand-backs)`);
   const drainMs = lastAt - readyAt;
   const loggedMs = loggedAt ? loggedAt - readyAt : undefined;
@@ -648,8 +684,8 @@ export async function backlog(ctx: Ctx): Promise<void> {
     value: loggedMs ? rate(got, loggedMs) : rate(got, drainMs),
     unit: 'deliveries/s',
     ratioTo: 'platform.delivered',
-    note: `${drained ? 'drained' : 'NOT drained'} in ${(drainMs / 1000).toFixed(1)} s after the dispatcher was ready (start took ${((readyAt - startAt) / 1000).toFixed(1)} s); ${handedOut} hand-outs (events, orders) and ${round(Object.values(cpuUse.msPerOp).reduce((a, v) => a + (Number.isFinite(v) ? v : 0), 0), 1)} ms CPU per delivery`,
-    extra: { queued: pub.ops, delivered: got, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, orderDeliveries, orderDeliveriesPerDelivery: handedOut, signatures: checkSignatures(ctx, t, 'backlog'), cpu: cpuUse, work: Object.fromEntries(work), summary: workSummary(work).figures },
+    note: `${drained ? 'drained' : 'NOT drained'} in ${(drainMs / 1000).toFixed(1)} s after the dispatcher was ready (start took ${((readyAt - startAt) / 1000).toFixed(1)} s); ${handedOut} hand-outs (events, orders) and ${round(cpuUse.totalMs, 1)} ms CPU per delivery`,
+    extra: { target: o.backlog, queued: pub.ops, delivered: got, ...whole, drainMs, loggedMs, startMs: readyAt - startAt, publishMs: pub.elapsedMs, orderDeliveries, orderDeliveriesPerDelivery: handedOut, signatures: checkSignatures(ctx, t, 'backlog'), cpu: cpuUse, work: Object.fromEntries(work), summary: workSummary(work).figures },
   });
   // Last scenario: what did not drain is stopped with the stack.
   if (drained) await settle(ctx, 'backlog', 120_000);
@@ -715,9 +751,10 @@ export async function isolation(ctx: Ctx): Promise<void> {
     id: 'platform.isolation',
     section: 'platform',
     label: `isolation: healthy receivers' rate, 1 of ${n} hanging vs all ${n} healthy`,
-    value: allPerReceiver > 0 ? round(perReceiver / allPerReceiver, 3) : NaN,
+    value: allPerReceiver > 0 ? perReceiver / allPerReceiver : NaN,
     unit: 'x',
     note: `${hung} requests to the hanging receiver, each held until the deadline`,
+    extra: completeness(all.complete && f.complete, () => `${all.complete ? '' : `all healthy: ${all.events * n - all.delivered} of ${all.events * n} deliveries missing; `}${f.complete ? '' : `one hanging: ${f.events * (n - 1) - f.delivered} of ${f.events * (n - 1)} healthy deliveries missing`}`.replace(/; $/, '')),
   });
   // Let the hanging receiver answer again, and delete it: its orders parked for later are
   // cancelled now instead of being released into the scenarios that follow.
