@@ -477,6 +477,51 @@ describe('inbound webhook listeners', () => {
       assertProblem(await stack.operator.put(`/v1/listeners/${l.id}/structure?tenant=${TENANT}`, { structure: narrower }), 409, 'structure.tables[0].columns');
     });
 
+    it('a field keeps its shape: a column does not become a table (409 naming it; a new sample proposes no such table, with a warning)', async () => {
+      const l = await createListener(stack.operator, TENANT, serviceId, { name: 'reshaped', sample: { id: 1, tags: 'x' } });
+      const gen = await stack.operator.post('/v1/listeners/generate-tables', { tenant: TENANT, listenerId: l.id, sample: { id: 1, tags: [{ k: 'a' }] }, baseName: 'reshaped' });
+      assert.equal(gen.status, 200, gen.text);
+      assert.deepEqual(gen.body.structure.tables.map((t: { name: string }) => t.name), ['reshaped']);
+      assert.ok(gen.body.warnings.some((w: string) => /tags in reshaped: not made a table/.test(w)), JSON.stringify(gen.body.warnings));
+      const forced = JSON.parse(JSON.stringify(gen.body.structure));
+      forced.tables.push({ name: 'reshaped_tags', parent: 'reshaped', path: ['tags'], columns: [{ name: 'k', source: ['k'], type: 'text' }], keyColumns: ['_root_id'], positionColumns: ['_pos1'] });
+      assertProblem(await stack.operator.put(`/v1/listeners/${l.id}/structure?tenant=${TENANT}`, { structure: forced }), 409, 'structure.tables[1].path');
+      assert.equal((await send(l, 'POST', JSON.stringify({ id: 2, tags: 'still a value' }))).status, 202, 'what the tables took before, they still take');
+    });
+
+    it('a record accepted just before a migration is applied after it, leaving out a field that did not fit the column it now has', async () => {
+      const l = await createListener(stack.operator, TENANT, serviceId, { name: 'latecount', sample: { id: 1, name: 'a' } });
+      assert.equal((await send(l, 'POST', JSON.stringify({ id: 1, name: 'first' }))).status, 202);
+      await recordsWhen(stack.operator, l, (x) => x.length === 1, 'the first record');
+      // The record's lock is held, so the instance applying the next request waits before mapping it.
+      const db = new Client({ connectionString: stack.databaseUrl });
+      await db.connect();
+      const lockKey = [l.id, JSON.stringify([7])];
+      try {
+        await db.query(`SELECT pg_advisory_lock(hashtextextended($1::uuid::text || '/' || $2, 7))`, lockKey);
+        // "count" is a field the tables ignore: accepted as it is.
+        assert.equal((await send(l, 'POST', JSON.stringify({ id: 7, name: 'late', count: 'lots' }))).status, 202);
+        await eventually('the apply waiting for the record', async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory'`)).rows[0].n > 0, 30_000);
+        const gen = await stack.operator.post('/v1/listeners/generate-tables', { tenant: TENANT, listenerId: l.id, sample: { id: 1, name: 'a', count: 5 }, baseName: 'latecount' });
+        const put = await stack.operator.put(`/v1/listeners/${l.id}/structure?tenant=${TENANT}`, { structure: gen.body.structure });
+        assert.equal(put.status, 200, put.text);
+        assert.deepEqual(put.body.migration, ['add column latecount.count (numeric)']);
+        await recordsWhen(stack.operator, l, (x) => x.length === 1 && 'count' in x[0].row, 'webhook-listener reading the new structure');
+      } finally {
+        await db.query(`SELECT pg_advisory_unlock(hashtextextended($1::uuid::text || '/' || $2, 7))`, lockKey).catch(() => undefined);
+        await db.end();
+      }
+      const rs = await recordsWhen(stack.operator, l, (x) => x.some((r) => r.row.id === 7), 'the record accepted before the migration');
+      const late = rs.find((r) => r.row.id === 7);
+      assert.equal(late?.row.name, 'late');
+      assert.equal(late?.row.count, null, 'the field that does not fit its new column is left out');
+      const logs = await stack.operator.get(`/v1/listener-logs?tenant=${TENANT}&listener=latecount&state=error`);
+      assert.equal(logs.status, 200, logs.text);
+      assert.deepEqual(logs.body.data, [], 'no error logged');
+      // A request sent now is held to the new column.
+      assertProblem(await send(l, 'POST', JSON.stringify({ id: 8, count: 'lots' })), 400, 'body.count');
+    });
+
     it('hostile keys become quoted, normalised names in the tenant schema only, and their data round-trips', async () => {
       const db = new Client({ connectionString: stack.databaseUrl });
       await db.connect();

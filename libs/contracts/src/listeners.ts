@@ -206,6 +206,24 @@ export interface ListenerIngestMessage {
   acceptedAt: string;
   /** The request's log entry, on the first record's message only. */
   log?: ListenerRequestLog;
+  /**
+   * The structure the record was checked against (structureFingerprint): the apply, seeing
+   * another one, knows the tables changed in between (absent from messages of versions
+   * before it: treated as such a change).
+   */
+  structure?: string;
+}
+
+const fingerprints = new WeakMap<ListenerStructure, string>();
+
+/** A short digest of a structure (its JSON), computed once per structure object a view holds. */
+export function structureFingerprint(s: ListenerStructure): string {
+  let f = fingerprints.get(s);
+  if (f === undefined) {
+    f = hash('sha256', JSON.stringify(s), 'base64url').slice(0, 16);
+    fingerprints.set(s, f);
+  }
+  return f;
 }
 
 /** The record's identity in subjects and version rows: its key values as JSON, in primary key order. */

@@ -232,6 +232,16 @@ describe('mergeStructures', () => {
     assert.deepEqual(planMigration(a, m).conflicts, []);
     assert.deepEqual(warnings, []);
   });
+  it('keeps the shape of a field the tables read already, with a warning: a value does not become a table or an object, nor a table an object', () => {
+    const a = generateStructure({ baseName: 'o', sample: { id: 1, tags: 'x', meta: 'm', lines: [{ sku: 'a' }] } }).structure;
+    const b = generateStructure({ baseName: 'o', sample: { id: 1, tags: [{ k: 'a' }], meta: { a: 1 }, lines: { count: 2 }, other: [{ z: 1 }] } }).structure;
+    const { structure: m, warnings } = mergeStructures(a, b);
+    assert.deepEqual(cols(m), { id: 'numeric', tags: 'text', meta: 'text' });
+    assert.deepEqual(m.tables.map((t) => t.name), ['o', 'o_lines', 'o_other']);
+    assert.deepEqual(planMigration(a, m).conflicts, []);
+    assert.equal(warnings.length, 3, warnings.join('\n'));
+    assert.match(warnings.join('\n'), /tags in o: not made a table \(field tags is stored in column o\.tags as a value/);
+  });
 });
 
 describe('generateStructure: fuzzed samples (fast-check)', () => {

@@ -7,6 +7,7 @@
 import { COLUMN_TYPES, LAST_MODIFIED_COLUMN, type ColumnSpec, type ColumnType, type ListenerStructure, type TableSpec } from '@hookline/contracts';
 import { describePath, getAt, isPlainObject, parsePath } from './json-path';
 import { columnAllocator, NameAllocator, nameFromPath, normalizeKey } from './names';
+import { shapeChange } from './migration';
 import { isIsoDateTime } from './pg-limits';
 import { TableInputError, type FieldProblem } from './problems';
 import { validateStructure } from './structure-rules';
@@ -253,6 +254,12 @@ export function mergeStructures(current: ListenerStructure, proposed: ListenerSt
     const t = out.tables.find((c) => (p.parent === null ? c.parent === null : c.parent === parentName && samePath(c.path, p.path)));
     if (!t) {
       const parent = out.tables.find((c) => c.name === parentName) as TableSpec;
+      // A field the tables read already in another shape keeps it (planMigration would refuse the change).
+      const reshaped = shapeChange(parent, out.tables.filter((c) => c.parent === parent.name), { table: p.path });
+      if (reshaped) {
+        warnings.push(`${describePath(p.path)} in ${parent.name}: not made a table (${reshaped})`);
+        continue;
+      }
       const level = (parent.positionColumns?.length ?? 0) + 1;
       const names = columnAllocator();
       const added: TableSpec = {
@@ -272,7 +279,9 @@ export function mergeStructures(current: ListenerStructure, proposed: ListenerSt
     const names = columnAllocator(t.columns.map((c) => c.name).concat(reservedOf(t)));
     for (const c of p.columns) {
       const have = t.columns.find((x) => samePath(x.source, c.source));
-      if (!have) t.columns.push({ ...c, name: names.allocate(c.name) });
+      const reshaped = have ? undefined : shapeChange(t, out.tables.filter((x) => x.parent === t.name), { column: c.source });
+      if (reshaped) warnings.push(`${describePath(c.source)} in ${t.name}: not made a column (${reshaped})`);
+      else if (!have) t.columns.push({ ...c, name: names.allocate(c.name) });
       else if (have.type !== c.type && have.type !== 'jsonb' && have.type !== 'text') {
         warnings.push(`${describePath(c.source)} in ${t.name}: the new sample has ${c.type}, the column stays ${have.type} (change it to text or jsonb to widen it)`);
       }

@@ -30,7 +30,20 @@ describe('planMigration', () => {
     ['reading another field into a column', (s) => (s.tables[0].columns[1].source = ['other']), 'structure.tables[0].columns[1].source'],
     ['renaming the root table', (s) => (s.tables[0].name = 'orders2'), 'structure.tables[0].name'],
     ['moving the root path', (s) => (s.rootPath = ['data']), 'structure.rootPath'],
+    // A field's shape: what the tables accept now must still fit after the change.
+    ['a table where a column reads a value', (s) => s.tables.push({ name: 'orders_title', parent: 'orders', path: ['title'], columns: [{ name: 'k', source: ['k'], type: 'text' }], keyColumns: ['_root_id'], positionColumns: ['_pos1'] }), 'structure.tables[2].path'],
+    ['a column under a field a column reads as a value', (s) => s.tables[0].columns.push({ name: 'title_x', source: ['title', 'x'], type: 'text' }), 'structure.tables[0].columns[2].source'],
+    ['a column reading a table\'s array', (s) => s.tables[0].columns.push({ name: 'lines', source: ['lines'], type: 'jsonb' }), 'structure.tables[0].columns[2].source'],
+    ['a column under a table\'s array', (s) => s.tables[0].columns.push({ name: 'lines_sku', source: ['lines', 'sku'], type: 'text' }), 'structure.tables[0].columns[2].source'],
   ];
+  it('a column or a table under a new object field fits', () => {
+    const next = copy(base);
+    next.tables[0].columns.push({ name: 'meta_a', source: ['meta', 'a'], type: 'text' });
+    next.tables.push({ name: 'orders_meta_tags', parent: 'orders', path: ['meta', 'tags'], columns: [{ name: 'k', source: ['k'], type: 'text' }], keyColumns: ['_root_id'], positionColumns: ['_pos1'] });
+    const plan = planMigration(base, next);
+    assert.deepEqual(plan.conflicts, []);
+    assert.deepEqual(plan.ops.map(describeOp), ['add column orders.meta_a (text)', 'create table orders_meta_tags']);
+  });
   for (const [name, change, field] of conflicts) {
     it(`refuses ${name}`, () => {
       const next = copy(base);

@@ -1,6 +1,10 @@
 // Changing a listener's structure is a migration of its tables that keeps the data:
 // tables and columns may be added, and a column may be widened to text or jsonb; nothing
-// is dropped, renamed or re-keyed (each such change is a conflict naming the field).
+// is dropped, renamed or re-keyed (each such change is a conflict naming the field). Nor
+// may a field change its shape: a value the tables store as a column cannot become an
+// object or an array of rows, nor an array of rows an object, since every request the
+// tables accept now would be refused after the change (and those accepted a moment before
+// could no longer be stored whole).
 import type { ColumnSpec, ColumnType, ListenerStructure, TableSpec } from '@hookline/contracts';
 import type { FieldProblem } from './problems';
 
@@ -16,6 +20,33 @@ export interface MigrationPlan {
 }
 
 const same = (a: readonly string[] | undefined, b: readonly string[] | undefined) => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+
+/** Whether `prefix` is a prefix of `path` (equal included when `orEqual`). */
+function startsWith(path: readonly string[], prefix: readonly string[], orEqual: boolean): boolean {
+  if (prefix.length > path.length || (!orEqual && prefix.length === path.length)) return false;
+  return prefix.every((k, i) => path[i] === k);
+}
+
+const dotted = (path: readonly string[]) => path.join('.');
+
+/**
+ * Where something added to a table (a column reading `source`, or a child table at `path`)
+ * would need a different shape of a field its table reads already: a column's value where
+ * an object or an array would now be needed, or a child table's array where an object
+ * would. Undefined when it fits.
+ */
+export function shapeChange(old: TableSpec, children: readonly TableSpec[], added: { column?: string[]; table?: string[] }): string | undefined {
+  const path = added.column ?? added.table ?? [];
+  for (const c of old.columns) {
+    if (c.source.length > 0 && startsWith(path, c.source, added.table !== undefined)) {
+      return `field ${dotted(c.source)} is stored in column ${old.name}.${c.name} as a value; it cannot become ${added.table ? 'an array of rows' : 'an object'}`;
+    }
+  }
+  for (const t of children) {
+    if (startsWith(path, t.path, added.column !== undefined)) return `field ${dotted(t.path)} holds the rows of table ${t.name}; it cannot become ${added.table ? 'another table' : 'an object or a value'}`;
+  }
+  return undefined;
+}
 
 /** What turns the tables of `from` (null: none yet) into those of `to`. */
 export function planMigration(from: ListenerStructure | null, to: ListenerStructure): MigrationPlan {
@@ -49,9 +80,21 @@ export function planMigration(from: ListenerStructure | null, to: ListenerStruct
         else conflicts.push({ field: `structure.tables[${i}].columns[${j}].type`, message: `column ${c.name} can only be widened (to text or jsonb), not changed from ${c.type} to ${n.type}` });
       }
     }
-    for (const n of t.columns) if (!old.columns.some((c) => c.name === n.name)) ops.push({ op: 'add-column', table: t.name, column: n });
+    const oldChildren = from.tables.filter((c) => c.parent === old.name);
+    t.columns.forEach((n, j) => {
+      if (old.columns.some((c) => c.name === n.name)) return;
+      const why = shapeChange(old, oldChildren, { column: n.source });
+      if (why) conflicts.push({ field: `structure.tables[${i}].columns[${j}].source`, message: why });
+      else ops.push({ op: 'add-column', table: t.name, column: n });
+    });
   }
-  for (const t of to.tables) if (!from.tables.some((o) => o.name === t.name)) ops.push({ op: 'create-table', table: t });
+  to.tables.forEach((t, i) => {
+    if (from.tables.some((o) => o.name === t.name)) return;
+    const parent = from.tables.find((o) => o.name === t.parent);
+    const why = parent ? shapeChange(parent, from.tables.filter((c) => c.parent === parent.name), { table: t.path }) : undefined;
+    if (why) conflicts.push({ field: `structure.tables[${i}].path`, message: why });
+    else ops.push({ op: 'create-table', table: t });
+  });
   return { ops, conflicts };
 }
 

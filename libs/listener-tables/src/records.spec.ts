@@ -152,6 +152,22 @@ describe('mapRecord: upsert', () => {
       if (!r.ok) assert.deepEqual(r.problems.map((p) => p.field), fields);
     });
   }
+  it('leniently (a record accepted under an earlier structure), leaves out what does not fit instead of refusing it; the key must still fit', () => {
+    const record = { id: 1, title: 't', paid: 'yes', customer: 'Ada', lines: [{ sku: 'a', opts: 'none' }, 'b', { sku: { x: 1 } }], meta: { a: 2 } };
+    const r = mapRecord(structure, record, 'upsert', 'body', { lenient: true });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(plain(r.rows.root), { id: 1, title: 't', paid: null, at: null, meta_a: 2, customer_name: null, customer_city: null });
+    assert.deepEqual(plain(r.rows.children.get('orders_lines')), [
+      { _root_id: 1, _pos1: 1, sku: 'a' },
+      { _root_id: 1, _pos1: 3, sku: null },
+    ]);
+    assert.deepEqual(plain(r.rows.children.get('orders_lines_opts')), []);
+    const patch = mapRecord(structure, { id: 1, title: 'u', paid: 'yes' }, 'patch', 'body', { lenient: true });
+    assert.ok(patch.ok);
+    assert.deepEqual(plain(patch.rows.root), { id: 1, title: 'u' }, 'a patch leaves a misfit column as it is');
+    const noKey = mapRecord(structure, { title: 'x' }, 'upsert', 'body', { lenient: true });
+    assert.equal(noKey.ok, false);
+  });
   it('treats __proto__ and constructor keys as data', () => {
     const s = generateStructure({ baseName: 'p', sample: JSON.parse('{"id":1,"__proto__":{"x":"a"},"constructor":"c"}') }).structure;
     const r = mapRecord(s, JSON.parse('{"id":2,"__proto__":{"x":"polluted?"},"constructor":"ACME"}'), 'upsert', 'body');

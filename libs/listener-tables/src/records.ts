@@ -224,7 +224,16 @@ function valueAt(obj: Row, source: readonly string[]): Lookup {
   return { state: 'value', value: cur };
 }
 
-function mapColumns(t: TableSpec, obj: Row, field: string, patch: boolean, row: Row, problems: FieldProblem[]): void {
+/**
+ * Lenient mapping (MapOptions.lenient): a value that does not fit its column is written as
+ * null (left as it is by a patch), and a table's array that is not one of objects gives no
+ * rows (elements that are not objects are skipped), instead of a problem each.
+ */
+function misfit(col: ColumnSpec, patch: boolean, row: Row): void {
+  if (!patch) row[col.name] = null;
+}
+
+function mapColumns(t: TableSpec, obj: Row, field: string, patch: boolean, row: Row, problems: FieldProblem[], lenient = false): void {
   for (const col of t.columns) {
     if (col.source.length === 0) {
       // A table of arrays whose elements have no scalar fields keeps each element whole.
@@ -243,19 +252,25 @@ function mapColumns(t: TableSpec, obj: Row, field: string, patch: boolean, row: 
         row[col.name] = null;
         continue;
       }
+      if (lenient) {
+        misfit(col, patch, row);
+        continue;
+      }
       const at = `${field}.${describePath(v.at)}`;
       if (!problems.some((p) => p.field === at)) problems.push({ field: at, message: `must be an object, got ${kindOf(v.value)}` });
       continue;
     }
     const c = coerce(col.type, v.value);
     if (!c.ok) {
-      problems.push({ field: f, message: c.message });
+      if (lenient) misfit(col, patch, row);
+      else problems.push({ field: f, message: c.message });
       continue;
     }
     if (col.type === 'jsonb') {
       const bad = unstorableValue(c.value, f);
       if (bad) {
-        problems.push({ field: bad.path, message: bad.message });
+        if (lenient) misfit(col, patch, row);
+        else problems.push({ field: bad.path, message: bad.message });
         continue;
       }
     }
@@ -299,7 +314,15 @@ function rowSizeProblem(structure: ListenerStructure, t: TableSpec, row: Row, pa
   return `makes a row of about ${bytes} bytes in table ${t.name}; PostgreSQL stores at most ${MAX_ROW_BYTES} bytes per row, even with long values moved out of it (18 bytes each remain): send fewer fields`;
 }
 
-function childRows(structure: ListenerStructure, table: TableSpec, parents: { obj: Row; positions: number[]; field: string }[], key: Record<string, KeyValue>, out: Map<string, Row[]>, problems: FieldProblem[]): void {
+function childRows(
+  structure: ListenerStructure,
+  table: TableSpec,
+  parents: { obj: Row; positions: number[]; field: string }[],
+  key: Record<string, KeyValue>,
+  out: Map<string, Row[]>,
+  problems: FieldProblem[],
+  lenient = false,
+): void {
   const rows: Row[] = out.get(table.name) ?? [];
   out.set(table.name, rows);
   const elements: { obj: Row; positions: number[]; field: string }[] = [];
@@ -308,27 +331,27 @@ function childRows(structure: ListenerStructure, table: TableSpec, parents: { ob
     const f = `${p.field}.${describePath(table.path)}`;
     if (v.state === 'absent' || v.value === null || v.value === undefined) continue;
     if (v.state === 'blocked' || !Array.isArray(v.value)) {
-      problems.push({ field: f, message: `must be an array of objects, got ${kindOf(v.value)}` });
+      if (!lenient) problems.push({ field: f, message: `must be an array of objects, got ${kindOf(v.value)}` });
       continue;
     }
     v.value.forEach((e, i) => {
       if (e === null) return;
       if (!isPlainObject(e)) {
-        problems.push({ field: `${f}[${i}]`, message: `must be an object, got ${kindOf(e)}` });
+        if (!lenient) problems.push({ field: `${f}[${i}]`, message: `must be an object, got ${kindOf(e)}` });
         return;
       }
       const row: Row = Object.create(null);
       (table.keyColumns ?? []).forEach((k, j) => (row[k] = key[structure.primaryKey[j]]));
       const positions = [...p.positions, i + 1];
       (table.positionColumns ?? []).forEach((c, j) => (row[c] = positions[j]));
-      mapColumns(table, e, `${f}[${i}]`, false, row, problems);
+      mapColumns(table, e, `${f}[${i}]`, false, row, problems, lenient);
       const tooBig = rowSizeProblem(structure, table, row, false);
       if (tooBig) problems.push({ field: `${f}[${i}]`, message: tooBig });
       rows.push(row);
       elements.push({ obj: e, positions, field: `${f}[${i}]` });
     });
   }
-  for (const child of structure.tables.filter((c) => c.parent === table.name)) childRows(structure, child, elements, key, out, problems);
+  for (const child of structure.tables.filter((c) => c.parent === table.name)) childRows(structure, child, elements, key, out, problems, lenient);
 }
 
 /**
@@ -344,20 +367,31 @@ function childRows(structure: ListenerStructure, table: TableSpec, parents: { ob
  * columns and the issue.* tables alike, as the merged record has no issue; a scalar there
  * ({"issue":5}) does not fit.
  */
-export function mapRecord(structure: ListenerStructure, record: unknown, mode: 'upsert' | 'patch', field: string): MapResult {
+export interface MapOptions {
+  /**
+   * For a record accepted under an earlier structure of the tables (the apply, after a
+   * migration): what no longer fits is left out (misfit) rather than refused, so the
+   * record is stored as the tables it was accepted for would have stored it. The key must
+   * still fit (it cannot change type), and a row must still fit in a page.
+   */
+  lenient?: boolean;
+}
+
+export function mapRecord(structure: ListenerStructure, record: unknown, mode: 'upsert' | 'patch', field: string, options: MapOptions = {}): MapResult {
+  const lenient = options.lenient === true;
   if (!isPlainObject(record)) return { ok: false, problems: [{ field, message: `must be an object (a record), got ${kindOf(record)}` }] };
   const k = keyOfRecord(structure, record, field);
   const problems: FieldProblem[] = k.ok ? [] : [...k.problems];
   const root = structure.tables[0];
   const row: Row = Object.create(null);
-  mapColumns(root, record, field, mode === 'patch', row, problems);
+  mapColumns(root, record, field, mode === 'patch', row, problems, lenient);
   const tooBig = rowSizeProblem(structure, root, row, mode === 'patch');
   if (tooBig) problems.push({ field, message: tooBig });
   const children = new Map<string, Row[]>();
   const key = k.ok ? k.key : {};
   for (const t of structure.tables.filter((c) => c.parent === root.name)) {
     if (mode === 'patch' && valueAt(record, t.path).state === 'absent') continue;
-    childRows(structure, t, [{ obj: record, positions: [], field }], key, children, problems);
+    childRows(structure, t, [{ obj: record, positions: [], field }], key, children, problems, lenient);
   }
   if (problems.length > 0) {
     // The key's columns are checked as the key and again as columns: say each problem once.

@@ -5,7 +5,7 @@
 // several to a message (event-messages.ts); the batch is acked after the commit.
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { CONSUMERS, listenerSubjects, STREAMS, type HostEvent, type ListenerChangeState, type ListenerIngestMessage } from '@hookline/contracts';
+import { CONSUMERS, listenerSubjects, STREAMS, structureFingerprint, type HostEvent, type ListenerChangeState, type ListenerIngestMessage } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, NatsClient, PoisonMessageError, type ConsumedMessage } from '@hookline/messaging';
 import { LOGGER, Logger } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
@@ -41,6 +41,11 @@ function logEntryOf(l: ListenerChangeState, msg: ListenerIngestMessage, error: s
     records: 1,
     at: msg.acceptedAt,
   };
+}
+
+/** Whether a change was checked against another structure than the listener's in the view (or by a version that did not say). */
+export function structureChanged(l: ListenerChangeState | undefined, msg: ListenerIngestMessage): boolean {
+  return l?.structure != null && msg.op !== 'delete' && msg.structure !== structureFingerprint(l.structure);
 }
 
 /** JetStream's error code for "no message found" (a 404 that is an answer, not a failure). */
@@ -143,6 +148,10 @@ export class ApplyConsumer implements OnModuleInit {
     await this.views.replayed;
     const view = this.views.view;
     if (items.some((i) => !view.byId(i.msg.listenerId))) await this.views.upToDate().catch(() => undefined);
+    // A change checked against another structure than the view's: the view may be behind
+    // (another instance took the request after a migration this one has not seen yet), so
+    // it is brought up to date before anything is mapped; if it cannot be, the batch waits.
+    if (items.some((i) => structureChanged(view.byId(i.msg.listenerId), i.msg))) await this.views.upToDate();
     const listenerOf = (id: string): ListenerChangeState | undefined => view.byId(id);
     await this.repo.transaction(async (em) => {
       const keys = items.flatMap((i) => {
@@ -180,7 +189,13 @@ export class ApplyConsumer implements OnModuleInit {
         if (list) list.push(e);
         else byListener.set(e.listenerId, [e]);
       }
-      for (const [id, effects] of byListener) failed.push(...(await this.repo.execute(em, listenerOf(id) as ListenerChangeState, effects)));
+      let lenient = 0;
+      for (const [id, effects] of byListener) {
+        const done = await this.repo.execute(em, listenerOf(id) as ListenerChangeState, effects);
+        failed.push(...done.failed);
+        lenient += done.lenient;
+      }
+      if (lenient > 0) this.logger.info({ changes: lenient }, 'applied changes accepted under an earlier structure of their tables, leaving out what no longer fits');
       mark('written');
       await this.repo.saveVersions(em, plan.versions, new Date());
 

@@ -3,7 +3,7 @@
 // patches) built by @hookline/listener-tables.
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { tenantSchema, type ListenerChangeState, type ListenerStructure } from '@hookline/contracts';
+import { structureFingerprint, tenantSchema, type ListenerChangeState, type ListenerStructure } from '@hookline/contracts';
 import {
   canonicalKey,
   deleteChildrenSql,
@@ -67,17 +67,31 @@ export class ApplyRepository {
     );
   }
 
-  /** Writes one listener's effects; returns the changes that could not apply, with why. */
-  async execute(em: EntityManager, l: ListenerChangeState, effects: Effect[]): Promise<{ item: Item; error: string }[]> {
+  /**
+   * Writes one listener's effects; returns the changes that could not apply, with why, and
+   * how many were applied as accepted under an earlier structure.
+   *
+   * Only a structure changed since a record was accepted can make it not fit (a migration
+   * keeps every table and column, and only widens types, but a field the old tables
+   * ignored can have a column of its own now): such a record is mapped leniently, what no
+   * longer fits left out, as the tables it was accepted for would have stored it. The
+   * caller has brought the view up to date first, so the structure here is the newest.
+   */
+  async execute(em: EntityManager, l: ListenerChangeState, effects: Effect[]): Promise<{ failed: { item: Item; error: string }[]; lenient: number }> {
     const s = l.structure as ListenerStructure;
+    const current = structureFingerprint(s);
     const schema = tenantSchema(l.tenant);
     const failed: { item: Item; error: string }[] = [];
+    let lenient = 0;
     const run = async (sql: Sql): Promise<Row[]> => rowsOf(await em.query(sql.text, sql.values));
     const keyRow = (e: Effect): Row => ({ ...e.key });
     const mapped = (e: Effect, mode: 'upsert' | 'patch'): RecordRows | undefined => {
-      const m = mapRecord(s, e.record ?? {}, mode, 'body');
+      let m = mapRecord(s, e.record ?? {}, mode, 'body');
+      if (!m.ok && e.items.some((i) => i.msg.structure !== current)) {
+        m = mapRecord(s, e.record ?? {}, mode, 'body', { lenient: true });
+        if (m.ok) lenient += e.items.length;
+      }
       if (m.ok) return m.rows;
-      // Only a structure changed in between could make an accepted record not fit.
       for (const item of e.items) failed.push({ item, error: `not applied: ${m.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}` });
       return undefined;
     };
@@ -120,7 +134,7 @@ export class ApplyRepository {
       }
       await this.insertChildren(run, schema, s, applied.map((p) => p.rows));
     }
-    return failed;
+    return { failed, lenient };
   }
 
   private async insertChildren(run: (sql: Sql) => Promise<Row[]>, schema: string, s: ListenerStructure, all: RecordRows[]): Promise<void> {

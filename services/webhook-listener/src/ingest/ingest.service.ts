@@ -18,6 +18,7 @@ import {
   recordKeyOf,
   SIGNER_SUBJECTS,
   STREAMS,
+  structureFingerprint,
   tenantSchema,
   type IngestOp,
   type KeyValue,
@@ -314,6 +315,7 @@ export class IngestService {
   private async publish(l: ListenerChangeState, s: ListenerStructure, requestId: string, correlationId: string, changes: Change[], log: ListenerRequestLog): Promise<{ duplicate: boolean }> {
     const headers = { [HEADERS.correlationId]: correlationId };
     const acceptedAt = new Date().toISOString();
+    const structure = structureFingerprint(s);
     try {
       const acks = await Promise.all(
         changes.map((c, index) => {
@@ -327,6 +329,7 @@ export class IngestService {
             key: { ...c.key },
             ...(c.record ? { record: c.record } : {}),
             acceptedAt,
+            structure,
             ...(index === 0 ? { log: { ...log, durationMs: Math.round(log.durationMs) } } : {}),
           };
           return this.publisher.publish('listener-ingest', listenerSubjects.ingest(l.tenant, l.id, recordKeyOf(s.primaryKey, c.key)), m, { msgId: ingestMsgId(requestId, index), deadlineMs: 5000, headers });
