@@ -24,7 +24,7 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_URL_QUERY } from '@opentelemetry/semantic-conventions';
 import type { TracingPlan, TracingRuntime } from './tracing';
 
 type EnabledPlan = Extract<TracingPlan, { enabled: true }>;
@@ -34,6 +34,25 @@ export const TRACER_NAME = '@hookline/observability';
 
 /** Requests that are not work: probes and scrapes make no spans. */
 const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+/** What stands for a query parameter's value on a server span (the instrumentation's own word). */
+const REDACTED = 'REDACTED';
+
+/**
+ * An incoming request's query with every value redacted, names kept ("token=REDACTED&a=REDACTED"),
+ * or undefined when it has none. Any parameter may carry a secret: a listener's token is
+ * read from a query parameter its owner names (/hooks/…?token=…, ?key=…), so no list of
+ * sensitive names would do.
+ */
+export function redactedQuery(url: string | undefined): string | undefined {
+  const at = (url ?? '').indexOf('?');
+  if (at < 0) return undefined;
+  const query = (url ?? '').slice(at + 1).split('#')[0];
+  if (query === '') return undefined;
+  const out = new URLSearchParams();
+  for (const name of new Set(new URLSearchParams(query).keys())) out.append(name, REDACTED);
+  return out.toString();
+}
 
 /** OpenTelemetry's sampler names (OTEL_TRACES_SAMPLER) as samplers. */
 export function samplerFor(name: string, ratio: number): Sampler {
@@ -99,6 +118,12 @@ export function createTracingRuntime(o: TracingRuntimeOptions): TracingRuntime {
         instrumentations: [
           new HttpInstrumentation({
             ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]),
+            // url.query without values: the instrumentation redacts only a few cloud-signature
+            // names by default, and a hook's attributes override its own.
+            startIncomingSpanHook: (req) => {
+              const query = redactedQuery(req.url);
+              return query === undefined ? {} : { [ATTR_URL_QUERY]: query };
+            },
             // The services make no outgoing requests with node:http that are not part of some work.
             requireParentforOutgoingSpans: true,
           }),

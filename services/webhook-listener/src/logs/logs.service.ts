@@ -3,6 +3,7 @@
 // listener keeps its keepLogs newest entries.
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@hookline/auth';
+import { UUID_RE } from '@hookline/contracts';
 import { authorize, tenantScope, ValidationError } from '@hookline/http';
 import { decodeCursor, encodeCursor } from '@hookline/persistence';
 import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
@@ -40,8 +41,9 @@ export class LogsService {
     let after: { at: string; listenerId: string; seq: string } | undefined;
     if (q.cursor !== undefined) {
       const c = decodeCursor(q.cursor);
-      const m = c ? /^([0-9a-f-]{36}):(\d{1,18})$/.exec(c.id) : null;
-      if (!c || !m) throw new ValidationError([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
+      // A strict UUID: anything looser (36 dashes) reaches PostgreSQL's ::uuid cast and fails there.
+      const m = c ? /^(.{36}):(\d{1,18})$/.exec(c.id) : null;
+      if (!c || !m || !UUID_RE.test(m[1])) throw new ValidationError([{ field: 'cursor', message: 'is not a cursor returned by this API' }]);
       after = { at: c.at, listenerId: m[1], seq: m[2] };
     }
     let listeners = this.views.view.ofTenant(tenantId);

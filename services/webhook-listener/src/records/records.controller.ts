@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { TENANT_ID_RE } from '@hookline/contracts';
 import { CurrentPrincipal, MAX_PAGE_LIMIT, MAX_CURSOR_LENGTH, Requires, ValidationError, type FieldProblem, type Principal } from '@hookline/http';
-import { isISO8601 } from 'class-validator';
+import { isIsoDateTime } from '@hookline/listener-tables';
 import { RecordsService, type RecordsQuery } from './records.service';
 
 const PLAIN = new Set(['tenant', 'limit', 'cursor', 'modifiedFrom', 'modifiedTo']);
@@ -37,8 +37,11 @@ function parseQuery(raw: Record<string, unknown>): RecordsQuery {
   for (const k of ['modifiedFrom', 'modifiedTo'] as const) {
     const v = str(k);
     if (v === undefined) continue;
-    if (!isISO8601(v, { strict: true }) || Number.isNaN(Date.parse(v)) || !/^\d{4}-/.test(v)) problems.push({ field: k, message: `${k} must be an ISO 8601 date or date-time, such as 2026-01-31 or 2026-01-31T12:00:00Z` });
-    else q[k] = v;
+    // Checked as PostgreSQL reads a timestamptz (class-validator's isISO8601 passes 2026-01
+    // and offsets past ±15:59, which PostgreSQL refuses); a date alone is its midnight, UTC.
+    const instant = /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v;
+    if (!isIsoDateTime(instant)) problems.push({ field: k, message: `${k} must be an ISO 8601 date or a date-time with a time zone, such as 2026-01-31 or 2026-01-31T12:00:00Z` });
+    else q[k] = instant;
   }
   for (const [k, v] of Object.entries(raw)) {
     if (PLAIN.has(k)) continue;

@@ -1,9 +1,36 @@
 // Reads of a listener's tables in the tenant's schema, through the SQL of
 // @hookline/listener-tables (quoted identifiers, values as parameters).
 import { Injectable } from '@nestjs/common';
+import { escapeIdentifier } from 'pg';
 import { DataSource } from 'typeorm';
-import { recordKeyOf, type KeyValue, type ListenerStructure, type TableSpec } from '@hookline/contracts';
-import { canonicalKey, existingKeysSql, keyTypes, selectChildrenSql, selectRootsSql, type RecordQuery, type Row } from '@hookline/listener-tables';
+import { LAST_MODIFIED_COLUMN, recordKeyOf, type KeyValue, type ListenerStructure, type TableSpec } from '@hookline/contracts';
+import { canonicalKey, existingKeysSql, keyTypes, selectChildrenSql, selectRootsSql, type RecordQuery, type Row, type Sql } from '@hookline/listener-tables';
+
+const q = escapeIdentifier;
+
+/**
+ * A statement's rows with these timestamptz key columns as their record key (canonicalKey
+ * of the instant as ISO text to the microsecond). pg would hand them back as Dates, to the
+ * millisecond: two keys in one millisecond would then look alike, and a key with
+ * microseconds would not find its child rows. The columns come out under extra names no
+ * generated column can have (names are letters, digits and "_"), in the same order.
+ */
+function withKeyText(sql: Sql, columns: readonly string[], order: string): { sql: Sql; read: (rows: Row[]) => Row[] } {
+  if (columns.length === 0) return { sql, read: (rows) => rows };
+  const alias = (i: number) => `#key ${i}`;
+  const texts = columns.map((c, i) => `to_char(r.${q(c)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${q(alias(i))}`);
+  return {
+    sql: { text: `SELECT r.*, ${texts.join(', ')} FROM (${sql.text}) AS r ORDER BY ${order}`, values: sql.values },
+    read: (rows) =>
+      rows.map((r) => {
+        columns.forEach((c, i) => {
+          r[c] = r[alias(i)] === null ? null : canonicalKey('timestamptz', r[alias(i)]);
+          delete r[alias(i)];
+        });
+        return r;
+      }),
+  };
+}
 
 @Injectable()
 export class RecordsRepository {
@@ -17,13 +44,23 @@ export class RecordsRepository {
     return new Set(rows.map((r) => recordKeyOf(s.primaryKey, Object.fromEntries(s.primaryKey.map((k, i) => [k, canonicalKey(types[i], r[k])])))));
   }
 
-  roots(schema: string, s: ListenerStructure, q: RecordQuery): Promise<Row[]> {
-    const sql = selectRootsSql(schema, s, q);
-    return this.dataSource.query(sql.text, sql.values);
+  /** Root rows, newest first; timestamptz key columns as their record key (withKeyText). */
+  async roots(schema: string, s: ListenerStructure, query: RecordQuery): Promise<Row[]> {
+    const types = keyTypes(s);
+    const order = [LAST_MODIFIED_COLUMN, ...s.primaryKey].map((c) => `r.${q(c)} DESC`).join(', ');
+    const { sql, read } = withKeyText(selectRootsSql(schema, s, query), s.primaryKey.filter((_, i) => types[i] === 'timestamptz'), order);
+    return read(await this.dataSource.query(sql.text, sql.values));
   }
 
-  children(schema: string, s: ListenerStructure, t: TableSpec, keys: Row[]): Promise<Row[]> {
-    const sql = selectChildrenSql(schema, s, t, keys);
-    return this.dataSource.query(sql.text, sql.values);
+  /**
+   * The child rows of these roots (keys as roots() hands them back), in position order;
+   * timestamptz key columns as their record key (withKeyText).
+   */
+  async children(schema: string, s: ListenerStructure, t: TableSpec, keys: Row[]): Promise<Row[]> {
+    const types = keyTypes(s);
+    const keyCols = t.keyColumns ?? [];
+    const order = [...keyCols, ...(t.positionColumns ?? [])].map((c) => `r.${q(c)}`).join(', ');
+    const { sql, read } = withKeyText(selectChildrenSql(schema, s, t, keys), keyCols.filter((_, i) => types[i] === 'timestamptz'), order);
+    return read(await this.dataSource.query(sql.text, sql.values));
   }
 }

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '@hookline/auth';
 import { LAST_MODIFIED_COLUMN, tenantSchema, UUID_RE, type ListenerStructure } from '@hookline/contracts';
 import { authorize, NotFoundError, tenantScope, ValidationError, type FieldProblem } from '@hookline/http';
-import { coerce, keyTypes, type Row } from '@hookline/listener-tables';
+import { canonicalKey, coerce, keyTypes, type Row } from '@hookline/listener-tables';
 import { decodeCursor, encodeCursor } from '@hookline/persistence';
 import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
 import { RecordsRepository } from './records.repository';
@@ -95,13 +95,16 @@ export class RecordsService {
     };
     const data: RecordView[] = page.map((r) => ({ row: clean(r), children: {} }));
     if (page.length > 0) {
+      // Rows meet their record by its key in canonical form (a timestamptz key to the
+      // microsecond, as the repository hands it back): String(Date) would cut it to the second.
+      const recordKey = (r: Row, cols: readonly string[]) => JSON.stringify(cols.map((k, i) => canonicalKey(types[i], r[k])));
       const keys = page.map((r) => Object.fromEntries(s.primaryKey.map((k) => [k, r[k]])));
-      const index = new Map(page.map((r, i) => [JSON.stringify(s.primaryKey.map((k) => String(r[k]))), i]));
+      const index = new Map(page.map((r, i) => [recordKey(r, s.primaryKey), i]));
       for (const t of s.tables.slice(1)) {
         for (const d of data) d.children[t.name] = [];
         const kc = t.keyColumns ?? [];
         for (const c of await this.repo.children(schema, s, t, keys)) {
-          const i = index.get(JSON.stringify(kc.map((k) => String(c[k]))));
+          const i = index.get(recordKey(c, kc));
           if (i === undefined) continue;
           const row = clean(c);
           for (const k of kc) delete row[k];

@@ -1,9 +1,9 @@
 // webhook-listener's in-memory view of the registry, replayed from its change stream and
 // kept current by following it: every listener with its settings, structure and the
-// digests of its valid tokens, and every API account's state (for access tokens on the
-// read API). Ingest needs no database read to route and authenticate a request.
+// digests of its valid tokens, and every API account's and user's state (for access
+// tokens on the read API). Ingest needs no database read to route and authenticate a request.
 import { timingSafeEqual } from 'node:crypto';
-import { tokenDigest, type AccountView, type ListenerChangeState, type RegistryChange } from '@hookline/contracts';
+import { tokenDigest, type AccountView, type ListenerChangeState, type RegistryChange, type UserView } from '@hookline/contracts';
 
 export interface AccountState {
   enabled: boolean;
@@ -12,10 +12,16 @@ export interface AccountState {
   credentialsIssuedAt: number;
 }
 
+export interface UserState {
+  /** The units the user may see, or "*" for all. */
+  units: UserView['units'];
+}
+
 export class ListenersView {
   private readonly listeners = new Map<string, ListenerChangeState>();
   private readonly byTenant = new Map<string, Set<string>>();
   private readonly accounts = new Map<string, AccountState | 'deleted'>();
+  private readonly users = new Map<string, UserState | 'deleted'>();
   private readonly deletedHandlers: ((tenantId: string, listenerId: string) => void)[] = [];
   lastSeq = 0;
 
@@ -46,6 +52,16 @@ export class ListenersView {
       else if (c.after && (c.action === 'created' || c.action === 'updated' || c.action === 'credentials-reset')) {
         const a = c.after as unknown as AccountView;
         this.accounts.set(key, { enabled: a.enabled !== false, grants: a.grants ?? [], credentialsIssuedAt: Date.parse(a.credentialsIssuedAt) });
+      }
+      return;
+    }
+    if (c.entity === 'user') {
+      const key = `${c.tenantId}\u0000${c.entityId}`;
+      if (c.action === 'deleted') this.users.set(key, 'deleted');
+      else if (c.after && (c.action === 'created' || c.action === 'updated')) {
+        const u = c.after as unknown as UserView;
+        // A user whose units are unreadable sees nothing rather than everything.
+        this.users.set(key, { units: u.units === '*' || Array.isArray(u.units) ? u.units : [] });
       }
       return;
     }
@@ -88,6 +104,10 @@ export class ListenersView {
 
   account(tenantId: string, accountId: string): AccountState | 'deleted' | undefined {
     return this.accounts.get(`${tenantId}\u0000${accountId}`);
+  }
+
+  user(tenantId: string, userId: string): UserState | 'deleted' | undefined {
+    return this.users.get(`${tenantId}\u0000${userId}`);
   }
 }
 

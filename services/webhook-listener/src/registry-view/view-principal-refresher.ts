@@ -1,9 +1,10 @@
 // Access tokens on the read API are honoured only while the registry's change history
-// agrees: a disabled, deleted or re-credentialed account stops reading as soon as the
-// change reaches this service, and changed grants apply at once. An account the view
-// does not know (yet) keeps the claims of its signed token.
+// agrees: a disabled, deleted or re-credentialed account, and a deleted user, stop
+// reading as soon as the change reaches this service, and changed grants (the account's,
+// or the units a user may see) apply at once. An account or user the view does not know
+// (yet) keeps the claims of its signed token.
 import { Injectable } from '@nestjs/common';
-import type { Principal, PrincipalRefresher } from '@hookline/auth';
+import { holdsAction, impersonationGrants, type Principal, type PrincipalRefresher } from '@hookline/auth';
 import { ListenersViewProvider } from './listeners-view.provider';
 
 @Injectable()
@@ -13,11 +14,17 @@ export class ViewPrincipalRefresher implements PrincipalRefresher {
   async refresh(p: Principal): Promise<Principal | undefined> {
     if (p.kind === 'operator') return p;
     const a = this.views.view.account(p.tenantId, p.accountId);
-    if (a === undefined) return p;
-    if (a === 'deleted' || !a.enabled) return undefined;
-    if (p.issuedAt < Math.floor(a.credentialsIssuedAt / 1000)) return undefined;
-    // A user's grants are the account's limited to the user's units; listeners are
-    // tenant-wide, so only the account's current grants on the whole tenant matter here.
-    return p.kind === 'account' ? { ...p, grants: a.grants } : p;
+    if (a === 'deleted' || (a !== undefined && !a.enabled)) return undefined;
+    if (a !== undefined && p.issuedAt < Math.floor(a.credentialsIssuedAt / 1000)) return undefined;
+    if (p.kind === 'account') return a === undefined ? p : { ...p, grants: a.grants };
+    const u = this.views.view.user(p.tenantId, p.userId);
+    if (u === 'deleted') return undefined;
+    if (a === undefined || u === undefined) return p;
+    // As the registry decides at each request: acting as a user needs users:impersonate.
+    if (!holdsAction(a.grants, 'users:impersonate')) return undefined;
+    // The account's grants limited to the user's units. The view keeps no unit tree, so a
+    // unit covers only itself here: listeners are tenant-wide (listeners:read needs units
+    // "*", which the intersection keeps exactly), and nothing else is checked in this service.
+    return { ...p, grants: impersonationGrants(a.grants, u.units, () => undefined) };
   }
 }
