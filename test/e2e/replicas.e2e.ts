@@ -1,16 +1,19 @@
 // Replicas share the work, as a deployment runs them: two dispatchers and two signers
 // (separate processes on the same NATS and PostgreSQL) each do a fair part of it, no
-// delivery is ever attempted by both at once, and SIGKILLing one of each mid-run loses
-// nothing. Two retry-schedulers: exactly one is active at a time (a lease in
+// delivery is ever attempted by both at once (not even when one delivery of an event
+// fails while another is slow, and the event is handed back), and SIGKILLing one of each
+// mid-run loses nothing. Two retry-schedulers: exactly one is active at a time (a lease in
 // PostgreSQL), it releases every retry exactly once, and when it is SIGKILLed the other
 // takes over and nothing is lost. A delivery ledger checks the outcome each time.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { ServiceName } from '@hookline/contracts';
+import { randomUUID } from 'node:crypto';
+import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { CONSUMERS, HEADERS, subjects, type ServiceName } from '@hookline/contracts';
 import type { ServiceHandle } from '@hookline/local-stack';
 import type { InstanceSnapshot } from '@hookline/observability';
-import { eventually, ledgerTenant, startReceiver, startTestStack, type DeliveryLedger, type TestReceiver, type TestStack } from '@hookline/testing';
+import { consumersDrained, eventually, ledgerTenant, startReceiver, startTestStack, type DeliveryLedger, type TestReceiver, type TestStack } from '@hookline/testing';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,20 +34,25 @@ async function publishMany(ledger: DeliveryLedger, total: number, lanes = 8, off
 }
 
 /**
- * A receiver that takes a little while to answer and notes every delivery id that
- * arrives while a request for the same id is still being answered (what two replicas
- * attempting one delivery at once would look like).
+ * A receiver that takes a little while to answer and notes, with when each began and
+ * ended, every request for a delivery id that arrives while a request for the same id is
+ * still being answered (what two replicas attempting one delivery at once look like: one
+ * replica never has one delivery in flight twice).
  */
 async function watchedReceiver(servers: TestReceiver[], opts: { turnAwayFirst?: boolean } = {}) {
-  const inFlight = new Map<string, number>();
+  const t0 = Date.now();
+  /** Per delivery id, each request's start and (once answered) end, in ms from t0. */
+  const spans = new Map<string, { start: number; end?: number }[]>();
   const overlaps: string[] = [];
   const seen = new Set<string>();
   /** How long each answer takes (ms); a test may slow it down to keep deliveries in flight. */
   const answer = { delayMs: 15 };
   const server = await startReceiver(async (q) => {
     const id = q.headers['hookline-delivery-id'];
-    if (inFlight.has(id)) overlaps.push(id);
-    inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
+    const span: { start: number; end?: number } = { start: Date.now() - t0 };
+    const open = (spans.get(id) ?? []).filter((s) => s.end === undefined);
+    if (open.length > 0) overlaps.push(`${id}: a request at +${span.start} ms while one from +${open.map((s) => s.start).join(', +')} ms was being answered`);
+    spans.set(id, [...(spans.get(id) ?? []), span]);
     try {
       await sleep(answer.delayMs);
       if (opts.turnAwayFirst && !seen.has(id)) {
@@ -53,20 +61,23 @@ async function watchedReceiver(servers: TestReceiver[], opts: { turnAwayFirst?: 
       }
       return { status: 204 };
     } finally {
-      const n = (inFlight.get(id) ?? 1) - 1;
-      if (n === 0) inFlight.delete(id);
-      else inFlight.set(id, n);
+      span.end = Date.now() - t0;
     }
   });
   servers.push(server);
-  return { server, overlaps, answer };
+  return { server, overlaps, answer, spans };
 }
 
-/** What a service's consumers took again after another instance had them (its `redelivered.<durable>` counters). */
-function redelivered(s: InstanceSnapshot): number {
-  return Object.entries(s.work)
-    .filter(([k]) => k.startsWith('redelivered.'))
-    .reduce((a, [, n]) => a + (n ?? 0), 0);
+/** One of an instance's work counters (0 until it has counted any). */
+function counter(s: InstanceSnapshot, name: string): number {
+  return s.work[name] ?? 0;
+}
+
+const EVENTS = CONSUMERS.dispatcherEvents.durable;
+
+/** Host events a dispatcher handed back (deferred, or retried after a failure): each comes again, as a redelivery that no replica lost. */
+function eventHandBacks(s: InstanceSnapshot): number {
+  return counter(s, `deferred.${EVENTS}`) + counter(s, `retried.${EVENTS}`);
 }
 
 function share(counts: number[]): number[] {
@@ -99,6 +110,44 @@ describe('replicas', () => {
     await stack?.stop();
   });
 
+  it('a delivery is not attempted by both dispatchers at once when another delivery of its event fails and the event is handed back', async (t) => {
+    const { tenant, add } = await ledgerTenant(stack, 'replicas-overlap');
+    const slow = await watchedReceiver(servers);
+    const fast = await watchedReceiver(servers);
+    // Slower than the hand-back of an event whose delivery is refused as "being attempted
+    // already" (2 s): an event handed back before its slow delivery has been answered
+    // reaches the other dispatcher while that delivery is still in flight.
+    slow.answer.delayMs = 3000;
+    await add('slow', slow.server, { topics: ['Orders.*'], auth: { protocol: 'none' } });
+    await add('fast', fast.server, { topics: ['Orders.*'], auth: { protocol: 'none' } });
+    const dispatchers = [stack.services.dispatcher, replica.dispatcher as ServiceHandle];
+    const deferred0 = await Promise.all(dispatchers.map(async (d) => counter(await health(d), `deferred.${EVENTS}`)));
+
+    // Each message carries one event twice (as a host publishing on NATS may send it): the
+    // copy's deliveries have the same ids, so the dispatcher that took the message refuses
+    // them at once ("being attempted already") while the first copy's delivery to the slow
+    // receiver is still being answered: a delivery failing fast beside a slow one.
+    const js = jetstream(nc);
+    const messages = 8;
+    const events: string[] = [];
+    for (let i = 0; i < messages; i++) {
+      const event = { id: randomUUID(), object: { type: 'order', id: `o-${i}` }, data: { i }, receivedAt: new Date().toISOString() };
+      events.push(event.id);
+      const h = natsHeaders();
+      h.set(HEADERS.eventCount, '2');
+      await js.publish(subjects.event(tenant, 'Orders.Paid'), JSON.stringify([event, event]), { msgID: `replicas-overlap-${i}`, headers: h });
+    }
+    const reached = (r: TestReceiver) => events.every((id) => r.requests.some((q) => q.headers['hookline-event-id'] === id));
+    await eventually('every event at both receivers', async () => reached(slow.server) && reached(fast.server), 60_000);
+    await consumersDrained(stack.nats.url, [CONSUMERS.dispatcherEvents], 60_000);
+
+    const deferred = (await Promise.all(dispatchers.map(async (d) => counter(await health(d), `deferred.${EVENTS}`)))).map((n, i) => n - deferred0[i]);
+    const again = slow.server.requests.length - messages;
+    t.diagnostic(`events handed back per dispatcher ${deferred.join(' / ')}; ${again} slow deliveries made again, after the first attempt had been answered`);
+    assert.ok(deferred.reduce((a, n) => a + n, 0) >= messages, 'each message was handed back at least once (its copy\'s deliveries refused)');
+    assert.deepEqual([...slow.overlaps, ...fast.overlaps], [], 'no delivery was attempted by two dispatchers at once');
+  });
+
   it('two dispatchers and two signers share the work, never attempt one delivery at once, and losing one of each mid-run loses nothing', async (t) => {
     const { ledger, add } = await ledgerTenant(stack, 'replicas-share');
     const all = await watchedReceiver(servers);
@@ -129,11 +178,13 @@ describe('replicas', () => {
     const second = 160;
     const base = all.server.requests.length;
     const replicaAttempts = (await health(replica.dispatcher as ServiceHandle)).work.attempts ?? 0;
-    const survivorRedelivered = redelivered(await health(stack.services.dispatcher));
+    const survivor0 = await health(stack.services.dispatcher);
+    const replicaHandBacks0 = eventHandBacks(await health(replica.dispatcher as ServiceHandle));
     all.answer.delayMs = paid.answer.delayMs = 400;
     const publishing = publishMany(ledger, second, 4, first);
     await eventually('deliveries flowing', async () => all.server.requests.length >= base + 40, 60_000);
     await eventually('the replica dispatcher at work', async () => ((await health(replica.dispatcher as ServiceHandle)).work.attempts ?? 0) > replicaAttempts + 10, 60_000);
+    const replicaHandBacks = eventHandBacks(await health(replica.dispatcher as ServiceHandle)) - replicaHandBacks0;
     await (replica.dispatcher as ServiceHandle).kill('SIGKILL');
     await sleep(300);
     await (replica.signer as ServiceHandle).kill('SIGKILL');
@@ -144,9 +195,16 @@ describe('replicas', () => {
     t.diagnostic(`${r2.deliveries} deliveries, ${r2.requests} requests (${r2.duplicates} repeats)`);
     assert.equal(r2.deliveries, (first + second) * 1.5);
     assert.deepEqual([...all.overlaps, ...paid.overlaps], [], 'no delivery was attempted by two dispatchers at once');
-    const takenAgain = redelivered(await health(stack.services.dispatcher)) - survivorRedelivered;
-    t.diagnostic(`the surviving dispatcher took ${takenAgain} messages again that the killed one had not acknowledged`);
-    assert.ok(takenAgain > 0, 'the killed dispatcher had unacknowledged work, and the other one took it over');
+    // Host events the survivor handled as redeliveries, less every hand-back (by either
+    // dispatcher: each brings one redelivery at most): what is left came back because the
+    // killed one died holding it. (First attempts and orders are handed back whenever a
+    // receiver is busy, so their redeliveries say nothing of the kill.)
+    const survivor = await health(stack.services.dispatcher);
+    const redeliveredEvents = counter(survivor, `redelivered.${EVENTS}`) - counter(survivor0, `redelivered.${EVENTS}`);
+    const handBacks = eventHandBacks(survivor) - eventHandBacks(survivor0) + replicaHandBacks;
+    const takenOver = redeliveredEvents - handBacks;
+    t.diagnostic(`the surviving dispatcher took ${redeliveredEvents} events again, ${handBacks} of them (at most) after a hand-back: ${takenOver} the killed one had not acknowledged`);
+    assert.ok(takenOver > 0, 'the killed dispatcher held unacknowledged events, and the other one took them over');
   });
 
   it('one retry-scheduler is active at a time, releases every retry once, and the other takes over when it is killed', async (t) => {

@@ -31,7 +31,8 @@ import { pushBody, pushFanOut } from './push-fan-out';
  *
  * A delivery whose receiver has room is attempted right here, and its "created" fact is
  * recorded together with the outcome; the host event is acked only once every one of its
- * deliveries is recorded that way, parked, or published as an order. A delivery whose
+ * deliveries is recorded that way, parked, or published as an order, and is handed back
+ * (one delivery failed) only once all the others have finished too. A delivery whose
  * receiver is busy gets its "created" fact published on its own: that is the order the
  * first-attempts consumer takes up, with hand-backs and parking; one whose receiver's
  * turn is further off than an order is ever handed back for has its "created" fact
@@ -90,9 +91,15 @@ export class EventsConsumer implements OnModuleInit {
         // all come again, with the same delivery ids.
         const filtered: DeliveryLifecycleEvent[] = [];
         const sends: Promise<void>[] = [];
-        for (const event of events) this.fanOutOne(view, event, receivers, pushTypes, filtered, sends);
-        if (filtered.length === 0 && sends.length === 0) return;
-        await Promise.all([this.facts.record(...filtered), ...sends]);
+        try {
+          for (const event of events) this.fanOutOne(view, event, receivers, pushTypes, filtered, sends);
+          if (filtered.length > 0) sends.push(this.facts.record(...filtered));
+        } catch (err) {
+          // Fan-out failed part way (a later event of the message): what it started finishes first.
+          await Promise.allSettled(sends);
+          throw err;
+        }
+        await allFinished(sends);
       },
       // Each event may wait (briefly) for its receivers' room: as many in flight as attempts may be.
       // No correlation scope: its async hooks cost every delivery 15-20 % of the dispatcher's
@@ -139,4 +146,16 @@ export class EventsConsumer implements OnModuleInit {
     if (await this.runner.parkFirst(created)) return;
     await this.publisher.publish('delivery-lifecycle', deliverySubjects.lifecycle(created.tenantId, 'created'), created, { msgId: deliveryMsgIds.lifecycle(created) });
   }
+}
+
+/**
+ * Waits until every one of `work` has finished, then fails with the first failure (in
+ * the order given), if any. The event is settled only then: handed back while a sibling
+ * delivery is still being attempted, it would reach the other dispatcher replica, which
+ * would attempt that delivery again at the same time (OrderDedup sees only this process).
+ */
+async function allFinished(work: readonly Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
