@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions, pendingMigrations, runMigrations, SchemaNotCurrentError, waitForSchema } from './data-source';
 import { MIGRATIONS } from './migrations';
 import { LogCompression1765000000000 } from './migrations/1765000000000-log-compression';
+import { ListenerPreviousTokens1765100000000 } from './migrations/1765100000000-listener-previous-tokens';
 
 // @hookline/testing and @hookline/local-stack depend on this library, so it cannot use
 // them: the runner's PostgreSQL comes straight from the variable they read.
@@ -132,6 +133,36 @@ describe('the logs\' compression (migration LogCompression1765000000000)', { ski
       assert.equal(rows.rows[0].body, big);
     } finally {
       await c.end();
+    }
+  });
+
+  it("keeps a listener's previous token, with its end, when its one column becomes a list", async () => {
+    const url = await emptyDatabase();
+    await runMigrations(url);
+    const ds = new DataSource({ ...dataSourceOptions(url, 1, 'hookline-migrate-test') });
+    await ds.initialize();
+    const runner = ds.createQueryRunner();
+    try {
+      const migration = new ListenerPreviousTokens1765100000000();
+      await migration.down(runner);
+      await runner.query(`INSERT INTO listener_services (tenant_id, id, name, created_at, updated_at) VALUES ('t', '018f0000-0000-8000-8000-0000000000aa', 's', now(), now())`);
+      const listener = (id: string, previous: string | null, until: string | null) =>
+        runner.query(
+          `INSERT INTO listeners (tenant_id, id, service_id, name, enabled, retention_seconds, auth, token_digest, previous_token_digest, previous_token_valid_until, body_dedup_seconds, keep_logs, created_at, updated_at)
+           VALUES ('t', $1::uuid, '018f0000-0000-8000-8000-0000000000aa', $1::text, true, 60, '{"method":"token"}', 'current', $2, $3, 60, 100, now(), now())`,
+          [id, previous, until],
+        );
+      await listener('018f0000-0000-8000-8000-000000000001', 'earlier', '2026-12-06T12:30:00.123+01:00');
+      await listener('018f0000-0000-8000-8000-000000000002', null, null);
+      await migration.up(runner);
+      const rows: { id: string; previous_tokens: unknown }[] = await runner.query('SELECT id, previous_tokens FROM listeners ORDER BY id');
+      assert.deepEqual(
+        rows.map((r) => r.previous_tokens),
+        [[{ digest: 'earlier', validUntil: '2026-12-06T11:30:00.123Z' }], []],
+      );
+    } finally {
+      await runner.release();
+      await ds.destroy();
     }
   });
 

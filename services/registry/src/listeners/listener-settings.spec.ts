@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tokenDigest } from '@hookline/contracts';
 import type { Listener } from './entities/listener.entity';
-import { changeState, formatRetention, listenerView, newToken, normalizeLocation, parseRetention, tokenFields } from './listener-settings';
+import { changeState, formatRetention, listenerView, MAX_PREVIOUS_TOKENS, newToken, normalizeLocation, parseRetention, tokenFields } from './listener-settings';
 
 describe('retention', () => {
   const table: [string, number | undefined][] = [
@@ -29,10 +29,37 @@ describe('tokens', () => {
     assert.notEqual(a, newToken());
   });
   it('a regeneration without overlap forgets the previous digest', () => {
-    assert.deepEqual(tokenFields({ tokenDigest: 'old' }, 'new', now, 0), { tokenDigest: tokenDigest('new'), previousTokenDigest: null, previousTokenValidUntil: null });
+    assert.deepEqual(tokenFields({ tokenDigest: 'old' }, 'new', now, 0), { tokenDigest: tokenDigest('new'), previousTokens: [] });
   });
   it('with an overlap the previous digest stays valid until then', () => {
-    assert.deepEqual(tokenFields({ tokenDigest: 'old' }, 'new', now, 60), { tokenDigest: tokenDigest('new'), previousTokenDigest: 'old', previousTokenValidUntil: new Date('2026-01-01T00:01:00Z') });
+    const f = tokenFields({ tokenDigest: 'old' }, 'new', now, 60);
+    assert.equal(f.tokenDigest, tokenDigest('new'));
+    assert.deepEqual(f.previousTokens, [{ digest: 'old', validUntil: '2026-01-01T00:01:00.000Z' }]);
+  });
+  it('a second regeneration during an overlap keeps the first previous token until its own end', () => {
+    const first = tokenFields({ tokenDigest: 'd0' }, 't1', now, 3600);
+    const second = tokenFields(first, 't2', new Date('2026-01-01T00:10:00Z'), 3600);
+    assert.equal(second.tokenDigest, tokenDigest('t2'));
+    assert.deepEqual(second.previousTokens, [
+      { digest: tokenDigest('t1'), validUntil: '2026-01-01T01:10:00.000Z' },
+      { digest: 'd0', validUntil: '2026-01-01T01:00:00.000Z' },
+    ]);
+  });
+  it('no earlier token outlives the newest overlap; without overlap every earlier token ends', () => {
+    const first = tokenFields({ tokenDigest: 'd0' }, 't1', now, 3600);
+    const shorter = tokenFields(first, 't2', now, 60);
+    assert.deepEqual(shorter.previousTokens.map((t) => t.validUntil), ['2026-01-01T00:01:00.000Z', '2026-01-01T00:01:00.000Z']);
+    assert.deepEqual(tokenFields(shorter, 't3', now, 0), { tokenDigest: tokenDigest('t3'), previousTokens: [] });
+  });
+  it('earlier tokens past their end are dropped, and at most MAX_PREVIOUS_TOKENS are kept', () => {
+    const first = tokenFields({ tokenDigest: 'd0' }, 't1', now, 60);
+    const afterEnd = tokenFields(first, 't2', new Date('2026-01-01T00:01:00Z'), 60);
+    assert.deepEqual(afterEnd.previousTokens.map((t) => t.digest), [tokenDigest('t1')]);
+    let f: ReturnType<typeof tokenFields> = { tokenDigest: 'd0', previousTokens: [] };
+    for (let i = 1; i <= MAX_PREVIOUS_TOKENS + 2; i++) f = tokenFields(f, `t${i}`, now, 3600);
+    const kept = f.previousTokens.map((t) => t.digest);
+    assert.equal(kept.length, MAX_PREVIOUS_TOKENS);
+    assert.equal(kept[0], tokenDigest(`t${MAX_PREVIOUS_TOKENS + 1}`), 'newest first; the oldest are the ones dropped');
   });
   it('header names are kept in lower case; authorization defaults to Bearer', () => {
     assert.deepEqual(normalizeLocation({ in: 'header', name: 'X-Hook-Token' }), { in: 'header', name: 'x-hook-token' });
@@ -50,8 +77,7 @@ describe('views', () => {
     retentionSeconds: 86400,
     auth: { method: 'token', location: { in: 'header', name: 'x-token' } },
     tokenDigest: 'd1',
-    previousTokenDigest: 'd0',
-    previousTokenValidUntil: new Date('2026-01-01T00:00:00Z'),
+    previousTokens: [{ digest: 'd0', validUntil: '2026-01-01T00:00:00.000Z' }],
     signature: null,
     dedup: null,
     bodyDedupSeconds: 60,
@@ -70,5 +96,15 @@ describe('views', () => {
   it('the change state carries the valid digests for webhook-listener', () => {
     assert.deepEqual(changeState(l).verifier, { tokenDigests: [{ digest: 'd1', validUntil: null }, { digest: 'd0', validUntil: '2026-01-01T00:00:00.000Z' }] });
     assert.deepEqual(changeState({ ...l, auth: { method: 'none' } }).verifier, { tokenDigests: [] });
+  });
+  it('the change state carries every earlier token still overlapping, each with its own end', () => {
+    const two = tokenFields(tokenFields({ tokenDigest: 'd0' }, 't1', new Date('2026-01-01T00:00:00Z'), 3600), 't2', new Date('2026-01-01T00:10:00Z'), 3600);
+    assert.deepEqual(changeState({ ...l, ...two }).verifier, {
+      tokenDigests: [
+        { digest: tokenDigest('t2'), validUntil: null },
+        { digest: tokenDigest('t1'), validUntil: '2026-01-01T01:10:00.000Z' },
+        { digest: 'd0', validUntil: '2026-01-01T01:00:00.000Z' },
+      ],
+    });
   });
 });

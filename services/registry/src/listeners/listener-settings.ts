@@ -1,5 +1,5 @@
 // The pure parts of a listener's settings: retention durations, tokens (generated here,
-// shown once, kept as SHA-256 digests with an optional overlap for the previous one), the
+// shown once, kept as SHA-256 digests with an optional overlap for earlier ones), the
 // public view, and the state its change events carry.
 import { randomBytes } from 'node:crypto';
 import {
@@ -72,22 +72,33 @@ export function listenerView(l: Listener): ListenerView {
   };
 }
 
+/** At most this many earlier tokens stay open at once; a further regeneration closes the oldest. */
+export const MAX_PREVIOUS_TOKENS = 5;
+
 /** The view plus the digests of the tokens that open it now, for webhook-listener. */
 export function changeState(l: Listener): ListenerChangeState {
   const digests: { digest: string; validUntil: string | null }[] = [];
   if (l.auth.method === 'token' && l.tokenDigest) {
     digests.push({ digest: l.tokenDigest, validUntil: null });
-    if (l.previousTokenDigest && l.previousTokenValidUntil) digests.push({ digest: l.previousTokenDigest, validUntil: l.previousTokenValidUntil.toISOString() });
+    for (const t of l.previousTokens ?? []) digests.push({ digest: t.digest, validUntil: t.validUntil });
   }
   return { ...listenerView(l), verifier: { tokenDigests: digests } };
 }
 
-/** The fields a new token sets: the current digest, and the previous one while it overlaps. */
-export function tokenFields(l: Pick<Listener, 'tokenDigest'>, token: string, now: Date, overlapSeconds: number): Pick<Listener, 'tokenDigest' | 'previousTokenDigest' | 'previousTokenValidUntil'> {
-  const keepPrevious = overlapSeconds > 0 && l.tokenDigest !== null;
-  return {
-    tokenDigest: tokenDigest(token),
-    previousTokenDigest: keepPrevious ? l.tokenDigest : null,
-    previousTokenValidUntil: keepPrevious ? new Date(now.getTime() + overlapSeconds * 1000) : null,
-  };
+/**
+ * The fields a new token sets: the current digest, and the earlier ones while they overlap
+ * (newest first, at most MAX_PREVIOUS_TOKENS). As with a receiver's signing secrets, each
+ * earlier token keeps its own end but none outlives the newest overlap, so a regeneration
+ * without overlap closes them all.
+ */
+export function tokenFields(l: Pick<Listener, 'tokenDigest'> & Partial<Pick<Listener, 'previousTokens'>>, token: string, now: Date, overlapSeconds: number): Pick<Listener, 'tokenDigest' | 'previousTokens'> {
+  const until = new Date(now.getTime() + overlapSeconds * 1000).toISOString();
+  const previous =
+    overlapSeconds > 0 && l.tokenDigest !== null
+      ? [
+          { digest: l.tokenDigest, validUntil: until },
+          ...(l.previousTokens ?? []).filter((t) => Date.parse(t.validUntil) > now.getTime()).map((t) => ({ digest: t.digest, validUntil: t.validUntil < until ? t.validUntil : until })),
+        ].slice(0, MAX_PREVIOUS_TOKENS)
+      : [];
+  return { tokenDigest: tokenDigest(token), previousTokens: previous };
 }

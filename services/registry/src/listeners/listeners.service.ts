@@ -169,7 +169,7 @@ export class ListenersService {
           enabled: input.enabled ?? true,
           retentionSeconds: input.retention ? retentionOf(input.retention) : DEFAULT_RETENTION_SECONDS,
           auth,
-          ...(token ? tokenFields({ tokenDigest: null }, token, tx.now, 0) : { tokenDigest: null, previousTokenDigest: null, previousTokenValidUntil: null }),
+          ...(token ? tokenFields({ tokenDigest: null }, token, tx.now, 0) : { tokenDigest: null, previousTokens: [] }),
           signature,
           dedup,
           bodyDedupSeconds: input.bodyDedupSeconds ?? DEFAULT_BODY_DEDUP_SECONDS,
@@ -219,17 +219,11 @@ export class ListenersService {
     const signature = input.signature === undefined ? undefined : input.signature === null ? null : publicSignature(input.signature);
     const dedup = input.dedup === undefined ? undefined : input.dedup === null ? null : dedupOf(input.dedup);
     const retentionSeconds = input.retention !== undefined ? retentionOf(input.retention) : undefined;
-    // What would refuse the change is checked before the signer is touched, so a refused
-    // update never replaces the listener's secret.
     if (input.name !== undefined && input.name !== current.name && (await this.repo.findByName(tenantId, input.name))) {
       throw new ConflictError(`a listener named ${input.name} already exists`);
     }
     let issued: { secret?: string } | undefined;
-    if (signature !== undefined) {
-      // A new signature check gets a new credential; the old secret is destroyed.
-      if (current.signature) await this.rpc.call(SIGNER_SUBJECTS.revokeCredential, { tenantId, credentialId: listenerCredentialId(id) });
-      if (signature) issued = await this.issue(tenantId, id, credentialSpec(signature, input.signature?.secret));
-    }
+    let revoke = false;
     let token: string | undefined;
     const view = await this.changes.transaction(async (tx) => {
       const l = await this.repo.find(tenantId, id, tx.em, true);
@@ -244,7 +238,7 @@ export class ListenersService {
       if (retentionSeconds !== undefined) patch.retentionSeconds = retentionSeconds;
       if (input.auth !== undefined) {
         patch.auth = authOf(input.auth);
-        if (patch.auth.method === 'none') Object.assign(patch, { tokenDigest: null, previousTokenDigest: null, previousTokenValidUntil: null });
+        if (patch.auth.method === 'none') Object.assign(patch, { tokenDigest: null, previousTokens: [] });
         else if (l.auth.method === 'none' || l.tokenDigest === null) {
           token = newToken();
           Object.assign(patch, tokenFields({ tokenDigest: null }, token, tx.now, 0));
@@ -258,8 +252,15 @@ export class ListenersService {
       await this.repo.update(tx.em, tenantId, id, patch);
       const after = { ...l, ...patch };
       await tx.record({ tenantId, entity: 'listener', entityId: id, action: 'updated', actor: actorOf(p), before: { ...listenerView(l) }, after: { ...changeState(after) } });
+      // The secret is replaced last, under the row lock: whatever refuses the change above
+      // leaves the old secret as it was, and the signer checks the new one before it
+      // destroys the old (one step, see replaceCredential). A removed check's secret is
+      // destroyed once the change commits.
+      if (signature) issued = await this.replaceCredential(tenantId, id, credentialSpec(signature, input.signature?.secret));
+      else if (signature === null && l.signature) revoke = true;
       return listenerView(after);
     });
+    if (revoke) await this.rpc.call(SIGNER_SUBJECTS.revokeCredential, { tenantId, credentialId: listenerCredentialId(id) });
     const generated = issued?.secret && input.signature?.secret === undefined ? issued.secret : undefined;
     return { listener: view, ...(token ? { token } : {}), ...(generated ? { signingSecret: generated } : {}) };
   }
@@ -277,7 +278,8 @@ export class ListenersService {
       const patch = { ...tokenFields(l, token, tx.now, input.overlapSeconds ?? 0), updatedAt: tx.now };
       await this.repo.update(tx.em, tenantId, id, patch);
       const after = { ...l, ...patch };
-      const until = after.previousTokenValidUntil?.toISOString();
+      // The earlier token's end: the overlap asked for (the newest of the earlier tokens).
+      const until = after.previousTokens[0]?.validUntil;
       await tx.record({ tenantId, entity: 'listener', entityId: id, action: 'credentials-reset', actor: actorOf(p), before: null, after: { ...changeState(after) }, detail: { what: 'token', ...(until ? { previousTokenValidUntil: until } : {}) } });
       return { listener: listenerView(after), token, ...(until ? { previousTokenValidUntil: until } : {}) };
     });
@@ -287,16 +289,21 @@ export class ListenersService {
   async rotateSigningSecret(p: Principal, tenant: string | undefined, id: string, input: { secret?: string; overlapSeconds?: number }): Promise<ListenerAnswer> {
     const tenantId = tenantScope(p, tenant);
     authorize(p, 'listeners:write', {}, WHOLE_TENANT);
-    const l = await this.found(tenantId, id);
-    if (!l.signature) throw new ConflictError(`listener ${id} checks no signature, so it has no secret to rotate`);
-    const reply = await this.rpc.call(SIGNER_SUBJECTS.rotateCredential, {
-      tenantId,
-      credentialId: listenerCredentialId(id),
-      ...(input.secret !== undefined ? { spec: credentialSpec(l.signature, input.secret) } : {}),
-      ...(input.overlapSeconds !== undefined ? { overlapSeconds: input.overlapSeconds } : {}),
-    });
-    const rotated = this.unwrap(reply, 'secret');
-    await this.changes.transaction(async (tx) => {
+    await this.found(tenantId, id);
+    return this.changes.transaction(async (tx) => {
+      // Read under the row lock: the state this change records is what webhook-listener
+      // applies, so a copy read before a concurrent change committed would undo it; and the
+      // secret is rotated with the signature settings that are current.
+      const l = await this.repo.find(tenantId, id, tx.em, true);
+      if (!l) throw new NotFoundError(`listener ${id}`);
+      if (!l.signature) throw new ConflictError(`listener ${id} checks no signature, so it has no secret to rotate`);
+      const reply = await this.rpc.call(SIGNER_SUBJECTS.rotateCredential, {
+        tenantId,
+        credentialId: listenerCredentialId(id),
+        ...(input.secret !== undefined ? { spec: credentialSpec(l.signature, input.secret) } : {}),
+        ...(input.overlapSeconds !== undefined ? { overlapSeconds: input.overlapSeconds } : {}),
+      });
+      const rotated = this.unwrap(reply, 'secret');
       await tx.record({
         tenantId,
         entity: 'listener',
@@ -307,12 +314,12 @@ export class ListenersService {
         after: { ...changeState(l) },
         detail: { what: 'signature secret', version: rotated.version, ...(rotated.previousValidUntil ? { previousValidUntil: rotated.previousValidUntil } : {}) },
       });
+      return {
+        listener: listenerView(l),
+        ...(input.secret === undefined && rotated.secret ? { signingSecret: rotated.secret } : {}),
+        ...(rotated.previousValidUntil ? { previousSigningSecretValidUntil: rotated.previousValidUntil } : {}),
+      };
     });
-    return {
-      listener: listenerView(l),
-      ...(input.secret === undefined && rotated.secret ? { signingSecret: rotated.secret } : {}),
-      ...(rotated.previousValidUntil ? { previousSigningSecretValidUntil: rotated.previousValidUntil } : {}),
-    };
   }
 
   /** The proposed structure for a sample (nothing is created); merged with a listener's current one when named. */
@@ -445,6 +452,18 @@ export class ListenersService {
 
   private async issue(tenantId: string, listenerId: string, spec: InboundHmacSpec): Promise<{ secret?: string }> {
     const reply = await this.rpc.call(SIGNER_SUBJECTS.createCredential, { tenantId, credentialId: listenerCredentialId(listenerId), spec, idempotencyKey: listenerId });
+    return this.unwrap(reply, 'signature');
+  }
+
+  /**
+   * A new signature check's secret in place of the old one, in one step: a rotation without
+   * overlap, which the signer refuses (keeping the old secret) unless the new spec is
+   * valid, and which destroys the old secret in the same transaction. A listener without a
+   * secret in the signer gets one created.
+   */
+  private async replaceCredential(tenantId: string, listenerId: string, spec: InboundHmacSpec): Promise<{ secret?: string }> {
+    const reply = await this.rpc.call(SIGNER_SUBJECTS.rotateCredential, { tenantId, credentialId: listenerCredentialId(listenerId), spec, overlapSeconds: 0 });
+    if (!reply.ok && reply.error.code === 'not-found') return this.issue(tenantId, listenerId, spec);
     return this.unwrap(reply, 'signature');
   }
 

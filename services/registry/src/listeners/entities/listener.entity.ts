@@ -5,6 +5,12 @@ import type { ListenerDedup, ListenerScript, ListenerSignature, ListenerStructur
 export type StoredAuth = { method: 'none' } | { method: 'token'; location: TokenLocation };
 
 /** An inbound webhook listener (table listeners, owned by registry). */
+/** An earlier token still inside a regeneration's overlap: its digest, and when it stops opening the listener (ISO). */
+export interface PreviousToken {
+  digest: string;
+  validUntil: string;
+}
+
 @Entity({ name: 'listeners' })
 export class Listener {
   @PrimaryColumn({ name: 'tenant_id', type: 'text' })
@@ -32,12 +38,9 @@ export class Listener {
   @Column({ name: 'token_digest', type: 'text', nullable: true })
   tokenDigest: string | null;
 
-  /** The previous token's digest, valid until previousTokenValidUntil (a regeneration's overlap). */
-  @Column({ name: 'previous_token_digest', type: 'text', nullable: true })
-  previousTokenDigest: string | null;
-
-  @Column({ name: 'previous_token_valid_until', type: 'timestamptz', nullable: true })
-  previousTokenValidUntil: Date | null;
+  /** The earlier tokens, each open until the end of the regeneration overlap it got (newest first; listener-settings.ts). */
+  @Column({ name: 'previous_tokens', type: 'jsonb', default: () => "'[]'::jsonb" })
+  previousTokens: PreviousToken[];
 
   /** Non-secret parameters; the secret is in the signer. */
   @Column({ type: 'jsonb', nullable: true })
