@@ -262,14 +262,17 @@ describe('replicas', () => {
     for (const q of flaky.server.requests) perDelivery.set(q.headers['hookline-delivery-id'], (perDelivery.get(q.headers['hookline-delivery-id']) ?? 0) + 1);
     assert.deepEqual([...perDelivery.values()].filter((n) => n !== 2), [], 'every delivery got its first attempt and one retry, no retry twice');
     // As the broker saw it (the stream's de-duplication would hide a second release from the
-    // receiver): every retry released, and twice only when the first release was the killed
-    // one's, in a transaction the kill cut before it committed (its rows were still there).
+    // receiver): every retry released, and twice only because of the kill: the first release
+    // the killed one's, in a transaction the kill cut before it committed (its rows were
+    // still there), or the new leader's first sweep, with a failed order the killed one had
+    // not acknowledged coming back after its ack wait (30 s) and scheduling the retry again
+    // (released under the same message id, which the stream drops).
     assert.equal(released.size, first + second, 'every retry was released');
     const repeated = [...releasedAt.entries()].filter(([, at]) => at.length > 1);
     t.diagnostic(`${repeated.length} retries released again after the kill`);
     for (const [key, at] of repeated) {
       assert.equal(at.length, 2, `retry ${key} released ${at.length} times`);
-      assert.ok(at[0] <= killedAt + 1000 && at[1] >= killedAt, `retry ${key} released twice, not across the kill (${at.map((x) => x - killedAt).join(', ')} ms from it)`);
+      assert.ok(at[0] <= killedAt + 5000 && at[1] >= killedAt, `retry ${key} released twice, not across the kill (${at.map((x) => x - killedAt).join(', ')} ms from it)`);
     }
     sub.unsubscribe();
     // Started again, it stands by: the lease stays with the one that took over.
