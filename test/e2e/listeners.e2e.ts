@@ -431,6 +431,29 @@ describe('inbound webhook listeners', () => {
       assertProblem(await stack.operator.patch(`/v1/listeners/${l.id}?tenant=${TENANT}`, {}), 400, 'body');
     });
 
+    it('a captured signed request replayed within the tolerance, with a new Idempotency-Key, is the same request: the record is not set back', async () => {
+      const secret = 'whsec_stripe_replay_0123456789abcdef';
+      const l = await createListener(stack.operator, TENANT, serviceId, { name: 'stripereplay', sample: { id: 'in_1', status: 'open' }, settings: { signature: { preset: 'stripe', secret } } });
+      const signed = (body: string) => {
+        const t = Math.floor(Date.now() / 1000);
+        return { 'stripe-signature': `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}` };
+      };
+      const opened = JSON.stringify({ id: 'in_7', status: 'open' });
+      const captured = signed(opened);
+      const first = await send(l, 'POST', opened, captured);
+      assert.equal(first.status, 202, first.text);
+      const closed = JSON.stringify({ id: 'in_7', status: 'closed' });
+      assert.equal((await send(l, 'POST', closed, signed(closed))).status, 202);
+      await recordsWhen(stack.operator, l, (x) => x.length === 1 && x[0].row.status === 'closed', 'the record closed');
+      const replay = await send(l, 'POST', opened, { ...captured, 'idempotency-key': 'attacker-1' });
+      assert.equal(replay.status, 202, replay.text);
+      assert.equal(replay.body.duplicate, true, 'recognised as the request it repeats');
+      assert.equal(replay.body.requestId, first.body.requestId);
+      await settled(CONSUMERS.listenerApply);
+      const rs = await recordsWhen(stack.operator, l, (x) => x.length === 1, 'the record');
+      assert.equal(rs[0].row.status, 'closed');
+    });
+
     it('standard-webhooks with a generated secret, rotated with an overlap', async () => {
       const l = await createListener(stack.operator, TENANT, serviceId, { name: 'stdhooks', sample: { id: 'm1' }, settings: { signature: { preset: 'standard-webhooks' } } });
       assert.match(l.signingSecret ?? '', /^whsec_/);

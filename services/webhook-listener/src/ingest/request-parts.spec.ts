@@ -96,6 +96,17 @@ describe('dedupKeyOf', () => {
     assert.notEqual(w.keyFor(L, 'a', 60_001, 60_000), a, 'a was forgotten: the aligned interval of 60 001');
     assert.equal(w.keyFor(L, 'c', 60_001, 60_000), 'b:c:1');
   });
+  it('on a signed listener, keys by what the signature vouches for, and never by an unsigned Idempotency-Key', () => {
+    const stdHooks = listener({ signature: { preset: 'standard-webhooks' } });
+    assert.deepEqual(dedupKeyOf(stdHooks, { ...base, headers: { 'webhook-id': 'msg_1', 'idempotency-key': 'attacker-1' } }, 0, rnd), { key: 'sw:msg_1', explicit: true });
+    const stripe = listener({ signature: { preset: 'stripe' }, dedup: { header: 'x-anything' } });
+    const s1 = dedupKeyOf(stripe, { ...base, headers: { 'idempotency-key': 'a', 'x-anything': 'b' } }, 0, rnd);
+    assert.deepEqual(dedupKeyOf(stripe, { ...base, headers: { 'idempotency-key': 'c', 'x-anything': 'd' } }, 500_000, rnd), s1, 'the same signed body, whatever comes with it');
+    const github = listener({ signature: { preset: 'github' } });
+    const replay = dedupKeyOf(github, { ...base, headers: { 'idempotency-key': 'attacker-2' } }, 1_000, rnd);
+    assert.deepEqual(replay, dedupKeyOf(github, base, 2_000, rnd), 'the body window, as without the key');
+    assert.ok(!('problem' in dedupKeyOf(github, { ...base, headers: { 'idempotency-key': 'x'.repeat(256) } }, 0, rnd)), 'not read, so not refused');
+  });
   it('refuses a bad Idempotency-Key', () => assert.ok('problem' in dedupKeyOf(listener(), { ...base, headers: { 'idempotency-key': 'x'.repeat(256) } }, 0, rnd)));
 });
 

@@ -103,9 +103,28 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e][\x20-\x7e]{0,254}$/;
 export type DedupKey = { key: string; explicit: boolean } | { problem: { field: string; message: string } };
 
 /**
- * What makes a repeat of this request recognisable: the listener's own dedup value (a
- * header such as X-GitHub-Delivery, or a body field), else Idempotency-Key, else a hash
- * of the request within the listener's body-dedup window (none when that is 0).
+ * What a verified signature vouches for as the request's identity, when its scheme has
+ * one: Standard Webhooks signs `webhook-id` (the same for the sender's retries), and
+ * Stripe's events carry a unique id inside the signed body, so the body's hash is one.
+ * Keyed by it, a captured request replayed within the signature's tolerance is the same
+ * request, whatever unsigned header comes with it.
+ */
+function signedIdentity(l: ListenerChangeState, headers: Headers, body: Buffer): string | undefined {
+  if (l.signature?.preset === 'standard-webhooks') {
+    const id = header(headers, 'webhook-id');
+    if (id) return `sw:${id.slice(0, 500)}`;
+  }
+  if (l.signature?.preset === 'stripe') return `sb:${createHash('sha256').update(body).digest('hex')}`;
+  return undefined;
+}
+
+/**
+ * What makes a repeat of this request recognisable: what its verified signature vouches
+ * for (signedIdentity), else the listener's own dedup value (a header such as
+ * X-GitHub-Delivery, or a body field), else Idempotency-Key, else a hash of the request
+ * within the listener's body-dedup window (none when that is 0). On a listener that
+ * verifies signatures Idempotency-Key is not read: nothing signs it, so a replayed signed
+ * body could otherwise pass for a new request by naming a new key.
  */
 export function dedupKeyOf(
   l: ListenerChangeState,
@@ -114,6 +133,8 @@ export function dedupKeyOf(
   random: () => string,
   window?: BodyDedupWindow,
 ): DedupKey {
+  const signed = signedIdentity(l, req.headers, req.body);
+  if (signed !== undefined) return { key: signed, explicit: true };
   if (l.dedup?.header) {
     const v = header(req.headers, l.dedup.header);
     if (v !== undefined && v !== '') return { key: `h:${v.slice(0, 500)}`, explicit: true };
@@ -122,7 +143,7 @@ export function dedupKeyOf(
     const v = getAt(req.parsed, parsePath(l.dedup.bodyField));
     if (typeof v === 'string' || typeof v === 'number') return { key: `f:${String(v).slice(0, 500)}`, explicit: true };
   }
-  const given = header(req.headers, 'idempotency-key');
+  const given = l.signature ? undefined : header(req.headers, 'idempotency-key');
   if (given !== undefined) {
     if (!IDEMPOTENCY_KEY.test(given)) return { problem: { field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' } };
     return { key: `k:${given}`, explicit: true };
