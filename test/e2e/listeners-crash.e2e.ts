@@ -15,10 +15,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('inbound listeners: crashes while requests arrive', () => {
   let stack: TestStack;
   let l: TestListener;
+  let serviceId: string;
 
   before(async () => {
     stack = await startTestStack({ env: { HOOKLINE_LISTENER_APPLY_BATCH: '50' } });
-    const { serviceId } = await listenerTenant(stack.operator, TENANT);
+    ({ serviceId } = await listenerTenant(stack.operator, TENANT));
     l = await createListener(stack.operator, TENANT, serviceId, {
       name: 'crashy',
       sample: { id: 1, n: 1, note: 'x', items: [{ k: 'a', v: 1 }] },
@@ -196,6 +197,45 @@ describe('inbound listeners: crashes while requests arrive', () => {
     assert.equal(record.row.n, 1);
     assert.deepEqual(record.children.crashy_items.map((c: { k: string; v: number }) => [c.k, c.v]), [['a', 1], ['b', 2]]);
     assert.ok(svc.lines.some((line) => line.includes('patches wait for older changes')), 'the PATCH waited for the POST');
+  });
+
+  it("a listener whose table stays locked does not hold up the others: their changes are applied meanwhile, its own once the lock is gone", async () => {
+    const other = await createListener(stack.operator, TENANT, serviceId, { name: 'bystander', sample: { id: 1, v: 'x' } });
+    const post = async (target: TestListener, body: unknown) => {
+      const res = await fetch(`${stack.url}${target.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(target.token ? { authorization: `Bearer ${target.token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    const id = 800_001;
+    // As a host application (or a migration rewriting the table) would hold it.
+    const lock = new Client({ connectionString: stack.databaseUrl });
+    await lock.connect();
+    let unlocked = false;
+    try {
+      await lock.query('BEGIN');
+      await lock.query(`LOCK TABLE "${tenantSchema(TENANT)}"."crashy" IN ACCESS EXCLUSIVE MODE`);
+      const blocked = await post(l, { id, n: 1, note: 'waits for the lock', items: [{ k: 'a', v: 1 }] });
+      assert.equal(blocked.status, 202, blocked.text);
+      const meanwhile = await post(other, { id: 1, v: 'applied meanwhile' });
+      assert.equal(meanwhile.status, 202, meanwhile.text);
+      const rs = await eventually('the other listener\'s record applied while the table stays locked', async () => {
+        const records = await allRecords(stack.operator, other);
+        return records.some((r) => r.row.v === 'applied meanwhile') ? records : undefined;
+      }, 20_000);
+      assert.equal(rs.length, 1);
+      await lock.query('COMMIT');
+      unlocked = true;
+    } finally {
+      if (!unlocked) await lock.query('ROLLBACK').catch(() => undefined);
+      await lock.end();
+    }
+    await applyDrained();
+    const record = (await allRecords(stack.operator, l, `&key.id=${id}`)).find((r) => r.row.id === id);
+    assert.equal(record?.row.note, 'waits for the lock', 'applied once the lock was gone');
+    assert.ok(stack.services['webhook-listener'].lines.some((line) => line.includes('stayed locked')), 'the locked listener\'s changes were left for later');
   });
 
   it('a restarted webhook-listener applies what it accepted before dying, though its consumer starts before its view of the registry has replayed', async () => {

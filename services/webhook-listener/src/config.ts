@@ -4,6 +4,10 @@ const listenerConfig = {
   maxBodyBytes: field.int('HOOKLINE_LISTENER_MAX_BODY', { default: 65_536, min: 1024, max: 1_048_576, doc: 'largest request body a listener takes, before and after decompression (the seed: 64 KB)' }),
   applyBatch: field.int('HOOKLINE_LISTENER_APPLY_BATCH', { default: 200, min: 1, max: 5000, doc: 'accepted changes applied to the tables in one transaction' }),
   applyLingerMs: field.duration('HOOKLINE_LISTENER_APPLY_LINGER', { default: 75, doc: 'while changes keep coming, the shortest time between two apply transactions (larger, fewer batches; an idle listener applies at once)' }),
+  applyLockTimeoutMs: field.duration('HOOKLINE_LISTENER_APPLY_LOCK_TIMEOUT', {
+    default: 2000,
+    doc: 'how long the apply waits for a lock on a listener’s tables (held by a migration or the host application) before it leaves that listener’s changes for later and applies the others',
+  }),
   retentionSweepMs: field.duration('HOOKLINE_LISTENER_RETENTION_SWEEP', { default: 60_000, doc: 'how often records past their listener’s retention are deleted' }),
   purgeBatch: field.int('HOOKLINE_LISTENER_PURGE_BATCH', { default: 1000, min: 1, max: 100_000, doc: 'root rows deleted per statement by the retention purge' }),
   verifyTimeoutMs: field.duration('HOOKLINE_LISTENER_VERIFY_TIMEOUT', { default: 2000, doc: 'how long a request waits for the signer to check its signature' }),
@@ -20,6 +24,7 @@ export type WebhookListenerConfig = NatsConfig &
     maxBodyBytes: number;
     applyBatch: number;
     applyLingerMs: number;
+    applyLockTimeoutMs: number;
     retentionSweepMs: number;
     purgeBatch: number;
     verifyTimeoutMs: number;

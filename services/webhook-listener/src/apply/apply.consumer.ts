@@ -48,6 +48,9 @@ export function structureChanged(l: ListenerChangeState | undefined, msg: Listen
   return l?.structure != null && msg.op !== 'delete' && msg.structure !== structureFingerprint(l.structure);
 }
 
+/** PostgreSQL's lock_not_available: a lock_timeout ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /** JetStream's error code for "no message found" (a 404 that is an answer, not a failure). */
 const JS_NO_MESSAGE_FOUND = 10037;
 
@@ -189,17 +192,42 @@ export class ApplyConsumer implements OnModuleInit {
         if (list) list.push(e);
         else byListener.set(e.listenerId, [e]);
       }
+      // Each listener's writes wait at most applyLockTimeoutMs for a lock on its tables (a
+      // migration rewriting one, the host application locking it): past that, that
+      // listener's changes in the batch are left for later and the others are applied, so
+      // one locked table does not hold up every listener of the instance.
+      await em.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.config.applyLockTimeoutMs))}`);
       let lenient = 0;
+      const locked = new Set<string>();
       for (const [id, effects] of byListener) {
-        const done = await this.repo.execute(em, listenerOf(id) as ListenerChangeState, effects);
-        failed.push(...done.failed);
-        lenient += done.lenient;
+        await em.query('SAVEPOINT listener_writes');
+        try {
+          const done = await this.repo.execute(em, listenerOf(id) as ListenerChangeState, effects);
+          await em.query('RELEASE SAVEPOINT listener_writes');
+          failed.push(...done.failed);
+          lenient += done.lenient;
+        } catch (err) {
+          if (sqlStateOf(err) !== LOCK_NOT_AVAILABLE) throw err;
+          await em.query('ROLLBACK TO SAVEPOINT listener_writes');
+          locked.add(id);
+        }
       }
       if (lenient > 0) this.logger.info({ changes: lenient }, 'applied changes accepted under an earlier structure of their tables, leaving out what no longer fits');
+      if (locked.size > 0) {
+        let n = 0;
+        for (const i of items) {
+          if (!locked.has(i.msg.listenerId)) continue;
+          const m = msgOf.get(i.seq) as ConsumedMessage<'listener-ingest'>;
+          m.defer(waitDelayMs(m.deliveryCount), `a table of listener ${i.msg.listenerId} stayed locked for ${this.config.applyLockTimeoutMs} ms`);
+          n++;
+        }
+        this.logger.warn({ listeners: [...locked], changes: n, lockTimeoutMs: this.config.applyLockTimeoutMs }, 'a listener’s tables stayed locked: its changes wait, the others are applied');
+        plan = { ...plan, effects: plan.effects.filter((e) => !locked.has(e.listenerId)), failed: plan.failed.filter((f) => !locked.has(f.item.msg.listenerId)), versions: plan.versions.filter((v) => !locked.has(v.listenerId)) };
+      }
       mark('written');
       await this.repo.saveVersions(em, plan.versions, new Date());
 
-      const failedSeqs = new Map(failed.map((f) => [f.item.seq, f.error]));
+      const failedSeqs = new Map(failed.filter((f) => !locked.has(f.item.msg.listenerId)).map((f) => [f.item.seq, f.error]));
       const entries: LogEntry[] = [];
       const events: { event: HostEvent; correlationId?: string }[] = [];
       for (const item of plan.effects.flatMap((e) => e.items).concat(plan.failed.map((f) => f.item))) {
