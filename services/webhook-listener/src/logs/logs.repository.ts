@@ -1,7 +1,13 @@
-// Each listener's request log, kept as a ring of its keepLogs newest entries: an entry's
-// slot is its sequence number modulo keepLogs, so writing entry n+keep replaces entry n.
-// The log never grows past what is kept and no request costs a DELETE; a per-listener
-// head (one row) hands out the sequence numbers, many at a time.
+// Each listener's request log, kept as a ring of its keepLogs newest entries, newest by
+// write order (the sequence number a write is handed), not by request time: an entry that
+// waited for its apply is numbered after requests that came later, and the window holds
+// the keepLogs last written. A per-listener head (one row) hands out the sequence numbers,
+// many at a time. An entry written while keepLogs is K goes to slot ringBase(K) + seq % K:
+// writing entry n+K replaces entry n, so the log never grows past what is kept and no
+// request costs a DELETE. Each keepLogs value has a range of slots of its own, so after a
+// change the new writes never land on entries written under the old value: those stay
+// while they are among the newest keepLogs (the read selects by sequence number, not by
+// slot), and the retention sweep's trim deletes them once they are not.
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ListenerRequestLog } from '@hookline/contracts';
@@ -12,6 +18,16 @@ export interface LogEntry extends ListenerRequestLog {
   listenerId: string;
   /** The listener's keepLogs when the entry is written. */
   keep: number;
+}
+
+/**
+ * The first slot of the range of a keepLogs value K: K(K+1)/2, so that the ranges
+ * [K(K+1)/2, K(K+1)/2 + K) of different values are disjoint, and disjoint from [0, K), where
+ * rows written before the ranges were (slot = seq % K) lie. Fits the integer slot column
+ * for K up to 65,000 (keepLogs is at most 10,000).
+ */
+export function ringBase(keep: number): number {
+  return (keep * (keep + 1)) / 2;
 }
 
 export interface LogRow {
@@ -57,9 +73,19 @@ export class LogsRepository {
       if (list) list.push(e);
       else byListener.set(e.listenerId, [e]);
     }
-    // More entries than a ring holds: only the newest fit.
-    for (const [id, list] of byListener) if (list.length > list[list.length - 1].keep) byListener.set(id, list.slice(-list[list.length - 1].keep));
-    const ids = [...byListener.keys()];
+    // One keepLogs per listener for the whole write, its newest entry's (the newest view of
+    // the listener): entries of one listener in two ranges could otherwise share a slot in
+    // one statement. More entries than the ring holds: only the newest fit.
+    const keepOf = new Map<string, number>();
+    for (const [id, list] of byListener) {
+      const keep = list[list.length - 1].keep;
+      keepOf.set(id, keep);
+      if (list.length > keep) byListener.set(id, list.slice(-keep));
+    }
+    // The heads are locked in one order (their ids sorted) by every writer: two writes of
+    // the same listeners (two replicas' applies, an apply and the buffer's flush) would
+    // otherwise lock them in opposite orders and deadlock.
+    const ids = [...byListener.keys()].sort();
     const heads: { listener_id: string; next_seq: string }[] = await em.query(
       `INSERT INTO listener_log_heads (listener_id, next_seq) SELECT * FROM unnest($1::uuid[], $2::bigint[])
        ON CONFLICT (listener_id) DO UPDATE SET next_seq = listener_log_heads.next_seq + EXCLUDED.next_seq RETURNING listener_id, next_seq`,
@@ -68,12 +94,13 @@ export class LogsRepository {
     const rows: Record<string, unknown>[] = [];
     for (const h of heads) {
       const list = byListener.get(h.listener_id) as LogEntry[];
+      const keep = keepOf.get(h.listener_id) as number;
       const last = BigInt(h.next_seq);
       list.forEach((e, i) => {
         const seq = last - BigInt(list.length - 1 - i);
         rows.push({
           listener_id: e.listenerId,
-          slot: Number(seq % BigInt(e.keep)),
+          slot: ringBase(keep) + Number(seq % BigInt(keep)),
           seq: seq.toString(),
           tenant_id: e.tenantId,
           // Text from the request (and errors quoting it) as PostgreSQL can store it: one
@@ -104,7 +131,7 @@ export class LogsRepository {
     );
   }
 
-  /** Newest first; only each listener's keepLogs newest entries. */
+  /** Newest first (by request time); only each listener's keepLogs newest entries (by sequence number). */
   async list(tenantId: string, q: LogQuery): Promise<LogRow[]> {
     if (q.listeners.length === 0) return [];
     const params: unknown[] = [tenantId, q.listeners.map((l) => l.id), q.listeners.map((l) => l.keep), q.limit];
@@ -122,17 +149,29 @@ export class LogsRepository {
        FROM listener_logs l
        JOIN unnest($2::uuid[], $3::integer[]) AS k(listener_id, keep) ON k.listener_id = l.listener_id
        JOIN listener_log_heads h ON h.listener_id = l.listener_id
-       WHERE l.tenant_id = $1 AND l.slot < k.keep AND l.seq > h.next_seq - k.keep${where}
+       WHERE l.tenant_id = $1 AND l.seq > h.next_seq - k.keep${where}
        ORDER BY l.at DESC, l.listener_id DESC, l.seq DESC
        LIMIT $4`,
       params,
     );
   }
 
-  /** Slots past a listener's (lowered) keepLogs. */
+  /**
+   * Entries written under another keepLogs that are no longer among the newest `keep`
+   * (those in the current range are overwritten in turn). Under the head's lock, taken
+   * first as a write takes it, so a write of the listener cannot deadlock with the trim.
+   */
   async trim(listenerId: string, keep: number): Promise<number> {
-    const r: [unknown, number] = await this.dataSource.query('DELETE FROM listener_logs WHERE listener_id = $1 AND slot >= $2', [listenerId, keep]);
-    return r[1] ?? 0;
+    return this.dataSource.transaction(async (em) => {
+      const [head]: { next_seq: string }[] = await em.query('SELECT next_seq FROM listener_log_heads WHERE listener_id = $1 FOR UPDATE', [listenerId]);
+      if (!head) return 0;
+      const base = ringBase(keep);
+      const r: [unknown, number] = await em.query(
+        'DELETE FROM listener_logs WHERE listener_id = $1 AND (slot < $2::integer OR slot >= $2::integer + $3::integer) AND seq <= $4::bigint - $3::integer',
+        [listenerId, base, keep, head.next_seq],
+      );
+      return r[1] ?? 0;
+    });
   }
 
   /** Everything of a deleted listener. */

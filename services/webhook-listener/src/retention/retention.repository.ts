@@ -27,11 +27,19 @@ export class RetentionRepository {
     }
   }
 
-  /** Deletes one batch of root rows (and their children) older than the cutoff; how many. */
-  async purgeBatch(tenantId: string, s: ListenerStructure, cutoff: Date, limit: number): Promise<number> {
+  /**
+   * Deletes one batch of root rows (and their children) older than the cutoff; how many.
+   * `beforeCommit` gets the count while the delete is not yet committed (when there is one):
+   * if it throws, the delete is rolled back, as if the batch had not been tried.
+   */
+  async purgeBatch(tenantId: string, s: ListenerStructure, cutoff: Date, limit: number, beforeCommit: (count: number) => Promise<void>): Promise<number> {
     const sql = purgeBatchSql(tenantSchema(tenantId), s, cutoff.toISOString(), limit);
-    const r: [unknown, number] = await this.dataSource.query(sql.text, sql.values);
-    return r[1] ?? 0;
+    return this.dataSource.transaction(async (em) => {
+      const r: [unknown, number] = await em.query(sql.text, sql.values);
+      const count = r[1] ?? 0;
+      if (count > 0) await beforeCommit(count);
+      return count;
+    });
   }
 
   /** Version rows (tombstones included) of records untouched since the cutoff. */
