@@ -233,6 +233,8 @@ export class IngestService {
       );
       if (out.kind === 'rejected') throw new ProblemError(out.status, 'script-rejected', 'Rejected by the listener script', out.message);
       if (out.kind === 'failed') throw new ProblemError(422, 'script-failed', 'The listener script failed', out.message);
+      // Not the script's fault (its thread stopped, every thread busy): the sender tries again.
+      if (out.kind === 'unavailable') throw new ServiceUnavailableError(`the listener script could not run: ${out.message}`, out.retryAfterSeconds);
       if (out.value !== undefined) {
         records = Array.isArray(out.value) ? out.value : [out.value];
         field = 'script result';

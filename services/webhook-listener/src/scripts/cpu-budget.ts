@@ -6,7 +6,7 @@
 // on Linux the kernel reports a thread's time on CPU, in nanoseconds, in
 // /proc/thread-self/schedstat, which is read here (3.5 µs a read). Elsewhere, or where
 // that file cannot be read, the process's CPU time is the fallback.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 
 /** Milliseconds of CPU time since some fixed point. */
 export type CpuClock = () => number;
@@ -37,6 +37,43 @@ function processCpuMs(): number {
 
 /** The calling thread's CPU time in ms (the process's where the thread's cannot be read). */
 export const threadCpuMs: CpuClock = () => readSchedstat() ?? processCpuMs();
+
+/** A thread's id in the OS and its CPU time in ms at some moment (Linux). */
+export interface ThreadCpuStamp {
+  tid: number;
+  cpuMs: number;
+}
+
+let osThreadId: number | undefined | null;
+
+/**
+ * The calling thread's OS id and CPU time now, for another thread of the process to tell
+ * how much CPU it has used since (threadCpuMsOf), even while it cannot answer; undefined
+ * where the thread's time cannot be read.
+ */
+export function threadCpuStamp(): ThreadCpuStamp | undefined {
+  const cpuMs = osThreadId === null ? undefined : readSchedstat();
+  if (cpuMs === undefined) return undefined;
+  if (osThreadId === undefined) {
+    try {
+      // /proc/thread-self links to <pid>/task/<tid>.
+      osThreadId = Number(/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1]) || null;
+    } catch {
+      osThreadId = null;
+    }
+  }
+  return osThreadId ? { tid: osThreadId, cpuMs } : undefined;
+}
+
+/** The CPU time in ms of a thread of this process by its OS id (threadCpuStamp); undefined once it is gone. */
+export function threadCpuMsOf(tid: number): number | undefined {
+  try {
+    const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ', 1)[0]);
+    return Number.isFinite(ns) ? ns / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface BudgetClocks {
   /** Monotonic wall-clock time in ms. */

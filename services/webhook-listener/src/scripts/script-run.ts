@@ -10,6 +10,7 @@ import type { QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { DEFAULT_JSON_LIMITS, parseJsonText } from '@hookline/listener-tables';
 import { cpuBudget } from './cpu-budget';
 import { maximumPages, type ScriptEngines, type ScriptEngine } from './script-engines';
+import { MAX_SCRIPT_RECORD_BYTES, SCRIPT_RETRY_AFTER_SECONDS, wallCapMs } from './script-limits';
 
 /** What a script receives as `request`. */
 export interface ScriptRequest {
@@ -26,7 +27,10 @@ export type ScriptOutcome =
   /** undefined: the script returned nothing; the request is handled as if there were no script. */
   | { kind: 'records'; value: unknown }
   | { kind: 'rejected'; message: string; status: number }
-  | { kind: 'failed'; message: string };
+  /** The script's own fault (it threw, outran its time or memory limit, returned something unusable): final. */
+  | { kind: 'failed'; message: string }
+  /** Not the script's fault (its engine or thread could not start, crashed, was stuck, or none was free): the request may be sent again. */
+  | { kind: 'unavailable'; message: string; retryAfterSeconds: number };
 
 export interface ScriptLimits {
   timeoutMs: number;
@@ -62,13 +66,24 @@ export function warmUp(engine: ScriptEngine): void {
  * it, and the engine given back (or dropped: see below). `problem` is what to log when the
  * engine could not start or had to be dropped.
  */
-export async function runScript(engines: ScriptEngines, source: string, request: ScriptRequest, limits: ScriptLimits): Promise<{ outcome: ScriptOutcome; problem?: string }> {
+export async function runScript(
+  engines: ScriptEngines,
+  source: string,
+  request: ScriptRequest,
+  limits: ScriptLimits,
+  /** Called as the script starts, once its engine is ready. */
+  onStart: () => void = () => undefined,
+): Promise<{ outcome: ScriptOutcome; problem?: string }> {
   let engine: ScriptEngine;
   try {
     engine = await engines.acquire(limits.memoryMb);
   } catch (err) {
-    return { outcome: { kind: 'failed', message: 'the script engine could not start; try again' }, problem: `the script engine could not start: ${(err as Error).message}` };
+    return {
+      outcome: { kind: 'unavailable', message: 'the script engine could not start; try again', retryAfterSeconds: SCRIPT_RETRY_AFTER_SECONDS },
+      problem: `the script engine could not start: ${(err as Error).message}`,
+    };
   }
+  onStart();
   let r: { outcome: ScriptOutcome; broken: boolean };
   try {
     r = runIn(engine, source, request, limits);
@@ -118,7 +133,7 @@ function runInRuntime(runtime: ReturnType<QuickJSWASMModule['newRuntime']>, sour
   // script that is within it; a wall-clock cap (20 times the limit, at least 1 s) still
   // bounds a starved run.
   const overBudget = cpuBudget(limits.timeoutMs);
-  const wallCap = Date.now() + Math.max(1000, 20 * limits.timeoutMs);
+  const wallCap = Date.now() + wallCapMs(limits.timeoutMs);
   let overTime = false;
   runtime.setInterruptHandler(() => (overTime = overBudget() || Date.now() > wallCap));
   // The request goes into the engine as JSON text, copied by a path QuickJS's limits do
@@ -153,8 +168,28 @@ function runInRuntime(runtime: ReturnType<QuickJSWASMModule['newRuntime']>, sour
     const parsed = parseJsonText(out, { ...DEFAULT_JSON_LIMITS, maxDepth: DEFAULT_JSON_LIMITS.maxDepth + 1 });
     if (!parsed.ok) return { kind: 'failed', message: `transform(request) returned something that is not JSON data: ${parsed.problem.message}` };
     const wrapper = parsed.value as { u?: number; v?: unknown };
-    return wrapper.u === 1 ? { kind: 'records', value: undefined } : { kind: 'records', value: wrapper.v };
+    if (wrapper.u === 1) return { kind: 'records', value: undefined };
+    const large = largeRecord(wrapper.v, out);
+    if (large) {
+      return { kind: 'failed', message: `transform(request) returned a record too large: record ${large.index} is ${large.bytes} bytes as JSON; a record may be at most ${MAX_SCRIPT_RECORD_BYTES} bytes` };
+    }
+    return { kind: 'records', value: wrapper.v };
   } finally {
     ctx.dispose();
   }
+}
+
+/**
+ * The first record of a result (an array's items, else the value itself, as the ingest
+ * takes them) larger than MAX_SCRIPT_RECORD_BYTES as JSON: each is published as one message.
+ */
+function largeRecord(value: unknown, resultJson: string): { index: number; bytes: number } | undefined {
+  // No record is larger than the whole result.
+  if (Buffer.byteLength(resultJson) <= MAX_SCRIPT_RECORD_BYTES) return undefined;
+  const records = Array.isArray(value) ? value : [value];
+  for (let index = 0; index < records.length; index++) {
+    const bytes = Buffer.byteLength(JSON.stringify(records[index]));
+    if (bytes > MAX_SCRIPT_RECORD_BYTES) return { index, bytes };
+  }
+  return undefined;
 }

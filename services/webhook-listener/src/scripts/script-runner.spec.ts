@@ -2,10 +2,11 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Logger } from '@hookline/observability';
 import { Worker } from 'node:worker_threads';
-import { ScriptRunner, type ScriptRequest } from './script-runner';
-import { runIn as runOnce } from './script-run';
+import { MAX_SCRIPT_RECORD_BYTES, SCRIPT_RETRY_AFTER_SECONDS, ScriptRunner, type ScriptLimits, type ScriptOutcome, type ScriptRequest } from './script-runner';
+import { runIn as runOnce, runScript } from './script-run';
 import { ENGINE_INITIAL_BYTES, KEPT_ENGINES, maximumPages, ScriptEngines } from './script-engines';
 import { cpuBudget, threadCpuMs } from './cpu-budget';
+import type { ScriptThreadData } from './script-worker';
 
 const request: ScriptRequest = {
   method: 'POST',
@@ -15,9 +16,54 @@ const request: ScriptRequest = {
   body: { order: { id: 7, lines: [{ sku: 'A' }] } },
 };
 const limits = { timeoutMs: 50, memoryMb: 16 };
+const quiet = { warn: () => undefined, error: () => undefined, info: () => undefined } as unknown as Logger;
+
+/**
+ * A runner whose threads are real script threads, except for three sources, each of which
+ * says it started, as a script does, then: 'hang' blocks its thread (using no CPU time),
+ * 'spin' loops where no interrupt handler reaches it, 'crash' throws out of the thread.
+ * Its deadlines are the test's.
+ */
+class TrickRunner extends ScriptRunner {
+  spawned = 0;
+
+  constructor(
+    threads: number,
+    private readonly deadline: (l: ScriptLimits) => number,
+    private readonly canStart = true,
+  ) {
+    super(quiet, { scriptThreads: threads });
+  }
+
+  protected override spawn(workerData: ScriptThreadData): Worker {
+    if (!this.canStart) throw new Error('no threads today');
+    this.spawned++;
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const { threadCpuStamp } = require(${JSON.stringify(require.resolve('./cpu-budget'))});
+      const tricks = {
+        hang: () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0),
+        spin: () => { for (;;); },
+        crash: () => { throw new Error('crashed'); },
+      };
+      parentPort.on('message', (job) => {
+        if (!tricks[job.source]) return;
+        parentPort.postMessage({ kind: 'started', id: job.id, cpu: threadCpuStamp() });
+        tricks[job.source]();
+      });
+      require(${JSON.stringify(require.resolve('./script-worker'))});`;
+    return new Worker(code, { eval: true, workerData, execArgv: ['-r', '@swc-node/register'], stdout: false, stderr: false });
+  }
+
+  protected override deadlineMs(l: ScriptLimits): number {
+    return this.deadline(l);
+  }
+}
+
+const returns = (n: number) => `function transform() { return [${n}]; }`;
+const patient = { timeoutMs: 60_000, memoryMb: 16 };
 
 describe('listener scripts in QuickJS', () => {
-  const quiet = { warn: () => undefined, error: () => undefined, info: () => undefined } as unknown as Logger;
   const runner = new ScriptRunner(quiet, { scriptThreads: 2 });
   after(() => runner.onModuleDestroy());
   const runIn = (_: unknown, source: string, req: ScriptRequest, l: typeof limits) => runner.run(source, req, l);
@@ -131,10 +177,82 @@ describe('listener scripts in QuickJS', () => {
     assert.equal(shared.size, 2);
   });
 
+  it('a record larger than MAX_SCRIPT_RECORD_BYTES as JSON fails the request, naming it; records within it pass, whatever they come to together', async () => {
+    const l = { timeoutMs: 1000, memoryMb: 16 };
+    // (The outcome's kind or message: a failure shows no megabyte of records.)
+    const said = (o: ScriptOutcome) => (o.kind === 'records' ? `records: ${JSON.stringify(o.value).length} chars` : o.message);
+    const twoRecords = await runner.run(`function transform() { return [{ id: 1 }, { id: 2, text: "x".repeat(${MAX_SCRIPT_RECORD_BYTES}) }]; }`, request, l);
+    const bytes = MAX_SCRIPT_RECORD_BYTES + '{"id":2,"text":""}'.length;
+    assert.equal(twoRecords.kind, 'failed', said(twoRecords));
+    assert.equal(said(twoRecords), `transform(request) returned a record too large: record 1 is ${bytes} bytes as JSON; a record may be at most ${MAX_SCRIPT_RECORD_BYTES} bytes`);
+    // One record, not in an array, is record 0; its size is in bytes (é takes two).
+    const one = await runner.run(`function transform() { return { text: "é".repeat(${MAX_SCRIPT_RECORD_BYTES / 2}) }; }`, request, l);
+    assert.equal(one.kind, 'failed', said(one));
+    assert.match(said(one), new RegExp(`record 0 is ${MAX_SCRIPT_RECORD_BYTES + '{"text":""}'.length} bytes`));
+    const within = await runner.run(`function transform() { var s = "x".repeat(${MAX_SCRIPT_RECORD_BYTES - 100}); return [{ s: s }, { s: s }, { s: s }]; }`, request, l);
+    assert.equal(within.kind, 'records', said(within));
+    if (within.kind === 'records') assert.equal((within.value as unknown[]).length, 3);
+  });
+
   it('an engine for a limit may grow to the limit and the engine\'s own needs, and always beyond its initial memory', () => {
     assert.equal(maximumPages(1), 272);
     assert.equal(maximumPages(16), (21 * 1024 * 1024) / 65536);
     assert.equal(maximumPages(64), (69 * 1024 * 1024) / 65536);
+  });
+});
+
+describe('script threads that fail, which is not the script\'s fault', () => {
+  it('a thread that stops answering: its run may be sent again, the requests waiting run on a fresh thread, and one that waited as long as a run may take is answered busy', async () => {
+    const runner = new TrickRunner(1, (l) => l.timeoutMs);
+    try {
+      const hung = runner.run('hang', request, { timeoutMs: 300, memoryMb: 16 });
+      const waiting = [1, 2, 3].map((n) => runner.run(returns(n), request, patient));
+      const impatient = runner.run(returns(4), request, { timeoutMs: 50, memoryMb: 16 });
+      assert.deepEqual(await Promise.all(waiting), [1, 2, 3].map((n) => ({ kind: 'records', value: [n] })));
+      assert.deepEqual(await hung, { kind: 'unavailable', message: 'the script engine did not answer in time; try again', retryAfterSeconds: SCRIPT_RETRY_AFTER_SECONDS });
+      assert.deepEqual(await impatient, { kind: 'unavailable', message: 'every script thread is busy; try again', retryAfterSeconds: 5 });
+      assert.equal(runner.spawned, 2);
+    } finally {
+      await runner.onModuleDestroy();
+    }
+  });
+
+  it('a script its engine cannot interrupt fails with its time limit once it has used that much CPU time', async () => {
+    // A generous deadline: the looping thread needs 20 ms of CPU time within it, however
+    // loaded the machine (the thread is started first, so that is not counted).
+    const runner = new TrickRunner(1, (l) => (l.timeoutMs === 20 ? 2000 : 60_000));
+    try {
+      assert.deepEqual(await runner.run(returns(1), request, patient), { kind: 'records', value: [1] });
+      const spun = runner.run('spin', request, { timeoutMs: 20, memoryMb: 16 });
+      const waiting = runner.run(returns(2), request, patient);
+      assert.deepEqual(await spun, { kind: 'failed', message: 'transform(request): exceeded the time limit of 20 ms' });
+      assert.deepEqual(await waiting, { kind: 'records', value: [2] });
+    } finally {
+      await runner.onModuleDestroy();
+    }
+  });
+
+  it('a thread that crashes: its run may be sent again, the requests waiting run on a fresh thread', async () => {
+    const runner = new TrickRunner(1, () => 60_000);
+    try {
+      const crashed = runner.run('crash', request, patient);
+      const waiting = runner.run(returns(2), request, patient);
+      assert.deepEqual(await crashed, { kind: 'unavailable', message: 'the script engine failed; try again', retryAfterSeconds: SCRIPT_RETRY_AFTER_SECONDS });
+      assert.deepEqual(await waiting, { kind: 'records', value: [2] });
+    } finally {
+      await runner.onModuleDestroy();
+    }
+  });
+
+  it('a thread or an engine that cannot start: the request may be sent again', async () => {
+    const runner = new TrickRunner(2, () => 60_000, false);
+    assert.deepEqual(await runner.run(returns(1), request, patient), { kind: 'unavailable', message: 'the script engine could not start; try again', retryAfterSeconds: SCRIPT_RETRY_AFTER_SECONDS });
+    await runner.onModuleDestroy();
+    const engines = { acquire: () => Promise.reject(new Error('no memory left')) } as unknown as ScriptEngines;
+    assert.deepEqual(await runScript(engines, returns(1), request, limits), {
+      outcome: { kind: 'unavailable', message: 'the script engine could not start; try again', retryAfterSeconds: SCRIPT_RETRY_AFTER_SECONDS },
+      problem: 'the script engine could not start: no memory left',
+    });
   });
 });
 

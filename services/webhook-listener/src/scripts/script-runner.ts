@@ -10,24 +10,51 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
 import { LOGGER, Logger } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
+import { threadCpuMsOf, type ThreadCpuStamp } from './cpu-budget';
+import { SCRIPT_RETRY_AFTER_SECONDS, wallCapMs } from './script-limits';
 import type { ScriptLimits, ScriptOutcome, ScriptRequest } from './script-run';
-import type { ScriptJob, ScriptThreadData } from './script-worker';
+import type { ScriptJob, ScriptThreadData, ScriptThreadMessage } from './script-worker';
 
 export type { ScriptLimits, ScriptOutcome, ScriptRequest } from './script-run';
+export { MAX_SCRIPT_RECORD_BYTES, SCRIPT_RETRY_AFTER_SECONDS } from './script-limits';
 
-interface Pending {
+interface Job {
+  id: number;
+  source: string;
+  request: ScriptRequest;
+  limits: ScriptLimits;
   resolve: (o: ScriptOutcome) => void;
-  timer: NodeJS.Timeout;
+  /** While it waits for a thread: how long it may. */
+  waiting?: NodeJS.Timeout;
+}
+
+interface Running {
+  job: Job;
+  /** Stops the thread once the run is past its deadline. */
+  deadline: NodeJS.Timeout;
+  /** The thread's CPU clock when the script started (the thread says). */
+  started?: ThreadCpuStamp;
 }
 
 interface ScriptThread {
   worker: Worker;
-  busy: number;
-  pending: Map<number, Pending>;
+  /**
+   * One run at a time: the others wait in the runner's queue, so a thread that is stopped
+   * takes only the run it was on with it, and a run's deadline counts from its start.
+   */
+  running?: Running;
+  dropped: boolean;
 }
 
-/** Past a script's own wall-clock cap (script-run.ts: 20 times its limit, at least 1 s), how long a thread may take to answer before it is stopped. */
+/** Past a script's own wall-clock cap (script-limits.ts), how long a thread may take to answer before it is stopped. */
 const THREAD_GRACE_MS = 5000;
+
+/** What a sender is told to wait when every thread stayed busy for as long as a run may take. */
+const BUSY_RETRY_AFTER_SECONDS = 5;
+
+function unavailable(message: string, retryAfterSeconds = SCRIPT_RETRY_AFTER_SECONDS): ScriptOutcome {
+  return { kind: 'unavailable', message, retryAfterSeconds };
+}
 
 /**
  * The script thread's entry: the file next to this one, compiled or, when the service runs
@@ -42,12 +69,14 @@ function workerEntry(): string {
  * Threads are started when a script first runs, not when the service starts (a service
  * whose listeners have no script never holds one: a thread and its engine held about
  * 40 MB resident after 200 runs, compiled build): `scriptThreads` of them (one that stopped is replaced when needed).
- * A request goes to an idle one, else waits for the least busy.
+ * Requests wait in one queue, first come first served, for the first thread that is free.
  */
 @Injectable()
 export class ScriptRunner implements OnModuleDestroy {
   private readonly threads: ScriptThread[] = [];
+  private readonly queue: Job[] = [];
   private nextId = 0;
+  private closed = false;
   private readonly maxThreads: number;
 
   constructor(
@@ -58,76 +87,139 @@ export class ScriptRunner implements OnModuleDestroy {
   }
 
   run(source: string, request: ScriptRequest, limits: ScriptLimits): Promise<ScriptOutcome> {
-    let thread: ScriptThread;
-    try {
-      thread = this.threadFor();
-    } catch (err) {
-      this.logger.error({ err: (err as Error).message }, 'a script thread could not start');
-      return Promise.resolve({ kind: 'failed', message: 'the script engine could not start; try again' });
-    }
-    const id = ++this.nextId;
+    if (this.closed) return Promise.resolve(unavailable('the service is stopping; try again'));
     return new Promise<ScriptOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        this.logger.warn({ timeoutMs: limits.timeoutMs }, 'a script thread did not answer in time; stopping it');
-        this.drop(thread, 'the script did not finish in time');
-      }, Math.max(1000, 20 * limits.timeoutMs) + THREAD_GRACE_MS);
-      thread.pending.set(id, { resolve, timer });
-      thread.busy++;
-      thread.worker.postMessage({ id, source, request, limits } satisfies ScriptJob);
+      const job: Job = { id: ++this.nextId, source, request, limits, resolve };
+      this.queue.push(job);
+      this.pump();
+      if (!this.queue.includes(job)) return;
+      // A request does not wait longer than a run may take.
+      job.waiting = setTimeout(() => {
+        const i = this.queue.indexOf(job);
+        if (i < 0) return;
+        this.queue.splice(i, 1);
+        this.logger.warn({ timeoutMs: limits.timeoutMs, queued: this.queue.length }, 'a script waited too long for a thread');
+        resolve(unavailable('every script thread is busy; try again', BUSY_RETRY_AFTER_SECONDS));
+      }, this.deadlineMs(limits));
     });
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all(this.threads.splice(0).map((t) => t.worker.terminate()));
+    this.closed = true;
+    for (const job of this.queue.splice(0)) this.answer(job, unavailable('the service is stopping; try again'));
+    await Promise.all(this.threads.slice().map((t) => this.drop(t, unavailable('the service is stopping; try again'))));
   }
 
-  private threadFor(): ScriptThread {
-    // All of them at once: a thread takes a while to start (its engine's WebAssembly is
+  /** Starts a script thread's worker (a test starts one of its own). */
+  protected spawn(workerData: ScriptThreadData): Worker {
+    const entry = workerEntry();
+    if (!existsSync(entry)) throw new Error(`${entry} is missing`);
+    return new Worker(entry, { stdout: false, stderr: false, workerData });
+  }
+
+  /** How long a run may take before its thread is stopped, and how long a request may wait for a thread. */
+  protected deadlineMs(limits: ScriptLimits): number {
+    return wallCapMs(limits.timeoutMs) + THREAD_GRACE_MS;
+  }
+
+  /** Gives waiting requests to free threads, starting threads as needed. */
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      const thread = this.freeThread();
+      const job = thread && this.queue.shift();
+      if (!thread || !job) return;
+      clearTimeout(job.waiting);
+      thread.running = { job, deadline: setTimeout(() => this.overdue(thread), this.deadlineMs(job.limits)) };
+      thread.worker.postMessage({ id: job.id, source: job.source, request: job.request, limits: job.limits } satisfies ScriptJob);
+    }
+  }
+
+  private freeThread(): ScriptThread | undefined {
+    const free = this.threads.find((t) => !t.running);
+    if (free || this.threads.length >= this.maxThreads) return free;
+    // All of them at first: a thread takes a while to start (its engine's WebAssembly is
     // compiled on its first run), better paid once than by a request that finds the
     // others busy later.
-    if (this.threads.length === 0) for (let i = 0; i < this.maxThreads; i++) this.start();
-    const idle = this.threads.find((t) => t.busy === 0);
-    if (idle) return idle;
-    if (this.threads.length < this.maxThreads) return this.start();
-    return this.threads.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const wanted = this.threads.length === 0 ? this.maxThreads : this.threads.length + 1;
+    try {
+      while (this.threads.length < wanted) this.start();
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'a script thread could not start');
+      // With no thread to wait for, the requests waiting are answered now.
+      if (this.threads.length === 0) for (const job of this.queue.splice(0)) this.answer(job, unavailable('the script engine could not start; try again'));
+    }
+    return this.threads.find((t) => !t.running);
   }
 
   private start(): ScriptThread {
-    const entry = workerEntry();
-    if (!existsSync(entry)) throw new Error(`${entry} is missing`);
-    const workerData: ScriptThreadData = { threads: this.maxThreads };
-    const worker = new Worker(entry, { stdout: false, stderr: false, workerData });
-    const thread: ScriptThread = { worker, busy: 0, pending: new Map() };
-    worker.on('message', (m: { id: number; outcome: ScriptOutcome; problem?: string }) => {
-      const p = thread.pending.get(m.id);
-      if (!p) return;
-      thread.pending.delete(m.id);
-      thread.busy--;
-      clearTimeout(p.timer);
+    const worker = this.spawn({ threads: this.maxThreads });
+    const thread: ScriptThread = { worker, dropped: false };
+    worker.on('message', (m: ScriptThreadMessage) => {
+      const running = thread.running;
+      if (!running || running.job.id !== m.id) return;
+      if (m.kind === 'started') {
+        running.started = m.cpu;
+        return;
+      }
+      clearTimeout(running.deadline);
+      thread.running = undefined;
+      this.pump();
       if (m.problem) this.logger.warn({ outcome: m.outcome.kind }, m.problem);
-      p.resolve(m.outcome);
+      running.job.resolve(m.outcome);
     });
     worker.on('error', (err) => {
       this.logger.error({ err: err.message }, 'a script thread failed');
-      this.drop(thread, 'the script engine failed; try again');
+      void this.drop(thread, unavailable('the script engine failed; try again'));
     });
-    worker.on('exit', () => this.drop(thread, 'the script engine stopped; try again'));
+    worker.on('exit', () => void this.drop(thread, unavailable('the script engine stopped; try again')));
     // An idle thread does not keep the service's process alive.
     worker.unref();
     this.threads.push(thread);
     return thread;
   }
 
-  /** Stops a thread and fails what it was running (each request's outcome: failed, with why). */
-  private drop(thread: ScriptThread, message: string): void {
-    const i = this.threads.indexOf(thread);
-    if (i >= 0) this.threads.splice(i, 1);
-    for (const p of thread.pending.values()) {
-      clearTimeout(p.timer);
-      p.resolve({ kind: 'failed', message });
+  /**
+   * A run past its deadline: its thread is stopped. A script that used more CPU time than
+   * its limit since it started is one its engine could not interrupt (a long call into a
+   * built-in), its own fault; otherwise the thread was stuck or starved, and the request
+   * may be sent again.
+   */
+  private overdue(thread: ScriptThread): void {
+    const running = thread.running;
+    if (!running) return;
+    const { timeoutMs } = running.job.limits;
+    const now = running.started && threadCpuMsOf(running.started.tid);
+    const cpuMs = running.started && now !== undefined ? now - running.started.cpuMs : undefined;
+    this.logger.warn({ timeoutMs, cpuMs }, 'a script thread did not answer in time; stopping it');
+    const outcome: ScriptOutcome =
+      cpuMs !== undefined && cpuMs > timeoutMs
+        ? { kind: 'failed', message: `transform(request): exceeded the time limit of ${timeoutMs} ms` }
+        : unavailable('the script engine did not answer in time; try again');
+    void this.drop(thread, outcome);
+  }
+
+  /**
+   * Stops a thread: the run it was on gets `outcome`; the requests waiting go to the other
+   * threads or a fresh one.
+   */
+  private drop(thread: ScriptThread, outcome: ScriptOutcome): Promise<number> {
+    if (!thread.dropped) {
+      thread.dropped = true;
+      const i = this.threads.indexOf(thread);
+      if (i >= 0) this.threads.splice(i, 1);
+      const running = thread.running;
+      thread.running = undefined;
+      if (running) {
+        clearTimeout(running.deadline);
+        running.job.resolve(outcome);
+      }
+      this.pump();
     }
-    thread.pending.clear();
-    thread.busy = 0;
-    void thread.worker.terminate();
+    return thread.worker.terminate();
+  }
+
+  private answer(job: Job, outcome: ScriptOutcome): void {
+    clearTimeout(job.waiting);
+    job.resolve(outcome);
   }
 }
