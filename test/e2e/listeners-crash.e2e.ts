@@ -90,6 +90,29 @@ describe('inbound listeners: crashes while requests arrive', () => {
 
   const applyDrained = () => consumersDrained(stack.nats.url, [CONSUMERS.listenerApply], 120_000);
 
+  /**
+   * Runs `fn` while the crashy table is locked (ACCESS EXCLUSIVE, as a host application or a
+   * migration rewriting it would hold it); `fn` may let it go early with `unlock`.
+   */
+  async function whileLocked(fn: (lock: Client, unlock: () => Promise<void>) => Promise<void>): Promise<void> {
+    const lock = new Client({ connectionString: stack.databaseUrl });
+    await lock.connect();
+    let unlocked = false;
+    const unlock = async () => {
+      await lock.query('COMMIT');
+      unlocked = true;
+    };
+    try {
+      await lock.query('BEGIN');
+      await lock.query(`LOCK TABLE "${tenantSchema(TENANT)}"."crashy" IN ACCESS EXCLUSIVE MODE`);
+      await fn(lock, unlock);
+      if (!unlocked) await unlock();
+    } finally {
+      if (!unlocked) await lock.query('ROLLBACK').catch(() => undefined);
+      await lock.end();
+    }
+  }
+
   async function verify(t: { diagnostic(m: string): void }, accepted: Set<number>, answered: Map<number, number>, lastCounter: number) {
     await applyDrained();
     const records = await allRecords(stack.operator, l);
@@ -164,12 +187,7 @@ describe('inbound listeners: crashes while requests arrive', () => {
     };
     // The table is locked, so the instance that takes the POST blocks in the middle of
     // applying it; it dies there, the POST unacknowledged until its ack wait (30 s) runs out.
-    const lock = new Client({ connectionString: stack.databaseUrl });
-    await lock.connect();
-    let unlocked = false;
-    try {
-      await lock.query('BEGIN');
-      await lock.query(`LOCK TABLE "${tenantSchema(TENANT)}"."crashy" IN ACCESS EXCLUSIVE MODE`);
+    await whileLocked(async (lock, unlock) => {
       const created = await hook('POST', l.path, { id, n: 1, note: 'created', items: [{ k: 'a', v: 1 }, { k: 'b', v: 2 }] });
       assert.equal(created.status, 202, created.text);
       await eventually('the apply blocked on the lock', async () => {
@@ -179,18 +197,14 @@ describe('inbound listeners: crashes while requests arrive', () => {
       await svc.kill('SIGKILL');
       await svc.start();
       await eventually('webhook-listener ready', async () => (await fetch(`${svc.url}/ready`)).status === 200, 30_000);
-      await lock.query('COMMIT');
-      unlocked = true;
+      await unlock();
       // Accepted: the POST is still on the stream, so the record is known to exist.
       const patched = await hook('PATCH', `${l.path}/${id}`, { note: 'patched' });
       assert.equal(patched.status, 202, patched.text);
       const startedWaiting = Date.now();
       await applyDrained();
       t.diagnostic(`applied ${Date.now() - startedWaiting} ms after the PATCH was accepted`);
-    } finally {
-      if (!unlocked) await lock.query('ROLLBACK').catch(() => undefined);
-      await lock.end();
-    }
+    });
     const record = (await allRecords(stack.operator, l, `&key.id=${id}`)).find((r) => r.row.id === id);
     assert.ok(record, `record ${id}: its POST and its PATCH were answered 202, and it is not in the table`);
     assert.equal(record.row.note, 'patched', 'the PATCH was applied on top of the POST');
@@ -210,13 +224,7 @@ describe('inbound listeners: crashes while requests arrive', () => {
       return { status: res.status, text: await res.text() };
     };
     const id = 800_001;
-    // As a host application (or a migration rewriting the table) would hold it.
-    const lock = new Client({ connectionString: stack.databaseUrl });
-    await lock.connect();
-    let unlocked = false;
-    try {
-      await lock.query('BEGIN');
-      await lock.query(`LOCK TABLE "${tenantSchema(TENANT)}"."crashy" IN ACCESS EXCLUSIVE MODE`);
+    await whileLocked(async () => {
       const blocked = await post(l, { id, n: 1, note: 'waits for the lock', items: [{ k: 'a', v: 1 }] });
       assert.equal(blocked.status, 202, blocked.text);
       const meanwhile = await post(other, { id: 1, v: 'applied meanwhile' });
@@ -226,12 +234,7 @@ describe('inbound listeners: crashes while requests arrive', () => {
         return records.some((r) => r.row.v === 'applied meanwhile') ? records : undefined;
       }, 20_000);
       assert.equal(rs.length, 1);
-      await lock.query('COMMIT');
-      unlocked = true;
-    } finally {
-      if (!unlocked) await lock.query('ROLLBACK').catch(() => undefined);
-      await lock.end();
-    }
+    });
     await applyDrained();
     const record = (await allRecords(stack.operator, l, `&key.id=${id}`)).find((r) => r.row.id === id);
     assert.equal(record?.row.note, 'waits for the lock', 'applied once the lock was gone');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { dataSourceOptions, pendingMigrations, runMigrations, SchemaNotCurrentError, waitForSchema } from './data-source';
 import { MIGRATIONS } from './migrations';
 import { LogCompression1765000000000 } from './migrations/1765000000000-log-compression';
@@ -56,6 +56,20 @@ const emptyDatabase = async () => {
   return u.toString();
 };
 
+/** A query runner on a database with every migration applied. */
+const withMigratedRunner = async (fn: (runner: QueryRunner) => Promise<void>): Promise<void> => {
+  const url = await emptyDatabase();
+  await runMigrations(url);
+  const ds = new DataSource({ ...dataSourceOptions(url, 1, 'hookline-migrate-test') });
+  await ds.initialize();
+  const runner = ds.createQueryRunner();
+  try {
+    await fn(runner);
+  } finally {
+    await runner.release();
+    await ds.destroy();
+  }
+};
 describe('migrate --wait', { skip }, () => {
   it('lists every migration as pending on an empty database, and none once applied', async () => {
     const url = await emptyDatabase();
@@ -136,13 +150,8 @@ describe('the logs\' compression (migration LogCompression1765000000000)', { ski
     }
   });
 
-  it("keeps a listener's previous token, with its end, when its one column becomes a list", async () => {
-    const url = await emptyDatabase();
-    await runMigrations(url);
-    const ds = new DataSource({ ...dataSourceOptions(url, 1, 'hookline-migrate-test') });
-    await ds.initialize();
-    const runner = ds.createQueryRunner();
-    try {
+  it("keeps a listener's previous token, with its end, when its one column becomes a list", () =>
+    withMigratedRunner(async (runner) => {
       const migration = new ListenerPreviousTokens1765100000000();
       await migration.down(runner);
       await runner.query(`INSERT INTO listener_services (tenant_id, id, name, created_at, updated_at) VALUES ('t', '018f0000-0000-8000-8000-0000000000aa', 's', now(), now())`);
@@ -160,25 +169,12 @@ describe('the logs\' compression (migration LogCompression1765000000000)', { ski
         rows.map((r) => r.previous_tokens),
         [[{ digest: 'earlier', validUntil: '2026-12-06T11:30:00.123Z' }], []],
       );
-    } finally {
-      await runner.release();
-      await ds.destroy();
-    }
-  });
+    }));
 
-  it('takes the compression back when rolled back', async () => {
-    const url = await emptyDatabase();
-    await runMigrations(url);
-    const ds = new DataSource({ ...dataSourceOptions(url, 1, 'hookline-migrate-test') });
-    await ds.initialize();
-    const runner = ds.createQueryRunner();
-    try {
+  it('takes the compression back when rolled back', () =>
+    withMigratedRunner(async (runner) => {
       await new LogCompression1765000000000().down(runner);
       const r = await runner.query(`SELECT attcompression::text AS method FROM pg_attribute WHERE attrelid = 'deliveries'::regclass AND attname = 'body'`);
       assert.equal(r[0].method, '', 'the server default again');
-    } finally {
-      await runner.release();
-      await ds.destroy();
-    }
-  });
+    }));
 });
