@@ -234,6 +234,16 @@ describe('inbound listeners: crashes while requests arrive', () => {
         return records.some((r) => r.row.v === 'applied meanwhile') ? records : undefined;
       }, 20_000);
       assert.equal(rs.length, 1);
+      // A PATCH must find its record in the locked table: answered 503 (send it again) once
+      // the lock timeout has passed, instead of held for as long as the lock is.
+      const patched = await fetch(`${stack.url}${l.path}/0`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${l.token}` },
+        body: JSON.stringify({ note: 'while locked' }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      assert.equal(patched.status, 503, await patched.text());
+      assert.equal(patched.headers.get('retry-after'), '2');
     });
     await applyDrained();
     const record = (await allRecords(stack.operator, l, `&key.id=${id}`)).find((r) => r.row.id === id);

@@ -32,6 +32,7 @@ import { describePath, isPlainObject, keyFromRequest, keyOfRecord, mapRecord, me
 import { JetStreamPublisher, NatsClient, NatsRpc } from '@hookline/messaging';
 import { labelRoute, LOGGER, Logger, methodLabel, Metrics } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
+import { sqlStateOf } from '../logs/log-entries';
 import { LogBuffer } from '../logs/log-buffer';
 import { RecordsRepository } from '../records/records.repository';
 import { tokenOpens } from '../registry-view/listeners-view';
@@ -308,7 +309,13 @@ export class IngestService {
       }),
     );
     if (toCheck.length > 0) {
-      const existing = await this.records.existingKeys(tenantSchema(l.tenant), s, toCheck.map((c) => c.key));
+      let existing: Set<string>;
+      try {
+        existing = await this.records.existingKeys(tenantSchema(l.tenant), s, toCheck.map((c) => c.key), this.config.applyLockTimeoutMs);
+      } catch (err) {
+        if (sqlStateOf(err) !== '55P03') throw err;
+        throw new ServiceUnavailableError(`listener ${l.name}'s table is locked (a structure change may be running); send it again`, 2);
+      }
       for (const c of toCheck) if (!existing.has(recordKeyOf(s.primaryKey, c.key))) unknown.push(c);
     }
     if (unknown.length > 0) throw new NotFoundError(`record ${unknown.map((c) => recordKeyOf(s.primaryKey, c.key)).slice(0, 5).join(', ')} of listener ${l.name}`);

@@ -37,9 +37,18 @@ export class RecordsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The record keys (recordKeyOf) of these keys that have a root row. */
-  async existingKeys(schema: string, s: ListenerStructure, keys: Record<string, KeyValue>[]): Promise<Set<string>> {
+  /**
+   * Which of these keys have a root row. Waits at most `lockTimeoutMs` for a lock on the
+   * table (a migration rewriting it, the host application): past that PostgreSQL answers
+   * lock_not_available (55P03), which the ingest turns into a 503 the sender retries,
+   * instead of holding its request for as long as the lock is held.
+   */
+  async existingKeys(schema: string, s: ListenerStructure, keys: Record<string, KeyValue>[], lockTimeoutMs: number): Promise<Set<string>> {
     const sql = existingKeysSql(schema, s, keys);
-    const rows: Row[] = await this.dataSource.query(sql.text, sql.values);
+    const rows: Row[] = await this.dataSource.transaction(async (em) => {
+      await em.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
+      return em.query(sql.text, sql.values);
+    });
     const types = keyTypes(s);
     return new Set(rows.map((r) => recordKeyOf(s.primaryKey, Object.fromEntries(s.primaryKey.map((k, i) => [k, canonicalKey(types[i], r[k])])))));
   }
