@@ -178,6 +178,38 @@ describe('inbound listeners: crashes while requests arrive', () => {
     for (const svc of Object.values(stack.services)) await eventually(`${svc.name} ready`, async () => (await fetch(`${svc.url}/ready`)).status === 200, 30_000);
   });
 
+  it('a request sent again after nats-server restarted is applied once, though the stream no longer knows it', async () => {
+    // An applied change is gone from the work queue, and a restarted nats-server rebuilds its
+    // deduplication window from the messages it still holds: the second copy is stored.
+    const id = 600_001;
+    const put = (n: number) => send({ id, n, note: `version ${n}`, items: [{ k: 'a', v: n }] }, `restart-${id}-${n}`);
+    assert.equal(await put(1), 202);
+    await applyDrained();
+    assert.equal(await put(2), 202);
+    await applyDrained();
+    await stack.nats.kill('SIGKILL');
+    await stack.nats.start();
+    for (const svc of Object.values(stack.services)) await eventually(`${svc.name} ready`, async () => (await fetch(`${svc.url}/ready`)).status === 200, 30_000);
+    const again = await fetch(`${stack.url}${l.path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${l.token}`, 'content-type': 'application/json', 'idempotency-key': `restart-${id}-1` },
+      body: JSON.stringify({ id, n: 1, note: 'version 1', items: [{ k: 'a', v: 1 }] }),
+    });
+    assert.equal(again.status, 202);
+    assert.equal(((await again.json()) as { duplicate: boolean }).duplicate, false, 'the stream stored it again');
+    await applyDrained();
+    const record = (await allRecords(stack.operator, l, `&key.id=${id}`)).find((r) => r.row.id === id);
+    assert.equal(record?.row.n, 2, 'the copy of version 1 did not replace version 2');
+    // A change after it, whose event comes after any the copy could have caused.
+    assert.equal(await put(3), 202);
+    const eventsOf = async (): Promise<number[]> => {
+      const res: { body: { data: { object: { id: string }; data: { record: { n: number } } }[] } } = await stack.operator.get(`/v1/audit/events?tenant=${TENANT}&topic=Listener.crashy.Upserted&limit=500`);
+      return res.body.data.filter((e) => e.object.id === String(id)).map((e) => e.data.record.n);
+    };
+    await eventually('the record\'s events in the audit log', async () => (await eventsOf()).includes(3), 30_000, 300);
+    assert.deepEqual((await eventsOf()).sort(), [1, 2, 3], 'one host event per request');
+  });
+
   it('a PATCH accepted after a POST that a killed instance was applying waits for that POST: the record holds both', async (t) => {
     const svc = stack.services['webhook-listener'];
     const id = 700_001;

@@ -69,7 +69,9 @@ export const STREAMS = {
    * 2xx and removed once applied to the listener's tables. A work queue: what stays in it
    * is exactly what is accepted and not yet applied (the ingest path asks it whether a
    * record has a change in flight). The duplicate window is how long an Idempotency-Key
-   * or a listener's dedup value (e.g. X-GitHub-Delivery) is recognised.
+   * or a listener's dedup value (e.g. X-GitHub-Delivery) is recognised; a restarted
+   * nats-server forgets the applied ones, which the apply then recognises by the ids kept
+   * with each record's version.
    */
   ingest: {
     name: 'HOOKLINE_INGEST',

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ListenerChangeState, ListenerIngestMessage } from '@hookline/contracts';
-import { changeEvent, patchBases, planBatch, versionKey, type Item } from './apply-plan';
+import { ingestMsgId } from '@hookline/contracts';
+import { changeEvent, patchBases, planBatch, RECENT_CHANGES_KEPT, versionKey, type Item } from './apply-plan';
 
 const L = '0196f3a2-7c1e-7d2a-9b3c-1a2b3c4d5e6f';
 const listener = {
@@ -26,8 +27,8 @@ describe('planBatch', () => {
     assert.deepEqual(p.effects.map((e) => [e.recordKey, e.kind]), [['[1]', 'delete'], ['[2]', 'upsert']]);
     assert.deepEqual(p.failed.map((f) => f.item.seq), [3]);
     assert.deepEqual(plain(p.versions).sort((a: { seq: number }, b: { seq: number }) => a.seq - b.seq), [
-      { tenantId: 'acme', listenerId: L, recordKey: '[1]', seq: 3, deleted: true },
-      { tenantId: 'acme', listenerId: L, recordKey: '[2]', seq: 4, deleted: false },
+      { tenantId: 'acme', listenerId: L, recordKey: '[1]', seq: 3, deleted: true, recent: ['r2:0', 'r3:0', 'r1:0'] },
+      { tenantId: 'acme', listenerId: L, recordKey: '[2]', seq: 4, deleted: false, recent: ['r4:0'] },
     ]);
   });
   it('merges patches after an upsert, and patches with each other', () => {
@@ -39,13 +40,32 @@ describe('planBatch', () => {
   });
   it('skips what was applied before or replaced by a newer change (a late redelivery), and a delete stays a tombstone', () => {
     const versions = new Map([
-      [versionKey(L, '[1]'), { seq: 10, deleted: false }],
-      [versionKey(L, '[2]'), { seq: 10, deleted: true }],
+      [versionKey(L, '[1]'), { seq: 10, deleted: false, recent: [] }],
+      [versionKey(L, '[2]'), { seq: 10, deleted: true, recent: [] }],
     ]);
     const p = planBatch([item(9, 'upsert', 1, { id: 1, old: true }), item(10, 'upsert', 1, { id: 1 }), item(8, 'upsert', 2, { id: 2 }), item(11, 'patch', 2, { id: 2, a: 1 })], versions, listenerOf);
     assert.deepEqual(p.stale.map((i) => i.seq), [8, 9, 10]);
     assert.deepEqual(p.effects, []);
     assert.deepEqual(p.failed.map((f) => [f.item.seq, /deleted/.test(f.error)]), [[11, true]]);
+  });
+  it('skips a change stored twice (its publish retried across a nats-server restart), also after other changes of its record', () => {
+    const first = item(1, 'upsert', 1, { id: 1, n: 1 });
+    const other = item(2, 'upsert', 1, { id: 1, n: 2 });
+    const again = (i: Item, seq: number): Item => ({ seq, msg: { ...i.msg } });
+    // Both copies in one batch: the second is the first's duplicate.
+    const p = planBatch([first, other, again(first, 3)], new Map(), listenerOf);
+    assert.deepEqual(p.stale.map((i) => i.seq), [3]);
+    assert.deepEqual(plain(p.effects.map((e) => [e.record, e.items.map((i) => i.seq)])), [[{ id: 1, n: 2 }, [1, 2]]]);
+    // The second copy in a later batch: recognised from the record's version.
+    const version = new Map([[versionKey(L, '[1]'), { seq: 2, deleted: false, recent: p.versions[0].recent }]]);
+    const later = planBatch([again(first, 5), item(6, 'patch', 1, { id: 1, m: 1 })], version, listenerOf);
+    assert.deepEqual(later.stale.map((i) => i.seq), [5]);
+    assert.deepEqual(later.effects.map((e) => [e.kind, e.items.map((i) => i.seq)]), [['patch', [6]]]);
+    // Only the last RECENT_CHANGES_KEPT ids are kept.
+    const many = planBatch(Array.from({ length: RECENT_CHANGES_KEPT + 2 }, (_, k) => item(10 + k, 'upsert', 2, { id: 2 })), new Map(), listenerOf);
+    assert.equal(many.versions[0].recent.length, RECENT_CHANGES_KEPT);
+    const last = many.effects[0].items[many.effects[0].items.length - 1];
+    assert.equal(many.versions[0].recent.at(-1), ingestMsgId(last.msg.requestId, 0));
   });
   it('drops changes of listeners that are gone', () => {
     const p = planBatch([item(1, 'upsert', 1, { id: 1 }, '0196f3a2-7c1e-7d2a-9b3c-000000000000')], new Map(), listenerOf);
@@ -68,7 +88,7 @@ describe('changeEvent', () => {
 
 describe('patchBases', () => {
   it('names the records whose patch has stream sequences free before it, since the last change applied to them', () => {
-    const versions = new Map([[versionKey(L, '[2]'), { seq: 9, deleted: false }], [versionKey(L, '[3]'), { seq: 7, deleted: false }]]);
+    const versions = new Map([[versionKey(L, '[2]'), { seq: 9, deleted: false, recent: [] }], [versionKey(L, '[3]'), { seq: 7, deleted: false, recent: [] }]]);
     const p = planBatch(
       [
         item(12, 'patch', 1, { id: 1, a: 1 }), // never applied: anything from 1 to 11 may be an older change of it
@@ -92,7 +112,7 @@ describe('patchBases', () => {
     );
   });
   it('looks past the stale changes of a record to its first one still to apply', () => {
-    const versions = new Map([[versionKey(L, '[1]'), { seq: 5, deleted: false }]]);
+    const versions = new Map([[versionKey(L, '[1]'), { seq: 5, deleted: false, recent: [] }]]);
     const p = planBatch([item(4, 'upsert', 1, { id: 1 }), item(5, 'patch', 1, { id: 1, a: 1 }), item(8, 'patch', 1, { id: 1, b: 1 })], versions, listenerOf);
     assert.deepEqual(p.stale.map((i) => i.seq), [4, 5]);
     assert.deepEqual(patchBases(p, versions).map((b) => [b.afterSeq, b.beforeSeq]), [[5, 8]]);

@@ -3,11 +3,16 @@
 // sequence is not newer than the last one applied to its record is skipped: it was
 // applied before (a redelivery after a crash) or a newer change already replaced it (a
 // late redelivery), and a delete leaves its sequence behind as a tombstone, so an old
-// upsert arriving late cannot bring the record back. The changes of one record within
+// upsert arriving late cannot bring the record back. A change whose message id (request
+// and index) is among the last ones applied to its record is skipped too: the stream's own
+// deduplication forgets an applied change when nats-server restarts (a work queue keeps no
+// message once it is acked, and the window is rebuilt from the messages kept), so a
+// publish retried across a restart, or a request sent again after one, is stored a second
+// time under a new sequence. The changes of one record within
 // the batch fold into one write (the last upsert with the patches after it merged in, a
 // delete, or the merged patches), so the batch costs a few statements per table.
 import { listenerTopic, type HostEvent, type IngestOp, type KeyValue, type ListenerChangeEventData, type ListenerChangeKind, type ListenerChangeState, type ListenerIngestMessage } from '@hookline/contracts';
-import { listenerChangeEventId, recordKeyOf } from '@hookline/contracts';
+import { ingestMsgId, listenerChangeEventId, recordKeyOf } from '@hookline/contracts';
 import { mergeRecords, type Row } from '@hookline/listener-tables';
 
 export interface Item {
@@ -18,7 +23,12 @@ export interface Item {
 export interface Version {
   seq: number;
   deleted: boolean;
+  /** The message ids of the last changes applied to the record (RECENT_CHANGES_KEPT at most), oldest first. */
+  recent: readonly string[];
 }
+
+/** How many applied changes' message ids a record's version keeps to recognise one stored twice. */
+export const RECENT_CHANGES_KEPT = 16;
 
 export interface Effect {
   tenantId: string;
@@ -36,14 +46,14 @@ export interface Effect {
 
 export interface BatchPlan {
   effects: Effect[];
-  /** Already applied, or replaced by a newer change: nothing to do. */
+  /** Already applied (redelivered, or stored twice), or replaced by a newer change: nothing to do. */
   stale: Item[];
   /** For a listener that no longer exists (or has no tables): dropped. */
   orphaned: Item[];
   /** Changes that cannot apply (a patch of a record an earlier change deleted). */
   failed: { item: Item; error: string }[];
   /** The version row each touched record ends with. */
-  versions: { tenantId: string; listenerId: string; recordKey: string; seq: number; deleted: boolean }[];
+  versions: { tenantId: string; listenerId: string; recordKey: string; seq: number; deleted: boolean; recent: readonly string[] }[];
 }
 
 export const versionKey = (listenerId: string, recordKey: string) => `${listenerId}\u0000${recordKey}`;
@@ -67,7 +77,8 @@ export function planBatch(items: Item[], versions: ReadonlyMap<string, Version>,
     }
     const vk = versionKey(item.msg.listenerId, recordKey);
     const v = latest.get(vk);
-    if (v && item.seq <= v.seq) {
+    const msgId = ingestMsgId(item.msg.requestId, item.msg.index);
+    if (v && (item.seq <= v.seq || v.recent.includes(msgId))) {
       plan.stale.push(item);
       continue;
     }
@@ -93,14 +104,14 @@ export function planBatch(items: Item[], versions: ReadonlyMap<string, Version>,
       }
     }
     const kind = effects.get(vk)?.kind;
-    latest.set(vk, { seq: item.seq, deleted: kind === 'delete' || (kind === undefined && v?.deleted === true) });
+    latest.set(vk, { seq: item.seq, deleted: kind === 'delete' || (kind === undefined && v?.deleted === true), recent: [...(v?.recent ?? []), msgId].slice(-RECENT_CHANGES_KEPT) });
   }
   plan.effects = [...effects.values()];
   for (const [vk, v] of latest) {
     if (versions.get(vk)?.seq === v.seq) continue;
     const [listenerId, recordKey] = vk.split('\u0000');
     const tenantId = listenerOf(listenerId)?.tenant as string;
-    plan.versions.push({ tenantId, listenerId, recordKey, seq: v.seq, deleted: v.deleted });
+    plan.versions.push({ tenantId, listenerId, recordKey, seq: v.seq, deleted: v.deleted, recent: v.recent });
   }
   return plan;
 }

@@ -48,22 +48,30 @@ export class ApplyRepository {
       `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(l::text || '/' || k, 7) AS h FROM unnest($1::uuid[], $2::text[]) AS x(l, k) ORDER BY 1) s`,
       [ids, rks],
     );
-    const rows: { listener_id: string; record_key: string; seq: string; deleted: boolean }[] = await em.query(
-      `SELECT v.listener_id, v.record_key, v.seq::text AS seq, v.deleted FROM listener_record_versions v JOIN unnest($1::uuid[], $2::text[]) AS x(l, k) ON v.listener_id = x.l AND v.record_key = x.k`,
+    const rows: { listener_id: string; record_key: string; seq: string; deleted: boolean; recent: string[] }[] = await em.query(
+      `SELECT v.listener_id, v.record_key, v.seq::text AS seq, v.deleted, v.recent FROM listener_record_versions v JOIN unnest($1::uuid[], $2::text[]) AS x(l, k) ON v.listener_id = x.l AND v.record_key = x.k`,
       [ids, rks],
     );
-    for (const r of rows) out.set(versionKey(r.listener_id, r.record_key), { seq: Number(r.seq), deleted: r.deleted });
+    for (const r of rows) out.set(versionKey(r.listener_id, r.record_key), { seq: Number(r.seq), deleted: r.deleted, recent: r.recent });
     return out;
   }
 
   async saveVersions(em: EntityManager, versions: BatchPlan['versions'], now: Date): Promise<void> {
     if (versions.length === 0) return;
     await em.query(
-      `INSERT INTO listener_record_versions (listener_id, record_key, tenant_id, seq, deleted, updated_at)
-       SELECT l, k, t, s, d, $6 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::boolean[]) AS x(l, k, t, s, d)
-       ON CONFLICT (listener_id, record_key) DO UPDATE SET seq = EXCLUDED.seq, deleted = EXCLUDED.deleted, updated_at = EXCLUDED.updated_at
+      `INSERT INTO listener_record_versions (listener_id, record_key, tenant_id, seq, deleted, recent, updated_at)
+       SELECT l, k, t, s, d, r, $7 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::jsonb[]) AS x(l, k, t, s, d, r)
+       ON CONFLICT (listener_id, record_key) DO UPDATE SET seq = EXCLUDED.seq, deleted = EXCLUDED.deleted, recent = EXCLUDED.recent, updated_at = EXCLUDED.updated_at
        WHERE listener_record_versions.seq < EXCLUDED.seq`,
-      [versions.map((v) => v.listenerId), versions.map((v) => v.recordKey), versions.map((v) => v.tenantId), versions.map((v) => v.seq), versions.map((v) => v.deleted), now],
+      [
+        versions.map((v) => v.listenerId),
+        versions.map((v) => v.recordKey),
+        versions.map((v) => v.tenantId),
+        versions.map((v) => v.seq),
+        versions.map((v) => v.deleted),
+        versions.map((v) => JSON.stringify(v.recent)),
+        now,
+      ],
     );
   }
 
