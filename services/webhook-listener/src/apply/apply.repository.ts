@@ -27,6 +27,14 @@ export function rowsOf(result: unknown): Row[] {
   return result as Row[];
 }
 
+/** The version rows of these records (listener ids and record keys, pairwise). */
+export function recordVersionsSql(listenerIds: string[], recordKeys: string[]): Sql {
+  return {
+    text: `SELECT v.listener_id, v.record_key, v.seq::text AS seq, v.deleted, v.recent FROM listener_record_versions v JOIN unnest($1::uuid[], $2::text[]) AS x(l, k) ON v.listener_id = x.l AND v.record_key = x.k`,
+    values: [listenerIds, recordKeys],
+  };
+}
+
 @Injectable()
 export class ApplyRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -48,10 +56,8 @@ export class ApplyRepository {
       `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(l::text || '/' || k, 7) AS h FROM unnest($1::uuid[], $2::text[]) AS x(l, k) ORDER BY 1) s`,
       [ids, rks],
     );
-    const rows: { listener_id: string; record_key: string; seq: string; deleted: boolean; recent: string[] }[] = await em.query(
-      `SELECT v.listener_id, v.record_key, v.seq::text AS seq, v.deleted, v.recent FROM listener_record_versions v JOIN unnest($1::uuid[], $2::text[]) AS x(l, k) ON v.listener_id = x.l AND v.record_key = x.k`,
-      [ids, rks],
-    );
+    const read = recordVersionsSql(ids, rks);
+    const rows: { listener_id: string; record_key: string; seq: string; deleted: boolean; recent: string[] }[] = await em.query(read.text, read.values);
     for (const r of rows) out.set(versionKey(r.listener_id, r.record_key), { seq: Number(r.seq), deleted: r.deleted, recent: r.recent });
     return out;
   }

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { escapeIdentifier } from 'pg';
 import { DataSource } from 'typeorm';
 import { LAST_MODIFIED_COLUMN, recordKeyOf, type KeyValue, type ListenerStructure, type TableSpec } from '@hookline/contracts';
-import { canonicalKey, existingKeysSql, keyTypes, selectChildrenSql, selectRootsSql, type RecordQuery, type Row, type Sql } from '@hookline/listener-tables';
+import { canonicalKey, existingKeysSql, KEY_LOOKUP_COSTS, keyTypes, selectChildrenSql, selectRootsSql, type RecordQuery, type Row, type Sql } from '@hookline/listener-tables';
 
 const q = escapeIdentifier;
 
@@ -46,7 +46,7 @@ export class RecordsRepository {
   async existingKeys(schema: string, s: ListenerStructure, keys: Record<string, KeyValue>[], lockTimeoutMs: number): Promise<Set<string>> {
     const sql = existingKeysSql(schema, s, keys);
     const rows: Row[] = await this.dataSource.transaction(async (em) => {
-      await em.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
+      await em.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}; ${KEY_LOOKUP_COSTS}`);
       return em.query(sql.text, sql.values);
     });
     const types = keyTypes(s);
