@@ -207,16 +207,17 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
   onCleanup('webhook-listener health pool', () => health.close());
 
   const latency = async (via: Pool, what: string) => {
-    // As the delivered latency scenario measures: the same rate for 2 s first, not counted,
-    // then a quiet platform and the bench's own garbage collected. Without it the window's
-    // first second carried the closed loop's aftermath (in the 12:15 series of 6 December,
-    // 3 of the 4 windows holding the slowest 1 % came 0.6-0.8 s in, during an 83 ms pause
-    // of webhook-listener and the load client's own collections).
+    // Measured in steady state: from a quiet platform (the bench's own garbage collected
+    // first), 2 s at the window's rate that are not counted, and the window straight after
+    // them. Without the 2 s the window began with the closed loop's aftermath (in the 12:15
+    // series of 6 December 3 of the 4 100 ms windows holding the slowest 1 % came 0.6-0.8 s
+    // in); with a pause for a quiet platform between them, with a cold start of its own
+    // (the slowest 1 % of the next run came in its first 0.1 s).
+    await applied(60_000);
+    if (!(await b.quiet(60_000))) results.errors.push(`listener latency (${what}): the platform was not quiet 60 s after the closed loop`);
+    collectOwnGarbage();
     const warm = await openLoop({ ratePerSec, durationMs: o.quick ? 1000 : 2000, maxOps: ratePerSec * 2, maxInFlight: 2000, op: async () => void (await send(via)) });
     if (warm.errors) results.errors.push(`listener latency (${what}) warm-up: ${warm.errors} errors (${warm.firstError})`);
-    await applied(60_000);
-    if (!(await b.quiet(60_000))) results.errors.push(`listener latency (${what}): the platform was not quiet 60 s after the warm-up`);
-    collectOwnGarbage();
     const lat: Sample[] = [];
     const probes = { health: [] as number[], publish: [] as number[] };
     let probing = true;
