@@ -5,10 +5,10 @@
 // several to a message (event-messages.ts); the batch is acked after the commit.
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { CONSUMERS, listenerSubjects, STREAMS, structureFingerprint, tenantSchema, type HostEvent, type ListenerChangeState, type ListenerIngestMessage } from '@hookline/contracts';
+import { CONSUMERS, listenerSubjects, STREAMS, structureFingerprint, type HostEvent, type ListenerChangeState, type ListenerIngestMessage } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, NatsClient, PoisonMessageError, type ConsumedMessage } from '@hookline/messaging';
 import { LOGGER, Logger } from '@hookline/observability';
-import { KEY_LOOKUP_COSTS, qualified } from '@hookline/listener-tables';
+import { KEY_LOOKUP_COSTS } from '@hookline/listener-tables';
 import type { WebhookListenerConfig } from '../config';
 import { sqlStateOf } from '../logs/log-entries';
 import { LogsRepository, type LogEntry } from '../logs/logs.repository';
@@ -16,7 +16,7 @@ import { ListenersViewProvider } from '../registry-view/listeners-view.provider'
 import { changeEvent, patchBases, planBatch, recordKeyOfItem, versionKey, type Effect, type Item, type PatchBase } from './apply-plan';
 import { eventMessages } from './event-messages';
 import { ApplyRepository } from './apply.repository';
-import { TableStatistics } from './table-statistics';
+import { TableStatistics, writtenTables } from './table-statistics';
 
 const METHOD = { upsert: 'POST', patch: 'PATCH', delete: 'DELETE' } as const;
 
@@ -48,13 +48,6 @@ function logEntryOf(l: ListenerChangeState, msg: ListenerIngestMessage, error: s
 /** Whether a change was checked against another structure than the listener's in the view (or by a version that did not say). */
 export function structureChanged(l: ListenerChangeState | undefined, msg: ListenerIngestMessage): boolean {
   return l?.structure != null && msg.op !== 'delete' && msg.structure !== structureFingerprint(l.structure);
-}
-
-/** The tables a batch of these listeners' changes writes (qualified and quoted), the versions table with them. */
-export function writtenTables(listeners: readonly (ListenerChangeState | undefined)[]): string[] {
-  const out = new Set<string>(['listener_record_versions']);
-  for (const l of listeners) for (const t of l?.structure?.tables ?? []) out.add(qualified(tenantSchema(l?.tenant ?? ''), t.name));
-  return [...out];
 }
 
 /** PostgreSQL's lock_not_available: a lock_timeout ran out. */
@@ -262,7 +255,7 @@ export class ApplyConsumer implements OnModuleInit {
       mark('published');
     });
     mark('committed');
-    this.statistics.written(writtenTables(items.map((i) => listenerOf(i.msg.listenerId))));
+    this.statistics.written(writtenTables([...new Set(items.map((i) => i.msg.listenerId))].map(listenerOf)));
     this.logger.debug({ size: items.length, ms: phases }, 'applied a batch of listener changes');
   }
 

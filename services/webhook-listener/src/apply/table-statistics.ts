@@ -10,11 +10,24 @@
 // those once; autovacuum keeps them current from there.
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { tenantSchema, type ListenerChangeState } from '@hookline/contracts';
+import { qualified } from '@hookline/listener-tables';
 import { LOGGER, Logger } from '@hookline/observability';
 
 export const CHECK_EVERY_MS = 2000;
 /** 32 pages: a few hundred records, enough for statistics that tell a key from a listener id. */
 export const ANALYZE_FROM_BYTES = 256 * 1024;
+
+/** The tables changes of these listeners write (qualified and quoted, as to_regclass reads them), the versions table with them. */
+export function writtenTables(listeners: readonly (ListenerChangeState | undefined)[]): string[] {
+  const out = new Set<string>(['listener_record_versions']);
+  for (const l of listeners) {
+    if (!l?.structure) continue;
+    const schema = tenantSchema(l.tenant);
+    for (const t of l.structure.tables) out.add(qualified(schema, t.name));
+  }
+  return [...out];
+}
 
 @Injectable()
 export class TableStatistics {
