@@ -323,8 +323,11 @@ describe('messaging against nats-server', () => {
       await nats.kill('SIGKILL');
       await nats.start();
       await publisher.publishRaw('t.events.gather-restart', JSON.stringify({ n: 2 }), { msgId: 'gr-2', deadlineMs: 20_000 });
-      await until('the message after the restart', () => handled.length === 2, 20_000);
-      assert.deepEqual(handled, [1, 2]);
+      await until('the message after the restart', () => handled.includes(2), 20_000);
+      // The ack of the first can be lost with the server (a SIGKILL keeps its stored messages,
+      // not always the consumer's last acknowledgements): it may come again, at least once.
+      assert.deepEqual([...new Set(handled)].sort(), [1, 2]);
+      assert.equal(handled.filter((n) => n === 2).length, 1);
     } finally {
       await host.onModuleDestroy();
       await client.onApplicationShutdown();
