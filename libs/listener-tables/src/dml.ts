@@ -25,6 +25,11 @@ export interface Sql {
  */
 export const KEY_LOOKUP_COSTS = 'SET LOCAL random_page_cost = 1.1';
 
+/** How long the statements of this transaction wait for a lock, in whole milliseconds (at least 1: 0 would mean forever). */
+export function lockTimeoutSql(ms: number): string {
+  return `SET LOCAL lock_timeout = ${Math.max(1, Math.round(ms))}`;
+}
+
 function defs(cols: { name: string; type: ColumnType | 'integer' }[]): string {
   return cols.map((c) => `${q(c.name)} ${c.type === 'integer' ? 'integer' : SQL_TYPES[c.type]}`).join(', ');
 }

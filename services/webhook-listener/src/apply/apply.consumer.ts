@@ -8,9 +8,9 @@ import { CONFIG } from '@hookline/config';
 import { CONSUMERS, listenerSubjects, STREAMS, structureFingerprint, type HostEvent, type ListenerChangeState, type ListenerIngestMessage } from '@hookline/contracts';
 import { ConsumerHost, JetStreamPublisher, NatsClient, PoisonMessageError, type ConsumedMessage } from '@hookline/messaging';
 import { LOGGER, Logger } from '@hookline/observability';
-import { KEY_LOOKUP_COSTS } from '@hookline/listener-tables';
+import { KEY_LOOKUP_COSTS, lockTimeoutSql } from '@hookline/listener-tables';
 import type { WebhookListenerConfig } from '../config';
-import { sqlStateOf } from '../logs/log-entries';
+import { LOCK_NOT_AVAILABLE, sqlStateOf } from '../logs/log-entries';
 import { LogsRepository, type LogEntry } from '../logs/logs.repository';
 import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
 import { changeEvent, patchBases, planBatch, recordKeyOfItem, versionKey, type Effect, type Item, type PatchBase } from './apply-plan';
@@ -49,9 +49,6 @@ function logEntryOf(l: ListenerChangeState, msg: ListenerIngestMessage, error: s
 export function structureChanged(l: ListenerChangeState | undefined, msg: ListenerIngestMessage): boolean {
   return l?.structure != null && msg.op !== 'delete' && msg.structure !== structureFingerprint(l.structure);
 }
-
-/** PostgreSQL's lock_not_available: a lock_timeout ran out. */
-const LOCK_NOT_AVAILABLE = '55P03';
 
 /** JetStream's error code for "no message found" (a 404 that is an answer, not a failure). */
 const JS_NO_MESSAGE_FOUND = 10037;
@@ -200,7 +197,7 @@ export class ApplyConsumer implements OnModuleInit {
       // migration rewriting one, the host application locking it): past that, that
       // listener's changes in the batch are left for later and the others are applied, so
       // one locked table does not hold up every listener of the instance.
-      await em.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.config.applyLockTimeoutMs))}`);
+      await em.query(lockTimeoutSql(this.config.applyLockTimeoutMs));
       let lenient = 0;
       const locked = new Set<string>();
       for (const [id, effects] of byListener) {

@@ -32,7 +32,7 @@ import { describePath, isPlainObject, keyFromRequest, keyOfRecord, mapRecord, me
 import { JetStreamPublisher, NatsClient, NatsRpc } from '@hookline/messaging';
 import { labelRoute, LOGGER, Logger, methodLabel, Metrics } from '@hookline/observability';
 import type { WebhookListenerConfig } from '../config';
-import { sqlStateOf } from '../logs/log-entries';
+import { LOCK_NOT_AVAILABLE, sqlStateOf } from '../logs/log-entries';
 import { LogBuffer } from '../logs/log-buffer';
 import { RecordsRepository } from '../records/records.repository';
 import { tokenOpens } from '../registry-view/listeners-view';
@@ -313,7 +313,7 @@ export class IngestService {
       try {
         existing = await this.records.existingKeys(tenantSchema(l.tenant), s, toCheck.map((c) => c.key), this.config.applyLockTimeoutMs);
       } catch (err) {
-        if (sqlStateOf(err) !== '55P03') throw err;
+        if (sqlStateOf(err) !== LOCK_NOT_AVAILABLE) throw err;
         throw new ServiceUnavailableError(`listener ${l.name}'s table is locked (a structure change may be running); send it again`, 2);
       }
       for (const c of toCheck) if (!existing.has(recordKeyOf(s.primaryKey, c.key))) unknown.push(c);

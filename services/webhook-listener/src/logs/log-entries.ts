@@ -24,6 +24,9 @@ export function refusedForContent(err: unknown): boolean {
   return code !== undefined && /^2[123][0-9A-Z]{3}$/.test(code);
 }
 
+/** PostgreSQL's lock_not_available: a lock_timeout ran out. */
+export const LOCK_NOT_AVAILABLE = '55P03';
+
 /** The SQLSTATE of a failed query: TypeORM's QueryFailedError carries pg's `code`, and the pg error itself as `driverError`. */
 export function sqlStateOf(err: unknown): string | undefined {
   if (!err || typeof err !== 'object') return undefined;

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { escapeIdentifier } from 'pg';
 import { DataSource } from 'typeorm';
 import { LAST_MODIFIED_COLUMN, recordKeyOf, type KeyValue, type ListenerStructure, type TableSpec } from '@hookline/contracts';
-import { canonicalKey, existingKeysSql, KEY_LOOKUP_COSTS, keyTypes, selectChildrenSql, selectRootsSql, type RecordQuery, type Row, type Sql } from '@hookline/listener-tables';
+import { canonicalKey, existingKeysSql, KEY_LOOKUP_COSTS, keyTypes, lockTimeoutSql, selectChildrenSql, selectRootsSql, type RecordQuery, type Row, type Sql } from '@hookline/listener-tables';
 
 const q = escapeIdentifier;
 
@@ -36,17 +36,17 @@ function withKeyText(sql: Sql, columns: readonly string[], order: string): { sql
 export class RecordsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The record keys (recordKeyOf) of these keys that have a root row. */
   /**
-   * Which of these keys have a root row. Waits at most `lockTimeoutMs` for a lock on the
-   * table (a migration rewriting it, the host application): past that PostgreSQL answers
-   * lock_not_available (55P03), which the ingest turns into a 503 the sender retries,
-   * instead of holding its request for as long as the lock is held.
+   * The record keys (recordKeyOf) of these keys that have a root row. Waits at most
+   * `lockTimeoutMs` for a lock on the table (a migration rewriting it, the host
+   * application): past that PostgreSQL answers lock_not_available (55P03), which the
+   * ingest turns into a 503 the sender retries, instead of holding its request for as
+   * long as the lock is held.
    */
   async existingKeys(schema: string, s: ListenerStructure, keys: Record<string, KeyValue>[], lockTimeoutMs: number): Promise<Set<string>> {
     const sql = existingKeysSql(schema, s, keys);
     const rows: Row[] = await this.dataSource.transaction(async (em) => {
-      await em.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}; ${KEY_LOOKUP_COSTS}`);
+      await em.query(`${lockTimeoutSql(lockTimeoutMs)}; ${KEY_LOOKUP_COSTS}`);
       return em.query(sql.text, sql.values);
     });
     const types = keyTypes(s);
