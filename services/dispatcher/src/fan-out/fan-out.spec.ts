@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AccountView, HostEvent, ReceiverView, RegistryChange, UnitView } from '@hookline/contracts';
+import { RECEIVER_CREATION_GRACE_MS, type AccountView, type HostEvent, type ReceiverView, type RegistryChange, type UnitView } from '@hookline/contracts';
 import { RegistryView } from '@hookline/registry-view';
 import { fanOut, receiversFor, webhookBody } from './fan-out';
 
@@ -111,6 +111,22 @@ describe('fanOut', () => {
     narrow.apply(change('receiver', 'r1', receiver('r1', 'a1', ['Accounts.*'])), 2);
     assert.deepEqual(receiversFor(narrow, 't', 'Listener.records.upserted'), []);
     assert.equal(receiversFor(narrow, 't', 'Accounts.Create').length, 1);
+  });
+  it('a receiver gets the events stored from its creation on, however late they are fanned out', () => {
+    const v = view();
+    const at = (ms: number) => new Date(Date.parse(now) + ms).toISOString();
+    v.apply(change('receiver', 'r-new', receiver('r-new', 'a1', ['Accounts.*'], { createdAt: at(60_000) })), 20);
+    const stored = (ms: number): HostEvent => ({ ...event('Accounts.Update', 'oslo'), receivedAt: at(ms) });
+    const sentTo = (e: HostEvent) => fanOut(v, e).map((d) => d.receiver.id).sort();
+    // A backlog or a redelivery from before the receiver existed: not for it, and not logged as filtered for it either.
+    assert.deepEqual(sentTo(stored(0)), ['r-all', 'r-off', 'r1']);
+    assert.deepEqual(sentTo(stored(60_000 - RECEIVER_CREATION_GRACE_MS - 1)), ['r-all', 'r-off', 'r1']);
+    // Within the grace for two registry instances' clocks, at and after its creation: for it.
+    assert.deepEqual(sentTo(stored(60_000 - RECEIVER_CREATION_GRACE_MS)), ['r-all', 'r-new', 'r-off', 'r1']);
+    assert.deepEqual(sentTo(stored(60_000)), ['r-all', 'r-new', 'r-off', 'r1']);
+    assert.deepEqual(sentTo(stored(3_600_000)), ['r-all', 'r-new', 'r-off', 'r1']);
+    // An unreadable time decides nothing away.
+    assert.deepEqual(sentTo({ ...stored(0), receivedAt: 'not a time' }), ['r-all', 'r-new', 'r-off', 'r1']);
   });
   it('the body names the event and carries its object and data', () => {
     assert.deepEqual(JSON.parse(webhookBody(event('A.b', 'u'))), { id: 'e', topic: 'A.b', tenant: 't', occurredAt: now, object: { type: 'account', id: '1', unit: 'u' }, data: {} });

@@ -1,7 +1,7 @@
 // Which receivers get a host event, and why the others that asked for its topic do not.
 // Pure: the registry view is the input.
 import { actionGranted, allows, topicMatches, topicsMatch, withinBound } from '@hookline/auth';
-import type { HostEvent, ReceiverView } from '@hookline/contracts';
+import { RECEIVER_CREATION_GRACE_MS, type HostEvent, type ReceiverView } from '@hookline/contracts';
 import type { RegistryView } from '@hookline/registry-view';
 
 export type FanOutDecision = { receiver: ReceiverView; send: true } | { receiver: ReceiverView; send: false; reason: string };
@@ -11,9 +11,27 @@ export function receiversFor(view: RegistryView, tenantId: string, topic: string
   return view.receivers(tenantId).filter((r) => r.topics.some((p) => topicMatches(p, topic)));
 }
 
-/** A decision for each receiver of the event's topic (`receivers`, when the caller has them already). */
+/**
+ * Whether the receiver existed when the event was stored: a receiver gets the events
+ * published from its creation on, however late they are fanned out. Without this, what
+ * an event reaches would depend on when the dispatcher reads it: a backlog, or a
+ * redelivery (a durable consumer whose state nats-server lost in a crash starts again
+ * from the stream's first event), would hand a new receiver events from before it
+ * existed, each under a delivery id of its own.
+ */
+export function existedWhenStored(receiver: ReceiverView, storedMs: number): boolean {
+  const created = Date.parse(receiver.createdAt);
+  if (Number.isNaN(storedMs) || Number.isNaN(created)) return true;
+  return storedMs >= created - RECEIVER_CREATION_GRACE_MS;
+}
+
+/**
+ * A decision for each receiver of the event's topic that existed when the event was stored
+ * (`receivers`, when the caller has them already).
+ */
 export function fanOut(view: RegistryView, event: HostEvent, receivers = receiversFor(view, event.tenantId, event.topic)): FanOutDecision[] {
-  return receivers.map((receiver) => decide(view, event, receiver));
+  const stored = Date.parse(event.receivedAt);
+  return receivers.filter((receiver) => existedWhenStored(receiver, stored)).map((receiver) => decide(view, event, receiver));
 }
 
 function decide(view: RegistryView, event: HostEvent, receiver: ReceiverView): FanOutDecision {
