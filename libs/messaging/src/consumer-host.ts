@@ -11,6 +11,7 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { HEADERS, subjects, type Channel, type ConsumerSpec, type PayloadOf } from '@hookline/contracts';
 import { correlation, extractTraceContext, InstanceStats, inSpan, LOGGER, Logger, markSpanFailed, spanContextOf, SpanKind, tracingActive, type Span } from '@hookline/observability';
 import { DeferredError, PoisonMessageError } from './errors';
+import { ConsumerPlaces } from './consumer-place';
 import { GatheredPull } from './gathered-pull';
 import { NatsClient } from './nats-client';
 import { JetStreamPublisher } from './publisher';
@@ -65,6 +66,8 @@ interface Registration {
   /** Messages being handled, with when their handling started (for the heartbeat). */
   working: Map<JsMsg, number>;
   loop?: Promise<void>;
+  /** Whether the consumer's place was checked against its stream since this process (re)connected (consumer-place.ts). */
+  placeChecked: boolean;
 }
 
 /** Messages a per-message consumer asks for at once (and again as they arrive). */
@@ -76,6 +79,9 @@ const PULL_PER_MESSAGE = 64;
  * handle, which then waits out its ack wait.
  */
 const GATHER_IDLE_WAIT_MS = 2_000;
+
+/** How often each consumer's place is read while it runs (consumer-place.ts): the floor a repair goes back to is at most this old. */
+export const PLACE_CHECK_MS = 5_000;
 
 /** A message handled longer than this is reported as still in progress, pushing back its redelivery. */
 const HEARTBEAT_MS = 10_000;
@@ -111,7 +117,9 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private readonly deferrals = new Map<string, number>();
   private heartbeat?: NodeJS.Timeout;
+  private placeTimer?: NodeJS.Timeout;
   private readonly stats: InstanceStats;
+  private readonly places: ConsumerPlaces;
 
   constructor(
     private readonly client: NatsClient,
@@ -120,6 +128,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
     @Optional() stats?: InstanceStats,
   ) {
     this.stats = stats ?? new InstanceStats();
+    this.places = new ConsumerPlaces(() => this.client.jsm, logger, (durable, kind) => this.stats.count(`consumer.repaired.${kind}`));
   }
 
   /**
@@ -177,6 +186,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
       policy: { ...DEFAULT_SETTLEMENT, maxDeliver: spec.maxDeliver, ...o.policy },
       inFlight: new Set(),
       working: new Map(),
+      placeChecked: false,
     });
   }
 
@@ -185,13 +195,48 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
+    // After a lost connection every consumer stops, and is read again only once its place
+    // in its stream has been checked (and repaired where nats-server lost it).
+    this.client.onConnectionChange((status) => {
+      if (status !== 'disconnect' || this.stopping) return;
+      this.places.lost(this.specs());
+      for (const reg of this.registrations) {
+        reg.placeChecked = false;
+        this.stopPulling(reg);
+      }
+    });
     for (const reg of this.registrations) reg.loop = this.run(reg);
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS / 2).unref();
+    this.placeTimer = setInterval(() => void this.recheckPlaces(), PLACE_CHECK_MS).unref();
+  }
+
+  /** Keeps each floor known (what a "reset" goes back to), and repairs what went wrong meanwhile. */
+  private async recheckPlaces(): Promise<void> {
+    if (this.stopping || !this.active) return;
+    for (const reg of this.registrations) {
+      if (!reg.placeChecked) continue;
+      await this.places.check(reg.spec).catch((err: Error) => this.logger.debug({ durable: reg.spec.durable, err: err.message }, 'consumer place check failed'));
+    }
+  }
+
+  /** Until the consumer's place is checked: true once it is, false after a failed try (waited out). */
+  private async ensurePlace(reg: Registration): Promise<boolean> {
+    if (reg.placeChecked) return true;
+    try {
+      await this.places.check(reg.spec);
+      reg.placeChecked = true;
+      return true;
+    } catch (err) {
+      this.logger.warn({ durable: reg.spec.durable, err: (err as Error).message }, 'could not check the consumer against its stream; trying again');
+      await sleep(1000);
+      return false;
+    }
   }
 
   /** Stop pulling, let in-flight handlers finish and settle, then return. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.placeTimer);
     this.activated?.resolve();
     for (const reg of this.registrations) this.stopPulling(reg);
     await Promise.all(
@@ -257,6 +302,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         await this.activated?.promise;
         continue;
       }
+      if (!(await this.ensurePlace(reg))) continue;
       let buffer: JsMsg[] = [];
       let timer: NodeJS.Timeout | undefined;
       // Hand the buffer to a free slot; waits for one when all are busy (backpressure).
@@ -279,8 +325,9 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         reg.messages = messages;
         if (this.stopping) messages.stop();
         if (!this.active) messages.stop();
+        if (!reg.placeChecked) messages.stop();
         for await (const m of messages) {
-          if (this.stopping || !this.active) {
+          if (this.stopping || !this.active || !reg.placeChecked) {
             // Pulled but not started: hand it straight back for another instance.
             m.nak();
             continue;
@@ -295,7 +342,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         for (const m of buffer) m.nak();
         buffer = [];
         if (this.stopping) break;
-        if (!this.active) continue;
+        if (!this.active || !reg.placeChecked) continue;
         this.logger.warn({ durable, err: (err as Error).message }, 'consumer loop failed; restarting');
         await sleep(1000);
       }
@@ -316,10 +363,11 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         await this.activated?.promise;
         continue;
       }
+      if (!(await this.ensurePlace(reg))) continue;
       const puller = new GatheredPull(this.client.nc, stream, durable);
       reg.puller = puller;
       try {
-        while (!this.stopping && this.active) {
+        while (!this.stopping && this.active && reg.placeChecked) {
           const wait = lastStart + reg.maxWaitMs - performance.now();
           if (wait > 0) await sleep(wait);
           await slots.acquire();
@@ -330,7 +378,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
             slots.release();
             throw err;
           }
-          if (this.stopping || !this.active) {
+          if (this.stopping || !this.active || !reg.placeChecked) {
             // Pulled but not started: hand it straight back for another instance.
             for (const m of batch) m.nak();
             slots.release();
@@ -345,7 +393,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
         }
       } catch (err) {
         if (this.stopping) break;
-        if (!this.active) continue;
+        if (!this.active || !reg.placeChecked) continue;
         this.logger.warn({ durable, err: (err as Error).message }, 'consumer loop failed; restarting');
         await sleep(1000);
       } finally {

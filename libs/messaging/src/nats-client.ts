@@ -22,6 +22,7 @@ export class NatsClient implements OnApplicationShutdown {
   private jsClient?: JetStreamClient;
   private jsmClient?: JetStreamManager;
   private mux?: RequestMux;
+  private readonly statusListeners: ((status: 'disconnect' | 'reconnect') => void)[] = [];
 
   constructor(
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
@@ -46,9 +47,17 @@ export class NatsClient implements OnApplicationShutdown {
     this.logger.info({ server: nc.getServer() }, 'connected to NATS');
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect') this.logger.warn({ status: s.type }, 'NATS connection status');
+        if (s.type === 'disconnect' || s.type === 'reconnect') {
+          this.logger.warn({ status: s.type }, 'NATS connection status');
+          for (const l of this.statusListeners) l(s.type);
+        }
       }
     })();
+  }
+
+  /** Called on every lost connection ('disconnect') and every one regained ('reconnect'). */
+  onConnectionChange(listener: (status: 'disconnect' | 'reconnect') => void): void {
+    this.statusListeners.push(listener);
   }
 
   get nc(): NatsConnection {

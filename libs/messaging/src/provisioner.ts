@@ -50,8 +50,9 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, repl
   }
 }
 
-export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
-  const config = {
+/** The configuration a declared consumer is created with. */
+export function consumerConfig(spec: ConsumerSpec) {
+  return {
     durable_name: spec.durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: spec.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
@@ -60,6 +61,10 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
     max_deliver: -1, // the platform dead-letters itself (see settlement.ts), so the server never silently drops
     max_ack_pending: spec.maxAckPending,
   };
+}
+
+export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+  const config = consumerConfig(spec);
   try {
     const info = await jsm.consumers.info(spec.stream, spec.durable);
     const c = info.config;
