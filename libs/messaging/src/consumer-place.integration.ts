@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import type { ConsumerSpec, StreamSpec } from '@hookline/contracts';
 import { createLogger, InstanceStats } from '@hookline/observability';
 import { NatsServerHandle, startNatsServer } from '@hookline/local-stack';
-import { tempDir } from '@hookline/testing';
+import { eventually, tempDir } from '@hookline/testing';
 import { ConsumerHost, PLACE_CHECK_MS } from './consumer-host';
 import { NatsClient } from './nats-client';
 import { ensureConsumer, ensureStream } from './provisioner';
@@ -21,14 +21,6 @@ import { JetStreamPublisher } from './publisher';
 const quiet = createLogger({ service: 'test', version: '0', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 const dlq: StreamSpec = { name: 'HOOKLINE_DEADLETTER', subjects: ['hookline.dlq.>'], maxAgeMs: 3_600_000, duplicateWindowMs: 60_000, retention: 'limits' };
 
-const until = async (what: string, check: () => boolean | Promise<boolean>, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The folder nats-server keeps a stream in (the global account's). */
@@ -45,7 +37,14 @@ describe('a consumer whose place nats-server lost', () => {
     dir.remove();
   });
 
-  async function running(stream: StreamSpec, spec: ConsumerSpec) {
+  /** A stream of one subject family and the consumer of all of it. */
+  function declared(name: string, prefix: string, retention: StreamSpec['retention']) {
+    const stream: StreamSpec = { name, subjects: [`${prefix}.>`], maxAgeMs: 3_600_000, duplicateWindowMs: 60_000, retention };
+    const spec: ConsumerSpec = { stream: name, durable: `c-${name.toLowerCase()}`, filterSubject: `${prefix}.>`, ackWaitMs: 5000, maxDeliver: 3, maxAckPending: 100 };
+    return { stream, spec };
+  }
+
+  async function running({ stream, spec }: { stream: StreamSpec; spec: ConsumerSpec }) {
     const client = new NatsClient({ natsUrl: nats.url, name: 'test' }, quiet);
     await client.connect();
     const publisher = new JetStreamPublisher(client, quiet);
@@ -62,17 +61,21 @@ describe('a consumer whose place nats-server lost', () => {
       await host.onModuleDestroy();
       await client.onApplicationShutdown();
     };
-    return { client, host, stats, handled, publish, stop };
+    /** 30 messages, handled and acked (`acked` tells from the server). */
+    const thirtyHandled = async (subject: string, acked: () => Promise<boolean>) => {
+      for (let n = 1; n <= 30; n++) await publish(subject, n);
+      await eventually('the first 30', async () => handled.length === 30);
+      await eventually('all 30 acked', acked);
+    };
+    return { client, host, stats, handled, publish, thirtyHandled, stop };
   }
 
   it('ahead of a work queue renumbered from 0: created again, it gets every message stored since', async () => {
-    const stream: StreamSpec = { name: 'T_WORK', subjects: ['t.work.>'], maxAgeMs: 3_600_000, duplicateWindowMs: 60_000, retention: 'workqueue' };
-    const spec: ConsumerSpec = { stream: stream.name, durable: 'c-work', filterSubject: 't.work.>', ackWaitMs: 5000, maxDeliver: 3, maxAckPending: 100 };
-    const s = await running(stream, spec);
+    const { stream, spec } = declared('T_WORK', 't.work', 'workqueue');
+    const s = await running({ stream, spec });
     try {
-      for (let n = 1; n <= 30; n++) await s.publish('t.work.a', n);
-      await until('the first 30', () => s.handled.length === 30);
-      await until('all 30 acked (a work queue then holds none)', async () => (await s.client.jsm.streams.info(stream.name)).state.messages === 0);
+      // Acked, a work queue holds none of them.
+      await s.thirtyHandled('t.work.a', async () => (await s.client.jsm.streams.info(stream.name)).state.messages === 0);
       // What a crash left: the queue's messages and its state gone, its consumer's state (floor 30) kept.
       await nats.stop();
       const msgs = join(streamDir(nats, stream.name), 'msgs');
@@ -89,7 +92,7 @@ describe('a consumer whose place nats-server lost', () => {
       })();
       assert.equal(si.state.last_seq, 0, 'the stream starts again from sequence 0, as after the crash');
       for (let n = 31; n <= 35; n++) await s.publish('t.work.a', n);
-      await until('the 5 published after the restart', () => [31, 32, 33, 34, 35].every((n) => s.handled.includes(n)));
+      await eventually('the 5 published after the restart', async () => [31, 32, 33, 34, 35].every((n) => s.handled.includes(n)));
       assert.equal(s.stats.snapshot().work['consumer.repaired.ahead'], 1);
     } finally {
       await s.stop();
@@ -97,13 +100,10 @@ describe('a consumer whose place nats-server lost', () => {
   });
 
   it('reset to floor 0 over a kept stream: created again after the floor it had, nothing handled twice', async () => {
-    const stream: StreamSpec = { name: 'T_KEPT', subjects: ['t.kept.>'], maxAgeMs: 3_600_000, duplicateWindowMs: 60_000, retention: 'limits' };
-    const spec: ConsumerSpec = { stream: stream.name, durable: 'c-kept', filterSubject: 't.kept.>', ackWaitMs: 5000, maxDeliver: 3, maxAckPending: 100 };
-    const s = await running(stream, spec);
+    const { stream, spec } = declared('T_KEPT', 't.kept', 'limits');
+    const s = await running({ stream, spec });
     try {
-      for (let n = 1; n <= 30; n++) await s.publish('t.kept.a', n);
-      await until('the first 30', () => s.handled.length === 30);
-      await until('all 30 acked', async () => (await s.client.jsm.consumers.info(stream.name, spec.durable)).ack_floor.stream_seq === 30);
+      await s.thirtyHandled('t.kept.a', async () => (await s.client.jsm.consumers.info(stream.name, spec.durable)).ack_floor.stream_seq === 30);
       // The running process reads its consumers' places every PLACE_CHECK_MS: after one, it knows floor 30.
       await sleep(PLACE_CHECK_MS + 1000);
       // What a crash left: the stream kept, the consumer's state gone (it comes back at floor 0).
@@ -111,7 +111,7 @@ describe('a consumer whose place nats-server lost', () => {
       rmSync(join(streamDir(nats, stream.name), 'obs', spec.durable, 'o.dat'));
       await nats.start();
       await s.publish('t.kept.a', 31);
-      await until('the one published after the restart', () => s.handled.includes(31));
+      await eventually('the one published after the restart', async () => s.handled.includes(31));
       // Time for a redelivery of 1-30, had there been one.
       await sleep(1000);
       assert.deepEqual([...s.handled].sort((a, b) => a - b), Array.from({ length: 31 }, (_, i) => i + 1), 'each message once');
