@@ -41,11 +41,11 @@ export interface ReceiverView {
 }
 
 /**
- * How long before a receiver's creation an event may have been stored (its `receivedAt`)
- * and still reach it: a receiver gets the events published from its creation on. The two
- * times come from the clocks of the registry instances that created the receiver and
- * accepted the event, which may differ a little; an event accepted after the receiver's
- * 201 must never be missed for that.
+ * How long before a receiver's creation an event may have been stored (when JetStream
+ * stored it) and still reach it: a receiver gets the events published from its creation
+ * on. The two times come from two clocks (the registry instance's that created the
+ * receiver, the nats-server's that stored the event), which may differ a little; an event
+ * published after the receiver's 201 must never be missed for that.
  */
 export const RECEIVER_CREATION_GRACE_MS = 1000;
 

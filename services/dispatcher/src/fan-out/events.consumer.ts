@@ -92,7 +92,7 @@ export class EventsConsumer implements OnModuleInit {
         const filtered: DeliveryLifecycleEvent[] = [];
         const sends: Promise<void>[] = [];
         try {
-          for (const event of events) this.fanOutOne(view, event, receivers, pushTypes, filtered, sends);
+          for (const event of events) this.fanOutOne(view, event, msg.timestampMs, receivers, pushTypes, filtered, sends);
           if (filtered.length > 0) sends.push(this.facts.record(...filtered));
         } catch (err) {
           // Fan-out failed part way (a later event of the message): what it started finishes first.
@@ -109,9 +109,9 @@ export class EventsConsumer implements OnModuleInit {
     );
   }
 
-  /** One event's deliveries: those to attempt go to `sends`, those filtered out (with why) to `filtered`. */
-  private fanOutOne(view: RegistryView, event: HostEvent, receivers: ReturnType<typeof receiversFor>, pushTypes: ReturnType<RegistryView['pushTypesFor']>, filtered: DeliveryLifecycleEvent[], sends: Promise<void>[]): void {
-    const decisions = fanOut(view, event, receivers);
+  /** One event's deliveries (to receivers that existed when it was stored, at `storedAtMs`): those to attempt go to `sends`, those filtered out (with why) to `filtered`. */
+  private fanOutOne(view: RegistryView, event: HostEvent, storedAtMs: number, receivers: ReturnType<typeof receiversFor>, pushTypes: ReturnType<RegistryView['pushTypesFor']>, filtered: DeliveryLifecycleEvent[], sends: Promise<void>[]): void {
+    const decisions = fanOut(view, event, receivers, storedAtMs);
     const pushes = pushFanOut(view, event, pushTypes);
     if (decisions.length === 0 && pushes.length === 0) return;
     const at = new Date().toISOString();

@@ -12,26 +12,27 @@ export function receiversFor(view: RegistryView, tenantId: string, topic: string
 }
 
 /**
- * Whether the receiver existed when the event was stored: a receiver gets the events
- * published from its creation on, however late they are fanned out. Without this, what
- * an event reaches would depend on when the dispatcher reads it: a backlog, or a
- * redelivery (a durable consumer whose state nats-server lost in a crash starts again
- * from the stream's first event), would hand a new receiver events from before it
- * existed, each under a delivery id of its own.
+ * Whether the receiver existed when the event was stored (`storedAtMs`: when JetStream
+ * stored it, not the body's receivedAt, which a host publishing on NATS may set itself): a
+ * receiver gets the events published from its creation on, however late they are fanned
+ * out. Without this, what an event reaches would depend on when the dispatcher reads it:
+ * a backlog, or a redelivery (a durable consumer whose state nats-server lost in a crash
+ * starts again from the stream's first event), would hand a new receiver events from
+ * before it existed, each under a delivery id of its own.
  */
-export function existedWhenStored(receiver: ReceiverView, storedMs: number): boolean {
+export function existedWhenStored(receiver: ReceiverView, storedAtMs: number): boolean {
   const created = Date.parse(receiver.createdAt);
-  if (Number.isNaN(storedMs) || Number.isNaN(created)) return true;
-  return storedMs >= created - RECEIVER_CREATION_GRACE_MS;
+  if (Number.isNaN(created)) return true;
+  return storedAtMs >= created - RECEIVER_CREATION_GRACE_MS;
 }
 
 /**
- * A decision for each receiver of the event's topic that existed when the event was stored
- * (`receivers`, when the caller has them already).
+ * A decision for each receiver of the event's topic (`receivers`, when the caller has them
+ * already) that existed when the event was stored, if `storedAtMs` says when.
  */
-export function fanOut(view: RegistryView, event: HostEvent, receivers = receiversFor(view, event.tenantId, event.topic)): FanOutDecision[] {
-  const stored = Date.parse(event.receivedAt);
-  return receivers.filter((receiver) => existedWhenStored(receiver, stored)).map((receiver) => decide(view, event, receiver));
+export function fanOut(view: RegistryView, event: HostEvent, receivers = receiversFor(view, event.tenantId, event.topic), storedAtMs?: number): FanOutDecision[] {
+  const existing = storedAtMs === undefined ? receivers : receivers.filter((receiver) => existedWhenStored(receiver, storedAtMs));
+  return existing.map((receiver) => decide(view, event, receiver));
 }
 
 function decide(view: RegistryView, event: HostEvent, receiver: ReceiverView): FanOutDecision {
