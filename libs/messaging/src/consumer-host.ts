@@ -118,6 +118,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly deferrals = new Map<string, number>();
   private heartbeat?: NodeJS.Timeout;
   private placeTimer?: NodeJS.Timeout;
+  private rechecking = false;
   private readonly stats: InstanceStats;
   private readonly places: ConsumerPlaces;
 
@@ -212,10 +213,15 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Keeps each floor known (what a "reset" goes back to), and repairs what went wrong meanwhile. */
   private async recheckPlaces(): Promise<void> {
-    if (this.stopping || !this.active) return;
-    for (const reg of this.registrations) {
-      if (!reg.placeChecked) continue;
-      await this.places.check(reg.spec).catch((err: Error) => this.logger.debug({ durable: reg.spec.durable, err: err.message }, 'consumer place check failed'));
+    if (this.stopping || !this.active || this.rechecking) return;
+    this.rechecking = true;
+    try {
+      for (const reg of this.registrations) {
+        if (!reg.placeChecked) continue;
+        await this.places.check(reg.spec).catch((err: Error) => this.logger.debug({ durable: reg.spec.durable, err: err.message }, 'consumer place check failed'));
+      }
+    } finally {
+      this.rechecking = false;
     }
   }
 
