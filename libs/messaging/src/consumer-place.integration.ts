@@ -81,15 +81,7 @@ describe('a consumer whose place nats-server lost', () => {
       const msgs = join(streamDir(nats, stream.name), 'msgs');
       for (const f of readdirSync(msgs)) rmSync(join(msgs, f), { force: true });
       await nats.start();
-      const si = await (async () => {
-        for (;;) {
-          try {
-            return await s.client.jsm.streams.info(stream.name);
-          } catch {
-            await sleep(100);
-          }
-        }
-      })();
+      const si = await eventually('the stream back after the restart', () => s.client.jsm.streams.info(stream.name));
       assert.equal(si.state.last_seq, 0, 'the stream starts again from sequence 0, as after the crash');
       for (let n = 31; n <= 35; n++) await s.publish('t.work.a', n);
       await eventually('the 5 published after the restart', async () => [31, 32, 33, 34, 35].every((n) => s.handled.includes(n)));

@@ -16,7 +16,7 @@
 import { DeliverPolicy, type ConsumerConfig, type ConsumerInfo, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import type { ConsumerSpec } from '@hookline/contracts';
 import type { Logger } from '@hookline/observability';
-import { consumerConfig } from './provisioner';
+import { consumerConfig, isAlreadyThere } from './provisioner';
 
 /** How far before the lost connection a consumer created again starts reading a kept stream: what was acked in that time comes again. */
 export const RESTART_MARGIN_MS = 10_000;
@@ -109,7 +109,7 @@ export class ConsumerPlaces {
     // Another replica may be doing the same: a consumer already gone, or already there again, is fine.
     await jsm.consumers.delete(spec.stream, spec.durable).catch(() => undefined);
     await jsm.consumers.add(spec.stream, { ...consumerConfig(spec), ...repair.start }).catch((err: Error) => {
-      if (!/already in use|already exists/i.test(err.message)) throw err;
+      if (!isAlreadyThere(err)) throw err;
     });
     const after = await jsm.consumers.info(spec.stream, spec.durable);
     this.floors.set(key, after.ack_floor.stream_seq);

@@ -9,6 +9,11 @@ function isNotFound(err: unknown): boolean {
   return code === 10059 || code === 10014 || /not found/i.test(String((err as Error).message));
 }
 
+/** A stream or consumer someone else created first (another instance starting, or repairing, at the same time). */
+export function isAlreadyThere(err: unknown): boolean {
+  return /already in use|already exists/i.test(String((err as Error).message));
+}
+
 /**
  * The JetStream configuration of a declared stream: its settings from @hookline/contracts,
  * file storage, and as many replicas as the deployment asks for (HOOKLINE_STREAM_REPLICAS:
@@ -45,7 +50,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, repl
     try {
       await jsm.streams.add(config);
     } catch (addErr) {
-      if (!/already in use|already exists/i.test(String((addErr as Error).message))) throw addErr;
+      if (!isAlreadyThere(addErr)) throw addErr;
     }
   }
 }
