@@ -13,6 +13,7 @@
 // configuration read from a registry.
 import { createHmac } from 'node:crypto';
 import { Client, Pool } from 'pg';
+import { vacuumEverything } from '../platform/pg-stats';
 import { Agent } from 'undici';
 import { nowMs, sleep } from '../lib/clock';
 import { cpuDelta, sampleCpu, type CpuGroups } from '../lib/cpu';
@@ -191,6 +192,8 @@ export async function queueWorkerBaseline(o: BenchOptions, farm: ReceiverFarm, d
     // Warmed up as the platform's delivered scenario is, half as many first.
     await feed(5_000_000, Math.ceil(o.delivered / 2));
     await logged();
+    // As before each of the platform's windows: no autovacuum of the warm-up's rows inside this one.
+    await vacuumEverything(databaseUrl);
     const cpu0 = sampleCpu(cpuGroups());
     const f = await feed(0, o.delivered);
     const loggedAt = await logged();

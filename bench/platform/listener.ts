@@ -20,7 +20,7 @@ import { completeness } from '../lib/results';
 import { percentile, percentileOf, rate, round, summarize, type LatencySummary } from '../lib/stats';
 import { consumerBacklog } from './bench-stack';
 import { gatewayNote, pauseFigures, pausesIn, pauseText, snapshots, watchOwnSide, type Pause } from './instances';
-import { cpuWindow, type Ctx } from './scenarios';
+import { cpuWindow, vacuumed, type Ctx } from './scenarios';
 
 const TENANT = 'bench-listener';
 const PAD = 'y'.repeat(640);
@@ -134,6 +134,7 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
   const throughput = async (via: Pool, what: string) => {
     await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: o.quick ? 300 : 1000, maxMs: o.quick ? 1500 : 5000, op: async () => void (await send(via)) });
     await applied(60_000);
+    await vacuumed(b, `listener ingest warm-up (${what})`);
     const before: CpuSample = sampleCpu(b.cpuGroups());
     const first = next + 1;
     const run = await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: o.listener, maxMs: o.acceptedSeconds * 1000, op: async () => void (await send(via)) });
@@ -215,6 +216,7 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     // (the slowest 1 % of the next run came in its first 0.1 s).
     await applied(60_000);
     if (!(await b.quiet(60_000))) results.errors.push(`listener latency (${what}): the platform was not quiet 60 s after the closed loop`);
+    await vacuumed(b, `listener ingest (${what})`);
     collectOwnGarbage();
     const warm = await openLoop({ ratePerSec, durationMs: o.quick ? 1000 : 2000, maxOps: ratePerSec * 2, maxInFlight: 2000, op: async () => void (await send(via)) });
     if (warm.errors) results.errors.push(`listener latency (${what}) warm-up: ${warm.errors} errors (${warm.firstError})`);

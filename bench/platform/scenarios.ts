@@ -15,7 +15,7 @@ import { completeness, type Results } from '../lib/results';
 import { percentileOf, rate, round, summarize } from '../lib/stats';
 import { consumerBacklog, orderHandOuts, type BenchStack } from './bench-stack';
 import { feedWindowed, type FeedResult } from './feed';
-import { backgroundLine, PgStats } from './pg-stats';
+import { backgroundLine, PgStats, vacuumEverything } from './pg-stats';
 import { awaitReceiversLive, createTenant, type BenchTenant } from './tenant';
 import { gatewayNote, memory, mb, mib, pauseFigures, pausesBetween, pausesIn, pauseText, snapshots, watchOwnSide, workDelta, type Snapshots } from './instances';
 
@@ -73,6 +73,13 @@ export function cpuWindow(ctx: Ctx): { end(): WindowCpu | undefined } {
 
 async function settle(ctx: Ctx, what: string, maxMs = 60_000): Promise<void> {
   if (!(await ctx.b.quiet(maxMs))) ctx.results.errors.push(`the platform was not quiet ${Math.round(maxMs / 1000)} s after ${what}`);
+  await vacuumed(ctx.b, what);
+}
+
+/** PostgreSQL's deferred work left by what ran before (vacuumEverything), done before the next window. */
+export async function vacuumed(b: BenchStack, what: string): Promise<void> {
+  const ms = await vacuumEverything(b.stack.postgres?.url() ?? b.databaseUrl);
+  if (ms >= 1000) console.log(`[bench]     PostgreSQL vacuumed after ${what} in ${(ms / 1000).toFixed(1)} s`);
 }
 
 /**
