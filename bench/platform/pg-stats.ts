@@ -155,7 +155,7 @@ export class PgStats {
  * instead of by an autovacuum worker inside the next scenario's window, whose CPU would
  * otherwise be counted against that scenario's work. Before this, the listener scenario's
  * 60,000 requests left autovacuum runs that fell into the delivered scenario's window in one
- * run of three (PostgreSQL 0.29-0.44 ms per delivery against 0.12-0.15 without them; the
+ * run of three (PostgreSQL 0.29-0.44 ms per delivery against 0.12-0.17 without them; the
  * 22:27, 07:02, 12:15 and 14:57 series of 5 and 6 December). A window's own writes may
  * still start one, which is then that window's cost. Returns how long it took.
  */
@@ -182,7 +182,7 @@ export async function vacuumEverything(databaseUrl: string): Promise<number> {
   }
   // No CHECKPOINT after it: tried, and the next window then paid a full-page image in the
   // WAL for the first change to every page (662 of them in the delivered window,
-  // PostgreSQL 0.195 ms per delivery against 0.12-0.15), which a window at a random point
+  // PostgreSQL 0.195 ms per delivery against 0.12-0.17), which a window at a random point
   // between two checkpoints would not.
   return performance.now() - started;
 }
