@@ -13,7 +13,6 @@
 // configuration read from a registry.
 import { createHmac } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { vacuumEverything } from '../platform/pg-stats';
 import { Agent } from 'undici';
 import { nowMs, sleep } from '../lib/clock';
 import { cpuDelta, sampleCpu, type CpuGroups } from '../lib/cpu';
@@ -21,6 +20,7 @@ import { rawBody } from '../lib/payload';
 import type { ReceiverFarm } from '../lib/receiver-farm';
 import { rate, round } from '../lib/stats';
 import { feedWindowed } from '../platform/feed';
+import { vacuumEverything } from '../platform/pg-stats';
 import type { BenchOptions } from '../lib/options';
 import type { Results } from '../lib/results';
 
