@@ -20,6 +20,7 @@ import { completeness } from '../lib/results';
 import { percentile, percentileOf, rate, round, summarize, type LatencySummary } from '../lib/stats';
 import { consumerBacklog } from './bench-stack';
 import { gatewayNote, pauseFigures, pausesIn, pauseText, snapshots, watchOwnSide, type Pause } from './instances';
+import { PgStats, statementShares, statementSharesText } from './pg-stats';
 import { cpuWindow, vacuumed, type Ctx } from './scenarios';
 
 const TENANT = 'bench-listener';
@@ -135,6 +136,7 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: o.quick ? 300 : 1000, maxMs: o.quick ? 1500 : 5000, op: async () => void (await send(via)) });
     await applied(60_000);
     await vacuumed(b, `listener ingest warm-up (${what})`);
+    const pgBefore = await ctx.pg.reset();
     const before: CpuSample = sampleCpu(b.cpuGroups());
     const first = next + 1;
     const run = await closedLoop({ concurrency: o.acceptedConcurrency, maxOps: o.listener, maxMs: o.acceptedSeconds * 1000, op: async () => void (await send(via)) });
@@ -144,6 +146,12 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     const drained = await applied(120_000);
     const drainMs = nowMs() - acceptedEnd;
     const all = cpuDelta(before, sampleCpu(b.cpuGroups()));
+    // What PostgreSQL executed for these requests until the tables held them all (the audit
+    // log's copies of their host events included), by table, and the WAL written meanwhile.
+    const statements = await ctx.pg.statements();
+    const wal = PgStats.delta(pgBefore, await ctx.pg.snapshot()).background;
+    const shares = statementShares(statements, run.ops);
+    const pg = { shares, walBytesPerRequest: run.ops > 0 ? wal.walBytes / run.ops : NaN, text: statements.length > 0 ? statementSharesText(shares, 'request', wal.walBytes / Math.max(1, run.ops)) : '' };
     if (run.errors) results.errors.push(`listener ingest (${what}): ${run.errors} errors (${run.firstError})`);
     if (!drained) results.errors.push(`listener ingest (${what}): the apply consumer did not drain within 120 s`);
     const counted = await countRows(b.databaseUrl, first);
@@ -154,7 +162,8 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     const total = cpuNote(all, run.ops);
     console.log(`[bench]     ${what}: ${round(rate(run.ops, run.elapsedMs), 1)} req/s; while accepting ${accepting.text}`);
     console.log(`[bench]     ${what}: ${backlogAtEnd} changes not yet applied at the last 202, drained ${round(drainMs / 1000, 1)} s later; in all ${total.text}`);
-    return { run, accepting, total, drainMs, backlogAtEnd, drained, ...counted };
+    if (pg.text) console.log(`[bench]     ${what}: PostgreSQL ${pg.text}`);
+    return { run, accepting, total, drainMs, backlogAtEnd, drained, pg, ...counted };
   };
   /** Every request answered 202 and applied, each with its two child rows. */
   const ingestComplete = (x: Awaited<ReturnType<typeof throughput>>) =>
@@ -173,8 +182,15 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     value: accepted,
     unit: 'req/s',
     ratioTo: 'baseline.js.sequential',
-    note: `${viaGateway.total.text}; while the 202s came ${round(viaGateway.accepting.total, 2)} ms; ${undici ? `${round(accepted / undici, 2)}x bare node:http, ` : ''}${pgSingle ? `${round(accepted / pgSingle, 2)}x single-row INSERT` : ''}`,
-    extra: { ...viaGateway.run, rows: viaGateway.rows, children: viaGateway.children, cpu: { msPerOp: viaGateway.total.perOp, whileAccepting: viaGateway.accepting.perOp }, ...ingestComplete(viaGateway) },
+    note: [
+      viaGateway.total.text,
+      `while the 202s came ${round(viaGateway.accepting.total, 2)} ms`,
+      [undici ? `${round(accepted / undici, 2)}x bare node:http` : '', pgSingle ? `${round(accepted / pgSingle, 2)}x single-row INSERT` : ''].filter(Boolean).join(', '),
+      viaGateway.pg.text ? `PostgreSQL ${viaGateway.pg.text}` : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
+    extra: { ...viaGateway.run, rows: viaGateway.rows, children: viaGateway.children, cpu: { msPerOp: viaGateway.total.perOp, whileAccepting: viaGateway.accepting.perOp }, postgres: { statements: viaGateway.pg.shares, walBytesPerRequest: viaGateway.pg.walBytesPerRequest }, ...ingestComplete(viaGateway) },
   });
   results.add({
     id: 'platform.listener.direct',
@@ -183,8 +199,8 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     value: acceptedDirect,
     unit: 'req/s',
     ratioTo: 'baseline.js.sequential',
-    note: `${round(acceptedDirect / Math.max(accepted, 0.1), 2)}x via gateway; ${straight.total.text}; while the 202s came ${round(straight.accepting.total, 2)} ms`,
-    extra: { ...straight.run, rows: straight.rows, children: straight.children, cpu: { msPerOp: straight.total.perOp, whileAccepting: straight.accepting.perOp }, ...ingestComplete(straight) },
+    note: `${round(acceptedDirect / Math.max(accepted, 0.1), 2)}x via gateway; ${straight.total.text}; while the 202s came ${round(straight.accepting.total, 2)} ms${straight.pg.text ? `; PostgreSQL ${straight.pg.text}` : ''}`,
+    extra: { ...straight.run, rows: straight.rows, children: straight.children, cpu: { msPerOp: straight.total.perOp, whileAccepting: straight.accepting.perOp }, postgres: { statements: straight.pg.shares, walBytesPerRequest: straight.pg.walBytesPerRequest }, ...ingestComplete(straight) },
   });
   const appliedMs = viaGateway.run.elapsedMs + viaGateway.drainMs;
   results.add({
