@@ -151,7 +151,8 @@ export async function listenerIngest(ctx: Ctx): Promise<void> {
     const statements = await ctx.pg.statements();
     const wal = PgStats.delta(pgBefore, await ctx.pg.snapshot()).background;
     const shares = statementShares(statements, run.ops);
-    const pg = { shares, walBytesPerRequest: run.ops > 0 ? wal.walBytes / run.ops : NaN, text: statements.length > 0 ? statementSharesText(shares, 'request', wal.walBytes / Math.max(1, run.ops)) : '' };
+    const walBytesPerRequest = run.ops > 0 ? wal.walBytes / run.ops : NaN;
+    const pg = { shares, walBytesPerRequest, text: shares.length > 0 ? statementSharesText(shares, 'request', walBytesPerRequest) : '' };
     if (run.errors) results.errors.push(`listener ingest (${what}): ${run.errors} errors (${run.firstError})`);
     if (!drained) results.errors.push(`listener ingest (${what}): the apply consumer did not drain within 120 s`);
     const counted = await countRows(b.databaseUrl, first);

@@ -247,12 +247,14 @@ export interface StatementCount {
 
 /** A name (possibly quoted, possibly schema-qualified) as written in a statement, without its schema and quotes. */
 const NAME = String.raw`(?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?`;
+/** A data-changing statement, after the common table expressions that may come first. */
+const written = (verb: string) => new RegExp(String.raw`^(?:WITH .*?\)\s*)?${verb} (${NAME})`, 's');
 const GROUPS: [RegExp, (m: RegExpExecArray) => string][] = [
   // What PostgreSQL runs itself for a foreign key: SELECT 1 FROM ONLY <parent> x WHERE … FOR KEY SHARE OF x.
   [/^SELECT \$?\d+ FROM ONLY .* FOR KEY SHARE OF x$/s, () => 'foreign-key checks'],
-  [new RegExp(`^(?:WITH .*?\\)\\s*)?INSERT INTO (${NAME})`, 's'), (m) => `insert ${tableName(m[1])}`],
-  [new RegExp(`^(?:WITH .*?\\)\\s*)?UPDATE (${NAME})`, 's'), (m) => `update ${tableName(m[1])}`],
-  [new RegExp(`^(?:WITH .*?\\)\\s*)?DELETE FROM (${NAME})`, 's'), (m) => `delete ${tableName(m[1])}`],
+  [written('INSERT INTO'), (m) => `insert ${tableName(m[1])}`],
+  [written('UPDATE'), (m) => `update ${tableName(m[1])}`],
+  [written('DELETE FROM'), (m) => `delete ${tableName(m[1])}`],
   [/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|SET LOCAL|SET)\b/i, () => 'transaction control'],
   // A SELECT by the table its first FROM reads; one reading a subquery or nothing, by the function it calls.
   [new RegExp(`^SELECT (?:(?! FROM ).)* FROM (${NAME})`, 's'), (m) => `select ${tableName(m[1])}`],
