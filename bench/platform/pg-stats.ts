@@ -33,6 +33,9 @@ export interface PgBackground {
   autoRuns: Record<string, number>;
 }
 
+/** pg_stat_statements rows of the platform's database ($1), our own statistics queries left out. */
+const PLATFORM_STATEMENTS = `dbid = (SELECT oid FROM pg_database WHERE datname = $1) AND query NOT ILIKE '%pg_stat_%'`;
+
 export class PgStats {
   private method: PgSnapshot['method'] = 'pg_stat_database';
 
@@ -66,19 +69,17 @@ export class PgStats {
   }
 
   async snapshot(): Promise<PgSnapshot> {
-    // Our own statistics queries are left out; everything else on the database is the platform.
-    const statsFilter = `dbid = (SELECT oid FROM pg_database WHERE datname = $1) AND query NOT ILIKE '%pg_stat_%' AND query NOT ILIKE '%pg_stat_statements%'`;
     let statements = 0;
     let execMs = 0;
     let top: PgSnapshot['top'] = [];
     if (this.method === 'pg_stat_statements') {
-      const sum = await this.db.query<{ n: string | null; ms: string | null }>(`SELECT sum(calls)::text AS n, sum(total_exec_time)::text AS ms FROM pg_stat_statements WHERE ${statsFilter}`, [this.database]);
+      const sum = await this.db.query<{ n: string | null; ms: string | null }>(`SELECT sum(calls)::text AS n, sum(total_exec_time)::text AS ms FROM pg_stat_statements WHERE ${PLATFORM_STATEMENTS}`, [this.database]);
       statements = Number(sum.rows[0]?.n ?? 0);
       execMs = Number(sum.rows[0]?.ms ?? 0);
       // Grouped by how a statement starts: a multi-row INSERT has one text per batch size.
       const rows = await this.db.query<{ query: string; calls: string; ms: string; wal: string }>(
         `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS query, sum(calls)::text AS calls, sum(total_exec_time)::text AS ms, sum(wal_bytes)::text AS wal
-         FROM pg_stat_statements WHERE ${statsFilter} GROUP BY 1 ORDER BY sum(calls) DESC LIMIT 8`,
+         FROM pg_stat_statements WHERE ${PLATFORM_STATEMENTS} GROUP BY 1 ORDER BY sum(calls) DESC LIMIT 8`,
         [this.database],
       );
       top = rows.rows.map((r) => ({ query: r.query.slice(0, 140), calls: Number(r.calls), ms: Number(r.ms), walBytes: Number(r.wal) }));
@@ -150,7 +151,7 @@ export class PgStats {
     const read = (toplevelOnly: boolean) =>
       this.db.query<{ query: string; calls: string; ms: string; wal: string }>(
         `SELECT query, calls::text, total_exec_time::text AS ms, wal_bytes::text AS wal FROM pg_stat_statements
-         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) AND query NOT ILIKE '%pg_stat_%'${toplevelOnly ? ' AND toplevel' : ''}`,
+         WHERE ${PLATFORM_STATEMENTS}${toplevelOnly ? ' AND toplevel' : ''}`,
         [this.database],
       );
     // Statements run inside others (a foreign key's check inside an INSERT) are counted in
