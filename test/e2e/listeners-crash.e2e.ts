@@ -222,8 +222,11 @@ describe('inbound listeners: crashes while requests arrive', () => {
     await whileLocked(async (lock, unlock) => {
       const created = await hook('POST', l.path, { id, n: 1, note: 'created', items: [{ k: 'a', v: 1 }, { k: 'b', v: 2 }] });
       assert.equal(created.status, 202, created.text);
+      // A lock on the table asked for and not granted: the apply's. (Not pg_stat_activity's
+      // query text: a backend waiting for a relation lock can still show the statement
+      // before, as "idle in transaction", which made this check miss on a faster machine.)
       await eventually('the apply blocked on the lock', async () => {
-        const r = await lock.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%crashy%'`);
+        const r = await lock.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'relation' AND relation = $1::regclass`, [`"${tenantSchema(TENANT)}"."crashy"`]);
         return r.rows[0].n > 0;
       }, 30_000);
       await svc.kill('SIGKILL');

@@ -411,6 +411,34 @@ describe('messaging against nats-server', () => {
     }
   });
 
+  it('a follower goes on after nats-server restarts, also when nothing is published for longer than a pull request lives', async () => {
+    const { client, publisher } = await messagingFor(nats.url);
+    const spec: StreamSpec = { name: 'T_FOLLOW_RESTART', subjects: ['t.follow-restart.>'], maxAgeMs: 0, duplicateWindowMs: 60_000, retention: 'limits' };
+    await ensureStream(client.jsm, spec);
+    const seen: number[] = [];
+    const follower = new StreamFollower(client, spec.name, (m) => void seen.push((m.payload as { n: number }).n), quiet);
+    try {
+      await publisher.publishRaw('t.follow-restart.a', '{"n":0}', { msgId: 'fr0' });
+      await follower.start();
+      await follower.whenCaughtUp();
+      // Published at once after a restart, then after a quiet spell longer than the 30 s a
+      // pull request of the client's ordered consumer lives (the listener crash test's
+      // webhook-listener went 404 on a new listener there: its view had stopped).
+      for (const [n, quietMs] of [[1, 0], [2, 0], [3, 35_000]]) {
+        await nats.kill('SIGKILL');
+        await nats.start();
+        if (quietMs) await new Promise((r) => setTimeout(r, quietMs));
+        await publisher.publishRaw('t.follow-restart.a', `{"n":${n}}`, { msgId: `fr${n}`, deadlineMs: 20_000 });
+        await follower.upToDate(10_000);
+        assert.ok(seen.includes(n), `message ${n} applied`);
+      }
+      assert.deepEqual(seen, [0, 1, 2, 3], 'each message once, in order');
+    } finally {
+      follower.stop();
+      await client.onApplicationShutdown();
+    }
+  });
+
   it('upToDate waits for every message published before it was called, and answers at once when there is none', async () => {
     const { client, publisher } = await messagingFor(nats.url);
     const spec: StreamSpec = { name: 'T_UPTODATE', subjects: ['t.uptodate.>'], maxAgeMs: 0, duplicateWindowMs: 60_000, retention: 'limits' };

@@ -2,6 +2,13 @@
 // following it (an ordered consumer: no acks, restarts itself after reconnects).
 // "Caught up" once every message that existed at start has been applied.
 //
+// A consumer that stops delivering is made again: when a caller waits for a sequence the
+// stream holds and nothing arrives for STALL_MS, the follower drops its consumer and
+// makes a new one from the next sequence. After nats-server restarted (SIGKILL, in the
+// crash tests), the client's own recovery of an ordered consumer could leave it without
+// a pull request for up to the 30 s its missed-heartbeat check takes: a listener created
+// meanwhile was answered 404 by webhook-listener, whose view waits 2 s for it.
+//
 // A message the projection cannot read is never skipped in silence: the follower stops
 // at it (the projection would otherwise miss, say, a receiver's deletion), says so once
 // with the stream, subject and sequence, and every caller that needs the projection
@@ -45,8 +52,16 @@ export class StuckFollowerError extends Error {
   }
 }
 
+/** How long a caller waiting for a sequence the stream holds may see nothing arrive before the consumer is made again; doubled after each time that did not help, up to STALL_MAX_MS. */
+export const STALL_MS = 1000;
+const STALL_MAX_MS = 8000;
+
 export class StreamFollower {
   private messages?: ConsumerMessages;
+  private stallTimer?: NodeJS.Timeout;
+  private stallMs = STALL_MS;
+  /** Consumers made again because one stopped delivering (see STALL_MS). */
+  restarts = 0;
   private targetSeq = 0;
   private appliedSeq = 0;
   private stopped = false;
@@ -95,6 +110,7 @@ export class StreamFollower {
     const target = await this.lastSeqNow();
     if (this.appliedSeq >= target) return;
     this.assertServing();
+    this.watchForStall();
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(this.stuckAt ? new StuckFollowerError(this.stuckAt) : new Error(`${this.stream} view is behind (at ${this.appliedSeq}, needs ${target})`)), timeoutMs);
       this.seqWaiters.push({ seq: target, resolve: () => (clearTimeout(timer), resolve()) });
@@ -140,7 +156,35 @@ export class StreamFollower {
 
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.stallTimer);
     this.messages?.stop();
+  }
+
+  /**
+   * While somebody waits for a sequence the stream holds: if nothing is applied within
+   * the stall time, the consumer is taken for stuck and stopped, and run() makes a new
+   * one from the next sequence. The wait doubles each time a new consumer did not bring
+   * anything either, and starts again at STALL_MS once one did.
+   */
+  private watchForStall(): void {
+    if (this.stallTimer || this.stopped) return;
+    const from = this.appliedSeq;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.stopped || this.stuckAt || this.seqWaiters.length === 0) return;
+      if (this.appliedSeq > from) {
+        this.stallMs = STALL_MS;
+        this.watchForStall();
+        return;
+      }
+      const waitingFor = Math.min(...this.seqWaiters.map((w) => w.seq));
+      this.logger.warn({ stream: this.stream, appliedSeq: this.appliedSeq, waitingFor, quietMs: this.stallMs }, 'stream follower: nothing arrived while the stream holds more; making its consumer again');
+      this.restarts++;
+      this.stallMs = Math.min(this.stallMs * 2, STALL_MAX_MS);
+      this.messages?.stop();
+      this.watchForStall();
+    }, this.stallMs);
+    this.stallTimer.unref?.();
   }
 
   private check(): void {
@@ -188,6 +232,7 @@ export class StreamFollower {
             return;
           }
           this.appliedSeq = m.seq;
+          this.stallMs = STALL_MS;
           this.check();
         }
       } catch (err) {
