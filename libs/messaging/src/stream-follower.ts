@@ -5,8 +5,9 @@
 // A consumer that stops delivering is made again: when a caller waits for a sequence the
 // stream holds and nothing arrives for STALL_MS, the follower drops its consumer and
 // makes a new one from the next sequence. After nats-server restarted (SIGKILL, in the
-// crash tests), the client's own recovery of an ordered consumer could leave it without
-// a pull request for up to the 30 s its missed-heartbeat check takes: a listener created
+// crash tests) and a quiet spell longer than a pull request's 30 s, the client's own
+// ordered consumer delivered nothing more (still nothing 10 s after the next publish in
+// messaging.integration.ts, over 35 s in the listener crash test): a listener created
 // meanwhile was answered 404 by webhook-listener, whose view waits 2 s for it.
 //
 // A message the projection cannot read is never skipped in silence: the follower stops
