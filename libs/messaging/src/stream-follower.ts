@@ -173,8 +173,8 @@ export class StreamFollower {
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
       if (this.stopped || this.stuckAt || this.seqWaiters.length === 0) return;
+      // Something arrived (run() has put the wait back to STALL_MS): keep watching.
       if (this.appliedSeq > from) {
-        this.stallMs = STALL_MS;
         this.watchForStall();
         return;
       }
