@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMachineCpu, windowCpu, windowCpuText } from './cpu';
+import { parseMachineCpu, parseProcIo, sampleCpu, sampleSyscalls, windowCpu, windowCpuText } from './cpu';
 
 describe('machine CPU (/proc/stat)', () => {
   it('reads the first line: busy includes steal, idle includes iowait, guest is not counted twice', () => {
@@ -32,5 +32,29 @@ describe('machine CPU (/proc/stat)', () => {
   it('never reports negative time outside the watched processes (their clocks tick apart from /proc/stat)', () => {
     const w = windowCpu({ dispatcher: 2.1 }, { busy: 0, idle: 0, steal: 0 }, { busy: 2, idle: 0, steal: 0 }, 1);
     assert.equal(w.outsidePct, 0);
+  });
+});
+
+describe('system calls per process (/proc/<pid>/io)', () => {
+  it('reads syscr and syscw', () => {
+    const text = 'rchar: 123\nwchar: 456\nsyscr: 789\nsyscw: 1011\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n';
+    assert.deepEqual(parseProcIo(text), { reads: 789, writes: 1011 });
+    assert.equal(parseProcIo('rchar: 1\nwchar: 2\n'), undefined);
+  });
+
+  it('counts the writes this process makes, and leaves out a group with no such process', { skip: process.platform !== 'linux' }, async () => {
+    const { writeSync, openSync, closeSync } = await import('node:fs');
+    const groups = { self: { pid: process.pid, tree: false }, gone: { pid: 2 ** 22 + 1, tree: true } };
+    const before = sampleSyscalls(groups);
+    assert.ok(before.self, 'this process may read its own /proc/self/io');
+    assert.equal(before.gone, undefined);
+    const fd = openSync('/dev/null', 'w');
+    for (let i = 0; i < 50; i++) writeSync(fd, 'x');
+    closeSync(fd);
+    const after = sampleSyscalls(groups);
+    assert.ok(after.self.writes - before.self.writes >= 50, `${after.self.writes - before.self.writes} writes counted`);
+    // The same groups for CPU time: the root alone without its tree.
+    assert.ok(sampleCpu(groups).self >= 0);
+    assert.equal(sampleCpu(groups).gone, undefined);
   });
 });

@@ -50,32 +50,71 @@ function allStats(): ProcStat[] {
 export type CpuGroups = Record<string, { pid: number | undefined; tree: boolean }>;
 export type CpuSample = Record<string, number>;
 
+/** Each group's processes: its root, and with `tree` every descendant living now. */
+function groupPids(roots: CpuGroups, stats: ProcStat[]): Map<string, { root: ProcStat; descendants: ProcStat[] }> {
+  const byParent = new Map<number, ProcStat[]>();
+  for (const s of stats) byParent.set(s.ppid, [...(byParent.get(s.ppid) ?? []), s]);
+  const byPid = new Map(stats.map((s) => [s.pid, s]));
+  const out = new Map<string, { root: ProcStat; descendants: ProcStat[] }>();
+  for (const [name, { pid, tree }] of Object.entries(roots)) {
+    if (pid === undefined) continue;
+    const root = byPid.get(pid);
+    if (!root) continue;
+    const descendants: ProcStat[] = [];
+    const stack = tree ? [...(byParent.get(pid) ?? [])] : [];
+    while (stack.length > 0) {
+      const s = stack.pop() as ProcStat;
+      descendants.push(s);
+      stack.push(...(byParent.get(s.pid) ?? []));
+    }
+    out.set(name, { root, descendants });
+  }
+  return out;
+}
+
 /**
  * CPU seconds used so far by each group's root process and all its descendants,
  * living (utime+stime) or reaped (the root's cutime+cstime).
  */
 export function sampleCpu(roots: CpuGroups): CpuSample {
-  const stats = allStats();
-  const byParent = new Map<number, ProcStat[]>();
-  for (const s of stats) byParent.set(s.ppid, [...(byParent.get(s.ppid) ?? []), s]);
-  const byPid = new Map(stats.map((s) => [s.pid, s]));
   const out: CpuSample = {};
-  for (const [name, { pid, tree }] of Object.entries(roots)) {
-    if (pid === undefined) continue;
-    const root = byPid.get(pid);
-    if (!root) continue;
-    if (!tree) {
-      out[name] = root.self;
-      continue;
+  for (const [name, { root, descendants }] of groupPids(roots, allStats())) {
+    out[name] = root.self + (roots[name].tree ? root.children : 0) + descendants.reduce((a, s) => a + s.self, 0);
+  }
+  return out;
+}
+
+/** The read and write system calls a process made so far (/proc/<pid>/io's syscr and syscw), when it may be read. */
+export function parseProcIo(text: string): { reads: number; writes: number } | undefined {
+  const reads = /^syscr:\s*(\d+)$/m.exec(text);
+  const writes = /^syscw:\s*(\d+)$/m.exec(text);
+  return reads && writes ? { reads: Number(reads[1]), writes: Number(writes[1]) } : undefined;
+}
+
+/**
+ * Read and write system calls made so far by each group's living processes (a socket
+ * write on loopback also does the receiving side's TCP work: what batching saves shows
+ * here). Processes that ended meanwhile are not counted; groups whose /proc/<pid>/io
+ * cannot be read are left out.
+ */
+export function sampleSyscalls(roots: CpuGroups): Record<string, { reads: number; writes: number }> {
+  const out: Record<string, { reads: number; writes: number }> = {};
+  for (const [name, { root, descendants }] of groupPids(roots, allStats())) {
+    let reads = 0;
+    let writes = 0;
+    let seen = false;
+    for (const s of [root, ...descendants]) {
+      try {
+        const io = parseProcIo(readFileSync(`/proc/${s.pid}/io`, 'utf8'));
+        if (!io) continue;
+        reads += io.reads;
+        writes += io.writes;
+        seen = true;
+      } catch {
+        /* gone, or not ours to read */
+      }
     }
-    let total = root.self + root.children;
-    const stack = [...(byParent.get(pid) ?? [])];
-    while (stack.length > 0) {
-      const s = stack.pop() as ProcStat;
-      total += s.self;
-      stack.push(...(byParent.get(s.pid) ?? []));
-    }
-    out[name] = total;
+    if (seen) out[name] = { reads, writes };
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { cpus } from 'node:os';
 import { Pool } from 'undici';
 import { CONSUMERS } from '@hookline/contracts';
 import { nowMs, sleep } from '../lib/clock';
-import { cpuDelta, perOp, sampleCpu, sampleMachineCpu, windowCpu, windowCpuText, type CpuSample, type WindowCpu } from '../lib/cpu';
+import { cpuDelta, perOp, sampleCpu, sampleMachineCpu, sampleSyscalls, windowCpu, windowCpuText, type CpuSample, type WindowCpu } from '../lib/cpu';
 import { closedLoop, openLoop, until } from '../lib/load';
 import { natsWork, readNatsCounts } from '../lib/nats-varz';
 import { collectOwnGarbage } from '../lib/own-gc';
@@ -143,7 +143,13 @@ export function workSummary(work: Map<string, Record<string, number>>): { line: 
   const figures = { attempts, inline, signerRequests, facts, factMessages, handedBack, parked, parkedFromFanOut, redelivered, natsIn, natsOut };
   const per = (a: number, b: number) => (b > 0 ? round(a / b, 1) : NaN);
   const broker = work.has('nats-server') && attempts > 0 ? `; nats-server ${per(natsIn, attempts)} messages in and ${per(natsOut, attempts)} out per attempt` : '';
-  const line = `${attempts} attempts, ${attempts > 0 ? Math.round((100 * inline) / attempts) : 0}% straight from fan-out; ${per(attempts, signerRequests)} attempts per signer request; ${per(facts, factMessages)} facts per message; ${handedBack} hand-backs, ${parked} parked${parkedFromFanOut > 0 ? ` (${parkedFromFanOut} straight from fan-out)` : ''}, ${redelivered} redeliveries${broker}`;
+  // System calls per attempt of the processes that make most of them (every dispatcher replica together).
+  const per2 = (a: number, b: number) => (b > 0 ? round(a / b, 2) : NaN);
+  const calls = ['dispatcher', 'signer', 'audit-log', 'nats-server']
+    .map((name) => ({ name, writes: sumWork(work, name, 'syscalls.write'), reads: sumWork(work, name, 'syscalls.read') }))
+    .filter((c) => c.writes + c.reads > 0);
+  const syscalls = attempts > 0 && calls.length > 0 ? `; system calls per attempt (writes/reads): ${calls.map((c) => `${c.name} ${per2(c.writes, attempts)}/${per2(c.reads, attempts)}`).join(', ')}` : '';
+  const line = `${attempts} attempts, ${attempts > 0 ? Math.round((100 * inline) / attempts) : 0}% straight from fan-out; ${per(attempts, signerRequests)} attempts per signer request; ${per(facts, factMessages)} facts per message; ${handedBack} hand-backs, ${parked} parked${parkedFromFanOut > 0 ? ` (${parkedFromFanOut} straight from fan-out)` : ''}, ${redelivered} redeliveries${broker}${syscalls}`;
   return { line, figures };
 }
 
@@ -152,14 +158,21 @@ async function withWork<T>(ctx: Ctx, fn: () => Promise<T>): Promise<{ value: T; 
   const monitor = ctx.b.stack.nats.monitorUrl;
   const before = await snapshots(ctx.b);
   const natsBefore = await readNatsCounts(monitor);
+  const callsBefore = sampleSyscalls(ctx.b.cpuGroups());
   const from = Date.now();
   const value = await fn();
   const to = Date.now();
+  const callsAfter = sampleSyscalls(ctx.b.cpuGroups());
   const natsAfter = await readNatsCounts(monitor);
   const after = await snapshots(ctx.b);
   const work = workDelta(before, after);
   const broker = natsWork(natsBefore, natsAfter);
   if (broker) work.set('nats-server', broker);
+  for (const [name, a] of Object.entries(callsAfter)) {
+    const b = callsBefore[name];
+    if (!b) continue;
+    work.set(name, { ...(work.get(name) ?? {}), 'syscalls.read': a.reads - b.reads, 'syscalls.write': a.writes - b.writes });
+  }
   console.log(`[bench]     work: ${workSummary(work).line}`);
   return { value, work, before, after, from, to };
 }
