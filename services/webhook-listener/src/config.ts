@@ -2,8 +2,8 @@ import { databaseConfig, field, httpConfig, natsConfig, operatorConfig, type Dat
 
 const listenerConfig = {
   maxBodyBytes: field.int('HOOKLINE_LISTENER_MAX_BODY', { default: 65_536, min: 1024, max: 1_048_576, doc: 'largest request body a listener takes, before and after decompression (the seed: 64 KB)' }),
-  applyBatch: field.int('HOOKLINE_LISTENER_APPLY_BATCH', { default: 200, min: 1, max: 5000, doc: 'accepted changes applied to the tables in one transaction' }),
-  applyLingerMs: field.duration('HOOKLINE_LISTENER_APPLY_LINGER', { default: 75, doc: 'while changes keep coming, the shortest time between two apply transactions (larger, fewer batches; an idle listener applies at once)' }),
+  applyBatch: field.int('HOOKLINE_LISTENER_APPLY_BATCH', { default: 1000, min: 1, max: 5000, doc: 'accepted changes applied to the tables in one transaction (at most: a batch takes what is pending)' }),
+  applyLingerMs: field.duration('HOOKLINE_LISTENER_APPLY_LINGER', { default: 75, doc: 'while changes keep coming, the shortest time between two apply transactions (larger, fewer batches; an idle listener applies at once, and a full batch is followed at once by the next)' }),
   applyLockTimeoutMs: field.duration('HOOKLINE_LISTENER_APPLY_LOCK_TIMEOUT', {
     default: 2000,
     doc: 'how long the apply waits for a lock on a listener’s tables (held by a migration or the host application) before it leaves that listener’s changes for later and applies the others',
