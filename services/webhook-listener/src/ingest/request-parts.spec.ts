@@ -96,6 +96,15 @@ describe('dedupKeyOf', () => {
     assert.notEqual(w.keyFor(L, 'a', 60_001, 60_000), a, 'a was forgotten: the aligned interval of 60 001');
     assert.equal(w.keyFor(L, 'c', 60_001, 60_000), 'b:c:1');
   });
+  it('forgets the oldest tenth at once past its size, and keeps the newest', () => {
+    const w = new BodyDedupWindow(100);
+    for (let i = 0; i < 100; i++) w.keyFor(L, `h${i}`, 1_000, 60_000);
+    // The 101st: h0-h10 go (100 - 10 = 90 kept), h11 on stay.
+    w.keyFor(L, 'h100', 61_000 - 1, 60_000);
+    assert.equal(w.keyFor(L, 'h10', 60_500, 60_000), 'b:h10:1', 'h10 was forgotten: the aligned interval of 60 500');
+    assert.equal(w.keyFor(L, 'h11', 60_500, 60_000), 'b:h11:0', 'h11 is still held: the key of its first request');
+    assert.equal(w.keyFor(L, 'h99', 60_500, 60_000), 'b:h99:0');
+  });
   it('on a signed listener, keys by what the signature vouches for, and never by an unsigned Idempotency-Key', () => {
     const stdHooks = listener({ signature: { preset: 'standard-webhooks' } });
     assert.deepEqual(dedupKeyOf(stdHooks, { ...base, headers: { 'webhook-id': 'msg_1', 'idempotency-key': 'attacker-1' } }, 0, rnd), { key: 'sw:msg_1', explicit: true });
