@@ -141,14 +141,13 @@ export function workSummary(work: Map<string, Record<string, number>>): { line: 
   const natsIn = sumWork(work, 'nats-server', 'messages.in');
   const natsOut = sumWork(work, 'nats-server', 'messages.out');
   const figures = { attempts, inline, signerRequests, facts, factMessages, handedBack, parked, parkedFromFanOut, redelivered, natsIn, natsOut };
-  const per = (a: number, b: number) => (b > 0 ? round(a / b, 1) : NaN);
+  const per = (a: number, b: number, digits = 1) => (b > 0 ? round(a / b, digits) : NaN);
   const broker = work.has('nats-server') && attempts > 0 ? `; nats-server ${per(natsIn, attempts)} messages in and ${per(natsOut, attempts)} out per attempt` : '';
   // System calls per attempt of the processes that make most of them (every dispatcher replica together).
-  const per2 = (a: number, b: number) => (b > 0 ? round(a / b, 2) : NaN);
   const calls = ['dispatcher', 'signer', 'audit-log', 'nats-server']
     .map((name) => ({ name, writes: sumWork(work, name, 'syscalls.write'), reads: sumWork(work, name, 'syscalls.read') }))
     .filter((c) => c.writes + c.reads > 0);
-  const syscalls = attempts > 0 && calls.length > 0 ? `; system calls per attempt (writes/reads): ${calls.map((c) => `${c.name} ${per2(c.writes, attempts)}/${per2(c.reads, attempts)}`).join(', ')}` : '';
+  const syscalls = attempts > 0 && calls.length > 0 ? `; system calls per attempt (writes/reads): ${calls.map((c) => `${c.name} ${per(c.writes, attempts, 2)}/${per(c.reads, attempts, 2)}`).join(', ')}` : '';
   const line = `${attempts} attempts, ${attempts > 0 ? Math.round((100 * inline) / attempts) : 0}% straight from fan-out; ${per(attempts, signerRequests)} attempts per signer request; ${per(facts, factMessages)} facts per message; ${handedBack} hand-backs, ${parked} parked${parkedFromFanOut > 0 ? ` (${parkedFromFanOut} straight from fan-out)` : ''}, ${redelivered} redeliveries${broker}${syscalls}`;
   return { line, figures };
 }
