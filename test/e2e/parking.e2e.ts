@@ -52,14 +52,19 @@ describe('parking orders of a busy receiver', () => {
       t.diagnostic(`${total} events, ${result.deliveries} deliveries, ${result.requests} requests`);
       assert.equal(result.deliveries, 2 * total);
 
-      const parked = (await jsm.consumers.info(CONSUMERS.retrySchedulerParked.stream, CONSUMERS.retrySchedulerParked.durable)).delivered.consumer_seq - parkedBefore;
-      t.diagnostic(`${parked} orders parked`);
-      assert.ok(parked > 0, 'the slow receiver’s orders were parked');
+      const messages = (await jsm.consumers.info(CONSUMERS.retrySchedulerParked.stream, CONSUMERS.retrySchedulerParked.durable)).delivered.consumer_seq - parkedBefore;
       // Those whose turn was already far off when their event was fanned out went into the
       // agenda from there (how many depends on the timing: attempt-runner.spec.ts has the rule).
       const health = await fetch(`${stack.services.dispatcher.url}/health`);
       const { work } = ((await health.json()) as { instance: { work: Record<string, number> } }).instance;
-      t.diagnostic(`parked from fan-out ${work['orders.parked.from-fan-out'] ?? 0}, handed back ${work['orders.handed-back'] ?? 0}`);
+      const parked = work['orders.parked'] ?? 0;
+      t.diagnostic(`${parked} orders parked in ${work['orders.parked.messages'] ?? 0} messages (${messages} handed to the retry-scheduler); parked from fan-out ${work['orders.parked.from-fan-out'] ?? 0}, handed back ${work['orders.handed-back'] ?? 0}`);
+      assert.ok(parked > 0, 'the slow receiver’s orders were parked');
+      // Parked orders travel in batches (ParkRecorder): never more messages than orders, and
+      // the retry-scheduler was handed every message the dispatcher sent.
+      const batches = work['orders.parked.messages'] ?? 0;
+      assert.ok(batches > 0 && batches <= parked, `${batches} messages for ${parked} orders`);
+      assert.ok(messages >= batches, `the retry-scheduler was handed ${messages} of ${batches} messages`);
       // The fast receiver did not wait for the slow one.
       const lastFast = Math.max(...fast.requests.map((q) => q.at));
       const lastSlow = Math.max(...slow.requests.map((q) => q.at));

@@ -1,6 +1,6 @@
 // The one typed map from a message channel (a family of subjects) to its payload type.
 // Publishers and consumers take their payload types from here.
-import type { DeliveryFactBatch, DeliveryLifecycleEvent, DispatchOrder, FailedOrder, ParkedOrder, ResendSucceeded } from './delivery';
+import type { DeliveryFactBatch, DeliveryLifecycleEvent, DispatchOrder, FailedOrder, ParkedBatch, ParkedOrder, ResendSucceeded } from './delivery';
 import type { HostEvent } from './host-event';
 import type { ListenerIngestMessage } from './listeners';
 import type { RegistryChange } from './registry';
@@ -20,8 +20,8 @@ export interface ChannelMap {
   'dispatch-failed': FailedOrder;
   /** hookline.dispatch.resent.<tenant> */
   'dispatch-resent': ResendSucceeded;
-  /** hookline.dispatch.parked.<tenant> */
-  'dispatch-parked': ParkedOrder;
+  /** hookline.dispatch.parked.<tenant>: a batch, or one order (as dispatchers before batches sent them) */
+  'dispatch-parked': ParkedBatch | ParkedOrder;
   /** hookline.ingest.<tenant>.<listener>.<record> */
   'listener-ingest': ListenerIngestMessage;
 }

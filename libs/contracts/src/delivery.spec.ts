@@ -2,7 +2,7 @@
 // ORDERED_DELIVERY_IDS_SINCE, the earlier derivation for every other event.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deliveryIdFor, ORDERED_DELIVERY_IDS_SINCE } from './delivery';
+import { deliveryIdFor, deliveryMsgIds, ORDERED_DELIVERY_IDS_SINCE, parkedOf } from './delivery';
 import { stableUuid, uuidv7, uuidv7Time } from './ids';
 import { pushDeliveryIdFor } from './push';
 
@@ -56,5 +56,23 @@ describe('deliveryIdFor', () => {
     const events = Array.from({ length: 200 }, (_, i) => uuidv7(ORDERED_DELIVERY_IDS_SINCE + 1000 + i * 3));
     const ids = events.map((e, i) => deliveryIdFor(e, `rcv-${(i * 31) % 7}`));
     assert.deepEqual([...ids].sort(), ids);
+  });
+});
+
+describe('parked orders on hookline.dispatch.parked.>', () => {
+  const one = { order: { deliveryId: 'd1', tenantId: 't1', kind: 'webhook', target: 'r1', attempt: 1, body: '{}', createdAt: '2026-01-01T00:00:00.000Z', parked: 1 }, dueAt: '2026-01-01T00:00:30.000Z' };
+
+  it("parkedOf reads a batch's orders in order, and one order sent on its own (as dispatchers before batches sent it)", () => {
+    const two = { ...one, order: { ...one.order, deliveryId: 'd2' } };
+    assert.deepEqual(parkedOf({ parked: [one, two] }), [one, two]);
+    assert.deepEqual(parkedOf(one), [one]);
+    assert.deepEqual(parkedOf(null), [null], 'left for the consumer to refuse');
+  });
+
+  it("a batch's message id is derived from its orders' park ids: the same batch republished is a duplicate, another batch is not", () => {
+    const ids = [deliveryMsgIds.parked(one.order), deliveryMsgIds.parked({ ...one.order, parked: 2 })];
+    assert.equal(deliveryMsgIds.parkedBatch(ids), deliveryMsgIds.parkedBatch([...ids]));
+    assert.notEqual(deliveryMsgIds.parkedBatch(ids), deliveryMsgIds.parkedBatch(ids.slice(0, 1)));
+    assert.match(deliveryMsgIds.parkedBatch(ids), /^parked:/);
   });
 });

@@ -175,6 +175,25 @@ export interface ParkedOrder {
   dueAt: string;
 }
 
+/**
+ * Several parked orders of one tenant in one message: what a dispatcher parked in one
+ * linger (a receiver that hangs has its new deliveries parked by the hundred a second).
+ * The same orders as on their own; batching saves the broker a message, a store and an
+ * ack per order, and the retry-scheduler a message to take and settle.
+ */
+export interface ParkedBatch {
+  parked: ParkedOrder[];
+}
+
+/** At most this many orders in one parked batch (the retry-scheduler writes a batch of messages in one statement). */
+export const MAX_PARKED_PER_BATCH = 500;
+
+/** Every parked order a message on hookline.dispatch.parked.> carries: a batch's, or the one order. */
+export function parkedOf(payload: unknown): unknown[] {
+  const p = payload as Partial<ParkedBatch> | null;
+  return p !== null && typeof p === 'object' && Array.isArray(p.parked) ? p.parked : [payload];
+}
+
 /** An order whose attempt failed, handed to the retry-scheduler with what it needs to decide. */
 export interface FailedOrder {
   order: DispatchOrder;
@@ -288,4 +307,6 @@ export const deliveryMsgIds = {
   resendSucceeded: (r: ResendSucceeded) => `${r.deliveryId}:resent:${r.attempt}`,
   /** Derived from the facts' own ids, so republishing the same batch is recognised as a duplicate. */
   facts: (factIds: readonly string[]) => `facts:${stableUuid(...factIds)}`,
+  /** Derived from the parks' own ids (`parked`), as for facts. */
+  parkedBatch: (parkIds: readonly string[]) => `parked:${stableUuid(...parkIds)}`,
 } as const;

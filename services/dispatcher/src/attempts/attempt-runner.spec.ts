@@ -6,6 +6,7 @@ import type { DispatcherConfig } from '../config';
 import type { AttemptService } from './attempt.service';
 import { AttemptRunner } from './attempt-runner';
 import type { FactRecorder } from './fact-recorder';
+import type { ParkRecorder } from './park-recorder';
 
 const config = { perReceiverConcurrency: 1, parkAfterMs: 30_000, inlineWaitMs: 5_000, inlineQueueWaitMs: 5_000 } as DispatcherConfig;
 
@@ -112,13 +113,13 @@ describe('AttemptRunner.parkFirst (fan-out\'s delivery whose receiver\'s turn is
     body: '{}',
   };
 
-  /** A runner whose receiver r1 has its one slot taken and its queue (two places) full; what it records and publishes, in order. */
+  /** A runner whose receiver r1 has its one slot taken and its queue (two places) full; what it records and parks, in order. */
   async function busyRunner(parkAfterMs: number) {
     const calls: unknown[][] = [];
     const facts = { record: async (...f: unknown[]) => void calls.push(['fact', ...f]) } as unknown as FactRecorder;
-    const publisher = { publish: async (channel: string, _subject: string, payload: unknown) => void calls.push(['publish', channel, payload]) };
+    const parks = { park: async (parked: unknown) => void calls.push(['park', parked]) } as unknown as ParkRecorder;
     const f = fakeAttempts({ callsSent: false });
-    const runner = new AttemptRunner(f.attempts, facts, publisher as never, new InstanceStats(), { ...config, parkAfterMs });
+    const runner = new AttemptRunner(f.attempts, facts, parks, new InstanceStats(), { ...config, parkAfterMs });
     const runs = [1, 2, 3].map((n) => runner.run(order(n)));
     await tick();
     assert.deepEqual(f.started, [order(1).deliveryId], 'one running, two waiting');
@@ -140,8 +141,8 @@ describe('AttemptRunner.parkFirst (fan-out\'s delivery whose receiver\'s turn is
     assert.equal(await runner.parkFirst(created), true);
     assert.equal(calls.length, 2);
     assert.deepEqual(calls[0], ['fact', created], 'the fact first');
-    const [, channel, parked] = calls[1] as [string, string, { order: DispatchOrder & { parked: number }; dueAt: string }];
-    assert.equal(channel, 'dispatch-parked');
+    const [what, parked] = calls[1] as [string, { order: DispatchOrder & { parked: number }; dueAt: string }];
+    assert.equal(what, 'park');
     assert.deepEqual({ ...parked.order }, { deliveryId: created.deliveryId, tenantId: 't1', kind: 'webhook', target: 'r1', source: created.source, attempt: 1, body: '{}', createdAt: created.at, parked: 1 });
     assert.ok(Date.parse(parked.dueAt) >= before + 20, parked.dueAt);
     await done();

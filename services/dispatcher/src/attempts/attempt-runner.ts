@@ -5,13 +5,14 @@
 // still unacknowledged, whenever their receiver has room now or within a short wait.
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
-import { deliveryMsgIds, deliverySubjects, firstOrderOf, type DeliveryCreated, type DispatchOrder, type ParkedOrder } from '@hookline/contracts';
-import { DeferredError, JetStreamPublisher, PoisonMessageError } from '@hookline/messaging';
+import { deliveryMsgIds, firstOrderOf, type DeliveryCreated, type DispatchOrder } from '@hookline/contracts';
+import { DeferredError, PoisonMessageError } from '@hookline/messaging';
 import { InstanceStats } from '@hookline/observability';
 import type { DispatcherConfig } from '../config';
 import { AttemptService } from './attempt.service';
 import { FactRecorder } from './fact-recorder';
 import { OrderDedup } from './order-dedup';
+import { ParkRecorder } from './park-recorder';
 import { ReceiverGate, type WaitLimits } from './receiver-gate';
 
 /** A stage that takes this long counts as slow in the per-instance statistics (latency tails). */
@@ -25,7 +26,7 @@ export class AttemptRunner {
   constructor(
     private readonly attempts: AttemptService,
     private readonly facts: FactRecorder,
-    private readonly publisher: JetStreamPublisher,
+    private readonly parks: ParkRecorder,
     private readonly stats: InstanceStats,
     @Inject(CONFIG) private readonly config: DispatcherConfig,
   ) {
@@ -175,9 +176,9 @@ export class AttemptRunner {
     return { stalledAfterMs: this.config.inlineWaitMs, maxWaitMs: Math.min(this.config.inlineQueueWaitMs, this.config.parkAfterMs) };
   }
 
+  /** Into the agenda (in a batch with the other orders parked meanwhile: ParkRecorder) until `forMs` from now. */
   private async park(order: DispatchOrder, forMs: number): Promise<void> {
-    const parked: ParkedOrder = { order: { ...order, parked: (order.parked ?? 0) + 1 }, dueAt: new Date(Date.now() + forMs).toISOString() };
     this.stats.count('orders.parked');
-    await this.publisher.publish('dispatch-parked', deliverySubjects.parked(order.tenantId), parked, { msgId: deliveryMsgIds.parked(parked.order) });
+    await this.parks.park({ order: { ...order, parked: (order.parked ?? 0) + 1 }, dueAt: new Date(Date.now() + forMs).toISOString() });
   }
 }

@@ -4,9 +4,10 @@ import { AttemptRunner } from './attempt-runner';
 import { AttemptService } from './attempt.service';
 import { FactRecorder } from './fact-recorder';
 import { OrdersConsumer } from './orders.consumer';
+import { ParkRecorder } from './park-recorder';
 import { SignerClient } from './signer-client';
 import { Transports } from './transports/transports';
 
 /** Deliveries to HTTP requests (or e-mails), one attempt per order; signatures come from the signer over NATS, batched per tick. */
-@Module({ providers: [NatsRpc, SignerClient, FactRecorder, AttemptService, AttemptRunner, OrdersConsumer, Transports], exports: [AttemptRunner, FactRecorder] })
+@Module({ providers: [NatsRpc, SignerClient, FactRecorder, ParkRecorder, AttemptService, AttemptRunner, OrdersConsumer, Transports], exports: [AttemptRunner, FactRecorder] })
 export class AttemptsModule {}

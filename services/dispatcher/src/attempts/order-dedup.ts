@@ -7,10 +7,23 @@
 
 export type OrderState = 'new' | 'running' | 'done';
 
+/** The consumed part of the finished-order queue is cut off once it is this long and more than half the queue. */
+const COMPACT_AFTER = 4096;
+
 export class OrderDedup {
   private readonly running = new Set<string>();
-  /** Finished orders, oldest first, with when they finished. */
+  /** Finished orders, with when they finished (the latest time, if one finished again). */
   private readonly finished = new Map<string, number>();
+  /**
+   * The finishes in the order they happened (key and time side by side), read from `head`:
+   * what to forget first. Not the Map's own order: taking the oldest key from a Map means
+   * starting an iterator, which steps over every slot emptied since the table was last
+   * rebuilt, and doing so on every order cost 15 µs each once 20,000 were kept (3-4 % of
+   * the dispatcher's CPU in npm run bench's isolation scenario).
+   */
+  private keys: string[] = [];
+  private times: number[] = [];
+  private head = 0;
 
   constructor(
     private readonly maxFinished = 20_000,
@@ -35,16 +48,27 @@ export class OrderDedup {
   finish(key: string, completed: boolean): void {
     this.running.delete(key);
     if (!completed) return;
-    this.finished.delete(key);
-    this.finished.set(key, this.now());
-    while (this.finished.size > this.maxFinished) this.finished.delete(this.finished.keys().next().value as string);
+    const at = this.now();
+    this.finished.set(key, at);
+    this.keys.push(key);
+    this.times.push(at);
+    while (this.finished.size > this.maxFinished) this.forgetOldest();
   }
 
   private expire(): void {
     const cutoff = this.now() - this.keepMs;
-    for (const [key, at] of this.finished) {
-      if (at > cutoff) break;
-      this.finished.delete(key);
+    while (this.head < this.keys.length && this.times[this.head] <= cutoff) this.forgetOldest();
+  }
+
+  /** Forgets the oldest finish, unless its order finished again since (a later entry stands for it). */
+  private forgetOldest(): void {
+    const key = this.keys[this.head];
+    if (this.finished.get(key) === this.times[this.head]) this.finished.delete(key);
+    this.head++;
+    if (this.head >= COMPACT_AFTER && this.head * 2 >= this.keys.length) {
+      this.keys = this.keys.slice(this.head);
+      this.times = this.times.slice(this.head);
+      this.head = 0;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { CONSUMERS } from '@hookline/contracts';
+import { CONSUMERS, parkedOf, type ParkedOrder } from '@hookline/contracts';
 import { ConsumerHost, PoisonMessageError } from '@hookline/messaging';
 import { ScheduleService } from './schedule.service';
 
@@ -21,16 +21,17 @@ export class ParkedConsumer implements OnModuleInit {
       CONSUMERS.retrySchedulerParked,
       'dispatch-parked',
       async (msgs) => {
-        const parked = msgs.map((m) => m.payload);
+        // A message is a dispatcher's batch (ParkRecorder), or one order as dispatchers sent them before batches.
+        const parked = msgs.flatMap((m) => parkedOf(m.payload)) as ParkedOrder[];
         // A batch with a bad message is taken again one message at a time (ConsumerHost), so only that one is dead-lettered.
-        for (const p of parked) if (!p?.order?.deliveryId || !p.order.tenantId || Number.isNaN(Date.parse(p.dueAt))) throw new PoisonMessageError('not a parked order');
+        for (const p of parked) if (!p?.order?.deliveryId || !p.order.tenantId || typeof p.dueAt !== 'string' || Number.isNaN(Date.parse(p.dueAt))) throw new PoisonMessageError('not a parked order');
         await this.schedule.onParked(parked);
       },
       // A receiver that hangs sends its orders here by the thousand: one statement for each
       // batch instead of one per order (measured in the isolation scenario of npm run bench).
-      // They trickle in (about 150 a second there), and none is due for at least
-      // HOOKLINE_DISPATCH_PARK_AFTER (30 s): a batch gathers for 200 ms. With 20 ms the
-      // batches held about ten orders, and each cost its statement, commit and acks.
+      // They trickle in (about 150 messages a second there before the dispatcher sent them
+      // in batches), and an order is seldom due within a second: a batch gathers for 200 ms.
+      // With 20 ms the batches held about ten orders, and each cost its statement, commit and acks.
       { maxBatch: 500, maxWaitMs: 200, concurrency: 1 },
     );
   }
