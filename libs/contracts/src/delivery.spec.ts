@@ -2,7 +2,7 @@
 // ORDERED_DELIVERY_IDS_SINCE, the earlier derivation for every other event.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deliveryIdFor, deliveryMsgIds, ORDERED_DELIVERY_IDS_SINCE, parkedOf } from './delivery';
+import { deliveryIdFor, deliveryMsgIds, factsOf, ORDERED_DELIVERY_IDS_SINCE, parkedOf } from './delivery';
 import { stableUuid, uuidv7, uuidv7Time } from './ids';
 import { pushDeliveryIdFor } from './push';
 
@@ -56,6 +56,16 @@ describe('deliveryIdFor', () => {
     const events = Array.from({ length: 200 }, (_, i) => uuidv7(ORDERED_DELIVERY_IDS_SINCE + 1000 + i * 3));
     const ids = events.map((e, i) => deliveryIdFor(e, `rcv-${(i * 31) % 7}`));
     assert.deepEqual([...ids].sort(), ids);
+  });
+});
+
+describe('fact batches on hookline.delivery.>', () => {
+  it("factsOf reads a batch's facts in order, and a fact sent on its own", () => {
+    const created = { type: 'created', deliveryId: 'd1' };
+    const succeeded = { type: 'succeeded', deliveryId: 'd1' };
+    assert.deepEqual(factsOf({ facts: [created, succeeded] }), [created, succeeded]);
+    assert.deepEqual(factsOf(created), [created]);
+    assert.deepEqual(factsOf({ facts: 'not a list' }), [{ facts: 'not a list' }], 'left for the consumer to refuse');
   });
 });
 

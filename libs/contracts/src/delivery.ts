@@ -190,8 +190,13 @@ export const MAX_PARKED_PER_BATCH = 500;
 
 /** Every parked order a message on hookline.dispatch.parked.> carries: a batch's, or the one order. */
 export function parkedOf(payload: unknown): unknown[] {
-  const p = payload as Partial<ParkedBatch> | null;
-  return p !== null && typeof p === 'object' && Array.isArray(p.parked) ? p.parked : [payload];
+  return batchOrOne(payload, 'parked');
+}
+
+/** The items of a batch message (an object whose `key` is an array), or the payload as the one item. */
+function batchOrOne(payload: unknown, key: string): unknown[] {
+  const items = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>)[key] : undefined;
+  return Array.isArray(items) ? items : [payload];
 }
 
 /** An order whose attempt failed, handed to the retry-scheduler with what it needs to decide. */
@@ -283,8 +288,7 @@ export const MAX_FACTS_PER_BATCH = 1000;
 
 /** Every fact a message on hookline.delivery.> carries: a batch's facts in order, or the one fact. */
 export function factsOf(payload: unknown): unknown[] {
-  const p = payload as Partial<DeliveryFactBatch> | null;
-  return p !== null && typeof p === 'object' && Array.isArray(p.facts) ? p.facts : [payload];
+  return batchOrOne(payload, 'facts');
 }
 
 export const deliverySubjects = {
