@@ -772,7 +772,9 @@ export async function isolation(ctx: Ctx): Promise<void> {
     label: `isolation: healthy receivers' rate, 1 of ${n} hanging vs all ${n} healthy`,
     value: allPerReceiver > 0 ? perReceiver / allPerReceiver : NaN,
     unit: 'x',
-    note: `${hung} requests to the hanging receiver, each held until the deadline`,
+    // What the hanging receiver's deliveries cost the others: the hanging phase's CPU per
+    // healthy delivery (all processes) against the all-healthy phase's per delivery.
+    note: `${hung} requests to the hanging receiver, each held until the deadline; CPU per healthy delivery ${round(cpuUse.totalMs, 3)} ms against ${round(allCpuUse.totalMs, 3)} ms with all healthy (${round(cpuUse.totalMs / allCpuUse.totalMs, 2)}x)`,
     extra: completeness(all.complete && f.complete, () => `${all.complete ? '' : `all healthy: ${all.events * n - all.delivered} of ${all.events * n} deliveries missing; `}${f.complete ? '' : `one hanging: ${f.events * (n - 1) - f.delivered} of ${f.events * (n - 1)} healthy deliveries missing`}`.replace(/; $/, '')),
   });
   // Let the hanging receiver answer again, and delete it: its orders parked for later are
