@@ -12,6 +12,7 @@ import { HEADERS, subjects, type Channel, type ConsumerSpec, type PayloadOf } fr
 import { correlation, extractTraceContext, InstanceStats, inSpan, LOGGER, Logger, markSpanFailed, spanContextOf, SpanKind, tracingActive, type Span } from '@hookline/observability';
 import { DeferredError, PoisonMessageError } from './errors';
 import { ConsumerPlaces } from './consumer-place';
+import { forgetOldest } from './bounded-map';
 import { GatheredPull } from './gathered-pull';
 import { NatsClient } from './nats-client';
 import { JetStreamPublisher } from './publisher';
@@ -606,20 +607,6 @@ export class ConsumerHost implements OnApplicationBootstrap, OnModuleDestroy {
 export const MAX_DEFERRALS_KEPT = 100_000;
 
 /** A message's identity across its deliveries: its consumer and stream sequence. */
-/**
- * Deletes the `n` oldest entries of a Map (its insertion order), in one walk. Not one at a
- * time through `keys().next()`: every new iterator steps over the slots deleted since the
- * table was last rebuilt, so forgetting one entry per insert costs more the longer the
- * Map has been full (the dispatcher's OrderDedup spent 15 µs an order that way).
- */
-export function forgetOldest<K>(map: Map<K, unknown>, n: number): void {
-  if (n <= 0) return;
-  for (const key of map.keys()) {
-    map.delete(key);
-    if (--n <= 0) return;
-  }
-}
-
 function deferralKey(m: JsMsg): string {
   return `${m.info.consumer}/${m.info.streamSequence}`;
 }

@@ -4,6 +4,7 @@ export * from './nats-client';
 export * from './provisioner';
 export * from './publisher';
 export * from './consumer-host';
+export * from './bounded-map';
 export * from './messaging.module';
 export * from './stream-follower';
 export * from './rpc';

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { forgetOldest } from './consumer-host';
+import { forgetOldest } from './bounded-map';
 
-describe('forgetOldest (the consumer host bounds its remembered deferrals with it)', () => {
+describe('forgetOldest (the consumer host bounds its remembered deferrals with it, the listener its body hashes)', () => {
   it('deletes the n entries inserted first, an entry set again counting from its latest insertion', () => {
     const m = new Map(['a', 'b', 'c', 'd'].map((k, i) => [k, i]));
     // Deferred once more: moved to the end, as ConsumerHost does (delete, then set).
