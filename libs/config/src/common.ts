@@ -56,6 +56,10 @@ export const httpConfig = {
     default: 10_000,
     doc: 'how long in-flight work may take to finish on SIGTERM',
   }),
+  mallocTrimIntervalMs: field.duration('HOOKLINE_MALLOC_TRIM_INTERVAL', {
+    default: 5_000,
+    doc: "how often the service gives the C library's free pages back to the system (glibc's malloc_trim; 0 turns it off)",
+  }),
   trustProxy: {
     env: 'HOOKLINE_TRUST_PROXY',
     default: 'loopback',
@@ -91,6 +95,7 @@ export type HttpConfig = {
   listenPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownGraceMs: number;
+  mallocTrimIntervalMs: number;
   trustProxy: number | string;
   metrics: boolean;
   metricsPort?: number;

@@ -13,6 +13,7 @@ import { answerClientErrors, keepIdleConnections, JSON_LIMITS, jsonLimitProblem 
 import { correlation, LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
 import { type FirstRoute, serveFirst } from './first-routes';
 import { installMetrics } from './http-metrics';
+import { scheduleMallocTrim } from './malloc-trim';
 import { collectStartupGarbage } from './startup-gc';
 import { ProblemFilter } from './problem.filter';
 import { DomainError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './problems';
@@ -77,6 +78,7 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   const address = app.getHttpServer().address() as { port: number };
   logger.info({ url: `http://${config.listenHost}:${address.port}` }, `${config.service} listening`);
   collectStartupGarbage(logger);
+  scheduleMallocTrim({ intervalMs: config.mallocTrimIntervalMs });
   return app;
 }
 

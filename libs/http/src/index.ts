@@ -9,6 +9,7 @@ export * from './bootstrap';
 export * from './authorization';
 export * from './browser-access';
 export * from './http-metrics';
+export * from './malloc-trim';
 export * from './startup-gc';
 export * from './first-routes';
 export * from './body-reader';

@@ -12,7 +12,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { HttpConfig } from '@hookline/config';
 import { answerClientErrors, keepIdleConnections } from '@hookline/contracts';
-import { correlationMiddleware, createValidationPipe, installMetrics, ProblemFilter, collectStartupGarbage, serveBeforeExpress, type RequestTimer } from '@hookline/http';
+import { correlationMiddleware, createValidationPipe, installMetrics, ProblemFilter, collectStartupGarbage, scheduleMallocTrim, serveBeforeExpress, type RequestTimer } from '@hookline/http';
 import { LOGGER, Logger, PinoNestLogger } from '@hookline/observability';
 import { IngestService } from './ingest/ingest.service';
 import { hookUrl } from './ingest/request-parts';
@@ -43,5 +43,6 @@ export async function runListenerService(module: DynamicModule, config: HttpConf
   const address = app.getHttpServer().address() as { port: number };
   logger.info({ url: `http://${config.listenHost}:${address.port}` }, `${config.service} listening`);
   collectStartupGarbage(logger);
+  scheduleMallocTrim({ intervalMs: config.mallocTrimIntervalMs });
   return app;
 }
