@@ -18,9 +18,9 @@
 //
 // Measured with `npm run bench -- --only npm-start`, three alternating pairs (7 December,
 // 12:50-13:01 UTC): the largest service after that load 151 / 137 / 150 MB without, 136 /
-// 137 / 136 MB with (the dispatcher 151 / 122 / 150 against 131 / 122 / 122); idle no
-// different. A trim takes well under a millisecond (see bench/HISTORY.md for the figures
-// and the CPU per delivery with and without).
+// 135 / 136 MB with (the dispatcher 151 / 122 / 150 against 131 / 122 / 122); idle no
+// different. A trim took 0.1-0.6 ms on average (11.7 ms at the longest), and the CPU per
+// delivery did not move (bench/HISTORY.md, *Memory*, has the figures).
 type Timer = { unref?: () => unknown };
 
 /** glibc's malloc_trim: 1 when memory was given back, 0 when there was none to give. */
