@@ -58,6 +58,7 @@ export const httpConfig = {
   }),
   mallocTrimIntervalMs: field.duration('HOOKLINE_MALLOC_TRIM_INTERVAL', {
     default: 5_000,
+    max: 3_600_000,
     doc: "how often the service gives the C library's free pages back to the system (glibc's malloc_trim; 0 turns it off)",
   }),
   trustProxy: {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, field, loadConfig, parseDuration } from './config';
+import { ConfigError, field, formatDuration, loadConfig, parseDuration } from './config';
 import { parseTrustProxy } from './common';
 
 describe('loadConfig', () => {
@@ -50,6 +50,21 @@ describe('parseDuration', () => {
   ];
   for (const [raw, ms] of table) it(`${raw} -> ${ms}`, () => assert.equal(parseDuration(raw), ms));
   it('rejects garbage', () => assert.throws(() => parseDuration('soon')));
+});
+
+describe('field.duration with a bound (HOOKLINE_MALLOC_TRIM_INTERVAL)', () => {
+  const spec = { every: field.duration('EVERY', { default: 5000, max: 3_600_000, doc: 'interval' }) };
+  it('takes 0 (off) and values up to the bound', () => {
+    assert.equal(loadConfig(spec, { EVERY: '0' }).every, 0);
+    assert.equal(loadConfig(spec, { EVERY: '1h' }).every, 3_600_000);
+    assert.equal(loadConfig(spec, {}).every, 5000);
+  });
+  it('refuses a value past the bound, naming it', () => {
+    assert.throws(() => loadConfig(spec, { EVERY: '30d' }), /EVERY="30d": must be at most 1h/);
+  });
+  it('formats milliseconds in the largest whole unit', () => {
+    assert.deepEqual([3_600_000, 90_000, 5000, 1500, 0].map(formatDuration), ['1h', '90s', '5s', '1500ms', '0ms']);
+  });
 });
 
 describe('parseTrustProxy (HOOKLINE_TRUST_PROXY)', () => {

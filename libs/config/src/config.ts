@@ -120,8 +120,17 @@ export const field = {
   durations(env: string, opts: Opts<number[]>): FieldSpec<number[]> & { env: string } {
     return { env, ...opts, parse: (raw) => raw.split(',').map((p) => parseDuration(p.trim())) };
   },
-  duration(env: string, opts: Opts<number>): FieldSpec<number> & { env: string } {
-    return { env, ...opts, parse: (raw) => parseDuration(raw.trim()) };
+  /** A duration such as "5s" or "1h"; `max` bounds it (a timer's interval past 2^31 - 1 ms would fire every millisecond). */
+  duration(env: string, opts: Opts<number> & { max?: number }): FieldSpec<number> & { env: string } {
+    return {
+      env,
+      ...opts,
+      parse: (raw) => {
+        const ms = parseDuration(raw.trim());
+        if (opts.max !== undefined && ms > opts.max) throw new Error(`must be at most ${formatDuration(opts.max)}`);
+        return ms;
+      },
+    };
   },
   /** A 32-byte key given as base64 or 64 hex characters. */
   key32(env: string, opts: Opts<Buffer>): FieldSpec<Buffer> & { env: string } {
@@ -140,6 +149,12 @@ export const field = {
 };
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds as the largest whole unit: 3600000 -> "1h", 1500 -> "1500ms". */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (ms >= UNITS[unit] && ms % UNITS[unit] === 0) return `${ms / UNITS[unit]}${unit}`;
+  return `${ms}ms`;
+}
 
 /** Parses "250ms", "5s", "1h", "2d" (or a bare number of milliseconds) into milliseconds. */
 export function parseDuration(raw: string): number {
