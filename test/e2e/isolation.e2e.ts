@@ -53,3 +53,64 @@ describe('a hanging receiver does not hold back the others', () => {
     assert.ok(hanging.requests.length <= 2, `the hanging receiver was held to two requests at a time (${hanging.requests.length})`);
   });
 });
+
+// A receiver that accepts connections and never answers holds each request until the
+// deadline. Held at full width, it would take every one of its slots round after round
+// (and each round's timeouts, ending together, would pace its orders as if it answered
+// fast). The dispatcher cuts such a receiver to two probes after three timeouts in a row
+// and gives it its slots back, doubling, once it answers again (ReceiverGate).
+describe('a receiver that hangs is probed, not held at full width, and gets its slots back once it answers', () => {
+  let stack: TestStack;
+  const servers: TestReceiver[] = [];
+
+  before(async () => {
+    stack = await startTestStack({
+      env: {
+        HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
+        HOOKLINE_DISPATCH_PER_RECEIVER_CONCURRENCY: '8',
+        HOOKLINE_EGRESS_DEADLINE: '1s',
+        HOOKLINE_RETRY_POLL_INTERVAL: '100ms',
+        HOOKLINE_RETRY_SCHEDULE: '1s,1s,2s,2s,2s,2s,2s,2s,2s,2s',
+      },
+    });
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+    await stack?.stop();
+  });
+
+  it('holds two requests at a time to it while it hangs, all eight once it answers, and delivers every event exactly as the ledger says', async (t) => {
+    const tenant = await ledgerTenant(stack, 'probed', ['Orders.Paid']);
+    let hanging = true;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const flaky = await tenant.serve('flaky', servers, async () => {
+      if (hanging) return 'hang';
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await sleep(100);
+      inFlight--;
+      return { status: 204 };
+    });
+    const healthy = await tenant.serve('healthy', servers);
+
+    for (let i = 0; i < 40; i++) await tenant.ledger.publish('Orders.Paid', { i, phase: 'hanging' });
+    while (flaky.requests.length === 0) await sleep(20);
+    const firstAt = flaky.requests[0].at;
+    // The first round takes all eight slots; the first timeouts come a second later. From
+    // 1.5 s on, after the cut: two probes, each held a second.
+    await sleep(Math.max(0, firstAt + 4_500 - Date.now()));
+    const window = flaky.requests.filter((q) => q.at >= firstAt + 1_500 && q.at < firstAt + 4_500).length;
+    const firstRound = flaky.requests.filter((q) => q.at < firstAt + 500).length;
+    hanging = false;
+    t.diagnostic(`while it hung: ${firstRound} requests in the first round, ${window} in the 3 s from +1.5 s (${flaky.requests.length} in all)`);
+    assert.equal(firstRound, 8, 'every slot at first: nothing is known of it yet');
+    assert.ok(window <= 10, `two probes a second in the three seconds after the cut, not eight (${window} requests)`);
+
+    for (let i = 0; i < 40; i++) await tenant.ledger.publish('Orders.Paid', { i, phase: 'answering' });
+    const { duplicates } = await tenant.ledger.verify(60_000);
+    t.diagnostic(`once it answered: up to ${maxInFlight} requests at once; ${duplicates} repeated requests (timed-out attempts sent again)`);
+    assert.ok(maxInFlight > 2, `its slots came back once it answered (${maxInFlight} at most at once)`);
+    assert.equal(new Set(healthy.requests.map((q) => q.headers['hookline-event-id'])).size, 80);
+  });
+});

@@ -156,3 +156,45 @@ describe('AttemptRunner.parkFirst (fan-out\'s delivery whose receiver\'s turn is
     await done();
   });
 });
+
+describe('AttemptRunner: a receiver whose attempts time out', () => {
+  it('tells the gate, which cuts the receiver to its probes and sends the waiting work beyond their queue away: an order is handed back, a first attempt goes the order path', async () => {
+    const started: string[] = [];
+    const sent: ((timedOut: boolean) => void)[] = [];
+    const attempts = {
+      async attempt(o: DispatchOrder, a: { sent?: (timedOut: boolean) => void } = {}) {
+        started.push(o.deliveryId);
+        await new Promise<void>((r) => sent.push((timedOut) => (a.sent?.(timedOut), r())));
+      },
+    } as unknown as AttemptService;
+    // 4 slots and a queue of 8; cut to 2 probes, the queue is 4.
+    const runner = new AttemptRunner(attempts, {} as FactRecorder, {} as never, new InstanceStats(), { ...config, perReceiverConcurrency: 4 });
+    const outcomes: string[] = [];
+    const runs = Array.from({ length: 11 }, (_, i) =>
+      runner.run(order(i + 1)).then(
+        () => outcomes.push(`${i + 1} done`),
+        (err: Error) => outcomes.push(`${i + 1} ${err.name}`),
+      ),
+    );
+    await tick();
+    const first = runner.runFirst({ ...createdFor(order(20)) });
+    await tick();
+    assert.equal(started.length, 4, 'four running, seven orders and the first attempt waiting');
+    for (let i = 0; i < 3; i++) sent.shift()?.(true);
+    await tick();
+    assert.equal(await first, false, 'sent away from the queue: the caller publishes it as an order');
+    assert.deepEqual(outcomes.filter((o) => !o.endsWith('done')), ['11 DeferredError'], 'the last order is handed back');
+    assert.equal(started.length, 6, 'two of the queue took the slots the first timeouts gave back; none since the cut');
+    // The rest run out, two at a time; an answer opens the slots again.
+    while (sent.length > 0) {
+      sent.shift()?.(false);
+      await tick();
+    }
+    await Promise.all(runs);
+    assert.deepEqual(outcomes.filter((o) => o.endsWith('done')).length, 10);
+  });
+});
+
+function createdFor(o: DispatchOrder) {
+  return { type: 'created' as const, deliveryId: o.deliveryId, tenantId: o.tenantId, kind: 'webhook' as const, at: new Date(0).toISOString(), source: { eventId: 'e1', topic: 'Orders.Paid' }, target: o.target, targetName: o.target, url: 'http://127.0.0.1:1/hook', body: '{}' };
+}

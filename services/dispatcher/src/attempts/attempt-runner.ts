@@ -55,7 +55,9 @@ export class AttemptRunner {
     let completed = false;
     try {
       const key = this.laneOf(order);
-      const admission = this.gate.admit(key, this.waitLimits());
+      const admitted = this.gate.admit(key, this.waitLimits());
+      // A queued order waits for its turn, or is sent away when its receiver's slots are cut (it hangs).
+      const admission = admitted.kind === 'queued' ? await admitted.ready : admitted;
       if (admission.kind === 'full') {
         if (admission.retryInMs <= this.config.parkAfterMs) {
           this.stats.count('orders.handed-back');
@@ -68,7 +70,6 @@ export class AttemptRunner {
       }
       const slot = this.slotOf(key);
       try {
-        if (admission.kind === 'queued') await admission.ready;
         await this.attempts.attempt(order, { sent: slot.free });
         completed = true;
       } finally {
@@ -104,17 +105,19 @@ export class AttemptRunner {
       // consumer's places, and a slow receiver must not take them from everybody else's events.
       const admission = this.gate.tryAdmit(key, this.waitLimits());
       if (!admission) return false;
+      if (admission.kind === 'queued') {
+        const since = Date.now();
+        const turn = await admission.ready;
+        // Its receiver's slots were cut while it waited (it hangs): the order path takes it.
+        if (turn.kind === 'full') return false;
+        const waited = Date.now() - since;
+        if (waited >= SLOW_MS) {
+          this.stats.count('slow.turn');
+          this.stats.count('slow.turn.ms', waited);
+        }
+      }
       const slot = this.slotOf(key);
       try {
-        if (admission.kind === 'queued') {
-          const since = Date.now();
-          await admission.ready;
-          const waited = Date.now() - since;
-          if (waited >= SLOW_MS) {
-            this.stats.count('slow.turn');
-            this.stats.count('slow.turn.ms', waited);
-          }
-        }
         await this.attempts.attempt(order, { created, sent: slot.free });
         completed = true;
         this.stats.count('attempts.inline');
@@ -158,15 +161,16 @@ export class AttemptRunner {
    * waited for a turn (a mean of 353 ms; npm run bench, 5 December 12:30 UTC). Alternating
    * runs of `npm run bench -- --only delivered,latency` could not tell the p99 apart (45,
    * 156, 45 ms with it, 49, 45, 63 without): where turns were waited for, the machine was
-   * 173-195 % busy of 200 % either way.
+   * 173-195 % busy of 200 % either way. `timedOut`: the receiver did not answer before
+   * the deadline (ReceiverGate cuts a receiver that keeps doing that to a few probes).
    */
-  private slotOf(key: string): { free: () => void } {
+  private slotOf(key: string): { free: (timedOut?: boolean) => void } {
     let held = true;
     return {
-      free: () => {
+      free: (timedOut = false) => {
         if (!held) return;
         held = false;
-        this.gate.release(key);
+        this.gate.release(key, timedOut ? 'timed-out' : 'answered');
       },
     };
   }

@@ -104,9 +104,10 @@ export class AttemptService {
    * `created`: the delivery's "created" fact when this is its first attempt made straight
    * from fan-out; it is recorded together with the outcome (one message, created first).
    * `sent`: called once the receiver has answered (or the request has failed), before the
-   * outcome is recorded; not called when no request is sent (a cancelled delivery).
+   * outcome is recorded, with whether it timed out (no answer before the deadline); not
+   * called when no request is sent (a cancelled delivery).
    */
-  async attempt(order: DispatchOrder, opts: { created?: DeliveryCreated; sent?: () => void } = {}): Promise<void> {
+  async attempt(order: DispatchOrder, opts: { created?: DeliveryCreated; sent?: (timedOut: boolean) => void } = {}): Promise<void> {
     const first: DeliveryLifecycleEvent[] = opts.created ? [opts.created] : [];
     let target = this.planOf(order);
     if ('cancel' in target) {
@@ -128,8 +129,8 @@ export class AttemptService {
     const attemptAt = new Date();
     this.announce(order, attemptAt);
     const outcome = await this.send(plan, order, attemptAt);
-    opts.sent?.();
     const { verdict, result, request } = outcome;
+    opts.sent?.(!verdict.ok && verdict.errorClass === 'timeout');
     const response = result?.kind === 'response' ? result : undefined;
     const logged = request ? requestForLog(plan.redaction, request) : undefined;
     const record: DeliveryAttemptRecord = {

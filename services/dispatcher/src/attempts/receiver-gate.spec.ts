@@ -332,3 +332,121 @@ describe('ReceiverGate.farTurn (fan-out\'s work that would be parked anyway)', (
     assert.equal(g.stats('a').running, 2);
   });
 });
+
+describe('ReceiverGate: a receiver that hangs is cut to its probes', () => {
+  const tick = () => new Promise((r) => setImmediate(r));
+  const throttle = { timeoutsInARow: 3, probes: 2, remember: 2 };
+  /** A gate of 8 slots and a queue of 8; the clock moves only when the test says. */
+  function gate() {
+    let t = 1_000;
+    const g = new ReceiverGate(8, 8, PACING, () => t, throttle);
+    return { g, advance: (ms: number) => (t += ms) };
+  }
+
+  it('after timeouts in a row: the running attempts finish, and only the probes run again', () => {
+    const { g } = gate();
+    for (let i = 0; i < 8; i++) assert.equal(g.admit('a').kind, 'run');
+    g.release('a', 'timed-out');
+    g.release('a', 'timed-out');
+    assert.equal(g.stats('a').limit, undefined, 'two timeouts: still every slot');
+    g.release('a', 'timed-out');
+    assert.equal(g.stats('a').limit, 2);
+    assert.equal(g.stats('a').running, 5, 'the five still out are not cut short');
+    assert.equal(g.admit('a').kind, 'queued', 'no slot for a newcomer while more than the probes run');
+    for (let i = 0; i < 4; i++) g.release('a', 'timed-out');
+    assert.equal(g.stats('a').running, 2, 'the queued order got the second probe when the running fell to one');
+  });
+
+  it('never for timeouts between answers: a slow request now and then is no hang', () => {
+    const { g } = gate();
+    for (let i = 0; i < 8; i++) g.admit('a');
+    for (let i = 0; i < 6; i++) {
+      g.release('a', i % 2 === 0 ? 'timed-out' : 'answered');
+      g.admit('a');
+      g.release('a', 'timed-out');
+      g.admit('a');
+      g.release('a', 'answered');
+      g.admit('a');
+    }
+    assert.equal(g.stats('a').limit, undefined);
+    assert.equal(g.stats('a').running, 8);
+  });
+
+  it('shrinks the queue with the slots: the orders beyond it are sent away, last come first, with return times', async () => {
+    const { g } = gate();
+    for (let i = 0; i < 8; i++) g.admit('a');
+    const queued = Array.from({ length: 6 }, () => g.admit('a'));
+    const turns = queued.map((q) => (q.kind === 'queued' ? q.ready : undefined));
+    assert.ok(turns.every((p) => p !== undefined));
+    const settled: (string | undefined)[] = turns.map(() => undefined);
+    turns.forEach((p, i) => void p?.then((turn) => (settled[i] = turn.kind === 'full' ? `full ${turn.retryInMs > 0}` : turn.kind)));
+    for (let i = 0; i < 3; i++) g.release('a', 'timed-out');
+    await tick();
+    // The first two timeouts passed their slots on; the third cut the lane to 2 probes, which
+    // keep a queue of 2 (8 places for 8 slots): the last two are sent away.
+    assert.deepEqual(settled, ['run', 'run', undefined, undefined, 'full true', 'full true']);
+    assert.deepEqual({ ...g.stats('a'), msPerCompletion: undefined }, { running: 7, waiting: 2, limit: 2, msPerCompletion: undefined });
+    assert.equal(g.admit('a').kind, 'full', 'and a newcomer finds it full');
+  });
+
+  it('an answer doubles the slots, up to the limit: a receiver that recovers is at full speed after a few answers', () => {
+    const { g } = gate();
+    for (let i = 0; i < 8; i++) g.admit('a');
+    for (let i = 0; i < 8; i++) g.release('a', 'timed-out');
+    assert.equal(g.stats('a').limit, 2, 'remembered with the lane empty');
+    const limits: (number | undefined)[] = [];
+    g.admit('a');
+    for (let i = 0; i < 3; i++) {
+      g.release('a', 'answered');
+      limits.push(g.stats('a').limit);
+      g.admit('a');
+    }
+    assert.deepEqual(limits, [4, undefined, undefined], '2, 4, then all 8 again');
+    for (let i = 0; i < 7; i++) assert.equal(g.admit('a').kind, 'run', 'eight at once again');
+  });
+
+  it('remembers a cut receiver once its lane is empty (the orders back from the agenda find it probed), the oldest forgotten beyond `remember`', () => {
+    const { g } = gate();
+    const hang = (key: string) => {
+      for (let i = 0; i < 3; i++) g.admit(key);
+      for (let i = 0; i < 3; i++) g.release(key, 'timed-out');
+    };
+    hang('a');
+    assert.deepEqual(g.stats('a'), { running: 0, waiting: 0, limit: 2 });
+    const kinds = Array.from({ length: 3 }, () => g.admit('a').kind);
+    assert.deepEqual(kinds, ['run', 'run', 'queued'], 'back with two probes');
+    for (let i = 0; i < 3; i++) g.release('a', 'timed-out');
+    hang('b');
+    hang('c');
+    assert.deepEqual(g.stats('a'), { running: 0, waiting: 0 }, 'forgotten: two remembered at most, and a was the oldest');
+    assert.equal(g.stats('c').limit, 2);
+    const healthy = Array.from({ length: 8 }, () => g.admit('a').kind);
+    assert.ok(healthy.every((k) => k === 'run'));
+  });
+
+  it('a timeout is no completion: the lane stays stalled (also once emptied and back), and its orders are sent away further apart the longer it has not answered', () => {
+    const { g, advance } = gate();
+    for (let i = 0; i < 8; i++) g.admit('a');
+    advance(2_000);
+    for (let i = 0; i < 8; i++) g.release('a', 'timed-out');
+    for (let i = 0; i < 4; i++) g.admit('a');
+    const first = g.admit('a');
+    const second = g.admit('a');
+    assert.equal(first.kind, 'full');
+    assert.equal(second.kind, 'full');
+    // No answer for 2 s since the lane began (its timeouts reset nothing): 2000/8 = 250 ms a
+    // completion once it answers with every slot, the return times spaced that far apart.
+    if (first.kind === 'full' && second.kind === 'full') assert.equal(second.retryInMs - first.retryInMs, 250);
+    assert.equal(g.farTurn('a', 30_000, { stalledAfterMs: 500, maxWaitMs: 500 }), undefined, 'not yet a turn beyond 30 s');
+    advance(6_000);
+    for (let i = 0; i < 30; i++) g.admit('a');
+    const far = g.farTurn('a', 30_000, { stalledAfterMs: 500, maxWaitMs: 500 });
+    assert.ok(far !== undefined && far > 30_000, `8 s without an answer: 1 s apart, and a cut lane's turns are not capped as a lane without a rate's would be, so they go far and are parked (${far})`);
+    // It answers: the turns given out while it hung are no guide; a newcomer's is near.
+    g.release('a', 'answered');
+    let after = g.admit('a');
+    for (let i = 0; i < 20 && after.kind !== 'full'; i++) after = g.admit('a');
+    assert.ok(after.kind === 'full' && after.retryInMs < 2_000, JSON.stringify(after));
+  });
+
+});

@@ -10,8 +10,38 @@
 // receiver's queue has room for it (a little early rather than late). A fast
 // receiver's backlog then costs about two hand-outs per delivery instead of a return every few hundred milliseconds, and a
 // hanging receiver's orders stay away as long as its slots are held.
+//
+// A receiver whose attempts time out one after another (it accepts connections and never
+// answers) is cut to a few probes at a time: each of its slots would otherwise hold a
+// request for the whole deadline, round after round, and every round's timeouts would
+// look like a burst of completions that brings its handed-back orders straight back.
+// Its queue shrinks with it (the orders beyond are sent away, as if they had found it
+// full); a timeout is no completion, so its orders are sent further away the longer it
+// has not answered; and each answer doubles its slots again, up to the limit (a slow
+// start: a recovered receiver is at full speed after a few answers, its rate measured
+// afresh). The cut is remembered after the lane empties (a bounded table), so the
+// orders that come back from the agenda find a hanging receiver still probed, not every
+// slot wide again.
 
-export type Admission = { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | { kind: 'full'; retryInMs: number };
+/** Where a queued order stands once its turn comes: a slot, or sent away (the receiver's slots were cut). */
+export type Turn = { kind: 'run' } | { kind: 'full'; retryInMs: number };
+
+export type Admission = { kind: 'run' } | { kind: 'queued'; ready: Promise<Turn> } | { kind: 'full'; retryInMs: number };
+
+/** How an attempt ended, as far as its receiver's slots are concerned. */
+export type Release = 'answered' | 'timed-out';
+
+/** When a receiver counts as hanging, and how many attempts it is then given at once. */
+export interface GateThrottle {
+  /** Timeouts in a row (no answer between) after which the receiver's slots are cut. */
+  timeoutsInARow: number;
+  /** The slots a hanging receiver keeps: its probes. */
+  probes: number;
+  /** Hanging receivers remembered once their lanes are empty. */
+  remember: number;
+}
+
+export const DEFAULT_THROTTLE: GateThrottle = { timeoutsInARow: 3, probes: 2, remember: 10_000 };
 
 /** How long work may wait in a busy lane's queue: not at all once the receiver has completed nothing for `stalledAfterMs`. */
 export interface WaitLimits {
@@ -55,7 +85,11 @@ export const DEFAULT_PACING: GatePacing = { warmup: 16, initialMsPerCompletion: 
 
 interface Lane {
   running: number;
-  waiting: (() => void)[];
+  /** Attempts it may have at once: maxRunning, or fewer while it hangs. */
+  limit: number;
+  /** Its attempts that timed out since the last answer. */
+  timeouts: number;
+  waiting: ((turn: Turn) => void)[];
   completions: number;
   lastCompletionAt: number;
   /** Smoothed milliseconds between completions while the lane is busy. */
@@ -66,12 +100,15 @@ interface Lane {
 
 export class ReceiverGate {
   private readonly lanes = new Map<string, Lane>();
+  /** Hanging receivers whose lanes have emptied, oldest first: their slots, and when they last answered. */
+  private readonly cut = new Map<string, { limit: number; lastCompletionAt: number }>();
 
   constructor(
     private readonly maxRunning: number,
     private readonly maxWaiting: number,
     private readonly pacing: GatePacing = DEFAULT_PACING,
     private readonly now: () => number = Date.now,
+    private readonly throttle: GateThrottle = DEFAULT_THROTTLE,
   ) {}
 
   /**
@@ -85,11 +122,11 @@ export class ReceiverGate {
    */
   admit(key: string, wait?: WaitLimits): Admission {
     const lane = this.laneFor(key);
-    if (lane.running < this.maxRunning) {
+    if (lane.running < lane.limit) {
       lane.running++;
       return { kind: 'run' };
     }
-    if (lane.waiting.length < this.maxWaiting || (wait && this.turnWithin(lane, wait))) return { kind: 'queued', ready: this.enqueue(lane) };
+    if (lane.waiting.length < this.queueOf(lane) || (wait && this.turnWithin(lane, wait))) return { kind: 'queued', ready: this.enqueue(lane) };
     return { kind: 'full', retryInMs: this.returnSlot(lane) };
   }
 
@@ -103,9 +140,9 @@ export class ReceiverGate {
    * has no measured rate yet and its queue (as long as the orders' queue) is full.
    * Otherwise undefined, and nothing changes (no return time is given out).
    */
-  tryAdmit(key: string, limits: WaitLimits): { kind: 'run' } | { kind: 'queued'; ready: Promise<void> } | undefined {
+  tryAdmit(key: string, limits: WaitLimits): { kind: 'run' } | { kind: 'queued'; ready: Promise<Turn> } | undefined {
     const lane = this.laneFor(key);
-    if (lane.running < this.maxRunning) {
+    if (lane.running < lane.limit) {
       lane.running++;
       return { kind: 'run' };
     }
@@ -122,8 +159,8 @@ export class ReceiverGate {
    */
   farTurn(key: string, beyondMs: number, wait: WaitLimits): number | undefined {
     const lane = this.lanes.get(key);
-    if (!lane || lane.running < this.maxRunning) return undefined;
-    if (lane.waiting.length < this.maxWaiting || this.turnWithin(lane, wait)) return undefined;
+    if (!lane || lane.running < lane.limit) return undefined;
+    if (lane.waiting.length < this.queueOf(lane) || this.turnWithin(lane, wait)) return undefined;
     const next = this.nextReturn(lane);
     if (next.delayMs <= beyondMs) return undefined;
     lane.returnAt = next.at;
@@ -133,15 +170,31 @@ export class ReceiverGate {
   private laneFor(key: string): Lane {
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { running: 0, waiting: [], completions: 0, lastCompletionAt: this.now(), msPerCompletion: this.pacing.initialMsPerCompletion, returnAt: 0 };
+      const cut = this.cut.get(key);
+      this.cut.delete(key);
+      lane = {
+        running: 0,
+        limit: cut?.limit ?? this.maxRunning,
+        timeouts: 0,
+        waiting: [],
+        completions: 0,
+        lastCompletionAt: cut?.lastCompletionAt ?? this.now(),
+        msPerCompletion: this.pacing.initialMsPerCompletion,
+        returnAt: 0,
+      };
       this.lanes.set(key, lane);
     }
     return lane;
   }
 
+  /** The lane's queue: as many places per slot as with every slot open, so a hanging receiver's is short too. */
+  private queueOf(lane: Lane): number {
+    return lane.limit >= this.maxRunning ? this.maxWaiting : Math.ceil((this.maxWaiting * lane.limit) / this.maxRunning);
+  }
+
   /** A place at the end of the queue; the slot passes straight to the waiter (running stays the same), so nobody can jump the queue. */
-  private enqueue(lane: Lane): Promise<void> {
-    return new Promise<void>((resolve) => lane.waiting.push(resolve));
+  private enqueue(lane: Lane): Promise<Turn> {
+    return new Promise<Turn>((resolve) => lane.waiting.push(resolve));
   }
 
   /** Whether a newcomer at the end of a full lane's queue would get its turn within `limits` (see tryAdmit). */
@@ -156,23 +209,78 @@ export class ReceiverGate {
     return (lane.waiting.length + 1) * per <= limits.maxWaitMs;
   }
 
-  release(key: string): void {
+  /**
+   * A slot given back, with how its attempt ended: `timed-out` (no answer before the
+   * deadline) counts towards cutting the receiver to its probes; anything else it
+   * answered (any status, a refused connection) ends a run of timeouts and doubles a cut
+   * receiver's slots.
+   */
+  release(key: string, outcome: Release = 'answered'): void {
     const lane = this.lanes.get(key);
     if (!lane) return;
-    this.measure(lane);
-    const next = lane.waiting.shift();
-    if (next) {
-      next();
-      return;
+    // A timeout is no completion: the receiver has still not answered since the last one,
+    // and a round of timeouts ending together would look like a burst of answers.
+    if (outcome === 'answered') {
+      if (this.isCut(lane)) this.restart(lane);
+      else this.measure(lane);
+    }
+    this.adapt(lane, outcome);
+    if (lane.running <= lane.limit) {
+      const next = lane.waiting.shift();
+      if (next) {
+        next({ kind: 'run' });
+        return;
+      }
     }
     lane.running--;
-    if (lane.running <= 0) this.lanes.delete(key);
+    if (lane.running <= 0 && lane.waiting.length === 0) this.forget(key, lane);
   }
 
-  stats(key: string): { running: number; waiting: number; msPerCompletion?: number } {
+  stats(key: string): { running: number; waiting: number; msPerCompletion?: number; limit?: number } {
     const lane = this.lanes.get(key);
-    if (!lane) return { running: 0, waiting: 0 };
-    return { running: lane.running, waiting: lane.waiting.length, msPerCompletion: lane.msPerCompletion };
+    const cut = this.cut.get(key);
+    if (!lane) return { running: 0, waiting: 0, ...(cut ? { limit: cut.limit } : {}) };
+    return { running: lane.running, waiting: lane.waiting.length, msPerCompletion: lane.msPerCompletion, ...(lane.limit < this.maxRunning ? { limit: lane.limit } : {}) };
+  }
+
+  /** The lane's slots after an attempt: cut to the probes after enough timeouts in a row, doubled by an answer. */
+  private adapt(lane: Lane, outcome: Release): void {
+    if (outcome === 'answered') {
+      lane.timeouts = 0;
+      if (lane.limit < this.maxRunning) lane.limit = Math.min(this.maxRunning, lane.limit * 2);
+      return;
+    }
+    lane.timeouts++;
+    if (lane.timeouts < this.throttle.timeoutsInARow || lane.limit <= this.throttle.probes) return;
+    lane.limit = Math.max(1, Math.min(this.throttle.probes, this.maxRunning));
+    // The queue shrinks with the slots: the orders beyond it go away as if they had found the lane full, last come first.
+    const keep = this.queueOf(lane);
+    const sent = lane.waiting.splice(keep);
+    for (const w of sent) w({ kind: 'full', retryInMs: this.returnSlot(lane) });
+  }
+
+  private isCut(lane: Lane): boolean {
+    return lane.limit < this.maxRunning && lane.limit <= this.throttle.probes;
+  }
+
+  /**
+   * A cut lane's first answer: its rate is measured afresh (the gap since its last answer
+   * is how long it hung, not how fast it drains), and the turns given out while it hung,
+   * spaced by how long it had not answered, are no guide for new ones.
+   */
+  private restart(lane: Lane): void {
+    lane.lastCompletionAt = this.now();
+    lane.completions = 0;
+    lane.msPerCompletion = this.pacing.initialMsPerCompletion;
+    lane.returnAt = 0;
+  }
+
+  /** An empty lane goes; a cut one's limit is remembered (the oldest forgotten beyond `remember`). */
+  private forget(key: string, lane: Lane): void {
+    this.lanes.delete(key);
+    if (lane.limit >= this.maxRunning) return;
+    this.cut.set(key, { limit: lane.limit, lastCompletionAt: lane.lastCompletionAt });
+    if (this.cut.size > this.throttle.remember) this.cut.delete(this.cut.keys().next().value as string);
   }
 
   /** Exponentially smoothed gap between completions; only gaps while the lane was full say how fast it drains. */
@@ -180,7 +288,7 @@ export class ReceiverGate {
     const t = this.now();
     const gap = t - lane.lastCompletionAt;
     lane.lastCompletionAt = t;
-    if (lane.waiting.length === 0 && lane.running < this.maxRunning) return;
+    if (lane.waiting.length === 0 && lane.running < lane.limit) return;
     lane.completions++;
     const weight = lane.completions <= this.pacing.warmup ? 1 / lane.completions : 0.05;
     lane.msPerCompletion += weight * (gap - lane.msPerCompletion);
@@ -189,7 +297,9 @@ export class ReceiverGate {
   /**
    * The lane's pace: its measured rate, unless it has slowed down (or has none yet): a full
    * lane that has gone `stalledMs` without a completion completes at most one attempt per
-   * stalledMs/maxRunning ms.
+   * stalledMs/maxRunning ms. (Every slot, also for a lane cut to its probes: the pace is
+   * how fast its orders will be taken once it answers again, and the longer it has not,
+   * the further apart they are sent.)
    */
   private msPerCompletionAtBest(lane: Lane, stalledMs: number): number {
     return Math.max(lane.msPerCompletion, stalledMs / this.maxRunning);
@@ -213,8 +323,9 @@ export class ReceiverGate {
     // come back together then, and get turns from the measured rate; or, for a lane that
     // has completed nothing for longer (a receiver that has begun to hang), no further off
     // than it has been stalled: its orders come back after 1, 2, 4… s, instead of every
-    // second until its first attempts time out, and are parked once that is far off.
-    const cap = lane.completions < this.pacing.warmup ? Math.max(this.pacing.warmupMaxDelayMs, stalled) : this.pacing.maxDelayMs;
+    // second until its first attempts time out, and are parked once that is far off. A
+    // lane cut to its probes is known to hang, rate or not: no such cap.
+    const cap = lane.completions < this.pacing.warmup && lane.limit >= this.maxRunning ? Math.max(this.pacing.warmupMaxDelayMs, stalled) : this.pacing.maxDelayMs;
     const at = Math.min(start + per, t + cap);
     return { at, delayMs: Math.round(Math.min(this.pacing.maxDelayMs, Math.max(this.pacing.minDelayMs, at - t))) };
   }
