@@ -112,5 +112,9 @@ describe('a receiver that hangs is probed, not held at full width, and gets its 
     t.diagnostic(`once it answered: up to ${maxInFlight} requests at once; ${duplicates} repeated requests (timed-out attempts sent again)`);
     assert.ok(maxInFlight > 2, `its slots came back once it answered (${maxInFlight} at most at once)`);
     assert.equal(new Set(healthy.requests.map((q) => q.headers['hookline-event-id'])).size, 80);
+    // The operator sees it: the dispatcher's work counters (GET /health, and /metrics as hookline_instance_work_total).
+    const health = (await (await fetch(`${stack.services.dispatcher.url}/health`)).json()) as { instance: { work: Record<string, number> } };
+    assert.ok((health.instance.work['receivers.cut'] ?? 0) >= 1, JSON.stringify(health.instance.work));
+    assert.ok((health.instance.work['receivers.answering-again'] ?? 0) >= 1, JSON.stringify(health.instance.work));
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DispatchOrder } from '@hookline/contracts';
-import { InstanceStats } from '@hookline/observability';
+import { InstanceStats, type Logger } from '@hookline/observability';
 import type { DispatcherConfig } from '../config';
 import type { AttemptService } from './attempt.service';
 import { AttemptRunner } from './attempt-runner';
@@ -9,6 +9,7 @@ import type { FactRecorder } from './fact-recorder';
 import type { ParkRecorder } from './park-recorder';
 
 const config = { perReceiverConcurrency: 1, parkAfterMs: 30_000, inlineWaitMs: 5_000, inlineQueueWaitMs: 5_000 } as DispatcherConfig;
+const silent = { warn: () => undefined, info: () => undefined } as unknown as Logger;
 
 function order(n: number): DispatchOrder {
   return { deliveryId: `00000000-0000-4000-8000-00000000000${n}`, tenantId: 't1', kind: 'webhook', target: 'r1', attempt: 1, body: '{}', createdAt: new Date(0).toISOString() };
@@ -34,7 +35,7 @@ function fakeAttempts(opts: { callsSent: boolean }) {
 const tick = () => new Promise((r) => setImmediate(r));
 
 function runnerWith(attempts: AttemptService): AttemptRunner {
-  return new AttemptRunner(attempts, {} as FactRecorder, {} as never, new InstanceStats(), config);
+  return new AttemptRunner(attempts, {} as FactRecorder, {} as never, new InstanceStats(), config, silent);
 }
 
 /** Runs orders 1 and 2 (one slot between them), letting each start as far as it can. */
@@ -119,7 +120,7 @@ describe('AttemptRunner.parkFirst (fan-out\'s delivery whose receiver\'s turn is
     const facts = { record: async (...f: unknown[]) => void calls.push(['fact', ...f]) } as unknown as FactRecorder;
     const parks = { park: async (parked: unknown) => void calls.push(['park', parked]) } as unknown as ParkRecorder;
     const f = fakeAttempts({ callsSent: false });
-    const runner = new AttemptRunner(f.attempts, facts, parks, new InstanceStats(), { ...config, parkAfterMs });
+    const runner = new AttemptRunner(f.attempts, facts, parks, new InstanceStats(), { ...config, parkAfterMs }, silent);
     const runs = [1, 2, 3].map((n) => runner.run(order(n)));
     await tick();
     assert.deepEqual(f.started, [order(1).deliveryId], 'one running, two waiting');
@@ -168,7 +169,10 @@ describe('AttemptRunner: a receiver whose attempts time out', () => {
       },
     } as unknown as AttemptService;
     // 4 slots and a queue of 8; cut to 2 probes, the queue is 4.
-    const runner = new AttemptRunner(attempts, {} as FactRecorder, {} as never, new InstanceStats(), { ...config, perReceiverConcurrency: 4 });
+    const stats = new InstanceStats();
+    const lines: [string, Record<string, unknown>, string][] = [];
+    const logger = { warn: (o: Record<string, unknown>, m: string) => lines.push(['warn', o, m]), info: (o: Record<string, unknown>, m: string) => lines.push(['info', o, m]) } as unknown as Logger;
+    const runner = new AttemptRunner(attempts, {} as FactRecorder, {} as never, stats, { ...config, perReceiverConcurrency: 4 }, logger);
     const outcomes: string[] = [];
     const runs = Array.from({ length: 11 }, (_, i) =>
       runner.run(order(i + 1)).then(
@@ -185,6 +189,8 @@ describe('AttemptRunner: a receiver whose attempts time out', () => {
     assert.equal(await first, false, 'sent away from the queue: the caller publishes it as an order');
     assert.deepEqual(outcomes.filter((o) => !o.endsWith('done')), ['11 DeferredError'], 'the last order is handed back');
     assert.equal(started.length, 6, 'two of the queue took the slots the first timeouts gave back; none since the cut');
+    assert.deepEqual(lines.map(([level, o]) => [level, o]), [['warn', { lane: 't1/webhook/r1', timeouts: 3, probes: 2, sentAway: 2 }]], 'the operator is told, by lane (tenant, kind, receiver)');
+    assert.equal(stats.snapshot().work['receivers.cut'], 1);
     // The rest run out, two at a time; an answer opens the slots again.
     while (sent.length > 0) {
       sent.shift()?.(false);
@@ -192,6 +198,9 @@ describe('AttemptRunner: a receiver whose attempts time out', () => {
     }
     await Promise.all(runs);
     assert.deepEqual(outcomes.filter((o) => o.endsWith('done')).length, 10);
+    assert.deepEqual(lines.map(([level]) => level), ['warn', 'info'], 'and told once it answers again');
+    assert.match(lines[1][2], /^receiver t1\/webhook\/r1 answers again/);
+    assert.equal(stats.snapshot().work['receivers.answering-again'], 1);
   });
 });
 

@@ -7,13 +7,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG } from '@hookline/config';
 import { deliveryMsgIds, firstOrderOf, type DeliveryCreated, type DispatchOrder } from '@hookline/contracts';
 import { DeferredError, PoisonMessageError } from '@hookline/messaging';
-import { InstanceStats } from '@hookline/observability';
+import { InstanceStats, LOGGER, type Logger } from '@hookline/observability';
 import type { DispatcherConfig } from '../config';
 import { AttemptService } from './attempt.service';
 import { FactRecorder } from './fact-recorder';
 import { OrderDedup } from './order-dedup';
 import { ParkRecorder } from './park-recorder';
-import { ReceiverGate, type WaitLimits } from './receiver-gate';
+import { DEFAULT_PACING, DEFAULT_THROTTLE, ReceiverGate, type GateWatch, type WaitLimits } from './receiver-gate';
 
 /** A stage that takes this long counts as slow in the per-instance statistics (latency tails). */
 export const SLOW_MS = 50;
@@ -29,9 +29,24 @@ export class AttemptRunner {
     private readonly parks: ParkRecorder,
     private readonly stats: InstanceStats,
     @Inject(CONFIG) private readonly config: DispatcherConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     // A queue twice the slots: orders handed back and returning a little early still find room.
-    this.gate = new ReceiverGate(config.perReceiverConcurrency, 2 * config.perReceiverConcurrency);
+    this.gate = new ReceiverGate(config.perReceiverConcurrency, 2 * config.perReceiverConcurrency, DEFAULT_PACING, Date.now, DEFAULT_THROTTLE, this.watch());
+  }
+
+  /** A receiver cut to its probes, and answering again: a log line and a work counter each (GET /health, /metrics). */
+  private watch(): GateWatch {
+    return {
+      cut: (lane, info) => {
+        this.stats.count('receivers.cut');
+        this.logger.warn({ lane, ...info }, `receiver ${lane}: ${info.timeouts} attempts in a row timed out; ${info.probes} at a time until it answers`);
+      },
+      answering: (lane, info) => {
+        this.stats.count('receivers.answering-again');
+        this.logger.info({ lane, hungMs: info.hungMs }, `receiver ${lane} answers again after ${Math.round(info.hungMs / 1000)} s; its slots come back as it answers`);
+      },
+    };
   }
 
   /** One gate per destination: a receiver, a push notification type, an integration... */

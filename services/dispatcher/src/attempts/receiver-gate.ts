@@ -43,6 +43,12 @@ export interface GateThrottle {
 
 export const DEFAULT_THROTTLE: GateThrottle = { timeoutsInARow: 3, probes: 2, remember: 10_000 };
 
+/** Told when a receiver is cut to its probes, and when it answers again (for logs and counters). */
+export interface GateWatch {
+  cut(key: string, info: { timeouts: number; probes: number; sentAway: number }): void;
+  answering(key: string, info: { hungMs: number }): void;
+}
+
 /** How long work may wait in a busy lane's queue: not at all once the receiver has completed nothing for `stalledAfterMs`. */
 export interface WaitLimits {
   stalledAfterMs: number;
@@ -109,6 +115,7 @@ export class ReceiverGate {
     private readonly pacing: GatePacing = DEFAULT_PACING,
     private readonly now: () => number = Date.now,
     private readonly throttle: GateThrottle = DEFAULT_THROTTLE,
+    private readonly watch?: GateWatch,
   ) {}
 
   /**
@@ -221,10 +228,10 @@ export class ReceiverGate {
     // A timeout is no completion: the receiver has still not answered since the last one,
     // and a round of timeouts ending together would look like a burst of answers.
     if (outcome === 'answered') {
-      if (this.isCut(lane)) this.restart(lane);
+      if (this.isCut(lane)) this.restart(key, lane);
       else this.measure(lane);
     }
-    this.adapt(lane, outcome);
+    this.adapt(key, lane, outcome);
     if (lane.running <= lane.limit) {
       const next = lane.waiting.shift();
       if (next) {
@@ -244,7 +251,7 @@ export class ReceiverGate {
   }
 
   /** The lane's slots after an attempt: cut to the probes after enough timeouts in a row, doubled by an answer. */
-  private adapt(lane: Lane, outcome: Release): void {
+  private adapt(key: string, lane: Lane, outcome: Release): void {
     if (outcome === 'answered') {
       lane.timeouts = 0;
       if (lane.limit < this.maxRunning) lane.limit = Math.min(this.maxRunning, lane.limit * 2);
@@ -257,6 +264,7 @@ export class ReceiverGate {
     const keep = this.queueOf(lane);
     const sent = lane.waiting.splice(keep);
     for (const w of sent) w({ kind: 'full', retryInMs: this.returnSlot(lane) });
+    this.watch?.cut(key, { timeouts: lane.timeouts, probes: lane.limit, sentAway: sent.length });
   }
 
   private isCut(lane: Lane): boolean {
@@ -268,7 +276,8 @@ export class ReceiverGate {
    * is how long it hung, not how fast it drains), and the turns given out while it hung,
    * spaced by how long it had not answered, are no guide for new ones.
    */
-  private restart(lane: Lane): void {
+  private restart(key: string, lane: Lane): void {
+    this.watch?.answering(key, { hungMs: this.now() - lane.lastCompletionAt });
     lane.lastCompletionAt = this.now();
     lane.completions = 0;
     lane.msPerCompletion = this.pacing.initialMsPerCompletion;
