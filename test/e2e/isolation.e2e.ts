@@ -5,37 +5,29 @@
 // event was let wait for it, every place filled, and the healthy receivers got an event
 // only as often as the hanging one timed out (found by the bench's isolation scenario:
 // 0.15× the all-healthy rate). This runs the same shape small enough to see it plainly.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ledgerTenant, startTestStack, TestReceiver, TestStack } from '@hookline/testing';
+import { ledgerTenant, suiteStack } from '@hookline/testing';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a hanging receiver does not hold back the others', () => {
-  let stack: TestStack;
-  const servers: TestReceiver[] = [];
-
-  before(async () => {
-    stack = await startTestStack({
-      env: {
-        HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
-        // 24 events in the dispatcher at once, two attempts at a time per receiver, and a
-        // hanging request given up after 20 s: were the hanging receiver let hold the events,
-        // the healthy ones would get no more than the first two dozen until then.
-        HOOKLINE_DISPATCH_CONCURRENCY: '24',
-        HOOKLINE_DISPATCH_PER_RECEIVER_CONCURRENCY: '2',
-        HOOKLINE_EGRESS_DEADLINE: '20s',
-        HOOKLINE_RETRY_POLL_INTERVAL: '100ms',
-      },
-    });
+  const suite = suiteStack({
+    env: {
+      HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
+      // 24 events in the dispatcher at once, two attempts at a time per receiver, and a
+      // hanging request given up after 20 s: were the hanging receiver let hold the events,
+      // the healthy ones would get no more than the first two dozen until then.
+      HOOKLINE_DISPATCH_CONCURRENCY: '24',
+      HOOKLINE_DISPATCH_PER_RECEIVER_CONCURRENCY: '2',
+      HOOKLINE_EGRESS_DEADLINE: '20s',
+      HOOKLINE_RETRY_POLL_INTERVAL: '100ms',
+    },
   });
-  after(async () => {
-    for (const s of servers) await s.close();
-    await stack?.stop();
-  });
+  const { servers } = suite;
 
   it('delivers every event to the healthy receivers while one receiver holds every request until the deadline', async (t) => {
-    const tenant = await ledgerTenant(stack, 'isolation', ['Orders.Paid']);
+    const tenant = await ledgerTenant(suite.stack(), 'isolation', ['Orders.Paid']);
     const hanging = await tenant.serve('hanging', servers, () => 'hang');
     const healthy = [await tenant.serve('healthy-1', servers), await tenant.serve('healthy-2', servers)];
 
@@ -60,26 +52,19 @@ describe('a hanging receiver does not hold back the others', () => {
 // fast). The dispatcher cuts such a receiver to two probes after three timeouts in a row
 // and gives it its slots back, doubling, once it answers again (ReceiverGate).
 describe('a receiver that hangs is probed, not held at full width, and gets its slots back once it answers', () => {
-  let stack: TestStack;
-  const servers: TestReceiver[] = [];
-
-  before(async () => {
-    stack = await startTestStack({
-      env: {
-        HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
-        HOOKLINE_DISPATCH_PER_RECEIVER_CONCURRENCY: '8',
-        HOOKLINE_EGRESS_DEADLINE: '1s',
-        HOOKLINE_RETRY_POLL_INTERVAL: '100ms',
-        HOOKLINE_RETRY_SCHEDULE: '1s,1s,2s,2s,2s,2s,2s,2s,2s,2s',
-      },
-    });
+  const suite = suiteStack({
+    env: {
+      HOOKLINE_EGRESS_ALLOWLIST: '127.0.0.0/8,::1/128',
+      HOOKLINE_DISPATCH_PER_RECEIVER_CONCURRENCY: '8',
+      HOOKLINE_EGRESS_DEADLINE: '1s',
+      HOOKLINE_RETRY_POLL_INTERVAL: '100ms',
+      HOOKLINE_RETRY_SCHEDULE: '1s,1s,2s,2s,2s,2s,2s,2s,2s,2s',
+    },
   });
-  after(async () => {
-    for (const s of servers) await s.close();
-    await stack?.stop();
-  });
+  const { servers } = suite;
 
   it('holds two requests at a time to it while it hangs, all eight once it answers, and delivers every event exactly as the ledger says', async (t) => {
+    const stack = suite.stack();
     const tenant = await ledgerTenant(stack, 'probed', ['Orders.Paid']);
     let hanging = true;
     let inFlight = 0;

@@ -1,10 +1,12 @@
 import { chmodSync, cpSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ServiceName } from '@hookline/contracts';
 import { Stack, startStack } from '@hookline/local-stack';
 import { keepLogsDir, runCompiled, sharedPostgresUrl, tempDir, uniqueName } from './test-env';
 import { ApiClient } from './api-client';
+import type { TestReceiver } from './receiver';
 
 export interface TestStack extends Stack {
   operatorToken: string;
@@ -59,5 +61,29 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       if (keep) cpSync(join(dir.path, 'logs'), join(keep, basename(dir.path)), { recursive: true });
       dir.remove();
     },
+  };
+}
+
+/**
+ * For one describe block: its stack, started before its tests (`opts` as for
+ * startTestStack) and stopped after them, once the receivers the tests put in `servers`
+ * are closed. `stack()` is the running stack.
+ */
+export function suiteStack(opts: TestStackOptions = {}): { stack: () => TestStack; servers: TestReceiver[] } {
+  let started: TestStack | undefined;
+  const servers: TestReceiver[] = [];
+  before(async () => {
+    started = await startTestStack(opts);
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+    await started?.stop();
+  });
+  return {
+    stack: () => {
+      if (!started) throw new Error('the suite stack has not started');
+      return started;
+    },
+    servers,
   };
 }
