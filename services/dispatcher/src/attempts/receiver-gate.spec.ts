@@ -405,6 +405,23 @@ describe('ReceiverGate: a receiver that hangs is cut to its probes', () => {
     for (let i = 0; i < 7; i++) assert.equal(g.admit('a').kind, 'run', 'eight at once again');
   });
 
+  it('when an answer doubles the slots, the queue takes them all at once: a newcomer never runs ahead of it', async () => {
+    const { g } = gate();
+    for (let i = 0; i < 8; i++) g.admit('a');
+    for (let i = 0; i < 7; i++) g.release('a', 'timed-out');
+    assert.deepEqual({ ...g.stats('a'), msPerCompletion: undefined }, { running: 1, waiting: 0, limit: 2, msPerCompletion: undefined });
+    assert.equal(g.admit('a').kind, 'run', 'the second probe');
+    const waiters = [g.admit('a'), g.admit('a')];
+    const turns: string[] = [];
+    for (const w of waiters) if (w.kind === 'queued') void w.ready.then((t) => turns.push(t.kind));
+    g.release('a', 'answered');
+    await tick();
+    assert.deepEqual(turns, ['run', 'run'], 'four slots now: the answered one and two more, both to the queue');
+    assert.deepEqual({ ...g.stats('a'), msPerCompletion: undefined }, { running: 3, waiting: 0, limit: 4, msPerCompletion: undefined });
+    assert.equal(g.admit('a').kind, 'run', 'the fourth slot');
+    assert.equal(g.admit('a').kind, 'queued');
+  });
+
   it('remembers a cut receiver once its lane is empty (the orders back from the agenda find it probed), the oldest forgotten beyond `remember`', () => {
     const { g } = gate();
     const hang = (key: string) => {

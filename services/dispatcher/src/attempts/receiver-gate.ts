@@ -232,14 +232,13 @@ export class ReceiverGate {
       else this.measure(lane);
     }
     this.adapt(key, lane, outcome);
-    if (lane.running <= lane.limit) {
-      const next = lane.waiting.shift();
-      if (next) {
-        next({ kind: 'run' });
-        return;
-      }
-    }
+    // The slot is free; the queue takes every slot there is room for now (one, or more when
+    // an answer has just doubled a cut receiver's), so a newcomer never runs ahead of it.
     lane.running--;
+    while (lane.running < lane.limit && lane.waiting.length > 0) {
+      lane.running++;
+      lane.waiting.shift()?.({ kind: 'run' });
+    }
     if (lane.running <= 0 && lane.waiting.length === 0) this.forget(key, lane);
   }
 
