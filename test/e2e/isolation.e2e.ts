@@ -95,7 +95,7 @@ describe('a receiver that hangs is probed, not held at full width, and gets its 
     for (let i = 0; i < 40; i++) await tenant.ledger.publish('Orders.Paid', { i, phase: 'answering' });
     const { duplicates } = await tenant.ledger.verify(60_000);
     t.diagnostic(`once it answered: up to ${maxInFlight} requests at once; ${duplicates} repeated requests (timed-out attempts sent again)`);
-    assert.ok(maxInFlight > 2, `its slots came back once it answered (${maxInFlight} at most at once)`);
+    assert.ok(maxInFlight > 4, `its slots came back once it answered, doubled more than once (${maxInFlight} at most at once)`);
     assert.equal(new Set(healthy.requests.map((q) => q.headers['hookline-event-id'])).size, 80);
     // The operator sees it: the dispatcher's work counters (GET /health, and /metrics as hookline_instance_work_total).
     const health = (await (await fetch(`${stack.services.dispatcher.url}/health`)).json()) as { instance: { work: Record<string, number> } };
