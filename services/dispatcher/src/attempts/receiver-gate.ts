@@ -178,7 +178,7 @@ export class ReceiverGate {
     let lane = this.lanes.get(key);
     if (!lane) {
       const cut = this.cut.get(key);
-      this.cut.delete(key);
+      if (cut) this.cut.delete(key);
       lane = {
         running: 0,
         limit: cut?.limit ?? this.maxRunning,
@@ -258,7 +258,8 @@ export class ReceiverGate {
     }
     lane.timeouts++;
     if (lane.timeouts < this.throttle.timeoutsInARow || lane.limit <= this.throttle.probes) return;
-    lane.limit = Math.max(1, Math.min(this.throttle.probes, this.maxRunning));
+    // Here limit > probes (checked above), so probes < maxRunning.
+    lane.limit = Math.max(1, this.throttle.probes);
     // The queue shrinks with the slots: the orders beyond it go away as if they had found the lane full, last come first.
     const keep = this.queueOf(lane);
     const sent = lane.waiting.splice(keep);
