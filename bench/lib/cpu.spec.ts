@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMachineCpu, parseProcIo, sampleCpu, sampleSyscalls, windowCpu, windowCpuText } from './cpu';
+import { parseCtxSwitches, parseMachineCpu, parseProcIo, sampleCpu, sampleSyscalls, windowCpu, windowCpuText } from './cpu';
 
 describe('machine CPU (/proc/stat)', () => {
   it('reads the first line: busy includes steal, idle includes iowait, guest is not counted twice', () => {
@@ -42,6 +42,12 @@ describe('system calls per process (/proc/<pid>/io)', () => {
     assert.equal(parseProcIo('rchar: 1\nwchar: 2\n'), undefined);
   });
 
+  it("reads a thread's voluntary and involuntary context switches", () => {
+    const text = 'Name:\tnode\nState:\tS (sleeping)\nThreads:\t11\nvoluntary_ctxt_switches:\t4021\nnonvoluntary_ctxt_switches:\t87\n';
+    assert.deepEqual(parseCtxSwitches(text), { voluntary: 4021, involuntary: 87 });
+    assert.equal(parseCtxSwitches('Name:\tnode\n'), undefined);
+  });
+
   it('counts the writes this process makes, and leaves out a group with no such process', { skip: process.platform !== 'linux' }, async () => {
     const { writeSync, openSync, closeSync } = await import('node:fs');
     const groups = { self: { pid: process.pid, tree: false }, gone: { pid: 2 ** 22 + 1, tree: true } };
@@ -53,6 +59,11 @@ describe('system calls per process (/proc/<pid>/io)', () => {
     closeSync(fd);
     const after = sampleSyscalls(groups);
     assert.ok(after.self.writes - before.self.writes >= 50, `${after.self.writes - before.self.writes} writes counted`);
+    // Sleeping gives the core up: at least one voluntary switch more, summed over this process's threads.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const slept = sampleSyscalls(groups);
+    assert.ok(slept.self.voluntary > before.self.voluntary, `${slept.self.voluntary - before.self.voluntary} voluntary switches counted`);
+    assert.ok(slept.self.involuntary >= before.self.involuntary);
     // The same groups for CPU time: the root alone without its tree.
     assert.ok(sampleCpu(groups).self >= 0);
     assert.equal(sampleCpu(groups).gone, undefined);

@@ -91,30 +91,50 @@ export function parseProcIo(text: string): { reads: number; writes: number } | u
   return reads && writes ? { reads: Number(reads[1]), writes: Number(writes[1]) } : undefined;
 }
 
+/** A thread's context switches so far (/proc/<pid>/task/<tid>/status): it gave the core up (voluntary: it waited) or had it taken (involuntary: preempted). */
+export function parseCtxSwitches(text: string): { voluntary: number; involuntary: number } | undefined {
+  const voluntary = /^voluntary_ctxt_switches:\s*(\d+)$/m.exec(text);
+  const involuntary = /^nonvoluntary_ctxt_switches:\s*(\d+)$/m.exec(text);
+  return voluntary && involuntary ? { voluntary: Number(voluntary[1]), involuntary: Number(involuntary[1]) } : undefined;
+}
+
+export interface ProcessCalls {
+  reads: number;
+  writes: number;
+  /** Context switches of every thread (a preempted event loop resumes with cold caches: what a busy machine costs a process shows here). */
+  voluntary: number;
+  involuntary: number;
+}
+
 /**
  * Read and write system calls made so far by each group's living processes (a socket
  * write on loopback also does the receiving side's TCP work: what batching saves shows
- * here). Processes that ended meanwhile are not counted; groups whose /proc/<pid>/io
- * cannot be read are left out.
+ * here), and their threads' context switches. Processes that ended meanwhile are not
+ * counted; groups whose /proc/<pid>/io cannot be read are left out.
  */
-export function sampleSyscalls(roots: CpuGroups): Record<string, { reads: number; writes: number }> {
-  const out: Record<string, { reads: number; writes: number }> = {};
+export function sampleSyscalls(roots: CpuGroups): Record<string, ProcessCalls> {
+  const out: Record<string, ProcessCalls> = {};
   for (const [name, { root, descendants }] of groupPids(roots, allStats())) {
-    let reads = 0;
-    let writes = 0;
+    const sum: ProcessCalls = { reads: 0, writes: 0, voluntary: 0, involuntary: 0 };
     let seen = false;
     for (const s of [root, ...descendants]) {
       try {
         const io = parseProcIo(readFileSync(`/proc/${s.pid}/io`, 'utf8'));
         if (!io) continue;
-        reads += io.reads;
-        writes += io.writes;
+        sum.reads += io.reads;
+        sum.writes += io.writes;
         seen = true;
+        for (const tid of readdirSync(`/proc/${s.pid}/task`)) {
+          const cs = parseCtxSwitches(readFileSync(`/proc/${s.pid}/task/${tid}/status`, 'utf8'));
+          if (!cs) continue;
+          sum.voluntary += cs.voluntary;
+          sum.involuntary += cs.involuntary;
+        }
       } catch {
         /* gone, or not ours to read */
       }
     }
-    if (seen) out[name] = { reads, writes };
+    if (seen) out[name] = sum;
   }
   return out;
 }

@@ -148,7 +148,12 @@ export function workSummary(work: Map<string, Record<string, number>>): { line: 
     .map((name) => ({ name, writes: sumWork(work, name, 'syscalls.write'), reads: sumWork(work, name, 'syscalls.read') }))
     .filter((c) => c.writes + c.reads > 0);
   const syscalls = attempts > 0 && calls.length > 0 ? `; system calls per attempt (writes/reads): ${calls.map((c) => `${c.name} ${per(c.writes, attempts, 2)}/${per(c.reads, attempts, 2)}`).join(', ')}` : '';
-  const line = `${attempts} attempts, ${attempts > 0 ? Math.round((100 * inline) / attempts) : 0}% straight from fan-out; ${per(attempts, signerRequests)} attempts per signer request; ${per(facts, factMessages)} facts per message; ${handedBack} hand-backs, ${parked} parked${parkedFromFanOut > 0 ? ` (${parkedFromFanOut} straight from fan-out)` : ''}, ${redelivered} redeliveries${broker}${syscalls}`;
+  // Preemptions per attempt: with more busy processes than cores, each is taken off its core more often, and resumes with cold caches.
+  const preempted = ['dispatcher', 'signer', 'audit-log', 'nats-server', 'postgres', 'bench (load, receivers)']
+    .map((name) => ({ name, n: sumWork(work, name, 'switches.involuntary') }))
+    .filter((c) => c.n > 0);
+  const switches = attempts > 0 && preempted.length > 0 ? `; involuntary context switches per attempt: ${preempted.map((c) => `${c.name} ${per(c.n, attempts, 2)}`).join(', ')}` : '';
+  const line = `${attempts} attempts, ${attempts > 0 ? Math.round((100 * inline) / attempts) : 0}% straight from fan-out; ${per(attempts, signerRequests)} attempts per signer request; ${per(facts, factMessages)} facts per message; ${handedBack} hand-backs, ${parked} parked${parkedFromFanOut > 0 ? ` (${parkedFromFanOut} straight from fan-out)` : ''}, ${redelivered} redeliveries${broker}${syscalls}${switches}`;
   return { line, figures };
 }
 
@@ -170,7 +175,13 @@ async function withWork<T>(ctx: Ctx, fn: () => Promise<T>): Promise<{ value: T; 
   for (const [name, a] of Object.entries(callsAfter)) {
     const b = callsBefore[name];
     if (!b) continue;
-    work.set(name, { ...(work.get(name) ?? {}), 'syscalls.read': a.reads - b.reads, 'syscalls.write': a.writes - b.writes });
+    work.set(name, {
+      ...(work.get(name) ?? {}),
+      'syscalls.read': a.reads - b.reads,
+      'syscalls.write': a.writes - b.writes,
+      'switches.voluntary': a.voluntary - b.voluntary,
+      'switches.involuntary': a.involuntary - b.involuntary,
+    });
   }
   console.log(`[bench]     work: ${workSummary(work).line}`);
   return { value, work, before, after, from, to };
