@@ -339,6 +339,8 @@ describe('inbound webhook listeners', () => {
       assert.deepEqual(one[0].children.stock_bins.map((b: { bin: string }) => b.bin), ['A', 'B']);
       assertProblem(await send(stock, 'DELETE', undefined, {}, '/W1'), 400, 'recordId');
       assertProblem(await send(stock, 'DELETE', undefined, {}, '?warehouse=W1'), 400, 'sku');
+      // Which of two records was meant cannot be told: neither is deleted.
+      assertProblem(await send(stock, 'DELETE', undefined, {}, '?warehouse=W1&warehouse=W2&sku=S1'), 400, 'warehouse');
       assert.equal((await send(stock, 'PATCH', JSON.stringify({ data: { items: [{ warehouse: 'W2', sku: 'S1', qty: 8 }] } }))).status, 202);
       assert.equal((await send(stock, 'DELETE', undefined, {}, '?warehouse=W1&sku=S1')).status, 202);
       const left = await recordsWhen(stack.operator, stock, (x) => x.length === 1 && x[0].row.qty === 8, 'W1 deleted, W2 patched');

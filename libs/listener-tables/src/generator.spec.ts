@@ -276,3 +276,22 @@ describe('generateStructure: fuzzed samples (fast-check)', () => {
     assert.ok(generated > 100, `only ${generated} of 300 samples made a structure`);
   });
 });
+
+describe('validateStructure: a column keeping the whole element', () => {
+  it('must be jsonb: the element is an object, which a numeric, boolean or timestamptz column refuses only when the change is applied', () => {
+    const { structure: s } = generateStructure({ baseName: 'els', sample: { id: 1, items: [{}] } });
+    assert.deepEqual(s.tables[1].columns, [{ name: 'value', source: [], type: 'jsonb' }]);
+    assert.deepEqual(validateStructure(s), []);
+    for (const type of ['numeric', 'boolean', 'timestamptz', 'text']) {
+      const edited = { ...s, tables: [s.tables[0], { ...s.tables[1], columns: [{ name: 'value', source: [], type }] }] };
+      assert.deepEqual(validateStructure(edited).map((p) => p.field), ['structure.tables[1].columns[0].type'], type);
+    }
+  });
+});
+
+describe('generateStructure: a sample too wide for one table', () => {
+  it('is refused once per table, however many fields are past the limit', () => {
+    const sample = Object.fromEntries([['id', 1], ...Array.from({ length: 5000 }, (_, i) => [`k${i}`, i])]);
+    assert.deepEqual(problemsOf(() => generateStructure({ baseName: 'wide', sample })), ['sample: table wide would have more than 600 columns; choose a root path or a smaller sample']);
+  });
+});

@@ -173,7 +173,9 @@ function flatten(fields: Map<string, Shape>, prefix: string[], depth: number, ta
     const source = [...prefix, key];
     const column = (type: ColumnType) => {
       if (table.columns.length >= MAX_COLUMNS_PER_TABLE) {
-        ctx.problems.push({ field: 'sample', message: `table ${table.name} would have more than ${MAX_COLUMNS_PER_TABLE} columns; choose a root path or a smaller sample` });
+        const message = `table ${table.name} would have more than ${MAX_COLUMNS_PER_TABLE} columns; choose a root path or a smaller sample`;
+        // Said once per table: a sample of 5,000 fields repeated it 4,400 times (a 900 KB 400).
+        if (!ctx.problems.some((p) => p.message === message)) ctx.problems.push({ field: 'sample', message });
         return;
       }
       table.columns.push({ name: names.allocate(nameFromPath(source)), source, type });

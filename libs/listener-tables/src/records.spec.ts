@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateStructure } from './generator';
-import { canonicalKey, coerce, keyFromRequest, keyOfRecord, mapRecord, mergeRecords } from './records';
+import fc from 'fast-check';
+import { canonicalKey, coerce, foldPatch, keyFromRequest, keyOfRecord, mapRecord, mergeRecords, type Row } from './records';
 
 const { structure } = generateStructure({
   baseName: 'orders',
@@ -280,7 +281,12 @@ describe('mapRecord: patch', () => {
 
 describe('keyFromRequest', () => {
   const composite = generateStructure({ baseName: 'c', sample: { a: 'x', b: 1 }, primaryKey: ['a', 'b'] }).structure;
+  const flags = generateStructure({ baseName: 'f', sample: { id: true } }).structure;
   const table: [string, Parameters<typeof keyFromRequest>, unknown][] = [
+    // A boolean key is addressed the same way in the path (PATCH or DELETE …/true) as in the query.
+    ['a boolean record id', [flags, 'true', {}], { id: true }],
+    ['a boolean key in the query', [flags, undefined, { id: 'false' }], { id: false }],
+    ['a boolean record id that is neither', [flags, 'yes', {}], ['recordId']],
     ['a record id', [structure, '42', {}], { id: 42 }],
     ['a record id that is not a number', [structure, 'abc', {}], ['recordId']],
     ['a composite key in the query', [composite, undefined, { a: 'x', b: '2' }], { a: 'x', b: 2 }],
@@ -300,5 +306,58 @@ describe('mergeRecords', () => {
     const m = mergeRecords(JSON.parse('{"a":{"x":1,"y":2},"l":[1,2],"s":1}'), JSON.parse('{"a":{"y":3},"l":[3],"__proto__":{"p":1}}'));
     assert.deepEqual(plain(m), JSON.parse('{"a":{"x":1,"y":3},"l":[3],"s":1,"__proto__":{"p":1}}'));
     assert.equal(({} as Record<string, unknown>).p, undefined);
+  });
+});
+
+describe('foldPatch: a batch writes what its changes written in order would', () => {
+  // meta is a jsonb column (an empty object in the sample); address is flattened, with a
+  // nested object and a child table under it.
+  const { structure: s } = generateStructure({ baseName: 'people', sample: { id: 1, meta: {}, address: { city: 'c', zip: 'z', geo: { lat: 1 }, tags: [{ t: 'x' }] } } });
+
+  /** The tables' state for one record: its root columns and each child table's rows. */
+  type State = { root: Row; children: Record<string, unknown[]> };
+  function write(state: State, record: Row, mode: 'upsert' | 'patch'): State {
+    const m = mapRecord(s, record, mode, 'body');
+    assert.ok(m.ok, JSON.stringify(m));
+    const children = { ...state.children };
+    for (const [t, rows] of m.rows.children) children[t] = plain(rows);
+    return { root: mode === 'upsert' ? plain(m.rows.root) : { ...state.root, ...plain(m.rows.root) }, children };
+  }
+  const stored: Row = { id: 1, meta: { old: true }, address: { city: 'Oslo', zip: '0150', geo: { lat: 59 }, tags: [{ t: 'home' }] } };
+  const start = () => write({ root: {}, children: {} }, stored, 'upsert');
+
+  it('a jsonb column is set to what the later patch gives, not to a merge of the two objects', () => {
+    assert.deepEqual(plain(foldPatch(s, { id: 1, meta: { a: 1 } }, { meta: { b: 2 } })), { id: 1, meta: { b: 2 } });
+  });
+  it('what a null cleared stays cleared when a later patch gives an object there', () => {
+    const folded = foldPatch(s, { id: 1, address: null }, { id: 1, address: { city: 'x' } });
+    assert.deepEqual(plain(folded), { id: 1, address: { city: 'x', zip: null, geo: null, tags: null } });
+    const inOrder = write(write(start(), { id: 1, address: null }, 'patch'), { id: 1, address: { city: 'x' } }, 'patch');
+    assert.deepEqual(write(start(), folded, 'patch'), inOrder);
+  });
+  it('keeps __proto__ as data', () => {
+    const folded = foldPatch(s, JSON.parse('{"id":1,"__proto__":{"a":1}}'), JSON.parse('{"__proto__":{"b":2}}'));
+    assert.equal(JSON.stringify(folded), '{"id":1,"__proto__":{"a":1,"b":2}}');
+    assert.equal(({} as Record<string, unknown>).a, undefined);
+  });
+  it('any upsert or patch followed by patches: one folded write leaves the tables as the writes in order', () => {
+    const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null });
+    const address = maybe(
+      fc.record({ city: maybe(fc.constantFrom('a', 'b')), zip: maybe(fc.constantFrom('1', '2')), geo: maybe(fc.record({ lat: maybe(fc.integer({ min: 0, max: 3 })) }, { requiredKeys: [] })), tags: maybe(fc.array(fc.record({ t: fc.constantFrom('x', 'y') }), { maxLength: 2 })) }, { requiredKeys: [] }),
+    );
+    const change = fc.record({ id: fc.constant(1), meta: maybe(fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 0, max: 3 }))), address }, { requiredKeys: ['id'] });
+    fc.assert(
+      fc.property(fc.boolean(), change, fc.array(change, { minLength: 1, maxLength: 4 }), (upsertFirst, first, patches) => {
+        const mode = upsertFirst ? 'upsert' : 'patch';
+        let inOrder = write(start(), first as Row, mode);
+        let folded = first as Row;
+        for (const p of patches) {
+          inOrder = write(inOrder, p as Row, 'patch');
+          folded = foldPatch(s, folded, p as Row);
+        }
+        assert.deepEqual(write(start(), folded, mode), inOrder);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -180,6 +180,11 @@ export function keyOfRecord(structure: ListenerStructure, record: Row, field: st
   return problems.length > 0 ? { ok: false, problems } : { ok: true, key };
 }
 
+/** A key value as a URL gives it (text) for a column of `type`: "true" and "false" are a boolean key's values, in the path as in the query. */
+function urlValue(type: ColumnType, raw: string): unknown {
+  return type === 'boolean' ? (raw === 'true' ? true : raw === 'false' ? false : raw) : raw;
+}
+
 /**
  * A key from the URL: DELETE /hooks/s/l/{recordId} for a one-column key, or
  * ?<column>=…&… naming every key column (composite keys).
@@ -190,7 +195,8 @@ export function keyFromRequest(structure: ListenerStructure, recordId: string | 
   const pk = structure.primaryKey;
   if (recordId !== undefined) {
     if (pk.length !== 1) return { ok: false, problems: [{ field: 'recordId', message: `the key has ${pk.length} columns: give them as query parameters ?${pk.map((k) => `${k}=…`).join('&')}` }] };
-    const k = keyValue(keyTypeOf(structure, pk[0]), recordId);
+    const type = keyTypeOf(structure, pk[0]);
+    const k = keyValue(type, urlValue(type, recordId));
     if (!k.ok) return { ok: false, problems: [{ field: 'recordId', message: k.message }] };
     key[pk[0]] = k.value;
     return { ok: true, key };
@@ -202,7 +208,7 @@ export function keyFromRequest(structure: ListenerStructure, recordId: string | 
       problems.push({ field: name, message: 'is required (a primary key column)' });
       continue;
     }
-    const k = keyValue(type, type === 'boolean' ? (raw === 'true' ? true : raw === 'false' ? false : raw) : raw);
+    const k = keyValue(type, urlValue(type, raw));
     if (!k.ok) problems.push({ field: name, message: k.message });
     else key[name] = k.value;
   }
@@ -411,6 +417,51 @@ export function mergeRecords(base: Row, patch: Row): Row {
     const v = patch[k];
     const merged = isPlainObject(b) && isPlainObject(v) ? mergeRecords(b, v) : v;
     Object.defineProperty(out, k, { value: merged, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/**
+ * A later patch folded into an earlier change of the same record (an upsert's whole record,
+ * or earlier patches' fields), so that writing the result once (mapRecord) does what
+ * writing the two in order would: the apply folds a batch's changes of one record into one
+ * write, and the tables must not depend on how the changes fell into batches. Objects merge
+ * deeply (mergeRecords), except:
+ * - at a column's source the patch's value replaces the earlier one whole: a patch sets a
+ *   jsonb column to what it gives, not to a merge of the two objects;
+ * - where the earlier change held null or a value (clearing every column and child table
+ *   under it) and the patch gives an object, the patch's object is laid over null for
+ *   everything under that path, so what the earlier change cleared stays cleared.
+ */
+export function foldPatch(structure: ListenerStructure, base: Row, patch: Row): Row {
+  const root = structure.tables[0];
+  const columns = new Set(root.columns.map((c) => JSON.stringify(c.source)));
+  const leaves = [...root.columns.map((c) => c.source), ...structure.tables.filter((t) => t.parent === root.name).map((t) => t.path)];
+  return foldInto(base, patch, [], columns, leaves);
+}
+
+function foldInto(base: Row, patch: Row, at: readonly string[], columns: ReadonlySet<string>, leaves: readonly (readonly string[])[]): Row {
+  const out: Row = Object.create(null);
+  for (const k of Object.keys(base)) Object.defineProperty(out, k, { value: base[k], enumerable: true, writable: true, configurable: true });
+  for (const k of Object.keys(patch)) {
+    const path = [...at, k];
+    const v = patch[k];
+    let merged = v;
+    if (isPlainObject(v) && !columns.has(JSON.stringify(path))) {
+      const b = Object.prototype.hasOwnProperty.call(out, k) ? out[k] : undefined;
+      if (isPlainObject(b)) merged = foldInto(b, v, path, columns, leaves);
+      else if (b !== undefined) merged = foldInto(clearedUnder(path, leaves), v, path, columns, leaves);
+    }
+    Object.defineProperty(out, k, { value: merged, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Null for the next key of every column source and child table path below `path`: what a null at `path` clears. */
+function clearedUnder(path: readonly string[], leaves: readonly (readonly string[])[]): Row {
+  const out: Row = Object.create(null);
+  for (const leaf of leaves) {
+    if (leaf.length > path.length && path.every((k, i) => leaf[i] === k)) Object.defineProperty(out, leaf[path.length], { value: null, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -82,6 +82,10 @@ export function validateStructure(s: unknown, prefix = 'structure'): FieldProble
         else if (names.has(c.name as string)) out.push({ field: cf('name'), message: `${String(c.name)} is used by another column${c.name === LAST_MODIFIED_COLUMN ? ' (last_modified is set by the platform)' : ''}` });
         else names.add(c.name as string);
         if (!COLUMN_TYPES.includes(c.type as never)) out.push({ field: cf('type'), message: `must be one of ${COLUMN_TYPES.join(', ')}` });
+        // A column reading the whole element (source []) gets an object: a numeric, boolean
+        // or timestamptz column would take the request (202) and then PostgreSQL would refuse
+        // its rows when applied, losing the record; text would hold it as JSON text.
+        else if (i > 0 && Array.isArray(c.source) && c.source.length === 0 && c.type !== 'jsonb') out.push({ field: cf('type'), message: 'must be jsonb: a column whose source is [] keeps the whole element, an object' });
         if (!isStringArray(c.source, MAX_PATH) || (i === 0 && c.source.length === 0)) out.push({ field: cf('source'), message: 'must be an array of keys' });
         else {
           const key = JSON.stringify(c.source);

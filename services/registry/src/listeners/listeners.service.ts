@@ -21,7 +21,7 @@ import {
   type ListenerView,
   type RpcReply,
 } from '@hookline/contracts';
-import { authorize, ConflictError, DomainError, NotFoundError, ServiceUnavailableError, tenantScope, ValidationError, type FieldProblem } from '@hookline/http';
+import { authorize, capProblems, ConflictError, DomainError, NotFoundError, ServiceUnavailableError, tenantScope, ValidationError, type FieldProblem } from '@hookline/http';
 import {
   describeOp,
   dropTablesSql,
@@ -343,7 +343,7 @@ export class ListenersService {
       const plan = planMigration(current?.structure ?? null, structure);
       return { structure, warnings, sql: migrationSql(tenantSchema(tenantId), structure, plan.ops) };
     } catch (err) {
-      if (err instanceof TableInputError) throw new ValidationError(err.problems);
+      if (err instanceof TableInputError) throw new ValidationError(capProblems(err.problems));
       throw err;
     }
   }
@@ -395,7 +395,8 @@ export class ListenersService {
 
   private checkStructure(structure: ListenerStructure): void {
     const problems = validateStructure(structure, 'structure');
-    if (problems.length > 0) throw new ValidationError(problems);
+    // A structure of 32 tables of 600 columns can have thousands of problems: the first ones say what to fix.
+    if (problems.length > 0) throw new ValidationError(capProblems(problems));
   }
 
   /** Names the tenant's schema already uses, other than this listener's own tables. */
@@ -411,7 +412,7 @@ export class ListenersService {
     const schema = tenantSchema(l.tenantId);
     await this.tables.lockSchema(tx.em, schema);
     const plan = planMigration(l.structure, next);
-    if (plan.conflicts.length > 0) throw new StructureConflictError(plan.conflicts);
+    if (plan.conflicts.length > 0) throw new StructureConflictError(capProblems(plan.conflicts));
     const taken = new Set(await this.takenTableNames(tx, l.tenantId, l));
     const clashes: FieldProblem[] = [];
     for (const o of plan.ops) {

@@ -38,6 +38,38 @@ describe('planBatch', () => {
       ['patch', { id: 2, a: 1, b: 2 }, '2026-01-01T00:00:04Z', 2],
     ]);
   });
+  it('folds patches as writing them in order would: a jsonb column takes the later object whole, and what a null cleared stays cleared', () => {
+    const people = {
+      ...listener,
+      structure: {
+        baseName: 'people',
+        rootPath: [],
+        primaryKey: ['id'],
+        tables: [
+          {
+            name: 'people',
+            parent: null,
+            path: [],
+            columns: [
+              { name: 'id', source: ['id'], type: 'numeric' },
+              { name: 'meta', source: ['meta'], type: 'jsonb' },
+              { name: 'address_city', source: ['address', 'city'], type: 'text' },
+              { name: 'address_zip', source: ['address', 'zip'], type: 'text' },
+            ],
+          },
+        ],
+      },
+    } as unknown as ListenerChangeState;
+    const p = planBatch(
+      [item(1, 'upsert', 1, { id: 1, meta: { a: 1 } }), item(2, 'patch', 1, { meta: { b: 2 } }), item(3, 'patch', 2, { address: null }), item(4, 'patch', 2, { address: { city: 'x' } })],
+      new Map(),
+      (id) => (id === L ? people : undefined),
+    );
+    assert.deepEqual(plain(p.effects.map((e) => [e.kind, e.record])), [
+      ['upsert', { id: 1, meta: { b: 2 } }],
+      ['patch', { address: { city: 'x', zip: null } }],
+    ]);
+  });
   it('skips what was applied before or replaced by a newer change (a late redelivery), and a delete stays a tombstone', () => {
     const versions = new Map([
       [versionKey(L, '[1]'), { seq: 10, deleted: false, recent: [] }],

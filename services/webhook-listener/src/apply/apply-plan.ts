@@ -11,9 +11,9 @@
 // time under a new sequence. The changes of one record within
 // the batch fold into one write (the last upsert with the patches after it merged in, a
 // delete, or the merged patches), so the batch costs a few statements per table.
-import { listenerTopic, type HostEvent, type IngestOp, type KeyValue, type ListenerChangeEventData, type ListenerChangeKind, type ListenerChangeState, type ListenerIngestMessage } from '@hookline/contracts';
+import { listenerTopic, type HostEvent, type IngestOp, type KeyValue, type ListenerChangeEventData, type ListenerChangeKind, type ListenerChangeState, type ListenerIngestMessage, type ListenerStructure } from '@hookline/contracts';
 import { ingestMsgId, listenerChangeEventId, recordKeyOf } from '@hookline/contracts';
-import { mergeRecords, type Row } from '@hookline/listener-tables';
+import { foldPatch, type Row } from '@hookline/listener-tables';
 
 export interface Item {
   seq: number;
@@ -98,7 +98,9 @@ export function planBatch(items: Item[], versions: ReadonlyMap<string, Version>,
           break;
         }
         const fields = item.msg.record ?? {};
-        if (e && (e.kind === 'upsert' || e.kind === 'patch')) effects.set(vk, { ...e, record: mergeRecords(e.record ?? {}, fields), lastModified: item.msg.acceptedAt, items: [...e.items, item] });
+        // Folded as writing the two in order would leave the record (foldPatch), whatever the batch.
+        const structure = (listenerOf(item.msg.listenerId) as ListenerChangeState).structure as ListenerStructure;
+        if (e && (e.kind === 'upsert' || e.kind === 'patch')) effects.set(vk, { ...e, record: foldPatch(structure, e.record ?? {}, fields), lastModified: item.msg.acceptedAt, items: [...e.items, item] });
         else effects.set(vk, { ...base, kind: 'patch', record: fields, items: [item] });
         break;
       }

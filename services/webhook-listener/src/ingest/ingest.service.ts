@@ -27,7 +27,7 @@ import {
   type ListenerRequestLog,
   type ListenerStructure,
 } from '@hookline/contracts';
-import { DomainError, NotFoundError, readBody, ServiceUnavailableError, UnauthorizedError, ValidationError, type FieldProblem, type ProblemBody } from '@hookline/http';
+import { DomainError, isDatabaseUnavailable, NotFoundError, readBody, ServiceUnavailableError, UnauthorizedError, ValidationError, type FieldProblem, type ProblemBody } from '@hookline/http';
 import { describePath, isPlainObject, keyFromRequest, keyOfRecord, mapRecord, mergeRecords, parseJsonBody, recordsAt, type Row } from '@hookline/listener-tables';
 import { JetStreamPublisher, NatsClient, NatsRpc } from '@hookline/messaging';
 import { labelRoute, LOGGER, Logger, methodLabel, Metrics } from '@hookline/observability';
@@ -38,7 +38,7 @@ import { RecordsRepository } from '../records/records.repository';
 import { tokenOpens } from '../registry-view/listeners-view';
 import { ListenersViewProvider } from '../registry-view/listeners-view.provider';
 import { ScriptRunner } from '../scripts/script-runner';
-import { BodyDedupWindow, dedupKeyOf, header, isJsonType, loggedPath, parseHookPath, presentedToken, scriptHeaders, scriptQuery, type HookRoute } from './request-parts';
+import { BodyDedupWindow, dedupKeyOf, header, isJsonType, keyParams, loggedPath, parseHookPath, presentedToken, scriptHeaders, scriptQuery, type HookRoute } from './request-parts';
 
 const METHODS: Record<string, IngestOp> = { POST: 'upsert', PUT: 'upsert', PATCH: 'patch', DELETE: 'delete' };
 
@@ -142,7 +142,11 @@ export class IngestService {
       send(res, 202, 'application/json; charset=utf-8', JSON.stringify({ requestId, records: changes.length, duplicate }));
       this.requests.inc({ method: methodLabel(req.method), status: '202', outcome: duplicate ? 'duplicate' : 'accepted' });
       if (!duplicate) this.accepted.inc({}, changes.length);
-    } catch (err) {
+    } catch (caught) {
+      // PostgreSQL down or restarting (the PATCH/DELETE lookup needs it): an outage, not a
+      // bug, so a 503 with Retry-After the sender retries on, as the rest of the API answers.
+      const err = isDatabaseUnavailable(caught) ? new ServiceUnavailableError('the database is not reachable right now; send it again shortly', 2) : caught;
+      if (err !== caught) this.logger.warn({ listenerId: listener?.id, err: (caught as Error).message, correlationId: req.correlationId }, 'database unavailable');
       const problem = this.toProblem(err, req);
       this.requests.inc({ method: methodLabel(req.method), status: String(problem.status), outcome: problem.status >= 500 ? 'failed' : 'refused' });
       if (problem.status === 401 && listener?.auth.method === 'token') res.setHeader('WWW-Authenticate', 'Bearer realm="hookline-listener"');
@@ -253,7 +257,9 @@ export class IngestService {
           else problems.push(...k.problems);
         });
       } else {
-        const k = keyFromRequest(s, route.recordId, Object.fromEntries(query));
+        const given = keyParams(s.primaryKey, query);
+        if (!given.ok) throw new ValidationError(given.problems);
+        const k = keyFromRequest(s, route.recordId, given.values);
         if (!k.ok) throw new ValidationError(k.problems);
         changes.push({ op, key: k.key });
       }

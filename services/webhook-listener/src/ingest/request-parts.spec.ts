@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ListenerChangeState } from '@hookline/contracts';
-import { BodyDedupWindow, dedupKeyOf, hookUrl, isJsonType, loggedPath, parseHookPath, presentedToken, scriptHeaders } from './request-parts';
+import { BodyDedupWindow, dedupKeyOf, hookUrl, isJsonType, keyParams, loggedPath, parseHookPath, presentedToken, scriptHeaders } from './request-parts';
 
 const S = '0196f3a2-7c1e-7d2a-9b3c-000000000001';
 const L = '0196f3a2-7c1e-7d2a-9b3c-1a2b3c4d5e6f';
@@ -123,4 +123,26 @@ describe('isJsonType', () => {
   for (const [t, ok] of [['application/json', true], ['application/json; charset=utf-8', true], ['application/vnd.github+json', true], ['text/plain', false], [undefined, false]] as const) {
     it(`${t}`, () => assert.equal(isJsonType(t), ok));
   }
+});
+
+describe('keyParams: the key columns a DELETE names in its query', () => {
+  it('takes each key column once and leaves other parameters out', () => {
+    const r = keyParams(['warehouse', 'sku'], new URLSearchParams('warehouse=W1&sku=S1&token=t'));
+    assert.ok(r.ok);
+    assert.deepEqual({ ...r.values }, { warehouse: 'W1', sku: 'S1' });
+  });
+  it('leaves a missing column for the key check to name', () => {
+    const r = keyParams(['warehouse', 'sku'], new URLSearchParams('warehouse=W1'));
+    assert.ok(r.ok);
+    assert.deepEqual({ ...r.values }, { warehouse: 'W1' });
+  });
+  it('refuses a column given twice, naming it', () => {
+    const r = keyParams(['id'], new URLSearchParams('id=7&id=8'));
+    assert.deepEqual(r, { ok: false, problems: [{ field: 'id', message: 'is given 2 times; give each key column once' }] });
+  });
+  it('a key column named like an Object property is only a name', () => {
+    const r = keyParams(['constructor'], new URLSearchParams('constructor=1'));
+    assert.ok(r.ok);
+    assert.equal(r.values.constructor, '1');
+  });
 });

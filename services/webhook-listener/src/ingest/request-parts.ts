@@ -99,6 +99,22 @@ export function scriptQuery(query: URLSearchParams, l: ListenerChangeState): Rec
   return out;
 }
 
+/**
+ * The key columns' values a DELETE gives as query parameters. A column given twice is a
+ * 400 naming it: which of the two records was meant cannot be told, and taking either
+ * would delete a record the sender may not have meant.
+ */
+export function keyParams(primaryKey: readonly string[], query: URLSearchParams): { ok: true; values: Record<string, string> } | { ok: false; problems: { field: string; message: string }[] } {
+  const values: Record<string, string> = Object.create(null);
+  const problems: { field: string; message: string }[] = [];
+  for (const name of primaryKey) {
+    const given = query.getAll(name);
+    if (given.length > 1) problems.push({ field: name, message: `is given ${given.length} times; give each key column once` });
+    else if (given.length === 1) values[name] = given[0];
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, values };
+}
+
 const IDEMPOTENCY_KEY = /^[\x21-\x7e][\x20-\x7e]{0,254}$/;
 
 export type DedupKey = { key: string; explicit: boolean } | { problem: { field: string; message: string } };

@@ -18,7 +18,9 @@ function parseQuery(raw: Record<string, unknown>): RecordsQuery {
     }
     return v;
   };
-  const q: RecordsQuery = { limit: 50, key: {} };
+  // key.<column> filters by name: "key.__proto__" must be a filter that is refused, not
+  // an assignment to the object's prototype that drops it (and widens the answer).
+  const q: RecordsQuery = { limit: 50, key: Object.create(null) as Record<string, string> };
   const tenant = str('tenant');
   if (tenant !== undefined) {
     if (!TENANT_ID_RE.test(tenant)) problems.push({ field: 'tenant', message: 'tenant must be lowercase letters, digits and dashes' });

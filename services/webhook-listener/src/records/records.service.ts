@@ -59,7 +59,7 @@ export class RecordsService {
     if (!s) return { listener: { id: l.id, name: l.name, tables: [] }, data: [], nextCursor: null };
     const types = keyTypes(s);
     const problems: FieldProblem[] = [];
-    const key: Row = {};
+    const key: Row = Object.create(null);
     for (const [col, raw] of Object.entries(q.key)) {
       const i = s.primaryKey.indexOf(col);
       if (i < 0) {

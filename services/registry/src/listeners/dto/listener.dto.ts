@@ -20,7 +20,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { LISTENER_NAME_RE, SIGNATURE_PRESETS, TENANT_ID_RE, type ListenerStructure } from '@hookline/contracts';
-import { IsOmittable } from '@hookline/http';
+import { FreeFormJson, IsOmittable } from '@hookline/http';
 import { RETENTION_RE } from '../listener-settings';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
@@ -278,8 +278,12 @@ export class GenerateTablesDto {
   @Matches(TENANT_ID_RE, { message: 'tenant must be lowercase letters, digits and dashes' })
   tenant?: string;
 
-  /** A sample request body, as the sending system sends it. */
+  /**
+   * A sample request body, as the sending system sends it: its keys are data, so one named
+   * __proto__, constructor or toString is kept (the ingest takes such keys too).
+   */
   @IsDefined()
+  @FreeFormJson()
   sample: unknown;
 
   @IsString()
