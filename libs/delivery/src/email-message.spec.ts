@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidEmailPayloadError, mailtoAddress, parseEmailPayload, renderEmail } from './email-message';
+import { InvalidEmailPayloadError, mailtoAddress, mailtoUrl, parseEmailPayload, renderEmail } from './email-message';
 
 describe('e-mail payloads', () => {
   it('renders fields one per line and once more as JSON', () => {
@@ -21,5 +21,11 @@ describe('e-mail payloads', () => {
     assert.equal(mailtoAddress('mailto:ops%2Bhook@provider.example'), 'ops+hook@provider.example');
     assert.throws(() => mailtoAddress('https://provider.example'), InvalidEmailPayloadError);
     assert.throws(() => mailtoAddress('mailto:a@b.example?cc=c@d.example'), InvalidEmailPayloadError);
+  });
+  it('writes an address into a mailto: URL that reads back as that one address', () => {
+    assert.equal(mailtoUrl('ops+hook@provider.example'), 'mailto:ops%2Bhook@provider.example');
+    for (const address of ['ops@provider.example', 'x%40evil.example%2Cy@example.com', 'a%zz@example.com', 'a?cc=b@example.com', 'ü@example.com']) {
+      assert.equal(mailtoAddress(mailtoUrl(address)), address, address);
+    }
   });
 });

@@ -46,6 +46,15 @@ export function renderEmail(p: EmailPayload): { subject: string; text: string } 
   return { subject: p.subject.replace(/[\r\n]+/g, ' ').trim(), text: parts.join('\n') };
 }
 
+/**
+ * The mailto: URL of one address: percent-encoded (the @ left as it is, for the log's
+ * reader), so that what mailtoAddress decodes is the address as given. Unencoded, a %2C
+ * in an address would come out as a comma, and a comma is a second recipient.
+ */
+export function mailtoUrl(address: string): string {
+  return `mailto:${encodeURIComponent(address).replace(/%40/g, '@')}`;
+}
+
 /** The address of a mailto: URL (one recipient, no query). */
 export function mailtoAddress(url: string): string {
   const m = /^mailto:([^?]+)$/i.exec(url);

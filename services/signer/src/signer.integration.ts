@@ -196,6 +196,20 @@ describe('signer over NATS and PostgreSQL', { skip: !adminUrl && 'HOOKLINE_TEST_
     assert.deepEqual(described.versions.map((v) => v.version), [3]);
   });
 
+  it('rotations at the same moment each get a version of their own, with and without an overlap', async () => {
+    for (const [credentialId, overlapSeconds] of [['rcv-race-0', 0], ['rcv-race-600', 600]] as const) {
+      await ok(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId, spec: { scheme: 'standard-webhooks' } });
+      const replies = await Promise.all(Array.from({ length: 6 }, () => call(SIGNER_SUBJECTS.rotateCredential, { tenantId: 'acme', credentialId, overlapSeconds })));
+      const refusedOnes = replies.filter((r) => !r.ok);
+      assert.deepEqual(refusedOnes, [], `${credentialId}: every rotation succeeds`);
+      const versions = replies.map((r) => (r.ok ? r.result.version : 0)).sort((a, z) => a - z);
+      assert.deepEqual(versions, [2, 3, 4, 5, 6, 7], `${credentialId}: one version each`);
+      const described = await ok(SIGNER_SUBJECTS.describeCredential, { tenantId: 'acme', credentialId });
+      assert.equal(described.versions[0].version, 7, `${credentialId}: the last rotation is current`);
+      if (overlapSeconds === 0) assert.deepEqual(described.versions.map((v) => v.version), [7]);
+    }
+  });
+
   it('push notifications: the JWT goes verbatim into Authorization, no Bearer', async () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzbyJ9.c2lnbmF0dXJl';
     await ok(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId: 'push', spec: { scheme: 'token-header', header: 'Authorization', prefix: '', token: jwt } });

@@ -6,6 +6,7 @@
 // waiting notifications are cancelled.
 import { clientSecretCredentialId, templateCredentialId, type InstallationView, type RegistryChange } from '@hookline/contracts';
 import { hookupEmailProfile, hookupProfile } from '../delivery-plan';
+import { mailtoUrl } from '../email-message';
 import type { DeliveryKindProfile, Resolution } from '../kind-profile';
 import type { TargetDirectory } from './target-directory';
 
@@ -44,7 +45,7 @@ export const hookupEmailKind: DeliveryKindProfile<TargetDirectory> = {
     if (i.channel.kind !== 'email') return { cancel: 'the installation is notified at a hookup URL, not by e-mail' };
     const secret = secretOf(i);
     const profile = hookupEmailProfile(secret ? { clientSecretCredentialId: secret } : {}, retry);
-    return { plan: { ...profile, url: `mailto:${i.channel.address}` } };
+    return { plan: { ...profile, url: mailtoUrl(i.channel.address) } };
   },
   endsTarget: endsInstallation,
   resend: { action: 'installations:write', topicScoped: false },

@@ -13,6 +13,12 @@ export function oauthSettingsProblems(o: OAuthClientSettings, prefix = 'oauth'):
   if (o.grantType === 'authorization_code' && o.redirectUris.length === 0) {
     problems.push({ field: `${prefix}.redirectUris`, message: 'authorization_code needs at least one redirect URI' });
   }
+  // The provider refuses a client whose redirect URI has a fragment (RFC 6749 §3.1.2): the
+  // installation would be made and then answer every authorization with invalid_redirect_uri.
+  const withFragment = o.redirectUris.filter((u) => u.includes('#'));
+  if (withFragment.length > 0) {
+    problems.push({ field: `${prefix}.redirectUris`, message: `a redirect URI must not have a fragment (#): ${withFragment.join(', ')}` });
+  }
   if (o.algorithm === 'HS256' && o.clientType === 'public') {
     problems.push({ field: `${prefix}.algorithm`, message: 'HS256 signs with the client secret, which a public client does not have: use RS256' });
   }
@@ -33,4 +39,20 @@ export function oauthSettingsProblems(o: OAuthClientSettings, prefix = 'oauth'):
 export function departmentsForUser(installationUnits: readonly string[], userUnits: '*' | readonly string[], pathOf: (unit: string) => readonly string[] | undefined): string[] {
   if (userUnits === '*') return [...installationUnits];
   return installationUnits.filter((d) => (pathOf(d) ?? [d]).some((u) => userUnits.includes(u)));
+}
+
+/**
+ * Characters an address may not hold although class-validator's isEmail takes them: the
+ * address travels as a mailto: URL (which is percent-decoded, and ends at a '?') and then
+ * through nodemailer's address parser (which splits at ',' and ';', reads a quoted part or
+ * a comment, and folds line breaks into spaces). With any of these the message would go to
+ * another address than the one the template shows, or to several, or nowhere.
+ */
+const ADDRESS_UNSAFE = /[%?",;:<>()[\]\\\s\p{Cc}]/u;
+
+/** An e-mail channel's address, beyond what the DTO checked (a plain addr-spec, no quoting). */
+export function emailAddressProblems(address: string, field = 'channel.address'): FieldProblem[] {
+  const bad = ADDRESS_UNSAFE.exec(address);
+  if (!bad) return [];
+  return [{ field, message: `the address must be a plain name@domain without quotes, spaces or ${JSON.stringify(bad[0])}` }];
 }

@@ -141,12 +141,20 @@ export class InstallationsService {
     const current = await this.found(tenantId, id);
     if (current.status !== 'active') throw new ConflictError(`installation ${id} was uninstalled`);
     if (current.oauth.clientType !== 'confidential') throw new ConflictError(`installation ${id} is a public client: it has no secret`);
-    const previous = (await this.store.get('Client', id))?.client_secret;
-    const secret = newSecret();
-    await this.signer.rotate(tenantId, clientSecretCredentialId(id), { scheme: 'body-secret', value: secret }, 'id');
+    // From the signer's rotation to the commit under the installation's row lock: two
+    // rotations at once otherwise reached the signer together (one of them a 503) and could
+    // commit in another order than the signer stored them, leaving the provider a secret
+    // the token endpoint no longer takes.
+    let previous: unknown;
+    let rotated = false;
     try {
       return await this.changes.transaction(async (tx) => {
         const i = await this.locked(tx, tenantId, id);
+        if (i.status !== 'active') throw new ConflictError(`installation ${id} was uninstalled`);
+        previous = (await this.store.get('Client', id))?.client_secret;
+        const secret = newSecret();
+        await this.signer.rotate(tenantId, clientSecretCredentialId(id), { scheme: 'body-secret', value: secret }, 'id');
+        rotated = true;
         const patch = { secretVersion: i.secretVersion + 1, notifications: i.notifications + 1, updatedAt: tx.now };
         await this.installations.update(tx.em, tenantId, id, patch);
         const next = { ...i, ...patch };
@@ -158,7 +166,7 @@ export class InstallationsService {
       });
     } catch (err) {
       // The provider still has the previous secret: the signer must write that one.
-      if (typeof previous === 'string') await this.signer.rotate(tenantId, clientSecretCredentialId(id), { scheme: 'body-secret', value: previous }, 'id').catch(() => undefined);
+      if (rotated && typeof previous === 'string') await this.signer.rotate(tenantId, clientSecretCredentialId(id), { scheme: 'body-secret', value: previous }, 'id').catch(() => undefined);
       throw err;
     }
   }

@@ -13,7 +13,7 @@ import { Page, PageRequest, parsePage, toPage } from '../paging';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import type { ChannelDto, OAuthSettingsDto } from './dto/template.dto';
 import { Template } from './entities/template.entity';
-import { oauthSettingsProblems } from './installation-rules';
+import { emailAddressProblems, oauthSettingsProblems } from './installation-rules';
 import { SignerCredentials } from './signer-credentials';
 import { templateView, TemplatesRepository, type TemplateScope } from './templates.repository';
 
@@ -171,6 +171,8 @@ export class TemplatesService {
     if (channel.kind === 'hookup-url') {
       const checked = this.egress.checkUrl(channel.url);
       if (!checked.ok) problems.push({ field: 'channel.url', message: `${channel.url} is not allowed: ${checked.error.message}` });
+    } else {
+      problems.push(...emailAddressProblems(channel.address));
     }
     if (problems.length > 0) throw new ValidationError(problems);
   }

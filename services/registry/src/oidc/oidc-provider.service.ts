@@ -147,10 +147,14 @@ export class OidcProviderService implements OnApplicationBootstrap, OnModuleDest
       jwks: { keys: keys.privateJwks as never },
       // Signs the provider's cookies; derived from the platform key, so every instance agrees.
       cookies: { keys: [Buffer.from(hkdfSync('sha256', this.config.encryptionKey, Buffer.alloc(0), 'hookline-oidc-cookies', 32)).toString('base64url')] },
+      // Asked at every authorization, refresh and userinfo call: a user the tenant has
+      // deleted (or of no installation) is nobody, so their refresh token is refused
+      // (invalid_grant) instead of minting access tokens for a person who no longer exists.
       findAccount: async (ctx, sub) => {
         const inst = ctx.oidc.client ? await this.installations.findByClientId(ctx.oidc.client.clientId) : null;
         const user = inst ? await this.users.find(inst.tenantId, sub) : null;
-        return { accountId: sub, claims: () => ({ sub, ...(user ? { name: user.displayName } : {}) }) };
+        if (!user) return undefined;
+        return { accountId: sub, claims: () => ({ sub, name: user.displayName }) };
       },
       claims: { openid: ['sub'], profile: ['name'] },
       scopes: ['openid', 'offline_access'],

@@ -1,5 +1,4 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { Type } from 'class-transformer';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
 import { Authenticated, CurrentPrincipal, NotFoundError, Public, Requires, ServiceUnavailableError, type Principal } from '@hookline/http';
@@ -29,7 +28,6 @@ export class SignInDto {
 
 export class IntrospectDto {
   @IsOptional()
-  @Type(() => String)
   @IsString()
   @MaxLength(16_384)
   token?: string;
@@ -70,6 +68,9 @@ export class OidcController {
       if (status !== undefined && status < 500) throw new NotFoundError(`interaction ${uid} (or this browser's cookie for it)`);
       throw err;
     }
+    // The provider finds the interaction by the browser's cookie, not by the path: the page
+    // must not send the host one interaction id with another interaction's tenant and app.
+    if (details.uid !== uid) throw new NotFoundError(`interaction ${uid} (or this browser's cookie for it)`);
     const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : '';
     const inst = await this.installations.findByClientId(clientId);
     if (!this.config.oidcSignInUrl) throw new ServiceUnavailableError('no host sign-in page is configured (HOOKLINE_OIDC_SIGNIN_URL)', 60);

@@ -57,7 +57,11 @@ export class SignInsService {
     const paths = await this.units.paths(tenantId, inst.departments);
     const departments = departmentsForUser(inst.departments, userUnits(user), (u) => paths.get(u));
     if (departments.length === 0) throw new ForbiddenError(`user ${userId} may see none of the departments where ${inst.templateName} is enabled`);
-    interaction.result = { login: { accountId: userId } };
+    // The tenant consented when it installed the app, so vouching settles consent too. Without
+    // it a request with prompt=consent (which oidc-provider requires before it grants
+    // offline_access, i.e. a refresh token) would be sent back to the host's sign-in page
+    // after every vouch, for ever.
+    interaction.result = { login: { accountId: userId }, consent: {} };
     await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
     return { redirectTo: interaction.returnTo, tenant: tenantId, user: userId, installation: inst.id, departments };
   }

@@ -44,9 +44,9 @@ export class CredentialsRepository {
   }
 
   /**
-   * Adds a new version in one transaction: the current one is locked, given its end of
-   * validity, and versions whose overlap has ended are deleted with their secrets.
-   * Returns undefined when the credential does not exist.
+   * Adds a new version in one transaction, one rotation of a credential at a time: the
+   * current one is locked, given its end of validity, and versions whose overlap has
+   * ended are deleted with their secrets. Returns undefined when the credential does not exist.
    */
   async addVersion(
     tenantId: string,
@@ -55,6 +55,12 @@ export class CredentialsRepository {
     previousValidUntil: (now: Date) => Date,
   ): Promise<{ created: DeliveryCredential; previousValidUntil: Date } | undefined> {
     return this.dataSource.transaction(async (m) => {
+      // Two rotations of one credential at once: the rows the second would lock FOR UPDATE
+      // are the ones read before the first committed, so it saw the old version deleted
+      // (a rotation without overlap: "not found") or gave the new row the number the first
+      // took (a duplicate key). Taken first, this lock makes the second read after the
+      // first's commit.
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('credential:' || $1 || '/' || $2, 0))`, [tenantId, credentialId]);
       const locked = (await m.query(
         `SELECT version, now() AS now FROM delivery_credentials WHERE tenant_id = $1 AND credential_id = $2 ORDER BY version DESC FOR UPDATE`,
         [tenantId, credentialId],

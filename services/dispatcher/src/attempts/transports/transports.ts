@@ -8,6 +8,7 @@ import { CONFIG } from '@hookline/config';
 import { DELIVERY_HEADERS, mailtoAddress, parseEmailPayload, renderEmail, type DeliveryPlan, type OutboundRequest } from '@hookline/delivery';
 import { EgressClient, type EgressResult } from '@hookline/egress';
 import type { DispatcherConfig } from '../../config';
+import { singleRecipient } from './mail-recipient';
 import { smtpAccepted, smtpFailure, type SmtpError } from './smtp-outcome';
 
 @Injectable()
@@ -54,10 +55,12 @@ export class Transports implements OnModuleDestroy {
     } catch (err) {
       return { kind: 'error', errorClass: 'internal', reason: (err as Error).message, durationMs: elapsed() };
     }
+    const to = singleRecipient(message.to);
+    if (!to.ok) return { kind: 'error', errorClass: 'internal', reason: to.reason, durationMs: elapsed() };
     try {
       const info = (await smtp.sendMail({
         from: this.config.smtpFrom,
-        to: message.to,
+        to: to.address,
         subject: message.subject,
         text: message.text,
         // The same delivery id on every retry, for the recipient's deduplication as with webhooks.
