@@ -117,7 +117,7 @@ const CUSTOM_CONVERTERS: Record<string, unknown> = {
   isTopicPatterns: {
     anyOf: [{ const: '*' }, { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', description: 'a topic pattern such as Accounts.* or Visits.>' } }],
   },
-  isHeaderMap: { type: 'object', maxProperties: 20, additionalProperties: { type: 'string', maxLength: 8192 }, description: 'header names and values (no line breaks)' },
+  isHeaderMap: { type: 'object', maxProperties: 20, additionalProperties: { type: 'string', maxLength: 8192 }, description: 'header names and values (values: tab, printable ASCII or Latin-1; no line breaks or other control characters)' },
   isParameterName: { type: 'string', description: 'a parameter name such as "id", or "id=client_" to send id=client_1' },
   [ValidationTypes.CUSTOM_VALIDATION]: (meta: { target: Function; propertyName: string }) =>
     DESIGN_TYPES.get(Reflect.getMetadata('design:type', meta.target.prototype, meta.propertyName)) ?? {},

@@ -4,7 +4,7 @@
 // "local receiver": background requests, new windows, side panels, and a button that
 // posts "reload" back) on another. It sets up its tenant, an API account that acts as a
 // user, and one integration or more for every page kind, through the public API only.
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as OTPAuth from 'otpauth';
 
@@ -125,7 +125,8 @@ export async function startIntegrationsDemo(opts: DemoOptions): Promise<Integrat
       const fields = [...url.searchParams, ...(req.method === 'POST' ? [...new URLSearchParams(body)] : [])] as [string, string][];
       const ts = fields.find(([k]) => k === 'timestamp')?.[1];
       const v = fields.find(([k]) => k === 'verification')?.[1];
-      const verification = ts && v ? (createHash('md5').update(ts + DEMO_SALT).digest('hex') === v ? 'valid' : 'invalid') : 'none';
+      // Compared in constant time, as a receiver should: this page is the example people copy.
+      const verification = ts && v ? (sameText(createHash('md5').update(ts + DEMO_SALT).digest('hex'), v) ? 'valid' : 'invalid') : 'none';
       const headers: Record<string, string> = {};
       for (const [k, val] of Object.entries(req.headers)) headers[k] = Array.isArray(val) ? val.join(', ') : (val ?? '');
       if (url.pathname !== '/favicon.ico') received.push({ method: req.method ?? '', path: url.pathname, fields, headers, verification, at: Date.now() });
@@ -320,4 +321,11 @@ ${card('Reminders', 'reminders', 'id="reminders-buttons"', `
   sync();
 </script>
 </body></html>`;
+}
+
+/** Whether two strings are equal, in time that does not depend on where they differ. */
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
 }

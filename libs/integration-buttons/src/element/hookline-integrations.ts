@@ -57,15 +57,23 @@ let instances = 0;
 
 /**
  * The notifications of every <hookline-integrations> on the page, shown in one stack by
- * the first one connected: two components notifying at once stack their notices instead
- * of drawing them on top of each other (each one's fixed stack at the same place).
+ * the first one connected that the page shows: two components notifying at once stack
+ * their notices instead of drawing them on top of each other (each one's fixed stack at
+ * the same place), and a component in a hidden part of the page (another tab, a closed
+ * section: display none) would draw them where nobody sees them.
  */
 const board = {
   notices: [] as ShownNotice[],
   seq: 0,
   members: new Set<HooklineIntegrations>(),
   leader(): HooklineIntegrations | undefined {
-    return this.members.values().next().value;
+    let first: HooklineIntegrations | undefined;
+    for (const m of this.members) {
+      // No box at all: it, or a part of the page around it, is not displayed.
+      if (m.getClientRects().length > 0) return m;
+      first ??= m;
+    }
+    return first;
   },
   changed(): void {
     for (const m of this.members) m.requestUpdate();

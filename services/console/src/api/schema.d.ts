@@ -1864,7 +1864,7 @@ export interface components {
             enabled?: boolean | null;
             verification?: boolean | null;
             verificationSalt?: string;
-            /** @description header names and values (no line breaks) */
+            /** @description header names and values (values: tab, printable ASCII or Latin-1; no line breaks or other control characters) */
             headers?: {
                 [key: string]: string;
             } | null;
@@ -3021,7 +3021,7 @@ export interface components {
             enabled?: boolean;
             verification?: boolean;
             verificationSalt?: string | null;
-            /** @description header names and values (no line breaks) */
+            /** @description header names and values (values: tab, printable ASCII or Latin-1; no line breaks or other control characters) */
             headers?: {
                 [key: string]: string;
             } | null;

@@ -22,6 +22,13 @@ describe('framingVerdict', () => {
     ['a CSP without frame-ancestors leaves X-Frame-Options in charge', { 'content-security-policy': "default-src 'self'", 'x-frame-options': 'DENY' }, false],
     ['two policies, one refusing', { 'content-security-policy': 'frame-ancestors *, frame-ancestors https://other.example.com' }, false],
     ['another port', { 'content-security-policy': 'frame-ancestors https://vet.example.com:8443' }, false],
+    // An http source admits the https page (each row as Debian's chromium judged it).
+    ['an http source for the https page', { 'content-security-policy': 'frame-ancestors http://vet.example.com' }, true],
+    ['an http source with :80 for the https page on 443', { 'content-security-policy': 'frame-ancestors http://vet.example.com:80' }, true],
+    ['an http source with an exact :443 (chromium refuses it)', { 'content-security-policy': 'frame-ancestors http://vet.example.com:443' }, false],
+    ['an https source with :80', { 'content-security-policy': 'frame-ancestors https://vet.example.com:80' }, false],
+    ['an https source with :443', { 'content-security-policy': 'frame-ancestors https://vet.example.com:443' }, true],
+    ['an http source with any port', { 'content-security-policy': 'frame-ancestors http://vet.example.com:*' }, true],
   ];
   for (const [name, headers, ok] of table) {
     it(name, () => {
@@ -31,6 +38,13 @@ describe('framingVerdict', () => {
     });
   }
   it('SAMEORIGIN from the same origin frames', () => assert.equal(framingVerdict({ 'x-frame-options': 'SAMEORIGIN' }, 'https://crm.example.org', target).frameable, true));
+  it('an https source does not admit the http page of the same host', () => {
+    assert.equal(framingVerdict({ 'content-security-policy': 'frame-ancestors https://vet.example.com' }, 'http://vet.example.com', target).frameable, false);
+  });
+  it('a source without a port wants the default port of the page', () => {
+    assert.equal(framingVerdict({ 'content-security-policy': 'frame-ancestors http://vet.example.com' }, 'https://vet.example.com:8443', target).frameable, false);
+    assert.equal(framingVerdict({ 'content-security-policy': 'frame-ancestors vet.example.com' }, 'https://vet.example.com', 'http://crm.example.org/x').frameable, true);
+  });
   it('http pages on loopback ports', () => {
     assert.equal(framingVerdict({ 'content-security-policy': 'frame-ancestors http://127.0.0.1:8090' }, 'http://127.0.0.1:8090', 'http://127.0.0.1:9000/x').frameable, true);
     assert.equal(framingVerdict({ 'content-security-policy': 'frame-ancestors http://127.0.0.1:8091' }, 'http://127.0.0.1:8090', 'http://127.0.0.1:9000/x').frameable, false);

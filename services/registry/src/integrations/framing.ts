@@ -39,9 +39,20 @@ function sourceMatches(source: string, page: Origin, target: Origin): boolean {
   if (wildcard === '*.') {
     if (!page.host.endsWith(`.${hostRest}`)) return false;
   } else if (page.host !== hostRest) return false;
+  return portMatches(port, page, (sch ?? target.scheme) === 'http' && page.scheme === 'https');
+}
+
+/**
+ * A source's port against the page's, as Chromium judges it (checked in Debian's
+ * chromium): none means the default port of the page's scheme; and an http source that
+ * admits an https page (an upgrade) admits it on the default port, or with :80 on 443,
+ * but not with an exact :443.
+ */
+function portMatches(port: string | undefined, page: Origin, upgraded: boolean): boolean {
   if (port === '*') return true;
-  const wanted = port ?? ((sch ?? page.scheme) === 'https' ? '443' : '80');
-  return page.port === wanted;
+  if (port === undefined) return page.port === (page.scheme === 'https' ? '443' : page.scheme === 'http' ? '80' : '');
+  if (upgraded) return port === '80' && page.port === '443';
+  return page.port === port;
 }
 
 /** Lower-case header names, as undici gives them (repeated headers joined with ", "). */

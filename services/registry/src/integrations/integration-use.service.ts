@@ -62,9 +62,22 @@ export interface TriggerAnswer {
   links: { job: string; events: string };
 }
 
+type TargetAnswer = { kind: 'headers'; headers: Record<string, string>; checkedAt: string } | { kind: 'unreachable'; reason: string; checkedAt: string };
+
+const FRAMING_HEADERS = ['content-security-policy', 'x-frame-options'] as const;
 const FRAMING_CACHE_MS = 60_000;
 const FRAMING_CACHE_MAX = 1000;
 const USE = 'integrations:use';
+
+/**
+ * The job id of a trigger sent with an Idempotency-Key. The same click sent twice (a
+ * retried POST: same caller, key, integration and ids) is one job; the same key on
+ * another integration or other ids is another click, so it gets its own job instead of
+ * the first one's id (whose request is then all that is ever sent).
+ */
+export function idempotentJobId(tenantId: string, actor: unknown, integrationId: string, objectIds: readonly string[], key: string): string {
+  return stableUuid('integration-job', tenantId, JSON.stringify(actor), integrationId, JSON.stringify(objectIds), key);
+}
 
 export function jobLinks(jobId: string): TriggerAnswer['links'] {
   return { job: `/v1/integration-jobs/${jobId}`, events: `/v1/integration-jobs/${jobId}/events` };
@@ -72,7 +85,7 @@ export function jobLinks(jobId: string): TriggerAnswer['links'] {
 
 @Injectable()
 export class IntegrationUseService {
-  private readonly framing = new Map<string, { at: number; verdict: FramingVerdict & { checkedAt: string } }>();
+  private readonly framing = new Map<string, { at: number; answer: Promise<TargetAnswer> }>();
 
   constructor(
     private readonly integrations: IntegrationsRepository,
@@ -121,8 +134,7 @@ export class IntegrationUseService {
     if (i.action !== 'background') throw new ConflictError(`integration ${id} opens a ${i.action === 'new_window' ? 'new window' : 'side panel'}: the browser makes that request, not the platform`);
     this.checkIds(i.page, objectIds, 'objectIds');
     const actor = actorOf(p);
-    // The same click sent twice (a retried POST with its Idempotency-Key) is one job.
-    const jobId = idempotencyKey ? stableUuid('integration-job', tenantId, JSON.stringify(actor), idempotencyKey) : uuidv7();
+    const jobId = idempotencyKey ? idempotentJobId(tenantId, actor, i.id, objectIds, idempotencyKey) : uuidv7();
     const context: IntegrationJobContext = { integration: { id: i.id, name: i.name }, page: i.page, method: i.method, objectIds, triggeredBy: actor };
     const fact: DeliveryCreated = {
       type: 'created',
@@ -148,21 +160,39 @@ export class IntegrationUseService {
   /**
    * Whether the side panel can show the target: asks the target (HEAD, else GET, without
    * the payload) through the SSRF-safe client and judges its framing headers for the
-   * page's origin. Remembered for a minute per integration and origin.
+   * page's origin. The target's answer is remembered for a minute per integration and
+   * URL, and judged for each origin: the origin is the caller's to choose, so keying the
+   * request on it would let any caller make the platform send the target one request
+   * per request of theirs. Callers asking at once share one request.
    */
   async framingFor(p: Principal, tenant: string | undefined, id: string, pageOrigin: string): Promise<FramingVerdict & { checkedAt: string }> {
     const tenantId = this.scope(p, tenant);
     const i = await this.find(tenantId, id);
-    const key = `${tenantId}\u0000${i.id}\u0000${i.url}\u0000${pageOrigin}`;
-    const hit = this.framing.get(key);
-    if (hit && Date.now() - hit.at < FRAMING_CACHE_MS) return hit.verdict;
-    let res = await this.egress.request({ method: 'HEAD', url: i.url, deadlineMs: 5000, maxResponseBytes: 0 });
-    if (res.kind === 'response' && (res.status === 405 || res.status === 501)) res = await this.egress.request({ method: 'GET', url: i.url, deadlineMs: 5000, maxResponseBytes: 1 });
-    const verdict: FramingVerdict & { checkedAt: string } =
-      res.kind === 'response' ? { ...framingVerdict(res.headers, pageOrigin, i.url), checkedAt: new Date().toISOString() } : { frameable: false, reason: `the target could not be reached: ${res.reason}`, checkedAt: new Date().toISOString() };
-    if (this.framing.size >= FRAMING_CACHE_MAX) this.framing.delete(this.framing.keys().next().value as string);
-    this.framing.set(key, { at: Date.now(), verdict });
-    return verdict;
+    const key = `${tenantId}\u0000${i.id}\u0000${i.url}`;
+    let hit = this.framing.get(key);
+    if (!hit || Date.now() - hit.at >= FRAMING_CACHE_MS) {
+      if (this.framing.size >= FRAMING_CACHE_MAX) this.framing.delete(this.framing.keys().next().value as string);
+      hit = { at: Date.now(), answer: this.askTarget(i.url) };
+      this.framing.set(key, hit);
+      const asked = hit;
+      asked.answer.catch(() => {
+        if (this.framing.get(key) === asked) this.framing.delete(key);
+      });
+    }
+    const a = await hit.answer;
+    const verdict = a.kind === 'headers' ? framingVerdict(a.headers, pageOrigin, i.url) : ({ frameable: false, reason: `the target could not be reached: ${a.reason}` } as const);
+    return { ...verdict, checkedAt: a.checkedAt };
+  }
+
+  /** The target's framing headers (only those: an answer's other headers are not kept). */
+  private async askTarget(url: string): Promise<TargetAnswer> {
+    let res = await this.egress.request({ method: 'HEAD', url, deadlineMs: 5000, maxResponseBytes: 0 });
+    if (res.kind === 'response' && (res.status === 405 || res.status === 501)) res = await this.egress.request({ method: 'GET', url, deadlineMs: 5000, maxResponseBytes: 1 });
+    const checkedAt = new Date().toISOString();
+    if (res.kind !== 'response') return { kind: 'unreachable', reason: res.reason, checkedAt };
+    const headers: Record<string, string> = {};
+    for (const name of FRAMING_HEADERS) if (res.headers[name] !== undefined) headers[name] = res.headers[name];
+    return { kind: 'headers', headers, checkedAt };
   }
 
   private async find(tenantId: string, id: string): Promise<Integration> {

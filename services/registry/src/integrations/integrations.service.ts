@@ -7,6 +7,7 @@ import { Injectable } from '@nestjs/common';
 import { actorOf, type Principal } from '@hookline/auth';
 import {
   integrationSettingsProblems,
+  MULTI_OBJECT_PAGES,
   previewPayload,
   uuidv7,
   UUID_RE,
@@ -50,6 +51,22 @@ export interface IntegrationPatch {
   verification?: boolean;
   verificationSalt?: string | null;
   headers?: Record<string, string> | null;
+}
+
+/** Whether the WHATWG URL parser (what every request is made with) takes it as an http or https URL. */
+export function isHttpUrl(raw: string): boolean {
+  try {
+    const { protocol } = new URL(raw);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** Several object ids for a page that sends one: a payload no button would ever send. */
+export function objectIdsProblem(page: IntegrationPage, objectIds: readonly string[] | undefined, field: string): FieldProblem | undefined {
+  if (!objectIds || objectIds.length <= 1 || MULTI_OBJECT_PAGES.includes(page)) return undefined;
+  return { field, message: `the ${page} page sends one object id; only ${MULTI_OBJECT_PAGES.join(', ')} send several` };
 }
 
 export const WHOLE_TENANT = 'the whole tenant (custom integrations are tenant-wide)';
@@ -200,6 +217,8 @@ export class IntegrationsService {
   /** The seed's "Payload Information" for a saved integration. */
   async preview(p: Principal, tenant: string | undefined, id: string, objectIds: string[] | undefined): Promise<PayloadPreview> {
     const view = await this.get(p, tenant, id);
+    const idProblem = objectIdsProblem(view.page, objectIds, 'objectId');
+    if (idProblem) throw new ValidationError([idProblem]);
     return previewPayload(view, this.exampleIds(view.page, objectIds));
   }
 
@@ -211,7 +230,12 @@ export class IntegrationsService {
     tenantScope(p, draft.tenant);
     authorize(p, 'integrations:read', {}, WHOLE_TENANT);
     const s = { action: draft.action ?? 'background', method: draft.method, url: draft.url, parameterName: draft.parameterName, verification: draft.verification ?? false, headerNames: draft.headerNames ?? [] };
-    const problems = integrationSettingsProblems({ page: draft.page ?? 'client', ...s });
+    const problems: FieldProblem[] = integrationSettingsProblems({ page: draft.page ?? 'client', ...s });
+    // The draft's URL is not SSRF-checked, but it must be one a request can go to: some
+    // that the DTO's syntax check lets through (http://xn--a.com/) no URL parser takes.
+    if (!isHttpUrl(draft.url)) problems.push({ field: 'url', message: `${draft.url} is not an http or https URL` });
+    const idProblem = objectIdsProblem(draft.page ?? 'client', draft.objectIds, 'objectIds');
+    if (idProblem) problems.push(idProblem);
     if (problems.length > 0) throw new ValidationError(problems);
     return previewPayload(s, this.exampleIds(draft.page ?? 'client', draft.objectIds));
   }

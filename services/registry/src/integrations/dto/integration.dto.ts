@@ -35,8 +35,10 @@ import { TenantListQueryDto } from '../../paging';
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true };
 const TENANT_MESSAGE = 'tenant must be lowercase letters, digits and dashes';
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
-// eslint-disable-next-line no-control-regex -- refusing CR, LF and NUL is the point
-const HEADER_VALUE_RE = /^[^\r\n\u0000]{0,8192}$/;
+// What an HTTP client can send as a field value (RFC 9110 §5.5 as undici checks it: tab,
+// visible ASCII, space, and obs-text as Latin-1): any other value would be saved and then
+// fail every request with a Backend error.
+const HEADER_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]{0,8192}$/;
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const SALT_RE = /^[^\u0000-\u001f\u007f]*$/;
 export const MAX_STATIC_HEADERS = 20;
@@ -67,7 +69,9 @@ function IsHeaderMap(): PropertyDecorator {
       if (seen.has(name.toLowerCase())) return `headers: ${name} is given twice (header names are case-insensitive)`;
       seen.add(name.toLowerCase());
       // The value is a secret: say what is wrong with it, never what it is.
-      if (typeof value !== 'string' || !HEADER_VALUE_RE.test(value)) return `headers: the value of ${name} must be text of at most 8192 characters without line breaks`;
+      if (typeof value !== 'string' || !HEADER_VALUE_RE.test(value)) {
+        return `headers: the value of ${name} must be text of at most 8192 characters without line breaks or control characters, in Latin-1 (HTTP sends no other)`;
+      }
     }
     return undefined;
   };
@@ -194,10 +198,13 @@ export class ListIntegrationsQuery extends TenantListQueryDto {
   enabled?: 'true' | 'false';
 }
 
-/** Object ids as the host application names them; reminders send several. */
-function ObjectIds(min: number): PropertyDecorator {
+/**
+ * Object ids as the host application names them; reminders send several. A query string
+ * gives one id as a string (objectId=1); a JSON body must give a list.
+ */
+function ObjectIds(min: number, from: 'query' | 'body'): PropertyDecorator {
   return (target: object, key: string | symbol) => {
-    Transform(toList)(target, key);
+    if (from === 'query') Transform(toList)(target, key);
     IsArray({ message: `${String(key)} must be a list of object ids` })(target, key);
     ArrayMinSize(min, { message: `${String(key)}: give at least ${min} object id` })(target, key);
     ArrayMaxSize(MAX_INTEGRATION_OBJECT_IDS, { message: `${String(key)}: at most ${MAX_INTEGRATION_OBJECT_IDS} object ids` })(target, key);
@@ -212,7 +219,7 @@ export class ButtonsQuery {
   page: IntegrationPage;
 
   @IsDefined()
-  @ObjectIds(1)
+  @ObjectIds(1, 'query')
   objectId: string[];
 
   @IsOptional()
@@ -223,7 +230,7 @@ export class ButtonsQuery {
 export class TriggerDto {
   /** The object ids of the page: one, or the selected reminders in order. */
   @IsDefined()
-  @ObjectIds(1)
+  @ObjectIds(1, 'body')
   objectIds: string[];
 
   @IsOptional()
@@ -234,7 +241,7 @@ export class TriggerDto {
 export class PreviewQuery {
   /** The example object id(s); "123" when left out. */
   @IsOptional()
-  @ObjectIds(1)
+  @ObjectIds(1, 'query')
   objectId?: string[];
 
   @IsOptional()
@@ -275,7 +282,7 @@ export class PreviewDraftDto {
   headerNames?: string[];
 
   @IsOptional()
-  @ObjectIds(1)
+  @ObjectIds(1, 'body')
   objectIds?: string[];
 
   @IsOptional()
