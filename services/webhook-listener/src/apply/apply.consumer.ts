@@ -124,18 +124,20 @@ export class ApplyConsumer implements OnModuleInit {
     } catch (err) {
       if (msgs.length !== 1 || !refusedForPostgres(err, msgs[0].failedDeliveries)) throw err;
       const why = `not applied: PostgreSQL refused it: ${(err as Error).message}`.slice(0, 1000);
-      await this.logRefused(msgs[0], why);
+      await this.logRefused(msgs[0], why, sqlStateOf(err));
       throw new PoisonMessageError(why);
     }
   }
 
   /** The error entry of a change PostgreSQL refused, in a transaction of its own (the apply's was rolled back). */
-  private async logRefused(m: ConsumedMessage<'listener-ingest'>, error: string): Promise<void> {
+  private async logRefused(m: ConsumedMessage<'listener-ingest'>, error: string, sqlState: string | undefined): Promise<void> {
     const msg = m.payload;
     const l = this.views.view.byId(msg.listenerId);
     if (!l) return;
     await this.logs.append([logEntryOf(l, msg, error) as LogEntry]);
-    this.logger.warn({ listenerId: l.id, requestId: msg.requestId, seq: m.streamSeq, err: error }, 'a listener change PostgreSQL refused was dead-lettered');
+    // PostgreSQL's message quotes the value it refused (`invalid input syntax for type
+    // numeric: "…"`): the tenant's log entry keeps it, the service log only its code.
+    this.logger.warn({ listenerId: l.id, requestId: msg.requestId, seq: m.streamSeq, sqlState }, 'a listener change PostgreSQL refused was dead-lettered (its listener log says why)');
   }
 
   private async applyBatch(msgs: ConsumedMessage<'listener-ingest'>[]): Promise<void> {
