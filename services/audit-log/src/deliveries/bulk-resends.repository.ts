@@ -36,12 +36,22 @@ export interface BulkResendRow {
 export class BulkResendsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async create(row: Pick<BulkResendRow, 'id' | 'tenant_id' | 'requested_by' | 'filter' | 'total'>): Promise<BulkResendRow> {
-    const [created] = await this.ds.query(
-      `INSERT INTO delivery_bulk_resends (id, tenant_id, requested_by, filter, status, total) VALUES ($1, $2, $3, $4, 'running', $5) RETURNING *`,
-      [row.id, row.tenant_id, JSON.stringify(row.requested_by), JSON.stringify(row.filter), row.total],
-    );
-    return created;
+  /**
+   * Creates the job unless the tenant has one running, which is answered instead: one at a
+   * time per tenant. A lock per tenant makes the look and the insert one step, so two
+   * requests at once cannot both start one.
+   */
+  async createUnlessRunning(row: Pick<BulkResendRow, 'id' | 'tenant_id' | 'requested_by' | 'filter' | 'total'>): Promise<{ created: BulkResendRow } | { running: BulkResendRow }> {
+    return this.ds.transaction(async (em) => {
+      await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`delivery-bulk-resend:${row.tenant_id}`]);
+      const [running] = await em.query(`SELECT * FROM delivery_bulk_resends WHERE tenant_id = $1 AND status = 'running' ORDER BY created_at LIMIT 1`, [row.tenant_id]);
+      if (running) return { running: running as BulkResendRow };
+      const [created] = await em.query(
+        `INSERT INTO delivery_bulk_resends (id, tenant_id, requested_by, filter, status, total) VALUES ($1, $2, $3, $4, 'running', $5) RETURNING *`,
+        [row.id, row.tenant_id, JSON.stringify(row.requested_by), JSON.stringify(row.filter), row.total],
+      );
+      return { created: created as BulkResendRow };
+    });
   }
 
   async get(tenantId: string, id: string): Promise<BulkResendRow | undefined> {
@@ -70,6 +80,11 @@ export class BulkResendsRepository {
        WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id, sent, skipped, cursor.at, cursor.id, leaseMs],
     );
+  }
+
+  /** Ends a job before its last page: whoever asked for it may no longer resend. */
+  async cancel(tenantId: string, id: string): Promise<void> {
+    await this.ds.query(`UPDATE delivery_bulk_resends SET status = 'cancelled', finished_at = now(), lease_until = NULL, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
   }
 
   async finish(tenantId: string, id: string): Promise<void> {

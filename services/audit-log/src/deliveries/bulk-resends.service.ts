@@ -3,7 +3,7 @@ import { actorOf, principalAllows, type Principal } from '@hookline/auth';
 import { CONFIG } from '@hookline/config';
 import { registryChangeSubject, uuidv7, UUID_RE, type RegistryChange } from '@hookline/contracts';
 import { DeliveryKindsService } from '@hookline/delivery';
-import { NotFoundError, tenantScope, ValidationError } from '@hookline/http';
+import { ConflictError, NotFoundError, tenantScope, ValidationError } from '@hookline/http';
 import { JetStreamPublisher } from '@hookline/messaging';
 import type { AuditLogConfig } from '../config';
 import { visibilityOf } from '../visibility';
@@ -78,7 +78,14 @@ export class BulkResendsService {
       else forbidden += g.n;
     }
     if (input.dryRun) return { status: 200, body: { dryRun: true, count, forbidden, filter } };
-    const job = await this.jobs.create({ id: uuidv7(askedAt.getTime()), tenant_id: tenantId, requested_by: p, filter: { ...filter, to: bulkFilterOf(filter, askedAt).to?.toISOString() }, total: count });
+    // One running job per tenant: each job sends every delivery it matches again, so jobs
+    // asked for side by side multiplied a receiver's traffic without limit (the same
+    // filter five times: every delivery five more times) and queued other tenants' behind.
+    const started = await this.jobs.createUnlessRunning({ id: uuidv7(askedAt.getTime()), tenant_id: tenantId, requested_by: p, filter: { ...filter, to: bulkFilterOf(filter, askedAt).to?.toISOString() }, total: count });
+    if ('running' in started) {
+      throw new ConflictError(`bulk resend ${started.running.id} is still running for this tenant (GET /v1/deliveries/resends/${started.running.id}); ask again once it is done`);
+    }
+    const job = started.created;
     const change: RegistryChange = {
       id: job.id,
       tenantId,

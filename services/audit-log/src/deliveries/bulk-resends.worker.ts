@@ -1,4 +1,5 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { PRINCIPAL_REFRESHER, type Principal, type PrincipalRefresher } from '@hookline/auth';
 import { CONFIG } from '@hookline/config';
 import { deliveryMsgIds, deliverySubjects } from '@hookline/contracts';
 import { JetStreamPublisher } from '@hookline/messaging';
@@ -12,6 +13,15 @@ import { DeliveriesService, resendOrder } from './deliveries.service';
 
 const PAGE = 100;
 const LEASE_MS = 60_000;
+
+/**
+ * Deliveries per page: about a second's worth at the paced rate (1 to PAGE). Whoever asked
+ * is looked up again before each page, so a change to them reaches a running job within
+ * about a second, whatever the rate.
+ */
+export function bulkPageSize(ratePerSecond: number): number {
+  return Math.max(1, Math.min(PAGE, Math.ceil(ratePerSecond)));
+}
 
 /**
  * Works through bulk resend jobs, newest deliveries first, at HOOKLINE_BULK_RESEND_RATE
@@ -35,6 +45,7 @@ export class BulkResendsWorker implements OnApplicationBootstrap, OnModuleDestro
     private readonly publisher: JetStreamPublisher,
     @Inject(CONFIG) private readonly config: AuditLogConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(PRINCIPAL_REFRESHER) private readonly refresher?: PrincipalRefresher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -72,18 +83,41 @@ export class BulkResendsWorker implements OnApplicationBootstrap, OnModuleDestro
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   }
 
+  /**
+   * Whoever asked, as the change history has them now (the same check every audit-log
+   * request gets): undefined once the account was disabled, deleted or given new
+   * credentials, or the user deleted, or no logs:read is left. The job was stored with the
+   * grants of the moment it was asked for, and went on with them for as long as it ran:
+   * a compromised account's resends kept going after it was disabled.
+   */
+  private async askerNow(job: BulkResendRow): Promise<{ principal: Principal; visibility: ReturnType<typeof visibilityOf> } | undefined> {
+    const principal = this.refresher ? await this.refresher.refresh(job.requested_by) : job.requested_by;
+    if (!principal) return undefined;
+    try {
+      return { principal, visibility: visibilityOf(principal) };
+    } catch {
+      return undefined; // no logs:read any more
+    }
+  }
+
   private async work(job: BulkResendRow): Promise<void> {
     const askedAt = new Date(job.created_at);
     const filter = bulkFilterOf(job.filter, askedAt);
-    const visibility = visibilityOf(job.requested_by);
+    const page = bulkPageSize(this.config.bulkResendRate);
     let cursor = job.cursor_at && job.cursor_id ? { at: new Date(job.cursor_at).toISOString(), id: job.cursor_id } : undefined;
     while (!this.stopped) {
-      const rows = await this.deliveries.list(job.tenant_id, filter, PAGE, cursor, visibility, true);
+      const asker = await this.askerNow(job);
+      if (!asker) {
+        await this.jobs.cancel(job.tenant_id, job.id);
+        this.logger.info({ job: job.id, tenant: job.tenant_id }, 'bulk resend cancelled: whoever asked for it may no longer resend');
+        return;
+      }
+      const rows = await this.deliveries.list(job.tenant_id, filter, page, cursor, asker.visibility, true);
       let sent = 0;
       let skipped = 0;
       for (const d of rows) {
         if (this.stopped) return;
-        if (this.service.resendable(job.requested_by, d) !== 'yes') {
+        if (this.service.resendable(asker.principal, d) !== 'yes') {
           skipped++;
           continue;
         }
@@ -98,7 +132,7 @@ export class BulkResendsWorker implements OnApplicationBootstrap, OnModuleDestro
         cursor = { at: new Date(last.created_at).toISOString(), id: last.id };
         await this.jobs.progress(job.tenant_id, job.id, sent, skipped, cursor, LEASE_MS);
       }
-      if (rows.length < PAGE) {
+      if (rows.length < page) {
         await this.jobs.finish(job.tenant_id, job.id);
         this.logger.info({ job: job.id, tenant: job.tenant_id }, 'bulk resend done');
         return;

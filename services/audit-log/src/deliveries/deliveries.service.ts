@@ -65,6 +65,18 @@ export function resendOrder(d: DeliveryRow, attempt: number, createdAt: string):
   };
 }
 
+/**
+ * A single resend's msg id: the delivery's id, the attempt, and the delivery's last
+ * attempt (or its creation), i.e. the state the resend was asked of, so asking again
+ * before the resent attempt is in the log is the same message (JetStream drops the
+ * copy). With the time of asking in it, five quick clicks were five requests to the
+ * receiver under one attempt number, and the log, one row per attempt, showed one. The
+ * order itself keeps the time of asking (an expiring kind's parked order is judged by it).
+ */
+export function resendMsgId(d: Pick<DeliveryRow, 'last_attempt_at' | 'created_at'>, order: DispatchOrder): string {
+  return deliveryMsgIds.due({ ...order, createdAt: new Date(d.last_attempt_at ?? d.created_at).toISOString() });
+}
+
 @Injectable()
 export class DeliveriesService {
   constructor(
@@ -132,7 +144,7 @@ export class DeliveriesService {
       throw new ConflictError(`a ${d.status} delivery cannot be resent; only succeeded, failed or scheduled ones can`);
     }
     const order = resendOrder(d, d.attempts + 1, new Date().toISOString());
-    await this.publisher.publish('dispatch-due', deliverySubjects.due(d.tenant_id), order, { msgId: deliveryMsgIds.due(order) });
+    await this.publisher.publish('dispatch-due', deliverySubjects.due(d.tenant_id), order, { msgId: resendMsgId(d, order) });
     return { deliveryId: d.id, attempt: order.attempt };
   }
 

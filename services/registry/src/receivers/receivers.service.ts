@@ -23,6 +23,7 @@ import { UnitsRepository } from '../units/units.repository';
 import type { ReceiverAuthDto } from './dto/receiver.dto';
 import { Receiver } from './entities/receiver.entity';
 import { canSeeReceiver, topicsNotWritable } from './receiver-access';
+import { ownSecretProblem, topicPatternProblem, urlCredentialsProblem } from './receiver-input-check';
 import { receiverView, ReceiversRepository } from './receivers.repository';
 
 export interface ReceiverInput {
@@ -82,6 +83,12 @@ function credentialSpec(a: ReceiverAuthDto): CredentialSpec | undefined {
   }
 }
 
+/** A malformed pattern is a 400 before any permission is looked at, as the DTO's own checks are. */
+function checkTopicPatterns(topics: readonly string[] | undefined): void {
+  const problem = topicPatternProblem(topics);
+  if (problem) throw new ValidationError([problem]);
+}
+
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   const x = new Set(a);
   const y = new Set(b);
@@ -103,6 +110,7 @@ export class ReceiversService {
 
   async create(p: Principal, input: ReceiverInput): Promise<ReceiverWithSecret> {
     const tenantId = tenantScope(p, input.tenant);
+    checkTopicPatterns(input.topics);
     this.authorizeTopics(p, input.topics);
     if (!(await this.tenants.find(tenantId))) throw new NotFoundError(`tenant ${tenantId}`);
     const account = await this.validate(tenantId, { url: input.url, topics: input.topics, accountId: input.accountId, auth: input.auth });
@@ -165,6 +173,7 @@ export class ReceiversService {
     const tenantId = tenantScope(p, tenant);
     const current = await this.visible(p, tenantId, id);
     if (current.deletedAt) throw new ConflictError(`receiver ${id} is deleted`);
+    checkTopicPatterns(input.topics);
     this.authorizeTopics(p, current.topics);
     if (input.topics) this.authorizeTopics(p, input.topics);
     const named = await this.validate(tenantId, { url: input.url, topics: input.topics, accountId: input.accountId, auth: input.auth });
@@ -340,9 +349,16 @@ export class ReceiversService {
     const urlProblem = (field: string, url: string) => {
       const checked = this.egress.checkUrl(url);
       if (!checked.ok) problems.push({ field, message: `${url} is not allowed: ${checked.error.message}` });
+      else {
+        const credentials = urlCredentialsProblem(field, url);
+        if (credentials) problems.push(credentials);
+      }
     };
     if (input.url !== undefined) urlProblem('url', input.url);
     if (input.auth?.protocol === 'oauth2' && input.auth.tokenUrl) urlProblem('auth.tokenUrl', input.auth.tokenUrl);
+    // What the signer would refuse, refused here: an update destroys the old credential before it issues the new one.
+    const secret = input.auth ? ownSecretProblem('auth.secret', input.auth.protocol, input.auth.secret) : undefined;
+    if (secret) problems.push(secret);
     if (input.topics) {
       const catalogue = await this.topics.names(tenantId);
       for (const t of input.topics) {
