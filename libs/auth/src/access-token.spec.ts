@@ -69,6 +69,14 @@ describe('access tokens', () => {
     assert.equal(loads(), 2);
   });
 
+  it('a token names the credentials it came from, to the millisecond', async () => {
+    const t = await signAccessToken({ tenantId: 'acme', grants, account: { id: 'a-1' }, credentialsIssuedAt: 1_765_000_000_123 }, key, { ttlSeconds: 60 });
+    const p = await verifierFor(key.publicJwk).v.verify(t.token);
+    assert.equal(p?.credentialsIssuedAt, 1_765_000_000_123);
+    const { decodeJwt } = await jose();
+    assert.equal(decodeJwt(t.token).cia, 1_765_000_000_123);
+  });
+
   it('principalFromClaims refuses shapes it did not issue', () => {
     const base = { sub: 'a', tid: 't', jti: 'j', iat: 1, exp: 2, grants };
     assert.ok(principalFromClaims(base));
@@ -76,6 +84,9 @@ describe('access tokens', () => {
     assert.equal(principalFromClaims({ ...base, grants: 'all' }), undefined);
     assert.equal(principalFromClaims({ ...base, act: { sub: 'x', act: { sub: 'y' } } }), undefined);
     assert.equal(principalFromClaims({ ...base, tid: 5 }), undefined);
+    assert.equal(principalFromClaims({ ...base, cia: '1765000000123' }), undefined);
+    assert.equal(principalFromClaims({ ...base, cia: 1.5 }), undefined);
+    assert.equal(principalFromClaims(base)?.credentialsIssuedAt, undefined, 'a token from before the claim existed');
   });
 
   it('the signing key is Ed25519', () => {

@@ -57,6 +57,8 @@ export interface AccessTokenSubject {
   account: { id: string; name?: string };
   /** Present when the account acts as this user (RFC 8693 impersonation: sub = user, act = account). */
   user?: { id: string; name?: string };
+  /** When the account's current credentials were issued (ms): a reset ends the token, however soon after it was issued. */
+  credentialsIssuedAt?: number;
 }
 
 export interface IssuedAccessToken {
@@ -77,6 +79,7 @@ export async function signAccessToken(
   const expiresAt = issuedAt + opts.ttlSeconds;
   const tokenId = randomUUID();
   const claims: Record<string, unknown> = { tid: subject.tenantId, grants: subject.grants };
+  if (subject.credentialsIssuedAt !== undefined) claims.cia = subject.credentialsIssuedAt;
   if (subject.user) {
     if (subject.user.name) claims.name = subject.user.name;
     claims.act = { sub: subject.account.id, ...(subject.account.name ? { name: subject.account.name } : {}) };
@@ -111,11 +114,12 @@ function parseGrants(raw: unknown): Grant[] | undefined {
 
 /** Turns verified claims into a principal; undefined when they are not the shape this platform issues. */
 export function principalFromClaims(payload: Record<string, unknown>): TenantPrincipal | undefined {
-  const { sub, tid, jti, iat, exp, name, act } = payload;
+  const { sub, tid, jti, iat, exp, name, act, cia } = payload;
   if (typeof sub !== 'string' || typeof tid !== 'string' || typeof jti !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') return undefined;
+  if (cia !== undefined && !Number.isSafeInteger(cia)) return undefined;
   const grants = parseGrants(payload.grants);
   if (!grants) return undefined;
-  const facts = { tokenId: jti, issuedAt: iat, expiresAt: exp };
+  const facts = { tokenId: jti, issuedAt: iat, expiresAt: exp, ...(typeof cia === 'number' ? { credentialsIssuedAt: cia } : {}) };
   if (act === undefined) {
     return { kind: 'account', tenantId: tid, accountId: sub, ...(typeof name === 'string' ? { accountName: name } : {}), grants, ...facts };
   }

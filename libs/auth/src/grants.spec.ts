@@ -160,6 +160,64 @@ describe('uncoveredGrant (no escalation)', () => {
     ['topics do not matter for actions without topics', [{ actions: ['logs:read'], units: '*', topics: '*' }], undefined],
   ];
   for (const [name, requested, want] of table) it(name, () => assert.deepEqual(uncoveredGrant(holder, requested, pathOf), want));
+
+  // The rule as first written, part by part: the answer (and which part is named first) must not change.
+  function byParts(h: readonly Grant[], requested: readonly Grant[]): ReturnType<typeof uncoveredGrant> {
+    const unitCovered = (units: Grant['units'], unit: string) => units === '*' || (unit !== '*' && units.some((x) => (pathOf(unit) ?? [unit]).includes(x)));
+    for (const r of requested) {
+      for (const action of r.actions) {
+        const topical = ['events:publish', 'webhooks:receive', 'receivers:read', 'receivers:write', 'logs:read'].includes(action);
+        for (const unit of r.units === '*' ? ['*'] : r.units) {
+          for (const topic of !topical ? [undefined] : r.topics === '*' ? ['*'] : r.topics) {
+            const ok = h.some((g) => actionGranted(g.actions, action) && unitCovered(g.units, unit) && (topic === undefined || g.topics === '*' || g.topics.some((p) => patternCovers(p, topic))));
+            if (!ok) return { action, unit, ...(topic !== undefined ? { topic } : {}) };
+          }
+        }
+      }
+    }
+    return undefined;
+  }
+
+  it('answers as the part-by-part rule does, on random grants (up to 40 holder grants)', () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n);
+    const pick = <T>(xs: readonly T[], max: number): T[] => [...new Set(Array.from({ length: 1 + rnd(max) }, () => xs[rnd(xs.length)]))];
+    const actions = ['events:publish', 'logs:read', 'units:read', 'units:write', 'users:impersonate'];
+    const units = ['north', 'north-a', 'north-a-1', 'north-b', 'south', 'ghost'];
+    const topics = ['*', '>', 'A.*', 'A.>', 'A.B', 'A.B.C', '*.B', '*.*', 'B.>', 'A.*.C'];
+    const grant = (): Grant => ({ actions: pick(actions, 3), units: rnd(5) === 0 ? '*' : pick(units, 3), topics: rnd(4) === 0 ? '*' : pick(topics, 3) });
+    let covered = 0;
+    for (let n = 0; n < 400; n++) {
+      // Up to 40 holder grants: more than one 32-bit word of them.
+      const h = Array.from({ length: rnd(n % 10 === 0 ? 40 : 4) }, grant);
+      const requested = Array.from({ length: 1 + rnd(3) }, grant);
+      const want = byParts(h, requested);
+      if (want === undefined) covered++;
+      assert.deepEqual(uncoveredGrant(h, requested, pathOf), want, JSON.stringify({ h, requested }));
+    }
+    assert.ok(covered > 20 && covered < 380, `both answers were tried (${covered} of 400 covered)`);
+  });
+
+  it('answers the largest request the API takes against a holder whose every pattern must be tried', () => {
+    // 50 grants of 5 topic-scoped actions x 200 units x 100 topics: 5 million parts. Asked
+    // part by part against 50 holder grants of 100 patterns, where only the very last covers
+    // anything, this took hours of the registry's one thread for one POST /v1/accounts.
+    const many = Array.from({ length: 200 }, (_, i) => `u${i}`);
+    const requested: Grant[] = Array.from({ length: 50 }, () => ({
+      actions: ['events:publish', 'logs:read', 'receivers:read', 'receivers:write', 'webhooks:receive'],
+      units: many,
+      topics: Array.from({ length: 100 }, (_, i) => `T${i}.x.y`),
+    }));
+    const crafted: Grant[] = Array.from({ length: 50 }, (_, g) => ({
+      actions: ['events:publish', 'logs:read', 'receivers:write', 'webhooks:receive'],
+      units: '*',
+      topics: Array.from({ length: 100 }, (_, i) => (g === 49 && i === 99 ? '*.x.y' : `Z${g}.${i}.q`)),
+    }));
+    assert.equal(uncoveredGrant(crafted, requested, () => undefined), undefined);
+    const last = crafted[49].topics as string[];
+    last[99] = '*.x.z';
+    assert.deepEqual(uncoveredGrant(crafted, requested, () => undefined), { action: 'events:publish', unit: 'u0', topic: 'T0.x.y' });
+  });
 });
 
 describe('normalizeGrants', () => {

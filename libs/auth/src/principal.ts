@@ -10,6 +10,12 @@ export interface TokenFacts {
   /** Seconds since the epoch. */
   issuedAt: number;
   expiresAt: number;
+  /**
+   * When the account's credentials the token came from were issued (ms since the epoch;
+   * claim `cia`). Tells a token of the current credentials from one of the credentials a
+   * reset replaced, also within the same second. Absent in tokens issued before it existed.
+   */
+  credentialsIssuedAt?: number;
 }
 
 export type OperatorPrincipal = { kind: 'operator' };

@@ -21,6 +21,17 @@ export function accountView(a: Account): AccountView {
   };
 }
 
+/** The unique (tenant_id, name) constraint of the accounts table, as PostgreSQL names it. */
+export const ACCOUNT_NAME_CONSTRAINT = 'accounts_tenant_id_name_key';
+
+/** A PostgreSQL unique violation (SQLSTATE 23505) of this constraint, through TypeORM's QueryFailedError. */
+export function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: unknown; constraint?: unknown; driverError?: { code?: unknown; constraint?: unknown } } | undefined;
+  const code = e?.code ?? e?.driverError?.code;
+  const name = e?.constraint ?? e?.driverError?.constraint;
+  return code === '23505' && name === constraint;
+}
+
 export interface AccountFilter {
   enabled?: boolean;
   q?: string;
@@ -62,16 +73,28 @@ export class AccountsRepository {
     await this.repo(em).update({ tenantId, id }, patch);
   }
 
+  /** update, but false when the tenant's (tenant_id, name) index refuses the new name. */
+  async updateUnlessNameTaken(em: EntityManager, tenantId: string, id: string, patch: Partial<Omit<Account, 'id' | 'tenantId' | 'createdAt'>>): Promise<boolean> {
+    try {
+      await this.update(em, tenantId, id, patch);
+      return true;
+    } catch (err) {
+      if (patch.name !== undefined && isUniqueViolation(err, ACCOUNT_NAME_CONSTRAINT)) return false;
+      throw err;
+    }
+  }
+
   /**
-   * Records a TOTP step as used, only if it is later than the last one: of two logins
-   * racing with the same code, exactly one wins.
+   * Records a TOTP step as used, only if it is later than the last one and the account
+   * still has the API token `tokenId` checked: of two logins racing with the same code,
+   * exactly one wins, and a login racing a credential reset loses.
    */
-  async consumeTotpStep(em: EntityManager, tenantId: string, id: string, step: number, now: Date): Promise<boolean> {
+  async consumeTotpStep(em: EntityManager, tenantId: string, id: string, tokenId: string, step: number, now: Date): Promise<boolean> {
     const r = await this.repo(em)
       .createQueryBuilder()
       .update()
       .set({ totpLastStep: String(step), lastLoginAt: now })
-      .where('tenant_id = :tenantId AND id = :id AND (totp_last_step IS NULL OR totp_last_step < :step)', { tenantId, id, step })
+      .where('tenant_id = :tenantId AND id = :id AND token_id = :tokenId AND (totp_last_step IS NULL OR totp_last_step < :step)', { tenantId, id, tokenId, step })
       .execute();
     return (r.affected ?? 0) === 1;
   }

@@ -5,6 +5,7 @@ import * as OTPAuth from 'otpauth';
 import { base32Encode, SealedBoxError, verifyApiSecret } from '@hookline/auth';
 import { ForbiddenError } from '@hookline/http';
 import type { Principal } from '@hookline/auth';
+import { ACCOUNT_NAME_CONSTRAINT, isUniqueViolation } from './accounts.repository';
 import { AccountsService, toGrants } from './accounts.service';
 import { issueCredentials, openTotpSecret } from './credentials';
 
@@ -50,5 +51,16 @@ describe('AccountsService', () => {
   });
   it('another tenant is a 404, before anything else', async () => {
     await assert.rejects(service.get(account, 'globex', 'x'), (e: unknown) => (e as { status: number }).status === 404);
+  });
+});
+
+describe('isUniqueViolation', () => {
+  it('knows the name index refusing a rename, as TypeORM hands it on, and nothing else', () => {
+    const pg = { code: '23505', constraint: ACCOUNT_NAME_CONSTRAINT };
+    assert.equal(isUniqueViolation(Object.assign(new Error('duplicate key'), pg), ACCOUNT_NAME_CONSTRAINT), true);
+    assert.equal(isUniqueViolation(Object.assign(new Error('query failed'), { driverError: pg }), ACCOUNT_NAME_CONSTRAINT), true);
+    assert.equal(isUniqueViolation(Object.assign(new Error('duplicate key'), { ...pg, constraint: 'accounts_token_id_key' }), ACCOUNT_NAME_CONSTRAINT), false);
+    assert.equal(isUniqueViolation(Object.assign(new Error('deadlock'), { code: '40P01' }), ACCOUNT_NAME_CONSTRAINT), false);
+    assert.equal(isUniqueViolation(undefined, ACCOUNT_NAME_CONSTRAINT), false);
   });
 });

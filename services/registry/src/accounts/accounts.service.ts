@@ -122,7 +122,8 @@ export class AccountsService {
         patch.grants = toGrants(input.grants);
         await this.checkGrantable(p, tenantId, patch.grants, tx, 'grants');
       }
-      await this.accounts.update(tx.em, tenantId, id, patch);
+      // nameTaken cannot see a rename to the same name committing in parallel; the unique index can.
+      if (!(await this.accounts.updateUnlessNameTaken(tx.em, tenantId, id, patch))) throw new ConflictError(`an account named "${patch.name}" already exists`);
       const after: Account = { ...account, ...patch };
       await tx.record({ tenantId, entity: 'account', entityId: id, action: 'updated', actor: actorOf(p), before: { ...accountView(account) }, after: { ...accountView(after) } });
       return accountView(after);

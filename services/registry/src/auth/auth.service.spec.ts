@@ -8,7 +8,7 @@ import { createLogger } from '@hookline/observability';
 import { issueCredentials } from '../accounts/credentials';
 import type { Account } from '../accounts/entities/account.entity';
 import { AuthService, LoginInput } from './auth.service';
-import { recordFailure, retryAfterSeconds, ThrottlePolicy, ThrottleState } from './login-throttle';
+import { forgiveFailure, reserveAttempt, retryAfterSeconds, ThrottlePolicy, ThrottleState } from './login-throttle';
 
 const quiet = createLogger({ service: 'test', version: '0', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 const key = randomBytes(32);
@@ -36,7 +36,7 @@ async function setup(opts: { enabled?: boolean; tenantBaseUrl?: string | null; p
   const service = new AuthService(
     {
       findByTokenId: async (tokenId: string) => (tokenId === row.tokenId ? { ...row } : null),
-      consumeTotpStep: async (_em: unknown, _t: string, _id: string, step: number) => {
+      consumeTotpStep: async (_em: unknown, _t: string, _id: string, _tokenId: string, step: number) => {
         if (row.totpLastStep !== null && Number(row.totpLastStep) >= step) return false;
         row.totpLastStep = String(step);
         return true;
@@ -46,8 +46,15 @@ async function setup(opts: { enabled?: boolean; tenantBaseUrl?: string | null; p
     {} as never,
     { find: async () => ({ id: 'acme', baseUrl: opts.tenantBaseUrl ?? null }) } as never,
     {
-      states: async (keys: string[]) => new Map(keys.filter((k) => throttle.has(k)).map((k) => [k, throttle.get(k) as ThrottleState])),
-      recordFailures: async (keys: { key: string; policy: ThrottlePolicy }[], at: number) => keys.forEach((k) => throttle.set(k.key, recordFailure(throttle.get(k.key), at, k.policy))),
+      reserve: async (keys: { key: string; policy: ThrottlePolicy }[], at: number) => {
+        const r = reserveAttempt(keys.map((k) => throttle.get(k.key)), at, keys.map((k) => k.policy));
+        r.next.forEach((next, i) => throttle.set(keys[i].key, next));
+        return r.wait;
+      },
+      forgive: async (k: string, policy: ThrottlePolicy) => {
+        const next = forgiveFailure(throttle.get(k), policy);
+        if (next) throttle.set(k, next);
+      },
       clear: async (k: string) => void throttle.delete(k),
       purge: async () => undefined,
     } as never,
@@ -117,7 +124,15 @@ describe('AuthService.login', () => {
     await assert.rejects(s.service.login(s.input({ totp: s.code(9) })), UnauthorizedError);
     await s.service.login(s.input());
     assert.equal(s.throttle.has(`account:${s.row.id}`), false);
-    assert.equal(s.throttle.has('ip:10.0.0.1'), true, 'the address keeps its count');
+    assert.equal(s.throttle.get('ip:10.0.0.1')?.failures, 1, 'the address keeps its count of failures, without the success');
+  });
+
+  it('counts concurrent failures before any of them is checked', async () => {
+    const s = await setup();
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => s.service.login(s.input({ totp: s.code(9) }))));
+    const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as Error).constructor.name : 'fulfilled'));
+    assert.equal(reasons.filter((r) => r === 'UnauthorizedError').length, 3, reasons.join());
+    assert.equal(reasons.filter((r) => r === 'TooManyRequestsError').length, 5, reasons.join());
   });
 
   it('a disabled account with the right credentials is told so', async () => {

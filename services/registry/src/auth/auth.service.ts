@@ -29,7 +29,7 @@ import { UnitsRepository } from '../units/units.repository';
 import { coversUser } from '../users/users.service';
 import { userUnits, UsersRepository } from '../users/users.repository';
 import { LoginThrottleRepository } from './login-throttle.repository';
-import { retryAfterSeconds, ThrottlePolicy, WINDOW_MS } from './login-throttle';
+import { ThrottlePolicy, WINDOW_MS } from './login-throttle';
 import { OAuthError } from './oauth-error';
 import { TOKEN_TYPE_ACCESS_TOKEN, TokenExchangeRequest } from './token-exchange';
 import { TokenIssuer } from './token-issuer';
@@ -107,8 +107,9 @@ export class AuthService {
       { key: `account:${input.account}`, policy: this.accountPolicy },
       { key: `ip:${input.clientIp}`, policy: this.ipPolicy },
     ];
-    const states = await this.throttle.states(keys.map((k) => k.key));
-    const wait = Math.max(...keys.map((k) => retryAfterSeconds(states.get(k.key), now)));
+    // Counted as a failure before the check (and forgiven below when the credentials were
+    // right), so a burst of concurrent guesses cannot all pass a check that none has counted.
+    const wait = await this.throttle.reserve(keys, now);
     if (wait > 0) {
       this.logger.warn({ accountId: input.account, clientIp: input.clientIp, retryAfter: wait }, 'login throttled');
       throw new TooManyRequestsError(wait);
@@ -129,14 +130,21 @@ export class AuthService {
       if (check.ok) step = check.step;
       else if (check.reason === 'replayed') why = 'code already used';
     }
-    if (!account || step === undefined) return this.failLogin(keys, now, input, why);
-    if (!account.enabled) throw new ForbiddenError('this account is disabled');
+    if (!account || step === undefined) return this.failLogin(now, input, why);
+    if (!account.enabled) {
+      await this.forgive(keys, now);
+      throw new ForbiddenError('this account is disabled');
+    }
 
     const tenant = await this.tenants.find(account.tenantId);
     const ttlSeconds = Math.floor(this.config.accessTokenTtlMs / 1000);
-    const issued = await this.issuer.issue({ tenantId: account.tenantId, grants: account.grants, account: { id: account.id, name: account.name } }, ttlSeconds);
+    const issued = await this.issuer.issue(
+      { tenantId: account.tenantId, grants: account.grants, account: { id: account.id, name: account.name }, credentialsIssuedAt: account.credentialsIssuedAt.getTime() },
+      ttlSeconds,
+    );
     const consumed = await this.changes.transaction(async (tx) => {
-      if (!(await this.accounts.consumeTotpStep(tx.em, account.tenantId, account.id, step, tx.now))) return false;
+      // Only while the credentials checked are still the account's: a login racing a reset loses.
+      if (!(await this.accounts.consumeTotpStep(tx.em, account.tenantId, account.id, account.tokenId, step, tx.now))) return false;
       await tx.record({
         tenantId: account.tenantId,
         entity: 'account',
@@ -150,8 +158,8 @@ export class AuthService {
       return true;
     });
     // Another login with the same code won the race: this one is a replay.
-    if (!consumed) return this.failLogin(keys, now, input, 'code already used');
-    await this.throttle.clear(`account:${account.id}`);
+    if (!consumed) return this.failLogin(now, input, 'code already used');
+    await this.forgive(keys, now);
     this.logger.info({ accountId: account.id, tenant: account.tenantId, jti: issued.tokenId }, 'account logged in');
     return {
       accessToken: issued.token,
@@ -163,8 +171,15 @@ export class AuthService {
     };
   }
 
-  private async failLogin(keys: { key: string; policy: ThrottlePolicy }[], now: number, input: LoginInput, why: string): Promise<never> {
-    await this.throttle.recordFailures(keys, now);
+  /** Right credentials: the account's failures are cleared, and the address's count loses this attempt. */
+  private async forgive(keys: { key: string; policy: ThrottlePolicy }[], now: number): Promise<void> {
+    const [accountKey, ipKey] = keys;
+    await this.throttle.clear(accountKey.key);
+    await this.throttle.forgive(ipKey.key, ipKey.policy, now);
+  }
+
+  /** The attempt was counted as a failure when it began (`reserve`). */
+  private async failLogin(now: number, input: LoginInput, why: string): Promise<never> {
     this.logger.warn({ accountId: input.account, clientIp: input.clientIp, reason: why }, 'login failed');
     if (now - this.lastPurge > 3_600_000) {
       this.lastPurge = now;
@@ -195,7 +210,13 @@ export class AuthService {
     const now = Math.floor(Date.now() / 1000);
     const ttlSeconds = Math.max(1, Math.min(Math.floor(this.config.accessTokenTtlMs / 1000), p.expiresAt - now));
     const issued = await this.issuer.issue(
-      { tenantId: p.tenantId, grants, account: { id: p.accountId, name: p.accountName }, user: { id: user.id, name: user.displayName } },
+      {
+        tenantId: p.tenantId,
+        grants,
+        account: { id: p.accountId, name: p.accountName },
+        user: { id: user.id, name: user.displayName },
+        ...(p.credentialsIssuedAt !== undefined ? { credentialsIssuedAt: p.credentialsIssuedAt } : {}),
+      },
       ttlSeconds,
     );
     await this.changes.transaction(async (tx) => {

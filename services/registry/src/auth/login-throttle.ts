@@ -1,6 +1,9 @@
 // How repeated login failures are throttled: pure, so the policy is a table test.
 // Failures count within a window; from the maxFailures-th on, each failure blocks the
 // key for a period that doubles, up to a cap. A success clears the account's count.
+// Every attempt counts as a failure before its credentials are checked (`reserveAttempt`)
+// and is forgiven when they were right (`forgiveFailure`): counting only after the check
+// let a burst of concurrent guesses all pass the check before the first one counted.
 
 export interface ThrottlePolicy {
   maxFailures: number;
@@ -30,4 +33,21 @@ export function recordFailure(state: ThrottleState | undefined, now: number, pol
   if (failures < policy.maxFailures) return { failures, windowStartedAt, blockedUntil: fresh ? null : state.blockedUntil };
   const block = Math.min(policy.maxBlockMs, policy.blockMs * 2 ** Math.min(20, failures - policy.maxFailures));
   return { failures, windowStartedAt, blockedUntil: now + block };
+}
+
+/**
+ * An attempt about to check credentials: refused (`wait` seconds) while any key is blocked,
+ * else counted as a failure on every key at once, so concurrent attempts see each other.
+ */
+export function reserveAttempt(states: readonly (ThrottleState | undefined)[], now: number, policies: readonly ThrottlePolicy[]): { wait: number; next: ThrottleState[] } {
+  const wait = Math.max(0, ...states.map((s) => retryAfterSeconds(s, now)));
+  if (wait > 0) return { wait, next: [] };
+  return { wait: 0, next: states.map((s, i) => recordFailure(s, now, policies[i])) };
+}
+
+/** Takes back the failure an attempt was counted as when its credentials were right; a block stands only while the failures left still reach the limit. */
+export function forgiveFailure(state: ThrottleState | undefined, policy: ThrottlePolicy): ThrottleState | undefined {
+  if (!state || state.failures <= 0) return state;
+  const failures = state.failures - 1;
+  return { failures, windowStartedAt: state.windowStartedAt, blockedUntil: failures < policy.maxFailures ? null : state.blockedUntil };
 }

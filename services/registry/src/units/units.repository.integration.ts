@@ -83,10 +83,11 @@ describe('registry repositories', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is 
       createdAt: at(0),
       updatedAt: at(0),
     });
-    const wins = await Promise.all(Array.from({ length: 8 }, () => ds.transaction((em) => accounts.consumeTotpStep(em, 't1', id, 1000, new Date()))));
+    const wins = await Promise.all(Array.from({ length: 8 }, () => ds.transaction((em) => accounts.consumeTotpStep(em, 't1', id, '0123456789abcdef', 1000, new Date()))));
     assert.equal(wins.filter(Boolean).length, 1);
-    assert.equal(await ds.transaction((em) => accounts.consumeTotpStep(em, 't1', id, 999, new Date())), false);
-    assert.equal(await ds.transaction((em) => accounts.consumeTotpStep(em, 't2', id, 1001, new Date())), false, 'not through another tenant');
+    assert.equal(await ds.transaction((em) => accounts.consumeTotpStep(em, 't1', id, '0123456789abcdef', 999, new Date())), false);
+    assert.equal(await ds.transaction((em) => accounts.consumeTotpStep(em, 't2', id, '0123456789abcdef', 1001, new Date())), false, 'not through another tenant');
+    assert.equal(await ds.transaction((em) => accounts.consumeTotpStep(em, 't1', id, 'fedcba9876543210', 1002, new Date())), false, 'not once the API token was replaced');
     assert.equal((await accounts.findByTokenId('0123456789abcdef'))?.id, id);
     assert.equal(await accounts.find('t2', id), null);
   });

@@ -33,6 +33,16 @@ export class UnitsRepository {
     return (r.raw as unknown[]).length > 0;
   }
 
+  /**
+   * Serialises the changes to one tenant's tree (create, move, delete) until the
+   * transaction ends. Row locks alone do not: a move reads the units below it once, so a
+   * child created (or moved) below it at the same moment kept its old path, and two units
+   * moved below each other at once locked each other in opposite order (a deadlock, a 500).
+   */
+  async lockTree(em: EntityManager, tenantId: string): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('unit-tree:' || $1, 0))`, [tenantId]);
+  }
+
   find(tenantId: string, id: string, em?: EntityManager, lock = false): Promise<Unit | null> {
     return this.repo(em).findOne({ where: { tenantId, id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }

@@ -26,7 +26,7 @@ describe('UnitsService', () => {
     const p: Principal = { kind: 'account', tenantId: 't', accountId: 'a', grants: [{ actions: ['units:write'], units: ['north'], topics: '*' }], tokenId: 'j', issuedAt: 0, expiresAt: 0 };
     const tx = { em: {}, now: new Date(), record: async () => undefined };
     const service = new UnitsService(
-      { insertIfAbsent: async () => assert.fail('must not insert') } as never,
+      { lockTree: async () => undefined, insertIfAbsent: async () => assert.fail('must not insert') } as never,
       { find: async () => ({ id: 't' }) } as never,
       { transaction: async (work: (t: typeof tx) => unknown) => work(tx) } as never,
     );

@@ -56,6 +56,7 @@ export class UnitsService {
     const tenantId = tenantScope(p, input.tenant);
     return this.changes.transaction(async (tx) => {
       if (!(await this.tenants.find(tenantId, tx.em))) throw new NotFoundError(`tenant ${tenantId}`);
+      await this.units.lockTree(tx.em, tenantId);
       let parentPath: string[] | undefined;
       if (input.parentId !== undefined) {
         const parent = await this.visible(p, tenantId, input.parentId, tx, 'parent unit');
@@ -88,6 +89,8 @@ export class UnitsService {
   async update(p: Principal, tenant: string | undefined, id: string, input: UpdateUnitInput): Promise<UnitView> {
     const tenantId = tenantScope(p, tenant);
     return this.changes.transaction(async (tx) => {
+      // Before the unit is read: whether this is a move is only known from what is read.
+      await this.units.lockTree(tx.em, tenantId);
       const unit = await this.visible(p, tenantId, id, tx);
       authorize(p, 'units:write', { unitPath: unit.path }, `unit ${id}`);
       const patch: Partial<Unit> = { updatedAt: tx.now };
@@ -123,6 +126,7 @@ export class UnitsService {
   async delete(p: Principal, tenant: string | undefined, id: string): Promise<void> {
     const tenantId = tenantScope(p, tenant);
     await this.changes.transaction(async (tx) => {
+      await this.units.lockTree(tx.em, tenantId);
       const unit = await this.visible(p, tenantId, id, tx);
       authorize(p, 'units:write', { unitPath: unit.path }, `unit ${id}`);
       if (await this.units.hasChildren(tenantId, id, tx.em)) throw new ConflictError(`unit ${id} has units below it; move or delete them first`);

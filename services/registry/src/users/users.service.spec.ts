@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Principal } from '@hookline/auth';
-import { coversUser } from './users.service';
+import { coversUser, grantsCoverUser } from './users.service';
 
 const paths = new Map([
   ['north', ['north']],
@@ -31,4 +31,14 @@ describe('coversUser', () => {
   for (const [name, grant, user, mode, ok] of table) it(name, () => assert.equal(coversUser(account(grant), 'users:write', user, paths, mode), ok));
   it('write implies read', () => assert.equal(coversUser(account(['north']), 'users:read', ['north-a'], paths, 'any'), true));
   it('the operator covers everyone', () => assert.equal(coversUser({ kind: 'operator' }, 'users:write', '*', paths, 'all'), true));
+});
+
+describe('grantsCoverUser', () => {
+  it('is coversUser for grants alone: an impersonation token is checked against its account’s', () => {
+    const grants = [{ actions: ['users:impersonate'], units: ['north'], topics: '*' as const }];
+    assert.equal(grantsCoverUser(grants, 'users:impersonate', ['north-a'], paths, 'all'), true);
+    assert.equal(grantsCoverUser(grants, 'users:impersonate', ['north-a', 'south'], paths, 'all'), false);
+    assert.equal(grantsCoverUser(grants, 'users:impersonate', '*', paths, 'all'), false);
+    assert.equal(grantsCoverUser([], 'users:impersonate', ['north-a'], paths, 'all'), false);
+  });
 });

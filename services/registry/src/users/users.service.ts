@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { actorOf, principalAllows, unitScope, type Principal } from '@hookline/auth';
+import { actorOf, allows, unitScope, type Grant, type Principal } from '@hookline/auth';
 import type { UserView } from '@hookline/contracts';
 import { ConflictError, ForbiddenError, NotFoundError, tenantScope, ValidationError } from '@hookline/http';
 import { ChangeLog, Tx } from '../outbox/change-log';
@@ -33,8 +33,14 @@ export interface ListUsersInput extends PageRequest {
  * for seeing the user). A user who sees no unit belongs to the tenant as a whole.
  */
 export function coversUser(p: Principal, action: string, units: '*' | string[], paths: Map<string, string[]>, mode: 'all' | 'any'): boolean {
-  if (units === '*' || units.length === 0) return principalAllows(p, action, {});
-  const ok = (u: string) => principalAllows(p, action, { unitPath: paths.get(u) ?? [u] });
+  if (p.kind === 'operator') return true;
+  return grantsCoverUser(p.grants, action, units, paths, mode);
+}
+
+/** coversUser for grants held by no principal of this request (the account behind an impersonation token). */
+export function grantsCoverUser(grants: readonly Grant[], action: string, units: '*' | string[], paths: Map<string, string[]>, mode: 'all' | 'any'): boolean {
+  if (units === '*' || units.length === 0) return allows(grants, action, {});
+  const ok = (u: string) => allows(grants, action, { unitPath: paths.get(u) ?? [u] });
   return mode === 'all' ? units.every(ok) : units.some(ok);
 }
 
