@@ -18,6 +18,16 @@ export interface TokenFacts {
   credentialsIssuedAt?: number;
 }
 
+/**
+ * Whether a token comes from credentials older than the account's current ones
+ * (`currentMs`, when they were issued): by its `cia` claim when it has one, so a reset
+ * in the same second as the token ends it too; else by its issue time in whole seconds.
+ */
+export function tokenPredatesCredentials(t: Pick<TokenFacts, 'issuedAt' | 'credentialsIssuedAt'>, currentMs: number): boolean {
+  if (t.credentialsIssuedAt !== undefined) return t.credentialsIssuedAt < currentMs;
+  return t.issuedAt < Math.floor(currentMs / 1000);
+}
+
 export type OperatorPrincipal = { kind: 'operator' };
 export type AccountPrincipal = { kind: 'account'; tenantId: string; accountId: string; accountName?: string; grants: Grant[] } & TokenFacts;
 export type UserPrincipal = {

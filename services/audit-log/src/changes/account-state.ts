@@ -1,13 +1,14 @@
 // What the change history says about an account or user now: folded from its changes
 // in stream order. Used to stop honouring access tokens of accounts that were disabled,
 // deleted or had their credentials reset, without asking the registry.
+import { tokenPredatesCredentials, type TokenFacts } from '@hookline/auth';
 import type { Grant } from '@hookline/contracts';
 
 export interface AccountState {
   deleted: boolean;
   enabled: boolean;
   grants?: Grant[];
-  /** Milliseconds; tokens issued before this (in whole seconds) no longer count. */
+  /** Milliseconds; tokens from credentials issued before this no longer count (tokenPredatesCredentials). */
   credentialsIssuedAt?: number;
 }
 
@@ -42,9 +43,9 @@ export function accountStateFrom(changes: ChangeRow[]): AccountState | undefined
   return state;
 }
 
-/** Whether a token issued at `issuedAt` (seconds) is still honoured by this state. */
-export function honours(state: AccountState | undefined, issuedAt: number): boolean {
+/** Whether a token (its issue time in seconds, and the credentials it came from when it says) is still honoured by this state. */
+export function honours(state: AccountState | undefined, token: Pick<TokenFacts, 'issuedAt' | 'credentialsIssuedAt'>): boolean {
   if (!state) return true;
   if (state.deleted || !state.enabled) return false;
-  return state.credentialsIssuedAt === undefined || issuedAt >= Math.floor(state.credentialsIssuedAt / 1000);
+  return state.credentialsIssuedAt === undefined || !tokenPredatesCredentials(token, state.credentialsIssuedAt);
 }

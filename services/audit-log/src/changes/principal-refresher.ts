@@ -14,7 +14,7 @@ export class AuditPrincipalRefresher implements PrincipalRefresher {
   async refresh(p: Principal): Promise<Principal | undefined> {
     if (p.kind === 'operator') return p;
     const account = accountStateFrom(await this.changes.stateChanges(p.tenantId, 'account', p.accountId));
-    if (!honours(account, p.issuedAt)) return undefined;
+    if (!honours(account, p)) return undefined;
     if (p.kind === 'account') return account?.grants ? { ...p, grants: account.grants } : p;
     const userChanges = await this.changes.stateChanges(p.tenantId, 'user', p.userId);
     const lastUser = userChanges[userChanges.length - 1];

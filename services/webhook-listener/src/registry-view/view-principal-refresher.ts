@@ -4,7 +4,7 @@
 // or the units a user may see) apply at once. An account or user the view does not know
 // (yet) keeps the claims of its signed token.
 import { Injectable } from '@nestjs/common';
-import { holdsAction, impersonationGrants, type Principal, type PrincipalRefresher } from '@hookline/auth';
+import { holdsAction, impersonationGrants, tokenPredatesCredentials, type Principal, type PrincipalRefresher } from '@hookline/auth';
 import { ListenersViewProvider } from './listeners-view.provider';
 
 @Injectable()
@@ -15,7 +15,7 @@ export class ViewPrincipalRefresher implements PrincipalRefresher {
     if (p.kind === 'operator') return p;
     const a = this.views.view.account(p.tenantId, p.accountId);
     if (a === 'deleted' || (a !== undefined && !a.enabled)) return undefined;
-    if (a !== undefined && p.issuedAt < Math.floor(a.credentialsIssuedAt / 1000)) return undefined;
+    if (a !== undefined && tokenPredatesCredentials(p, a.credentialsIssuedAt)) return undefined;
     if (p.kind === 'account') return a === undefined ? p : { ...p, grants: a.grants };
     const u = this.views.view.user(p.tenantId, p.userId);
     if (u === 'deleted') return undefined;
