@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import {
   Create, CreateButton, Datagrid, DeleteWithConfirmButton, Edit, EditButton, FunctionField, List, Show, SimpleForm, TextField,
-  TextInput, Title, TopToolbar, maxLength, regex, required, useNotify, useRecordContext, useRefresh, NumberInput, SaveButton, Toolbar, Form,
+  TextInput, Title, TopToolbar, maxLength, maxValue, minValue, regex, required, useNotify, useRecordContext, useRefresh, NumberInput, SaveButton, Toolbar, Form,
 } from 'react-admin';
 import { Alert, Box, Button, Card, CardContent, Chip, FormControl, InputLabel, MenuItem, Select, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField as MuiTextField, Typography } from '@mui/material';
 import type { FieldValues } from 'react-hook-form';
@@ -20,6 +20,10 @@ export function sourceText(s: FlagSource | undefined): string {
   return s.inherited ? `inherited from unit ${s.unit}` : `unit ${s.unit}'s own flag`;
 }
 
+// As the API: an integer 0–3650, and given (empty is not "no change": it would read as 0).
+const wholeDays = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? 'a whole number of days' : undefined);
+const daysValidation = [required(), minValue(0), maxValue(3650), wholeDays];
+
 export function PushSettingsPage() {
   const write = useCan('push:write', { wholeTenant: true });
   const notify = useNotify();
@@ -32,7 +36,9 @@ export function PushSettingsPage() {
     if ((values.notification_server_url ?? '') !== (settings?.notification_server_url ?? '')) body.notification_server_url = values.notification_server_url || null;
     if (values.notification_jwt) body.notification_jwt = values.notification_jwt;
     if (values.removeJwt) body.notification_jwt = '';
-    if (Number(values.notification_days_before) !== settings?.notification_days_before) body.notification_days_before = Number(values.notification_days_before);
+    // An emptied field is null, and Number(null) is 0: a 0 sent would delete every waiting notification at once.
+    const days = values.notification_days_before as number | null | undefined;
+    if (typeof days === 'number' && days !== settings?.notification_days_before) body.notification_days_before = days;
     if (Object.keys(body).length === 0) return undefined;
     try {
       setSettings(await api('PUT', '/v1/push/settings', { body }));
@@ -58,7 +64,7 @@ export function PushSettingsPage() {
                 <Chip size="small" label={settings.notification_jwt_set ? 'set' : 'not set'} color={settings.notification_jwt_set ? 'success' : 'default'} data-testid="jwt-state" />
               </Box>
               {write && <TextInput source="notification_jwt" label={settings.notification_jwt_set ? 'Replace the JWT' : 'JWT'} type="password" helperText="Write-only: sent verbatim as Authorization, never shown again" />}
-              <NumberInput source="notification_days_before" label="Days an undelivered notification is retried" min={0} max={3650} disabled={!write} />
+              <NumberInput source="notification_days_before" label="Days an undelivered notification is retried" min={0} max={3650} step={1} validate={daysValidation} disabled={!write} />
               {write && (
                 <Toolbar sx={{ px: 0 }}>
                   <SaveButton alwaysEnable />
@@ -127,7 +133,8 @@ export function PushTypeEdit() {
   return (
     <Edit
       mutationMode="pessimistic"
-      transform={(d: { topic?: string; description?: string; example?: string }) => ({ topic: d.topic, description: d.description || null, example: parseJsonObject(d.example) })}
+      // An emptied field clears the value (null), as for the description: left out, the API would keep the old example.
+      transform={(d: { topic?: string; description?: string; example?: string }) => ({ topic: d.topic, description: d.description || null, example: parseJsonObject(d.example) ?? null })}
       queryOptions={{ select: (t: PushType) => ({ ...t, example: t.example ? JSON.stringify(t.example, null, 2) : '' }) as never }}
     >
       <SimpleForm>

@@ -173,11 +173,16 @@ function RotateSecret({ receiver }: { receiver: Receiver }) {
   const [error, setError] = useState<string>();
   const [answer, setAnswer] = useState<RotateSecretAnswer>();
   const oauth = receiver.auth.protocol === 'oauth2';
+  // The client secret typed is kept only while the dialog is open: not for the next rotation, nor in the page.
+  const close = () => {
+    setOpen(false);
+    setClientSecret('');
+  };
   async function rotate() {
     setError(undefined);
     try {
       setAnswer(await api('POST', '/v1/receivers/{id}/rotate-secret', { params: { path: { id: receiver.id } }, body: oauth ? { secret: clientSecret } : { overlapSeconds: overlap } }));
-      setOpen(false);
+      close();
     } catch (err) {
       setError((err as Error).message);
     }
@@ -187,7 +192,7 @@ function RotateSecret({ receiver }: { receiver: Receiver }) {
       <MuiButton size="small" onClick={() => setOpen(true)}>
         Rotate secret
       </MuiButton>
-      <Dialog open={open} onClose={() => setOpen(false)} aria-labelledby="rotate-title">
+      <Dialog open={open} onClose={close} aria-labelledby="rotate-title">
         <DialogTitle id="rotate-title">Rotate the secret of {receiver.name}?</DialogTitle>
         <DialogContent>
           {oauth ? (
@@ -205,7 +210,7 @@ function RotateSecret({ receiver }: { receiver: Receiver }) {
           )}
         </DialogContent>
         <DialogActions>
-          <MuiButton onClick={() => setOpen(false)}>Cancel</MuiButton>
+          <MuiButton onClick={close}>Cancel</MuiButton>
           <MuiButton onClick={() => void rotate()} variant="contained">
             Rotate
           </MuiButton>

@@ -34,6 +34,10 @@ export class ConsoleController {
     res.type(found.contentType);
     res.sendFile(found.file, { dotfiles: 'deny' }, (err?: Error) => {
       if (!err || res.headersSent) return;
+      // The file's caching was set for the file: an asset's "immutable, a year" on this 404
+      // would keep a browser or proxy from ever fetching it (an asset a replica not yet
+      // updated lacks during a rollout, or a console built after the first request).
+      res.setHeader('Cache-Control', 'no-store');
       // Not built (npm start and the image build it): say so rather than a bare 404.
       res.status(404).type('application/problem+json').send({
         type: 'https://hookline.dev/problems/not-found',

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolvePushFlag } from '@hookline/contracts';
-import { flagsOf, globalOnlyProblems } from './push-rules';
+import { flagsOf, globalOnlyProblems, serverUrlCredentialsProblem } from './push-rules';
 
 describe('push system parameters are global only', () => {
   it('names each parameter that was given for a unit, and the unit', () => {
@@ -15,6 +15,20 @@ describe('push system parameters are global only', () => {
   it('never echoes a value (a JWT must not end up in an error)', () => {
     const p = globalOnlyProblems({ notification_jwt: 'eyJ.secret.jwt' }, 'north');
     assert.ok(!JSON.stringify(p).includes('eyJ.secret.jwt'));
+  });
+});
+
+describe('a notification_server_url carries no credentials', () => {
+  it('refuses a user name, a password or both, without echoing them', () => {
+    for (const url of ['https://user:s3cret@notify.example.com/push', 'https://user@notify.example.com/push', 'https://:s3cret@notify.example.com/push']) {
+      const p = serverUrlCredentialsProblem(url);
+      assert.equal(p?.field, 'notification_server_url', url);
+      assert.ok(!JSON.stringify(p).includes('s3cret'), url);
+    }
+  });
+  it('lets a plain URL through (and leaves a non-URL to the URL checks)', () => {
+    assert.equal(serverUrlCredentialsProblem('https://notify.example.com/push?key=a@b'), undefined);
+    assert.equal(serverUrlCredentialsProblem('not a url'), undefined);
   });
 });
 

@@ -19,6 +19,26 @@ export function globalOnlyProblems(input: Partial<Record<(typeof GLOBAL_ONLY_PAR
   ];
 }
 
+/**
+ * A notification_server_url with a user name or password (`https://user:pass@host/push`):
+ * the URL is no secret (every answer, the change log and the delivery log show it to all
+ * who read them), so credentials in it would leak; they belong in notification_jwt. The
+ * same rule as for a receiver's URL. Never echoes the URL.
+ */
+export function serverUrlCredentialsProblem(raw: string): FieldProblem | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined; // not a URL: the URL checks say so
+  }
+  if (url.username === '' && url.password === '') return undefined;
+  return {
+    field: 'notification_server_url',
+    message: 'notification_server_url must not carry a user name or password (user:password@): the URL is shown to everyone who reads the settings, the change log or the delivery log; send credentials as notification_jwt',
+  };
+}
+
 /** The explicit flags of one type, from its flag rows. */
 export function flagsOf(type: string, flags: readonly Pick<PushFlagView, 'type' | 'unit' | 'enabled'>[]): PushFlags {
   const units = new Map<string, boolean>();

@@ -19,7 +19,7 @@ import { NatsRpc } from '@hookline/messaging';
 import { ChangeLog } from '../outbox/change-log';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import type { PushSettings } from './entities/push-settings.entity';
-import { globalOnlyProblems, GLOBAL_ONLY_PARAMETERS } from './push-rules';
+import { globalOnlyProblems, GLOBAL_ONLY_PARAMETERS, serverUrlCredentialsProblem } from './push-rules';
 import { PushRepository, pushSettingsView } from './push.repository';
 
 export interface PushSettingsInput {
@@ -61,6 +61,8 @@ export class PushSettingsService {
     if (!(await this.tenants.find(tenantId))) throw new NotFoundError(`tenant ${tenantId}`);
     const url = input.notification_server_url;
     if (url) {
+      const credentials = serverUrlCredentialsProblem(url);
+      if (credentials) throw new ValidationError([credentials]);
       const checked = this.egress.checkUrl(url);
       if (!checked.ok) throw new ValidationError([{ field: 'notification_server_url', message: `${url} is not allowed: ${checked.error.message}` }]);
     }

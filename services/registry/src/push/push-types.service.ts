@@ -153,7 +153,7 @@ export class PushTypesService {
   /** The flag that applies to objects in `unit` (or outside any unit), and where it came from. */
   async effective(p: Principal, tenant: string | undefined, type: string, unit?: string): Promise<EffectiveFlagView> {
     const tenantId = tenantScope(p, tenant);
-    const path = await this.readablePath(p, tenantId, unit);
+    const path = await this.readablePath(p, tenantId, unit, type);
     await this.findType(tenantId, type);
     return this.resolve(tenantId, type, unit, path);
   }
@@ -178,7 +178,7 @@ export class PushTypesService {
   /** Removes an explicit flag: the unit inherits again (the global flag falls back to off). */
   async clearFlag(p: Principal, tenant: string | undefined, type: string, unit?: string): Promise<EffectiveFlagView> {
     const tenantId = tenantScope(p, tenant);
-    const path = await this.writablePath(p, tenantId, unit);
+    const path = await this.writablePath(p, tenantId, unit, type);
     await this.changes.transaction(async (tx) => {
       if (!(await this.push.findType(tenantId, type, tx.em, true))) throw new NotFoundError(`push notification type ${type}`);
       const unitId = unit ?? GLOBAL_FLAG_UNIT;
@@ -216,32 +216,43 @@ export class PushTypesService {
     return t;
   }
 
-  /** The unit's path, checking the unit exists and the principal may read its flags (undefined: the global level). */
-  private async readablePath(p: Principal, tenantId: string, unit: string | undefined): Promise<string[] | undefined> {
+  /**
+   * The unit's path, checking the unit exists and the principal may read its flags
+   * (undefined: the global level). `leftoverOf`: a type whose own flag of a unit that no
+   * longer exists may be read (see checkedPath).
+   */
+  private async readablePath(p: Principal, tenantId: string, unit: string | undefined, leftoverOf?: string): Promise<string[] | undefined> {
     if (unit === undefined) {
       authorize(p, 'push:read', {}, WHOLE_TENANT);
       return undefined;
     }
-    return this.checkedPath(p, 'push:read', tenantId, unit);
+    return this.checkedPath(p, 'push:read', tenantId, unit, leftoverOf);
   }
 
-  private async writablePath(p: Principal, tenantId: string, unit: string | undefined): Promise<string[] | undefined> {
+  /** As readablePath, for push:write; `leftoverOf`: a type whose flag of a unit that no longer exists may be removed. */
+  private async writablePath(p: Principal, tenantId: string, unit: string | undefined, leftoverOf?: string): Promise<string[] | undefined> {
     if (unit === undefined) {
       authorize(p, 'push:write', {}, `${WHOLE_TENANT} (the global flag)`);
       return undefined;
     }
-    return this.checkedPath(p, 'push:write', tenantId, unit);
+    return this.checkedPath(p, 'push:write', tenantId, unit, leftoverOf);
   }
 
   /**
    * The unit's path once the principal may act on it. A unit that does not exist is judged
    * as a unit of its own first, so that a caller it is outside of gets the same 403 either
    * way and cannot learn which units exist; only a caller who could act on it learns 404.
+   *
+   * Except where the type still has an own flag for it (`leftoverOf`): deleting a unit
+   * leaves its flags, and the dispatcher takes a unit it does not know as a unit of its own
+   * (the events API accepts one), so such a flag still decides for events naming that unit.
+   * It must be readable and removable then, not a 404 that hides it.
    */
-  private async checkedPath(p: Principal, action: string, tenantId: string, unit: string): Promise<string[]> {
+  private async checkedPath(p: Principal, action: string, tenantId: string, unit: string, leftoverOf?: string): Promise<string[]> {
     const path = (await this.units.paths(tenantId, [unit])).get(unit);
     authorize(p, action, { unitPath: path ?? [unit] }, `unit ${unit}`);
-    if (!path) throw new NotFoundError(`unit ${unit}`);
-    return path;
+    if (path) return path;
+    if (leftoverOf !== undefined && (await this.push.findFlag(tenantId, leftoverOf, unit))) return [unit];
+    throw new NotFoundError(`unit ${unit}`);
   }
 }
