@@ -52,6 +52,22 @@ describe('DeliveriesRepository', { skip: !adminUrl && 'HOOKLINE_TEST_PG_URL is n
     assert.equal(await repo.findOne('other-tenant', id), undefined);
   });
 
+  it('a refusal or an answer holding NUL or a lone surrogate is stored (as U+FFFD), not a batch PostgreSQL refuses', async () => {
+    const id = '66666666-6666-4666-8666-666666666601';
+    const d = { ...base, deliveryId: id };
+    const events: DeliveryLifecycleEvent[] = [
+      { ...d, type: 'created', at: '2026-01-01T00:00:00.000Z', source: { eventId: '00000000-0000-4000-8000-000000000003', topic: 'A.b' }, target: 'r1', targetName: 'R', url: 'http://x', body: '{}' },
+      { ...d, type: 'attempted', at: '2026-01-01T00:00:01.000Z', attempt: 1, ok: false, durationMs: 3, statusCode: 200, errorClass: 'contract', error: 'receiver reported Code=E\u0000 Message=no', requestHeaders: {}, responseBody: 'half \ud800 of a pair' },
+      { ...d, type: 'failed', at: '2026-01-01T00:00:01.000Z', attempts: 1, reason: 'receiver reported Code=E\u0000 Message=no' },
+    ];
+    const p = project(events.map((event, i) => ({ event, seq: 500 + i })));
+    await repo.apply(p.deliveries, p.attempts);
+    const [attempt] = await repo.attempts('t1', id);
+    assert.equal(attempt?.error, 'receiver reported Code=E\ufffd Message=no');
+    assert.equal(attempt?.response_body, 'half \ufffd of a pair');
+    assert.equal((await repo.findOne('t1', id))?.status, 'failed');
+  });
+
   it('lists newest first with filters', async () => {
     const ids = ['22222222-2222-4222-8222-000000000001', '22222222-2222-4222-8222-000000000002'];
     for (const [i, id] of ids.entries()) {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Cursor } from '@hookline/persistence';
 import { applyVisibility, type Visibility } from '../visibility';
+import { jsonForPostgres } from './postgres-json';
 import type { AttemptRow, DeliveryRowPatch } from './delivery-projection';
 
 export interface DeliveryFilter {
@@ -74,7 +75,7 @@ export class DeliveriesRepository {
            status_code int, error_class text, error text, method text, url text, request_headers jsonb, request_body text, response_headers jsonb,
            response_body text, response_truncated boolean, manual boolean)
          ON CONFLICT (delivery_id, attempt) DO NOTHING`,
-        [JSON.stringify(attempts)],
+        [jsonForPostgres(attempts)],
       );
     }
     if (deliveries.length > 0) {
@@ -105,7 +106,7 @@ export class DeliveriesRepository {
            last_attempt_at = CASE WHEN EXCLUDED.last_attempt_seq > d.last_attempt_seq THEN EXCLUDED.last_attempt_at ELSE d.last_attempt_at END,
            last_attempt_seq = GREATEST(d.last_attempt_seq, EXCLUDED.last_attempt_seq),
            updated_at = now()`,
-        [JSON.stringify(deliveries.map((d) => ({ ...d, status: d.status_seq > 0 ? d.status : null })))],
+        [jsonForPostgres(deliveries.map((d) => ({ ...d, status: d.status_seq > 0 ? d.status : null })))],
       );
     }
   }
