@@ -18,7 +18,8 @@ const depConstraints = [
   // Grant matching, credentials and token verification: pure, shared by every service.
   { sourceTag: 'scope:auth', onlyDependOnLibsWithTags: ['scope:contracts'] },
   // The outbound pipeline: pure policy (delivery) and the one SSRF-safe HTTP client (egress).
-  { sourceTag: 'scope:delivery', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:config'] },
+  // Delivery reads grant matching (auth) for the webhook kind's receiving-account rule.
+  { sourceTag: 'scope:delivery', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:config', 'scope:auth'] },
   // The registry as an in-memory view (dispatcher, retry-scheduler): it implements the delivery kinds' TargetDirectory.
   { sourceTag: 'scope:registry-view', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:config', 'scope:messaging', 'scope:observability', 'scope:delivery'] },
   { sourceTag: 'scope:egress', onlyDependOnLibsWithTags: ['scope:delivery', 'scope:config', 'scope:observability'] },

@@ -10,6 +10,7 @@ export * from './kind-profile';
 export * from './delivery.config';
 export * from './delivery-kinds.module';
 export * from './kinds/target-directory';
+export * from './kinds/receiving-account';
 export * from './kinds/webhook.kind';
 export * from './kinds/push.kind';
 export * from './kinds/hookup.kind';

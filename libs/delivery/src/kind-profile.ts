@@ -47,9 +47,11 @@ export interface DeliveryKindProfile<V = unknown> {
   readonly targetNoun: string;
   /**
    * The plan for an order as the registry is now, so that a changed URL or secret applies
-   * to waiting retries and a deleted or disabled target cancels them. Pure.
+   * to waiting retries and a deleted or disabled target cancels them. Pure. The whole order:
+   * a kind may judge a retry or a resend (attempt, manual, parked) by more than its target
+   * (a webhook's by its topic and its object's unit).
    */
-  resolve(ctx: KindContext<V>, order: Pick<DispatchOrder, 'tenantId' | 'target' | 'kind' | 'deliveryId'>): Resolution;
+  resolve(ctx: KindContext<V>, order: DispatchOrder): Resolution;
   /**
    * A registry change that ends targets of this kind (a receiver deleted, a push type
    * removed): their waiting retries are cancelled at once, with the reason.

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { payloadBody, type IntegrationView, type RegistryChange } from '@hookline/contracts';
+import { payloadBody, type DispatchOrder, type IntegrationView, type RegistryChange } from '@hookline/contracts';
 import { authParts, secretHeadersFor, type DeliveryPlan } from '../delivery-plan';
 import type { KindContext, Resolution } from '../kind-profile';
 import { requestForLog } from '../redaction';
@@ -19,6 +19,8 @@ const integration = (over: Partial<IntegrationView> = {}): IntegrationView => ({
 function directory(i?: IntegrationView): TargetDirectory {
   return {
     receiver: () => undefined,
+    account: () => undefined,
+    unitPath: (_t, unitId) => [unitId],
     pushSettings: () => undefined,
     pushSettingsTenants: () => [],
     pushType: () => undefined,
@@ -26,7 +28,7 @@ function directory(i?: IntegrationView): TargetDirectory {
   };
 }
 const ctx = (i?: IntegrationView): KindContext<TargetDirectory> => ({ view: directory(i), retry: retryPolicy({ schedule: [1000, 2000], maxRetryAfterMs: 5000 }), dayMs: 86_400_000 });
-const order = { tenantId: 't', target: 'i1', kind: 'integration', deliveryId: 'd-1' };
+const order: DispatchOrder = { tenantId: 't', target: 'i1', kind: 'integration', deliveryId: 'd-1', attempt: 1, body: '', createdAt: now };
 const planOf = (r: Resolution): DeliveryPlan => {
   assert.ok('plan' in r, `expected a plan, got ${JSON.stringify(r)}`);
   return r.plan;

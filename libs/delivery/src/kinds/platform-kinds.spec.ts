@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { InstallationView, PushSettingsView, PushTypeView, ReceiverView, RegistryChange } from '@hookline/contracts';
+import type { AccountView, DispatchOrder, InstallationView, PushSettingsView, PushTypeView, ReceiverView, RegistryChange } from '@hookline/contracts';
 import type { DeliveryPlan } from '../delivery-plan';
 import type { KindContext, Resolution } from '../kind-profile';
 import { requestForLog } from '../redaction';
@@ -22,9 +22,11 @@ const settings = (over: Partial<PushSettingsView> = {}): PushSettingsView => ({
 });
 const pushType: PushTypeView = { tenant: 't', type: 'appointment.booked', topic: 'Appointments.Booked', description: null, example: null, createdAt: now, updatedAt: now };
 
-function directory(opts: { receiver?: ReceiverView; settings?: PushSettingsView; type?: PushTypeView } = {}): TargetDirectory {
+function directory(opts: { receiver?: ReceiverView; settings?: PushSettingsView; type?: PushTypeView; account?: AccountView } = {}): TargetDirectory {
   return {
     receiver: (_t, id) => (opts.receiver?.id === id ? opts.receiver : undefined),
+    account: (_t, id) => (opts.account?.id === id ? opts.account : undefined),
+    unitPath: (_t, unitId) => (unitId === 'oslo' ? ['north', 'oslo'] : [unitId]),
     pushSettings: () => opts.settings,
     pushSettingsTenants: () => (opts.settings ? ['t'] : []),
     pushType: (_t, type) => (opts.type?.type === type ? opts.type : undefined),
@@ -33,7 +35,9 @@ function directory(opts: { receiver?: ReceiverView; settings?: PushSettingsView;
 }
 const retry = retryPolicy({ schedule: [1000, 2000], maxRetryAfterMs: 5000 });
 const ctx = (view: TargetDirectory): KindContext<TargetDirectory> => ({ view, retry, dayMs: 86_400_000 });
-const order = (target: string, kind = 'webhook') => ({ tenantId: 't', target, kind, deliveryId: 'd-1' });
+const order = (target: string, kind = 'webhook', over: Partial<DispatchOrder> = {}): DispatchOrder => ({
+  tenantId: 't', target, kind, deliveryId: 'd-1', attempt: 1, body: '{}', createdAt: now, ...over,
+});
 const planOf = (r: Resolution): DeliveryPlan => {
   assert.ok('plan' in r, `expected a plan, got ${JSON.stringify(r)}`);
   return r.plan;
@@ -54,6 +58,35 @@ describe('webhook kind', () => {
     assert.deepEqual(webhookKind.resolve(ctx(directory()), order('r1')), { cancel: 'the receiver no longer exists' });
     assert.deepEqual(webhookKind.resolve(ctx(directory({ receiver: receiver({ deletedAt: now }) })), order('r1')), { cancel: 'the receiver was deleted' });
     assert.deepEqual(webhookKind.resolve(ctx(directory({ receiver: receiver({ enabled: false }) })), order('r1')), { cancel: 'the receiver is disabled' });
+  });
+  it('a retry, a resend or a parked order goes out only if the receiving account may receive it now; a first attempt is fan-out’s to decide', () => {
+    const account = (over: Partial<AccountView> = {}): AccountView => ({
+      id: 'a1', tenant: 't', name: 'crm', description: null, enabled: true, credentialsIssuedAt: now, lastLoginAt: null, createdAt: now, updatedAt: now,
+      grants: [{ actions: ['webhooks:receive'], units: ['north'], topics: ['A.*'] }], ...over,
+    });
+    const body = (unit?: string) => JSON.stringify({ id: 'e-1', topic: 'A.b', tenant: 't', occurredAt: now, object: { type: 'x', id: '1', ...(unit ? { unit } : {}) }, data: {} });
+    const webhook = (over: Partial<DispatchOrder>) => order('r1', 'webhook', { source: { eventId: 'e-1', topic: 'A.b' }, body: body('oslo'), ...over });
+    const resolve = (a: AccountView | undefined, o: DispatchOrder) => webhookKind.resolve(ctx(directory({ receiver: receiver(), ...(a ? { account: a } : {}) })), o);
+    const later = [webhook({ attempt: 2 }), webhook({ attempt: 2, manual: true }), webhook({ manual: true }), webhook({ parked: 1 })];
+    for (const o of later) {
+      assert.ok('plan' in resolve(account(), o), JSON.stringify(o));
+      assert.deepEqual(resolve(account({ enabled: false }), o), { cancel: 'the receiving account crm (a1) is disabled' });
+      assert.deepEqual(resolve(undefined, o), { cancel: 'the receiving account a1 does not exist' });
+      assert.deepEqual(resolve(account({ grants: [{ actions: ['webhooks:receive'], units: ['south'], topics: ['A.*'] }] }), o), {
+        cancel: 'unit oslo is outside the units account crm (a1) may receive webhooks for',
+      });
+      assert.deepEqual(resolve(account({ grants: [{ actions: ['webhooks:receive'], units: '*', topics: ['B.*'] }] }), o), { cancel: 'account crm (a1) has no webhooks:receive grant for topic A.b' });
+    }
+    // The unit comes from the body; a body naming none is an object outside any unit.
+    assert.deepEqual(resolve(account(), webhook({ attempt: 3, body: body() })), { cancel: 'an object outside any unit is outside the units account crm (a1) may receive webhooks for' });
+    assert.ok('plan' in resolve(account({ grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] }), webhook({ attempt: 3, body: body() })));
+    // The receiver's receiveBound is part of the rule too.
+    const bounded = webhookKind.resolve(ctx(directory({ receiver: receiver({ receiveBound: [{ units: ['south'], topics: ['A.b'] }] }), account: account() })), webhook({ attempt: 2 }));
+    assert.match(JSON.stringify(bounded), /topic A.b in unit oslo is beyond the receiver's receiveBound/);
+    // A webhook order without its topic cannot be checked: it does not go out.
+    assert.ok('cancel' in resolve(account(), { ...webhook({ attempt: 2 }), source: undefined }));
+    // A first attempt straight from fan-out: decided there a moment ago; its body is not read here.
+    assert.ok('plan' in resolve(account({ enabled: false }), webhook({ body: 'not JSON, never parsed' })));
   });
   it('a receiver deletion ends its waiting retries; other changes do not', () => {
     assert.deepEqual(webhookKind.endsTarget?.(change('receiver', 'deleted', 'r1')), { target: 'r1', reason: 'the receiver was deleted' });

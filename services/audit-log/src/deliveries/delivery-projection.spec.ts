@@ -32,6 +32,16 @@ describe('delivery projection', () => {
     assert.equal(inOrder.deliveries[0].next_attempt_at, '2026-01-01T01:00:01.000Z');
   });
 
+  it('a resend refused by the dispatcher (an attempt not made) adds its attempt with why and keeps the delivery’s outcome', () => {
+    const refused: DeliveryLifecycleEvent = {
+      ...base, type: 'attempted', at: '2026-01-02T00:00:00.000Z', attempt: 3, ok: false, durationMs: 0, errorClass: 'cancelled', error: 'the receiver was deleted', requestHeaders: {}, manual: true,
+    };
+    const { deliveries, attempts } = project([created, attempt1, scheduled, attempt2, succeeded, refused].map((event, i) => ({ event, seq: i + 1 })));
+    const d = deliveries[0];
+    assert.deepEqual([d.status, d.status_attempt, d.attempts, d.last_error_class], ['succeeded', 2, 3, 'cancelled']);
+    assert.deepEqual(attempts.map((a) => [a.attempt, a.ok, a.error_class, a.error, a.manual]).at(-1), [3, false, 'cancelled', 'the receiver was deleted', true]);
+  });
+
   it('keeps a status-only patch when created is in another batch', () => {
     const { deliveries } = project([{ event: succeeded, seq: 9 }]);
     assert.equal(deliveries[0].status, 'succeeded');

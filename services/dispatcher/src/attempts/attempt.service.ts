@@ -15,6 +15,7 @@ import {
   liveSubjects,
   type DeliveryLiveUpdate,
   type AttemptErrorClass,
+  type DeliveryAttempted,
   type DeliveryCreated,
   type DeliveryAttemptRecord,
   type DeliveryLifecycleEvent,
@@ -53,6 +54,27 @@ function cappedHeaders(headers: Readonly<Record<string, string>>): Record<string
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers).slice(0, MAX_STORED_HEADERS)) out[k] = v.length > MAX_HEADER_VALUE ? `${v.slice(0, MAX_HEADER_VALUE)}…` : v;
   return out;
+}
+
+/**
+ * The log's record of a resend that was not sent because its target may no longer receive
+ * it: attempt N, manual, errorClass "cancelled", the reason as its error, no request.
+ */
+export function refusedResend(order: DispatchOrder, at: string, reason: string): DeliveryAttempted {
+  return {
+    type: 'attempted',
+    deliveryId: order.deliveryId,
+    tenantId: order.tenantId,
+    kind: order.kind,
+    attempt: order.attempt,
+    at,
+    ok: false,
+    durationMs: 0,
+    errorClass: 'cancelled',
+    error: reason,
+    requestHeaders: {},
+    manual: true,
+  };
 }
 
 interface Outcome {
@@ -122,7 +144,15 @@ export class AttemptService {
       target = this.planOf(order);
     }
     if ('cancel' in target) {
-      await this.facts.record(...first, { type: 'cancelled', deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, at: new Date().toISOString(), reason: target.cancel });
+      const at = new Date().toISOString();
+      if (order.manual) {
+        // A resend that may not go out now is logged as an attempt not made, with why: the
+        // delivery keeps the outcome it had. As a "cancelled" fact it rewrote a delivery that had
+        // succeeded (its receiver deleted since, or its account no longer allowed to receive it).
+        await this.facts.record(refusedResend(order, at, target.cancel));
+        return;
+      }
+      await this.facts.record(...first, { type: 'cancelled', deliveryId: order.deliveryId, tenantId: order.tenantId, kind: order.kind, at, reason: target.cancel });
       return;
     }
     const { plan } = target;

@@ -1,7 +1,8 @@
 // Which receivers get a host event, and why the others that asked for its topic do not.
 // Pure: the registry view is the input.
-import { actionGranted, allows, topicMatches, topicsMatch, withinBound } from '@hookline/auth';
+import { topicMatches } from '@hookline/auth';
 import { RECEIVER_CREATION_GRACE_MS, type HostEvent, type ReceiverView } from '@hookline/contracts';
+import { receiveRefusal } from '@hookline/delivery';
 import type { RegistryView } from '@hookline/registry-view';
 
 export type FanOutDecision = { receiver: ReceiverView; send: true } | { receiver: ReceiverView; send: false; reason: string };
@@ -35,24 +36,10 @@ export function fanOut(view: RegistryView, event: HostEvent, receivers = receive
   return existing.map((receiver) => decide(view, event, receiver));
 }
 
+/** The receiving account's rule (shared with the webhook kind's retries and resends, so the two cannot drift). */
 function decide(view: RegistryView, event: HostEvent, receiver: ReceiverView): FanOutDecision {
-  const account = view.account(event.tenantId, receiver.accountId);
-  const who = account ? `account ${account.name} (${account.id})` : `account ${receiver.accountId}`;
-  if (!account) return { receiver, send: false, reason: `the receiving ${who} does not exist` };
-  if (!account.enabled) return { receiver, send: false, reason: `the receiving ${who} is disabled` };
-  const topicGranted = account.grants.some((g) => actionGranted(g.actions, 'webhooks:receive') && topicsMatch(g.topics, event.topic));
-  if (!topicGranted) return { receiver, send: false, reason: `${who} has no webhooks:receive grant for topic ${event.topic}` };
-  const unitPath = event.object.unit ? view.unitPath(event.tenantId, event.object.unit) : undefined;
-  if (!allows(account.grants, 'webhooks:receive', { topic: event.topic, unitPath })) {
-    const where = event.object.unit ? `unit ${event.object.unit}` : 'an object outside any unit';
-    return { receiver, send: false, reason: `${where} is outside the units ${who} may receive webhooks for` };
-  }
-  // The account's grants as they are now, and no further than whoever set the receiver up could receive then.
-  if (!withinBound(receiver.receiveBound, { topic: event.topic, unitPath })) {
-    const what = `topic ${event.topic} ${event.object.unit ? `in unit ${event.object.unit}` : 'outside any unit'}`;
-    return { receiver, send: false, reason: `${what} is beyond the receiver's receiveBound: whoever registered it (or last changed its account, topics or URL) could not receive it then` };
-  }
-  return { receiver, send: true };
+  const reason = receiveRefusal(view, event.tenantId, receiver, event.topic, event.object.unit);
+  return reason === undefined ? { receiver, send: true } : { receiver, send: false, reason };
 }
 
 /** The JSON body every webhook carries (the same bytes on every attempt). */
