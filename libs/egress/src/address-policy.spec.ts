@@ -37,6 +37,12 @@ describe('AddressPolicy: blocked by default', () => {
     ['198.18.0.1', 'reserved'],
     ['2001:db8::1', 'reserved'],
     ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'reserved'], // Teredo
+    // The rest of IANA's IPv6 special-purpose registry that is not globally reachable.
+    ['2001:2::1', 'reserved', /benchmarking/],
+    ['2001:20::1', 'reserved', /ORCHIDv2/],
+    ['3fff::1', 'reserved', /documentation/], // RFC 9637, beside 2001:db8::/32
+    ['3fff:fff:ffff::1', 'reserved', /documentation/],
+    ['5f00::1', 'reserved', /SRv6/],
     // IPv4 hidden in IPv6: every form is unwrapped and checked as the IPv4 address.
     ['::ffff:127.0.0.1', 'loopback', /IPv4-mapped form of 127\.0\.0\.1/],
     ['::ffff:7f00:1', 'loopback', /IPv4-mapped/],
@@ -74,7 +80,7 @@ describe('AddressPolicy: blocked by default', () => {
 });
 
 describe('AddressPolicy: public addresses pass', () => {
-  for (const address of ['8.8.8.8', '1.1.1.1', '93.184.215.14', '172.32.0.1', '100.128.0.1', '169.253.255.255', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', '2002:808:808::1']) {
+  for (const address of ['8.8.8.8', '1.1.1.1', '93.184.215.14', '172.32.0.1', '100.128.0.1', '169.253.255.255', '2606:4700:4700::1111', '2a00:1450:4001:80b::200e', '2001:3::1', '2001:4860:4860::8888', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', '2002:808:808::1']) {
     it(address, () => assert.equal(closed.check(address).allowed, true));
   }
 });

@@ -270,6 +270,35 @@ describe('signer over NATS and PostgreSQL', { skip: !adminUrl && 'HOOKLINE_TEST_
     await refused(SIGNER_SUBJECTS.signBatch, { requests: [] }, 'invalid-request');
   });
 
+  it('body-secret: a field path through __proto__ is refused, and the signer process is left as it was', async () => {
+    const value = `client-secret-${randomBytes(12).toString('hex')}`;
+    await ok(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId: 'inst-secret', spec: { scheme: 'body-secret', value } });
+    const sign = (field: string, body: string) => call(SIGNER_SUBJECTS.sign, { tenantId: 'acme', credentialId: 'inst-secret', scheme: 'body-secret', deliveryId: 'd-bs', timestamp: now(), field, body: b64(body) });
+    // The signer runs in this process: a secret written into Object.prototype would show here.
+    const r = await sign('__proto__.toLocaleString', '{"client_secret":"[redacted]"}');
+    assert.equal(typeof Object.prototype.toLocaleString, 'function', 'the secret was written into Object.prototype');
+    assert.ok(!r.ok && r.error.code === 'invalid-request', JSON.stringify(r));
+    assert.ok(!JSON.stringify(r).includes(value));
+    const filled = await sign('client_secret', '{"client_secret":"[redacted]"}');
+    assert.ok(filled.ok);
+    assert.deepEqual(JSON.parse(Buffer.from(filled.result.body ?? '', 'base64').toString('utf8')), { client_secret: value });
+  });
+
+  it('standard webhooks: the library verifies an empty, a unicode and a large body; a delivery id with "." is an invalid request', async () => {
+    const secret = 'whsec_' + randomBytes(32).toString('base64');
+    await ok(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId: 'rcv-sw-edges', spec: { scheme: 'standard-webhooks', secret } });
+    const sign = (deliveryId: string, body: Buffer) => call(SIGNER_SUBJECTS.sign, { tenantId: 'acme', credentialId: 'rcv-sw-edges', scheme: 'standard-webhooks', deliveryId, timestamp: now(), body: body.toString('base64') });
+    const bodies = [Buffer.alloc(0), Buffer.from('{"name":"Zoë ✓ 日本 🎉","nul":"\\u0000"}', 'utf8'), Buffer.from(JSON.stringify({ blob: 'x'.repeat(600_000) }), 'utf8')];
+    for (const body of bodies) {
+      const r = await sign('msg_2Yx', body);
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.doesNotThrow(() => new Webhook(secret).verify(body.toString('utf8'), r.result.headers), `${body.length} bytes`);
+    }
+    // "a.b" would sign "a.b.<ts>.<body>", which "a" with a timestamp "b.<ts>" also reads as.
+    const dotted = await sign('a.b', Buffer.from('{}'));
+    assert.ok(!dotted.ok && dotted.error.code === 'invalid-request', JSON.stringify(dotted));
+  });
+
   it('revoke destroys the credential and signing stops at once', async () => {
     await ok(SIGNER_SUBJECTS.createCredential, { tenantId: 'acme', credentialId: 'rcv-gone', spec: { scheme: 'websub', algorithm: 'sha1' } });
     await ok(SIGNER_SUBJECTS.sign, { tenantId: 'acme', credentialId: 'rcv-gone', scheme: 'websub', deliveryId: 'd', timestamp: now(), body: '' });

@@ -79,7 +79,11 @@ export class CredentialsService {
   }
 
   forget(tenantId: string, credentialId: string): void {
-    this.cache.delete(key(tenantId, credentialId));
+    const k = key(tenantId, credentialId);
+    this.cache.delete(k);
+    // A read already on its way may hold the rows from before the change: later requests
+    // must not wait for it, and what it returns must not go back into the cache.
+    this.loading.delete(k);
     for (const l of this.listeners) l(tenantId, credentialId);
   }
 
@@ -155,7 +159,10 @@ export class CredentialsService {
     if (hit && hit.staleAt > now) return hit.material;
     let pending = this.loading.get(k);
     if (!pending) {
-      pending = this.load(tenantId, credentialId).finally(() => this.loading.delete(k));
+      const read: Promise<CredentialMaterial | undefined> = this.load(tenantId, credentialId, () => this.loading.get(k) === read).finally(() => {
+        if (this.loading.get(k) === read) this.loading.delete(k);
+      });
+      pending = read;
       this.loading.set(k, pending);
     }
     const m = await pending;
@@ -163,23 +170,29 @@ export class CredentialsService {
     return m;
   }
 
-  private async load(tenantId: string, credentialId: string): Promise<CredentialMaterial | undefined> {
+  /** Reads and opens the live versions; they are cached only while `current()` (no change was heard since the read began). */
+  private async load(tenantId: string, credentialId: string, current: () => boolean): Promise<CredentialMaterial | undefined> {
     const rows = await this.repo.versions(tenantId, credentialId);
+    if (!current()) return rows.length === 0 ? undefined : this.materialOf(tenantId, credentialId, rows);
     if (rows.length === 0) {
       this.cache.delete(key(tenantId, credentialId));
       return undefined;
     }
-    const material: CredentialMaterial = {
+    const material = this.materialOf(tenantId, credentialId, rows);
+    const ends = rows.map((r) => r.validUntil?.getTime()).filter((t): t is number => t !== undefined);
+    const staleAt = Math.min(Date.now() + this.config.credentialCacheMs, ...ends);
+    this.cache.set(key(tenantId, credentialId), { material, staleAt });
+    return material;
+  }
+
+  private materialOf(tenantId: string, credentialId: string, rows: DeliveryCredential[]): CredentialMaterial {
+    return {
       tenantId,
       credentialId,
       scheme: rows[0].scheme as CredentialScheme,
       params: rows[0].params,
       versions: rows.map((r) => ({ version: r.version, secret: this.openSecret(r), createdAt: r.createdAt, validUntil: r.validUntil })),
     };
-    const ends = rows.map((r) => r.validUntil?.getTime()).filter((t): t is number => t !== undefined);
-    const staleAt = Math.min(Date.now() + this.config.credentialCacheMs, ...ends);
-    this.cache.set(key(tenantId, credentialId), { material, staleAt });
-    return material;
   }
 }
 

@@ -11,13 +11,13 @@ import { CredentialConflictError, CredentialNotFoundError, CredentialsService } 
 import { TokenEndpointError } from '../oauth2/client-credentials';
 import { checkRequest } from './request-validator';
 import { VerificationService } from '../verification/verification.service';
-import { BodyFieldError, MissingBodyError, MissingFieldError, SchemeMismatchError, SigningService } from './signing.service';
+import { BodyFieldError, DeliveryIdError, MissingBodyError, MissingFieldError, SchemeMismatchError, SigningService } from './signing.service';
 
 /** Core NATS (no queue group): every signer instance hears that a credential changed. */
 export const INVALIDATE_SUBJECT = 'hookline.signer.invalidate';
 
 function toReply<T>(err: unknown): RpcReply<T> {
-  if (err instanceof InvalidCredentialError || err instanceof MissingBodyError || err instanceof MissingFieldError || err instanceof BodyFieldError) return { ok: false, error: { code: 'invalid-request', message: err.message } };
+  if (err instanceof InvalidCredentialError || err instanceof MissingBodyError || err instanceof MissingFieldError || err instanceof BodyFieldError || err instanceof DeliveryIdError) return { ok: false, error: { code: 'invalid-request', message: err.message } };
   if (err instanceof CredentialNotFoundError) return { ok: false, error: { code: 'not-found', message: err.message } };
   if (err instanceof CredentialConflictError) return { ok: false, error: { code: 'conflict', message: err.message } };
   if (err instanceof SchemeMismatchError) return { ok: false, error: { code: 'scheme-mismatch', message: err.message } };

@@ -15,4 +15,20 @@ describe('writing a body-secret into the JSON body', () => {
     ['a path through a missing object', body({}), 'fields.client_secret'],
   ];
   for (const [name, b, path] of refused) it(`refuses ${name}`, () => assert.throws(() => writeField(b, path, 's'), BodyFieldError));
+  it('never walks into a prototype: "__proto__.toString" is refused and Object.prototype stays as it was', () => {
+    const before = Object.getOwnPropertyDescriptor(Object.prototype, 'toString');
+    try {
+      for (const path of ['__proto__.toString', '__proto__.constructor', 'a.__proto__.valueOf']) {
+        assert.throws(() => writeField(body({ a: {} }), path, 'the-secret'), BodyFieldError, path);
+      }
+      assert.equal(typeof Object.prototype.toString, 'function');
+      assert.equal(typeof Object.prototype.valueOf, 'function');
+      assert.equal(Object.prototype.constructor, Object);
+    } finally {
+      if (before) Object.defineProperty(Object.prototype, 'toString', before);
+    }
+  });
+  it('fills a field named __proto__ that the JSON body itself has, as data', () => {
+    assert.equal(writeField(Buffer.from('{"__proto__":{"client_secret":null}}'), '__proto__.client_secret', 'x').toString(), '{"__proto__":{"client_secret":"x"}}');
+  });
 });

@@ -38,6 +38,19 @@ export class BodyFieldError extends Error {
   }
 }
 
+export class DeliveryIdError extends Error {
+  constructor() {
+    super('Standard Webhooks signs "<deliveryId>.<timestamp>.<body>": the deliveryId must not contain "."');
+    this.name = 'DeliveryIdError';
+  }
+}
+
+/** The webhook-id of a Standard Webhooks signature; a "." in it would make the signed content ambiguous. */
+function webhookId(deliveryId: string): string {
+  if (deliveryId.includes('.')) throw new DeliveryIdError();
+  return deliveryId;
+}
+
 /** The JSON body with `path` (dotted, through objects) set to the secret; the field must already be there. */
 export function writeField(body: Buffer, path: string, secret: string): Buffer {
   let doc: unknown;
@@ -48,7 +61,9 @@ export function writeField(body: Buffer, path: string, secret: string): Buffer {
   }
   const keys = path.split('.');
   let at: unknown = doc;
-  for (const k of keys.slice(0, -1)) at = at && typeof at === 'object' && !Array.isArray(at) ? (at as Record<string, unknown>)[k] : undefined;
+  // Own properties only: "__proto__.toString" must not walk into Object.prototype and
+  // overwrite it (for the whole process) with the secret.
+  for (const k of keys.slice(0, -1)) at = at && typeof at === 'object' && !Array.isArray(at) && Object.hasOwn(at, k) ? (at as Record<string, unknown>)[k] : undefined;
   const last = keys[keys.length - 1];
   // Only a field the caller put there is filled in: the payload says where the secret goes.
   if (!at || typeof at !== 'object' || Array.isArray(at) || !Object.hasOwn(at, last)) throw new BodyFieldError(`the body has no field ${path} to write the secret into`);
@@ -98,7 +113,7 @@ export class SigningService {
       }
       case 'standard-webhooks':
         return {
-          headers: standardWebhooksHeaders(live.map((v) => v.secret), req.deliveryId, req.timestamp, this.body(req)),
+          headers: standardWebhooksHeaders(live.map((v) => v.secret), webhookId(req.deliveryId), req.timestamp, this.body(req)),
           versions: live.map((v) => v.version),
         };
       case 'oauth2':
@@ -116,7 +131,7 @@ export class SigningService {
         if (signer.scheme !== req.then.scheme) throw new SchemeMismatchError(req.then.scheme, signer.scheme);
         const keys = signer.versions.filter((v) => v.validUntil === null || v.validUntil.getTime() > now);
         return {
-          headers: standardWebhooksHeaders(keys.map((v) => v.secret), req.deliveryId, req.timestamp, body),
+          headers: standardWebhooksHeaders(keys.map((v) => v.secret), webhookId(req.deliveryId), req.timestamp, body),
           versions: [live[0].version],
           body: body.toString('base64'),
         };
