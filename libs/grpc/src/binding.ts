@@ -52,7 +52,8 @@ const pipe = createValidationPipe();
 
 function without(json: Json, omit: string[]): Json {
   const out: Json = {};
-  for (const [k, v] of Object.entries(json)) if (!omit.includes(k)) out[k] = v;
+  // Defined, not assigned: a key named __proto__ (an update_mask path) stays a key, which validation names.
+  for (const [k, v] of Object.entries(json)) if (!omit.includes(k)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   return out;
 }
 

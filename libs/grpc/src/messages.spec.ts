@@ -78,3 +78,26 @@ describe('update requests', () => {
     }));
   it('a mask path that is no field is handed on, for validation to name', () => assert.deepEqual(updateToJson(M, { id: 'x', update_mask: { paths: ['colour'] } }).mask, ['colour']));
 });
+
+describe('keys named like Object’s machinery are data, never the prototype', () => {
+  it('a Struct key __proto__ stays an own key (REST keeps it as data)', () => {
+    // The Struct as protobufjs decodes it: every map key an own property.
+    const fields: Record<string, unknown> = {};
+    Object.defineProperty(fields, '__proto__', { value: { structValue: { fields: { a: { numberValue: 1 } } } }, enumerable: true });
+    Object.defineProperty(fields, 'constructor', { value: { stringValue: 'c' }, enumerable: true });
+    const json = messageToJson(M, { id: 'x', example: { fields } }).example as Record<string, unknown>;
+    assert.deepEqual(Object.keys(json), ['__proto__', 'constructor']);
+    assert.equal(Object.getPrototypeOf(json), Object.prototype);
+    assert.equal(JSON.stringify(json), '{"__proto__":{"a":1},"constructor":"c"}');
+  });
+
+  it('an update_mask path __proto__, constructor or toString is named as given (it was a TypeError, an INTERNAL)', () => {
+    for (const path of ['__proto__', 'constructor', 'toString']) {
+      const { json, mask } = updateToJson(M, { id: 'x', update_mask: { paths: [path] } });
+      assert.deepEqual(mask, [path]);
+      assert.ok(Object.hasOwn(json, path), path);
+      assert.equal(json[path], null);
+      assert.equal(Object.getPrototypeOf(json), Object.prototype);
+    }
+  });
+});

@@ -16,6 +16,15 @@ const LIST = '.google.protobuf.ListValue';
 const EMPTY = '.google.protobuf.Empty';
 const FIELD_MASK = '.google.protobuf.FieldMask';
 
+/**
+ * An own, enumerable property, whatever its name: a caller's Struct key or update_mask
+ * path such as __proto__ assigned with `=` would set the object's prototype (the key was
+ * lost without a word, where REST keeps it as data).
+ */
+function put(target: Json, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function jsonName(field: protobuf.Field): string {
   const explicit = field.options?.json_name as string | undefined;
   return explicit ?? field.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
@@ -41,7 +50,7 @@ export function valueToJson(v: Decoded | null | undefined): unknown {
 
 export function structToJson(s: Decoded | null | undefined): Json {
   const out: Json = {};
-  for (const [k, v] of Object.entries<Decoded>(s?.fields ?? {})) out[k] = valueToJson(v);
+  for (const [k, v] of Object.entries<Decoded>(s?.fields ?? {})) put(out, k, valueToJson(v));
   return out;
 }
 
@@ -86,11 +95,13 @@ export function updateToJson(type: protobuf.Type, message: Decoded): { json: Jso
   if (paths.length === 0) return { json };
   const mask: string[] = [];
   for (const path of paths) {
-    const field = type.fields[path] ?? type.fieldsArray.find((f) => jsonName(f) === path);
+    // Own fields only: `fields` is a plain object, where __proto__ or constructor found
+    // Object's own (a TypeError, answered INTERNAL) and toString an inherited function.
+    const field = (Object.hasOwn(type.fields, path) ? type.fields[path] : undefined) ?? type.fieldsArray.find((f) => jsonName(f) === path);
     // Not a field of this request: handed on as is, so validation names it ("should not exist").
     const name = field ? jsonName(field) : path;
     mask.push(name);
-    if (!(name in json)) json[name] = null;
+    if (!Object.hasOwn(json, name)) put(json, name, null);
   }
   return { json, mask };
 }

@@ -5,7 +5,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { PROTO_ROOT } from '@hookline/contracts';
-import { adminProtoFiles, adminServices, DECODE_OPTIONS, fileDescriptors, loadAdminProtos, serviceDefinition } from './server';
+import { adminProtoFiles, adminServices, DECODE_OPTIONS, decodeRequest, fileDescriptors, loadAdminProtos, serviceDefinition, undecodable } from './server';
 
 // @grpc/proto-loader, with the options the server used it with before, is the oracle: the
 // definitions made from our own parse must put the same bytes on the wire and hand
@@ -87,5 +87,22 @@ describe('gRPC service definitions from one parse of the protos', () => {
     assert.deepEqual(names(ours), names(theirs));
     const described = ours.flatMap((b) => (FileDescriptorProto.decode(b) as unknown as { package: string; service: { name: string }[] }).service.map((x) => x.name));
     for (const name of services.keys()) assert.ok(described.includes(name.split('.').at(-1) as string), name);
+  });
+});
+
+describe('gRPC server: a request that is not its message', () => {
+  const type = loadAdminProtos().lookupType('hookline.admin.v1.GetTopicRequest');
+
+  it('is handed on marked (the handler answers INVALID_ARGUMENT), not thrown (grpc-js would answer INTERNAL)', () => {
+    for (const bytes of [[0xff, 0xff, 0xff, 0xff, 0x0f], [0x0f]]) {
+      const why = undecodable(decodeRequest(type, Buffer.from(bytes)));
+      assert.match(why ?? '', /^the request is not a valid GetTopicRequest message \(/, String(bytes));
+    }
+  });
+
+  it('a valid one decodes as before, unmarked', () => {
+    const decoded = decodeRequest(type, Buffer.from(type.encode(type.fromObject({ tenant: 't', name: 'A.B' })).finish()));
+    assert.equal(undecodable(decoded), undefined);
+    assert.deepEqual({ ...decoded }, { tenant: 't', name: 'A.B', _tenant: 'tenant' });
   });
 });

@@ -17,8 +17,8 @@ import * as protobuf from 'protobufjs';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROTO_ROOT } from '@hookline/contracts';
-import { isDatabaseUnavailable, ProblemFilter, ServiceUnavailableError, TooManyRequestsError, type AccessRule, type Principal } from '@hookline/http';
+import { JSON_LIMITS, jsonLimitProblem, PROTO_ROOT } from '@hookline/contracts';
+import { BODY_LIMIT_BYTES, isDatabaseUnavailable, ProblemFilter, ServiceUnavailableError, TooManyRequestsError, ValidationError, type AccessRule, type Principal } from '@hookline/http';
 import type { Logger } from '@hookline/observability';
 import { rpcContext, type RpcService } from './binding';
 import { jsonToMessage, messageToJson, updateToJson } from './messages';
@@ -65,6 +65,33 @@ export function adminServices(root: protobuf.Root): Map<string, protobuf.Service
   return services;
 }
 
+/** What requestDeserialize hands the handler for bytes that are not its request message (undecodable). */
+const UNDECODABLE = Symbol('hookline:undecodable');
+
+/** Why a request could not be decoded, when it could not (the handler answers INVALID_ARGUMENT). */
+export function undecodable(request: object): string | undefined {
+  return (request as { [UNDECODABLE]?: string })[UNDECODABLE];
+}
+
+/**
+ * The request message decoded, or a marker saying why it could not be: grpc-js answers a
+ * deserializer that throws with INTERNAL, a server fault, where the bytes are the
+ * caller's (REST answers malformed JSON with a 400).
+ */
+export function decodeRequest(type: protobuf.Type, bytes: Buffer): object {
+  try {
+    return type.toObject(type.decode(bytes), DECODE_OPTIONS);
+  } catch (err) {
+    return { [UNDECODABLE]: `the request is not a valid ${type.name} message (${(err as Error).message})` };
+  }
+}
+
+/**
+ * The largest request message taken: REST's body limit. grpc-js's default is 4 MB, so a
+ * topic's example or a receiver's template REST refuses with 413 was accepted over gRPC.
+ */
+export const MAX_REQUEST_BYTES = BODY_LIMIT_BYTES;
+
 /** grpc-js's definition of a service: each method's path and its messages' (de)serializers. */
 export function serviceDefinition(service: protobuf.Service): ServiceDefinition {
   const definition: Record<string, MethodDefinition<object, object>> = {};
@@ -78,7 +105,7 @@ export function serviceDefinition(service: protobuf.Service): ServiceDefinition 
       requestStream: method.requestStream === true,
       responseStream: method.responseStream === true,
       requestSerialize: (value: object) => Buffer.from(request.encode(request.fromObject(value)).finish()),
-      requestDeserialize: (bytes: Buffer) => request.toObject(request.decode(bytes), DECODE_OPTIONS),
+      requestDeserialize: (bytes: Buffer) => decodeRequest(request, bytes),
       responseSerialize: (value: object) => Buffer.from(response.encode(response.fromObject(value)).finish()),
       responseDeserialize: (bytes: Buffer) => response.toObject(response.decode(bytes), DECODE_OPTIONS),
     };
@@ -151,7 +178,7 @@ function bearer(values: (string | Buffer)[]): string | undefined {
 }
 
 export class AdminGrpcServer {
-  private readonly server = new Server();
+  private readonly server = new Server({ 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
   private readonly health: HealthImplementation;
   private timer?: NodeJS.Timeout;
   private readonly problems: ProblemFilter;
@@ -174,7 +201,12 @@ export class AdminGrpcServer {
         const responseType = method.resolvedResponseType as protobuf.Type;
         implementation[method.name] = (call: ServerUnaryCall<Record<string, unknown>, unknown>, callback: sendUnaryData<unknown>) => {
           void this.answer(`${name}/${method.name}`, method.name, call, callback, async (principal) => {
+            const broken = undecodable(call.request);
+            if (broken) throw new ValidationError([{ field: 'body', message: broken }]);
             const { json, mask } = method.name.startsWith('Update') ? updateToJson(requestType, call.request) : { json: messageToJson(requestType, call.request), mask: undefined };
+            // The depth and width limits REST applies to every body as it is parsed (bootstrap.ts).
+            const tooBig = jsonLimitProblem(json, JSON_LIMITS);
+            if (tooBig) throw new ValidationError([tooBig]);
             const result = await entry.run(bound.instance, rpcContext(principal, method.name, json, mask));
             return jsonToMessage(responseType, result as Record<string, unknown> | undefined);
           }, entry.access());

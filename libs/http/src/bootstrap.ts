@@ -16,12 +16,14 @@ import { installMetrics } from './http-metrics';
 import { scheduleMallocTrim } from './malloc-trim';
 import { collectStartupGarbage } from './startup-gc';
 import { ProblemFilter } from './problem.filter';
-import { DomainError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './problems';
+import { bodyParserProblem, verifyUtf8 } from './body-errors';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './problems';
 import { createValidationPipe } from './validation';
 
 
 export const BODY_LIMIT = '256kb';
-const BODY_LIMIT_BYTES = 256 * 1024;
+/** BODY_LIMIT in bytes (also the gRPC admin API's largest request message). */
+export const BODY_LIMIT_BYTES = 256 * 1024;
 
 /** Loads the service's config or exits with the list of what is wrong. */
 export function loadServiceConfig<T>(service: string, spec: ConfigSpec<T>): Readonly<T> {
@@ -60,7 +62,7 @@ export async function runHttpService(module: Type<unknown> | DynamicModule, conf
   const timed = await installMetrics(app, config);
   app.use(correlationMiddleware);
   app.use(requireJsonBody);
-  app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: false }));
+  app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: false, verify: verifyUtf8 }));
   app.use(boundedJson);
   // OAuth 2.0 token requests are form-encoded (RFC 6749 §4); requireJsonBody lets them through only under FORM_PATHS.
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
@@ -96,7 +98,17 @@ const FORM_PATHS = ['/oauth/', '/oidc/'];
 
 /** A body must be JSON (or a form, for OAuth 2.0 endpoints): anything else is a 415 rather than a silently empty body. */
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > BODY_LIMIT_BYTES) {
+    // Answered now: body-parser read off (and discarded) every declared byte before it
+    // answered, so a client that declared a large body waited for an answer that came only
+    // once it had sent it all, or never. Node discards the rest of the body after the
+    // answer; the connection stays open, so a proxy still streaming the body to us gets the
+    // 413 (closing it made the local gateway's write fail, a 503).
+    next(new PayloadTooLargeError(BODY_LIMIT));
+    return;
+  }
+  const hasBody = req.headers['transfer-encoding'] !== undefined || declared > 0;
   if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method)) {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const form = type === 'application/x-www-form-urlencoded' && FORM_PATHS.some((p) => req.path.startsWith(p));
@@ -129,12 +141,8 @@ function boundedJson(req: Request, _res: Response, next: NextFunction): void {
 function bodyErrorHandler(logger: Logger) {
   const filter = new ProblemFilter(logger);
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
-    const e = err as { type?: string; message?: string };
-    let mapped: unknown = err;
-    if (e.type === 'entity.too.large') mapped = new PayloadTooLargeError(BODY_LIMIT);
-    else if (e.type === 'entity.parse.failed') mapped = new ValidationError([{ field: 'body', message: `malformed JSON: ${e.message ?? ''}`.trim() }]);
-    else if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') mapped = new ValidationError([{ field: 'body', message: String(e.message) }]);
-    else if (!(err instanceof DomainError)) {
+    const mapped = bodyParserProblem(err, BODY_LIMIT, req.headers['content-encoding']);
+    if (!mapped) {
       next(err);
       return;
     }

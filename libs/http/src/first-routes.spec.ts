@@ -47,6 +47,14 @@ describe('first routes: which requests they take', () => {
     const deep = '['.repeat(200) + ']'.repeat(200);
     assert.throws(() => parseJsonBody(Buffer.from(deep)), (e: unknown) => e instanceof ValidationError && e.errors.length === 1);
   });
+
+  it('bytes that are not UTF-8 are a 400 naming the body, not text with U+FFFD in it', () => {
+    for (const bytes of [[0xff], [0xc3], [0xed, 0xa0, 0x80] /* an encoded surrogate */]) {
+      const raw = Buffer.concat([Buffer.from('{"a":"x'), Buffer.from(bytes), Buffer.from('"}')]);
+      assert.throws(() => parseJsonBody(raw), (e: unknown) => e instanceof ValidationError && e.errors[0].field === 'body' && e.errors[0].message === 'the body is not valid UTF-8', String(bytes));
+    }
+    assert.deepEqual(parseJsonBody(Buffer.from('{"a":"é😀"}')), { a: 'é😀' });
+  });
 });
 
 describe('first routes on a real server, in front of another listener', () => {

@@ -6,6 +6,7 @@
 // problem+json for every error, with the same statuses and messages. Whatever it does not
 // take as plain JSON (another content type, a charset, a compressed body, an absolute-form
 // URL) goes on to express unchanged, where the route's middleware answers it as before.
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { JSON_LIMITS, jsonLimitProblem } from '@hookline/contracts';
@@ -66,10 +67,12 @@ export function firstRouteFor(routes: readonly FirstRoute[], method: string | un
 }
 
 /**
- * The body as body-parser's json() with strict: false reads it: UTF-8 without a BOM, an
- * empty body as {}, any JSON value; then the depth and width limits every service applies.
+ * The body as body-parser's json() with strict: false reads it: UTF-8 without a BOM (bytes
+ * that are not UTF-8 refused, as bootstrap's verifyUtf8 does), an empty body as {}, any
+ * JSON value; then the depth and width limits every service applies.
  */
 export function parseJsonBody(raw: Buffer): unknown {
+  if (!isUtf8(raw)) throw new ValidationError([{ field: 'body', message: 'the body is not valid UTF-8' }]);
   let text = raw.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.length === 0) return {};
