@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
 import { PROTO_ROOT } from '@hookline/contracts';
 import { adminProtoFiles, decodeStatusDetails } from '@hookline/grpc';
-import { createAccount, login, startTestStack, type TestStack } from '@hookline/testing';
+import { assertProblem, createAccount, login, startTestStack, type TestStack } from '@hookline/testing';
 
 type Message = Record<string, any>;
 type Unary = (req: Message, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: Message) => void) => void;
@@ -204,6 +204,11 @@ describe('gRPC admin API', () => {
     );
     assert.deepEqual(integration.header_names, ['X-Api-Key']);
     assert.equal((await call(c.IntegrationsService, 'ListIntegrations', { tenant: 'grpc-acme' }, op)).data.length, 1);
+    // An update that names no field changes nothing: refused over gRPC as REST refuses an empty PATCH.
+    const empty = await failure(call(c.IntegrationsService, 'UpdateIntegration', { tenant: 'grpc-acme', id: integration.id, update_mask: { paths: [] } }, op));
+    assert.equal(empty.code, grpc.status.INVALID_ARGUMENT);
+    assert.deepEqual((empty.details['google.rpc.BadRequest'].fieldViolations as { field: string }[]).map((v) => v.field), ['body']);
+    assertProblem(await stack.operator.patch(`/v1/integrations/${integration.id}?tenant=grpc-acme`, {}), 400, 'body');
 
     const template = await call(
       c.TemplatesService,

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Type } from 'class-transformer';
 import { IsDefined, IsObject, IsOptional, IsString, ValidateNested, validateSync } from 'class-validator';
-import { createValidationPipe, findPrototypeKey, findUnstorable, FreeFormJson, IsOmittable, IsTimestamp } from './validation';
+import { createValidationPipe, findPrototypeKey, findUnstorable, FreeFormJson, IsOmittable, IsTimestamp, nothingToChange } from './validation';
 import { ValidationError } from './problems';
 
 describe('validation: text PostgreSQL cannot store', () => {
@@ -144,5 +144,14 @@ describe('validation: free-form JSON (@FreeFormJson)', () => {
     assert.equal(findPrototypeKey({ name: 'x', toString: 1 }), 'toString');
     assert.equal(findPrototypeKey({ a: { valueOf: 2 } }), 'a.valueOf');
     assert.equal(findPrototypeKey(JSON.parse(`${'{"a":'.repeat(100_000)}{"constructor":1}${'}'.repeat(100_000)}`))?.split('.').length, 100_001);
+  });
+});
+
+describe('nothingToChange', () => {
+  it('is true only when every field is left out; null is a change', () => {
+    assert.equal(nothingToChange({}), true);
+    assert.equal(nothingToChange({ name: undefined, enabled: undefined }), true);
+    assert.equal(nothingToChange({ name: undefined, headers: null }), false);
+    assert.equal(nothingToChange({ enabled: false }), false);
   });
 });

@@ -178,3 +178,11 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => new ValidationError(capProblems(flattenValidationErrors(errors))),
   });
 }
+
+/**
+ * Whether a PATCH body changes nothing: every field left out. A service's update refuses it
+ * (400 naming body), so REST and gRPC, which call the same method, answer it alike.
+ */
+export function nothingToChange(patch: object): boolean {
+  return Object.values(patch).every((v) => v === undefined);
+}

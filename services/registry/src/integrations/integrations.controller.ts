@@ -81,7 +81,6 @@ export class IntegrationsController {
   @Header('Cache-Control', 'no-store')
   @Requires('integrations:write')
   update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: TenantQueryDto, @Body() dto: UpdateIntegrationDto) {
-    if (Object.values(dto).every((v) => v === undefined)) throw new ValidationError([{ field: 'body', message: 'give at least one field to change' }]);
     return this.integrations.update(p, q.tenant, id, dto);
   }
 

@@ -18,7 +18,7 @@ import {
   type PayloadPreview,
 } from '@hookline/contracts';
 import { EgressClient } from '@hookline/egress';
-import { authorize, FieldProblem, NotFoundError, tenantScope, ValidationError } from '@hookline/http';
+import { authorize, FieldProblem, NotFoundError, tenantScope, ValidationError, nothingToChange } from '@hookline/http';
 import { ChangeLog } from '../outbox/change-log';
 import { Page, PageRequest, parsePage, toPage } from '../paging';
 import { TenantsRepository } from '../tenants/tenants.repository';
@@ -146,6 +146,8 @@ export class IntegrationsService {
   }
 
   async update(p: Principal, tenant: string | undefined, id: string, patch: IntegrationPatch): Promise<IntegrationView> {
+    // Here rather than in the controller, so that gRPC's UpdateIntegration refuses it too.
+    if (nothingToChange(patch)) throw new ValidationError([{ field: 'body', message: 'give at least one field to change' }]);
     const tenantId = tenantScope(p, tenant);
     authorize(p, 'integrations:write', {}, WHOLE_TENANT);
     const current = await this.find(tenantId, id);

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { CurrentPrincipal, Requires, ValidationError, type Principal } from '@hookline/http';
+import { CurrentPrincipal, Requires, type Principal } from '@hookline/http';
 import { TenantQueryDto } from '../paging';
 import { ListListenersQuery } from './dto/listener-service.dto';
 import { CreateListenerDto, GenerateTablesDto, PutStructureDto, RegenerateTokenDto, RotateSigningSecretDto, UpdateListenerDto } from './dto/listener.dto';
@@ -42,7 +42,6 @@ export class ListenersController {
   @Header('Cache-Control', 'no-store')
   @Requires('listeners:write')
   update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: TenantQueryDto, @Body() dto: UpdateListenerDto) {
-    if (Object.values(dto).every((v) => v === undefined)) throw new ValidationError([{ field: 'body', message: 'give at least one field to change' }]);
     return this.listeners.update(p, q.tenant, id, dto);
   }
 

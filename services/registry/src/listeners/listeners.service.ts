@@ -21,7 +21,7 @@ import {
   type ListenerView,
   type RpcReply,
 } from '@hookline/contracts';
-import { authorize, capProblems, ConflictError, DomainError, NotFoundError, ServiceUnavailableError, tenantScope, ValidationError, type FieldProblem } from '@hookline/http';
+import { authorize, capProblems, ConflictError, DomainError, NotFoundError, ServiceUnavailableError, tenantScope, ValidationError, type FieldProblem, nothingToChange } from '@hookline/http';
 import {
   describeOp,
   dropTablesSql,
@@ -213,6 +213,8 @@ export class ListenersService {
   }
 
   async update(p: Principal, tenant: string | undefined, id: string, input: ListenerPatch): Promise<ListenerAnswer> {
+    // Here rather than in the controller, so that gRPC's UpdateListener refuses it too.
+    if (nothingToChange(input)) throw new ValidationError([{ field: 'body', message: 'give at least one field to change' }]);
     const tenantId = tenantScope(p, tenant);
     authorize(p, 'listeners:write', {}, WHOLE_TENANT);
     const current = await this.found(tenantId, id);
