@@ -3,13 +3,10 @@
 // the API's own origin (no CDN, nothing from another site).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { rmSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startTestStack, type TestStack } from '@hookline/testing';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { launchChromium } from './chromium';
 
 describe('the API reference page', () => {
   let stack: TestStack;
@@ -20,14 +17,7 @@ describe('the API reference page', () => {
 
   before(async () => {
     stack = await startTestStack({ services: ['registry'] });
-    profile = mkdtempSync(join(tmpdir(), 'hookline-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      viewport: { width: 1280, height: 860 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ profile, context, page } = await launchChromium({ width: 1280, height: 860 }));
     page.on('request', (r) => requested.push(r.url()));
   });
 

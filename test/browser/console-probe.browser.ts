@@ -6,14 +6,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { rmSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT } from '@hookline/local-stack';
 import { eventually, startReceiver, startTestStack, type TestReceiver, type TestStack } from '@hookline/testing';
+import { launchChromium } from './chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TENANT = 'cprobe';
 const MARKUP = '<img src=x onerror="globalThis.__xss=1"><b>bold</b>';
 
@@ -39,15 +37,8 @@ describe('the admin console, probed', () => {
     receiver = await startReceiver();
     const op = stack.operator;
     assert.equal((await op.post('/v1/tenants', { id: TENANT, name: 'Console Probe' })).status, 201);
-    profile = mkdtempSync(join(tmpdir(), 'hookline-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      viewport: { width: 1440, height: 900 },
-    });
+    ({ profile, context, page } = await launchChromium({ width: 1440, height: 900 }));
     context.setDefaultTimeout(30_000);
-    page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => problems.push(`${page.url()}: uncaught ${e.message}`));
     page.on('dialog', (d) => {
       problems.push(`a ${d.type()} dialog opened: ${d.message()}`);

@@ -11,15 +11,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT } from '@hookline/local-stack';
 import { codeSource, eventually, startReceiver, startTestStack, type TestReceiver, type TestStack } from '@hookline/testing';
+import { launchChromium } from './chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TENANT = 'acme';
 const screenshotDir = process.env.HOOKLINE_SCREENSHOT_DIR;
 
@@ -111,16 +110,9 @@ describe('the admin console in Chromium', () => {
     assert.equal((await op.post('/v1/accounts', { tenant: TENANT, name: 'crm-receiver', grants: [{ actions: ['webhooks:receive'], units: '*', topics: '*' }] })).status, 201);
 
     if (screenshotDir) mkdirSync(screenshotDir, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'hookline-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      viewport: { width: 1440, height: 900 },
-    });
+    ({ profile, context, page } = await launchChromium({ width: 1440, height: 900 }));
     // Waits, not speed checks: a loaded machine may take a while to render a screen.
     context.setDefaultTimeout(30_000);
-    page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`);
     });

@@ -5,15 +5,12 @@
 // parsed, every text is shown as written, and the page's CSP reports no violation.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { freePort } from '@hookline/local-stack';
 import { ApiClient, createAccount, login, startReceiver, startTestStack, type Reply, type TestReceiver, type TestStack } from '@hookline/testing';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { launchChromium } from './chromium';
 
 /** The little of the page's globals the tests read (this file is checked against Node's library, not the DOM's). */
 interface Browser {
@@ -60,13 +57,7 @@ describe('<hookline-integrations> with hostile text, under a strict CSP', () => 
     await create({ name: EVIL('patient-1'), page: 'patient', url: `${receiver.url}/ok` });
     await create({ name: EVIL('patient-2'), page: 'patient', action: 'side_panel', url: `${receiver.url}/panel` });
 
-    profile = mkdtempSync(join(tmpdir(), 'hookline-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ profile, context, page } = await launchChromium());
     const csp = `default-src 'none'; script-src ${stack.url}; connect-src ${stack.url}; frame-src ${receiver.url}; form-action ${receiver.url}; style-src 'none'`;
     const html = `<!doctype html><html><head><title>host</title></head><body>
       <div hidden id="other-tab"><hookline-integrations id="hidden" page="client" object-id="9" api="${stack.url}"></hookline-integrations></div>

@@ -9,14 +9,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { DEMO_SALT, DEMO_TENANT, freePort, startIntegrationsDemo, type IntegrationsDemo } from '@hookline/local-stack';
 import { eventually, startTestStack, type TestStack } from '@hookline/testing';
+import { launchChromium } from './chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const screenshotDir = process.env.HOOKLINE_SCREENSHOT_DIR;
 /** Runs in the page (this file is type-checked against Node's library, not the DOM's). */
 const backgroundOf = (el: unknown): string => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor;
@@ -64,14 +63,7 @@ describe('<hookline-integrations> in Chromium', () => {
     });
     demo = await startIntegrationsDemo({ apiUrl: stack.url, operatorToken: stack.operatorToken, hostPort });
     if (screenshotDir) mkdirSync(screenshotDir, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'hookline-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      viewport: { width: 1280, height: 860 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ profile, context, page } = await launchChromium({ width: 1280, height: 860 }));
     await openHost();
   });
 

@@ -6,25 +6,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { assertProblem, eventually, startReceiver, startTestStack, type TestReceiver, type TestStack } from '@hookline/testing';
+import { CookieJar, assertProblem, eventually, startReceiver, startTestStack, type TestReceiver, type TestStack } from '@hookline/testing';
 
 const TENANT = 'clinic';
 const OTHER = 'rival';
-
-/** A browser's cookies by name (paths ignored, so a later cookie of a name replaces an earlier one). */
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-  take(res: Response): void {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, i).trim(), pair.slice(i + 1));
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
 
 interface TokenAnswer {
   status: number;

@@ -13,7 +13,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { Webhook } from 'standardwebhooks';
-import { ApiClient, createAccount, dumpDatabase, eventually, listAllDeliveries, login, pgDump, startReceiver, startTestStack, assertProblem, type ApiResponse, type ReceivedRequest, type TestReceiver, type TestStack } from '@hookline/testing';
+import { CookieJar, ApiClient, createAccount, dumpDatabase, eventually, listAllDeliveries, login, pgDump, startReceiver, startTestStack, assertProblem, type ApiResponse, type ReceivedRequest, type TestReceiver, type TestStack } from '@hookline/testing';
 
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
 type OpenIdClient = typeof import('openid-client', { with: { 'resolution-mode': 'import' } });
@@ -37,21 +37,6 @@ interface Hookup {
   departments: number[];
   added_department?: number;
   removed_department?: number;
-}
-
-/** A browser's cookies, enough for the provider's interaction and resume cookies. */
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-  take(res: Response): void {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, i).trim(), pair.slice(i + 1));
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
 }
 
 function filesUnder(dir: string): string[] {

@@ -14,3 +14,4 @@ export * from './npm-start';
 export * from './openapi-contract';
 export * from './prometheus-text';
 export * from './stored-state';
+export * from './cookie-jar';

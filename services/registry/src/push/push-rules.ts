@@ -2,6 +2,7 @@
 // the explicit flags of a type as the one resolution rule (@hookline/contracts) reads them.
 import type { FieldProblem } from '@hookline/http';
 import type { PushFlags, PushFlagView } from '@hookline/contracts';
+import { urlCarriesCredentials } from '../url-credentials';
 
 /** The seed's system parameters: settable only globally (sp083), never per unit (sp213). */
 export const GLOBAL_ONLY_PARAMETERS = ['notification_server_url', 'notification_jwt', 'notification_days_before'] as const;
@@ -26,13 +27,7 @@ export function globalOnlyProblems(input: Partial<Record<(typeof GLOBAL_ONLY_PAR
  * same rule as for a receiver's URL. Never echoes the URL.
  */
 export function serverUrlCredentialsProblem(raw: string): FieldProblem | undefined {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return undefined; // not a URL: the URL checks say so
-  }
-  if (url.username === '' && url.password === '') return undefined;
+  if (!urlCarriesCredentials(raw)) return undefined;
   return {
     field: 'notification_server_url',
     message: 'notification_server_url must not carry a user name or password (user:password@): the URL is shown to everyone who reads the settings, the change log or the delivery log; send credentials as notification_jwt',

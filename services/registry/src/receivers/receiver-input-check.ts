@@ -6,6 +6,7 @@
 import { isTopicPattern } from '@hookline/auth';
 import { standardWebhooksKey } from '@hookline/delivery';
 import type { FieldProblem } from '@hookline/http';
+import { urlCarriesCredentials } from '../url-credentials';
 
 /** A message names the property, as class-validator's do ("secret must be ..."); the problem's field has the path. */
 const nameOf = (field: string) => field.slice(field.lastIndexOf('.') + 1);
@@ -20,13 +21,7 @@ export const OWN_SECRET_MAX = 1024;
  * shown in plain text in every answer, the change log and the delivery log.
  */
 export function urlCredentialsProblem(field: string, raw: string): FieldProblem | undefined {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return undefined; // not a URL: the URL checks say so
-  }
-  if (url.username === '' && url.password === '') return undefined;
+  if (!urlCarriesCredentials(raw)) return undefined;
   return { field, message: `${nameOf(field)} must not carry a user name or password (user:password@): they would not be sent, and would be shown to everyone who reads the receiver; use auth` };
 }
 
