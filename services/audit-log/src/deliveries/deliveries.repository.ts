@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Cursor } from '@hookline/persistence';
 import { applyVisibility, type Visibility } from '../visibility';
-import { jsonForPostgres } from './postgres-json';
+import { jsonForPostgres } from '@hookline/persistence';
 import type { AttemptRow, DeliveryRowPatch } from './delivery-projection';
 
 export interface DeliveryFilter {

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { refusedForContent, storableText, writeInParts } from './log-entries';
+import { storableText } from '@hookline/persistence';
+import { refusedForContent, writeInParts } from './log-entries';
 
 describe('storableText: what PostgreSQL text and jsonb can hold', () => {
   const table: [string, string, string][] = [

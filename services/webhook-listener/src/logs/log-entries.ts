@@ -1,16 +1,6 @@
 // What makes a webhook log entry writable, and how a write the database refuses is cut
-// down to the entries it refuses (pure: the repository and the buffer use these).
-
-// Text PostgreSQL cannot store: U+0000 (text and jsonb refuse it) and unpaired UTF-16
-// surrogates (jsonb refuses their \u escapes). A request's body, its path, and error
-// messages quoting either (JSON.parse quotes the character it stopped at) may hold them.
-// eslint-disable-next-line no-control-regex -- finding U+0000 is the point
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** The text with U+0000 and lone surrogates replaced by U+FFFD (the replacement character), as PostgreSQL can store it. */
-export function storableText(s: string): string {
-  return s.replace(UNSTORABLE, '\uFFFD');
-}
+// down to the entries it refuses (pure: the repository and the buffer use these). Text is
+// made storable by @hookline/persistence's storableText.
 
 /**
  * Whether the database refused a write for what it holds (SQLSTATE classes 21

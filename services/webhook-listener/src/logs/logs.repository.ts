@@ -11,7 +11,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ListenerRequestLog } from '@hookline/contracts';
-import { storableText } from './log-entries';
+import { storableText } from '@hookline/persistence';
 
 export interface LogEntry extends ListenerRequestLog {
   tenantId: string;

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonForPostgres, storableText } from './postgres-json';
+import { jsonForPostgres, storableText } from './storable-text';
 
 describe('jsonForPostgres', () => {
   it('leaves ordinary text, pairs of surrogates and escaped backslashes as they are', () => {
