@@ -16,3 +16,4 @@ export * from './live';
 export * from './listeners';
 export * from './documents';
 export * from './client-errors';
+export * from './own-property';

@@ -2,6 +2,7 @@
 // one RegistryChange per write, published from the registry's transactional outbox.
 // Projections (the audit log, the dispatcher's view of accounts and units) are built
 // from these, so every view carries the entity's full state after the change.
+import { putOwn } from './own-property';
 
 /** Ids the host application gives its units and users (they appear in host events). */
 export const ENTITY_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
@@ -156,11 +157,6 @@ const SECRET_KEYS = new Set(['token', 'apitoken', 'accesstoken', 'access_token',
 
 const isSecretKey = (k: string) => SECRET_KEY_RE.test(k) || SECRET_KEYS.has(k.toLowerCase());
 
-/** An own, enumerable data property: `out[k] = v` would run the __proto__ setter instead of keeping the key. */
-function put(out: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 /**
  * Replaces every secret-looking value with "[redacted]" (defence in depth: views carry
  * none). A copy; every other key is kept as data, "__proto__" and "constructor" included.
@@ -184,11 +180,11 @@ export function redactSecrets<T>(value: T): T {
     const out = to as Record<string, unknown>;
     for (const [k, v] of Object.entries(from as Record<string, unknown>)) {
       if (isSecretKey(k)) {
-        put(out, k, '[redacted]');
+        putOwn(out, k, '[redacted]');
         continue;
       }
       const c = copy(v);
-      put(out, k, c);
+      putOwn(out, k, c);
       if (c !== v) work.push([v, c]);
     }
   }

@@ -3,7 +3,7 @@
 // so the grant a route needs is written once) and which service method answers it with
 // which REST DTO validating its input.
 import type { Type } from '@nestjs/common';
-import { TENANT_ID_RE } from '@hookline/contracts';
+import { putOwn, TENANT_ID_RE } from '@hookline/contracts';
 import { accessRuleOf, createValidationPipe, findUnstorable, ValidationError, type AccessRule, type Principal } from '@hookline/http';
 
 type Json = Record<string, unknown>;
@@ -53,7 +53,7 @@ const pipe = createValidationPipe();
 function without(json: Json, omit: string[]): Json {
   const out: Json = {};
   // Defined, not assigned: a key named __proto__ (an update_mask path) stays a key, which validation names.
-  for (const [k, v] of Object.entries(json)) if (!omit.includes(k)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(json)) if (!omit.includes(k)) putOwn(out, k, v);
   return out;
 }
 

@@ -4,6 +4,7 @@
 // lowerCamelCase), google.protobuf.Value/Struct to plain JSON, unset optional fields to
 // absent (REST's null in answers). Handlers then validate the JSON with the REST DTOs.
 import * as protobuf from 'protobufjs';
+import { putOwn } from '@hookline/contracts';
 
 type Json = Record<string, unknown>;
 
@@ -15,15 +16,6 @@ const STRUCT = '.google.protobuf.Struct';
 const LIST = '.google.protobuf.ListValue';
 const EMPTY = '.google.protobuf.Empty';
 const FIELD_MASK = '.google.protobuf.FieldMask';
-
-/**
- * An own, enumerable property, whatever its name: a caller's Struct key or update_mask
- * path such as __proto__ assigned with `=` would set the object's prototype (the key was
- * lost without a word, where REST keeps it as data).
- */
-function put(target: Json, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 export function jsonName(field: protobuf.Field): string {
   const explicit = field.options?.json_name as string | undefined;
@@ -50,7 +42,7 @@ export function valueToJson(v: Decoded | null | undefined): unknown {
 
 export function structToJson(s: Decoded | null | undefined): Json {
   const out: Json = {};
-  for (const [k, v] of Object.entries<Decoded>(s?.fields ?? {})) put(out, k, valueToJson(v));
+  for (const [k, v] of Object.entries<Decoded>(s?.fields ?? {})) putOwn(out, k, valueToJson(v));
   return out;
 }
 
@@ -101,7 +93,7 @@ export function updateToJson(type: protobuf.Type, message: Decoded): { json: Jso
     // Not a field of this request: handed on as is, so validation names it ("should not exist").
     const name = field ? jsonName(field) : path;
     mask.push(name);
-    if (!Object.hasOwn(json, name)) put(json, name, null);
+    if (!Object.hasOwn(json, name)) putOwn(json, name, null);
   }
   return { json, mask };
 }

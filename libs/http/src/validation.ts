@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationPipe, ValidationError as CvError } from '@nestjs/common';
 import { buildMessage, isISO8601, ValidateBy, ValidateIf } from 'class-validator';
+import { putOwn } from '@hookline/contracts';
 import { FieldProblem, ValidationError } from './problems';
 
 /** Flattens class-validator's tree into dotted field paths such as "object.type". */
@@ -93,10 +94,6 @@ export function freeFormProperties(metatype: unknown): string[] {
   return typeof metatype === 'function' ? ((Reflect.getMetadata(FREE_FORM, metatype) as string[] | undefined) ?? []) : [];
 }
 
-/** An own, enumerable data property, whatever its name (assignment would run the __proto__ setter). */
-function put(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 /** What the validators see in place of free-form JSON: the same kind of value, without content to copy. */
 function standIn(v: unknown): unknown {
@@ -147,12 +144,12 @@ class HooklineValidationPipe extends ValidationPipe {
     let shaped = value as Record<string, unknown>;
     if (free.length > 0) {
       shaped = {};
-      for (const k of Object.keys(value)) put(shaped, k, free.includes(k) ? standIn((value as Record<string, unknown>)[k]) : (value as Record<string, unknown>)[k]);
+      for (const k of Object.keys(value)) putOwn(shaped, k, free.includes(k) ? standIn((value as Record<string, unknown>)[k]) : (value as Record<string, unknown>)[k]);
     }
     const key = findPrototypeKey(shaped, metadata.data ?? '');
     if (key) throw new ValidationError([{ field: key, message: `property ${key.split('.').pop()} should not exist` }]);
     const out = await super.transform(shaped, metadata);
-    for (const k of free) put(out as object, k, (value as Record<string, unknown>)[k]);
+    for (const k of free) putOwn(out as object, k, (value as Record<string, unknown>)[k]);
     return out;
   }
 }
